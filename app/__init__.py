@@ -1,0 +1,1 @@
+"""Splitboard: a dashboard for seeing and steering Knative Serving traffic."""

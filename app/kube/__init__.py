@@ -1,0 +1,1 @@
+"""Talking to a Kubernetes cluster through the official client: discovery, watch cache, writes."""

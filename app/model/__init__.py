@@ -1,0 +1,1 @@
+"""Pure data and functions: no I/O, no clocks, no globals."""

@@ -1,0 +1,1 @@
+"""A simulated Kubernetes cluster with Knative Serving and net-istio, on loopback."""
