@@ -1,0 +1,1 @@
+"""pytest plugins: fixtures for the simulated cluster, shared by every suite."""

@@ -1,0 +1,1 @@
+"""Fixtures for the simulated cluster with the Knative/net-istio reconciler (filled in with app/sim)."""

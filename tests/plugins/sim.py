@@ -1,0 +1,1 @@
+"""Fixtures for the bare simulated API server (filled in with app/sim)."""
