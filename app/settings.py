@@ -1,26 +1,78 @@
-"""Settings in one place: every knob the dashboard has, passed in, never read from globals."""
+"""Settings in one place: every knob the dashboard has, passed in, never read from globals.
+
+Each field can be set by an environment variable `SPLITBOARD_<FIELD>` (upper case); command-line
+flags override the environment. The README's settings table is generated from the same fields.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "SPLITBOARD_"
 
 
 @dataclass(frozen=True)
 class Settings:
     """How the dashboard reaches its cluster and how it serves browsers."""
 
-    kubeconfig: Path | None = None
-    context: str | None = None
-    in_cluster: bool = False
-    host: str = "127.0.0.1"
-    port: int = 8000
-    namespaces: tuple[str, ...] = ()
-    """Allow-list of namespaces; empty means every namespace the cluster lets us list."""
-    read_only: bool = False
-    idle_seconds: float = 300.0
-    """A namespace's informers stop after this long without a viewer."""
-    templates_dir: Path = field(default=PROJECT_ROOT / "templates")
-    static_dir: Path = field(default=PROJECT_ROOT / "static")
+    kubeconfig: Path | None = field(
+        default=None, metadata={"help": "kubeconfig file (else KUBECONFIG, ~/.kube/config)"}
+    )
+    context: str | None = field(default=None, metadata={"help": "kubeconfig context to use"})
+    in_cluster: bool = field(default=False, metadata={"help": "use the pod's service account"})
+    host: str = field(default="127.0.0.1", metadata={"help": "address to listen on"})
+    port: int = field(default=8000, metadata={"help": "port to listen on"})
+    namespaces: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "comma-separated allow-list of namespaces; empty: all that may be listed"},
+    )
+    read_only: bool = field(default=False, metadata={"help": "never write to the cluster; no editor"})
+    idle_seconds: float = field(
+        default=300.0, metadata={"help": "a namespace's watches stop after this long without a viewer"}
+    )
+    templates_dir: Path = field(default=PROJECT_ROOT / "templates", metadata={"help": "Jinja2 templates"})
+    static_dir: Path = field(default=PROJECT_ROOT / "static", metadata={"help": "CSS, JS and vendor files"})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Settings from `SPLITBOARD_*` variables, then `overrides` (flags) that are not None."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                try:
+                    values[f.name] = _parse(str(f.type), raw)
+                except ValueError as exc:
+                    raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r}: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _parse(type_name: str, raw: str) -> Any:
+    if type_name == "bool":
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError("expected true or false")
+    if type_name == "int":
+        return int(raw)
+    if type_name == "float":
+        return float(raw)
+    if type_name.startswith("tuple"):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if "Path" in type_name:
+        return Path(raw) if raw else None
+    return raw or None
+
+
+def environ() -> Mapping[str, str]:
+    """The process environment (the only place settings read it)."""
+    return os.environ
