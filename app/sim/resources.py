@@ -24,7 +24,7 @@ ALL_VERBS: tuple[str, ...] = (
 
 KNATIVE_CATEGORIES = ("all", "knative", "serving")
 ISTIO_CATEGORIES = ("istio-io", "networking-istio-io")
-READY = '.status.conditions[?(@.type=="Ready")]'
+READY = ".status.conditions[?(@.type=='Ready')]"
 
 
 @dataclass(frozen=True)
