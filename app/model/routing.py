@@ -1,0 +1,532 @@
+"""What Knative Serving and net-istio make of a traffic block: pure predictions.
+
+The simulated reconciler builds its objects with these functions and the dashboard's editor previews
+with them, so the two can never disagree. Covered: the Route a Service asks for, resolving targets
+against revisions (with the Route reconciler's error conditions), `status.traffic`, gradual rollouts
+(`serving.knative.dev/rollout-duration`), the KIngress rules, net-istio's two VirtualServices and the
+Kubernetes Services that appear beside them.
+
+Upstream: knative/serving `pkg/reconciler/route/{traffic,resources}`, `pkg/apis/serving/v1/
+route_lifecycle.go`; net-istio `pkg/reconciler/ingress/resources/virtual_service.go`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from app.model.naming import (
+    DEFAULT_DOMAIN_CONFIG,
+    LOCAL_DOMAIN,
+    LOCAL_GATEWAY_SERVICE,
+    DomainConfig,
+    external_host,
+    local_hosts,
+    route_url,
+    tag_host_name,
+)
+from app.model.traffic import TrafficTarget, go_quote
+
+INGRESS_GATEWAY = "knative-serving/knative-ingress-gateway"
+LOCAL_GATEWAY = "knative-serving/knative-local-gateway"
+MESH_GATEWAY = "mesh"
+HASH_HEADER = "K-Network-Hash"
+NAMESPACE_HEADER = "Knative-Serving-Namespace"
+REVISION_HEADER = "Knative-Serving-Revision"
+ROLLOUT_DURATION_ANNOTATION = "serving.knative.dev/rollout-duration"
+ROLLOUT_ANNOTATION = "serving.knative.dev/rollout"
+
+
+# --- Inputs: what the Route reconciler knows about revisions and configurations ------------------------
+
+
+@dataclass(frozen=True)
+class RevisionState:
+    """A Revision as the Route reconciler sees it; `ready` is its Ready condition's status."""
+
+    name: str
+    configuration: str
+    service: str | None = None
+    ready: str = "Unknown"
+
+
+@dataclass(frozen=True)
+class ConfigurationState:
+    """A Configuration's latest ready revision, and whether it failed (Ready False)."""
+
+    name: str
+    latest_ready: str | None = None
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class TrafficProblem:
+    """Why a Route's traffic cannot be assigned: its AllTrafficAssigned condition."""
+
+    status: str  # "False" or "Unknown"
+    reason: str
+    message: str
+    missing: bool = False
+    """The target does not exist (reported only when no other target has a problem)."""
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    """A traffic target bound to a concrete revision (what `status.traffic` lists)."""
+
+    tag: str | None
+    revision_name: str
+    percent: int
+    latest_revision: bool
+    configuration_name: str | None = None
+
+
+def route_traffic(service: str, targets: Sequence[TrafficTarget]) -> list[TrafficTarget]:
+    """The Route's `spec.traffic` for a Service's (defaulted) block: floating targets name the
+    Service's Configuration."""
+    return [replace(t, configuration_name=service, revision_name=None) if t.floating else t for t in targets]
+
+
+def resolve_traffic(
+    targets: Sequence[TrafficTarget],
+    *,
+    owner_service: str | None,
+    revisions: Mapping[str, RevisionState],
+    configurations: Mapping[str, ConfigurationState],
+) -> tuple[list[ResolvedTarget], TrafficProblem | None]:
+    """Bind a Route's targets to revisions, or say why not (the first unready/failed/foreign target,
+    else the first missing one). On a problem the Route keeps its previous `status.traffic`."""
+    resolved: list[ResolvedTarget] = []
+    missing: TrafficProblem | None = None
+    for target in targets:
+        name, problem = _target_revision(target, owner_service, revisions, configurations)
+        if problem is not None and problem.missing:
+            missing = missing or problem
+            continue
+        if problem is not None:
+            return [], problem
+        assert name is not None
+        resolved.append(
+            ResolvedTarget(
+                tag=target.tag,
+                revision_name=name,
+                percent=target.percent or 0,
+                latest_revision=target.revision_name is None,
+                configuration_name=target.configuration_name,
+            )
+        )
+    if missing is not None:
+        return [], missing
+    return resolved, None
+
+
+def _target_revision(
+    target: TrafficTarget,
+    owner_service: str | None,
+    revisions: Mapping[str, RevisionState],
+    configurations: Mapping[str, ConfigurationState],
+) -> tuple[str | None, TrafficProblem | None]:
+    if target.revision_name:
+        revision = revisions.get(target.revision_name)
+        if revision is None:
+            return None, _missing("Revision", target.revision_name)
+        return revision.name, _revision_problem(revision, owner_service)
+    config_name = target.configuration_name or owner_service or ""
+    config = configurations.get(config_name)
+    if config is None:
+        return None, _missing("Configuration", config_name)
+    if config.latest_ready is None:
+        if config.failed:
+            message = f"Configuration {go_quote(config_name)} does not have any ready Revision."
+            return None, TrafficProblem("False", "RevisionMissing", message)
+        message = f"Configuration {go_quote(config_name)} is waiting for a Revision to become ready."
+        return None, TrafficProblem("Unknown", "RevisionMissing", message)
+    return config.latest_ready, None
+
+
+def _missing(kind: str, name: str) -> TrafficProblem:
+    message = f"{kind} {go_quote(name)} referenced in traffic not found."
+    return TrafficProblem("False", f"{kind}Missing", message, missing=True)
+
+
+def _revision_problem(revision: RevisionState, owner_service: str | None) -> TrafficProblem | None:
+    quoted = go_quote(revision.name)
+    if owner_service is not None and revision.service is not None and revision.service != owner_service:
+        message = (
+            f"Revision {quoted} belongs to Service {go_quote(revision.service)}, "
+            f"not Service {go_quote(owner_service)}."
+        )
+        return TrafficProblem("False", "RevisionNotOwned", message)
+    if revision.ready == "False":
+        return TrafficProblem("False", "RevisionMissing", f"Revision {quoted} failed to become ready.")
+    if revision.ready != "True":
+        return TrafficProblem("Unknown", "RevisionMissing", f"Revision {quoted} is not yet ready.")
+    return None
+
+
+def status_traffic(
+    route: str,
+    namespace: str,
+    targets: Sequence[ResolvedTarget],
+    config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
+    *,
+    cluster_local: bool = False,
+) -> list[dict[str, Any]]:
+    """A Route's `status.traffic`: spec order, latest resolved, `url` only on tagged entries."""
+    entries: list[dict[str, Any]] = []
+    for target in targets:
+        entry: dict[str, Any] = {}
+        if target.tag:
+            entry["tag"] = target.tag
+        entry["revisionName"] = target.revision_name
+        entry["latestRevision"] = target.latest_revision
+        entry["percent"] = target.percent
+        if target.tag:
+            entry["url"] = route_url(route, namespace, target.tag, config, cluster_local=cluster_local)
+        entries.append(entry)
+    return entries
+
+
+# --- Gradual rollout ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevisionShare:
+    """A revision's share of the whole Route's traffic."""
+
+    revision_name: str
+    percent: int
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """The rollout state of one floating target (a configuration under a tag, "" for none).
+
+    Traffic moves to `revision_name` over `duration` seconds from `started`, out of `previous`
+    (the split when it began, oldest first, summing to `percent`). No `previous`: nothing in flight.
+    """
+
+    configuration_name: str
+    tag: str
+    percent: int
+    revision_name: str
+    previous: tuple[RevisionShare, ...] = ()
+    started: float = 0.0
+    duration: float = 0.0
+
+    def in_progress(self, now: float) -> bool:
+        return bool(self.previous) and now < self.started + self.duration
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "configurationName": self.configuration_name,
+            "tag": self.tag,
+            "percent": self.percent,
+            "revisionName": self.revision_name,
+        }
+        if self.previous:
+            data["previous"] = [
+                {"revisionName": s.revision_name, "percent": s.percent} for s in self.previous
+            ]
+            data["started"] = self.started
+            data["duration"] = self.duration
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Rollout:
+        previous = tuple(
+            RevisionShare(str(s["revisionName"]), int(s["percent"])) for s in data.get("previous", ())
+        )
+        return cls(
+            configuration_name=str(data["configurationName"]),
+            tag=str(data.get("tag", "")),
+            percent=int(data["percent"]),
+            revision_name=str(data["revisionName"]),
+            previous=previous,
+            started=float(data.get("started", 0.0)),
+            duration=float(data.get("duration", 0.0)),
+        )
+
+
+def parse_duration(text: str | None) -> float:
+    """A Go duration annotation (`90s`, `2m`, `1m30s`, `500ms`) in seconds; 0 when absent or invalid."""
+    if not text:
+        return 0.0
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    total, number = 0.0, ""
+    index = 0
+    while index < len(text):
+        ch = text[index]
+        if ch.isdigit() or ch == ".":
+            number += ch
+            index += 1
+            continue
+        unit = "ms" if text.startswith("ms", index) else ch
+        if unit not in units or not number:
+            return 0.0
+        try:
+            total += float(number) * units[unit]
+        except ValueError:
+            return 0.0
+        number = ""
+        index += len(unit)
+    return 0.0 if number else total
+
+
+def rollout_split(rollout: Rollout, now: float, step: float) -> tuple[list[RevisionShare], float | None]:
+    """The split at `now` and when it next changes (None once done).
+
+    The new revision starts at 1% and gains an equal part of the rest every `step` seconds; it takes
+    its traffic from the oldest revisions first, and has everything at `started + duration`."""
+    total = rollout.percent
+    if not rollout.in_progress(now) or total <= 1:
+        return [RevisionShare(rollout.revision_name, total)], None
+    steps = max(1, math.ceil(rollout.duration / step))
+    done = max(0, int((now - rollout.started) / step))
+    gained = min(total - 1, 1 + (total - 1) * done // steps)
+    shares: dict[str, int] = {}
+    take = gained
+    for share in rollout.previous:
+        kept = share.percent - min(take, share.percent)
+        take -= share.percent - kept
+        if kept:
+            shares[share.revision_name] = shares.get(share.revision_name, 0) + kept
+    shares[rollout.revision_name] = shares.get(rollout.revision_name, 0) + gained
+    next_change = min(rollout.started + (done + 1) * step, rollout.started + rollout.duration)
+    return [RevisionShare(name, percent) for name, percent in shares.items()], next_change
+
+
+def advance_rollout(
+    previous: Rollout | None,
+    *,
+    configuration_name: str,
+    tag: str,
+    percent: int,
+    latest: str,
+    now: float,
+    duration: float,
+    step: float,
+) -> Rollout:
+    """The next rollout state for a floating target whose latest ready revision is `latest`.
+
+    A new latest revision starts a rollout from the current split when a duration is set and the
+    target carries more than 1%. A change of the target's percent finishes any rollout at once."""
+    settled = Rollout(configuration_name, tag, percent, latest)
+    if previous is None or previous.percent != percent or duration <= 0 or percent <= 1:
+        return settled
+    if previous.revision_name == latest:
+        return previous if previous.in_progress(now) else settled
+    current, _ = rollout_split(previous, now, step)
+    return replace(settled, previous=tuple(current), started=now, duration=duration)
+
+
+def rollout_key(target: ResolvedTarget) -> tuple[str, str]:
+    """Which rollout a floating target belongs to: (configuration, tag or "")."""
+    return target.configuration_name or "", target.tag or ""
+
+
+def apply_rollouts(
+    targets: Sequence[ResolvedTarget], rollouts: Mapping[tuple[str, str], Rollout], now: float, step: float
+) -> list[ResolvedTarget]:
+    """Targets with each floating one spread over its rollout's current split (tag and url stay on
+    the newest revision's entry)."""
+    out: list[ResolvedTarget] = []
+    for target in targets:
+        rollout = rollouts.get(rollout_key(target)) if target.latest_revision else None
+        if rollout is None or not rollout.in_progress(now):
+            out.append(target)
+            continue
+        shares, _ = rollout_split(rollout, now, step)
+        for share in shares:
+            newest = share.revision_name == target.revision_name
+            out.append(
+                replace(
+                    target,
+                    tag=target.tag if newest else None,
+                    revision_name=share.revision_name,
+                    percent=share.percent,
+                    latest_revision=newest,
+                )
+            )
+    return out
+
+
+# --- KIngress and net-istio VirtualServices ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostRule:
+    """One routed host: the default target (tag None) or a tag, with its weighted revisions."""
+
+    tag: str | None
+    external_hosts: tuple[str, ...]
+    local_hosts: tuple[str, ...]
+    splits: tuple[RevisionShare, ...]
+
+
+def host_rules(
+    route: str,
+    namespace: str,
+    targets: Sequence[ResolvedTarget],
+    config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
+    *,
+    cluster_local: bool = False,
+) -> list[HostRule]:
+    """The default rule (non-zero targets merged per revision, spec order) then one per tag, sorted;
+    a tag sends everything to its revision."""
+    merged: dict[str, int] = {}
+    for target in targets:
+        if target.percent > 0:
+            merged[target.revision_name] = merged.get(target.revision_name, 0) + target.percent
+    tags = {t.tag: t.revision_name for t in targets if t.tag}
+
+    def rule(tag: str | None, splits: tuple[RevisionShare, ...]) -> HostRule:
+        external = () if cluster_local else (external_host(route, namespace, tag, config),)
+        return HostRule(tag, external, tuple(local_hosts(route, namespace, tag, config)), splits)
+
+    rules = [rule(None, tuple(RevisionShare(name, pct) for name, pct in merged.items()))]
+    rules += [rule(tag, (RevisionShare(tags[tag], 100),)) for tag in sorted(tags)]
+    return rules
+
+
+def _split(namespace: str, share: RevisionShare) -> dict[str, Any]:
+    return {
+        "serviceName": share.revision_name,
+        "serviceNamespace": namespace,
+        "servicePort": 80,
+        "percent": share.percent,
+        "appendHeaders": {NAMESPACE_HEADER: namespace, REVISION_HEADER: share.revision_name},
+    }
+
+
+def kingress_spec(namespace: str, rules: Sequence[HostRule]) -> dict[str, Any]:
+    """The KIngress spec the Route reconciler writes: per host rule an ExternalIP and a ClusterLocal rule."""
+    out: list[dict[str, Any]] = []
+    for rule in rules:
+        paths = [{"splits": [_split(namespace, s) for s in rule.splits]}]
+        if rule.external_hosts:
+            out.append(
+                {"hosts": list(rule.external_hosts), "visibility": "ExternalIP", "http": {"paths": paths}}
+            )
+        out.append({"hosts": list(rule.local_hosts), "visibility": "ClusterLocal", "http": {"paths": paths}})
+    return {"httpOption": "Enabled", "rules": out}
+
+
+def ingress_hash(name: str, namespace: str, spec: Mapping[str, Any]) -> str:
+    """The probe hash net-istio stamps on every route: sha256 of the KIngress spec, namespace, name."""
+    payload = json.dumps(spec, sort_keys=True, separators=(",", ":")) + namespace + name
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _destinations(namespace: str, splits: Sequence[RevisionShare]) -> list[dict[str, Any]]:
+    return [
+        {
+            "destination": {"host": f"{s.revision_name}.{namespace}.{LOCAL_DOMAIN}", "port": {"number": 80}},
+            "headers": {"request": {"set": {NAMESPACE_HEADER: namespace, REVISION_HEADER: s.revision_name}}},
+            "weight": s.percent,
+        }
+        for s in splits
+    ]
+
+
+def _http_route(matches: list[dict[str, Any]], namespace: str, rule: HostRule, probe: str) -> dict[str, Any]:
+    return {
+        "headers": {"request": {"set": {HASH_HEADER: probe}}},
+        "match": matches,
+        "retries": {},
+        "route": _destinations(namespace, rule.splits),
+    }
+
+
+def _match(prefix: str, gateway: str) -> dict[str, Any]:
+    return {"authority": {"prefix": prefix}, "gateways": [gateway]}
+
+
+def ingress_virtual_service_spec(namespace: str, rules: Sequence[HostRule], probe: str) -> dict[str, Any]:
+    """`<route>-ingress`: every host, the ingress and local gateways, one http route per host rule."""
+    hosts: set[str] = set()
+    http: list[dict[str, Any]] = []
+    gateways: set[str] = set()
+    for rule in rules:
+        hosts.update(rule.external_hosts, rule.local_hosts)
+        matches = [_match(h, INGRESS_GATEWAY) for h in rule.external_hosts]
+        matches.append(_match(rule.local_hosts[0], LOCAL_GATEWAY))
+        gateways.update(g for m in matches for g in m["gateways"])
+        http.append(_http_route(matches, namespace, rule, probe))
+    return {"gateways": sorted(gateways), "hosts": sorted(hosts), "http": http}
+
+
+def mesh_virtual_service_spec(namespace: str, rules: Sequence[HostRule], probe: str) -> dict[str, Any]:
+    """`<route>-mesh`: only the `*.svc.cluster.local` hosts, for sidecars (gateway `mesh`)."""
+    hosts = sorted(h for rule in rules for h in rule.local_hosts if h.endswith(f".{LOCAL_DOMAIN}"))
+    http = [
+        _http_route([_match(rule.local_hosts[0], MESH_GATEWAY)], namespace, rule, probe) for rule in rules
+    ]
+    return {"gateways": [MESH_GATEWAY], "hosts": hosts, "http": http}
+
+
+def virtual_service_specs(
+    route: str,
+    namespace: str,
+    targets: Sequence[ResolvedTarget],
+    config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
+    *,
+    cluster_local: bool = False,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The specs of `<route>-ingress` and `<route>-mesh` for these resolved targets."""
+    rules = host_rules(route, namespace, targets, config, cluster_local=cluster_local)
+    probe = ingress_hash(route, namespace, kingress_spec(namespace, rules))
+    return ingress_virtual_service_spec(namespace, rules, probe), mesh_virtual_service_spec(
+        namespace, rules, probe
+    )
+
+
+# --- Kubernetes Services -----------------------------------------------------------------------------
+
+
+def route_service_names(
+    route: str, tags: Sequence[str], config: DomainConfig = DEFAULT_DOMAIN_CONFIG
+) -> list[str]:
+    """The placeholder Services of a route: its own, then one per tag (sorted)."""
+    return [tag_host_name(route, None, config)] + [tag_host_name(route, t, config) for t in sorted(set(tags))]
+
+
+def placeholder_service_spec() -> dict[str, Any]:
+    """A route's (or tag's) placeholder Service: an ExternalName to the local gateway."""
+    return {
+        "type": "ExternalName",
+        "externalName": LOCAL_GATEWAY_SERVICE,
+        "ports": [{"name": "http2", "port": 80, "protocol": "TCP", "targetPort": 80}],
+        "sessionAffinity": "None",
+    }
+
+
+_PUBLIC_PORTS = [
+    {"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8012},
+    {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 8112},
+]
+_PRIVATE_EXTRA_PORTS = [
+    {"name": "http-autometric", "port": 9090, "protocol": "TCP", "targetPort": 9090},
+    {"name": "http-usermetric", "port": 9091, "protocol": "TCP", "targetPort": 9091},
+    {"name": "http-istio", "port": 8012, "protocol": "TCP", "targetPort": 8012},
+]
+
+
+def revision_public_service_spec() -> dict[str, Any]:
+    """The revision's public Service: ClusterIP without a selector (endpoints come from the activator
+    or the pods)."""
+    return {"type": "ClusterIP", "ports": [dict(p) for p in _PUBLIC_PORTS], "sessionAffinity": "None"}
+
+
+def revision_private_service_spec(revision: str) -> dict[str, Any]:
+    """The revision's private Service: selects the revision's pods, with the metrics ports too."""
+    return {
+        "type": "ClusterIP",
+        "ports": [dict(p) for p in _PUBLIC_PORTS + _PRIVATE_EXTRA_PORTS],
+        "selector": {"serving.knative.dev/revision": revision},
+        "sessionAffinity": "None",
+    }

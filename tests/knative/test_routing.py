@@ -1,0 +1,294 @@
+"""Route resolution, rollouts and net-istio's VirtualServices against the lab's objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.model.naming import DomainConfig
+from app.model.routing import (
+    ConfigurationState,
+    ResolvedTarget,
+    RevisionShare,
+    RevisionState,
+    Rollout,
+    advance_rollout,
+    apply_rollouts,
+    host_rules,
+    kingress_spec,
+    parse_duration,
+    placeholder_service_spec,
+    resolve_traffic,
+    revision_private_service_spec,
+    rollout_split,
+    route_service_names,
+    route_traffic,
+    status_traffic,
+    virtual_service_specs,
+)
+from app.model.traffic import TrafficTarget, default_traffic
+
+LAB_DOMAIN = "apps.cluster-kharon-ba75.kharon-ba75.example.opentlc.com"
+LAB = DomainConfig(domain=LAB_DOMAIN)
+LAB_TRAFFIC = [
+    TrafficTarget(tag="current", revision_name="customer-v3", percent=50),
+    TrafficTarget(tag="candidate", revision_name="customer-v4", percent=50),
+    TrafficTarget(tag="latest", latest_revision=True, percent=0),
+]
+REVISIONS = {
+    "customer-v3": RevisionState("customer-v3", "customer", "customer", "True"),
+    "customer-v4": RevisionState("customer-v4", "customer", "customer", "True"),
+}
+CONFIGS = {"customer": ConfigurationState("customer", latest_ready="customer-v4")}
+
+# The lab text's VirtualService hosts, verbatim.
+LAB_HOSTS = [
+    f"{name}.labs-1{suffix}"
+    for name in ("candidate-customer", "current-customer", "customer", "latest-customer")
+    for suffix in ("", f".{LAB_DOMAIN}", ".svc", ".svc.cluster.local")
+]
+
+
+def lab_targets() -> list[ResolvedTarget]:
+    spec = route_traffic("customer", default_traffic(LAB_TRAFFIC))
+    targets, problem = resolve_traffic(
+        spec, owner_service="customer", revisions=REVISIONS, configurations=CONFIGS
+    )
+    assert problem is None
+    return targets
+
+
+def test_route_spec_names_the_configuration_for_floating_targets() -> None:
+    spec = route_traffic("customer", default_traffic(LAB_TRAFFIC))
+    assert [t.to_dict() for t in spec][2] == {
+        "tag": "latest",
+        "configurationName": "customer",
+        "latestRevision": True,
+        "percent": 0,
+    }
+
+
+def test_status_traffic_resolves_latest_and_puts_urls_on_tags_only() -> None:
+    assert status_traffic("customer", "labs-1", lab_targets(), LAB) == [
+        {
+            "tag": "current",
+            "revisionName": "customer-v3",
+            "latestRevision": False,
+            "percent": 50,
+            "url": f"http://current-customer.labs-1.{LAB_DOMAIN}",
+        },
+        {
+            "tag": "candidate",
+            "revisionName": "customer-v4",
+            "latestRevision": False,
+            "percent": 50,
+            "url": f"http://candidate-customer.labs-1.{LAB_DOMAIN}",
+        },
+        {
+            "tag": "latest",
+            "revisionName": "customer-v4",
+            "latestRevision": True,
+            "percent": 0,
+            "url": f"http://latest-customer.labs-1.{LAB_DOMAIN}",
+        },
+    ]
+    untagged = status_traffic("customer", "labs-1", [ResolvedTarget(None, "customer-v4", 100, True)], LAB)
+    assert untagged == [{"revisionName": "customer-v4", "latestRevision": True, "percent": 100}]
+
+
+def _weights(route: dict[str, Any]) -> list[tuple[str, int]]:
+    return [(d["destination"]["host"], d["weight"]) for d in route["route"]]
+
+
+def test_ingress_virtual_service_matches_the_lab() -> None:
+    ingress, _ = virtual_service_specs("customer", "labs-1", lab_targets(), LAB)
+    assert ingress["hosts"] == LAB_HOSTS
+    assert ingress["gateways"] == [
+        "knative-serving/knative-ingress-gateway",
+        "knative-serving/knative-local-gateway",
+    ]
+    prefixes = [[m["authority"]["prefix"] for m in r["match"]] for r in ingress["http"]]
+    assert prefixes == [
+        [f"{name}.labs-1.{LAB_DOMAIN}", f"{name}.labs-1"]
+        for name in ("customer", "candidate-customer", "current-customer", "latest-customer")
+    ]
+    assert [m["gateways"] for m in ingress["http"][0]["match"]] == [
+        ["knative-serving/knative-ingress-gateway"],
+        ["knative-serving/knative-local-gateway"],
+    ]
+    v3, v4 = "customer-v3.labs-1.svc.cluster.local", "customer-v4.labs-1.svc.cluster.local"
+    assert [_weights(r) for r in ingress["http"]] == [
+        [(v3, 50), (v4, 50)],
+        [(v4, 100)],
+        [(v3, 100)],
+        [(v4, 100)],
+    ]
+    first = ingress["http"][0]
+    assert first["retries"] == {}
+    assert "timeout" not in first
+    assert first["route"][0]["destination"]["port"] == {"number": 80}
+    assert first["route"][0]["headers"] == {
+        "request": {"set": {"Knative-Serving-Namespace": "labs-1", "Knative-Serving-Revision": "customer-v3"}}
+    }
+    probes = {r["headers"]["request"]["set"]["K-Network-Hash"] for r in ingress["http"]}
+    assert len(probes) == 1 and len(probes.pop()) == 64
+
+
+def test_mesh_virtual_service_keeps_cluster_hosts_only() -> None:
+    _, mesh = virtual_service_specs("customer", "labs-1", lab_targets(), LAB)
+    assert mesh["gateways"] == ["mesh"]
+    assert mesh["hosts"] == [h for h in LAB_HOSTS if h.endswith(".svc.cluster.local")]
+    assert [r["match"] for r in mesh["http"]][1] == [
+        {"authority": {"prefix": "candidate-customer.labs-1"}, "gateways": ["mesh"]}
+    ]
+
+
+def test_zero_percent_targets_are_left_out_and_a_revision_is_merged() -> None:
+    targets = [
+        ResolvedTarget(None, "a-1", 30, False),
+        ResolvedTarget(None, "a-2", 0, False),
+        ResolvedTarget("x", "a-1", 70, False),
+    ]
+    default = host_rules("a", "ns", targets, LAB)[0]
+    assert default.splits == (RevisionShare("a-1", 100),)
+
+
+def test_cluster_local_routes_have_no_external_host_or_gateway() -> None:
+    targets = [ResolvedTarget(None, "a-1", 100, True)]
+    ingress, _ = virtual_service_specs("a", "ns", targets, LAB, cluster_local=True)
+    assert ingress["gateways"] == ["knative-serving/knative-local-gateway"]
+    assert ingress["hosts"] == ["a.ns", "a.ns.svc", "a.ns.svc.cluster.local"]
+    rules = kingress_spec("ns", host_rules("a", "ns", targets, LAB, cluster_local=True))["rules"]
+    assert [r["visibility"] for r in rules] == ["ClusterLocal"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "revisions", "configs", "expected"),
+    [
+        (
+            [TrafficTarget(revision_name="customer-v9", percent=100, latest_revision=False)],
+            REVISIONS,
+            CONFIGS,
+            ("False", "RevisionMissing", 'Revision "customer-v9" referenced in traffic not found.'),
+        ),
+        (
+            [TrafficTarget(revision_name="customer-v3", percent=100, latest_revision=False)],
+            {"customer-v3": RevisionState("customer-v3", "customer", "customer", "Unknown")},
+            CONFIGS,
+            ("Unknown", "RevisionMissing", 'Revision "customer-v3" is not yet ready.'),
+        ),
+        (
+            [TrafficTarget(revision_name="customer-v3", percent=100, latest_revision=False)],
+            {"customer-v3": RevisionState("customer-v3", "customer", "customer", "False")},
+            CONFIGS,
+            ("False", "RevisionMissing", 'Revision "customer-v3" failed to become ready.'),
+        ),
+        (
+            [TrafficTarget(revision_name="other-00001", percent=100, latest_revision=False)],
+            {"other-00001": RevisionState("other-00001", "other", "other", "True")},
+            CONFIGS,
+            (
+                "False",
+                "RevisionNotOwned",
+                'Revision "other-00001" belongs to Service "other", not Service "customer".',
+            ),
+        ),
+        (
+            [TrafficTarget(configuration_name="customer", percent=100, latest_revision=True)],
+            REVISIONS,
+            {"customer": ConfigurationState("customer")},
+            (
+                "Unknown",
+                "RevisionMissing",
+                'Configuration "customer" is waiting for a Revision to become ready.',
+            ),
+        ),
+    ],
+)
+def test_route_reconciler_problems(
+    spec: list[TrafficTarget],
+    revisions: dict[str, RevisionState],
+    configs: dict[str, ConfigurationState],
+    expected: tuple[str, str, str],
+) -> None:
+    targets, problem = resolve_traffic(
+        spec, owner_service="customer", revisions=revisions, configurations=configs
+    )
+    assert targets == []
+    assert problem is not None
+    assert (problem.status, problem.reason, problem.message) == expected
+
+
+def test_an_unready_target_is_reported_before_a_missing_one() -> None:
+    spec = [
+        TrafficTarget(revision_name="customer-v9", percent=50, latest_revision=False),
+        TrafficTarget(revision_name="customer-v3", percent=50, latest_revision=False),
+    ]
+    revisions = {"customer-v3": RevisionState("customer-v3", "customer", "customer", "Unknown")}
+    _, problem = resolve_traffic(spec, owner_service="customer", revisions=revisions, configurations=CONFIGS)
+    assert problem is not None and problem.message == 'Revision "customer-v3" is not yet ready.'
+
+
+def test_durations() -> None:
+    assert parse_duration("90s") == 90
+    assert parse_duration("1m30s") == 90
+    assert parse_duration("500ms") == 0.5
+    assert parse_duration("1h") == 3600
+    assert parse_duration("") == 0
+    assert parse_duration("ten") == 0
+    assert parse_duration("10") == 0
+
+
+def test_rollout_starts_at_one_percent_and_steps_to_all() -> None:
+    settled = advance_rollout(
+        None, configuration_name="c", tag="", percent=100, latest="c-1", now=0, duration=10, step=1
+    )
+    assert rollout_split(settled, 0, 1) == ([RevisionShare("c-1", 100)], None)
+    rollout = advance_rollout(
+        settled, configuration_name="c", tag="", percent=100, latest="c-2", now=100, duration=10, step=1
+    )
+    assert rollout_split(rollout, 100, 1) == ([RevisionShare("c-1", 99), RevisionShare("c-2", 1)], 101)
+    assert rollout_split(rollout, 105.5, 1) == ([RevisionShare("c-1", 50), RevisionShare("c-2", 50)], 106)
+    assert rollout_split(rollout, 109.9, 1)[0][1].percent < 100
+    assert rollout_split(rollout, 110, 1) == ([RevisionShare("c-2", 100)], None)
+    finished = advance_rollout(
+        rollout, configuration_name="c", tag="", percent=100, latest="c-2", now=111, duration=10, step=1
+    )
+    assert finished == settled.__class__("c", "", 100, "c-2")
+
+
+def test_a_new_revision_during_a_rollout_starts_from_the_current_split() -> None:
+    first = Rollout("c", "", 100, "c-2", (RevisionShare("c-1", 100),), started=0, duration=10)
+    second = advance_rollout(
+        first, configuration_name="c", tag="", percent=100, latest="c-3", now=5, duration=10, step=1
+    )
+    assert second.previous == (RevisionShare("c-1", 50), RevisionShare("c-2", 50))
+    shares, _ = rollout_split(second, 5, 1)
+    assert shares == [RevisionShare("c-1", 49), RevisionShare("c-2", 50), RevisionShare("c-3", 1)]
+    assert Rollout.from_dict(second.to_dict()) == second
+
+
+def test_apply_rollouts_spreads_the_floating_target() -> None:
+    rollout = Rollout("c", "", 100, "c-2", (RevisionShare("c-1", 100),), started=0, duration=10)
+    targets = [ResolvedTarget(None, "c-2", 100, True, "c")]
+    spread = apply_rollouts(targets, {("c", ""): rollout}, now=0, step=1)
+    assert [(t.revision_name, t.percent, t.latest_revision) for t in spread] == [
+        ("c-1", 99, False),
+        ("c-2", 1, True),
+    ]
+
+
+def test_kubernetes_service_names_and_specs() -> None:
+    assert route_service_names("customer", ["latest", "current", "candidate"]) == [
+        "customer",
+        "candidate-customer",
+        "current-customer",
+        "latest-customer",
+    ]
+    spec = placeholder_service_spec()
+    assert spec["externalName"] == "knative-local-gateway.istio-system.svc.cluster.local"
+    assert spec["ports"][0]["name"] == "http2" and spec["ports"][0]["port"] == 80
+    private = revision_private_service_spec("customer-v3")
+    assert private["selector"] == {"serving.knative.dev/revision": "customer-v3"}
+    assert {p["port"] for p in private["ports"]} == {80, 443, 9090, 9091, 8012}
