@@ -356,7 +356,7 @@ def _apps_types() -> list[ResourceType]:
 
 def _rbac_types() -> list[ResourceType]:
     group, name = "rbac.authorization.k8s.io", _name_column()
-    created = _col("Created At", "date", _AGE_DESCRIPTION)
+    created = _col("Created At", "string", _AGE_DESCRIPTION)
     binding_columns = (
         name,
         _col("Role", description="Role referenced by this binding."),

@@ -1,0 +1,316 @@
+"""Row cells of the built-in kinds, computed as the API server's printers compute them.
+
+Each function takes the object and `now` and returns the cells for every column of the kind's
+ResourceType.printer_columns, in order (the server always includes the wide, priority-1 columns;
+kubectl hides them unless `-o wide`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from app.model.views import age, parse_time
+
+Cells = list[Any]
+CellFunction = Callable[[Mapping[str, Any], datetime], Cells]
+NONE = "<none>"
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    return _dict(obj.get("metadata"))
+
+
+def _name(obj: Mapping[str, Any]) -> str:
+    return str(_meta(obj).get("name", ""))
+
+
+def _age(obj: Mapping[str, Any], now: datetime) -> str:
+    return age(_meta(obj).get("creationTimestamp"), now)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def format_labels(labels: Mapping[str, Any]) -> str:
+    """`a=b,c=d` sorted by key, or <none>, as labels.FormatLabels prints a map."""
+    return ",".join(f"{k}={labels[k]}" for k in sorted(labels)) or NONE
+
+
+def format_label_selector(selector: Mapping[str, Any]) -> str:
+    """A metav1.LabelSelector as a selector string (`app=x,tier in (a,b)`); empty matches all."""
+    parts = [f"{k}={v}" for k, v in _dict(selector.get("matchLabels")).items()]
+    for expression in _dicts(selector.get("matchExpressions")):
+        key, operator = expression.get("key", ""), expression.get("operator", "")
+        values = ",".join(sorted(_strings(expression.get("values"))))
+        parts.append(
+            {
+                "In": f"{key} in ({values})",
+                "NotIn": f"{key} notin ({values})",
+                "Exists": f"{key}",
+                "DoesNotExist": f"!{key}",
+            }.get(operator, f"{key} {operator} ({values})")
+        )
+    return ",".join(sorted(parts))
+
+
+def namespace_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME STATUS AGE."""
+    return [_name(obj), str(_dict(obj.get("status")).get("phase", "")), _age(obj, now)]
+
+
+def service_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE SELECTOR."""
+    spec = _dict(obj.get("spec"))
+    kind = str(spec.get("type") or "ClusterIP")
+    cluster_ips = _strings(spec.get("clusterIPs")) or _strings(
+        [spec["clusterIP"]] if spec.get("clusterIP") else []
+    )
+    ports = ",".join(_port_text(port) for port in _dicts(spec.get("ports")))
+    return [
+        _name(obj),
+        kind,
+        cluster_ips[0] if cluster_ips else NONE,
+        _external_ip(kind, spec, _dict(obj.get("status"))),
+        ports or NONE,
+        _age(obj, now),
+        format_labels(_dict(spec.get("selector"))),
+    ]
+
+
+def _port_text(port: Mapping[str, Any]) -> str:
+    protocol = port.get("protocol") or "TCP"
+    node_port = _int(port.get("nodePort"))
+    if node_port > 0:
+        return f"{port.get('port')}:{node_port}/{protocol}"
+    return f"{port.get('port')}/{protocol}"
+
+
+def _external_ip(kind: str, spec: Mapping[str, Any], status: Mapping[str, Any]) -> str:
+    external = _strings(spec.get("externalIPs"))
+    if kind in ("ClusterIP", "NodePort"):
+        return ",".join(external) or NONE
+    if kind == "LoadBalancer":
+        ingress = _dicts(_dict(status.get("loadBalancer")).get("ingress"))
+        balancers = [
+            str(i.get("ip") or i.get("hostname")) for i in ingress if i.get("ip") or i.get("hostname")
+        ]
+        return ",".join(external + balancers) or "<pending>"
+    if kind == "ExternalName":
+        return str(spec.get("externalName", ""))
+    return "<unknown>"
+
+
+def endpoints_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME ENDPOINTS AGE: at most three ip:port pairs, then "+ N more..."."""
+    return [_name(obj), _endpoints_text(_dicts(obj.get("subsets"))), _age(obj, now)]
+
+
+def _endpoints_text(subsets: list[Mapping[str, Any]], shown: int = 3) -> str:
+    if not subsets:
+        return NONE
+    listed: list[str] = []
+    count = 0
+    for subset in subsets:
+        addresses = [str(a.get("ip", "")) for a in _dicts(subset.get("addresses"))]
+        ports: list[Mapping[str, Any] | None] = [*_dicts(subset.get("ports"))] or [None]
+        for port in ports:
+            count += len(addresses)
+            for ip in addresses:
+                if len(listed) < shown:
+                    listed.append(ip if port is None else _host_port(ip, port.get("port")))
+    text = ",".join(listed)
+    return f"{text} + {count - shown} more..." if count > shown else text
+
+
+def _host_port(ip: str, port: Any) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def pod_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES."""
+    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
+    reason, ready, restarts, last_restart = _pod_state(obj)
+    restarts_text = str(restarts)
+    if restarts and last_restart is not None:
+        restarts_text = f"{restarts} ({age(last_restart, now)} ago)"
+    pod_ips = [str(i.get("ip", "")) for i in _dicts(status.get("podIPs"))]
+    gates = _dicts(spec.get("readinessGates"))
+    return [
+        _name(obj),
+        f"{ready}/{len(_dicts(spec.get('containers')))}",
+        reason,
+        restarts_text,
+        _age(obj, now),
+        (pod_ips[0] if pod_ips else str(status.get("podIP") or "")) or NONE,
+        str(spec.get("nodeName") or NONE),
+        str(status.get("nominatedNodeName") or NONE),
+        _readiness_gates(gates, _dicts(status.get("conditions"))) if gates else NONE,
+    ]
+
+
+def _pod_state(obj: Mapping[str, Any]) -> tuple[str, int, int, str | None]:
+    """(STATUS, ready containers, restarts, last restart time) as kubectl's printPod derives them."""
+    status = _dict(obj.get("status"))
+    reason = str(status.get("reason") or status.get("phase") or "")
+    ready = restarts = 0
+    last_restart: str | None = None
+    running = False
+    for container in reversed(_dicts(status.get("containerStatuses"))):
+        restarts += _int(container.get("restartCount"))
+        finished = _dict(_dict(container.get("lastState")).get("terminated")).get("finishedAt")
+        if finished and (last_restart is None or str(finished) > last_restart):
+            last_restart = str(finished)
+        state = _dict(container.get("state"))
+        waiting, terminated = _dict(state.get("waiting")), state.get("terminated")
+        if waiting.get("reason"):
+            reason = str(waiting["reason"])
+        elif isinstance(terminated, Mapping):
+            reason = str(terminated.get("reason") or _exit_text(terminated))
+        elif container.get("ready") and "running" in state:
+            running = True
+            ready += 1
+    if reason == "Completed" and running:
+        ready_condition = any(c.get("type") == "Ready" for c in _dicts(status.get("conditions")))
+        reason = "Running" if ready_condition else "NotReady"
+    if _meta(obj).get("deletionTimestamp"):
+        if status.get("reason") == "NodeLost":
+            reason = "Unknown"
+        elif status.get("phase") not in ("Succeeded", "Failed"):
+            reason = "Terminating"
+    return reason, ready, restarts, last_restart
+
+
+def _exit_text(terminated: Mapping[str, Any]) -> str:
+    signal = _int(terminated.get("signal"))
+    return f"Signal:{signal}" if signal else f"ExitCode:{_int(terminated.get('exitCode'))}"
+
+
+def _readiness_gates(gates: list[Mapping[str, Any]], conditions: list[Mapping[str, Any]]) -> str:
+    true_conditions = {c.get("type") for c in conditions if c.get("status") == "True"}
+    met = sum(1 for gate in gates if gate.get("conditionType") in true_conditions)
+    return f"{met}/{len(gates)}"
+
+
+def event_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """LAST-SEEN TYPE REASON OBJECT SUBOBJECT SOURCE MESSAGE FIRST-SEEN COUNT NAME."""
+    first_seen = age(obj.get("firstTimestamp") or obj.get("eventTime"), now)
+    last_seen = age(obj["lastTimestamp"], now) if obj.get("lastTimestamp") else first_seen
+    count = _int(obj.get("count"))
+    series = _dict(obj.get("series"))
+    if series:
+        last_seen, count = age(series.get("lastObservedTime"), now), _int(series.get("count"))
+    involved = _dict(obj.get("involvedObject"))
+    kind = str(involved.get("kind", "")).lower()
+    target = f"{kind}/{involved['name']}" if involved.get("name") else kind
+    return [
+        last_seen,
+        str(obj.get("type", "")),
+        str(obj.get("reason", "")),
+        target,
+        str(involved.get("fieldPath", "")),
+        _event_source(obj),
+        str(obj.get("message", "")).strip(),
+        first_seen,
+        count or 1,
+        _name(obj),
+    ]
+
+
+def _event_source(obj: Mapping[str, Any]) -> str:
+    source = _dict(obj.get("source"))
+    component = str(source.get("component") or obj.get("reportingComponent") or "")
+    host = str(source.get("host") or obj.get("reportingInstance") or "")
+    if not component:
+        return ""
+    return f"{component}, {host}" if host else component
+
+
+def configmap_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME DATA AGE."""
+    return [_name(obj), len(_dict(obj.get("data"))) + len(_dict(obj.get("binaryData"))), _age(obj, now)]
+
+
+def secret_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME TYPE DATA AGE."""
+    return [_name(obj), str(obj.get("type") or "Opaque"), len(_dict(obj.get("data"))), _age(obj, now)]
+
+
+def serviceaccount_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME SECRETS AGE."""
+    return [_name(obj), len(_dicts(obj.get("secrets"))), _age(obj, now)]
+
+
+def deployment_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME READY UP-TO-DATE AVAILABLE AGE CONTAINERS IMAGES SELECTOR."""
+    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
+    containers = _dicts(_dict(_dict(spec.get("template")).get("spec")).get("containers"))
+    return [
+        _name(obj),
+        f"{_int(status.get('readyReplicas'))}/{_int(spec.get('replicas'), 1)}",
+        _int(status.get("updatedReplicas")),
+        _int(status.get("availableReplicas")),
+        _age(obj, now),
+        ",".join(str(c.get("name", "")) for c in containers),
+        ",".join(str(c.get("image", "")) for c in containers),
+        format_label_selector(_dict(spec.get("selector"))),
+    ]
+
+
+def role_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME CREATED-AT (an RFC 3339 timestamp, not an age)."""
+    created = parse_time(_meta(obj).get("creationTimestamp"))
+    return [_name(obj), created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if created else ""]
+
+
+def binding_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME ROLE AGE USERS GROUPS SERVICEACCOUNTS."""
+    role = _dict(obj.get("roleRef"))
+    subjects = _dicts(obj.get("subjects"))
+
+    def named(kind: str) -> str:
+        return ", ".join(str(s.get("name", "")) for s in subjects if s.get("kind") == kind)
+
+    accounts = ", ".join(
+        f"{s.get('namespace', '')}/{s.get('name', '')}" for s in subjects if s.get("kind") == "ServiceAccount"
+    )
+    return [
+        _name(obj),
+        f"{role.get('kind', '')}/{role.get('name', '')}",
+        _age(obj, now),
+        named("User"),
+        named("Group"),
+        accounts,
+    ]
+
+
+CELLS: dict[str, CellFunction] = {
+    "namespaces": namespace_cells,
+    "services": service_cells,
+    "endpoints": endpoints_cells,
+    "pods": pod_cells,
+    "events": event_cells,
+    "configmaps": configmap_cells,
+    "secrets": secret_cells,
+    "serviceaccounts": serviceaccount_cells,
+    "deployments.apps": deployment_cells,
+    "roles.rbac.authorization.k8s.io": role_cells,
+    "clusterroles.rbac.authorization.k8s.io": role_cells,
+    "rolebindings.rbac.authorization.k8s.io": binding_cells,
+    "clusterrolebindings.rbac.authorization.k8s.io": binding_cells,
+}
+"""Cell functions of the built-in kinds, by ResourceType.key."""
