@@ -1,0 +1,144 @@
+"""Kubernetes API errors: the Status objects a real kube-apiserver answers with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.sim.resources import ResourceType
+
+
+class ApiError(Exception):
+    """An API failure carried to the client as a `Status` object with this code and reason."""
+
+    def __init__(self, code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.details = details
+
+    def status(self) -> dict[str, Any]:
+        """The error as a Kubernetes Status object."""
+        body: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+def _details(rt: ResourceType, name: str) -> dict[str, Any]:
+    details: dict[str, Any] = {"name": name, "group": rt.group, "kind": rt.plural}
+    if not rt.group:
+        del details["group"]
+    return details
+
+
+def not_found(rt: ResourceType, name: str) -> ApiError:
+    """404: `services.serving.knative.dev "x" not found`."""
+    return ApiError(404, "NotFound", f'{rt.key} "{name}" not found', _details(rt, name))
+
+
+def already_exists(rt: ResourceType, name: str) -> ApiError:
+    """409: `services.serving.knative.dev "x" already exists`."""
+    return ApiError(409, "AlreadyExists", f'{rt.key} "{name}" already exists', _details(rt, name))
+
+
+def conflict(rt: ResourceType, name: str) -> ApiError:
+    """409 on a stale resourceVersion, with the real server's words."""
+    return ApiError(
+        409,
+        "Conflict",
+        f'Operation cannot be fulfilled on {rt.key} "{name}": the object has been modified; '
+        "please apply your changes to the latest version and try again",
+        _details(rt, name),
+    )
+
+
+def invalid(rt: ResourceType, name: str, causes: list[tuple[str, str]]) -> ApiError:
+    """422 with one cause per (field, message), worded like the real field validation."""
+    qualified = f"{rt.kind}.{rt.group}" if rt.group else rt.kind
+    text = ", ".join(f"{field}: {message}" for field, message in causes)
+    if len(causes) > 1:
+        text = f"[{text}]"
+    details = _details(rt, name) | {"kind": rt.kind}
+    details["causes"] = [
+        {"reason": _cause_reason(message), "message": message, "field": field} for field, message in causes
+    ]
+    return ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {text}', details)
+
+
+def _cause_reason(message: str) -> str:
+    for prefix, reason in (
+        ("Required value", "FieldValueRequired"),
+        ("Forbidden", "FieldValueForbidden"),
+        ("Unsupported value", "FieldValueNotSupported"),
+    ):
+        if message.startswith(prefix):
+            return reason
+    return "FieldValueInvalid"
+
+
+def admission_denied(rt: ResourceType, name: str, plugin: str, errors: list[str]) -> ApiError:
+    """422 from a validating webhook, with the apiserver's wrapping text."""
+    message = f'admission webhook "{plugin}" denied the request: validation failed: ' + "\n".join(errors)
+    return ApiError(422, "Invalid", message, _details(rt, name) | {"kind": rt.kind})
+
+
+def bad_request(message: str) -> ApiError:
+    """400 BadRequest."""
+    return ApiError(400, "BadRequest", message)
+
+
+def expired(message: str) -> ApiError:
+    """410 Expired: a resourceVersion or continue token older than the history kept."""
+    return ApiError(410, "Expired", message)
+
+
+def unsupported_media_type(accepted: tuple[str, ...]) -> ApiError:
+    """415 for a body (or patch type) the resource does not take."""
+    return ApiError(
+        415,
+        "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: "
+        + ", ".join(accepted),
+    )
+
+
+def method_not_allowed() -> ApiError:
+    """405 for a verb the resource does not serve."""
+    return ApiError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
+
+
+def forbidden(user: str, verb: str, rt: ResourceType, namespace: str | None, name: str) -> ApiError:
+    """403 in the RBAC authorizer's words."""
+    resource = f'{rt.key} "{name}"' if name else rt.key
+    scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+    group = f'API group "{rt.group}"'
+    message = (
+        f'{resource} is forbidden: User "{user}" cannot {verb} resource "{rt.plural}" in {group} {scope}'
+    )
+    return ApiError(403, "Forbidden", message, _details(rt, name))
+
+
+def internal_error(message: str) -> ApiError:
+    """500 InternalError."""
+    return ApiError(
+        500,
+        "InternalError",
+        f"Internal error occurred: {message}",
+        {"causes": [{"message": message}]},
+    )
+
+
+def path_not_found() -> ApiError:
+    """404 for a path the server does not serve."""
+    return ApiError(404, "NotFound", "the server could not find the requested resource", {})

@@ -1,0 +1,592 @@
+"""The simulated cluster's object store: etcd plus the generic registry logic of kube-apiserver.
+
+One lock guards everything; one global resourceVersion counter orders every change. Stored objects
+are never modified in place (each write stores a new dict), so a snapshot of references stays valid
+after the lock is released; callers get deep copies unless they ask for shared, read-only objects.
+"""
+
+from __future__ import annotations
+
+import builtins
+import random
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from app.sim import errors
+from app.sim.copying import clone
+from app.sim.errors import ApiError
+from app.sim.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
+from app.sim.resources import ResourceRegistry, ResourceType
+from app.sim.selectors import FieldSelector, LabelSelector
+from app.sim.validating import name_errors
+from app.sim.watching import Watcher, WatchEvent
+
+__all__ = ["AdmissionPlugin", "ApiError", "Store", "WatchEvent", "Watcher"]
+
+INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+PATCH_MEDIA_TYPES = (
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/apply-patch+yaml",
+)
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+# Metadata only the server sets: kept from the stored object on every update.
+_SYSTEM_METADATA = (
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generation",
+)
+
+Key = tuple[str, str]  # (namespace or "", name)
+
+
+class AdmissionPlugin(Protocol):
+    """A mutating + validating admission webhook for one kind."""
+
+    name: str
+
+    def mutate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        """Default fields of `new` in place ("CREATE" or "UPDATE")."""
+
+    def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
+        """Error texts; an empty list admits the object."""
+
+
+def rfc3339(moment: datetime) -> str:
+    """Kubernetes' timestamp format: seconds precision, UTC, trailing Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _key(obj: dict[str, Any]) -> Key:
+    meta = obj["metadata"]
+    return (meta.get("namespace") or "", meta["name"])
+
+
+def _body(obj: dict[str, Any]) -> dict[str, Any]:
+    """The part of an object whose change bumps metadata.generation."""
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+
+
+class Store:
+    """Objects of every registered kind, the change history, watchers and admission plugins."""
+
+    def __init__(
+        self,
+        registry: ResourceRegistry,
+        *,
+        history_limit: int = 10_000,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.registry = registry
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.RLock()
+        self._objects: dict[str, dict[Key, dict[str, Any]]] = {rt.key: {} for rt in registry.all()}
+        self._by_uid: dict[str, tuple[ResourceType, Key]] = {}
+        self._dependents: dict[str, set[tuple[str, Key]]] = {}
+        self._rv = 0
+        self._history: deque[WatchEvent] = deque(maxlen=max(1, history_limit))
+        self._compacted = 0  # history holds every event with a resourceVersion above this
+        self._watchers: set[Watcher] = set()
+        self._admission: dict[str, list[AdmissionPlugin]] = {}
+        if self._knows("namespaces"):
+            namespaces = registry.get("namespaces")
+            for name in INITIAL_NAMESPACES:
+                self.create(namespaces, None, {"metadata": {"name": name}})
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    @property
+    def resource_version(self) -> int:
+        """The resourceVersion of the latest change."""
+        with self._lock:
+            return self._rv
+
+    @property
+    def oldest_resource_version(self) -> int:
+        """Watches may start from this resourceVersion or later; older ones get 410 Expired."""
+        with self._lock:
+            return self._compacted
+
+    def get(self, rt: ResourceType, namespace: str | None, name: str, *, copy: bool = True) -> dict[str, Any]:
+        """One object; NotFound when absent."""
+        with self._lock:
+            found = self._table(rt).get(self._scope(rt, namespace, name))
+        if found is None:
+            raise errors.not_found(rt, name)
+        return clone(found) if copy else found
+
+    def list(
+        self,
+        rt: ResourceType,
+        namespace: str | None = None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        copy: bool = True,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Matching objects sorted by namespace and name, and the list's resourceVersion.
+
+        With copy=False the objects are the stored ones: read-only, never to be modified.
+        """
+        labels = LabelSelector.parse(label_selector)
+        fields = FieldSelector.parse(field_selector, rt.key) if field_selector else None
+        with self._lock:
+            table, rv = self._table(rt), self._rv
+            keys = sorted(key for key in table if not namespace or key[0] == namespace)
+            found = [table[key] for key in keys]
+        items = [
+            obj
+            for obj in found
+            if labels.matches(obj["metadata"].get("labels")) and (fields is None or fields.matches(obj))
+        ]
+        return ([clone(obj) for obj in items] if copy else items), rv
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def add_admission(self, rt_key: str, plugin: AdmissionPlugin) -> None:
+        """Run `plugin` on every create and update of kind `rt_key` (main resource, not status)."""
+        self.registry.get(rt_key)
+        with self._lock:
+            self._admission.setdefault(rt_key, []).append(plugin)
+
+    def create(
+        self, rt: ResourceType, namespace: str | None, obj: dict[str, Any], *, dry_run: bool = False
+    ) -> dict[str, Any]:
+        """Store a new object; AlreadyExists, Invalid, NotFound (namespace) or BadRequest on bad input."""
+        new = self._normalized(rt, obj)
+        meta = new["metadata"]
+        self._place(rt, namespace, meta)
+        if meta.get("resourceVersion"):
+            raise ApiError(500, "InternalError", "resourceVersion should not be set on objects to be created")
+        with self._lock:
+            if not meta.get("name") and meta.get("generateName"):
+                meta["name"] = self._generated_name(rt, meta)
+            self._check_name(rt, meta)
+            if rt.namespaced and self._knows("namespaces"):
+                self._require_namespace(meta["namespace"])
+            if _key(new) in self._table(rt):
+                raise errors.already_exists(rt, meta["name"])
+            self._admit(rt, "CREATE", new, None)
+            for field in (*_SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
+                meta.pop(field, None)
+            meta.update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(self._clock()), generation=1)
+            if "status" in rt.subresources:
+                new.pop("status", None)
+            if rt.key == "namespaces":
+                new.setdefault("spec", {"finalizers": ["kubernetes"]})
+                new["status"] = {"phase": "Active"}
+            if dry_run:
+                return new
+            return clone(self._commit(rt, "ADDED", new, None))
+
+    def update(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        obj: dict[str, Any],
+        *,
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Replace an object (PUT); its metadata.resourceVersion, when set, must be the current one."""
+        body = self._normalized(rt, obj)
+        meta = body["metadata"]
+        self._check_url_name(name, meta)
+        self._place(rt, namespace, meta)
+        with self._lock:
+            current = self.get(rt, namespace, name, copy=False)
+            given = meta.get("resourceVersion")
+            if given and given != current["metadata"]["resourceVersion"]:
+                raise errors.conflict(rt, name)
+            if not given and rt.is_custom:
+                cause = ("metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")
+                raise errors.invalid(rt, name, [cause])
+            return self._replace(rt, current, body, subresource, dry_run)
+
+    def patch(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        patch: Any,
+        patch_type: str,
+        *,
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Patch an object: patch_type "merge", "json", "strategic" or "apply" (create or merge).
+
+        A metadata.resourceVersion left in the patched object is a precondition (Conflict when stale).
+        """
+        if patch_type == "strategic" and rt.is_custom:
+            raise errors.unsupported_media_type(PATCH_MEDIA_TYPES)
+        with self._lock:
+            key = self._scope(rt, namespace, name)
+            current = self._table(rt).get(key)
+            if current is None:
+                if patch_type == "apply" and subresource is None and isinstance(patch, dict):
+                    applied = dict(patch, metadata=dict(patch.get("metadata") or {}, name=name))
+                    return self.create(rt, namespace, applied, dry_run=dry_run)
+                raise errors.not_found(rt, name)
+            patched = self._patched(current, patch, patch_type)
+            if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
+                raise errors.bad_request("the patched object is not a Kubernetes object")
+            given = patched["metadata"].get("resourceVersion")
+            if given and given != current["metadata"]["resourceVersion"]:
+                raise errors.conflict(rt, name)
+            body = self._normalized(rt, patched)
+            self._check_url_name(name, body["metadata"])
+            self._place(rt, namespace, body["metadata"])
+            return self._replace(rt, current, body, subresource, dry_run)
+
+    def delete(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        *,
+        dry_run: bool = False,
+        propagation: str = "Background",
+        precondition_rv: str | None = None,
+    ) -> dict[str, Any]:
+        """Delete an object (or mark it deleted while finalizers remain); dependents follow `propagation`."""
+        if propagation not in ("Background", "Foreground", "Orphan"):
+            raise errors.bad_request(
+                f'Unsupported value: "{propagation}": supported values: "Background", "Foreground", "Orphan"'
+            )
+        with self._lock:
+            current = self.get(rt, namespace, name, copy=False)
+            if precondition_rv and precondition_rv != current["metadata"]["resourceVersion"]:
+                raise errors.conflict(rt, name)
+            if dry_run:
+                return clone(current)
+            return clone(self._delete(rt, current, propagation))
+
+    def delete_collection(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        dry_run: bool = False,
+        propagation: str = "Background",
+    ) -> builtins.list[dict[str, Any]]:
+        """Delete every matching object; the deleted objects in order."""
+        with self._lock:
+            found, _ = self.list(
+                rt, namespace, label_selector=label_selector, field_selector=field_selector, copy=False
+            )
+            if dry_run:
+                return [clone(obj) for obj in found]
+            return [clone(self._delete(rt, obj, propagation)) for obj in found]
+
+    # --- watching --------------------------------------------------------------------------------
+
+    def watch(
+        self,
+        rt: ResourceType | None,
+        namespace: str | None = None,
+        *,
+        since: int | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+        copy: bool = True,
+    ) -> Watcher:
+        """A Watcher of changes: since None/0 starts with ADDED for current objects, since=N replays
+        history after N (Expired when N is older than the history kept). rt None watches every kind."""
+        labels = LabelSelector.parse(label_selector)
+        fields = FieldSelector.parse(field_selector, rt.key) if field_selector and rt else None
+        watcher = Watcher(rt, namespace, labels, fields, copy=copy)
+        with self._lock:
+            if since:
+                if since < self._compacted:
+                    raise errors.expired(f"too old resource version: {since} ({self._compacted + 1})")
+                for event in self._history:
+                    if event.resource_version > since:
+                        watcher.offer(event)
+            else:
+                for kind in [rt] if rt else self.registry.all():
+                    for obj in self._sorted(kind):
+                        rv = int(obj["metadata"]["resourceVersion"])
+                        watcher.offer(WatchEvent("ADDED", obj, rv, kind))
+            self._watchers.add(watcher)
+        return watcher
+
+    def forget(self, watcher: Watcher) -> None:
+        """Stop feeding a watcher (closing it is enough; this frees it sooner)."""
+        with self._lock:
+            self._watchers.discard(watcher)
+
+    def compact(self) -> None:
+        """Forget the change history: watches from older resourceVersions get 410 Expired."""
+        with self._lock:
+            self._history.clear()
+            self._compacted = self._rv
+
+    # --- snapshots (persistence) -----------------------------------------------------------------
+
+    def dump(self) -> dict[str, Any]:
+        """Every object and the resourceVersion counter, as JSON data."""
+        with self._lock:
+            objects = [
+                {"resource": key, "object": obj}
+                for key, table in self._objects.items()
+                for obj in table.values()
+            ]
+            return clone({"resourceVersion": self._rv, "objects": objects})
+
+    def load(self, snapshot: dict[str, Any]) -> None:
+        """Replace the contents with a dump() (unknown kinds are skipped); history starts empty."""
+        with self._lock:
+            for table in self._objects.values():
+                table.clear()
+            self._by_uid.clear()
+            self._dependents.clear()
+            for entry in snapshot.get("objects", []):
+                if self._knows(entry["resource"]):
+                    self._put(self.registry.get(entry["resource"]), clone(entry["object"]))
+            self._rv = max(self._rv, int(snapshot.get("resourceVersion", 0)))
+            self.compact()
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _knows(self, rt_key: str) -> bool:
+        return rt_key in self._objects
+
+    def _table(self, rt: ResourceType) -> dict[Key, dict[str, Any]]:
+        try:
+            return self._objects[rt.key]
+        except KeyError:
+            raise errors.path_not_found() from None
+
+    def _scope(self, rt: ResourceType, namespace: str | None, name: str) -> Key:
+        if rt.namespaced and not namespace:
+            raise errors.bad_request("the server could not find the requested resource: namespace required")
+        return ((namespace or "") if rt.namespaced else "", name)
+
+    def _sorted(self, rt: ResourceType) -> Iterator[dict[str, Any]]:
+        table = self._objects[rt.key]
+        return (table[key] for key in sorted(table))
+
+    def _normalized(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(obj, dict):
+            raise errors.bad_request("the object is not a JSON object")
+        new = clone(obj)
+        meta = new.get("metadata")
+        if meta is None:
+            meta = new["metadata"] = {}
+        if not isinstance(meta, dict):
+            raise errors.bad_request("metadata must be an object")
+        new["apiVersion"], new["kind"] = rt.api_version(rt.versions[0]), rt.kind
+        return new
+
+    def _place(self, rt: ResourceType, namespace: str | None, meta: dict[str, Any]) -> None:
+        """Put the object in the request's namespace (the path wins; a different one is BadRequest)."""
+        given = meta.get("namespace")
+        if not rt.namespaced:
+            meta.pop("namespace", None)
+            return
+        if namespace and given and given != namespace:
+            raise errors.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        if not (namespace or given):
+            raise errors.bad_request("an empty namespace may not be set during creation")
+        meta["namespace"] = namespace or given
+
+    def _check_url_name(self, name: str, meta: dict[str, Any]) -> None:
+        given = meta.setdefault("name", name)
+        if given != name:
+            raise errors.bad_request(
+                f"the name of the object ({given}) does not match the name on the URL ({name})"
+            )
+
+    def _check_name(self, rt: ResourceType, meta: dict[str, Any]) -> None:
+        name = meta.get("name")
+        if not name:
+            cause = ("metadata.name", "Required value: name or generateName is required")
+            raise errors.invalid(rt, "", [cause])
+        problems = name_errors(rt, name)
+        if problems:
+            raise errors.invalid(rt, name, [("metadata.name", text) for text in problems])
+
+    def _generated_name(self, rt: ResourceType, meta: dict[str, Any]) -> str:
+        table = self._table(rt)
+        while True:
+            name = str(meta["generateName"])[:58] + "".join(random.choices(_NAME_CHARS, k=5))
+            if (meta.get("namespace") or "", name) not in table:
+                return name
+
+    def _require_namespace(self, namespace: str) -> None:
+        if ("", namespace) not in self._objects["namespaces"]:
+            raise errors.not_found(self.registry.get("namespaces"), namespace)
+
+    def _admit(
+        self, rt: ResourceType, operation: str, new: dict[str, Any], old: dict[str, Any] | None
+    ) -> None:
+        plugins = self._admission.get(rt.key, [])
+        for plugin in plugins:
+            plugin.mutate(operation, new, old)
+        for plugin in plugins:
+            problems = plugin.validate(operation, new, old)
+            if problems:
+                raise errors.admission_denied(rt, new["metadata"].get("name", ""), plugin.name, problems)
+
+    def _patched(self, current: dict[str, Any], patch: Any, patch_type: str) -> Any:
+        try:
+            if patch_type in ("merge", "apply"):
+                return merge_patch(current, patch)
+            if patch_type == "json":
+                return json_patch(current, patch)
+            if patch_type == "strategic":
+                return strategic_merge_patch(current, patch)
+        except PatchError as error:
+            if error.malformed:
+                raise errors.bad_request(str(error)) from None
+            raise ApiError(422, "Invalid", str(error)) from None
+        raise errors.unsupported_media_type(PATCH_MEDIA_TYPES)
+
+    def _replace(
+        self,
+        rt: ResourceType,
+        current: dict[str, Any],
+        body: dict[str, Any],
+        subresource: str | None,
+        dry_run: bool,
+    ) -> dict[str, Any]:
+        """The shared end of update and patch: build the new object and commit it (under the lock)."""
+        if subresource is not None and subresource not in rt.subresources:
+            raise errors.path_not_found()
+        if subresource == "status":
+            new = clone(current)
+            if "status" in body:
+                new["status"] = body["status"]
+            else:
+                new.pop("status", None)
+        else:
+            new = body
+            meta, old_meta = new["metadata"], current["metadata"]
+            for field in _SYSTEM_METADATA:
+                if field in old_meta:
+                    meta[field] = old_meta[field]
+                else:
+                    meta.pop(field, None)
+            meta.pop("managedFields", None)
+            if "status" in rt.subresources:
+                if "status" in current:
+                    new["status"] = current["status"]
+                else:
+                    new.pop("status", None)
+            self._admit(rt, "UPDATE", new, current)
+            if old_meta.get("deletionTimestamp"):
+                added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
+                if added:
+                    cause = (
+                        "metadata.finalizers",
+                        "Forbidden: no new finalizers can be added if the object "
+                        "is being deleted, found new finalizers " + str(sorted(added)),
+                    )
+                    raise errors.invalid(rt, meta["name"], [cause])
+            if _body(new) != _body(current):
+                meta["generation"] = int(old_meta.get("generation") or 0) + 1
+        new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        if new == current or dry_run:
+            return clone(new)
+        if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
+            stored = self._commit(rt, "MODIFIED", new, current)
+            return clone(self._delete(rt, stored, "Background"))
+        return clone(self._commit(rt, "MODIFIED", new, current))
+
+    def _delete(self, rt: ResourceType, current: dict[str, Any], propagation: str) -> dict[str, Any]:
+        meta = current["metadata"]
+        if rt.key == "namespaces":
+            self._empty_namespace(meta["name"])
+        if propagation == "Foreground":
+            self._collect(meta["uid"], "Foreground")
+        if meta.get("finalizers"):
+            if meta.get("deletionTimestamp"):
+                return current
+            marked = clone(current)
+            marked["metadata"].update(deletionTimestamp=rfc3339(self._clock()), deletionGracePeriodSeconds=0)
+            self._commit(rt, "MODIFIED", marked, current)
+            if propagation == "Orphan":
+                self._collect(meta["uid"], "Orphan")
+            return marked
+        gone = self._commit(rt, "DELETED", current, None)
+        self._collect(meta["uid"], propagation)
+        return gone
+
+    def _empty_namespace(self, namespace: str) -> None:
+        for rt in self.registry.all():
+            if rt.namespaced and self._knows(rt.key):
+                for key, obj in sorted(self._objects[rt.key].items()):
+                    if key[0] == namespace:
+                        self._delete(rt, obj, "Background")
+
+    def _collect(self, owner_uid: str, propagation: str) -> None:
+        """Garbage-collect (or orphan) the dependents of a deleted owner, recursively."""
+        for rt_key, key in sorted(self._dependents.get(owner_uid, set())):
+            rt = self.registry.get(rt_key)
+            dependent = self._objects[rt_key].get(key)
+            if dependent is None:
+                continue
+            refs = dependent["metadata"].get("ownerReferences") or []
+            if propagation == "Orphan":
+                orphan = clone(dependent)
+                orphan["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != owner_uid]
+                if not orphan["metadata"]["ownerReferences"]:
+                    del orphan["metadata"]["ownerReferences"]
+                self._commit(rt, "MODIFIED", orphan, dependent)
+            elif not any(ref.get("uid") in self._by_uid for ref in refs if ref.get("uid") != owner_uid):
+                self._delete(rt, dependent, "Background")
+
+    def _commit(
+        self, rt: ResourceType, kind: str, obj: dict[str, Any], previous: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Give the change the next resourceVersion, store it, record it and tell the watchers."""
+        self._rv += 1
+        obj = dict(obj, metadata=dict(obj["metadata"], resourceVersion=str(self._rv)))
+        if kind == "DELETED":
+            self._unindex(rt, obj)
+            del self._objects[rt.key][_key(obj)]
+        else:
+            if previous is not None:
+                self._unindex(rt, previous)
+            self._put(rt, obj)
+        event = WatchEvent(kind, obj, self._rv, rt, previous)
+        if len(self._history) == self._history.maxlen:
+            self._compacted = self._history[0].resource_version
+        self._history.append(event)
+        for watcher in list(self._watchers):
+            if watcher.closed:
+                self._watchers.discard(watcher)
+            else:
+                watcher.offer(event)
+        return obj
+
+    def _put(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        meta = obj["metadata"]
+        self._objects[rt.key][_key(obj)] = obj
+        self._by_uid[meta["uid"]] = (rt, _key(obj))
+        for ref in meta.get("ownerReferences") or []:
+            if isinstance(ref, dict) and ref.get("uid"):
+                self._dependents.setdefault(ref["uid"], set()).add((rt.key, _key(obj)))
+
+    def _unindex(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        meta = obj["metadata"]
+        self._by_uid.pop(meta["uid"], None)
+        for ref in meta.get("ownerReferences") or []:
+            uid = ref.get("uid", "") if isinstance(ref, dict) else ""
+            dependents = self._dependents.get(uid)
+            if dependents is not None:
+                dependents.discard((rt.key, _key(obj)))
+                if not dependents:
+                    del self._dependents[uid]
