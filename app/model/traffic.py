@@ -195,12 +195,31 @@ def _type_error(expected: str, value: object, path: str) -> FieldError:
     return FieldError(f"expected {expected}, got {_json_type(value)}", (path,))
 
 
-_STRING_FIELDS = {
-    "tag": "tag",
-    "revisionName": "revision_name",
-    "configurationName": "configuration_name",
-    "url": "url",
-}
+def _string_field(data: Mapping[str, object], key: str, path: str, errors: list[FieldError]) -> str | None:
+    raw = data.get(key)
+    if raw is not None and not isinstance(raw, str):
+        errors.append(_type_error("string", raw, f"{path}.{key}"))
+        return None
+    return raw or None
+
+
+def _bool_field(data: Mapping[str, object], key: str, path: str, errors: list[FieldError]) -> bool | None:
+    raw = data.get(key)
+    if raw is not None and not isinstance(raw, bool):
+        errors.append(_type_error("boolean", raw, f"{path}.{key}"))
+        return None
+    return raw
+
+
+def _int_field(data: Mapping[str, object], key: str, path: str, errors: list[FieldError]) -> int | None:
+    raw = data.get(key)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
+        return int(raw)
+    if raw is not None:
+        errors.append(_type_error("integer", raw, f"{path}.{key}"))
+    return None
 
 
 @dataclass(frozen=True)
@@ -224,27 +243,16 @@ class TrafficTarget:
         prunes them)."""
         if not isinstance(data, Mapping):
             return cls(), [_type_error("object", data, path)]
-        values: dict[str, object] = {}
         errors: list[FieldError] = []
-        for key, attr in _STRING_FIELDS.items():
-            raw = data.get(key)
-            if isinstance(raw, str):
-                values[attr] = raw or None
-            elif raw is not None:
-                errors.append(_type_error("string", raw, f"{path}.{key}"))
-        latest = data.get("latestRevision")
-        if isinstance(latest, bool):
-            values["latest_revision"] = latest
-        elif latest is not None:
-            errors.append(_type_error("boolean", latest, f"{path}.latestRevision"))
-        percent = data.get("percent")
-        if isinstance(percent, int) and not isinstance(percent, bool):
-            values["percent"] = percent
-        elif isinstance(percent, float) and math.isfinite(percent) and percent.is_integer():
-            values["percent"] = int(percent)
-        elif percent is not None:
-            errors.append(_type_error("integer", percent, f"{path}.percent"))
-        return cls(**values), errors  # type: ignore[arg-type]
+        target = cls(
+            tag=_string_field(data, "tag", path, errors),
+            revision_name=_string_field(data, "revisionName", path, errors),
+            configuration_name=_string_field(data, "configurationName", path, errors),
+            latest_revision=_bool_field(data, "latestRevision", path, errors),
+            percent=_int_field(data, "percent", path, errors),
+            url=_string_field(data, "url", path, errors),
+        )
+        return target, errors
 
     def to_dict(self) -> dict[str, object]:
         """Knative's JSON, unset fields omitted, in Knative's field order."""
@@ -413,14 +421,15 @@ def validate_template_name(
                 f"invalid value: {go_quote(name)} must have prefix {go_quote(prefix)}", (TEMPLATE_NAME_PATH,)
             )
         )
-    unchanged_name = old_template is not None and name == _template_name(old_template)
-    if (
-        unchanged_name
-        and old_template is not None
-        and (diff := template_short_diff(old_template, new_template))
-    ):
-        errors.append(FieldError(NAME_CHANGE_MESSAGE, (TEMPLATE_NAME_PATH,), diff))
+    if old_template is not None and name == _template_name(old_template):
+        errors.extend(_name_change_errors(old_template, new_template))
     return merge_errors(errors)
+
+
+def _name_change_errors(old: Mapping[str, object], new: Mapping[str, object]) -> list[FieldError]:
+    """VerifyNameChange: a template that changed under the same BYO name."""
+    diff = template_short_diff(old, new)
+    return [FieldError(NAME_CHANGE_MESSAGE, (TEMPLATE_NAME_PATH,), diff)] if diff else []
 
 
 # Fields of a Revision's spec that are not part of the embedded corev1.PodSpec.
