@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from app.model.expressions import LATEST_REF
 from app.model.traffic import TrafficTarget, default_traffic
-
-LATEST_LABEL = "@latest"
 
 
 def traffic_patch(targets: Sequence[TrafficTarget], resource_version: str) -> dict[str, object]:
@@ -28,7 +27,7 @@ def traffic_patch(targets: Sequence[TrafficTarget], resource_version: str) -> di
 def target_label(target: TrafficTarget) -> str:
     """How a target is named in text: its revision, `@latest` when floating, else its configuration."""
     if target.floating:
-        return LATEST_LABEL
+        return LATEST_REF
     return target.revision_name or target.configuration_name or "?"
 
 
