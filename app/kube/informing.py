@@ -1,0 +1,121 @@
+"""The Informer: a Reflector feeding a Store, with event handlers and a Lister (client-go's pattern)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kubernetes.client import ApiClient
+
+from app.kube.reflecting import Counters, ErrorCallback, RecoverCallback, Reflector, ReflectorOptions
+from app.kube.resources import Resource
+from app.kube.store import Change, Store
+from app.kube.watching import ListWatch
+from app.model.objects import KubeObject
+
+log = logging.getLogger(__name__)
+
+AddHandler = Callable[[KubeObject], None]
+UpdateHandler = Callable[[KubeObject, KubeObject], None]
+DeleteHandler = Callable[[KubeObject], None]
+
+
+@dataclass(frozen=True)
+class _Handlers:
+    on_add: AddHandler | None
+    on_update: UpdateHandler | None
+    on_delete: DeleteHandler | None
+
+
+class Lister:
+    """Read access to an informer's objects. Must not modify the objects it returns."""
+
+    def __init__(self, store: Store, namespace: str | None) -> None:
+        self._store = store
+        self._namespace = namespace
+
+    def list(self) -> list[KubeObject]:
+        """Every object, sorted by key (namespace/name)."""
+        return sorted(self._store.list(), key=_sort_key)
+
+    def get(self, name: str, namespace: str | None = None) -> KubeObject | None:
+        ns = namespace or self._namespace
+        return self._store.get(f"{ns}/{name}" if ns else name)
+
+
+class Informer:
+    """Watches one kind in one namespace (None: all namespaces / cluster-scoped) into a Store.
+
+    Handlers run on the informer's thread, outside the store's lock, one change at a time, and must
+    be cheap (hand work to another thread). Add them before `start()`: the first list arrives as
+    on_add calls. A relist reports only the differences (on_add, on_update, on_delete).
+    """
+
+    def __init__(
+        self,
+        api_client: ApiClient,
+        resource: Resource,
+        namespace: str | None = None,
+        *,
+        options: ReflectorOptions | None = None,
+        counters: Counters | None = None,
+        on_error: ErrorCallback | None = None,
+        on_recover: RecoverCallback | None = None,
+    ) -> None:
+        self.resource = resource
+        self.namespace = namespace
+        self.store = Store()
+        self.lister = Lister(self.store, namespace)
+        self._handlers: list[_Handlers] = []
+        self._started = False
+        self.reflector = Reflector(
+            ListWatch(api_client, resource, namespace),
+            self.store,
+            on_changes=self._dispatch,
+            on_error=on_error,
+            on_recover=on_recover,
+            options=options,
+            counters=counters,
+        )
+
+    def add_handler(
+        self,
+        on_add: AddHandler | None = None,
+        on_update: UpdateHandler | None = None,
+        on_delete: DeleteHandler | None = None,
+    ) -> None:
+        if self._started:
+            raise RuntimeError("add handlers before starting the informer")
+        self._handlers.append(_Handlers(on_add, on_update, on_delete))
+
+    def start(self) -> None:
+        self._started = True
+        self.reflector.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.reflector.stop(timeout)
+
+    def has_synced(self) -> bool:
+        return self.reflector.has_synced()
+
+    def wait_for_sync(self, timeout: float | None) -> bool:
+        return self.reflector.wait_for_sync(timeout)
+
+    def _dispatch(self, changes: list[Change]) -> None:
+        for change in changes:
+            for handler in self._handlers:
+                try:
+                    if change.type == "ADDED" and handler.on_add is not None:
+                        handler.on_add(change.object)
+                    elif change.type == "MODIFIED" and handler.on_update is not None:
+                        handler.on_update(change.old or change.object, change.object)
+                    elif change.type == "DELETED" and handler.on_delete is not None:
+                        handler.on_delete(change.object)
+                except Exception:  # one faulty handler must not stop the others or the watch
+                    log.exception("%s handler failed on %s", self.reflector.name, change.type)
+
+
+def _sort_key(obj: KubeObject) -> tuple[str, str]:
+    metadata = obj.get("metadata") or {}
+    return str(metadata.get("namespace", "")), str(metadata.get("name", ""))

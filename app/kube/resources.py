@@ -1,0 +1,127 @@
+"""The kinds the dashboard shows, and which of them the cluster serves (discovery).
+
+Knative and Istio are optional: a cluster without them is reported by `Discovery` so pages can say
+so instead of failing. Istio's VirtualService version is discovered (v1, else v1beta1, else v1alpha3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kubernetes.client import ApiClient
+
+from app.kube.errors import ApiError
+from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, request_json
+
+SERVING_GROUP = "serving.knative.dev"
+ISTIO_GROUP = "networking.istio.io"
+KINGRESS_GROUP = "networking.internal.knative.dev"
+ISTIO_VERSIONS = ("v1", "v1beta1", "v1alpha3")
+"""VirtualService versions in order of preference."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One kind at one API version, addressed by its plural name."""
+
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+
+    @property
+    def api_version(self) -> str:
+        """The `apiVersion` field of this kind's objects: "v1" or "group/version"."""
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def path(self, namespace: str | None = None, name: str | None = None) -> str:
+        """The REST path of the collection (in `namespace`, or across all), or of one object."""
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            base += f"/namespaces/{namespace}"
+        base += f"/{self.plural}"
+        return f"{base}/{name}" if name else base
+
+
+KNATIVE_SERVICES = Resource(SERVING_GROUP, "v1", "services", "Service")
+CONFIGURATIONS = Resource(SERVING_GROUP, "v1", "configurations", "Configuration")
+REVISIONS = Resource(SERVING_GROUP, "v1", "revisions", "Revision")
+ROUTES = Resource(SERVING_GROUP, "v1", "routes", "Route")
+KINGRESSES = Resource(KINGRESS_GROUP, "v1alpha1", "ingresses", "Ingress")
+CORE_SERVICES = Resource("", "v1", "services", "Service")
+PODS = Resource("", "v1", "pods", "Pod")
+EVENTS = Resource("", "v1", "events", "Event")
+NAMESPACES = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
+SERVING_KINDS = (KNATIVE_SERVICES, CONFIGURATIONS, REVISIONS, ROUTES)
+
+
+def virtual_services(version: str) -> Resource:
+    """Istio VirtualServices at the given (discovered) version."""
+    return Resource(ISTIO_GROUP, version, "virtualservices", "VirtualService")
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Which of the dashboard's kinds the cluster serves."""
+
+    serving_version: str | None
+    """"v1" when serving.knative.dev/v1 serves services, configurations, revisions and routes."""
+    istio_version: str | None
+    """The preferred served version of networking.istio.io virtualservices, if any."""
+    kingress_version: str | None
+    """"v1alpha1" when Knative's internal Ingress kind is served."""
+
+    @property
+    def knative(self) -> bool:
+        return self.serving_version is not None
+
+    @property
+    def istio(self) -> bool:
+        return self.istio_version is not None
+
+    def namespace_resources(self) -> dict[str, Resource]:
+        """The kinds to watch per namespace, keyed by their `NamespaceObjects` field name.
+
+        `services` are Knative Services, `kservices` core (Kubernetes) Services.
+        """
+        found: dict[str, Resource] = {}
+        if self.knative:
+            found.update(
+                services=KNATIVE_SERVICES, configurations=CONFIGURATIONS, revisions=REVISIONS, routes=ROUTES
+            )
+        if self.istio_version is not None:
+            found["virtualservices"] = virtual_services(self.istio_version)
+        if self.kingress_version is not None:
+            found["ingresses"] = KINGRESSES
+        found.update(kservices=CORE_SERVICES, pods=PODS, events=EVENTS)
+        return found
+
+
+def discover(api_client: ApiClient, *, timeout: Timeout = DEFAULT_TIMEOUT) -> Discovery:
+    """Ask the API server (/apis and the group versions we need) which kinds it serves."""
+    groups = {
+        group["name"]: [v["version"] for v in group.get("versions", [])]
+        for group in request_json(api_client, "GET", "/apis", timeout=timeout).get("groups", [])
+    }
+
+    def serves(group: str, version: str, *plurals: str) -> bool:
+        if version not in groups.get(group, []):
+            return False
+        try:
+            listing = request_json(api_client, "GET", f"/apis/{group}/{version}", timeout=timeout)
+        except ApiError as exc:
+            if exc.code == 404:
+                return False
+            raise
+        return set(plurals) <= _plurals(listing)
+
+    serving = "v1" if serves(SERVING_GROUP, "v1", *(r.plural for r in SERVING_KINDS)) else None
+    istio = next((v for v in ISTIO_VERSIONS if serves(ISTIO_GROUP, v, "virtualservices")), None)
+    kingress = "v1alpha1" if serves(KINGRESS_GROUP, "v1alpha1", "ingresses") else None
+    return Discovery(serving_version=serving, istio_version=istio, kingress_version=kingress)
+
+
+def _plurals(resource_list: dict[str, Any]) -> set[str]:
+    return {r["name"] for r in resource_list.get("resources", []) if "/" not in r.get("name", "/")}

@@ -1,0 +1,107 @@
+"""A thread-safe map of objects keyed "namespace/name" (or "name" for cluster-scoped kinds).
+
+Rule, as in client-go: callers must not modify objects returned by `list()` or `get()`; they are
+shared with every other reader. Copy an object before changing it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+from app.model.objects import KubeObject
+
+ChangeType: TypeAlias = Literal["ADDED", "MODIFIED", "DELETED"]
+
+
+def object_key(obj: KubeObject) -> str:
+    """The store key of an object: "namespace/name", or "name" when it has no namespace."""
+    metadata = obj.get("metadata") or {}
+    name = str(metadata.get("name", ""))
+    namespace = metadata.get("namespace")
+    return f"{namespace}/{name}" if namespace else name
+
+
+def resource_version(obj: KubeObject) -> str:
+    return str((obj.get("metadata") or {}).get("resourceVersion", ""))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One effective change of the store.
+
+    For DELETED, `object` is the final state: the watch event's, or after a relist the last one held.
+    """
+
+    type: ChangeType
+    object: KubeObject
+    old: KubeObject | None = None
+
+
+class Store:
+    """Objects of one kind (and namespace), as last seen from the API server."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, KubeObject] = {}
+
+    def list(self) -> list[KubeObject]:
+        """All objects (read-only by contract: must not be modified)."""
+        with self._lock:
+            return list(self._items.values())
+
+    def get(self, key: str) -> KubeObject | None:
+        """The object with this key (read-only by contract), or None."""
+        with self._lock:
+            return self._items.get(key)
+
+    def keys(self) -> builtins.list[str]:
+        with self._lock:
+            return list(self._items)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def apply(self, event_type: str, obj: KubeObject) -> Change | None:
+        """Apply one watch event; return the change it made, None if it changed nothing.
+
+        ADDED of a known object counts as MODIFIED, MODIFIED of an unknown one as ADDED, and an event
+        carrying the resourceVersion the store already holds changes nothing.
+        """
+        key = object_key(obj)
+        with self._lock:
+            old = self._items.get(key)
+            if event_type == "DELETED":
+                if old is None:
+                    return None
+                del self._items[key]
+                return Change("DELETED", obj, old)
+            if event_type not in ("ADDED", "MODIFIED"):
+                raise ValueError(f"unknown watch event type {event_type!r}")
+            if old is not None and resource_version(old) == resource_version(obj):
+                return None
+            self._items[key] = obj
+        return Change("ADDED", obj) if old is None else Change("MODIFIED", obj, old)
+
+    def replace(self, objects: Iterable[KubeObject]) -> builtins.list[Change]:
+        """Make the store hold exactly `objects` (a relist); return the changes, deletions last.
+
+        Objects whose resourceVersion did not change produce no change.
+        """
+        fresh = {object_key(obj): obj for obj in objects}
+        changes: builtins.list[Change] = []
+        with self._lock:
+            previous = self._items
+            self._items = fresh
+        for key, obj in fresh.items():
+            old = previous.get(key)
+            if old is None:
+                changes.append(Change("ADDED", obj))
+            elif resource_version(old) != resource_version(obj):
+                changes.append(Change("MODIFIED", obj, old))
+        changes.extend(Change("DELETED", old, old) for key, old in previous.items() if key not in fresh)
+        return changes

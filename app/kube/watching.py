@@ -1,0 +1,147 @@
+"""List and watch one kind (in one namespace or across all) as plain dicts: client-go's ListWatch.
+
+Lists are paginated; watches ask for bookmarks and carry a server-side `timeoutSeconds` plus a
+client-side read timeout just above it, so a dead server can never block a watcher thread forever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from kubernetes.client import ApiClient
+
+from app.kube.errors import ApiError, Unreachable
+from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, open_response, request_json
+from app.kube.resources import Resource
+from app.model.objects import KubeObject
+
+PAGE_SIZE = 500
+WATCH_READ_MARGIN = 10.0
+"""Seconds the client waits beyond the watch's `timeoutSeconds` before giving up on a silent server."""
+
+
+@dataclass(frozen=True)
+class ObjectList:
+    items: list[KubeObject]
+    resource_version: str
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One watch event: ADDED, MODIFIED, DELETED or BOOKMARK (ERROR events are raised as ApiError)."""
+
+    type: str
+    object: KubeObject
+
+
+class ListWatch:
+    """Lists and watches `resource` in `namespace` (None: all namespaces, or a cluster-scoped kind)."""
+
+    def __init__(
+        self,
+        api_client: ApiClient,
+        resource: Resource,
+        namespace: str | None = None,
+        *,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.api_client = api_client
+        self.resource = resource
+        self.namespace = namespace
+        self.timeout = timeout
+
+    def list(self) -> ObjectList:
+        """Every object, page by page; items get `apiVersion`/`kind` (core lists omit them)."""
+        items: list[KubeObject] = []
+        query = {"limit": str(PAGE_SIZE)}
+        while True:
+            page = request_json(
+                self.api_client, "GET", self.resource.path(self.namespace), query=query, timeout=self.timeout
+            )
+            for item in page.get("items") or []:
+                item.setdefault("apiVersion", self.resource.api_version)
+                item.setdefault("kind", self.resource.kind)
+                items.append(item)
+            metadata = page.get("metadata") or {}
+            token = metadata.get("continue")
+            if not token:
+                return ObjectList(items, str(metadata.get("resourceVersion", "")))
+            query = {"limit": str(PAGE_SIZE), "continue": str(token)}
+
+    def watch(self, resource_version: str, timeout_seconds: int) -> WatchStream:
+        """Open a watch from `resource_version` that the server ends after `timeout_seconds`."""
+        query = {
+            "watch": "true",
+            "resourceVersion": resource_version,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": str(timeout_seconds),
+        }
+        connect = self.timeout[0] if isinstance(self.timeout, tuple) else self.timeout
+        response = open_response(
+            self.api_client,
+            "GET",
+            self.resource.path(self.namespace),
+            query=query,
+            timeout=(connect, timeout_seconds + WATCH_READ_MARGIN),
+        )
+        return WatchStream(response)
+
+
+class WatchStream:
+    """The events of one open watch; `close()` from any thread ends the iteration promptly."""
+
+    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
+        self._response = response
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __iter__(self) -> Iterator[WatchEvent]:
+        buffer = b""
+        try:
+            for chunk in self._response.stream(amt=None, decode_content=True):
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield _parse_event(line)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if not self.closed:
+                raise Unreachable(exc) from exc
+        finally:
+            self._response.close()
+            self._response.release_conn()
+        if buffer.strip() and not self.closed:
+            yield _parse_event(buffer)
+
+    @property
+    def closed(self) -> bool:
+        with self._lock:
+            return self._closed
+
+    def close(self) -> None:
+        """Stop the stream; safe from another thread (shuts the socket so a blocked read returns)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        with contextlib.suppress(ValueError, RuntimeError, OSError):  # already finished or released
+            self._response.shutdown()
+
+
+def _parse_event(line: bytes) -> WatchEvent:
+    try:
+        event: Any = json.loads(line)
+        event_type, obj = event["type"], event["object"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(0, "InvalidWatchEvent", f"cannot decode watch event: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise ApiError(0, "InvalidWatchEvent", "watch event object is not a JSON object")
+    if event_type == "ERROR":
+        raise ApiError.from_status(obj)
+    return WatchEvent(str(event_type), obj)

@@ -1,0 +1,94 @@
+"""The dashboard's few writes: a conditional merge patch of a Service's traffic, and audit Events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from kubernetes.client import ApiClient
+
+from app.kube.requesting import request_json
+from app.kube.resources import EVENTS, KNATIVE_SERVICES
+from app.model.objects import KubeObject
+
+MERGE_PATCH = "application/merge-patch+json"
+FIELD_MANAGER = "splitboard"
+USER_ANNOTATION = "splitboard.dev/user"
+
+
+def patch_traffic(
+    api_client: ApiClient,
+    namespace: str,
+    name: str,
+    traffic: list[dict[str, Any]],
+    resource_version: str,
+    *,
+    dry_run: bool = False,
+) -> KubeObject:
+    """Replace a Knative Service's `spec.traffic`, only if it is still at `resource_version`.
+
+    Returns the object the server answered (with `dry_run`, what it would become: nothing is stored).
+    A stale resourceVersion gives ApiError 409 Conflict; a rejected traffic block 422 (or 400) with
+    the admission webhook's message, verbatim.
+    """
+    if not resource_version:
+        raise ValueError("a resourceVersion is required: traffic patches are always conditional")
+    body = {"metadata": {"resourceVersion": resource_version}, "spec": {"traffic": traffic}}
+    query = {"fieldManager": FIELD_MANAGER}
+    if dry_run:
+        query["dryRun"] = "All"
+    return request_json(
+        api_client,
+        "PATCH",
+        KNATIVE_SERVICES.path(namespace, name),
+        query=query,
+        body=body,
+        content_type=MERGE_PATCH,
+    )
+
+
+def record_event(
+    api_client: ApiClient,
+    namespace: str,
+    involved: KubeObject,
+    reason: str,
+    message: str,
+    *,
+    action: str,
+    user: str | None = None,
+    event_type: str = "Normal",
+    now: datetime | None = None,
+) -> KubeObject:
+    """Create a core/v1 Event about `involved` (as `kubectl describe` shows), e.g. who changed traffic."""
+    when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    metadata = involved.get("metadata") or {}
+    event_metadata: dict[str, Any] = {
+        "generateName": f"{metadata.get('name', 'object')}.",
+        "namespace": namespace,
+    }
+    if user:
+        event_metadata["annotations"] = {USER_ANNOTATION: user}
+    body = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": event_metadata,
+        "involvedObject": {
+            "apiVersion": involved.get("apiVersion"),
+            "kind": involved.get("kind"),
+            "name": metadata.get("name"),
+            "namespace": metadata.get("namespace", namespace),
+            "uid": metadata.get("uid"),
+            "resourceVersion": metadata.get("resourceVersion"),
+        },
+        "reason": reason,
+        "message": message,
+        "type": event_type,
+        "action": action,
+        "source": {"component": FIELD_MANAGER},
+        "reportingComponent": FIELD_MANAGER,
+        "reportingInstance": FIELD_MANAGER,
+        "firstTimestamp": when,
+        "lastTimestamp": when,
+        "count": 1,
+    }
+    return request_json(api_client, "POST", EVENTS.path(namespace), body=body)

@@ -1,0 +1,39 @@
+"""What the cluster holds in one namespace, as the dashboard's pages see it (a snapshot, pure data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+KubeObject: TypeAlias = dict[str, Any]
+"""A Kubernetes object as the API sends it (JSON). Objects from a cache are read-only: copy to change."""
+
+
+@dataclass(frozen=True)
+class NamespaceObjects:
+    """A snapshot of the watched kinds in `namespace`, each tuple sorted by name.
+
+    The dicts are shared with the cache and must not be modified.
+    """
+
+    namespace: str
+    services: tuple[KubeObject, ...] = ()
+    """Knative Services."""
+    configurations: tuple[KubeObject, ...] = ()
+    revisions: tuple[KubeObject, ...] = ()
+    routes: tuple[KubeObject, ...] = ()
+    virtualservices: tuple[KubeObject, ...] = ()
+    kservices: tuple[KubeObject, ...] = ()
+    """Core (Kubernetes) Services."""
+    pods: tuple[KubeObject, ...] = ()
+    events: tuple[KubeObject, ...] = ()
+    ingresses: tuple[KubeObject, ...] = ()
+    """Knative's internal Ingresses (networking.internal.knative.dev)."""
+    knative: bool = True
+    """False when the cluster does not serve Knative Serving: pages say so instead of showing nothing."""
+    istio: bool = True
+    """False when the cluster does not serve Istio VirtualServices."""
+    complete: bool = True
+    """False when some kinds had not finished their first list in time (the tuples may lack objects)."""
+    problems: tuple[str, ...] = ()
+    """Why some kinds are missing or stale, e.g. "pods: 403 Forbidden: ..."; empty when all is well."""
