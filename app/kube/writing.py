@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,8 @@ from kubernetes.client import ApiClient
 from app.kube.requesting import request_json
 from app.kube.resources import EVENTS, KNATIVE_SERVICES
 from app.model.objects import KubeObject
+from app.model.patches import traffic_patch
+from app.model.traffic import FieldError, TrafficTarget, parse_traffic
 
 MERGE_PATCH = "application/merge-patch+json"
 FIELD_MANAGER = "splitboard"
@@ -20,20 +23,22 @@ def patch_traffic(
     api_client: ApiClient,
     namespace: str,
     name: str,
-    traffic: list[dict[str, Any]],
+    traffic: Sequence[TrafficTarget] | list[dict[str, Any]],
     resource_version: str,
     *,
     dry_run: bool = False,
 ) -> KubeObject:
     """Replace a Knative Service's `spec.traffic`, only if it is still at `resource_version`.
 
+    `traffic` is targets or their JSON; JSON of the wrong shape raises ValueError and sends nothing.
     Returns the object the server answered (with `dry_run`, what it would become: nothing is stored).
     A stale resourceVersion gives ApiError 409 Conflict; a rejected traffic block 422 (or 400) with
     the admission webhook's message, verbatim.
     """
-    if not resource_version:
-        raise ValueError("a resourceVersion is required: traffic patches are always conditional")
-    body = {"metadata": {"resourceVersion": resource_version}, "spec": {"traffic": traffic}}
+    targets, errors = _targets(traffic)
+    if errors:
+        raise ValueError("\n".join(str(e) for e in errors))
+    body = traffic_patch(targets, resource_version)
     query = {"fieldManager": FIELD_MANAGER}
     if dry_run:
         query["dryRun"] = "All"
@@ -45,6 +50,14 @@ def patch_traffic(
         body=body,
         content_type=MERGE_PATCH,
     )
+
+
+def _targets(
+    traffic: Sequence[TrafficTarget] | list[dict[str, Any]],
+) -> tuple[list[TrafficTarget], list[FieldError]]:
+    if all(isinstance(t, TrafficTarget) for t in traffic):
+        return [t for t in traffic if isinstance(t, TrafficTarget)], []
+    return parse_traffic(list(traffic))
 
 
 def record_event(

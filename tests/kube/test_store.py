@@ -1,0 +1,46 @@
+"""The Store's keys, watch-event rules and relist differences."""
+
+from __future__ import annotations
+
+from app.kube.store import Store, object_key
+from app.model.objects import KubeObject
+
+
+def obj(name: str, rv: str, namespace: str | None = "labs-1") -> KubeObject:
+    metadata = {"name": name, "resourceVersion": rv}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {"metadata": metadata}
+
+
+def test_keys_are_namespace_slash_name_or_name() -> None:
+    assert object_key(obj("customer", "1")) == "labs-1/customer"
+    assert object_key(obj("labs-1", "1", namespace=None)) == "labs-1"
+
+
+def test_apply_reports_effective_changes_only() -> None:
+    store = Store()
+    assert store.apply("ADDED", obj("a", "1")) is not None
+    assert store.apply("ADDED", obj("a", "1")) is None  # a replayed event changes nothing
+    change = store.apply("ADDED", obj("a", "2"))
+    assert change is not None and change.type == "MODIFIED" and change.old == obj("a", "1")
+    change = store.apply("MODIFIED", obj("b", "3"))
+    assert change is not None and change.type == "ADDED"
+    assert store.apply("DELETED", obj("zzz", "4")) is None
+    change = store.apply("DELETED", obj("a", "5"))
+    assert change is not None and change.type == "DELETED" and change.old == obj("a", "2")
+    assert store.keys() == ["labs-1/b"]
+
+
+def test_replace_reports_adds_updates_and_deletes() -> None:
+    store = Store()
+    store.replace([obj("keep", "1"), obj("change", "1"), obj("gone", "1")])
+    changes = store.replace([obj("keep", "1"), obj("change", "2"), obj("new", "3")])
+    assert sorted((c.type, c.object["metadata"]["name"]) for c in changes) == [
+        ("ADDED", "new"),
+        ("DELETED", "gone"),
+        ("MODIFIED", "change"),
+    ]
+    assert sorted(store.keys()) == ["labs-1/change", "labs-1/keep", "labs-1/new"]
+    assert store.get("labs-1/change") == obj("change", "2")
+    assert len(store) == 3
