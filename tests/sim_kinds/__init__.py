@@ -1,0 +1,1 @@
+"""Tests of the simulated API server's kinds: registry, discovery, OpenAPI and Tables."""
