@@ -736,6 +736,18 @@ def _group(
     return PodGroup(revision, service, _colour(colours, revision) if revision else PALETTE_SIZE, rows)
 
 
+# ------------------------------------------------------------------------------------- connection
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    """The banner's state: connected, lost (with the error), or `recovered` after a loss."""
+
+    connected: bool
+    error: str | None = None
+    recovered: bool = False
+
+
 # ------------------------------------------------------------------------------------- aggregates
 
 

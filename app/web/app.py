@@ -1,0 +1,46 @@
+"""build_app: the FastAPI application over a ClusterCache (routers, static files, templates, errors)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from kubernetes.client import ApiClient
+
+from app.kube.caching import ClusterCache
+from app.kube.resources import Discovery
+from app.settings import Settings
+from app.web import api, editing, events, fragments, pages
+from app.web.context import Dashboard
+from app.web.loading import LoadError
+from app.web.templating import Renderer, make_environment
+
+
+def build_app(
+    settings: Settings, cache: ClusterCache, api_client: ApiClient, discovery: Discovery
+) -> FastAPI:
+    """The dashboard app. The caller owns `cache` and `api_client` (starts and stops them)."""
+    app = FastAPI(
+        title="Splitboard",
+        summary="See and steer Knative Serving traffic",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    renderer = Renderer(make_environment(settings.templates_dir))
+    app.state.dashboard = Dashboard(settings, cache, api_client, discovery, renderer)
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(fragments.router)
+    app.include_router(events.router)
+    app.include_router(editing.router)
+
+    @app.exception_handler(LoadError)
+    async def load_error(request: Request, exc: LoadError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+        context = {"heading": exc.heading, "message": exc.message, "events": None}
+        html = renderer.page("message.html", context)
+        return HTMLResponse(html, status_code=exc.status_code)
+
+    return app

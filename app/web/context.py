@@ -1,0 +1,42 @@
+"""What every request handler needs, built once by `build_app` and reached through a dependency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from kubernetes.client import ApiClient
+
+from app.kube.caching import ClusterCache
+from app.kube.resources import Discovery
+from app.settings import Settings
+from app.web.streams import EventStreams
+from app.web.templating import Renderer
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Dashboard:
+    """The app's collaborators: the cluster cache, the renderer and the open event streams."""
+
+    settings: Settings
+    cache: ClusterCache
+    api_client: ApiClient
+    discovery: Discovery
+    renderer: Renderer
+    streams: EventStreams = field(default_factory=lambda: EventStreams())
+    clock: Callable[[], datetime] = utc_now
+
+
+def get_dashboard(request: Request) -> Dashboard:
+    dashboard: Dashboard = request.app.state.dashboard
+    return dashboard
+
+
+DashboardDep = Annotated[Dashboard, Depends(get_dashboard)]

@@ -1,0 +1,113 @@
+"""SSE endpoints: each page's live stream of re-rendered sections and connection banners.
+
+Event names are the section names (app.web.sections) plus `connection` (the banner) and, on the
+namespaces page, `namespaces`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio.to_thread
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from app.kube.caching import NamespaceNotAllowed
+from app.kube.errors import ApiError
+from app.kube.feeding import ChangeFeed
+from app.model.views import ConnectionView
+from app.web import loading
+from app.web.context import Dashboard, DashboardDep
+from app.web.loading import LoadError
+from app.web.sections import (
+    LIVE_SERVICE_SECTIONS,
+    NAMESPACE_SECTIONS,
+    affected_sections,
+    namespace_section,
+    service_section,
+)
+from app.web.streams import RenderSections, event_stream
+
+router = APIRouter(include_in_schema=False)
+
+SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+async def subscribe(dashboard: Dashboard, namespace: str | None) -> ChangeFeed:
+    try:
+        return await anyio.to_thread.run_sync(dashboard.cache.subscribe, namespace)
+    except (ValueError, NamespaceNotAllowed) as exc:
+        raise LoadError(404, "No such namespace", str(exc)) from exc
+    except (ApiError, RuntimeError) as exc:
+        raise LoadError(503, "Cannot read the cluster", str(exc)) from exc
+
+
+def respond(
+    dashboard: Dashboard,
+    feed: ChangeFeed,
+    render: RenderSections,
+    everything: tuple[str, ...],
+    affected: Callable[[str], frozenset[str]] = affected_sections,
+) -> StreamingResponse:
+    state = dashboard.cache.connection()
+    stream = event_stream(
+        feed,
+        dashboard.streams,
+        render=render,
+        render_connection=lambda view: dashboard.renderer.partial("connection", view),
+        initial=ConnectionView(state.connected, state.error),
+        affected=affected,
+        everything=frozenset(everything),
+    )
+    return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+def rendered_or_nothing(render: Callable[[frozenset[str]], list[tuple[str, str]]]) -> RenderSections:
+    """A section renderer that sends nothing while the data cannot be read (the banner says why)."""
+
+    def safe(names: frozenset[str]) -> list[tuple[str, str]]:
+        try:
+            return render(names)
+        except LoadError:
+            return []
+
+    return safe
+
+
+@router.get("/events", name="namespaces_events")
+async def namespaces_events(dashboard: DashboardDep) -> StreamingResponse:
+    feed = await subscribe(dashboard, None)
+
+    def render(names: frozenset[str]) -> list[tuple[str, str]]:
+        return [("namespaces", dashboard.renderer.partial("namespaces", loading.summaries(dashboard)))]
+
+    def affected(kind: str) -> frozenset[str]:
+        return frozenset({"namespaces"}) if kind == "namespaces" or affected_sections(kind) else frozenset()
+
+    return respond(dashboard, feed, rendered_or_nothing(render), ("namespaces",), affected)
+
+
+@router.get("/namespaces/{namespace}/events", name="namespace_events")
+async def namespace_events(dashboard: DashboardDep, namespace: str) -> StreamingResponse:
+    feed = await subscribe(dashboard, namespace)
+
+    def render(names: frozenset[str]) -> list[tuple[str, str]]:
+        overview = loading.overview(dashboard, namespace)
+        return [
+            (n, namespace_section(dashboard.renderer, n, overview)) for n in NAMESPACE_SECTIONS if n in names
+        ]
+
+    return respond(dashboard, feed, rendered_or_nothing(render), NAMESPACE_SECTIONS)
+
+
+@router.get("/namespaces/{namespace}/services/{name}/events", name="service_events")
+async def service_events(dashboard: DashboardDep, namespace: str, name: str) -> StreamingResponse:
+    feed = await subscribe(dashboard, namespace)
+
+    def render(names: frozenset[str]) -> list[tuple[str, str]]:
+        view = loading.service(dashboard, namespace, name)
+        return [
+            (n, service_section(dashboard.renderer, n, view)) for n in LIVE_SERVICE_SECTIONS if n in names
+        ]
+
+    return respond(dashboard, feed, rendered_or_nothing(render), LIVE_SERVICE_SECTIONS)

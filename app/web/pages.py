@@ -1,0 +1,59 @@
+"""Full pages. Each is a plain, shareable URL; an htmx request (not boosted) gets only the content block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.model.views import ConnectionView
+from app.web import loading
+from app.web.context import Dashboard, DashboardDep
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+
+
+def is_fragment_request(request: Request) -> bool:
+    """htmx asked for a part of the page (a boosted request still wants the whole page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def render_page(
+    request: Request, dashboard: Dashboard, template: str, context: dict[str, Any]
+) -> HTMLResponse:
+    state = dashboard.cache.connection()
+    full = {"connection": ConnectionView(state.connected, state.error), "events": None, **context}
+    renderer = dashboard.renderer
+    if is_fragment_request(request):
+        html = renderer.block(template, "content", full)
+    else:
+        html = renderer.page(template, full)
+    return HTMLResponse(html, headers={"Vary": "HX-Request"})
+
+
+@router.get("/", name="namespaces_page")
+def namespaces_page(request: Request, dashboard: DashboardDep) -> HTMLResponse:
+    return render_page(
+        request, dashboard, "index.html", {"summaries": loading.summaries(dashboard), "events": "/events"}
+    )
+
+
+@router.get("/namespaces/{namespace}", name="namespace_page")
+def namespace_page(request: Request, dashboard: DashboardDep, namespace: str) -> HTMLResponse:
+    overview = loading.overview(dashboard, namespace)
+    return render_page(request, dashboard, "namespace.html", {"o": overview, "events": events_url(namespace)})
+
+
+@router.get("/namespaces/{namespace}/services/{name}", name="service_page")
+def service_page(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> HTMLResponse:
+    view = loading.service(dashboard, namespace, name)
+    return render_page(
+        request, dashboard, "service.html", {"view": view, "events": events_url(namespace, name)}
+    )
+
+
+def events_url(namespace: str, service: str | None = None) -> str:
+    """The SSE stream of a page (names are DNS labels, checked before a page renders)."""
+    base = f"/namespaces/{namespace}"
+    return f"{base}/services/{service}/events" if service else f"{base}/events"

@@ -1,0 +1,44 @@
+"""The sections of the namespace and Service pages: their names (also the SSE event names), which
+object kinds each one shows, and how each is rendered from its partial."""
+
+from __future__ import annotations
+
+from app.model.views import NamespaceOverview, ServiceView
+from app.web.templating import Renderer
+
+NAMESPACE_SECTIONS = ("summary", "services", "revisions", "routes", "virtualservices", "kservices", "pods")
+SERVICE_SECTIONS = (
+    "services",
+    "routes",
+    "revisions",
+    "conditions",
+    "virtualservices",
+    "kservices",
+    "pods",
+    "yaml",
+)
+LIVE_SERVICE_SECTIONS = tuple(s for s in SERVICE_SECTIONS if s != "yaml")
+"""The YAML section is reloaded on request, not pushed: a push would close the objects a reader opened."""
+
+_AFFECTED: dict[str, frozenset[str]] = {
+    "services": frozenset({"summary", "services", "conditions"}),
+    "configurations": frozenset({"conditions"}),
+    "revisions": frozenset({"summary", "services", "revisions", "pods", "conditions"}),
+    "routes": frozenset({"summary", "revisions", "routes", "conditions"}),
+    "virtualservices": frozenset({"summary", "virtualservices"}),
+    "kservices": frozenset({"summary", "kservices"}),
+    "pods": frozenset({"summary", "pods"}),
+}
+
+
+def affected_sections(kind: str) -> frozenset[str]:
+    """The sections that show objects of `kind` (a NamespaceObjects field name)."""
+    return _AFFECTED.get(kind, frozenset())
+
+
+def namespace_section(renderer: Renderer, name: str, overview: NamespaceOverview) -> str:
+    return renderer.partial(name, overview)
+
+
+def service_section(renderer: Renderer, name: str, view: ServiceView) -> str:
+    return renderer.partial(name, view if name in ("conditions", "yaml") else view.sections)

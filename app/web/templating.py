@@ -1,0 +1,58 @@
+"""The Jinja2 environment and the three ways markup leaves it: a page, a page's content block, a partial.
+
+Every partial is a macro in templates/partials.html; pages, fragment endpoints and SSE events all call
+those macros, so each thing has exactly one piece of markup. Autoescaping is always on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import YamlLexer
+
+PARTIALS = "partials.html"
+
+
+def yaml_html(obj: Mapping[str, Any]) -> Markup:
+    """An object as YAML, highlighted by pygments (which escapes every character of the text)."""
+    text = yaml.safe_dump(dict(obj), sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return Markup(highlight(text, YamlLexer(), HtmlFormatter(cssclass="highlight")))
+
+
+def make_environment(templates_dir: Path) -> Environment:
+    """A Jinja2 environment over `templates_dir`: autoescape on, undefined names are errors."""
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    env.filters["yaml_html"] = yaml_html
+    return env
+
+
+class Renderer:
+    """Renders pages, content blocks (for htmx requests) and partials (for fragments and SSE)."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+
+    def page(self, template: str, context: Mapping[str, Any]) -> str:
+        return self.env.get_template(template).render(context)
+
+    def block(self, template: str, block: str, context: Mapping[str, Any]) -> str:
+        """Only one block of a page (its `content` for an htmx request), rendered with the page's context."""
+        tmpl = self.env.get_template(template)
+        return "".join(tmpl.blocks[block](tmpl.new_context(dict(context))))
+
+    def partial(self, macro: str, *args: Any) -> str:
+        """One macro of the partials template, e.g. `partial("revisions", overview)`."""
+        return str(getattr(self.env.get_template(PARTIALS).module, macro)(*args))

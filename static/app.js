@@ -1,0 +1,28 @@
+// Splitboard page behaviour: the light/dark toggle (stored in localStorage). No inline scripts anywhere.
+(function () {
+  "use strict";
+  var KEY = "splitboard-theme";
+
+  function current() {
+    var set = document.documentElement.getAttribute("data-theme");
+    if (set === "light" || set === "dark") { return set; }
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  function label(button) {
+    button.textContent = current() === "dark" ? "Light theme" : "Dark theme";
+    button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.getElementById("theme-toggle");
+    if (!button) { return; }
+    label(button);
+    button.addEventListener("click", function () {
+      var next = current() === "dark" ? "light" : "dark";
+      document.documentElement.setAttribute("data-theme", next);
+      try { window.localStorage.setItem(KEY, next); } catch (e) { /* private mode: not stored */ }
+      label(button);
+    });
+  });
+})();
