@@ -1,0 +1,170 @@
+"""What a traffic change will do, before it is sent: the patch, the Route's status.traffic and the
+VirtualServices' weights after the change, each beside what the cluster shows now.
+
+The predictions come from `routing` (the functions the simulated reconciler builds its objects with);
+this module only gathers the inputs from the cached objects and pairs "now" with "after".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.model.editing import RevisionChoice, latest_ready
+from app.model.naming import (
+    LOCAL_DOMAIN,
+    VISIBILITY_LABEL,
+    DomainConfig,
+    ingress_virtual_service_name,
+    mesh_virtual_service_name,
+)
+from app.model.patches import TargetDiff, diff_traffic, traffic_patch
+from app.model.routing import (
+    ConfigurationState,
+    resolve_traffic,
+    route_traffic,
+    status_traffic,
+    virtual_service_specs,
+)
+from app.model.traffic import TrafficTarget
+from app.model.views import ROUTE_LABEL, labels_of, name_of
+
+Obj = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class HostWeights:
+    """One http route of a VirtualService: the host it matches and its weight per revision."""
+
+    host: str
+    weights: tuple[tuple[str, int], ...]
+
+    @property
+    def text(self) -> str:
+        return ", ".join(f"{revision} {weight}%" for revision, weight in self.weights) or "nothing"
+
+
+@dataclass(frozen=True)
+class HostChange:
+    """A host's weights now and after (None: the host is not routed then)."""
+
+    virtual_service: str
+    host: str
+    before: HostWeights | None
+    after: HostWeights | None
+
+    @property
+    def change(self) -> str:
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "unchanged" if self.before.weights == self.after.weights else "changed"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Everything the editor's preview panel shows."""
+
+    patch: dict[str, object]
+    targets: tuple[TargetDiff, ...]
+    route_before: tuple[dict[str, Any], ...]
+    route_after: tuple[dict[str, Any], ...]
+    problem: str | None
+    """Why the Route would not take the new split (it then keeps serving the old one)."""
+    hosts: tuple[HostChange, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(t.change != "unchanged" for t in self.targets)
+
+
+def _host_of(route: Mapping[str, Any]) -> str:
+    """The shortest authority prefix an http route matches: `<host>.<ns>` for Knative's routes."""
+    prefixes = [
+        str(m.get("authority", {}).get("prefix", ""))
+        for m in route.get("match") or []
+        if isinstance(m, Mapping) and isinstance(m.get("authority"), Mapping)
+    ]
+    return min((p for p in prefixes if p), key=len, default="")
+
+
+def _revision_of(destination: Mapping[str, Any]) -> str:
+    host = str((destination.get("destination") or {}).get("host") or "")
+    return host.split(".", 1)[0]
+
+
+def host_weights(spec: Mapping[str, Any]) -> list[HostWeights]:
+    """The weights of a VirtualService spec per matched host (probe-only routes skipped)."""
+    out: list[HostWeights] = []
+    for route in spec.get("http") or []:
+        if not isinstance(route, Mapping) or not route.get("route"):
+            continue
+        weights = tuple(
+            (_revision_of(d), int(d.get("weight") or 0)) for d in route["route"] if isinstance(d, Mapping)
+        )
+        out.append(HostWeights(_host_of(route), weights))
+    return out
+
+
+def domain_config(route: Obj | None, namespace: str) -> tuple[DomainConfig, bool]:
+    """The route's domain (read back from its status.url under the default domain template) and whether
+    it is cluster-local."""
+    cluster_local = route is not None and labels_of(route).get(VISIBILITY_LABEL) == "cluster-local"
+    url = str(((route or {}).get("status") or {}).get("url") or "")
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    prefix = f"{name_of(route)}.{namespace}." if route is not None else ""
+    if prefix and host.startswith(prefix) and host != prefix:
+        domain = host[len(prefix) :]
+        return DomainConfig(domain=domain), cluster_local or domain == LOCAL_DOMAIN
+    return DomainConfig(), True
+
+
+def _route_virtual_services(route: str, virtualservices: Sequence[Obj]) -> list[Obj]:
+    """The route's VirtualServices, ingress first then mesh (net-istio's, by label)."""
+    owned = [vs for vs in virtualservices if labels_of(vs).get(ROUTE_LABEL) == route]
+    return sorted(owned, key=lambda vs: (name_of(vs).endswith("-mesh"), name_of(vs)))
+
+
+def preview(
+    *,
+    namespace: str,
+    service: str,
+    resource_version: str,
+    before: Sequence[TrafficTarget],
+    after: Sequence[TrafficTarget],
+    choices: Sequence[RevisionChoice],
+    route: Obj | None,
+    virtualservices: Sequence[Obj],
+) -> Preview:
+    """Predict the change from `before` (the Service's block now) to `after`."""
+    config, cluster_local = domain_config(route, namespace)
+    states = {c.name: c.state for c in choices}
+    configurations = {service: ConfigurationState(service, latest_ready(choices, service))}
+    resolved, problem = resolve_traffic(
+        route_traffic(service, after), owner_service=service, revisions=states, configurations=configurations
+    )
+    route_after = status_traffic(service, namespace, resolved, config, cluster_local=cluster_local)
+    status = (route or {}).get("status") or {}
+    route_before = tuple(dict(t) for t in status.get("traffic") or [] if isinstance(t, Mapping))
+    hosts: list[HostChange] = []
+    if problem is None:
+        predicted = virtual_service_specs(service, namespace, resolved, config, cluster_local=cluster_local)
+        current = _route_virtual_services(service, virtualservices)
+        for index, spec in enumerate(predicted):
+            fallback = (ingress_virtual_service_name, mesh_virtual_service_name)[index](service)
+            existing = current[index] if index < len(current) else None
+            name = name_of(existing) if existing is not None else fallback
+            now = {w.host: w for w in host_weights(existing.get("spec") or {})} if existing else {}
+            then = {w.host: w for w in host_weights(spec)}
+            for host in list(then) + [h for h in now if h not in then]:
+                hosts.append(HostChange(name, host, now.get(host), then.get(host)))
+    return Preview(
+        patch=traffic_patch(after, resource_version),
+        targets=tuple(diff_traffic(before, after)),
+        route_before=route_before,
+        route_after=tuple(route_after) if problem is None else route_before,
+        problem=problem.message if problem is not None else None,
+        hosts=tuple(hosts),
+    )

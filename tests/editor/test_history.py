@@ -1,0 +1,133 @@
+"""Traffic history in Events: what Splitboard records, reading it back, and changes made by others."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.model.history import (
+    NEW_ANNOTATION,
+    OLD_ANNOTATION,
+    REASON,
+    change_annotations,
+    change_message,
+    find_entry,
+    history,
+    outside_change,
+    previous_split,
+    traffic_manager,
+)
+from app.model.traffic import TrafficTarget
+from tests.editor.conftest import LAB_TRAFFIC, service
+
+HALF = [TrafficTarget.from_dict(t)[0] for t in LAB_TRAFFIC]
+CANARY = [
+    TrafficTarget(tag="current", revision_name="customer-v3", latest_revision=False, percent=90),
+    TrafficTarget(tag="candidate", revision_name="customer-v4", latest_revision=False, percent=10),
+    TrafficTarget(tag="latest", latest_revision=True, percent=0),
+]
+
+
+def event(
+    name: str, old: list[TrafficTarget], new: list[TrafficTarget], when: str, **kw: Any
+) -> dict[str, Any]:
+    """An Event as Splitboard records it."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {
+            "name": name,
+            "namespace": "labs-1",
+            "annotations": change_annotations(old, new, kw.get("user"), kw.get("rv", "50")),
+        },
+        "involvedObject": {
+            "apiVersion": "serving.knative.dev/v1",
+            "kind": "Service",
+            "name": kw.get("service", "customer"),
+            "namespace": "labs-1",
+        },
+        "reason": kw.get("reason", REASON),
+        "message": change_message(old, new, kw.get("user")),
+        "lastTimestamp": when,
+        "type": "Normal",
+    }
+
+
+def test_the_message_reads_old_to_new_with_the_user() -> None:
+    assert change_message(HALF, CANARY, "alice") == (
+        "Traffic changed by alice: current customer-v3 50%, candidate customer-v4 50%, latest @latest 0%"
+        " -> current customer-v3 90%, candidate customer-v4 10%, latest @latest 0%"
+    )
+    assert change_message(HALF, CANARY, None).startswith("Traffic changed: ")
+
+
+def test_annotations_carry_both_splits_as_json() -> None:
+    annotations = change_annotations(HALF, CANARY, None, "77")
+    assert json.loads(annotations[NEW_ANNOTATION])[0] == {
+        "tag": "current",
+        "revisionName": "customer-v3",
+        "latestRevision": False,
+        "percent": 90,
+    }
+    assert "splitboard.dev/user" not in annotations
+
+
+def test_history_reads_back_the_services_entries_newest_first() -> None:
+    events = [
+        event("e1", HALF, CANARY, "2026-11-30T09:00:00Z", user="alice", rv="51"),
+        event("e2", CANARY, HALF, "2026-11-30T09:05:00Z"),
+        event("other", HALF, CANARY, "2026-11-30T09:06:00Z", service="preference"),
+        event("scaled", HALF, CANARY, "2026-11-30T09:07:00Z", reason="Scaled"),
+    ]
+    broken = event("broken", HALF, CANARY, "2026-11-30T09:08:00Z")
+    broken["metadata"]["annotations"][OLD_ANNOTATION] = "{not json"
+    entries = history([*events, broken], "customer")
+    assert [e.event for e in entries] == ["e2", "e1"]
+    assert entries[1].user == "alice"
+    assert entries[1].resource_version == "51"
+    assert list(entries[1].new) == CANARY
+    assert entries[1].new_text == "current customer-v3 90%, candidate customer-v4 10%, latest @latest 0%"
+    assert find_entry(entries, "e1") is entries[1]
+    assert find_entry(entries, "nope") is None
+
+
+def test_roll_back_restores_the_split_before_splitboards_last_change() -> None:
+    entries = history([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")], "customer")
+    assert list(previous_split(CANARY, entries)) == HALF
+    # someone changed it since: roll back to what Splitboard applied last
+    promoted = [TrafficTarget(revision_name="customer-v4", percent=100)]
+    assert list(previous_split(promoted, entries)) == CANARY
+    assert previous_split(CANARY, []) == ()
+
+
+def test_a_split_splitboard_applied_is_not_flagged() -> None:
+    entries = history([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")], "customer")
+    canary = service([t.to_dict() for t in CANARY])
+    assert outside_change(canary, entries) is None
+
+
+def test_a_split_changed_with_kubectl_is_flagged_with_its_field_manager() -> None:
+    entries = history([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")], "customer")
+    managed = [
+        {"manager": "splitboard", "time": "2026-11-30T09:00:00Z", "fieldsV1": {"f:spec": {"f:traffic": {}}}},
+        {
+            "manager": "kubectl-patch",
+            "time": "2026-11-30T09:10:00Z",
+            "fieldsV1": {"f:spec": {"f:traffic": {}}},
+        },
+        {"manager": "controller", "time": "2026-11-30T09:11:00Z", "fieldsV1": {"f:status": {}}},
+    ]
+    changed = service(managedFields=managed)  # back to 50/50, not by Splitboard
+    assert traffic_manager(changed) == "kubectl-patch"
+    flagged = outside_change(changed, entries)
+    assert flagged is not None and flagged.who == "kubectl-patch"
+    anonymous = outside_change(service(), entries)
+    assert anonymous is not None and anonymous.who == "someone outside Splitboard"
+    assert outside_change(service(), []) is None
+
+
+def test_flagger_is_named_when_it_manages_the_service() -> None:
+    flagged = outside_change(service(annotations={"flagger.app/primary-revision": "customer-v3"}), [])
+    assert flagged is not None
+    assert flagged.who == "Flagger"
+    assert "customer-v3" in flagged.detail
