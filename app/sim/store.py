@@ -317,6 +317,7 @@ class Store:
                     for obj in self._sorted(kind):
                         rv = int(obj["metadata"]["resourceVersion"])
                         watcher.offer(WatchEvent("ADDED", obj, rv, kind))
+            watcher.mark(self._rv)
             self._watchers.add(watcher)
         return watcher
 

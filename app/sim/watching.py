@@ -48,6 +48,7 @@ class Watcher:
         self._queue: deque[WatchEvent] = deque()
         self._ready = threading.Condition()
         self._closed = False
+        self._progress = 0
 
     @property
     def closed(self) -> bool:
@@ -69,10 +70,9 @@ class Watcher:
     def offer(self, event: WatchEvent) -> None:
         """Queue the event as this watch sees it (selector transitions become ADDED/DELETED)."""
         seen = self._translate(event)
-        if seen is None:
-            return
         with self._ready:
-            if self._closed:
+            self._progress = max(self._progress, event.resource_version)
+            if self._closed or seen is None:
                 return
             if len(self._queue) >= MAX_QUEUED:
                 self._closed = True
@@ -93,6 +93,16 @@ class Watcher:
         meta = dict(event.previous.get("metadata") or {}, resourceVersion=str(event.resource_version))
         left = dict(event.previous, metadata=meta)
         return WatchEvent("DELETED", left, event.resource_version, event.rt)
+
+    def mark(self, resource_version: int) -> None:
+        """Record that every change up to `resource_version` has been offered to this watcher."""
+        with self._ready:
+            self._progress = max(self._progress, resource_version)
+
+    def bookmark(self) -> int | None:
+        """A resourceVersion every event up to which has been taken (None while events are queued)."""
+        with self._ready:
+            return None if self._queue else self._progress
 
     def next(self, timeout: float | None = None) -> WatchEvent | None:
         """The next event, or None after `timeout` seconds or once closed."""

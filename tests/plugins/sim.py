@@ -1,1 +1,87 @@
-"""Fixtures for the bare simulated API server (filled in with app/sim)."""
+"""Fixtures for the bare simulated API server: a started SimCluster and the two clients that judge it.
+
+- sim_cluster: a started SimCluster (fresh store, random port), stopped after the test.
+- sim_kubeconfig: the Path of a kubeconfig (admin, no token) for sim_cluster.
+- kube_api: a kubernetes.client.ApiClient built from that kubeconfig (closed after the test).
+- kubectl: run /usr/bin/kubectl against sim_cluster:
+  kubectl(*args, input=None, check=True, timeout=30.0) -> subprocess.CompletedProcess[str].
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+
+from app.sim.cluster import SimCluster
+
+KUBECTL = "/usr/bin/kubectl"
+
+
+class Kubectl(Protocol):
+    """The `kubectl` fixture's call shape."""
+
+    def __call__(
+        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 30.0
+    ) -> subprocess.CompletedProcess[str]: ...
+
+
+def make_kubectl(kubeconfig: Path, cache_dir: Path) -> Kubectl:
+    """A kubectl runner bound to one kubeconfig, with its own discovery cache."""
+    env = {key: value for key, value in os.environ.items() if key != "KUBECONFIG"}
+
+    def kubectl(
+        *args: str, input: str | None = None, check: bool = True, timeout: float = 30.0
+    ) -> subprocess.CompletedProcess[str]:
+        command = [KUBECTL, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache_dir), *args]
+        result = subprocess.run(
+            command, input=input, capture_output=True, text=True, timeout=timeout, env=env
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(args)} failed ({result.returncode}):\n{result.stderr}{result.stdout}"
+            )
+        return result
+
+    return kubectl
+
+
+def close_api_client(api: Any) -> None:
+    """Close an ApiClient's thread pool and its pooled connections."""
+    api.close()
+    api.rest_client.pool_manager.clear()
+
+
+@pytest.fixture
+def sim_cluster() -> Iterator[SimCluster]:
+    cluster = SimCluster(bookmark_interval=0.2)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def sim_kubeconfig(sim_cluster: SimCluster, tmp_path: Path) -> Path:
+    return sim_cluster.write_kubeconfig(tmp_path / "kubeconfig")
+
+
+@pytest.fixture
+def kube_api(sim_kubeconfig: Path) -> Iterator[Any]:
+    from kubernetes import config
+
+    api = config.new_client_from_config(config_file=str(sim_kubeconfig))  # type: ignore[no-untyped-call]
+    try:
+        yield api
+    finally:
+        close_api_client(api)
+
+
+@pytest.fixture
+def kubectl(sim_kubeconfig: Path, tmp_path: Path) -> Kubectl:
+    return make_kubectl(sim_kubeconfig, tmp_path / "kube-cache")

@@ -1,0 +1,120 @@
+"""Authentication by bearer token and RBAC authorization from the stored Roles and bindings."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from app.sim.errors import ApiError
+from app.sim.resources import ResourceType
+from app.sim.store import Store
+
+MASTERS = "system:masters"
+RBAC = "rbac.authorization.k8s.io"
+
+
+@dataclass(frozen=True)
+class User:
+    """An authenticated caller."""
+
+    name: str
+    groups: tuple[str, ...] = ()
+
+
+ADMIN = User("admin", (MASTERS, "system:authenticated"))
+
+
+class Authenticator:
+    """Maps bearer tokens to users; a request without a token is the cluster admin."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[str, User] = {}
+
+    def add_token(self, token: str, user: str, groups: tuple[str, ...] = ()) -> None:
+        """Accept `token` as `user` (who is also in "system:authenticated")."""
+        with self._lock:
+            self._tokens[token] = User(user, (*groups, "system:authenticated"))
+
+    def authenticate(self, authorization: str | None) -> User:
+        """The user of an Authorization header; 401 Unauthorized for an unknown token."""
+        if not authorization:
+            return ADMIN
+        scheme, _, token = authorization.partition(" ")
+        with self._lock:
+            user = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise ApiError(401, "Unauthorized", "Unauthorized")
+        return user
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """What a request wants to do, in RBAC's terms."""
+
+    verb: str
+    group: str
+    resource: str
+    namespace: str = ""
+    name: str = ""
+    subresource: str = ""
+
+
+def attributes_of(
+    verb: str, rt: ResourceType, namespace: str | None, name: str | None, sub: str | None
+) -> Attributes:
+    """The RBAC attributes of a request on `rt`."""
+    return Attributes(verb, rt.group, rt.plural, namespace or "", name or "", sub or "")
+
+
+def allowed(store: Store, user: User, attrs: Attributes) -> bool:
+    """Whether RBAC (ClusterRoleBindings, and RoleBindings of the namespace) lets `user` do it."""
+    if MASTERS in user.groups:
+        return True
+    return any(_rule_allows(rule, attrs) for rule in _rules(store, user, attrs.namespace))
+
+
+def _rules(store: Store, user: User, namespace: str) -> Iterator[dict[str, Any]]:
+    registry = store.registry
+    cluster_roles = registry.get(f"clusterroles.{RBAC}")
+    bindings = list(store.list(registry.get(f"clusterrolebindings.{RBAC}"), copy=False)[0])
+    if namespace:
+        bindings += store.list(registry.get(f"rolebindings.{RBAC}"), namespace, copy=False)[0]
+    for binding in bindings:
+        if not any(_names(subject, user) for subject in binding.get("subjects") or []):
+            continue
+        ref = binding.get("roleRef") or {}
+        if ref.get("kind") == "ClusterRole":
+            role = _find(store, cluster_roles, None, ref.get("name", ""))
+        else:
+            role = _find(store, registry.get(f"roles.{RBAC}"), namespace, ref.get("name", ""))
+        yield from (role or {}).get("rules") or []
+
+
+def _find(store: Store, rt: ResourceType, namespace: str | None, name: str) -> dict[str, Any] | None:
+    try:
+        return store.get(rt, namespace, name, copy=False)
+    except ApiError:
+        return None
+
+
+def _names(subject: dict[str, Any], user: User) -> bool:
+    kind, name = subject.get("kind"), subject.get("name")
+    return (kind == "User" and name == user.name) or (kind == "Group" and name in user.groups)
+
+
+def _rule_allows(rule: dict[str, Any], attrs: Attributes) -> bool:
+    def has(field: str, value: str) -> bool:
+        values = rule.get(field) or []
+        return "*" in values or value in values
+
+    resource = f"{attrs.resource}/{attrs.subresource}" if attrs.subresource else attrs.resource
+    names = rule.get("resourceNames") or []
+    return (
+        has("verbs", attrs.verb)
+        and has("apiGroups", attrs.group)
+        and has("resources", resource)
+        and (not names or attrs.name in names)
+    )

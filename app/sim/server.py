@@ -1,0 +1,263 @@
+"""The HTTP/1.1 side of the simulated API server: threads, connections and chunked watch streams."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from app.sim import errors
+from app.sim.authorizing import Authenticator
+from app.sim.errors import ApiError
+from app.sim.faults import Faults
+from app.sim.handlers import Api, Request, Response, WatchPlan, encode
+from app.sim.watching import Watcher
+
+_REASONS = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "Timeout", 500: "InternalError"}
+
+
+class ApiServer:
+    """One listening socket serving an Api; stop() ends watch streams and frees the port."""
+
+    def __init__(
+        self,
+        api: Api,
+        faults: Faults,
+        authenticator: Authenticator,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bookmark_interval: float = 1.0,
+    ) -> None:
+        self.api, self.faults, self.authenticator = api, faults, authenticator
+        self.bookmark_interval = bookmark_interval
+        self._lock = threading.Lock()
+        self._watchers: set[Watcher] = set()
+        self._stopping = False
+        self._httpd = _HttpServer((host, port), _Handler, self)
+        self.port: int = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sim-api-{self.port}"
+        )
+
+    def start(self) -> None:
+        """Serve in a background thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End every watch, close every connection, release the port and join the threads."""
+        with self._lock:
+            self._stopping = True
+            watchers = list(self._watchers)
+        for watcher in watchers:
+            watcher.close()
+        if self._thread.is_alive():
+            self._httpd.shutdown()
+            self._thread.join()
+        self._httpd.close_connections()
+        self._httpd.server_close()
+        self._httpd.join_handlers(timeout=5.0)
+
+    def end_watches(self) -> None:
+        """End the open watch streams (the server keeps serving)."""
+        with self._lock:
+            watchers = list(self._watchers)
+        for watcher in watchers:
+            watcher.close()
+
+    def track(self, watcher: Watcher) -> bool:
+        """Register a streaming watcher; False when the server is stopping."""
+        with self._lock:
+            if self._stopping:
+                return False
+            self._watchers.add(watcher)
+            return True
+
+    def untrack(self, watcher: Watcher) -> None:
+        with self._lock:
+            self._watchers.discard(watcher)
+
+
+class _HttpServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that remembers its connections so stop() can close idle keep-alives."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], owner: ApiServer) -> None:
+        self.owner = owner
+        self._open: dict[socket.socket, threading.Thread] = {}
+        self._open_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(target=self._serve_connection, args=(request, client_address), daemon=True)
+        with self._open_lock:
+            self._open[request] = thread
+        thread.start()
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except OSError:
+            pass  # the client went away
+        finally:
+            self.shutdown_request(request)
+            with self._open_lock:
+                self._open.pop(request, None)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Connection errors are the client's business; nothing to log."""
+
+    def close_connections(self) -> None:
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def join_handlers(self, timeout: float) -> None:
+        with self._open_lock:
+            threads = list(self._open.values())
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HttpServer
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests and the demo do not want an access log on stderr."""
+
+    def _serve(self) -> None:
+        owner = self.server.owner
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        latency = owner.faults.latency
+        if latency:
+            time.sleep(latency)
+        try:
+            failure = owner.faults.take_failure()
+            if failure is not None:
+                raise _injected(failure)
+            user = owner.authenticator.authenticate(self.headers.get("Authorization"))
+            url = urlsplit(self.path)
+            request = Request(
+                method=self.command,
+                path=url.path,
+                query=dict(parse_qsl(url.query, keep_blank_values=True)),
+                accept=self.headers.get("Accept", ""),
+                content_type=self.headers.get("Content-Type", ""),
+                body=body,
+                user=user,
+            )
+            answer = owner.api.handle(request)
+        except ApiError as error:
+            answer = Response.error(error)
+        except Exception as error:  # a bug must not kill the connection silently
+            answer = Response.error(errors.internal_error(f"{type(error).__name__}: {error}"))
+        if isinstance(answer, WatchPlan):
+            self._stream(answer)
+        else:
+            self._send(answer)
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def _stream(self, plan: WatchPlan) -> None:
+        owner = self.server.owner
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        watcher = plan.watcher
+        try:
+            if watcher is None:
+                assert plan.error is not None
+                self._chunk({"type": "ERROR", "object": plan.error.status()})
+            elif owner.track(watcher):
+                self._pump(plan, watcher)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass  # the client hung up
+        finally:
+            if watcher is not None:
+                watcher.close()
+                owner.untrack(watcher)
+                owner.api.store.forget(watcher)
+
+    def _pump(self, plan: WatchPlan, watcher: Watcher) -> None:
+        owner = self.server.owner
+        now = time.monotonic()
+        deadline = now + plan.timeout
+        next_bookmark = now + owner.bookmark_interval
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                break
+            wake = min(deadline, next_bookmark) if plan.bookmarks else deadline
+            event = watcher.next(max(0.0, wake - now))
+            if event is not None:
+                if not owner.faults.take_drop():
+                    obj = plan.encode_object(event.object, event.resource_version)
+                    self._chunk({"type": event.type, "object": obj})
+                continue
+            if watcher.closed:
+                return
+            if plan.bookmarks and time.monotonic() >= next_bookmark:
+                self._bookmark(plan, watcher)
+                next_bookmark = time.monotonic() + owner.bookmark_interval
+        if plan.bookmarks:
+            self._bookmark(plan, watcher)
+
+    def _bookmark(self, plan: WatchPlan, watcher: Watcher) -> None:
+        rv = watcher.bookmark()
+        if rv is None:
+            return
+        rt = plan.path.rt
+        obj = {
+            "kind": rt.kind,
+            "apiVersion": rt.api_version(plan.path.version),
+            "metadata": {"resourceVersion": str(rv)},
+        }
+        self._chunk({"type": "BOOKMARK", "object": obj})
+
+    def _chunk(self, event: dict[str, Any]) -> None:
+        data = encode(event) + b"\n"
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+
+def _injected(code: int) -> ApiError:
+    if code == 500:
+        return errors.internal_error("fault injected by the simulated cluster")
+    reason = _REASONS.get(code, "InternalError")
+    return ApiError(
+        code, reason, f"fault injected by the simulated cluster ({code})", {"retryAfterSeconds": 1}
+    )
