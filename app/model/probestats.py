@@ -1,0 +1,292 @@
+"""What a traffic probe saw, beside what the split asks for: tallies, 95% intervals and their wording.
+
+A 50/50 split answering 6 and 4 out of 10 requests is chance, not a fault. For each revision this module
+gives the observed share with its Wilson score interval, and the range of counts a binomial draw at the
+configured percent lands in 95% of the time, so the dashboard can say "as expected" or "unexpected"
+with the numbers behind it. It also attributes a response to a revision (a header, else a version token
+in the body). Pure: no I/O, no clocks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+Z95 = 1.959963984540054
+"""The standard normal quantile for a two-sided 95% interval."""
+REVISION_HEADER = "Knative-Serving-Revision"
+DEFAULT_PATTERN = r"\bv\d+\b"
+"""A version token like `v4`, matched against the revisions' VERSION environment variables."""
+MAX_PATTERN_LENGTH = 200
+VERSION_VAR = "VERSION"
+
+Verdict = Literal["expected", "unexpected", "waiting"]
+
+
+# ----------------------------------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A share's 95% interval, as fractions in [0, 1]."""
+
+    low: float
+    high: float
+
+    def contains(self, share: float) -> bool:
+        return self.low - 1e-12 <= share <= self.high + 1e-12
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z95) -> Interval:
+    """The Wilson score interval for `successes` out of `trials` (the whole [0, 1] without trials).
+
+    Unlike the normal approximation it stays inside [0, 1] and is sensible at 0 and n successes."""
+    if trials < 0 or not 0 <= successes <= trials:
+        raise ValueError(f"need 0 <= successes <= trials, got {successes} of {trials}")
+    if trials == 0:
+        return Interval(0.0, 1.0)
+    p = successes / trials
+    z2 = z * z
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return Interval(low, high)
+
+
+def _log_pmf(k: int, n: int, p: float) -> float:
+    return (
+        math.lgamma(n + 1)
+        - math.lgamma(k + 1)
+        - math.lgamma(n - k + 1)
+        + k * math.log(p)
+        + (n - k) * math.log1p(-p)
+    )
+
+
+def binomial_range(trials: int, p: float, coverage: float = 0.95) -> tuple[int, int]:
+    """The central range of counts a Binomial(trials, p) draw falls in with at least `coverage`.
+
+    Each tail outside the range holds at most (1 - coverage) / 2; e.g. 10 requests at 50% give 2..8."""
+    if trials < 0:
+        raise ValueError(f"trials must be >= 0, got {trials}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be within [0, 1], got {p}")
+    if p == 0.0 or trials == 0:
+        return 0, 0
+    if p == 1.0:
+        return trials, trials
+    tail = (1.0 - coverage) / 2
+    low, high = 0, trials
+    cumulative = 0.0
+    found_low = False
+    for k in range(trials + 1):
+        cumulative += math.exp(_log_pmf(k, trials, p))
+        if not found_low and cumulative > tail + 1e-12:
+            low, found_low = k, True
+        if cumulative >= 1.0 - tail - 1e-12:
+            high = k
+            break
+    return low, high
+
+
+# --------------------------------------------------------------------------------------- attribution
+
+
+def compile_pattern(text: str) -> re.Pattern[str]:
+    """A body pattern from user input; a clear ValueError when it is unusable."""
+    if not text:
+        raise ValueError("the body pattern is empty")
+    if len(text) > MAX_PATTERN_LENGTH:
+        raise ValueError(f"the body pattern is longer than {MAX_PATTERN_LENGTH} characters")
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"the body pattern is not a valid regular expression: {exc}") from None
+    if pattern.groups > 1:
+        raise ValueError("the body pattern may have at most one group (the version token)")
+    return pattern
+
+
+def _env_value(revision: Mapping[str, Any], name: str) -> str | None:
+    for container in revision.get("spec", {}).get("containers") or ():
+        for env in container.get("env") or ():
+            if isinstance(env, Mapping) and env.get("name") == name and isinstance(env.get("value"), str):
+                return str(env["value"])
+    return None
+
+
+def version_map(revisions: Iterable[Mapping[str, Any]], routed: Iterable[str] = ()) -> dict[str, str]:
+    """Version token (a revision's VERSION env value) -> revision name.
+
+    When revisions share a token, a routed one wins over an unrouted one, then the later in the input."""
+    preferred = set(routed)
+    tokens: dict[str, str] = {}
+    for revision in sorted(revisions, key=lambda r: r.get("metadata", {}).get("name", "") in preferred):
+        name = revision.get("metadata", {}).get("name")
+        token = _env_value(revision, VERSION_VAR)
+        if isinstance(name, str) and token:
+            tokens[token] = name
+    return tokens
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """How a response names its revision: a header first, else a token of the body."""
+
+    pattern: re.Pattern[str] = field(default_factory=lambda: re.compile(DEFAULT_PATTERN))
+    versions: Mapping[str, str] = field(default_factory=dict)
+    """Version token -> revision (see `version_map`)."""
+    revisions: frozenset[str] = frozenset()
+    """Revision names a body may also mention directly."""
+    header: str = REVISION_HEADER
+
+
+def attribute(header_value: str | None, body: str, rule: Attribution) -> str | None:
+    """The revision that answered: the header's value, else the first body token that names one."""
+    if header_value and header_value.strip():
+        return header_value.strip()
+    for match in rule.pattern.finditer(body):
+        token = match.group(1) if rule.pattern.groups else match.group(0)
+        if token in rule.versions:
+            return rule.versions[token]
+        if token in rule.revisions:
+            return token
+    return None
+
+
+# -------------------------------------------------------------------------------------------- tallies
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Responses so far: per revision, unattributed (answered, revision unknown) and failed."""
+
+    counts: Mapping[str, int] = field(default_factory=dict)
+    unattributed: int = 0
+    errors: int = 0
+    last_error: str = ""
+
+    @property
+    def attributed(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def sent(self) -> int:
+        return self.attributed + self.unattributed + self.errors
+
+
+def record(tally: Tally, revision: str | None) -> Tally:
+    """The tally after one answered request (revision None: it could not be attributed)."""
+    if revision is None:
+        return replace(tally, unattributed=tally.unattributed + 1)
+    counts = dict(tally.counts)
+    counts[revision] = counts.get(revision, 0) + 1
+    return replace(tally, counts=counts)
+
+
+def record_error(tally: Tally, reason: str) -> Tally:
+    """The tally after a request that failed (timeout, refused, HTTP error status)."""
+    return replace(tally, errors=tally.errors + 1, last_error=reason)
+
+
+def configured_split(status_traffic: Any, tag: str | None = None) -> list[tuple[str, int]]:
+    """What a URL should serve, per revision, from a Route's `status.traffic`.
+
+    The route URL (tag None) spreads over every entry (percents summed per revision, spec order); a tag
+    URL sends everything to its tag's revision. Empty when the tag is unknown."""
+    entries = [e for e in status_traffic or () if isinstance(e, Mapping) and e.get("revisionName")]
+    if tag is not None:
+        named = next((e for e in entries if e.get("tag") == tag), None)
+        return [(str(named["revisionName"]), 100)] if named else []
+    split: dict[str, int] = {}
+    for entry in entries:
+        name = str(entry["revisionName"])
+        split[name] = split.get(name, 0) + int(entry.get("percent") or 0)
+    return list(split.items())
+
+
+# ------------------------------------------------------------------------------------------ comparison
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """One revision: configured percent beside the observed count, share and intervals."""
+
+    revision: str
+    configured: int
+    count: int
+    observed: float
+    """The observed share of attributed responses (0 when none yet)."""
+    interval: Interval
+    """95% Wilson interval of the observed share."""
+    expected: tuple[int, int]
+    """Counts a split at `configured` percent gives 95% of the time, for this many responses."""
+    verdict: Verdict
+    wording: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The whole picture: rows in the split's order (then revisions the split does not name)."""
+
+    rows: tuple[ShareRow, ...]
+    total: int
+    """Attributed responses (the denominator of every share)."""
+    unattributed: int
+    errors: int
+    verdict: Verdict
+    summary: str
+
+
+def percent_text(share: float) -> str:
+    """A share as a whole percent ("31%"); under 1% but above 0 as "<1%"."""
+    if 0 < share < 0.005:
+        return "<1%"
+    if 0.995 < share < 1:
+        return ">99%"
+    return f"{round(share * 100)}%"
+
+
+def _row(revision: str, configured: int, count: int, total: int) -> ShareRow:
+    interval = wilson_interval(count, total)
+    expected = binomial_range(total, configured / 100)
+    observed = count / total if total else 0.0
+    if total == 0:
+        verdict: Verdict = "waiting"
+        wording = f"{configured}% configured; no answers yet."
+    else:
+        verdict = "expected" if expected[0] <= count <= expected[1] else "unexpected"
+        span = f"{expected[0]}" if expected[0] == expected[1] else f"{expected[0]} to {expected[1]}"
+        wording = (
+            f"{count} of {total} ({percent_text(observed)}, 95% interval "
+            f"{percent_text(interval.low)}-{percent_text(interval.high)}); "
+            f"at {configured}% chance gives {span} of {total}: "
+            + ("as expected." if verdict == "expected" else "not what the split predicts.")
+        )
+    return ShareRow(revision, configured, count, observed, interval, expected, verdict, wording)
+
+
+def compare(configured: Sequence[tuple[str, int]], tally: Tally) -> Comparison:
+    """Configured split vs observed tally, one row per revision in either."""
+    total = tally.attributed
+    percents = dict(configured)
+    names = [name for name, _ in configured] + sorted(set(tally.counts) - set(percents))
+    rows = tuple(_row(name, percents.get(name, 0), tally.counts.get(name, 0), total) for name in names)
+    if total == 0:
+        verdict: Verdict = "waiting"
+        summary = "No answers yet." if not tally.sent else "No answer named its revision yet."
+    elif all(r.verdict == "expected" for r in rows):
+        verdict = "expected"
+        summary = f"Every share is within what chance gives for {total} requests: the split is served."
+    else:
+        verdict = "unexpected"
+        odd = ", ".join(r.revision for r in rows if r.verdict == "unexpected")
+        summary = (
+            f"{odd}: outside the 95% range for {total} requests; "
+            "the split served may differ from the one configured."
+        )
+    return Comparison(rows, total, tally.unattributed, tally.errors, verdict, summary)
