@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.model.expressions import apply_traffic_expression
+from app.model.expressions import LATEST_REF, apply_traffic_expression
 from app.model.rebalancing import distribute_evenly, rebalance
 from app.model.routing import RevisionState, resolve_traffic
 from app.model.traffic import (
@@ -28,7 +28,7 @@ from app.model.traffic import (
 )
 from app.model.views import SERVICE_LABEL, labels_of, meta, name_of, readiness, revision_generation
 
-LATEST = "@latest"
+LATEST = LATEST_REF
 """The form's value for a floating target (kn's notation); a revision can never be named so."""
 MAX_ROWS = 50
 """More targets than any editor needs; a form with more is refused, not truncated."""

@@ -1,29 +1,28 @@
 """The traffic history of a Service, kept where the cluster keeps it: Kubernetes Events.
 
 Every change Splitboard applies is recorded as an Event on the Service (reason `TrafficChanged`) whose
-message reads `old -> new` and whose annotations carry both splits as JSON, so any entry can be
-restored later. Changes made by others (kubectl, GitOps, Flagger) have no such Event: they are
-recognised because the Service's split differs from the last one Splitboard recorded.
+message reads `Traffic changed by <user>: <old split> -> <new split>` in `describe_split`'s words, which
+read back exactly, so any entry can be restored later and `kubectl describe` shows the same text.
+Changes made by others (kubectl, GitOps, Flagger) have no such Event: they are recognised because the
+Service's split differs from the last one Splitboard recorded.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.model.editing import service_traffic
+from app.model.expressions import LATEST_REF
 from app.model.patches import describe_split, splits_equal
-from app.model.traffic import TrafficTarget, parse_traffic
+from app.model.traffic import TrafficTarget
 from app.model.views import meta, name_of
 
 REASON = "TrafficChanged"
 COMPONENT = "splitboard"
-OLD_ANNOTATION = "splitboard.dev/old-traffic"
-NEW_ANNOTATION = "splitboard.dev/new-traffic"
 USER_ANNOTATION = "splitboard.dev/user"
-VERSION_ANNOTATION = "splitboard.dev/resource-version"
+"""Where `app.kube.writing.record_event` puts the acting user."""
 FLAGGER_ANNOTATION = "flagger.app/primary-revision"
 
 Obj = Mapping[str, Any]
@@ -35,22 +34,36 @@ def change_message(old: Sequence[TrafficTarget], new: Sequence[TrafficTarget], u
     return f"Traffic changed{who}: {describe_split(old)} -> {describe_split(new)}"
 
 
-def _json(targets: Sequence[TrafficTarget]) -> str:
-    return json.dumps([t.to_dict() for t in targets], separators=(",", ":"))
+def _parse_target(text: str) -> TrafficTarget | None:
+    """One `describe_target` item back: `[tag ]<revision|@latest> <n>%`."""
+    words = text.split(" ")
+    if len(words) not in (2, 3) or not words[-1].endswith("%") or not words[-1][:-1].isdigit():
+        return None
+    tag, label = (words[0], words[1]) if len(words) == 3 else (None, words[0])
+    percent = int(words[-1][:-1])
+    if label == LATEST_REF:
+        return TrafficTarget(tag=tag, latest_revision=True, percent=percent)
+    return TrafficTarget(tag=tag, revision_name=label, latest_revision=False, percent=percent)
 
 
-def change_annotations(
-    old: Sequence[TrafficTarget], new: Sequence[TrafficTarget], user: str | None, resource_version: str
-) -> dict[str, str]:
-    """The Event's annotations: both splits as JSON, the acting user, the Service's version after."""
-    annotations = {
-        OLD_ANNOTATION: _json(old),
-        NEW_ANNOTATION: _json(new),
-        VERSION_ANNOTATION: resource_version,
-    }
-    if user:
-        annotations[USER_ANNOTATION] = user
-    return annotations
+def parse_split(text: str) -> tuple[TrafficTarget, ...] | None:
+    """The inverse of `describe_split` (names and tags hold no spaces or commas); None if not one."""
+    if text == describe_split([]):
+        return ()
+    targets = [_parse_target(item) for item in text.split(", ")]
+    return None if any(t is None for t in targets) else tuple(t for t in targets if t is not None)
+
+
+def parse_change(
+    message: str, user: str | None
+) -> tuple[tuple[TrafficTarget, ...], tuple[TrafficTarget, ...]] | None:
+    """The (old, new) splits of a `change_message`, None when the message is not one."""
+    prefix = f"Traffic changed by {user}: " if user else "Traffic changed: "
+    if not message.startswith(prefix) or message.count(" -> ") != 1:
+        return None
+    old_text, new_text = message[len(prefix) :].split(" -> ")
+    old, new = parse_split(old_text), parse_split(new_text)
+    return None if old is None or new is None else (old, new)
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,6 @@ class HistoryEntry:
     user: str | None
     old: tuple[TrafficTarget, ...]
     new: tuple[TrafficTarget, ...]
-    resource_version: str
     message: str
 
     @property
@@ -72,15 +84,6 @@ class HistoryEntry:
     @property
     def new_text(self) -> str:
         return describe_split(self.new)
-
-
-def _split(raw: str | None) -> tuple[TrafficTarget, ...] | None:
-    try:
-        value = json.loads(raw) if raw else None
-    except ValueError:
-        return None
-    targets, errors = parse_traffic(value)
-    return None if errors or not isinstance(value, list) else tuple(targets)
 
 
 def _time(event: Obj) -> str:
@@ -97,7 +100,7 @@ def _sort_key(event: Obj) -> tuple[str, int]:
 
 def history(events: Sequence[Obj], service: str) -> list[HistoryEntry]:
     """The TrafficChanged entries Splitboard recorded on Knative Service `service`, newest first.
-    Events that do not carry both splits (other tools', or damaged) are skipped."""
+    Events whose message is not a change Splitboard wrote (other tools', or damaged) are skipped."""
     entries: list[HistoryEntry] = []
     for event in sorted(events, key=_sort_key, reverse=True):
         involved = event.get("involvedObject") or {}
@@ -106,21 +109,12 @@ def history(events: Sequence[Obj], service: str) -> list[HistoryEntry]:
         api_version = str(involved.get("apiVersion", ""))
         if involved.get("kind") != "Service" or not api_version.startswith("serving.knative.dev/"):
             continue
-        annotations = meta(event).get("annotations") or {}
-        old, new = _split(annotations.get(OLD_ANNOTATION)), _split(annotations.get(NEW_ANNOTATION))
-        if old is None or new is None:
+        user = (meta(event).get("annotations") or {}).get(USER_ANNOTATION) or None
+        message = str(event.get("message") or "")
+        change = parse_change(message, user)
+        if change is None:
             continue
-        entries.append(
-            HistoryEntry(
-                event=name_of(event),
-                time=_time(event),
-                user=annotations.get(USER_ANNOTATION),
-                old=old,
-                new=new,
-                resource_version=str(annotations.get(VERSION_ANNOTATION) or ""),
-                message=str(event.get("message") or ""),
-            )
-        )
+        entries.append(HistoryEntry(name_of(event), _time(event), user, change[0], change[1], message))
     return entries
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from app.model.history import (
-    NEW_ANNOTATION,
-    OLD_ANNOTATION,
     REASON,
-    change_annotations,
+    USER_ANNOTATION,
     change_message,
     find_entry,
     history,
     outside_change,
+    parse_split,
     previous_split,
     traffic_manager,
 )
@@ -38,7 +36,7 @@ def event(
         "metadata": {
             "name": name,
             "namespace": "labs-1",
-            "annotations": change_annotations(old, new, kw.get("user"), kw.get("rv", "50")),
+            "annotations": {USER_ANNOTATION: kw["user"]} if kw.get("user") else {},
         },
         "involvedObject": {
             "apiVersion": "serving.knative.dev/v1",
@@ -61,15 +59,13 @@ def test_the_message_reads_old_to_new_with_the_user() -> None:
     assert change_message(HALF, CANARY, None).startswith("Traffic changed: ")
 
 
-def test_annotations_carry_both_splits_as_json() -> None:
-    annotations = change_annotations(HALF, CANARY, None, "77")
-    assert json.loads(annotations[NEW_ANNOTATION])[0] == {
-        "tag": "current",
-        "revisionName": "customer-v3",
-        "latestRevision": False,
-        "percent": 90,
-    }
-    assert "splitboard.dev/user" not in annotations
+def test_the_split_text_reads_back_exactly() -> None:
+    assert parse_split(change_message(HALF, CANARY, None).split(" -> ")[1]) == tuple(CANARY)
+    untagged = (TrafficTarget(revision_name="customer-v1", latest_revision=False, percent=100),)
+    assert parse_split("customer-v1 100%") == untagged
+    assert parse_split("no traffic targets") == ()
+    assert parse_split("customer-v1 a lot") is None
+    assert parse_split("a b c d%") is None
 
 
 def test_history_reads_back_the_services_entries_newest_first() -> None:
@@ -80,11 +76,10 @@ def test_history_reads_back_the_services_entries_newest_first() -> None:
         event("scaled", HALF, CANARY, "2026-11-30T09:07:00Z", reason="Scaled"),
     ]
     broken = event("broken", HALF, CANARY, "2026-11-30T09:08:00Z")
-    broken["metadata"]["annotations"][OLD_ANNOTATION] = "{not json"
+    broken["message"] = "Traffic changed: something else happened"
     entries = history([*events, broken], "customer")
     assert [e.event for e in entries] == ["e2", "e1"]
     assert entries[1].user == "alice"
-    assert entries[1].resource_version == "51"
     assert list(entries[1].new) == CANARY
     assert entries[1].new_text == "current customer-v3 90%, candidate customer-v4 10%, latest @latest 0%"
     assert find_entry(entries, "e1") is entries[1]
