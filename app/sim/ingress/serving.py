@@ -1,0 +1,215 @@
+"""The request simulator: an HTTP port that answers like Knative behind Istio, by Host header.
+
+`curl -H "Host: customer.labs-1.<domain>" http://127.0.0.1:PORT/` is routed as the gateway would
+(see `matching`): a weighted pick among the route's current revisions, the autoscaler told of the
+request (so pods follow load, and a revision at zero cold-starts while the request waits), then a
+ready pod answers as the lab's app does (see `replies`), with envoy's headers. Unknown hosts get
+Istio's empty 404; a revision that finds no ready pod within `timeout` seconds gets 503.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from app.model.naming import local_host
+from app.model.routing import NAMESPACE_HEADER, REVISION_HEADER
+from app.sim.errors import ApiError
+from app.sim.ingress.matching import Backend, pick, request_host, revision_host, route_backends
+from app.sim.ingress.replies import CONTENT_TYPE, body, downstream, version_of
+from app.sim.knative.kinds import CONFIGURATION_LABEL, SERVICE_LABEL
+from app.sim.store import Store
+from app.sim.workloads.autoscaling import Autoscaler
+from app.sim.workloads.replicating import Dispatch, PodsController
+
+log = logging.getLogger(__name__)
+
+REVISIONS = "revisions.serving.knative.dev"
+VIRTUAL_SERVICES = "virtualservices.networking.istio.io"
+NO_UPSTREAM = "no healthy upstream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP answer: status, headers (beyond date/server/content-length) and body."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    text: str = ""
+
+
+class IngressServer:
+    """Serves simulated requests on `host:port` while the cluster runs (a Controller).
+
+    The port is chosen at the first start (0: any free port) and kept by later starts.
+    """
+
+    def __init__(
+        self,
+        autoscaler: Autoscaler,
+        pods: PodsController,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self._autoscaler = autoscaler
+        self._pods = pods
+        self.host = host
+        self.port = port
+        self._timeout = timeout
+        self._rng = random.Random(seed)
+        self._rng_lock = threading.Lock()
+        self._store: Store | None = None
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """`http://host:port` (the port is known once started)."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, store: Store) -> None:
+        """Bind the port and serve requests on a thread (one more thread per connection)."""
+        self._store = store
+        server = _Server((self.host, self.port), self)
+        self.port = int(server.server_address[1])
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sim-ingress", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    # --- one request -----------------------------------------------------------------------------
+
+    def answer(self, host_header: str, headers: Mapping[str, str]) -> Reply:
+        """The reply to a request with this Host header (and request headers)."""
+        store = self._store
+        if store is None:
+            raise RuntimeError("the ingress is not started")
+        started = time.monotonic()
+        backend = self._route(store, request_host(host_header), headers)
+        if backend is None:
+            return Reply(404)
+        revision = _get(store, REVISIONS, backend.namespace, backend.revision)
+        served = self._call(backend) if revision is not None else None
+        if revision is None or served is None:
+            return _unavailable()
+        labels = revision["metadata"].get("labels") or {}
+        service = labels.get(SERVICE_LABEL) or labels.get(CONFIGURATION_LABEL) or backend.revision
+        services = [service]
+        for callee in downstream(service):
+            hop = self._route(store, local_host(callee, backend.namespace), {})
+            if hop is None:
+                break
+            if self._call(hop) is None:
+                return _unavailable()
+            services.append(callee)
+        sent = dict(backend.headers)
+        elapsed = round((time.monotonic() - started) * 1000)
+        return Reply(
+            200,
+            (
+                ("content-type", CONTENT_TYPE),
+                (REVISION_HEADER, sent.get(REVISION_HEADER, backend.revision)),
+                (NAMESPACE_HEADER, sent.get(NAMESPACE_HEADER, backend.namespace)),
+                ("x-envoy-upstream-service-time", str(elapsed)),
+            ),
+            body(services, version_of(revision), served.pod, served.count),
+        )
+
+    def _route(self, store: Store, host: str, headers: Mapping[str, str]) -> Backend | None:
+        """The revision a request for `host` goes to (weighted pick), or None for an unknown host."""
+        services, _ = store.list(store.registry.get(VIRTUAL_SERVICES), copy=False)
+        backends = route_backends(services, host, headers)
+        if backends is None:
+            direct = revision_host(host)
+            if direct is None or _get(store, REVISIONS, *direct) is None:
+                return None
+            backends = [Backend(direct[0], direct[1], 100)]
+        with self._rng_lock:
+            return pick(backends, self._rng)
+
+    def _call(self, backend: Backend) -> Dispatch | None:
+        """Deliver a request to a pod of the revision, counted by the autoscaler while it lasts."""
+        self._autoscaler.request_started(backend.namespace, backend.revision)
+        try:
+            return self._pods.dispatch(backend.namespace, backend.revision, self._timeout)
+        finally:
+            self._autoscaler.request_finished(backend.namespace, backend.revision)
+
+
+def _get(store: Store, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+    try:
+        return store.get(store.registry.get(kind), namespace, name, copy=False)
+    except ApiError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def _unavailable() -> Reply:
+    return Reply(503, (("content-type", "text/plain"),), NO_UPSTREAM)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], ingress: IngressServer) -> None:
+        self.ingress = ingress
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive; every method is answered the same way (the apps ignore it)."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # seconds an idle keep-alive connection is kept
+    server: _Server
+
+    def version_string(self) -> str:
+        return "istio-envoy"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _answer(self, with_body: bool = True) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        headers = {k: v for k, v in self.headers.items()}
+        reply = self.server.ingress.answer(self.headers.get("Host", ""), headers)
+        data = reply.text.encode()
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if with_body and data:
+            self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_HEAD(self) -> None:
+        self._answer(with_body=False)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET

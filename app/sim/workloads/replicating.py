@@ -1,0 +1,366 @@
+"""The pods controller: a Deployment's ReplicaSet and the kubelet that runs its pods.
+
+Driven by watch events (Deployments and Pods) and timers on one scheduler thread:
+- pods are created or deleted until a Deployment's non-terminating pods match `spec.replicas`
+  (unready pods and the newest go first, as a ReplicaSet chooses);
+- a new pod is Pending (ContainerCreating) and becomes Running and Ready `start_delay` seconds later;
+- a deleted pod (by scale-down, `kubectl delete` or garbage collection) shows its deletionTimestamp
+  (Terminating), drops readiness at once and disappears `stop_delay` seconds later;
+- the Deployment's status counts its pods.
+It also dispatches simulated requests: `dispatch()` waits for a ready pod of a revision and picks one
+round-robin, as Envoy balances over the revision's endpoints.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from app.sim.errors import ApiError
+from app.sim.knative.kinds import REVISION_LABEL
+from app.sim.store import Store, WatchEvent, rfc3339
+from app.sim.workloads.deployments import deployment_status, desired_replicas
+from app.sim.workloads.pods import (
+    KUBELET_FINALIZER,
+    is_ready,
+    is_terminating,
+    new_pod,
+    pending_status,
+    pod_name,
+    running_status,
+    stopping_status,
+    template_hash,
+)
+from app.sim.workloads.pumping import EventPump
+from app.sim.workloads.timing import Scheduler
+
+PODS = "pods"
+DEPLOYMENTS = "deployments.apps"
+Key = tuple[str, str]  # (namespace, name)
+_StatusMaker = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """The pod a request went to, and that pod's own request count (this request included)."""
+
+    pod: str
+    count: int
+
+
+class PodsController:
+    """Keeps every Deployment's pods in line with its replicas and plays their kubelet (a Controller)."""
+
+    def __init__(self, *, start_delay: float = 0.8, stop_delay: float = 1.0, seed: int | None = None) -> None:
+        self._start_delay = start_delay
+        self._stop_delay = stop_delay
+        self._rng = random.Random(seed)
+        self._cond = threading.Condition()
+        self._deployments: dict[Key, dict[str, Any]] = {}
+        self._pods: dict[Key, dict[str, Any]] = {}
+        self._stopping: set[Key] = set()
+        self._ready: dict[Key, list[str]] = {}  # (namespace, revision) -> ready pods, oldest first
+        self._turns: dict[Key, itertools.count[int]] = {}
+        self._served: dict[Key, int] = {}  # per pod
+        self._ips = itertools.count(2)
+        self._scheduler = Scheduler("sim-pods")
+        self._pump = EventPump("sim-pods-watch", (PODS, DEPLOYMENTS), self._on_event)
+        self._store: Store | None = None
+
+    # --- Controller ------------------------------------------------------------------------------
+
+    def start(self, store: Store) -> None:
+        """Start watching `store` and acting on it."""
+        self._store = store
+        self._scheduler.start()
+        self._pump.start(store)
+
+    def stop(self) -> None:
+        """Stop the watch and the timers; pods stay as they are in the store."""
+        self._pump.stop()
+        self._scheduler.stop()
+        with self._cond:
+            self._deployments.clear()
+            self._pods.clear()
+            self._stopping.clear()
+            self._ready.clear()
+            self._cond.notify_all()
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def ready_pods(self, namespace: str, revision: str) -> list[str]:
+        """The names of the revision's ready pods, oldest first."""
+        with self._cond:
+            return list(self._ready.get((namespace, revision), ()))
+
+    def dispatch(self, namespace: str, revision: str, timeout: float) -> Dispatch | None:
+        """Send one request to a ready pod of the revision (round-robin), waiting up to `timeout`
+        seconds for one to be ready (a cold start); None when none became ready in time."""
+        key = (namespace, revision)
+        with self._cond:
+            if not self._cond.wait_for(lambda: bool(self._ready.get(key)), timeout):
+                return None
+            pods = self._ready[key]
+            turn = self._turns.setdefault(key, itertools.count())
+            pod = pods[next(turn) % len(pods)]
+            count = self._served.get((namespace, pod), 0) + 1
+            self._served[(namespace, pod)] = count
+            return Dispatch(pod, count)
+
+    # --- watch events (quick, on the pump's thread) ----------------------------------------------
+
+    def _on_event(self, event: WatchEvent) -> None:
+        obj = event.object
+        meta = obj["metadata"]
+        key = (meta.get("namespace", ""), meta["name"])
+        if event.rt.key == DEPLOYMENTS:
+            with self._cond:
+                if event.type == "DELETED":
+                    self._deployments.pop(key, None)
+                else:
+                    self._remember(self._deployments, key, obj)
+            self._scheduler.call_later(0, ("deployment", key), lambda: self._reconcile(key))
+            return
+        owner = _owner(obj)
+        if owner is None:
+            return
+        with self._cond:
+            if event.type == "DELETED":
+                self._pods.pop(key, None)
+                self._stopping.discard(key)
+                self._served.pop(key, None)
+            else:
+                self._remember(self._pods, key, obj)
+            self._index(key[0], obj)
+        self._after_pod_change(key, obj, event.type)
+
+    def _after_pod_change(self, key: Key, pod: Mapping[str, Any], kind: str) -> None:
+        """Schedule the kubelet's next step for a pod, and a status refresh of its Deployment."""
+        if (
+            kind != "DELETED"
+            and is_terminating(pod)
+            and KUBELET_FINALIZER in pod["metadata"].get("finalizers", [])
+        ):
+            with self._cond:
+                first = key not in self._stopping
+                self._stopping.add(key)
+            if first:
+                self._scheduler.call_later(0, ("stopping", key), lambda: self._begin_stop(key))
+                self._scheduler.call_later(self._stop_delay, ("stop", key), lambda: self._finish_stop(key))
+        elif kind != "DELETED":
+            phase = (pod.get("status") or {}).get("phase")
+            if not phase:
+                self._scheduler.call_later(0, ("schedule", key), lambda: self._schedule_pod(key))
+            elif phase == "Pending":
+                self._scheduler.call_later(self._start_delay, ("start", key), lambda: self._start_pod(key))
+        owner = _owner(pod)
+        with self._cond:
+            deployment = next(
+                (k for k, d in self._deployments.items() if d["metadata"].get("uid") == owner), None
+            )
+        if deployment is not None:
+            self._scheduler.call_later(0, ("deployment", deployment), lambda: self._reconcile(deployment))
+
+    @staticmethod
+    def _remember(table: dict[Key, dict[str, Any]], key: Key, obj: dict[str, Any]) -> None:
+        """Keep the newest version of an object (an event may arrive after our own later write)."""
+        known = table.get(key)
+        if known is None or int(known["metadata"]["resourceVersion"]) <= int(
+            obj["metadata"]["resourceVersion"]
+        ):
+            table[key] = obj
+
+    def _index(self, namespace: str, pod: Mapping[str, Any]) -> None:
+        """Recompute the ready pods of the pod's revision (under the lock) and wake waiting requests."""
+        revision = (pod["metadata"].get("labels") or {}).get(REVISION_LABEL)
+        if not revision:
+            return
+        ready = sorted(
+            (
+                p
+                for (ns, _), p in self._pods.items()
+                if ns == namespace
+                and (p["metadata"].get("labels") or {}).get(REVISION_LABEL) == revision
+                and is_ready(p)
+            ),
+            key=lambda p: (p["metadata"].get("creationTimestamp", ""), p["metadata"]["name"]),
+        )
+        names = [p["metadata"]["name"] for p in ready]
+        if names:
+            self._ready[(namespace, revision)] = names
+        else:
+            self._ready.pop((namespace, revision), None)
+        self._cond.notify_all()
+
+    # --- timed work (on the scheduler's thread) --------------------------------------------------
+
+    def _reconcile(self, key: Key) -> None:
+        """Create or delete pods to match the Deployment's replicas; then refresh its status."""
+        store = self._require_store()
+        with self._cond:
+            deployment = self._deployments.get(key)
+            if deployment is None or deployment["metadata"].get("deletionTimestamp"):
+                return
+            owned = self._owned(deployment)
+        live = [pod for pod in owned if not is_terminating(pod)]
+        want = desired_replicas(deployment)
+        pod_hash = template_hash((deployment.get("spec") or {}).get("template") or {})
+        for _ in range(want - len(live)):
+            self._create_pod(store, deployment, pod_hash)
+        for victim in _victims(live, len(live) - want):
+            self._delete_pod(store, victim)
+        with self._cond:
+            owned = self._owned(deployment)
+        status = deployment_status(deployment, owned, f"{key[1]}-{pod_hash}", _now())
+        if status != deployment.get("status"):
+            try:
+                store.patch(
+                    store.registry.get(DEPLOYMENTS),
+                    key[0],
+                    key[1],
+                    [_set_status(status)],
+                    "json",
+                    subresource="status",
+                )
+            except ApiError as error:
+                if error.code != 404:
+                    raise
+
+    def _owned(self, deployment: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The pods the Deployment owns, as last seen (under the lock)."""
+        uid = deployment["metadata"].get("uid")
+        namespace = deployment["metadata"].get("namespace")
+        return [p for (ns, _), p in self._pods.items() if ns == namespace and _owner(p) == uid]
+
+    def _create_pod(self, store: Store, deployment: Mapping[str, Any], pod_hash: str) -> None:
+        rt = store.registry.get(PODS)
+        namespace = deployment["metadata"]["namespace"]
+        while True:
+            name = pod_name(deployment["metadata"]["name"], pod_hash, self._rng)
+            try:
+                created = store.create(rt, namespace, new_pod(deployment, name, pod_hash))
+            except ApiError as error:
+                if error.reason == "AlreadyExists":
+                    continue
+                if error.code == 404:  # the namespace is going away
+                    return
+                raise
+            break
+        with self._cond:
+            self._remember(self._pods, (namespace, name), created)
+        self._schedule_pod((namespace, name))
+
+    def _schedule_pod(self, key: Key) -> None:
+        """Bind the pod and start its containers (Pending, ContainerCreating); Running after the delay."""
+        pod = self._patch_status(
+            key, lambda pod: None if (pod.get("status") or {}).get("phase") else pending_status(pod, _now())
+        )
+        if pod is not None:
+            self._scheduler.call_later(self._start_delay, ("start", key), lambda: self._start_pod(key))
+
+    def _start_pod(self, key: Key) -> None:
+        ip = f"10.128.{(n := next(self._ips)) // 250 % 250}.{n % 250 + 2}"
+        self._patch_status(
+            key,
+            lambda pod: (
+                running_status(pod, _now(), ip)
+                if (pod.get("status") or {}).get("phase") == "Pending"
+                else None
+            ),
+        )
+
+    def _begin_stop(self, key: Key) -> None:
+        self._patch_status(key, lambda pod: stopping_status(pod, _now()) if is_ready(_alive(pod)) else None)
+
+    def _finish_stop(self, key: Key) -> None:
+        store = self._require_store()
+        try:
+            pod = store.get(store.registry.get(PODS), key[0], key[1], copy=False)
+            finalizers = [f for f in pod["metadata"].get("finalizers") or [] if f != KUBELET_FINALIZER]
+            store.patch(
+                store.registry.get(PODS),
+                key[0],
+                key[1],
+                {"metadata": {"finalizers": finalizers or None}},
+                "merge",
+            )
+        except ApiError as error:
+            if error.code != 404:
+                raise
+
+    def _patch_status(self, key: Key, make: _StatusMaker) -> dict[str, Any] | None:
+        """Replace a pod's status with make(pod) unless that is None or the pod is gone."""
+        store = self._require_store()
+        rt = store.registry.get(PODS)
+        try:
+            pod = store.get(rt, key[0], key[1], copy=False)
+            status = make(pod)
+            if status is None:
+                return None
+            patched = store.patch(rt, key[0], key[1], [_set_status(status)], "json", subresource="status")
+        except ApiError as error:
+            if error.code == 404:
+                return None
+            raise
+        with self._cond:
+            if key in self._pods:
+                self._remember(self._pods, key, patched)
+                self._index(key[0], patched)
+        return patched
+
+    def _delete_pod(self, store: Store, pod: Mapping[str, Any]) -> None:
+        meta = pod["metadata"]
+        try:
+            deleted = store.delete(store.registry.get(PODS), meta["namespace"], meta["name"])
+        except ApiError as error:
+            if error.code != 404:
+                raise
+            return
+        key = (meta["namespace"], meta["name"])
+        with self._cond:
+            if key in self._pods:
+                self._remember(self._pods, key, deleted)
+                self._index(key[0], deleted)
+        self._after_pod_change(key, deleted, "MODIFIED")
+
+    def _require_store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the pods controller is not started")
+        return self._store
+
+
+def _owner(pod: Mapping[str, Any]) -> str | None:
+    """The uid of the Deployment controlling the pod, if one does."""
+    for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("kind") == "Deployment" and ref.get("controller"):
+            return str(ref.get("uid"))
+    return None
+
+
+def _victims(pods: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """The pods a ReplicaSet deletes first when scaling down: not ready, then the newest."""
+    if count <= 0:
+        return []
+    newest_first = sorted(
+        pods, key=lambda p: (p["metadata"].get("creationTimestamp", ""), p["metadata"]["name"]), reverse=True
+    )
+    return sorted(newest_first, key=is_ready)[:count]
+
+
+def _alive(pod: Mapping[str, Any]) -> dict[str, Any]:
+    """The pod as if not deleted (to ask whether it was ready before its deletion)."""
+    meta = {k: v for k, v in pod["metadata"].items() if k != "deletionTimestamp"}
+    return dict(pod, metadata=meta)
+
+
+def _set_status(status: dict[str, Any]) -> dict[str, Any]:
+    return {"op": "add", "path": "/status", "value": status}
+
+
+def _now() -> str:
+    return rfc3339(datetime.now(UTC))
