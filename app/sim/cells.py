@@ -52,20 +52,19 @@ def format_labels(labels: Mapping[str, Any]) -> str:
 
 
 def format_label_selector(selector: Mapping[str, Any]) -> str:
-    """A metav1.LabelSelector as a selector string (`app=x,tier in (a,b)`); empty matches all."""
-    parts = [f"{k}={v}" for k, v in _dict(selector.get("matchLabels")).items()]
+    """A metav1.LabelSelector as a selector string sorted by key (`app=x,tier in (a,b)`); empty: all."""
+    parts = [(str(k), f"{k}={v}") for k, v in _dict(selector.get("matchLabels")).items()]
     for expression in _dicts(selector.get("matchExpressions")):
-        key, operator = expression.get("key", ""), expression.get("operator", "")
+        key, operator = str(expression.get("key", "")), expression.get("operator", "")
         values = ",".join(sorted(_strings(expression.get("values"))))
-        parts.append(
-            {
-                "In": f"{key} in ({values})",
-                "NotIn": f"{key} notin ({values})",
-                "Exists": f"{key}",
-                "DoesNotExist": f"!{key}",
-            }.get(operator, f"{key} {operator} ({values})")
-        )
-    return ",".join(sorted(parts))
+        texts = {
+            "In": f"{key} in ({values})",
+            "NotIn": f"{key} notin ({values})",
+            "Exists": key,
+            "DoesNotExist": f"!{key}",
+        }
+        parts.append((key, texts.get(str(operator), f"{key} {operator} ({values})")))
+    return ",".join(text for _, text in sorted(parts))
 
 
 def namespace_cells(obj: Mapping[str, Any], now: datetime) -> Cells:

@@ -22,6 +22,8 @@ ALL_VERBS: tuple[str, ...] = (
     "watch",
 )
 
+BUILT_IN_GROUPS = frozenset({"", "apps", "batch", "policy", "autoscaling"})
+"""Kubernetes' own groups besides the *.k8s.io ones."""
 KNATIVE_CATEGORIES = ("all", "knative", "serving")
 ISTIO_CATEGORIES = ("istio-io", "networking-istio-io")
 READY = ".status.conditions[?(@.type=='Ready')]"
@@ -81,8 +83,8 @@ class ResourceType:
 
     @property
     def is_custom(self) -> bool:
-        """True for kinds a real cluster gets from a CustomResourceDefinition."""
-        return self.group.endswith((".knative.dev", ".istio.io"))
+        """True for kinds a real cluster gets from a CustomResourceDefinition (not a built-in group)."""
+        return not (self.group in BUILT_IN_GROUPS or self.group.endswith(".k8s.io"))
 
 
 class ResourceRegistry:

@@ -140,3 +140,11 @@ def test_groups_sort_versions_by_kubernetes_priority() -> None:
         ["v1alpha1", "v11alpha2", "foo1", "v2", "v1beta2", "v1", "v12alpha1"], key=version_priority
     )
     assert ordered == ["v2", "v1", "v1beta2", "v12alpha1", "v11alpha2", "v1alpha1", "foo1"]
+
+
+def test_custom_kinds_are_those_outside_kubernetes_groups() -> None:
+    custom = {rt.key for rt in default_registry().all() if rt.is_custom}
+    assert custom == {
+        key for key, (group, _, _) in CONTRACT_KINDS.items() if group.endswith((".dev", ".istio.io"))
+    }
+    assert ResourceType("example.com", ("v1",), "Widget", "widgets", "widget").is_custom

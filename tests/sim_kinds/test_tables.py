@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.sim.cells import format_label_selector
 from app.sim.resources import default_registry
 from app.sim.tables import columns, print_value, to_table
 
@@ -150,6 +151,8 @@ def test_virtual_service_lists_print_as_json_and_dates_as_ages() -> None:
 def test_print_value_matches_go_formatting() -> None:
     assert print_value(True) == "true"
     assert print_value(3) == "3"
+    assert print_value(2.0) == "2"
+    assert print_value(2.5) == "2.5"
     assert print_value({"b": 1, "a": "<x>"}) == '{"a":"\\u003cx\\u003e","b":1}'
 
 
@@ -373,3 +376,16 @@ def test_bad_requests_are_refused() -> None:
         table("routes.serving.knative.dev", [], include_object="Everything")
     with pytest.raises(ValueError, match="not served"):
         table("routes.serving.knative.dev", [], version="v2")
+
+
+def test_label_selectors_print_sorted_by_key() -> None:
+    selector = {
+        "matchLabels": {"b": "1"},
+        "matchExpressions": [
+            {"key": "c", "operator": "Exists"},
+            {"key": "a", "operator": "DoesNotExist"},
+            {"key": "d", "operator": "NotIn", "values": ["y", "x"]},
+        ],
+    }
+    assert format_label_selector(selector) == "!a,b=1,c,d notin (x,y)"
+    assert format_label_selector({}) == ""
