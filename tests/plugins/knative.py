@@ -1,1 +1,51 @@
-"""Fixtures for the simulated cluster with the Knative/net-istio reconciler (filled in with app/sim)."""
+"""Fixtures for the simulated cluster with the Knative/net-istio control plane.
+
+- knative_cluster: build_cluster(scenario="labs") with no delays, started; stopped after the test.
+- knative_kubeconfig: the Path of an admin kubeconfig for it.
+- knative_kubectl: kubectl bound to that kubeconfig (the `kubectl` fixture's call shape).
+- knative_api: a kubernetes.client.ApiClient for it (closed after the test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.sim.building import KnativeCluster, SimSettings, build_cluster
+from tests.plugins.sim import Kubectl, close_api_client, make_kubectl
+
+TEST_SETTINGS = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01)
+
+
+@pytest.fixture
+def knative_cluster() -> Iterator[KnativeCluster]:
+    cluster = build_cluster(scenario="labs", settings=TEST_SETTINGS)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def knative_kubeconfig(knative_cluster: KnativeCluster, tmp_path: Path) -> Path:
+    return knative_cluster.write_kubeconfig(tmp_path / "knative-kubeconfig")
+
+
+@pytest.fixture
+def knative_kubectl(knative_kubeconfig: Path, tmp_path: Path) -> Kubectl:
+    return make_kubectl(knative_kubeconfig, tmp_path / "knative-kube-cache")
+
+
+@pytest.fixture
+def knative_api(knative_kubeconfig: Path) -> Iterator[Any]:
+    from kubernetes import config
+
+    api = config.new_client_from_config(config_file=str(knative_kubeconfig))  # type: ignore[no-untyped-call]
+    try:
+        yield api
+    finally:
+        close_api_client(api)

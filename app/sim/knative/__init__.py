@@ -1,0 +1,1 @@
+"""The simulated Knative Serving + net-istio control plane: admission webhook and reconciler."""

@@ -1,0 +1,107 @@
+"""Knative Serving's defaulting and validating webhook for Services and Routes.
+
+Both served versions (v1, v1alpha1) share one storage, so one plugin per kind covers them. The
+traffic and BYO-name rules are app.model.traffic's, the same the dashboard's editor runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.model.traffic import (
+    WEBHOOK_NAME,
+    FieldError,
+    admit_traffic,
+    default_traffic,
+    merge_errors,
+    parse_traffic,
+    validate_template_name,
+)
+
+USER_CONTAINER = "user-container"
+DEFAULT_TIMEOUT_SECONDS = 300
+DEFAULT_CONTAINER_CONCURRENCY = 0
+CREATOR_ANNOTATION = "serving.knative.dev/creator"
+LAST_MODIFIER_ANNOTATION = "serving.knative.dev/lastModifier"
+
+
+def default_template(template: dict[str, Any]) -> None:
+    """Knative's revision template defaults, in place: container names, timeout, concurrency."""
+    spec = template.get("spec")
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("timeoutSeconds", DEFAULT_TIMEOUT_SECONDS)
+    spec.setdefault("containerConcurrency", DEFAULT_CONTAINER_CONCURRENCY)
+    containers = spec.get("containers")
+    if not isinstance(containers, list):
+        return
+    for index, container in enumerate(containers):
+        if isinstance(container, dict) and not container.get("name"):
+            container["name"] = USER_CONTAINER if len(containers) == 1 else f"{USER_CONTAINER}-{index}"
+
+
+def _default_traffic(spec: dict[str, Any], *, in_service: bool) -> None:
+    targets, errors = parse_traffic(spec.get("traffic"))
+    if not errors:
+        spec["traffic"] = [t.to_dict() for t in default_traffic(targets, in_service=in_service)]
+
+
+class ServiceAdmission:
+    """The webhook for `services.serving.knative.dev`."""
+
+    name = WEBHOOK_NAME
+
+    def __init__(self, user: str = "admin") -> None:
+        self._user = user
+
+    def mutate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        spec = new.get("spec")
+        if not isinstance(spec, dict):
+            return
+        _default_traffic(spec, in_service=True)
+        template = spec.get("template")
+        if isinstance(template, dict):
+            default_template(template)
+        annotations = new["metadata"].setdefault("annotations", {})
+        if isinstance(annotations, dict):
+            if operation == "CREATE":
+                annotations.setdefault(CREATOR_ANNOTATION, self._user)
+                annotations.setdefault(LAST_MODIFIER_ANNOTATION, self._user)
+            elif old is not None and old.get("spec") != spec:
+                annotations[LAST_MODIFIER_ANNOTATION] = self._user
+
+    def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
+        spec = new.get("spec")
+        if not isinstance(spec, dict):
+            return ["missing field(s): spec"]
+        _, errors = admit_traffic(spec.get("traffic"), in_service=True)
+        template = spec.get("template")
+        if isinstance(template, dict):
+            old_spec = (old or {}).get("spec")
+            old_template = old_spec.get("template") if isinstance(old_spec, dict) else None
+            errors += validate_template_name(
+                new["metadata"].get("name", ""), old_template if operation == "UPDATE" else None, template
+            )
+        return _texts(errors)
+
+
+class RouteAdmission:
+    """The webhook for `routes.serving.knative.dev` (a Route's own traffic: no defaulting to latest)."""
+
+    name = WEBHOOK_NAME
+
+    def mutate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        spec = new.get("spec")
+        if isinstance(spec, dict):
+            _default_traffic(spec, in_service=False)
+
+    def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
+        spec = new.get("spec")
+        if not isinstance(spec, dict):
+            return ["missing field(s): spec"]
+        _, errors = admit_traffic(spec.get("traffic"), in_service=False)
+        return _texts(errors)
+
+
+def _texts(errors: list[FieldError]) -> list[str]:
+    return [str(error) for error in merge_errors(errors)]

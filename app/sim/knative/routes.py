@@ -1,0 +1,332 @@
+"""The Route reconciler with net-istio folded in: traffic resolution, rollouts, KIngress,
+VirtualServices, placeholder Services and the revisions' routing state.
+
+Every shape comes from app.model.routing, the functions the dashboard's preview uses.
+Upstream: knative/serving `pkg/reconciler/route`, `pkg/reconciler/labeler`; net-istio's ingress reconciler.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.model.naming import (
+    INGRESS_GATEWAY_SERVICE,
+    LOCAL_GATEWAY_SERVICE,
+    address_url,
+    ingress_virtual_service_name,
+    is_cluster_local,
+    mesh_virtual_service_name,
+    route_url,
+)
+from app.model.routing import (
+    ROLLOUT_ANNOTATION,
+    ROLLOUT_DURATION_ANNOTATION,
+    ConfigurationState,
+    ResolvedTarget,
+    RevisionState,
+    Rollout,
+    advance_rollout,
+    apply_rollouts,
+    host_rules,
+    ingress_hash,
+    ingress_virtual_service_spec,
+    kingress_spec,
+    mesh_virtual_service_spec,
+    parse_duration,
+    placeholder_service_spec,
+    resolve_traffic,
+    rollout_key,
+    rollout_split,
+    route_service_names,
+    status_traffic,
+)
+from app.model.traffic import TrafficTarget, default_traffic, parse_traffic
+from app.sim.knative.conditions import Condition, find, happy, render, status_of
+from app.sim.knative.kinds import (
+    CONFIGURATION_LABEL,
+    INGRESS_CLASS_ANNOTATION,
+    INGRESS_LABEL,
+    ISTIO_INGRESS_CLASS,
+    ROUTE_LABEL,
+    ROUTE_NAMESPACE_LABEL,
+    ROUTES_ANNOTATION,
+    ROUTING_STATE_LABEL,
+    ROUTING_STATE_MODIFIED_ANNOTATION,
+    SERVICE_LABEL,
+)
+from app.sim.knative.writing import (
+    Context,
+    controlled_by,
+    delete_quietly,
+    ensure,
+    get_or_none,
+    owner_reference,
+    relabel,
+    write_status,
+)
+
+ROLLOUT_IN_PROGRESS = Condition(
+    "IngressReady",
+    "Unknown",
+    "RolloutInProgress",
+    "A gradual rollout of the latest revision(s) is in progress.",
+)
+TLS_NOT_ENABLED = "external-domain-tls is not enabled"
+TLS_NOT_ENABLED_LOCAL = "TLS is not enabled for cluster-local"
+
+
+def _states(
+    ctx: Context, namespace: str, targets: list[TrafficTarget], owner: str | None
+) -> tuple[dict[str, RevisionState], dict[str, ConfigurationState]]:
+    revisions: dict[str, RevisionState] = {}
+    configs: dict[str, ConfigurationState] = {}
+    for target in targets:
+        if target.revision_name:
+            found = get_or_none(ctx, ctx.kinds.revision, namespace, target.revision_name)
+            if found is not None:
+                labels = found["metadata"].get("labels") or {}
+                revisions[target.revision_name] = RevisionState(
+                    target.revision_name,
+                    labels.get(CONFIGURATION_LABEL, ""),
+                    labels.get(SERVICE_LABEL),
+                    status_of(found),
+                )
+            continue
+        name = target.configuration_name or owner or ""
+        config = get_or_none(ctx, ctx.kinds.configuration, namespace, name)
+        if config is not None:
+            latest = (config.get("status") or {}).get("latestReadyRevisionName")
+            configs[name] = ConfigurationState(name, latest, status_of(config) == "False")
+    return revisions, configs
+
+
+def _rollouts(route: dict[str, Any]) -> dict[tuple[str, str], Rollout]:
+    raw = (route["metadata"].get("annotations") or {}).get(ROLLOUT_ANNOTATION)
+    try:
+        entries = json.loads(raw)["configurations"] if raw else []
+        rollouts = [Rollout.from_dict(entry) for entry in entries]
+    except (ValueError, KeyError, TypeError):
+        return {}
+    return {(r.configuration_name, r.tag): r for r in rollouts}
+
+
+def _encode(rollouts: dict[tuple[str, str], Rollout]) -> str:
+    entries = [rollouts[key].to_dict() for key in sorted(rollouts)]
+    return json.dumps({"configurations": entries}, separators=(",", ":"))
+
+
+def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
+    route = get_or_none(ctx, ctx.kinds.route, namespace, name)
+    if route is None or route["metadata"].get("deletionTimestamp"):
+        return
+    meta = route["metadata"]
+    labels = meta.get("labels") or {}
+    owner = labels.get(SERVICE_LABEL)
+    local = is_cluster_local(labels, ctx.domain)
+    parsed, _ = parse_traffic((route.get("spec") or {}).get("traffic"))
+    targets = default_traffic(parsed, in_service=False)
+    revisions, configs = _states(ctx, namespace, targets, owner)
+    resolved, problem = resolve_traffic(
+        targets, owner_service=owner, revisions=revisions, configurations=configs
+    )
+    previous = route.get("status") or {}
+    status: dict[str, Any] = {
+        "observedGeneration": meta.get("generation", 1),
+        "url": route_url(name, namespace, None, ctx.domain, cluster_local=local),
+        "address": {"url": address_url(name, namespace)},
+    }
+    cert = Condition(
+        "CertificateProvisioned", "True", "TLSNotEnabled", TLS_NOT_ENABLED_LOCAL if local else TLS_NOT_ENABLED
+    )
+    if problem is not None:
+        if "traffic" in previous:
+            status["traffic"] = previous["traffic"]
+        assigned = Condition("AllTrafficAssigned", problem.status, problem.reason, problem.message)
+        ingress = find(route, "IngressReady") or {}
+        ingress_cond = Condition(
+            "IngressReady",
+            ingress.get("status", "Unknown"),
+            ingress.get("reason", ""),
+            ingress.get("message", ""),
+        )
+        _write(ctx, route, status, [assigned, ingress_cond, cert])
+        return
+    route, effective, rolling = _roll(ctx, route, resolved)
+    _program(ctx, route, effective, local)
+    _label_revisions(
+        ctx, route, effective, {t.configuration_name for t in resolved if t.configuration_name}, owner
+    )
+    status["traffic"] = status_traffic(name, namespace, effective, ctx.domain, cluster_local=local)
+    ingress_cond = ROLLOUT_IN_PROGRESS if rolling else Condition.true("IngressReady")
+    _write(ctx, route, status, [Condition.true("AllTrafficAssigned"), ingress_cond, cert])
+
+
+def _roll(
+    ctx: Context, route: dict[str, Any], resolved: list[ResolvedTarget]
+) -> tuple[dict[str, Any], list[ResolvedTarget], bool]:
+    """Advance the rollouts of floating targets; the route (re-read if its annotation changed),
+    the targets as they are split now, and whether a rollout is still in progress."""
+    now, step = ctx.now(), ctx.settings.rollout_step
+    duration = parse_duration((route["metadata"].get("annotations") or {}).get(ROLLOUT_DURATION_ANNOTATION))
+    before = _rollouts(route)
+    after: dict[tuple[str, str], Rollout] = {}
+    for target in resolved:
+        if target.latest_revision:
+            key = rollout_key(target)
+            after[key] = advance_rollout(
+                before.get(key),
+                configuration_name=key[0],
+                tag=key[1],
+                percent=target.percent,
+                latest=target.revision_name,
+                now=now,
+                duration=duration,
+                step=step,
+            )
+    encoded = _encode(after) if after else None
+    if encoded != (route["metadata"].get("annotations") or {}).get(ROLLOUT_ANNOTATION):
+        route = relabel(ctx, ctx.kinds.route, route, {}, {ROLLOUT_ANNOTATION: encoded})
+    rolling = [r for r in after.values() if r.in_progress(now)]
+    for rollout in rolling:
+        _, next_change = rollout_split(rollout, now, step)
+        if next_change is not None:
+            meta = route["metadata"]
+            ctx.defer(("route", meta["namespace"], meta["name"]), max(0.0, next_change - now))
+    return route, apply_rollouts(resolved, after, now, step), bool(rolling)
+
+
+def _program(ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], local: bool) -> None:
+    """Write the KIngress, net-istio's VirtualServices and the placeholder Services."""
+    meta = route["metadata"]
+    name, namespace = meta["name"], meta["namespace"]
+    rules = host_rules(name, namespace, targets, ctx.domain, cluster_local=local)
+    spec = kingress_spec(namespace, rules)
+    labels = {ROUTE_LABEL: name, ROUTE_NAMESPACE_LABEL: namespace}
+    owner = (meta.get("labels") or {}).get(SERVICE_LABEL)
+    if owner:
+        labels[SERVICE_LABEL] = owner
+    annotations = {INGRESS_CLASS_ANNOTATION: ISTIO_INGRESS_CLASS}
+    kingress = ensure(
+        ctx,
+        ctx.kinds.kingress,
+        {
+            "apiVersion": "networking.internal.knative.dev/v1alpha1",
+            "kind": "Ingress",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": labels,
+                "annotations": annotations,
+                "ownerReferences": [owner_reference(route)],
+            },
+            "spec": spec,
+        },
+    )
+    _ingress_status(ctx, kingress)
+    probe = ingress_hash(name, namespace, spec)
+    vs_labels = {k: v for k, v in labels.items() if k not in (ROUTE_LABEL, ROUTE_NAMESPACE_LABEL)}
+    vs_labels[INGRESS_LABEL] = name
+    for vs_name, vs_spec in (
+        (ingress_virtual_service_name(name), ingress_virtual_service_spec(namespace, rules, probe)),
+        (mesh_virtual_service_name(name), mesh_virtual_service_spec(namespace, rules, probe)),
+    ):
+        desired = {
+            "apiVersion": "networking.istio.io/v1beta1",
+            "kind": "VirtualService",
+            "metadata": {
+                "name": vs_name,
+                "namespace": namespace,
+                "labels": vs_labels,
+                "annotations": annotations,
+                "ownerReferences": [owner_reference(kingress)],
+            },
+            "spec": vs_spec,
+        }
+        ensure(ctx, ctx.kinds.virtualservice, desired)
+    _placeholders(ctx, route, [t.tag for t in targets if t.tag])
+
+
+def _ingress_status(ctx: Context, kingress: dict[str, Any]) -> None:
+    conditions = [Condition.true(t) for t in ("LoadBalancerReady", "NetworkConfigured")]
+    status = {
+        "observedGeneration": kingress["metadata"].get("generation", 1),
+        "conditions": render(
+            [*conditions, happy(conditions)],
+            (kingress.get("status") or {}).get("conditions"),
+            ctx.timestamp(),
+        ),
+        "publicLoadBalancer": {"ingress": [{"domainInternal": INGRESS_GATEWAY_SERVICE}]},
+        "privateLoadBalancer": {"ingress": [{"domainInternal": LOCAL_GATEWAY_SERVICE}]},
+    }
+    write_status(ctx, ctx.kinds.kingress, kingress, status)
+
+
+def _placeholders(ctx: Context, route: dict[str, Any], tags: list[str]) -> None:
+    meta = route["metadata"]
+    name, namespace = meta["name"], meta["namespace"]
+    wanted = route_service_names(name, tags, ctx.domain)
+    labels = {ROUTE_LABEL: name}
+    owner = (meta.get("labels") or {}).get(SERVICE_LABEL)
+    if owner:
+        labels[SERVICE_LABEL] = owner
+    for service_name in wanted:
+        ensure(
+            ctx,
+            ctx.kinds.service,
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": service_name,
+                    "namespace": namespace,
+                    "labels": labels,
+                    "ownerReferences": [owner_reference(route)],
+                },
+                "spec": placeholder_service_spec(),
+            },
+        )
+    existing, _ = ctx.store.list(
+        ctx.kinds.service, namespace, label_selector=f"{ROUTE_LABEL}={name}", copy=False
+    )
+    for service in existing:
+        if service["metadata"]["name"] not in wanted and controlled_by(service, meta["uid"]):
+            delete_quietly(ctx, ctx.kinds.service, namespace, service["metadata"]["name"])
+
+
+def _label_revisions(
+    ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], configs: set[str], owner: str | None
+) -> None:
+    """Knative's labeler: routed revisions are `active`, the other revisions of the route's
+    configurations `reserve` (a new one stays `pending` until it is ready)."""
+    meta = route["metadata"]
+    namespace = meta["namespace"]
+    routed = {t.revision_name for t in targets}
+    candidates: dict[str, dict[str, Any]] = {}
+    for config in configs | ({owner} if owner else set()):
+        found, _ = ctx.store.list(
+            ctx.kinds.revision, namespace, label_selector=f"{CONFIGURATION_LABEL}={config}", copy=False
+        )
+        candidates.update((r["metadata"]["name"], r) for r in found)
+    for name in routed - set(candidates):
+        revision = get_or_none(ctx, ctx.kinds.revision, namespace, name)
+        if revision is not None:
+            candidates[name] = revision
+    for name, revision in sorted(candidates.items()):
+        current = (revision["metadata"].get("labels") or {}).get(ROUTING_STATE_LABEL)
+        if name in routed:
+            state, routes = "active", meta["name"]
+        elif current == "pending" and status_of(revision) == "Unknown":
+            state, routes = "pending", None
+        else:
+            state, routes = "reserve", None
+        annotations: dict[str, str | None] = {ROUTES_ANNOTATION: routes}
+        if state != current:
+            annotations[ROUTING_STATE_MODIFIED_ANNOTATION] = ctx.timestamp()
+        relabel(ctx, ctx.kinds.revision, revision, {ROUTING_STATE_LABEL: state}, annotations)
+
+
+def _write(ctx: Context, route: dict[str, Any], status: dict[str, Any], dependents: list[Condition]) -> None:
+    previous = (route.get("status") or {}).get("conditions")
+    status["conditions"] = render([*dependents, happy(dependents)], previous, ctx.timestamp())
+    write_status(ctx, ctx.kinds.route, route, status)

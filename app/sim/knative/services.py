@@ -1,0 +1,196 @@
+"""The Service reconciler: a Service owns a Configuration and a Route and reports their state.
+
+Upstream: knative/serving `pkg/reconciler/service/service.go` and `pkg/apis/serving/v1/service_lifecycle.go`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.model.routing import ROLLOUT_DURATION_ANNOTATION, route_traffic
+from app.model.traffic import default_traffic, go_quote, parse_traffic
+from app.sim.knative.conditions import Condition, find, happy, render
+from app.sim.knative.kinds import LAST_APPLIED_ANNOTATION, SERVICE_LABEL, SERVICE_UID_LABEL
+from app.sim.knative.writing import Context, controlled_by, ensure, get_or_none, owner_reference, write_status
+
+TRAFFIC_NOT_MIGRATED = Condition(
+    "RoutesReady", "Unknown", "TrafficNotMigrated", "Traffic is not yet migrated to the latest revision."
+)
+CONFIG_OUT_OF_DATE = Condition(
+    "ConfigurationsReady",
+    "Unknown",
+    "OutOfDate",
+    "The Configuration is still working to reflect the latest desired specification.",
+)
+ROUTE_OUT_OF_DATE = Condition(
+    "RoutesReady",
+    "Unknown",
+    "OutOfDate",
+    "The Route is still working to reflect the latest desired specification.",
+)
+
+
+def _child_meta(ksvc: dict[str, Any]) -> dict[str, Any]:
+    meta = ksvc["metadata"]
+    labels = dict(meta.get("labels") or {})
+    labels.update({SERVICE_LABEL: meta["name"], SERVICE_UID_LABEL: meta["uid"]})
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED_ANNOTATION}
+    return {
+        "name": meta["name"],
+        "namespace": meta["namespace"],
+        "labels": labels,
+        "annotations": annotations,
+        "ownerReferences": [owner_reference(ksvc)],
+    }
+
+
+def desired_configuration(ksvc: dict[str, Any]) -> dict[str, Any]:
+    """The Configuration a Service asks for: its template."""
+    return {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Configuration",
+        "metadata": _child_meta(ksvc),
+        "spec": {"template": (ksvc.get("spec") or {}).get("template") or {}},
+    }
+
+
+def desired_route(ksvc: dict[str, Any]) -> dict[str, Any]:
+    """The Route a Service asks for: its traffic, floating targets naming its Configuration."""
+    targets, _ = parse_traffic((ksvc.get("spec") or {}).get("traffic"))
+    traffic = route_traffic(ksvc["metadata"]["name"], default_traffic(targets))
+    meta = _child_meta(ksvc)
+    meta["annotations"].setdefault(ROLLOUT_DURATION_ANNOTATION, None)  # removed with the Service's
+    return {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Route",
+        "metadata": meta,
+        "spec": {"traffic": [t.to_dict() for t in traffic]},
+    }
+
+
+def _from(condition: dict[str, Any] | None, type_: str) -> Condition | None:
+    if condition is None:
+        return None
+    return Condition(
+        type_, condition.get("status", "Unknown"), condition.get("reason", ""), condition.get("message", "")
+    )
+
+
+def name_taken(ctx: Context, config: dict[str, Any]) -> bool:
+    """knative's CheckNameAvailability: a BYO name used by a revision that is not this generation's."""
+    template = (config.get("spec") or {}).get("template") or {}
+    name = (template.get("metadata") or {}).get("name")
+    if not name:
+        return False
+    meta = config["metadata"]
+    revision = get_or_none(ctx, ctx.kinds.revision, meta["namespace"], name)
+    if revision is None:
+        return False
+    generation = (revision["metadata"].get("labels") or {}).get("serving.knative.dev/configurationGeneration")
+    return not controlled_by(revision, meta["uid"]) or generation != str(meta.get("generation"))
+
+
+def traffic_migrated(route: dict[str, Any], config: dict[str, Any]) -> bool:
+    """knative's checkRoutesNotReady: does the Route's status show its spec, latest targets resolved to
+    the Configuration's latest ready revision?"""
+    spec = (route.get("spec") or {}).get("traffic") or []
+    got = (route.get("status") or {}).get("traffic") or []
+    if len(spec) != len(got):
+        return False
+    latest = (config.get("status") or {}).get("latestReadyRevisionName")
+    for want, have in zip(spec, got, strict=True):
+        revision = (
+            latest
+            if want.get("configurationName") == config["metadata"]["name"]
+            else want.get("revisionName")
+        )
+        if (want.get("tag"), revision, want.get("percent")) != (
+            have.get("tag"),
+            have.get("revisionName"),
+            have.get("percent"),
+        ):
+            return False
+    return True
+
+
+def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
+    ksvc = get_or_none(ctx, ctx.kinds.ksvc, namespace, name)
+    if ksvc is None or ksvc["metadata"].get("deletionTimestamp"):
+        return
+    uid = ksvc["metadata"]["uid"]
+    status: dict[str, Any] = {"observedGeneration": ksvc["metadata"].get("generation", 1)}
+    config_cond: Condition
+    route_cond: Condition
+    existing = get_or_none(ctx, ctx.kinds.configuration, namespace, name)
+    if existing is not None and not controlled_by(existing, uid):
+        config_cond = Condition(
+            "ConfigurationsReady",
+            "False",
+            "NotOwned",
+            f"There is an existing Configuration {go_quote(name)} that we do not own.",
+        )
+        _write(ctx, ksvc, status, [config_cond, Condition("RoutesReady", "Unknown")])
+        return
+    config = ensure(ctx, ctx.kinds.configuration, desired_configuration(ksvc))
+    config_status = config.get("status") or {}
+    byo = bool(((config["spec"].get("template") or {}).get("metadata") or {}).get("name"))
+    reconciled = config_status.get("observedGeneration") == config["metadata"].get("generation")
+    if reconciled:
+        for key in ("latestCreatedRevisionName", "latestReadyRevisionName"):
+            if key in config_status:
+                status[key] = config_status[key]
+        config_cond = _from(find(config, "Ready"), "ConfigurationsReady") or Condition(
+            "ConfigurationsReady", "Unknown"
+        )
+    else:
+        config_cond = CONFIG_OUT_OF_DATE
+        if byo:  # a BYO name serializes Configuration and Route: wait for the Configuration first
+            _write(ctx, ksvc, status, [config_cond, _previous(ksvc, "RoutesReady")])
+            return
+    if name_taken(ctx, config):
+        template_name = config["spec"]["template"]["metadata"]["name"]
+        route_cond = Condition(
+            "RoutesReady",
+            "False",
+            "RevisionNameTaken",
+            f"The revision name {go_quote(template_name)} is taken by a conflicting Revision, "
+            "so traffic will not be migrated",
+        )
+        _write(ctx, ksvc, status, [config_cond, route_cond])
+        return
+    existing_route = get_or_none(ctx, ctx.kinds.route, namespace, name)
+    if existing_route is not None and not controlled_by(existing_route, uid):
+        route_cond = Condition(
+            "RoutesReady",
+            "False",
+            "NotOwned",
+            f"There is an existing Route {go_quote(name)} that we do not own.",
+        )
+        _write(ctx, ksvc, status, [config_cond, route_cond])
+        return
+    route = ensure(ctx, ctx.kinds.route, desired_route(ksvc))
+    route_status = route.get("status") or {}
+    if route_status.get("observedGeneration") != route["metadata"].get("generation"):
+        route_cond = ROUTE_OUT_OF_DATE
+    else:
+        for key in ("url", "address", "traffic"):
+            if key in route_status:
+                status[key] = route_status[key]
+        route_cond = _from(find(route, "Ready"), "RoutesReady") or Condition("RoutesReady", "Unknown")
+        if route_cond.status == "True" and not traffic_migrated(route, config):
+            route_cond = TRAFFIC_NOT_MIGRATED
+    _write(ctx, ksvc, status, [config_cond, route_cond])
+
+
+def _previous(ksvc: dict[str, Any], type_: str) -> Condition:
+    return _from(find(ksvc, type_), type_) or Condition(type_, "Unknown")
+
+
+def _write(ctx: Context, ksvc: dict[str, Any], status: dict[str, Any], dependents: list[Condition]) -> None:
+    previous = (ksvc.get("status") or {}).get("conditions")
+    # Keep fields an earlier reconcile reported when this one could not look (e.g. the url).
+    for key in ("url", "address", "traffic", "latestCreatedRevisionName", "latestReadyRevisionName"):
+        if key not in status and key in (ksvc.get("status") or {}):
+            status[key] = ksvc["status"][key]
+    status["conditions"] = render([*dependents, happy(dependents)], previous, ctx.timestamp())
+    write_status(ctx, ctx.kinds.ksvc, ksvc, dict(sorted(status.items())))

@@ -1,0 +1,26 @@
+"""How the simulated control plane behaves: delays and knobs, passed in, never global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SimSettings:
+    """Knobs of the simulated Knative control plane (defaults suit the demo; tests use 0 delays)."""
+
+    revision_ready_delay: float = 1.0
+    """Seconds from a revision's creation until it is Ready."""
+    scale_to_zero_grace: float = 30.0
+    """For the autoscaler (pods/requests helper): idle seconds before a revision scales to zero."""
+    domain: str | None = None
+    """config-domain's domain; None: the scenario's, else `svc.cluster.local`."""
+    rollout_step: float = 1.0
+    """Seconds between the steps of a gradual rollout (rollout-duration)."""
+    simulate_pods: bool = False
+    """True when a pods controller reports Deployment readyReplicas; False: a revision's actual
+    replicas equal its desired replicas once it is ready."""
+    user: str = "admin"
+    """Who the webhook records as serving.knative.dev/creator."""
+    retry_delay: float = 0.05
+    """Seconds before a key whose reconcile hit a conflict is tried again."""

@@ -1,0 +1,176 @@
+"""The reconcilers' shared state and their writes: create or update only what differs.
+
+Every write compares the desired object with the stored one first, so a reconcile that changes
+nothing writes nothing and reconciles settle instead of feeding each other events.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from app.model.naming import DomainConfig
+from app.sim.copying import clone
+from app.sim.errors import ApiError
+from app.sim.knative.kinds import Kinds
+from app.sim.knative.settings import SimSettings
+from app.sim.resources import ResourceType
+from app.sim.store import Store, rfc3339
+
+Key = tuple[str, str, str]  # (kind, namespace, name)
+
+
+@dataclass
+class Context:
+    """What every reconcile function works with."""
+
+    store: Store
+    kinds: Kinds
+    settings: SimSettings
+    domain: DomainConfig
+    defer: Callable[[Hashable, float], None]
+    """Reconcile a key again after so many seconds."""
+    clock: Callable[[], float] = time.time
+    first_seen: dict[str, float] = field(default_factory=dict)
+    """Revision uid -> when this control plane first saw it (clock seconds)."""
+
+    def now(self) -> float:
+        return self.clock()
+
+    def timestamp(self) -> str:
+        return rfc3339(datetime.fromtimestamp(self.clock(), UTC))
+
+
+def owner_reference(owner: dict[str, Any]) -> dict[str, Any]:
+    """A controller reference to `owner` (GC deletes the dependent with it)."""
+    meta = owner["metadata"]
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def controlled_by(obj: dict[str, Any], owner_uid: str) -> bool:
+    """Whether `obj`'s controller reference points at `owner_uid`."""
+    refs = obj["metadata"].get("ownerReferences") or []
+    return any(ref.get("controller") and ref.get("uid") == owner_uid for ref in refs)
+
+
+def get_or_none(ctx: Context, rt: ResourceType, namespace: str, name: str) -> dict[str, Any] | None:
+    """A shared, read-only stored object, or None."""
+    try:
+        return ctx.store.get(rt, namespace, name, copy=False)
+    except ApiError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def _covers(current: dict[str, Any], desired: dict[str, Any], preserve: Iterable[str]) -> bool:
+    have, want = current["metadata"], desired["metadata"]
+    for key in ("labels", "annotations"):
+        if _merged(have.get(key), want.get(key)) != (have.get(key) or {}):
+            return False
+    if (have.get("ownerReferences") or []) != (want.get("ownerReferences") or []):
+        return False
+    return bool(_spec(current.get("spec"), desired.get("spec"), preserve) == desired.get("spec"))
+
+
+def _merged(have: dict[str, str] | None, want: dict[str, str | None] | None) -> dict[str, str]:
+    """Stored labels (or annotations) with the desired ones set; a desired None removes a key."""
+    return _with(have or {}, want or {})
+
+
+def _spec(current: Any, desired: Any, preserve: Iterable[str]) -> Any:
+    """`current` spec as the desired one would be written: preserved fields taken from current."""
+    if not isinstance(current, dict) or not isinstance(desired, dict):
+        return current
+    kept = {k: current[k] for k in preserve if k in current and k not in desired}
+    return {k: v for k, v in current.items() if k not in kept}
+
+
+def ensure(
+    ctx: Context, rt: ResourceType, desired: dict[str, Any], *, preserve: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Create `desired`, or update the stored object where it differs (labels and annotations merged,
+    a None value removing a key; owner references and spec replaced, the spec fields named in
+    `preserve` kept as stored)."""
+    meta = desired["metadata"]
+    current = get_or_none(ctx, rt, meta["namespace"], meta["name"])
+    if current is None:
+        body = clone(desired)
+        for key in ("labels", "annotations"):
+            body["metadata"][key] = _merged(None, meta.get(key))
+        return ctx.store.create(rt, meta["namespace"], body)
+    preserve = tuple(preserve)
+    if _covers(current, desired, preserve):
+        return current
+    body = clone(current)
+    for key in ("labels", "annotations"):
+        body["metadata"][key] = _merged(current["metadata"].get(key), meta.get(key))
+    if meta.get("ownerReferences"):
+        body["metadata"]["ownerReferences"] = meta["ownerReferences"]
+    if "spec" in desired:
+        spec = clone(desired["spec"])
+        for key in preserve:
+            if key in (current.get("spec") or {}):
+                spec[key] = current["spec"][key]
+        body["spec"] = spec
+    return ctx.store.update(rt, meta["namespace"], meta["name"], body)
+
+
+def write_status(
+    ctx: Context, rt: ResourceType, current: dict[str, Any], status: dict[str, Any]
+) -> dict[str, Any]:
+    """Write `status` through the status subresource unless it is already stored."""
+    if current.get("status") == status:
+        return current
+    body = clone(current)
+    body["status"] = status
+    meta = body["metadata"]
+    return ctx.store.update(rt, meta.get("namespace"), meta["name"], body, subresource="status")
+
+
+def relabel(
+    ctx: Context,
+    rt: ResourceType,
+    current: dict[str, Any],
+    labels: dict[str, str | None],
+    annotations: dict[str, str | None],
+) -> dict[str, Any]:
+    """Set (or, for None, remove) labels and annotations, writing only when something changes."""
+    meta = current["metadata"]
+    new_labels = _with(meta.get("labels") or {}, labels)
+    new_annotations = _with(meta.get("annotations") or {}, annotations)
+    if new_labels == (meta.get("labels") or {}) and new_annotations == (meta.get("annotations") or {}):
+        return current
+    body = clone(current)
+    body["metadata"]["labels"] = new_labels
+    body["metadata"]["annotations"] = new_annotations
+    return ctx.store.update(rt, meta.get("namespace"), meta["name"], body)
+
+
+def _with(base: dict[str, str], changes: dict[str, str | None]) -> dict[str, str]:
+    out = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def delete_quietly(ctx: Context, rt: ResourceType, namespace: str, name: str) -> None:
+    """Delete an object that may already be gone."""
+    try:
+        ctx.store.delete(rt, namespace, name)
+    except ApiError as error:
+        if error.code != 404:
+            raise

@@ -1,0 +1,77 @@
+"""Reading scenarios and applying them through the store, the path kubectl's writes take."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.sim.copying import clone
+from app.sim.errors import ApiError
+from app.sim.scenarios.scale import scale_scenario
+from app.sim.scenarios.scenario import Scenario, parse_scenario
+from app.sim.store import Store
+
+SCENARIO_DIR = Path(__file__).resolve().parent
+
+
+def load_scenario(name: str | None) -> Scenario:
+    """`labs` (or another bundled name), `scale` / `scale:NxMxK`, a YAML path, or None/`empty`."""
+    if name is None or name == "empty":
+        return Scenario(None, ())
+    if name == "scale" or name.startswith("scale:"):
+        return scale_scenario(*_dimensions(name))
+    path = SCENARIO_DIR / f"{name}.yaml" if "/" not in name and not name.endswith(".yaml") else Path(name)
+    if not path.is_file():
+        bundled = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+        raise ValueError(
+            f"unknown scenario {name!r}: use one of {bundled}, scale[:NxMxK], empty or a YAML file"
+        )
+    return parse_scenario(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+
+
+def _dimensions(name: str) -> tuple[int, int, int]:
+    if name == "scale":
+        return 5, 10, 3
+    try:
+        namespaces, services, revisions = (int(part) for part in name.split(":", 1)[1].split("x"))
+    except ValueError:
+        raise ValueError(f"bad scale scenario {name!r}: want scale:NxMxK, e.g. scale:5x10x3") from None
+    if min(namespaces, services, revisions) < 1:
+        raise ValueError(f"bad scale scenario {name!r}: every dimension must be at least 1")
+    return namespaces, services, revisions
+
+
+def apply_object(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Create the object, or replace the stored one's content (labels and annotations merged)."""
+    group, _, version = str(manifest.get("apiVersion", "")).rpartition("/")
+    rt = store.registry.by_kind(group, str(manifest.get("kind", "")))
+    if rt is None or version not in rt.versions:
+        raise ValueError(f"unknown kind {manifest.get('kind')!r} of {manifest.get('apiVersion')!r}")
+    meta = manifest.get("metadata") or {}
+    namespace = meta.get("namespace") if rt.namespaced else None
+    try:
+        current = store.get(rt, namespace, meta["name"])
+    except ApiError as error:
+        if error.code != 404:
+            raise
+        return store.create(rt, namespace, manifest)
+    body = clone(current)
+    for key in ("labels", "annotations"):
+        if meta.get(key):
+            body["metadata"][key] = {**(body["metadata"].get(key) or {}), **meta[key]}
+    for key, value in manifest.items():
+        if key not in ("apiVersion", "kind", "metadata", "status"):
+            body[key] = clone(value)
+    return store.update(rt, namespace, meta["name"], body)
+
+
+def apply_scenario(store: Store, scenario: Scenario, settle: Callable[[], bool]) -> None:
+    """Apply every step, waiting for the control plane to settle after each."""
+    for index, step in enumerate(scenario.steps):
+        for manifest in step:
+            apply_object(store, manifest)
+        if not settle():
+            raise RuntimeError(f"the control plane did not settle after step {index} of the scenario")
