@@ -1,0 +1,546 @@
+"""The explain view of one Knative Service: every object its traffic block ripples through, as a graph.
+
+Columns, left to right: the Service's `spec.traffic` -> the Route's `status.traffic` (with URLs) -> the
+Route's placeholder Kubernetes Services (the DNS names) -> net-istio's VirtualServices and their http
+routes (one per tag plus the route URL's, with weights) -> each revision's Kubernetes Services ->
+the Revisions -> their pods. Every node and edge knows which paths pass through it (the route URL,
+`DEFAULT_PATH`, and each tag), so selecting a tag highlights its whole way through.
+
+Built from the cached objects as they are, not from predictions: what is drawn is what the cluster
+holds. The layout is deterministic (monospace text widths), so the SVG template only draws numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from app.model.naming import LOCAL_DOMAIN, revision_service_names, route_service_name
+from app.model.objects import NamespaceObjects
+from app.model.views import (
+    PALETTE_SIZE,
+    REVISION_LABEL,
+    ROUTE_LABEL,
+    env_text,
+    is_version_var,
+    labels_of,
+    name_of,
+    pod_status,
+    readiness,
+    revision_colours,
+    revision_generation,
+    service_scope,
+    traffic_targets,
+    virtual_service_view,
+)
+
+DEFAULT_PATH = "@default"
+"""The path of the route URL itself (tags are DNS labels, so none can be spelled like this)."""
+
+COLUMNS = (
+    "Service spec.traffic",
+    "Route status.traffic",
+    "Route Services",
+    "VirtualService http routes",
+    "Revision Services",
+    "Revisions",
+    "Pods",
+)
+
+FONT_SIZE = 12.0
+CHAR_WIDTH = 7.3
+"""Advance of one monospace character at FONT_SIZE (0.6em, rounded up)."""
+LINE_HEIGHT = 16.0
+PADDING = 8.0
+NODE_GAP = 12.0
+COLUMN_GAP = 64.0
+HEADER_HEIGHT = 30.0
+MAX_CHARS = 100
+"""Longer lines are cut (with an ellipsis) so one odd value cannot stretch a column."""
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """The object a box stands for, to link to its YAML (kind as the Service page names it)."""
+
+    kind: str
+    name: str
+
+    @property
+    def anchor(self) -> str:
+        return object_anchor(self.kind, self.name)
+
+
+def object_anchor(kind: str, name: str) -> str:
+    """The fragment id of an object's YAML on the Service page: `yaml-<kind slug>-<name>`."""
+    slug = re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")
+    return f"yaml-{slug}-{name}"
+
+
+@dataclass(frozen=True)
+class Node:
+    """A box: a title, text lines, the object it links to, and the paths through it, laid out."""
+
+    id: str
+    column: int
+    kind: str
+    """spec | route | status | kservice | virtualservice | rule | revision | pod | empty"""
+    title: str
+    lines: tuple[str, ...]
+    ref: ObjectRef | None
+    paths: frozenset[str]
+    colour: int = PALETTE_SIZE
+    missing: bool = False
+    """Expected but not in the cluster (e.g. a destination Service not found)."""
+    x: float = 0.0
+    y: float = 0.0
+    width: float = 0.0
+    height: float = 0.0
+
+    @property
+    def text_rows(self) -> tuple[tuple[str, float], ...]:
+        """Each line with its baseline y (the title is row 0)."""
+        top = self.y + PADDING + FONT_SIZE
+        return tuple((text, top + i * LINE_HEIGHT) for i, text in enumerate((self.title, *self.lines)))
+
+    @property
+    def mid_y(self) -> float:
+        return self.y + self.height / 2
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A link from one box to the next column's box, with an optional weight label, laid out."""
+
+    source: str
+    target: str
+    paths: frozenset[str]
+    label: str = ""
+    d: str = ""
+    """The SVG path (a horizontal cubic curve)."""
+    label_x: float = 0.0
+    label_y: float = 0.0
+
+
+@dataclass(frozen=True)
+class PathChoice:
+    """A path to highlight: the route URL or a tag, with the URL it serves."""
+
+    key: str
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    x: float
+
+
+@dataclass(frozen=True)
+class ExplainGraph:
+    """Everything the SVG template draws for one Service."""
+
+    namespace: str
+    service: str
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    paths: tuple[PathChoice, ...]
+    columns: tuple[Column, ...]
+    width: float
+    height: float
+    notes: tuple[str, ...] = ()
+    """What could not be drawn and why (e.g. no Route yet)."""
+
+    def node(self, node_id: str) -> Node:
+        return next(n for n in self.nodes if n.id == node_id)
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "") if url else ""
+
+
+def _covers(prefix: str, host: str) -> bool:
+    """Whether an authority prefix names this host (whole DNS labels only)."""
+    return bool(prefix) and (host == prefix or host.startswith(prefix + "."))
+
+
+def _percent(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+@dataclass
+class _Builder:
+    """Collects nodes and edges column by column (ids are unique; an edge's paths are the overlap of
+    its ends' paths unless given)."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+
+    def add(self, node: Node) -> Node:
+        self.nodes.setdefault(node.id, node)
+        return self.nodes[node.id]
+
+    def link(self, source: str, target: str, label: str = "") -> None:
+        if source not in self.nodes or target not in self.nodes:
+            return
+        if any(e.source == source and e.target == target for e in self.edges):
+            return
+        paths = self.nodes[source].paths & self.nodes[target].paths
+        self.edges.append(Edge(source, target, paths, label))
+
+
+# ------------------------------------------------------------------------------------------- building
+
+
+def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | None:
+    """The explain graph of Knative Service `service`, or None when the namespace has no such Service."""
+    scope = service_scope(objects, service)
+    if scope is None:
+        return None
+    colours = revision_colours(objects.revisions)
+    build = _Builder()
+    notes: list[str] = []
+    svc = scope.services[0]
+    route = next(
+        (r for r in scope.routes if name_of(r) == service), scope.routes[0] if scope.routes else None
+    )
+    route_name = name_of(route) if route else service
+    status_traffic = traffic_targets((route or {}).get("status", {}).get("traffic"), colours)
+    route_url = str((route or {}).get("status", {}).get("url") or "")
+
+    # Path keys: the route URL, then every tag the Route serves.
+    tag_urls = {t.tag: t.url for t in status_traffic if t.tag}
+    choices = [PathChoice(DEFAULT_PATH, "route URL", route_url)]
+    choices += [PathChoice(tag, f"tag {tag}", url) for tag, url in tag_urls.items()]
+    path_hosts = {DEFAULT_PATH: _host(route_url)} | {tag: _host(url) for tag, url in tag_urls.items()}
+
+    def entry_paths(tag: str, percent: int) -> frozenset[str]:
+        return frozenset(([tag] if tag else []) + ([DEFAULT_PATH] if percent > 0 else []))
+
+    everything = frozenset(path_hosts)
+
+    # Column 0: the Service's traffic block.
+    spec_targets = traffic_targets(svc.get("spec", {}).get("traffic"), colours)
+    for i, t in enumerate(spec_targets):
+        build.add(
+            Node(
+                f"spec-{i}",
+                0,
+                "spec",
+                f"tag {t.tag}" if t.tag else "(no tag)",
+                (t.revision or "latest revision", f"{t.percent}%"),
+                ObjectRef("Service", service),
+                entry_paths(t.tag, t.percent),
+                t.colour,
+            )
+        )
+
+    # Column 1: the Route and its status.traffic.
+    if route is None:
+        notes.append(f"No Route {service} yet: the Service has not been reconciled.")
+    else:
+        build.add(
+            Node(
+                "route",
+                1,
+                "route",
+                f"Route {route_name}",
+                (_clip(route_url),),
+                ObjectRef("Route", route_name),
+                everything,
+            )
+        )
+    for i, t in enumerate(status_traffic):
+        lines = [t.revision + (" (latest)" if t.latest_revision else ""), f"{t.percent}%"]
+        if t.url:
+            lines.append(_clip(t.url))
+        node = build.add(
+            Node(
+                f"status-{i}",
+                1,
+                "status",
+                f"tag {t.tag}" if t.tag else "(no tag)",
+                tuple(lines),
+                ObjectRef("Route", route_name),
+                entry_paths(t.tag, t.percent),
+                t.colour,
+            )
+        )
+        for j, s in enumerate(spec_targets):
+            same_tag = bool(s.tag) and s.tag == t.tag
+            untagged = (
+                not s.tag and not t.tag and (s.revision == t.revision if s.revision else t.latest_revision)
+            )
+            if same_tag or untagged:
+                build.link(f"spec-{j}", node.id)
+
+    # Column 2: the Route's placeholder Services (one per host name: the route's and each tag's).
+    service_path = {
+        (
+            _host(url).split(".", 1)[0]
+            or route_service_name(route_name, key if key != DEFAULT_PATH else None)
+        ): key
+        for key, url in ({DEFAULT_PATH: route_url} | tag_urls).items()
+    }
+    revision_names = {name_of(r) for r in scope.revisions}
+    revision_service_owner = {
+        svc_name: rev for rev in revision_names for svc_name in revision_service_names(rev)
+    }
+    placeholders = {
+        name_of(ks): ks
+        for ks in scope.kservices
+        if name_of(ks) not in revision_service_owner and labels_of(ks).get(ROUTE_LABEL) == route_name
+    }
+    for name in dict.fromkeys([*service_path, *sorted(placeholders)]):
+        key = service_path.get(name)
+        ks = placeholders.get(name)
+        spec = (ks or {}).get("spec", {})
+        lines = [str(spec.get("type") or "ClusterIP") if ks else "not found"]
+        if spec.get("externalName"):
+            lines.append(_clip(f"-> {str(spec['externalName']).removesuffix('.' + LOCAL_DOMAIN)}"))
+        build.add(
+            Node(
+                f"ksvc-{name}",
+                2,
+                "kservice",
+                f"Service {name}",
+                tuple(lines),
+                ObjectRef("Service (core)", name) if ks else None,
+                frozenset([key]) if key else frozenset(),
+                missing=ks is None,
+            )
+        )
+    for i, t in enumerate(status_traffic):
+        if t.tag:
+            build.link(f"status-{i}", f"ksvc-{_service_for(service_path, t.tag)}")
+        if t.percent > 0:
+            build.link(f"status-{i}", f"ksvc-{_service_for(service_path, DEFAULT_PATH)}", f"{t.percent}%")
+
+    # Column 3: the VirtualServices and their http routes.
+    rule_targets: list[tuple[str, str, int]] = []
+    for vs in sorted(scope.virtualservices, key=name_of):
+        _add_virtual_service(build, vs, colours, path_hosts, rule_targets, everything)
+    for node in list(build.nodes.values()):
+        if node.kind == "rule":
+            for key in node.paths:
+                build.link(f"ksvc-{_service_for(service_path, key)}", node.id)
+
+    # Columns 4-6: revision Services, Revisions, pods.
+    _add_revisions(build, scope, colours, rule_targets, notes)
+    nodes, edges, columns, width, height = layout(list(build.nodes.values()), build.edges)
+    return ExplainGraph(
+        objects.namespace, service, nodes, edges, tuple(choices), columns, width, height, tuple(notes)
+    )
+
+
+def _service_for(service_path: Mapping[str, str], key: str) -> str:
+    return next((name for name, k in service_path.items() if k == key), "")
+
+
+def _add_virtual_service(
+    build: _Builder,
+    vs: Mapping[str, Any],
+    colours: Mapping[str, int],
+    path_hosts: Mapping[str, str],
+    rule_targets: list[tuple[str, str, int]],
+    everything: frozenset[str],
+) -> None:
+    view = virtual_service_view(vs, colours)
+    ref = ObjectRef("VirtualService", view.name)
+    prefixes = [[m.authority for m in rule.matches] for rule in view.http]
+
+    def owner(host: str) -> int | None:
+        best: tuple[int, int] | None = None
+        for index, authorities in enumerate(prefixes):
+            for prefix in authorities:
+                if _covers(prefix, host) and (best is None or len(prefix) > best[0]):
+                    best = (len(prefix), index)
+        return None if best is None else best[1]
+
+    owned: dict[int, list[str]] = {}
+    loose: list[str] = []
+    for host in view.hosts:
+        index = owner(host)
+        (owned.setdefault(index, []) if index is not None else loose).append(host)
+    header = [_clip(f"gateway {g}") for g in view.gateways] + [_clip(f"host {h}") for h in loose]
+    build.add(
+        Node(
+            f"vs-{view.name}",
+            3,
+            "virtualservice",
+            f"VirtualService {view.name}",
+            tuple(header),
+            ref,
+            everything,
+        )
+    )
+    for index, rule in enumerate(view.http):
+        keys = frozenset(
+            key for key, host in path_hosts.items() if host and any(_covers(p, host) for p in prefixes[index])
+        )
+        label = "route URL" if keys == {DEFAULT_PATH} else ", ".join(f"tag {k}" for k in sorted(keys)) or "?"
+        lines = [_clip(h) for h in owned.get(index, [])]
+        lines += [f"-> {d.revision} {d.weight}%" for d in rule.destinations]
+        node_id = f"rule-{view.name}-{index}"
+        build.add(Node(node_id, 3, "rule", f"http[{index}] {label}", tuple(lines), ref, keys))
+        for d in rule.destinations:
+            if d.weight > 0:
+                rule_targets.append((node_id, d.host.split(".", 1)[0], d.weight))
+
+
+def _add_revisions(
+    build: _Builder,
+    scope: NamespaceObjects,
+    colours: Mapping[str, int],
+    rule_targets: Sequence[tuple[str, str, int]],
+    notes: list[str],
+) -> None:
+    kservices = {name_of(s): s for s in scope.kservices}
+    revisions = {name_of(r): r for r in scope.revisions}
+    rule_paths: dict[str, frozenset[str]] = {}
+    for rule_id, svc_name, _ in rule_targets:
+        rule_paths[svc_name] = rule_paths.get(svc_name, frozenset()) | build.nodes[rule_id].paths
+    # Routed revisions in the order the routes name them, then the rest, newest first.
+    routed = list(dict.fromkeys(svc for _, svc, _ in rule_targets))
+    rest = sorted(set(revisions) - set(routed), key=lambda n: -(revision_generation(revisions[n]) or 0))
+    pods_by_revision: dict[str, list[Mapping[str, Any]]] = {}
+    for member in scope.pods:
+        pods_by_revision.setdefault(labels_of(member).get(REVISION_LABEL, ""), []).append(member)
+    for name in routed + rest:
+        paths = rule_paths.get(name, frozenset())
+        colour = colours.get(name, PALETTE_SIZE)
+        public, private = revision_service_names(name)
+        for svc_name, visibility in ((public, "public"), (private, "private")):
+            ks = kservices.get(svc_name)
+            role = "public: routed to" if visibility == "public" else "private: selects the pods"
+            build.add(
+                Node(
+                    f"ksvc-{svc_name}",
+                    4,
+                    "kservice",
+                    f"Service {svc_name}",
+                    (role if ks else "not found",),
+                    ObjectRef("Service (core)", svc_name) if ks else None,
+                    paths,
+                    colour,
+                    missing=ks is None,
+                )
+            )
+        revision = revisions.get(name)
+        if revision is None:
+            notes.append(f"Routes send traffic to revision {name}, which the cluster does not hold.")
+            build.add(
+                Node(
+                    f"rev-{name}",
+                    5,
+                    "revision",
+                    f"Revision {name}",
+                    ("not found",),
+                    None,
+                    paths,
+                    colour,
+                    missing=True,
+                )
+            )
+        else:
+            build.add(_revision_node(revision, paths, colour))
+        build.link(f"ksvc-{public}", f"rev-{name}")
+        build.link(f"ksvc-{private}", f"rev-{name}")
+        pods = sorted(pods_by_revision.get(name, []), key=name_of)
+        for pod in pods:
+            pod_name = name_of(pod)
+            build.add(
+                Node(
+                    f"pod-{pod_name}",
+                    6,
+                    "pod",
+                    pod_name,
+                    (pod_status(pod),),
+                    ObjectRef("Pod", pod_name),
+                    paths,
+                    colour,
+                )
+            )
+            build.link(f"rev-{name}", f"pod-{pod_name}")
+        if not pods:
+            build.add(Node(f"nopods-{name}", 6, "empty", "no pods", ("scaled to zero",), None, paths, colour))
+            build.link(f"rev-{name}", f"nopods-{name}")
+    for rule_id, svc_name, weight in rule_targets:
+        build.link(rule_id, f"ksvc-{svc_name}", f"{weight}%")
+
+
+def _revision_node(revision: Mapping[str, Any], paths: frozenset[str], colour: int) -> Node:
+    name = name_of(revision)
+    state = readiness(revision)
+    status = revision.get("status", {})
+    lines = [
+        _clip(env_text(env))
+        for c in revision.get("spec", {}).get("containers") or ()
+        for env in c.get("env") or ()
+        if is_version_var(str(env.get("name", "")))
+    ]
+    lines.append(f"Ready {state.ready}")
+    if status.get("actualReplicas") is not None:
+        lines.append(f"replicas {status.get('actualReplicas')}/{status.get('desiredReplicas', '-')}")
+    return Node(
+        f"rev-{name}",
+        5,
+        "revision",
+        f"Revision {name}",
+        tuple(lines),
+        ObjectRef("Revision", name),
+        paths,
+        colour,
+    )
+
+
+# -------------------------------------------------------------------------------------------- layout
+
+
+def layout(
+    nodes: Sequence[Node], edges: Sequence[Edge]
+) -> tuple[tuple[Node, ...], tuple[Edge, ...], tuple[Column, ...], float, float]:
+    """Place nodes in their columns (top to bottom, input order) and route edges between them.
+
+    Column width fits its longest text; heights fit the lines; edges are cubic curves from the right
+    middle of the source to the left middle of the target, labelled at their midpoint."""
+    widths = [len(title) * CHAR_WIDTH + 2 * PADDING for title in COLUMNS]
+    for n in nodes:
+        longest = max(len(text) for text in (n.title, *n.lines))
+        widths[n.column] = max(widths[n.column], longest * CHAR_WIDTH + 2 * PADDING)
+    xs: list[float] = []
+    x = PADDING
+    for w in widths:
+        xs.append(x)
+        x += w + COLUMN_GAP
+    total_width = x - COLUMN_GAP + PADDING
+    tops = [HEADER_HEIGHT + PADDING] * len(COLUMNS)
+    placed: dict[str, Node] = {}
+    for n in nodes:
+        height = (1 + len(n.lines)) * LINE_HEIGHT + 2 * PADDING - (LINE_HEIGHT - FONT_SIZE)
+        placed[n.id] = replace(n, x=xs[n.column], y=tops[n.column], width=widths[n.column], height=height)
+        tops[n.column] += height + NODE_GAP
+    total_height = max(tops) + PADDING
+    routed: list[Edge] = []
+    for e in edges:
+        a, b = placed[e.source], placed[e.target]
+        x1, y1, x2, y2 = a.x + a.width, a.mid_y, b.x, b.mid_y
+        mx = (x1 + x2) / 2
+        d = f"M{x1:.1f},{y1:.1f} C{mx:.1f},{y1:.1f} {mx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+        routed.append(Edge(e.source, e.target, e.paths, e.label, d, mx, (y1 + y2) / 2 - 3))
+    columns = tuple(Column(title, xs[i]) for i, title in enumerate(COLUMNS))
+    return tuple(placed.values()), tuple(routed), columns, total_width, total_height
