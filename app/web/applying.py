@@ -1,0 +1,246 @@
+"""The traffic editor's dealings with the cluster: what it loads, and how a change is sent and recorded.
+
+Blocking (the cache may wait for a first list; writes are HTTP calls): call from a worker thread.
+Every write is a conditional merge patch of `spec.traffic` (app.kube.writing); nothing is sent when the
+model's validation refuses the split, and a refusal by the cluster changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.kube.errors import ApiError
+from app.kube.requesting import request_json
+from app.kube.resources import KNATIVE_SERVICES
+from app.kube.writing import patch_traffic, record_event
+from app.model.editing import RevisionChoice, Validation, revision_choices, service_traffic, validate_targets
+from app.model.history import REASON, HistoryEntry, change_message, history
+from app.model.objects import KubeObject
+from app.model.patches import splits_equal
+from app.model.traffic import TrafficTarget
+from app.model.views import meta, name_of
+from app.web.context import Dashboard
+from app.web.loading import LoadError, namespace_objects
+
+ACTION = "ChangeTraffic"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One Knative Service and what the editor needs beside it, from the cache."""
+
+    namespace: str
+    service: KubeObject
+    choices: tuple[RevisionChoice, ...]
+    """Every revision of the namespace (another Service's revision is refused by name)."""
+    route: KubeObject | None
+    virtualservices: tuple[KubeObject, ...]
+    history: tuple[HistoryEntry, ...]
+
+    @property
+    def name(self) -> str:
+        return name_of(self.service)
+
+    @property
+    def resource_version(self) -> str:
+        return str(meta(self.service).get("resourceVersion") or "")
+
+    @property
+    def generation(self) -> int:
+        return generation_of(self.service)
+
+    @property
+    def traffic(self) -> list[TrafficTarget]:
+        return service_traffic(self.service)
+
+    @property
+    def own_choices(self) -> list[RevisionChoice]:
+        return [c for c in self.choices if c.service == self.name]
+
+
+def generation_of(service: KubeObject) -> int:
+    value = meta(service).get("generation")
+    return value if isinstance(value, int) else 0
+
+
+def load(dashboard: Dashboard, namespace: str, name: str) -> Loaded:
+    """The Service `name` and its revisions, Route, VirtualServices and history (LoadError 404 if none)."""
+    objects = namespace_objects(dashboard, namespace)
+    service = next((s for s in objects.services if name_of(s) == name), None)
+    if not objects.knative or service is None:
+        raise LoadError(
+            404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."
+        )
+    return Loaded(
+        namespace=namespace,
+        service=service,
+        choices=tuple(revision_choices(objects.revisions)),
+        route=next((r for r in objects.routes if name_of(r) == name), None),
+        virtualservices=objects.virtualservices,
+        history=tuple(history(objects.events, name)),
+    )
+
+
+def fetch_service(dashboard: Dashboard, namespace: str, name: str) -> KubeObject:
+    """The Service as the API server has it now (not the cache): for a conflict, what really changed."""
+    return request_json(dashboard.api_client, "GET", KNATIVE_SERVICES.path(namespace, name))
+
+
+# --- Outcomes ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The cluster took the change (or, for a dry run, would take it)."""
+
+    service: KubeObject
+    old: tuple[TrafficTarget, ...]
+    new: tuple[TrafficTarget, ...]
+    dry_run: bool
+    event: str | None = None
+    """The name of the TrafficChanged Event recorded (None for a dry run or when recording failed)."""
+    warning: str | None = None
+    """Why the change was applied but not recorded in the history."""
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """The model refused the split: nothing was sent."""
+
+    validation: Validation
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The Service changed since the editor loaded it (409): nothing was overwritten."""
+
+    error: ApiError
+    theirs: KubeObject | None
+    """The Service now (None if it could not be read either)."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The cluster refused the change (422 from a webhook, 403, ...): shown verbatim, nothing changed."""
+
+    error: ApiError
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The split asked for is the one the Service already has: nothing to send."""
+
+
+Outcome = Applied | Invalid | Conflict | Refused | Unchanged
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """What the editor loaded: the Service's resourceVersion and generation then."""
+
+    resource_version: str
+    generation: int = field(default=0)
+
+
+def _precondition(loaded: Loaded, wanted: Precondition) -> str:
+    """The resourceVersion to send: the one loaded, or the cache's when only the status changed since
+    (same generation, so the same spec: nobody else's traffic change can be overwritten)."""
+    if wanted.resource_version != loaded.resource_version and wanted.generation == loaded.generation > 0:
+        return loaded.resource_version
+    return wanted.resource_version
+
+
+def _conflict(dashboard: Dashboard, loaded: Loaded, error: ApiError) -> Conflict:
+    try:
+        theirs: KubeObject | None = fetch_service(dashboard, loaded.namespace, loaded.name)
+    except ApiError:
+        theirs = None
+    return Conflict(error, theirs)
+
+
+def change_traffic(
+    dashboard: Dashboard,
+    loaded: Loaded,
+    wanted: Precondition,
+    targets: Sequence[TrafficTarget],
+    *,
+    user: str | None,
+    dry_run: bool = False,
+) -> Outcome:
+    """Validate, then send the conditional merge patch; record a TrafficChanged Event on success."""
+    validation = validate_targets(targets, loaded.name, loaded.choices)
+    if not validation.ok:
+        return Invalid(validation)
+    resource_version = _precondition(loaded, wanted)
+    old: tuple[TrafficTarget, ...] | None = None
+    if resource_version == loaded.resource_version:
+        old = tuple(loaded.traffic)
+        if splits_equal(old, targets) and not dry_run:
+            return Unchanged()
+    try:
+        if old is None:  # the cache is not at the loaded version: read what that version holds
+            fresh = fetch_service(dashboard, loaded.namespace, loaded.name)
+            if str(meta(fresh).get("resourceVersion")) != resource_version:
+                raise ApiError(409, "Conflict", _stale_message(loaded.name))
+            old = tuple(service_traffic(fresh))
+        answer = patch_traffic(
+            dashboard.api_client,
+            loaded.namespace,
+            loaded.name,
+            list(targets),
+            resource_version,
+            dry_run=dry_run,
+        )
+    except ApiError as error:
+        return _conflict(dashboard, loaded, error) if error.code == 409 else Refused(error)
+    new = tuple(service_traffic(answer))
+    if dry_run:
+        return Applied(answer, old, new, dry_run=True)
+    return _record(dashboard, loaded.namespace, answer, old, new, user)
+
+
+def _stale_message(name: str) -> str:
+    return (
+        f'Operation cannot be fulfilled on services.serving.knative.dev "{name}": the object has been '
+        "modified; please apply your changes to the latest version and try again"
+    )
+
+
+def _record(
+    dashboard: Dashboard,
+    namespace: str,
+    service: KubeObject,
+    old: tuple[TrafficTarget, ...],
+    new: tuple[TrafficTarget, ...],
+    user: str | None,
+) -> Applied:
+    try:
+        event = record_event(
+            dashboard.api_client,
+            namespace,
+            service,
+            REASON,
+            change_message(old, new, user),
+            action=ACTION,
+            user=user,
+            now=dashboard.clock(),
+        )
+    except ApiError as error:
+        return Applied(service, old, new, False, warning=f"The change is not in the history: {error}")
+    return Applied(service, old, new, False, event=name_of(event))
+
+
+def status_body(error: ApiError) -> dict[str, Any]:
+    """The server's Status as it answered (verbatim), or one built from the error's fields."""
+    if error.status is not None:
+        return dict(error.status)
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "code": error.code,
+        "reason": error.reason,
+        "message": error.message,
+    }
