@@ -1,0 +1,45 @@
+"""A lab cluster before the traffic split (customer at customer-v3), and helpers to read it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.sim.building import KnativeCluster, build_cluster
+from tests.plugins.knative import TEST_SETTINGS
+from tests.plugins.sim import Kubectl, close_api_client, make_kubectl
+
+DATA = Path(__file__).parent / "data"
+SERVING = ("serving.knative.dev", "v1")
+NS = "labs-1"
+LAB_DOMAIN = "apps.cluster-kharon-ba75.kharon-ba75.example.opentlc.com"
+
+
+@pytest.fixture
+def v3_cluster() -> Iterator[KnativeCluster]:
+    cluster = build_cluster(scenario=str(DATA / "customer-v3.yaml"), settings=TEST_SETTINGS)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def v3_kubectl(v3_cluster: KnativeCluster, tmp_path: Path) -> Kubectl:
+    return make_kubectl(v3_cluster.write_kubeconfig(tmp_path / "v3-kubeconfig"), tmp_path / "v3-cache")
+
+
+@pytest.fixture
+def v3_api(v3_cluster: KnativeCluster, tmp_path: Path) -> Iterator[Any]:
+    from kubernetes import config
+
+    path = v3_cluster.write_kubeconfig(tmp_path / "v3-api-kubeconfig")
+    api = config.new_client_from_config(config_file=str(path))  # type: ignore[no-untyped-call]
+    try:
+        yield api
+    finally:
+        close_api_client(api)
