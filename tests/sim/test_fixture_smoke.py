@@ -10,6 +10,6 @@ from tests.plugins.sim import Kubectl
 
 
 def test_both_clients_reach_the_cluster(kube_api: Any, kubectl: Kubectl) -> None:
-    names = [ns.metadata.name for ns in client.CoreV1Api(kube_api).list_namespace().items]
+    names = [ns.metadata.name for ns in client.CoreV1Api(kube_api).list_namespace().items if ns.metadata]
     assert "default" in names
     assert "kube-system" in kubectl("get", "namespaces", "-o", "name").stdout
