@@ -153,7 +153,7 @@ def eventually(check: Callable[[], bool], timeout: float = 5.0, message: str = "
 def workloads(sim_cluster: SimCluster, kube_api: Any) -> Iterator[Workloads]:
     pods = PodsController(start_delay=0.05, stop_delay=0.05, seed=7)
     autoscaler = Autoscaler(grace=GRACE, window=1.0, request_seconds=1.0, tick=0.05)
-    ingress = IngressServer(autoscaler, pods, seed=42, timeout=3.0)
+    ingress = IngressServer(autoscaler, pods, seed=42, timeout=1.0)
     for controller in (pods, autoscaler, ingress):
         sim_cluster.add_controller(controller)
     from kubernetes import client

@@ -135,7 +135,8 @@ class Autoscaler:
             moment = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
             return now
-        return now - max(0.0, (datetime.now(UTC) - moment).total_seconds())
+        # The timestamp has whole seconds: the true age may be up to 1 s less; err on the young side.
+        return now - max(0.0, (datetime.now(UTC) - moment).total_seconds() - 1.0)
 
     # --- evaluation (on the scheduler's thread) --------------------------------------------------
 
