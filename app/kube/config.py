@@ -33,7 +33,7 @@ def load_api_client(
 ) -> ApiClient:
     """A new ApiClient for the cluster: in-cluster service account, or a kubeconfig and context.
 
-    The caller owns the client and should `close()` it when done.
+    The caller owns the client and must release it with `close_api_client()` when done.
     """
     configuration = Configuration()
     try:
@@ -50,6 +50,12 @@ def load_api_client(
         source = "in-cluster service account" if in_cluster else kubeconfig_location(kubeconfig)
         raise ConfigError(f"cannot load {source}: {exc}") from exc
     return ApiClient(configuration)
+
+
+def close_api_client(api_client: ApiClient) -> None:
+    """Release a client: its thread pool and its pooled connections (ApiClient.close() keeps those)."""
+    api_client.close()  # type: ignore[no-untyped-call]
+    api_client.rest_client.pool_manager.clear()
 
 
 def list_contexts(kubeconfig: Path | None = None) -> tuple[list[str], str | None]:
