@@ -1,0 +1,75 @@
+"""Discovery of Knative, Istio and KIngress kinds against clusters that serve more or less of them."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from kubernetes.client import ApiClient
+
+from app.kube.config import close_api_client, load_api_client
+from app.kube.resources import KNATIVE_SERVICES, Discovery, Resource, discover, virtual_services
+from app.sim.cluster import SimCluster
+from app.sim.resources import ResourceRegistry, ResourceType, default_registry
+
+
+def discover_with(tmp_path: Path, keep: Callable[[ResourceType], ResourceType | None]) -> Discovery:
+    """Discovery on a cluster whose registry holds `keep(rt)` for each default kind (None drops it)."""
+    kept = (keep(rt) for rt in default_registry().all())
+    with SimCluster(registry=ResourceRegistry(rt for rt in kept if rt is not None)) as cluster:
+        client = load_api_client(cluster.write_kubeconfig(tmp_path / "kubeconfig"))
+        try:
+            return discover(client)
+        finally:
+            close_api_client(client)
+
+
+def test_full_cluster_prefers_istio_v1(api: ApiClient) -> None:
+    found = discover(api)
+    assert found == Discovery(serving_version="v1", istio_version="v1", kingress_version="v1alpha1")
+    assert found.knative and found.istio
+    kinds = found.namespace_resources()
+    assert list(kinds) == [
+        "services",
+        "configurations",
+        "revisions",
+        "routes",
+        "virtualservices",
+        "ingresses",
+        "kservices",
+        "pods",
+        "events",
+    ]
+    assert kinds["services"] == KNATIVE_SERVICES and kinds["virtualservices"] == virtual_services("v1")
+    assert kinds["kservices"] == Resource("", "v1", "services", "Service")
+
+
+def test_older_istio_is_found_at_v1beta1(tmp_path: Path) -> None:
+    def older_istio(rt: ResourceType) -> ResourceType:
+        if rt.group == "networking.istio.io":
+            return dataclasses.replace(rt, versions=("v1beta1", "v1alpha3"))
+        return rt
+
+    assert discover_with(tmp_path, older_istio).istio_version == "v1beta1"
+
+
+def test_cluster_without_knative_and_istio_is_flagged(tmp_path: Path) -> None:
+    def core_only(rt: ResourceType) -> ResourceType | None:
+        return None if rt.group.endswith(("knative.dev", "istio.io")) else rt
+
+    found = discover_with(tmp_path, core_only)
+    assert found == Discovery(serving_version=None, istio_version=None, kingress_version=None)
+    assert not found.knative and not found.istio
+    assert list(found.namespace_resources()) == ["kservices", "pods", "events"]
+
+
+def test_resource_paths() -> None:
+    assert KNATIVE_SERVICES.path("labs-1", "customer") == (
+        "/apis/serving.knative.dev/v1/namespaces/labs-1/services/customer"
+    )
+    assert KNATIVE_SERVICES.path() == "/apis/serving.knative.dev/v1/services"
+    assert Resource("", "v1", "namespaces", "Namespace", namespaced=False).path("x", "labs-1") == (
+        "/api/v1/namespaces/labs-1"
+    )
+    assert virtual_services("v1beta1").api_version == "networking.istio.io/v1beta1"
