@@ -27,13 +27,13 @@ def test_a_pods_life_as_watch_events(workloads: Workloads) -> None:
     from kubernetes import watch
 
     seen: list[tuple[str, str]] = []
-    stream = watch.Watch()
+    stream = watch.Watch()  # type: ignore[no-untyped-call]
     selector = "serving.knative.dev/revision=customer-v1"
 
     since = workloads.core.list_namespaced_pod(NAMESPACE).metadata.resource_version
 
     def follow() -> None:
-        for event in stream.stream(
+        for event in stream.stream(  # type: ignore[no-untyped-call]
             workloads.core.list_namespaced_pod,
             NAMESPACE,
             label_selector=selector,
@@ -42,7 +42,7 @@ def test_a_pods_life_as_watch_events(workloads: Workloads) -> None:
         ):
             seen.append((event["type"], "" if event["type"] == "ADDED" else _phase(event)))
             if event["type"] == "DELETED":
-                stream.stop()
+                stream.stop()  # type: ignore[no-untyped-call]
 
     follower = threading.Thread(target=follow)
     follower.start()
