@@ -8,12 +8,14 @@ ones it calls (`traffic` for Knative's webhook, `routing` for the Route reconcil
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from app.model.expressions import LATEST_REF, apply_traffic_expression
+from app.model.patches import splits_equal
 from app.model.rebalancing import distribute_evenly, rebalance
 from app.model.routing import RevisionState, resolve_traffic
 from app.model.traffic import (
@@ -120,6 +122,10 @@ class EditorForm:
 
     resource_version: str
     rows: tuple[Row, ...]
+    generation: int = 0
+    """The Service's metadata.generation when the editor loaded it."""
+    base: tuple[TrafficTarget, ...] = ()
+    """The split the editor loaded (what "pending edits" are measured against; never sent)."""
     expression: str = ""
     live: bool = False
     moved: int | None = None
@@ -156,10 +162,30 @@ def _whole(text: str | None) -> int | None:
     return int(text) if _WHOLE.fullmatch(text) else None
 
 
+def base_text(targets: Sequence[TrafficTarget]) -> str:
+    """The loaded split as the form carries it (compact JSON)."""
+    return json.dumps([t.to_dict() for t in targets], separators=(",", ":"))
+
+
+def _base(text: str) -> tuple[TrafficTarget, ...]:
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return ()
+    targets, errors = parse_traffic(value)
+    return () if errors else tuple(default_traffic(targets))
+
+
+def has_pending_edits(form: EditorForm) -> bool:
+    """Whether the rows differ from the split the editor loaded."""
+    targets, errors = rows_to_targets(form.rows)
+    return bool(errors) or not splits_equal(targets, form.base)
+
+
 def parse_form(fields: Mapping[str, str], trigger: str | None = None) -> EditorForm:
     """An `EditorForm` from posted fields (`rv`, `t<i>.target|tag|percent|slider|prev|anchor|locked`,
-    `drag`, `expression`, `live`); `trigger` is the name of the input that caused the post (htmx sends
-    it). Malformed hidden fields are ignored (no anchor, no drag), never trusted."""
+    `gen`, `base`, `drag`, `expression`, `live`); `trigger` is the name of the input that caused the
+    post (htmx sends it). Malformed hidden fields are ignored (no anchor, no drag), never trusted."""
     resource_version = fields.get("rv", "").strip()
     if not resource_version:
         raise FormError("the form does not say which version of the Service it edits (rv is missing)")
@@ -183,6 +209,8 @@ def parse_form(fields: Mapping[str, str], trigger: str | None = None) -> EditorF
     return EditorForm(
         resource_version=resource_version,
         rows=rows,
+        generation=_whole(fields.get("gen")) or 0,
+        base=_base(fields.get("base", "")),
         expression=fields.get("expression", ""),
         live="live" in fields,
         moved=moved,

@@ -1,0 +1,553 @@
+"""The traffic editor in the browser: its page, the form's actions, live slider moves and staying in sync.
+
+One form (templates/editor/editor.html) works three ways: as a plain form post without JavaScript
+(every action re-renders the page), with htmx (actions re-render the editor in place; slider and number
+inputs post to `/live` and get the other rows back as out-of-band swaps, never the element being
+dragged), and kept current by `/sync` when the Service changes underneath (SSE `services` events).
+Every weight and message comes from app.model.editing; this module only routes and renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.model.editing import (
+    PRESETS,
+    ActionError,
+    EditorForm,
+    FormError,
+    RevisionChoice,
+    Row,
+    Validation,
+    add_row,
+    all_to,
+    apply_expression,
+    base_text,
+    distribute,
+    has_pending_edits,
+    latest_ready,
+    move,
+    parse_form,
+    remove_row,
+    rollback_rows,
+    rows_from_traffic,
+    rows_to_targets,
+    service_traffic,
+    split_preset,
+    validate_rows,
+)
+from app.model.history import (
+    HistoryEntry,
+    OutsideChange,
+    find_entry,
+    flagger_primary,
+    outside_change,
+    previous_split,
+)
+from app.model.patches import describe_split
+from app.model.previewing import Preview, preview
+from app.model.traffic import TrafficTarget
+from app.model.views import colour_index, meta
+from app.web import loading
+from app.web.applying import (
+    Applied,
+    Conflict,
+    Invalid,
+    Loaded,
+    Outcome,
+    Precondition,
+    Refused,
+    Unchanged,
+    change_traffic,
+    generation_of,
+    load,
+    status_body,
+)
+from app.web.context import Dashboard, DashboardDep
+from app.web.loading import LoadError
+from app.web.pages import events_url, is_fragment_request, render_page
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+
+TEMPLATE = "editor/editor.html"
+PAGE = "editor/page.html"
+ROOT_ID = "traffic-editor"
+
+
+def editor_url(namespace: str, name: str) -> str:
+    return f"/namespaces/{namespace}/services/{name}/traffic"
+
+
+# --- View models -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One row as rendered: the row, its slider position, where it goes and what is wrong with it."""
+
+    index: int
+    row: Row
+    slider: int
+    resolved: str | None
+    """The revision the row routes to (a floating row: the latest ready revision)."""
+    url: str | None
+    """The tag's URL after the change (None without a tag, or when the Route would refuse)."""
+    colour: int
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+    anchor: int | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A banner above the rows: `kind` is ok, info, warning or error; `status` a server's Status."""
+
+    kind: str
+    title: str
+    text: str = ""
+    status: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    """A 409: the server's words, what changed meanwhile, and the user's own split beside it."""
+
+    message: str
+    base: str
+    theirs: str | None
+    yours: str
+    resource_version: str
+    generation: int
+
+
+@dataclass(frozen=True)
+class StaleView:
+    """The Service changed underneath while the user has edits: whose change, and what it is now."""
+
+    who: str
+    base: str
+    theirs: str
+
+
+@dataclass(frozen=True)
+class EditorView:
+    """Everything templates/editor/editor.html renders."""
+
+    url: str
+    namespace: str
+    name: str
+    resource_version: str
+    generation: int
+    base: str
+    rows: tuple[RowView, ...]
+    choices: tuple[RevisionChoice, ...]
+    latest_ready: str | None
+    validation: Validation
+    total: int | None
+    preview: Preview
+    pending: bool
+    history: tuple[HistoryEntry, ...]
+    outside: OutsideChange | None
+    flagger: str | None
+    expression: str
+    live: bool
+    drag: int | None
+    read_only: bool
+    can_roll_back: bool
+    notice: Notice | None = None
+    conflict: ConflictView | None = None
+    stale: StaleView | None = None
+
+    @property
+    def can_apply(self) -> bool:
+        return self.validation.ok and self.pending and not self.read_only
+
+
+def fresh_form(loaded: Loaded) -> EditorForm:
+    """The form for the Service as loaded: its split, its version, no edits."""
+    traffic = loaded.traffic
+    return EditorForm(
+        resource_version=loaded.resource_version,
+        rows=rows_from_traffic(traffic),
+        generation=loaded.generation,
+        base=tuple(traffic),
+    )
+
+
+def build_view(
+    loaded: Loaded,
+    form: EditorForm,
+    *,
+    read_only: bool,
+    notice: Notice | None = None,
+    conflict: ConflictView | None = None,
+    stale: StaleView | None = None,
+) -> EditorView:
+    name = loaded.name
+    own = tuple(loaded.own_choices)
+    latest = latest_ready(own, name)
+    validation = validate_rows(form.rows, name, loaded.choices)
+    targets, parse_errors = rows_to_targets(form.rows)
+    predicted = preview(
+        namespace=loaded.namespace,
+        service=name,
+        resource_version=form.resource_version,
+        before=loaded.traffic,
+        after=targets,
+        choices=loaded.choices,
+        route=loaded.route,
+        virtualservices=loaded.virtualservices,
+    )
+    generations = {c.name: c.generation for c in loaded.choices}
+    rows = []
+    for index, row in enumerate(form.rows):
+        resolved = latest if row.floating else row.target or None
+        entry = (
+            predicted.route_after[index]
+            if predicted.problem is None and index < len(predicted.route_after)
+            else {}
+        )
+        rows.append(
+            RowView(
+                index=index,
+                row=row,
+                slider=min(max(row.weight or 0, 0), 100),
+                resolved=resolved,
+                url=str(entry["url"]) if entry.get("url") else None,
+                colour=colour_index(resolved, generations.get(resolved)) if resolved else 8,
+                errors=tuple(validation.for_row(index)),
+                warnings=tuple(validation.warnings_for_row(index)),
+                anchor=form.anchor[index] if len(form.anchor) == len(form.rows) else None,
+            )
+        )
+    weights = [r.weight for r in form.rows]
+    return EditorView(
+        url=editor_url(loaded.namespace, name),
+        namespace=loaded.namespace,
+        name=name,
+        resource_version=form.resource_version,
+        generation=form.generation,
+        base=base_text(form.base),
+        rows=tuple(rows),
+        choices=own,
+        latest_ready=latest,
+        validation=validation,
+        total=None if parse_errors else sum(w or 0 for w in weights),
+        preview=predicted,
+        pending=has_pending_edits(form),
+        history=loaded.history,
+        outside=outside_change(loaded.service, loaded.history),
+        flagger=flagger_primary(loaded.service),
+        expression=form.expression,
+        live=form.live,
+        drag=form.drag,
+        read_only=read_only,
+        can_roll_back=bool(previous_split(loaded.traffic, loaded.history)),
+        notice=notice,
+        conflict=conflict,
+        stale=stale,
+    )
+
+
+# --- Rendering ---------------------------------------------------------------------------------------
+
+
+def _macro(dashboard: Dashboard, name: str, *args: Any) -> str:
+    return str(getattr(dashboard.renderer.env.get_template(TEMPLATE).module, name)(*args))
+
+
+def respond(
+    request: Request, dashboard: Dashboard, loaded: Loaded, view: EditorView, status: int = 200
+) -> Response:
+    """The editor alone for htmx (always 200: htmx swaps only successful answers), else the whole page
+    with the HTTP status that says what happened."""
+    if is_fragment_request(request):
+        return HTMLResponse(_macro(dashboard, "editor", view), headers={"Vary": "HX-Request"})
+    page = _page_context(dashboard, loaded, view)
+    response = render_page(request, dashboard, PAGE, page)
+    response.status_code = status
+    return response
+
+
+def _page_context(dashboard: Dashboard, loaded: Loaded, view: EditorView) -> dict[str, Any]:
+    service_view = loading.service(dashboard, loaded.namespace, loaded.name)
+    return {"view": service_view, "editor": view, "events": events_url(loaded.namespace, loaded.name)}
+
+
+def replace_editor(dashboard: Dashboard, view: EditorView) -> HTMLResponse:
+    """An answer to an element inside the editor that replaces the whole editor."""
+    headers = {"HX-Retarget": f"#{ROOT_ID}", "HX-Reswap": "outerHTML"}
+    return HTMLResponse(_macro(dashboard, "editor", view), headers=headers)
+
+
+def _user(request: Request) -> str | None:
+    """The acting user, when the app's authentication put one on the request."""
+    user = getattr(request.state, "user", None)
+    return str(user) if user else None
+
+
+async def _fields(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _parse(fields: Mapping[str, str], trigger: str | None = None) -> EditorForm:
+    try:
+        return parse_form(fields, trigger)
+    except FormError as exc:
+        raise LoadError(400, "Not an editor form", str(exc)) from exc
+
+
+# --- Outcomes as banners -----------------------------------------------------------------------------
+
+
+def outcome_view(
+    loaded: Loaded, form: EditorForm, outcome: Outcome, *, read_only: bool
+) -> tuple[EditorView, int, Loaded]:
+    """The editor after an apply, dry run or revert; with the HTTP status a plain form post gets."""
+    if isinstance(outcome, Applied) and outcome.dry_run:
+        notice = Notice(
+            "ok",
+            "The cluster accepts this change (dry run; nothing was changed)",
+            describe_split(outcome.new),
+        )
+        return build_view(loaded, form, read_only=read_only, notice=notice), 200, loaded
+    if isinstance(outcome, Applied):
+        applied = replace(loaded, service=outcome.service)
+        text = f"{describe_split(outcome.old)} -> {describe_split(outcome.new)}"
+        notice = Notice(
+            "warning" if outcome.warning else "ok", "Applied", f"{text}. {outcome.warning or ''}".strip()
+        )
+        return build_view(applied, fresh_form(applied), read_only=read_only, notice=notice), 200, applied
+    if isinstance(outcome, Unchanged):
+        notice = Notice("info", "Nothing to apply: the Service already has this split")
+        return build_view(loaded, form, read_only=read_only, notice=notice), 200, loaded
+    if isinstance(outcome, Invalid):
+        notice = Notice("error", "Not sent: Knative would refuse this split", outcome.validation.text)
+        return build_view(loaded, form, read_only=read_only, notice=notice), 422, loaded
+    if isinstance(outcome, Conflict):
+        theirs = outcome.theirs
+        yours, _ = rows_to_targets(form.rows)
+        conflict = ConflictView(
+            message=outcome.error.message,
+            base=describe_split(form.base),
+            theirs=describe_split(service_traffic(theirs)) if theirs is not None else None,
+            yours=describe_split(yours),
+            resource_version=str(meta(theirs).get("resourceVersion") or "") if theirs else "",
+            generation=generation_of(theirs) if theirs else 0,
+        )
+        return build_view(loaded, form, read_only=read_only, conflict=conflict), 409, loaded
+    assert isinstance(outcome, Refused)
+    status = status_body(outcome.error)
+    notice = Notice(
+        "error",
+        f"The cluster refused the change ({outcome.error.code} {outcome.error.reason})",
+        outcome.error.message,
+        status,
+    )
+    code = outcome.error.code if 400 <= outcome.error.code < 600 else 502
+    return build_view(loaded, form, read_only=read_only, notice=notice), code, loaded
+
+
+# --- Actions -----------------------------------------------------------------------------------------
+
+
+def run_action(
+    dashboard: Dashboard,
+    loaded: Loaded,
+    form: EditorForm,
+    action: str,
+    fields: Mapping[str, str],
+    user: str | None,
+) -> tuple[EditorView, int, Loaded]:
+    """One press of an editor button (blocking: may write to the cluster)."""
+    read_only = dashboard.settings.read_only
+    name = loaded.name
+    verb, _, argument = action.partition(":")
+    try:
+        if verb in {"apply", "dryrun", "revert"}:
+            if read_only:
+                notice = Notice("error", "This dashboard is read-only: it never changes the cluster")
+                return build_view(loaded, form, read_only=True, notice=notice), 403, loaded
+            targets, errors = rows_to_targets(form.rows)
+            if verb == "revert":
+                targets = list(_revert_targets(loaded, argument))
+                form = replace(form, rows=rows_from_traffic(targets))
+            elif errors:
+                validation = validate_rows(form.rows, name, loaded.choices)
+                outcome: Outcome = Invalid(validation)
+                return outcome_view(loaded, form, outcome, read_only=read_only)
+            outcome = change_traffic(
+                dashboard,
+                loaded,
+                Precondition(form.resource_version, form.generation),
+                targets,
+                user=user,
+                dry_run=verb == "dryrun",
+            )
+            return outcome_view(loaded, form, outcome, read_only=read_only)
+        if verb == "reload":
+            notice = Notice("info", "Loaded the Service as it is now")
+            return build_view(loaded, fresh_form(loaded), read_only=read_only, notice=notice), 200, loaded
+        if verb == "rebase":
+            form = replace(
+                form,
+                resource_version=loaded.resource_version,
+                generation=loaded.generation,
+                base=tuple(loaded.traffic),
+            )
+            notice = Notice(
+                "info", "Your edits now apply on top of the Service as it is now: review, then apply"
+            )
+            return build_view(loaded, form, read_only=read_only, notice=notice), 200, loaded
+        rows = _edit_rows(loaded, form, verb, argument, fields)
+        edited = replace(
+            form, rows=rows, anchor=(), drag=None, expression="" if verb == "expression" else form.expression
+        )
+        return build_view(loaded, edited, read_only=read_only), 200, loaded
+    except ActionError as exc:
+        notice = Notice("error", "Cannot do that", str(exc))
+        return build_view(loaded, form, read_only=read_only, notice=notice), 422, loaded
+
+
+def _index(argument: str) -> int:
+    if not argument.isdigit():
+        raise ActionError(f"{argument!r} is not a row number")
+    return int(argument)
+
+
+def _edit_rows(
+    loaded: Loaded, form: EditorForm, verb: str, argument: str, fields: Mapping[str, str]
+) -> tuple[Row, ...]:
+    name, rows = loaded.name, form.rows
+    if verb in {"preview", ""}:
+        return rows
+    if verb == "evenly":
+        return distribute(rows)
+    if verb == "remove":
+        return remove_row(rows, _index(argument))
+    if verb == "all":
+        return all_to(rows, _index(argument))
+    if verb == "add":
+        return add_row(rows, fields.get("new.target", ""), fields.get("new.tag", ""))
+    if verb == "preset" and argument in PRESETS:
+        return split_preset(rows, loaded.choices, name, PRESETS[argument])
+    if verb == "rollback":
+        return rollback_rows(previous_split(loaded.traffic, loaded.history))
+    if verb == "expression":
+        return apply_expression(rows, form.expression, loaded.choices, name)
+    raise ActionError(f"unknown action {verb!r}")
+
+
+def _revert_targets(loaded: Loaded, argument: str) -> tuple[TrafficTarget, ...]:
+    """`<event>:old` (undo that change) or `<event>:new` (restore the split it set)."""
+    event, _, which = argument.rpartition(":")
+    entry = find_entry(loaded.history, event)
+    if entry is None or which not in {"old", "new"}:
+        raise ActionError(f"no history entry {event!r} to revert to")
+    return entry.old if which == "old" else entry.new
+
+
+# --- Routes ------------------------------------------------------------------------------------------
+
+
+@router.get("/namespaces/{namespace}/services/{name}/traffic", name="traffic_editor")
+def editor_page(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> Response:
+    """The Service page with the editor filled in (the editor alone for htmx)."""
+    loaded = load(dashboard, namespace, name)
+    view = build_view(loaded, fresh_form(loaded), read_only=dashboard.settings.read_only)
+    return respond(request, dashboard, loaded, view)
+
+
+@router.post("/namespaces/{namespace}/services/{name}/traffic", name="traffic_action")
+async def editor_action(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> Response:
+    """Every button of the editor: the pressed one comes as `action`."""
+    fields = await _fields(request)
+    form = _parse(fields)
+    action = fields.get("action", "preview")
+    user = _user(request)
+
+    def work() -> Response:
+        loaded = load(dashboard, namespace, name)
+        view, status, after = run_action(dashboard, loaded, form, action, fields, user)
+        return respond(request, dashboard, after, view, status)
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/namespaces/{namespace}/services/{name}/traffic/live", name="traffic_live")
+async def editor_live(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> Response:
+    """A slider drag, a typed percent, tag or revision choice: the other rows, messages and preview come
+    back as out-of-band swaps; the input being used is never replaced (unless it must snap back on
+    release). In live mode a release applies the split."""
+    fields = await _fields(request)
+    trigger = request.headers.get("HX-Trigger-Name")
+    form = _parse(fields, trigger)
+    released = fields.get("_event") == "change"
+    user = _user(request)
+
+    def work() -> Response:
+        loaded = load(dashboard, namespace, name)
+        moved = move(form)
+        edited = (
+            form if moved is None else replace(form, rows=moved.rows, anchor=moved.anchor, drag=moved.drag)
+        )
+        read_only = dashboard.settings.read_only
+        view = build_view(loaded, edited, read_only=read_only)
+        if form.live and released and moved is not None and view.can_apply:
+            targets, _ = rows_to_targets(edited.rows)
+            outcome = change_traffic(
+                dashboard, loaded, Precondition(form.resource_version, form.generation), targets, user=user
+            )
+            applied_view, _, _ = outcome_view(loaded, edited, outcome, read_only=read_only)
+            return replace_editor(dashboard, applied_view)
+        keep = request.headers.get("HX-Trigger") or ""
+        if released and moved is not None and moved.clamped:
+            keep = ""  # the drag is over: the slider snaps to what it could take
+        return HTMLResponse(_macro(dashboard, "live_update", view, keep))
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/namespaces/{namespace}/services/{name}/traffic/sync", name="traffic_sync")
+async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> Response:
+    """Called when the Service may have changed: nothing (204) when the editor is current; the editor
+    reloaded when the user has no edits; otherwise a banner saying who changed what, edits kept."""
+    fields = await _fields(request)
+    form = _parse(fields)
+
+    def work() -> Response:
+        loaded = load(dashboard, namespace, name)
+        read_only = dashboard.settings.read_only
+        if loaded.resource_version == form.resource_version or loaded.generation < form.generation:
+            return Response(status_code=204)  # current, or the cache has not yet seen our own write
+        pending = has_pending_edits(form) or bool(form.expression.strip())
+        if loaded.generation == form.generation:  # only the status moved: follow it
+            if pending:
+                moved = replace(form, resource_version=loaded.resource_version)
+                return HTMLResponse(
+                    _macro(dashboard, "version_fields", build_view(loaded, moved, read_only=read_only), True)
+                )
+            return replace_editor(dashboard, build_view(loaded, fresh_form(loaded), read_only=read_only))
+        if not pending:
+            who = outside_change(loaded.service, loaded.history)
+            text = f"Updated: the Service changed{f' (by {who.who})' if who else ''}"
+            notice = Notice("info", text, describe_split(loaded.traffic))
+            return replace_editor(
+                dashboard, build_view(loaded, fresh_form(loaded), read_only=read_only, notice=notice)
+            )
+        who = outside_change(loaded.service, loaded.history)
+        stale = StaleView(
+            who=who.who if who else "someone",
+            base=describe_split(form.base),
+            theirs=describe_split(loaded.traffic),
+        )
+        return HTMLResponse(_macro(dashboard, "stale_banner", stale, True))
+
+    return await run_in_threadpool(work)

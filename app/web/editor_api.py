@@ -1,0 +1,355 @@
+"""The traffic editor's JSON API: preview, dry run, apply, revert and history, documented at /docs.
+
+The same validation (app.model), the same precondition (the resourceVersion the caller read) and the
+same cluster calls (app.web.applying) as the HTML editor. Error bodies share one shape:
+`{"code", "reason", "message", ...}` plus `errors` (422 from Splitboard's own validation, nothing
+sent), `current` (409: the Service now, nothing overwritten) or `status` (the cluster's Status, verbatim).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from app.model.editing import (
+    ActionError,
+    Validation,
+    apply_expression,
+    error_rows,
+    rows_from_traffic,
+    rows_to_targets,
+    service_traffic,
+    validate_targets,
+)
+from app.model.history import HistoryEntry, find_entry, outside_change
+from app.model.previewing import Preview, preview
+from app.model.traffic import FieldError, TrafficTarget, default_traffic, merge_errors, parse_traffic
+from app.model.views import meta
+from app.web.applying import (
+    Applied,
+    Conflict,
+    Invalid,
+    Loaded,
+    Outcome,
+    Precondition,
+    Refused,
+    Unchanged,
+    change_traffic,
+    load,
+    status_body,
+)
+from app.web.context import DashboardDep
+
+router = APIRouter(prefix="/api/namespaces/{namespace}/services/{name}/traffic", tags=["traffic"])
+
+
+class TrafficChange(BaseModel):
+    """A new split for a Service: Knative's `spec.traffic` list, or kn's `--traffic` syntax applied to the
+    current split; always with the resourceVersion it was computed from."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    resource_version: str = Field(alias="resourceVersion", min_length=1, examples=["123"])
+    traffic: list[Any] | None = Field(
+        default=None,
+        examples=[
+            [
+                {"tag": "current", "revisionName": "customer-v3", "percent": 90},
+                {"tag": "candidate", "revisionName": "customer-v4", "percent": 10},
+                {"tag": "latest", "latestRevision": True, "percent": 0},
+            ]
+        ],
+    )
+    expression: str | None = Field(default=None, examples=["current=90,candidate=10,@latest=0"])
+
+
+class Revert(BaseModel):
+    """Go back to a split from the history: the one before a change (`before`) or the one it set (`after`)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    resource_version: str = Field(alias="resourceVersion", min_length=1)
+    event: str = Field(description="The TrafficChanged Event's name, from the history")
+    to: str = Field(default="before", pattern="^(before|after)$")
+
+
+# --- Bodies ------------------------------------------------------------------------------------------
+
+
+def _errors(errors: Sequence[FieldError]) -> list[dict[str, Any]]:
+    return [
+        {"message": e.message, "paths": list(e.paths), "rows": sorted(error_rows(e)), "text": str(e)}
+        for e in errors
+    ]
+
+
+def _traffic(targets: Sequence[TrafficTarget]) -> list[dict[str, object]]:
+    return [t.to_dict() for t in targets]
+
+
+def invalid_body(validation: Validation) -> dict[str, Any]:
+    return {
+        "code": 422,
+        "reason": "Invalid",
+        "message": validation.text,
+        "errors": _errors(validation.errors),
+        "warnings": _errors(validation.warnings),
+    }
+
+
+def preview_body(result: Preview, validation: Validation) -> dict[str, Any]:
+    return {
+        "valid": validation.ok,
+        "errors": _errors(validation.errors),
+        "warnings": _errors(validation.warnings),
+        "patch": result.patch,
+        "targets": [
+            {
+                "key": t.key,
+                "change": t.change,
+                "before": t.before.to_dict() if t.before else None,
+                "after": t.after.to_dict() if t.after else None,
+            }
+            for t in result.targets
+        ],
+        "routeTraffic": {"before": list(result.route_before), "after": list(result.route_after)},
+        "routeProblem": result.problem,
+        "virtualServices": [
+            {
+                "virtualService": h.virtual_service,
+                "host": h.host,
+                "change": h.change,
+                "before": dict(h.before.weights) if h.before else None,
+                "after": dict(h.after.weights) if h.after else None,
+            }
+            for h in result.hosts
+        ],
+    }
+
+
+def outcome_response(outcome: Outcome, yours: Sequence[TrafficTarget]) -> JSONResponse:
+    """The HTTP answer for an apply, dry run or revert."""
+    if isinstance(outcome, Invalid):
+        return JSONResponse(invalid_body(outcome.validation), status_code=422)
+    if isinstance(outcome, Unchanged):
+        return JSONResponse({"unchanged": True, "traffic": _traffic(default_traffic(yours))})
+    if isinstance(outcome, Conflict):
+        current = None
+        if outcome.theirs is not None:
+            current = {
+                "resourceVersion": meta(outcome.theirs).get("resourceVersion"),
+                "traffic": _traffic(service_traffic(outcome.theirs)),
+            }
+        body = {
+            "code": 409,
+            "reason": outcome.error.reason or "Conflict",
+            "message": outcome.error.message,
+            "current": current,
+            "yours": _traffic(yours),
+        }
+        return JSONResponse(body, status_code=409)
+    if isinstance(outcome, Refused):
+        error = outcome.error
+        body = {
+            "code": error.code,
+            "reason": error.reason,
+            "message": error.message,
+            "status": status_body(error),
+        }
+        return JSONResponse(body, status_code=error.code if 400 <= error.code < 600 else 502)
+    assert isinstance(outcome, Applied)
+    return JSONResponse(
+        {
+            "dryRun": outcome.dry_run,
+            "resourceVersion": meta(outcome.service).get("resourceVersion"),
+            "traffic": _traffic(outcome.new),
+            "previous": _traffic(outcome.old),
+            "event": outcome.event,
+            "warning": outcome.warning,
+        }
+    )
+
+
+def history_body(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "event": e.event,
+            "time": e.time,
+            "user": e.user,
+            "before": _traffic(e.old),
+            "after": _traffic(e.new),
+            "message": e.message,
+        }
+        for e in entries
+    ]
+
+
+# --- Requests ----------------------------------------------------------------------------------------
+
+
+class BadChange(Exception):
+    """A request whose split cannot even be read: answered 422 with these errors, nothing sent."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def requested_targets(loaded: Loaded, change: TrafficChange) -> list[TrafficTarget]:
+    """The split a request asks for (defaulted as the webhook would), or BadChange."""
+    if (change.traffic is None) == (change.expression is None):
+        raise BadChange([FieldError("give exactly one of traffic or expression", ("traffic", "expression"))])
+    if change.expression is not None:
+        try:
+            rows = apply_expression(
+                rows_from_traffic(loaded.traffic), change.expression, loaded.choices, loaded.name
+            )
+        except ActionError as exc:
+            raise BadChange([FieldError(str(exc), ("expression",))]) from exc
+        targets, _ = rows_to_targets(rows)
+        return targets
+    targets, errors = parse_traffic(change.traffic)
+    if errors:
+        raise BadChange(merge_errors(errors))
+    return default_traffic(targets)
+
+
+def _bad(exc: BadChange) -> JSONResponse:
+    return JSONResponse(invalid_body(Validation(tuple(exc.errors))), status_code=422)
+
+
+def _user(request: Request) -> str | None:
+    user = getattr(request.state, "user", None)
+    return str(user) if user else None
+
+
+def _read_only() -> JSONResponse:
+    body = {
+        "code": 403,
+        "reason": "Forbidden",
+        "message": "This dashboard is read-only: it never changes the cluster",
+    }
+    return JSONResponse(body, status_code=403)
+
+
+@router.get("", summary="The Service's split, its version, its revisions and its history")
+def get_traffic(dashboard: DashboardDep, namespace: str, name: str) -> dict[str, Any]:
+    loaded = load(dashboard, namespace, name)
+    outside = outside_change(loaded.service, loaded.history)
+    return {
+        "resourceVersion": loaded.resource_version,
+        "generation": loaded.generation,
+        "traffic": _traffic(loaded.traffic),
+        "revisions": [
+            {"name": c.name, "ready": c.ready, "reason": c.reason, "generation": c.generation}
+            for c in loaded.own_choices
+        ],
+        "history": history_body(loaded.history),
+        "outsideChange": {"who": outside.who, "detail": outside.detail} if outside else None,
+    }
+
+
+@router.post(
+    "/preview", summary="Validate a split and predict the Route and VirtualServices after it (sends nothing)"
+)
+def preview_traffic(
+    dashboard: DashboardDep, namespace: str, name: str, change: TrafficChange
+) -> JSONResponse:
+    loaded = load(dashboard, namespace, name)
+    try:
+        targets = requested_targets(loaded, change)
+    except BadChange as exc:
+        return _bad(exc)
+    validation = validate_targets(targets, loaded.name, loaded.choices)
+    result = preview(
+        namespace=namespace,
+        service=loaded.name,
+        resource_version=change.resource_version,
+        before=loaded.traffic,
+        after=targets,
+        choices=loaded.choices,
+        route=loaded.route,
+        virtualservices=loaded.virtualservices,
+    )
+    return JSONResponse(preview_body(result, validation))
+
+
+async def _change(
+    request: Request,
+    dashboard: DashboardDep,
+    namespace: str,
+    name: str,
+    change: TrafficChange,
+    *,
+    dry_run: bool,
+) -> JSONResponse:
+    if dashboard.settings.read_only:
+        return _read_only()
+    user = _user(request)
+
+    def work() -> JSONResponse:
+        loaded = load(dashboard, namespace, name)
+        try:
+            targets = requested_targets(loaded, change)
+        except BadChange as exc:
+            return _bad(exc)
+        outcome = change_traffic(
+            dashboard, loaded, Precondition(change.resource_version), targets, user=user, dry_run=dry_run
+        )
+        return outcome_response(outcome, targets)
+
+    return await run_in_threadpool(work)
+
+
+@router.post(
+    "/dryrun", summary="Send the change with dryRun=All: what the cluster would make of it (changes nothing)"
+)
+async def dry_run_traffic(
+    request: Request, dashboard: DashboardDep, namespace: str, name: str, change: TrafficChange
+) -> JSONResponse:
+    return await _change(request, dashboard, namespace, name, change, dry_run=True)
+
+
+@router.post(
+    "/apply",
+    summary="Apply a split: a merge patch of spec.traffic, only if the Service is still at resourceVersion",
+)
+async def apply_traffic(
+    request: Request, dashboard: DashboardDep, namespace: str, name: str, change: TrafficChange
+) -> JSONResponse:
+    return await _change(request, dashboard, namespace, name, change, dry_run=False)
+
+
+@router.post("/revert", summary="Apply a split from the history (conflict-safe, like apply)")
+async def revert_traffic(
+    request: Request, dashboard: DashboardDep, namespace: str, name: str, revert: Revert
+) -> JSONResponse:
+    if dashboard.settings.read_only:
+        return _read_only()
+    user = _user(request)
+
+    def work() -> JSONResponse:
+        loaded = load(dashboard, namespace, name)
+        entry = find_entry(loaded.history, revert.event)
+        if entry is None:
+            body = {
+                "code": 404,
+                "reason": "NotFound",
+                "message": f"no history entry {revert.event!r} for {name}",
+            }
+            return JSONResponse(body, status_code=404)
+        targets = list(entry.old if revert.to == "before" else entry.new)
+        outcome = change_traffic(dashboard, loaded, Precondition(revert.resource_version), targets, user=user)
+        return outcome_response(outcome, targets)
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/history", summary="The changes Splitboard applied to this Service, newest first")
+def get_history(dashboard: DashboardDep, namespace: str, name: str) -> list[dict[str, Any]]:
+    return history_body(load(dashboard, namespace, name).history)
