@@ -14,6 +14,17 @@
     button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
   }
 
+  // The SSE container says whether live updates flow (htmx sse extension events), for people and tests.
+  function live(state) {
+    return function (event) {
+      var target = event.target;
+      if (target && target.setAttribute) { target.setAttribute("data-live", state); }
+    };
+  }
+  document.addEventListener("htmx:sseOpen", live("open"));
+  document.addEventListener("htmx:sseError", live("retrying"));
+  document.addEventListener("htmx:sseClose", live("closed"));
+
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.getElementById("theme-toggle");
     if (!button) { return; }

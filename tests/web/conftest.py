@@ -17,10 +17,13 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from app.kube.caching import ClusterCache
 from app.kube.config import load_api_client
+from app.kube.reflecting import ReflectorOptions
 from app.settings import Settings
 from app.web.app import build_app
 from app.web.serving import Server
 
+FAST_RETRIES = ReflectorOptions(backoff_initial=0.05, backoff_max=0.3)
+"""Reconnect quickly after the cluster comes back, so banner tests stay short."""
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/lib/chromium/chromium"
 """Debian's binary itself (the /usr/bin wrapper prints a harmless warning)."""
@@ -34,6 +37,7 @@ class Dashboard:
     app: FastAPI
     cache: ClusterCache
     api_client: ApiClient
+    server: uvicorn.Server
 
 
 @pytest.fixture
@@ -46,7 +50,7 @@ def dashboard_api(knative_kubeconfig: Path) -> Iterator[ApiClient]:
 @contextmanager
 def serve(api_client: ApiClient) -> Iterator[Dashboard]:
     """The dashboard over `api_client`, served by uvicorn from a thread on a port-0 socket."""
-    cache = ClusterCache(api_client, sync_timeout=5.0)
+    cache = ClusterCache(api_client, sync_timeout=5.0, options=FAST_RETRIES)
     cache.start()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -61,7 +65,7 @@ def serve(api_client: ApiClient) -> Iterator[Dashboard]:
                 raise RuntimeError("the dashboard server did not start")
             thread.join(0.01)
         host, port = sock.getsockname()
-        yield Dashboard(f"http://{host}:{port}", app, cache, api_client)
+        yield Dashboard(f"http://{host}:{port}", app, cache, api_client, server)
     finally:
         server.should_exit = True
         thread.join(10)

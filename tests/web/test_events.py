@@ -1,0 +1,163 @@
+"""The SSE streams: initial state, coalesced bursts, changes from the cluster, banners and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from kubernetes.client import ApiClient
+
+from app.kube.feeding import Broadcaster, ConnectionChange, ObjectChange
+from app.model.views import ConnectionView
+from app.web.sections import LIVE_SERVICE_SECTIONS, NAMESPACE_SECTIONS, affected_sections
+from app.web.streams import EventStreams, event_stream, sse_event
+from tests.web.cluster import NS, knative_service, patch_service
+from tests.web.conftest import Dashboard, serve
+from tests.web.markup import sse_events
+
+ALL = frozenset(NAMESPACE_SECTIONS)
+
+
+def test_sse_event_gives_each_line_its_own_data_field() -> None:
+    assert sse_event("pods", "<p>\none</p>") == "event: pods\ndata: <p>\ndata: one</p>\n\n"
+    assert sse_events(sse_event("a", "x\ny") + ": keepalive\n\n" + sse_event("b", "z")) == [
+        ("a", "x\ny"),
+        ("b", "z"),
+    ]
+
+
+def test_a_burst_of_changes_renders_each_section_once() -> None:
+    async def scenario() -> tuple[list[frozenset[str]], list[str]]:
+        broadcaster = Broadcaster()
+        feed = broadcaster.subscribe(NS)
+        streams = EventStreams()
+        renders: list[frozenset[str]] = []
+
+        def render(names: frozenset[str]) -> list[tuple[str, str]]:
+            renders.append(names)
+            return [(n, f"<p>{n}</p>") for n in sorted(names)]
+
+        stream = event_stream(
+            feed,
+            streams,
+            render=render,
+            render_connection=lambda view: f"connected={view.connected}",
+            initial=ConnectionView(True),
+            affected=affected_sections,
+            everything=ALL,
+        )
+        messages = [await anext(stream) for _ in range(1 + len(ALL))]
+        for i in range(30):
+            broadcaster.publish(ObjectChange(NS, "pods", f"pod-{i}", "ADDED"))
+        broadcaster.publish(ObjectChange(NS, "revisions", "customer-v5", "ADDED"))
+        broadcaster.publish(ConnectionChange(connected=False, error="refused"))
+        burst = (affected_sections("pods") | affected_sections("revisions")) & ALL
+        messages += [await anext(stream) for _ in range(1 + len(burst))]
+        streams.close_all()
+        messages += [m async for m in stream]
+        return renders, messages
+
+    renders, messages = asyncio.run(scenario())
+    assert renders == [ALL, (affected_sections("pods") | affected_sections("revisions")) & ALL]
+    events = [name for name, _ in sse_events("".join(messages))]
+    assert events[0] == "connection" and sorted(events[1 : 1 + len(ALL)]) == sorted(ALL)
+    burst_events = events[1 + len(ALL) :]
+    assert burst_events[0] == "connection" and len(burst_events) == len(set(burst_events))
+
+
+class EventReader:
+    """Reads an open SSE response event by event (one text iterator, kept across calls)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._chunks = response.iter_text()
+        self._buffer = ""
+        self._pending: list[tuple[str, str]] = []
+
+    def until(self, wanted: Callable[[str, str], bool], timeout: float = 5.0) -> list[tuple[str, str]]:
+        """Events up to and including the first that `wanted` accepts (fails after `timeout`)."""
+        seen: list[tuple[str, str]] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            while self._pending:
+                event = self._pending.pop(0)
+                seen.append(event)
+                if wanted(*event):
+                    return seen
+            assert time.monotonic() < deadline, f"not seen in {timeout}s; got {[e for e, _ in seen]}"
+            chunk = next(self._chunks, None)
+            assert chunk is not None, f"the stream ended; got {[e for e, _ in seen]}"
+            *complete, self._buffer = (self._buffer + chunk).split("\n\n")
+            self._pending += sse_events("\n\n".join(complete) + "\n\n") if complete else []
+
+    def ended(self) -> bool:
+        """Read to the end; True once the server has closed the stream."""
+        for _ in self._chunks:
+            pass
+        return True
+
+
+@contextmanager
+def event_stream_of(dashboard: Dashboard, path: str) -> Iterator[EventReader]:
+    """An open SSE stream whose first batch (the banner and every section) has been read."""
+    with (
+        httpx.Client(base_url=dashboard.url, timeout=httpx.Timeout(5.0)) as client,
+        client.stream("GET", path) as response,
+    ):
+        assert response.headers["content-type"].startswith("text/event-stream")
+        reader = EventReader(response)
+        reader.until(lambda event, _: event == "pods")
+        yield reader
+
+
+def test_a_traffic_change_reaches_the_stream_as_sections(
+    served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    traffic: list[dict[str, Any]] = knative_service(knative_api, "customer")["spec"]["traffic"]
+    first, second = [t for t in traffic if t.get("percent")][:2]
+    first["percent"], second["percent"] = 80, 20
+    with event_stream_of(served_dashboard, f"/namespaces/{NS}/events") as events:
+        patch_service(knative_api, "customer", {"spec": {"traffic": traffic}})
+        pattern = rf'data-side="status".*?data-revision="{first["revisionName"]}">.*?<td class="num">80%</td>'
+        seen = events.until(lambda event, data: event == "routes" and bool(re.search(pattern, data, re.S)))
+    assert {"routes", "revisions", "services"} <= {event for event, _ in seen}
+
+
+def test_service_stream_sends_the_service_sections(served_dashboard: Dashboard) -> None:
+    with (
+        httpx.Client(base_url=served_dashboard.url, timeout=httpx.Timeout(5.0)) as client,
+        client.stream("GET", f"/namespaces/{NS}/services/customer/events") as response,
+    ):
+        seen = EventReader(response).until(lambda event, _: event == "pods")
+    assert {event for event, _ in seen} == {"connection", *LIVE_SERVICE_SECTIONS}
+
+
+def test_closing_the_streams_ends_them_at_once(served_dashboard: Dashboard) -> None:
+    with event_stream_of(served_dashboard, f"/namespaces/{NS}/events") as events:
+        started = time.monotonic()
+        served_dashboard.app.state.dashboard.streams.close_all()
+        assert events.ended()
+        assert time.monotonic() - started < 1.0
+
+
+def test_the_server_stops_promptly_with_a_stream_open(dashboard_api: ApiClient) -> None:
+    with (
+        serve(dashboard_api) as dashboard,
+        event_stream_of(dashboard, f"/namespaces/{NS}/events") as events,
+    ):
+        started = time.monotonic()
+        dashboard.server.should_exit = True
+        assert events.ended()
+        assert time.monotonic() - started < 1.5  # well under uvicorn's graceful timeout (2 s)
+
+
+def test_the_banner_follows_the_cluster_connection(served_dashboard: Dashboard, knative_cluster: Any) -> None:
+    with event_stream_of(served_dashboard, f"/namespaces/{NS}/events") as events:
+        knative_cluster.stop()
+        events.until(lambda e, data: e == "connection" and 'data-connection="lost"' in data, timeout=10)
+        knative_cluster.start()
+        events.until(lambda e, data: e == "connection" and 'data-connection="back"' in data, timeout=10)
