@@ -1,0 +1,135 @@
+"""Changes over time: BYO names, tag removal, revision deletion, generated names, gradual rollouts."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from kubernetes import client
+
+from app.sim.building import KnativeCluster
+from tests.knative.reading import condition, core_service_names, custom_object, knative, names, patch_service
+from tests.plugins.sim import Kubectl
+
+V4_TEMPLATE_AS_V3 = {"metadata": {"name": "customer-v3"}}
+
+
+def test_a_byo_name_taken_by_another_revision(knative_cluster: KnativeCluster, knative_api: Any) -> None:
+    # The v4 template under the old name: the webhook accepts it (the name changed), the name is taken.
+    patch_service(knative_api, {"spec": {"template": V4_TEMPLATE_AS_V3}})
+    assert knative_cluster.settle()
+    ksvc = knative(knative_api, "services", "customer")
+    message = (
+        'The revision name "customer-v3" is taken by a conflicting Revision, so traffic will not be migrated'
+    )
+    assert condition(ksvc, "RoutesReady") == ("False", "RevisionNameTaken", message)
+    assert condition(ksvc, "Ready")[0] == "False"
+    assert names(knative_api, "serving.knative.dev", "v1", "revisions")[:2] == ["customer-v3", "customer-v4"]
+    assert (
+        knative(knative_api, "revisions", "customer-v3")["metadata"]["labels"][
+            "serving.knative.dev/configurationGeneration"
+        ]
+        == "1"
+    )
+
+
+def test_generated_revision_names_follow_the_generation(
+    knative_cluster: KnativeCluster, knative_kubectl: Kubectl
+) -> None:
+    manifest: dict[str, Any] = {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Service",
+        "metadata": {"name": "hello", "namespace": "labs-1"},
+        "spec": {"template": {"spec": {"containers": [{"image": "ghcr.io/knative/helloworld-go:1"}]}}},
+    }
+    knative_kubectl("apply", "-f", "-", input=json.dumps(manifest))
+    assert knative_cluster.settle()
+    manifest["spec"]["template"]["spec"]["containers"][0]["image"] = "ghcr.io/knative/helloworld-go:2"
+    knative_kubectl("apply", "-f", "-", input=json.dumps(manifest))
+    assert knative_cluster.settle()
+    listed = knative_kubectl(
+        "get",
+        "rev",
+        "-n",
+        "labs-1",
+        "-l",
+        "serving.knative.dev/service=hello",
+        "-o",
+        "jsonpath={range .items[*]}{.metadata.name}="
+        "{.metadata.labels.serving\\.knative\\.dev/routingState} {end}",
+    ).stdout.split()
+    assert listed == ["hello-00001=reserve", "hello-00002=active"]
+
+
+def test_removing_a_tag_removes_its_service_and_routes(
+    knative_cluster: KnativeCluster, knative_api: Any
+) -> None:
+    traffic = [
+        {"tag": "current", "revisionName": "customer-v3", "percent": 50},
+        {"tag": "candidate", "revisionName": "customer-v4", "percent": 50},
+    ]
+    patch_service(knative_api, {"spec": {"traffic": traffic}})
+    assert knative_cluster.settle()
+    assert "latest-customer" not in core_service_names(knative_api)
+    assert {"customer", "current-customer", "candidate-customer"} <= set(core_service_names(knative_api))
+    vs = custom_object(knative_api, "networking.istio.io", "v1beta1", "virtualservices", "customer-ingress")
+    assert len(vs["spec"]["http"]) == 3
+    assert not [h for h in vs["spec"]["hosts"] if h.startswith("latest-")]
+    mesh = custom_object(knative_api, "networking.istio.io", "v1", "virtualservices", "customer-mesh")
+    assert len(mesh["spec"]["http"]) == 3
+
+
+def test_deleting_a_revision_cleans_up_what_it_owned(
+    knative_cluster: KnativeCluster, knative_api: Any
+) -> None:
+    patch_service(knative_api, {"spec": {"traffic": [{"latestRevision": True, "percent": 100}]}})
+    assert knative_cluster.settle()
+    v3 = knative(knative_api, "revisions", "customer-v3")
+    assert v3["metadata"]["labels"]["serving.knative.dev/routingState"] == "reserve"
+    client.CustomObjectsApi(knative_api).delete_namespaced_custom_object(
+        "serving.knative.dev", "v1", "labs-1", "revisions", "customer-v3"
+    )
+    assert knative_cluster.settle()
+    services = core_service_names(knative_api)
+    assert "customer-v3" not in services and "customer-v3-private" not in services
+    assert "customer-v4" in services
+    found = client.AppsV1Api(knative_api).list_namespaced_deployment("labs-1").items
+    deployments = [d.metadata.name for d in found if d.metadata is not None]
+    assert "customer-v3-deployment" not in deployments and "customer-v4-deployment" in deployments
+    assert condition(knative(knative_api, "services", "customer"), "Ready")[0] == "True"
+
+
+def test_a_gradual_rollout_moves_traffic_in_steps(knative_cluster: KnativeCluster, knative_api: Any) -> None:
+    service = {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Service",
+        "metadata": {"name": "roll", "annotations": {"serving.knative.dev/rollout-duration": "1s"}},
+        "spec": {"template": {"spec": {"containers": [{"image": "ghcr.io/knative/helloworld-go:1"}]}}},
+    }
+    custom = client.CustomObjectsApi(knative_api)
+    custom.create_namespaced_custom_object("serving.knative.dev", "v1", "labs-1", "services", service)
+    assert knative_cluster.settle()
+    template = {"spec": {"containers": [{"image": "ghcr.io/knative/helloworld-go:2"}]}}
+    patch_service(knative_api, {"spec": {"template": template}}, name="roll")
+    assert knative_cluster.settle()
+    splits: list[dict[str, int]] = []
+    reasons: set[str] = set()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        route = knative(knative_api, "routes", "roll")
+        split = {t["revisionName"]: t["percent"] for t in route["status"].get("traffic", [])}
+        if not splits or split != splits[-1]:
+            splits.append(split)
+            reasons.add(condition(route, "Ready")[1])
+        if split == {"roll-00002": 100}:
+            break
+        time.sleep(0.02)
+    assert splits[0] == {"roll-00001": 99, "roll-00002": 1}
+    assert splits[-1] == {"roll-00002": 100}
+    assert len(splits) >= 4, splits
+    assert all(sum(s.values()) == 100 for s in splits)
+    news = [s.get("roll-00002", 0) for s in splits]
+    assert news == sorted(news)
+    assert "RolloutInProgress" in reasons
+    assert condition(knative(knative_api, "routes", "roll"), "Ready") == ("True", "", "")
