@@ -38,16 +38,31 @@ class Authenticator:
         with self._lock:
             self._tokens[token] = User(user, (*groups, "system:authenticated"))
 
-    def authenticate(self, authorization: str | None) -> User:
-        """The user of an Authorization header; 401 Unauthorized for an unknown token."""
-        if not authorization:
-            return ADMIN
-        scheme, _, token = authorization.partition(" ")
-        with self._lock:
-            user = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
-            raise ApiError(401, "Unauthorized", "Unauthorized")
-        return user
+    def authenticate(
+        self, authorization: str | None, impersonate: str | None = None, groups: tuple[str, ...] = ()
+    ) -> User:
+        """The user of a request: its bearer token's (none: the admin), or the one the admin impersonates.
+
+        401 Unauthorized for an unknown token. kubectl sends no token over plain HTTP, so tests that
+        need kubectl as another user impersonate it (`kubectl --as NAME`), which only the admin may do.
+        """
+        user = ADMIN
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            with self._lock:
+                found = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+            if found is None:
+                raise ApiError(401, "Unauthorized", "Unauthorized")
+            user = found
+        if not impersonate:
+            return user
+        if MASTERS not in user.groups:
+            message = (
+                f'users "{impersonate}" is forbidden: User "{user.name}" cannot impersonate resource "users" '
+                'in API group "" at the cluster scope'
+            )
+            raise ApiError(403, "Forbidden", message, {"name": impersonate, "kind": "users"})
+        return User(impersonate, (*groups, "system:authenticated"))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from app.sim import discovery, errors, openapi
+from app.sim import discovery, errors, openapi, protobuf
 from app.sim.authorizing import Attributes, User, allowed, attributes_of
 from app.sim.errors import ApiError
 from app.sim.routing import ResourcePath, parse_resource_path
@@ -398,6 +398,8 @@ def _parse(body: bytes, *, yaml_ok: bool) -> Any:
 
 def _decode(request: Request) -> dict[str, Any]:
     media = request.content_type.split(";")[0].strip().lower()
+    if media == protobuf.MEDIA_TYPE:
+        return protobuf.decode_object(request.body)
     if media not in ("", JSON, "application/yaml", "*/*"):
         raise errors.unsupported_media_type((JSON, "application/yaml"))
     body = _parse(request.body, yaml_ok=media == "application/yaml")

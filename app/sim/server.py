@@ -166,7 +166,11 @@ class _Handler(BaseHTTPRequestHandler):
             failure = owner.faults.take_failure()
             if failure is not None:
                 raise _injected(failure)
-            user = owner.authenticator.authenticate(self.headers.get("Authorization"))
+            user = owner.authenticator.authenticate(
+                self.headers.get("Authorization"),
+                self.headers.get("Impersonate-User"),
+                tuple(self.headers.get_all("Impersonate-Group") or ()),
+            )
             url = urlsplit(self.path)
             request = Request(
                 method=self.command,

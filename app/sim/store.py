@@ -63,6 +63,16 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _default(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """The built-in defaults of the few core kinds whose defaults clients show."""
+    if rt.key == "namespaces":
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("finalizers", ["kubernetes"])
+        obj["status"] = {"phase": "Active"}
+    elif rt.key == "secrets" and not obj.get("type"):
+        obj["type"] = "Opaque"
+
+
 def _key(obj: dict[str, Any]) -> Key:
     meta = obj["metadata"]
     return (meta.get("namespace") or "", meta["name"])
@@ -178,9 +188,7 @@ class Store:
             meta.update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(self._clock()), generation=1)
             if "status" in rt.subresources:
                 new.pop("status", None)
-            if rt.key == "namespaces":
-                new.setdefault("spec", {"finalizers": ["kubernetes"]})
-                new["status"] = {"phase": "Active"}
+            _default(rt, new)
             if dry_run:
                 return new
             return clone(self._commit(rt, "ADDED", new, None))
