@@ -107,6 +107,10 @@ class Node:
         return tuple((text, top + i * LINE_HEIGHT) for i, text in enumerate((self.title, *self.lines)))
 
     @property
+    def text_x(self) -> float:
+        return self.x + PADDING
+
+    @property
     def mid_y(self) -> float:
         return self.y + self.height / 2
 

@@ -10,7 +10,7 @@ from kubernetes.client import ApiClient
 from app.kube.caching import ClusterCache
 from app.kube.resources import Discovery
 from app.settings import Settings
-from app.web import api, editing, events, fragments, pages
+from app.web import api, demo, editing, events, fragments, pages
 from app.web.context import Dashboard
 from app.web.loading import LoadError
 from app.web.templating import Renderer, make_environment
@@ -34,6 +34,7 @@ def build_app(
     app.include_router(fragments.router)
     app.include_router(events.router)
     app.include_router(editing.router)
+    app.include_router(demo.demo_router())  # H-demo (issue #6): probes, explain view, presenter mode
 
     @app.exception_handler(LoadError)
     async def load_error(request: Request, exc: LoadError) -> Response:

@@ -1,0 +1,339 @@
+"""Traffic probes: a bounded burst of requests to a route or tag URL, tallied per revision as it runs.
+
+A probe sends at most `count` requests at `rate` per second for at most `duration` seconds, with a
+timeout on each, and can be stopped at any time. It only reaches the cluster's own URLs (a Route's
+status URLs) or loopback: through the configured ingress address with the URL's Host header when one is
+set (as Knative's docs curl a gateway without DNS), else the URL itself. Probes run as tasks on the
+server's event loop; watchers wait on `Probe.changed` to push the tally live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import itertools
+import math
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from app.model.probestats import (
+    DEFAULT_PATTERN,
+    Attribution,
+    Comparison,
+    Tally,
+    attribute,
+    compare,
+    record,
+    record_error,
+)
+
+MAX_BODY_BYTES = 64 * 1024
+"""Only the start of a body is searched for a version token."""
+
+State = Literal["running", "done", "stopped", "failed"]
+
+
+@dataclass(frozen=True)
+class ProbeLimits:
+    """Bounds on what one probe, and all probes together, may do."""
+
+    max_count: int = 5000
+    max_rate: float = 100.0
+    """Requests per second."""
+    max_duration: float = 300.0
+    """Seconds."""
+    max_running: int = 4
+    """Probes running at once, over all services."""
+    request_timeout: float = 5.0
+    concurrency: int = 16
+    """Requests of one probe in flight at once."""
+    keep_finished: int = 20
+    """Finished probes kept for their tallies (the oldest are forgotten)."""
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """A validated probe request: where to, how many, how fast, for how long, and how to attribute."""
+
+    namespace: str
+    service: str
+    tag: str | None
+    """None: the route URL; else that tag's URL."""
+    count: int
+    rate: float
+    duration: float
+    pattern: str = DEFAULT_PATTERN
+
+
+class ProbeError(ValueError):
+    """A probe that cannot start; the message says why (HTTP 400, or 409 when `busy`)."""
+
+    def __init__(self, message: str, *, busy: bool = False) -> None:
+        super().__init__(message)
+        self.busy = busy
+
+
+def _number(fields: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
+    raw = str(fields.get(key) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ProbeError(f"{key} must be a number, got {raw!r}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ProbeError(f"{key} must be between {low:g} and {high:g}, got {raw}")
+    return value
+
+
+def probe_spec(namespace: str, service: str, fields: Mapping[str, str], limits: ProbeLimits) -> ProbeSpec:
+    """A ProbeSpec from form or JSON fields (`target`, `count`, `rate`, `duration`, `pattern`), bounded
+    by `limits`; ProbeError names the first bad field."""
+    count = _number(fields, "count", 100, 1, limits.max_count)
+    if count != int(count):
+        raise ProbeError(f"count must be a whole number, got {fields.get('count')}")
+    rate = _number(fields, "rate", min(20.0, limits.max_rate), 0.1, limits.max_rate)
+    duration = _number(fields, "duration", limits.max_duration, 1, limits.max_duration)
+    target = str(fields.get("target") or "").strip()
+    pattern = str(fields.get("pattern") or "").strip() or DEFAULT_PATTERN
+    return ProbeSpec(namespace, service, target or None, int(count), rate, duration, pattern)
+
+
+# ------------------------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """Where requests go: the URL connected to, the Host header (None: the URL's own), the URL shown."""
+
+    connect: str
+    host: str | None
+    public: str
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def probe_target(public_url: str, cluster_urls: Sequence[str], ingress_url: str | None) -> ProbeTarget:
+    """How to reach `public_url`, which must be one of the cluster's URLs or on loopback.
+
+    With an ingress address, requests go there with the URL's host as Host header; the ingress must
+    itself be a cluster URL's host or loopback. Anything else is refused (ProbeError)."""
+    public = urlsplit(public_url)
+    if public.scheme not in ("http", "https") or not public.hostname:
+        raise ProbeError(f"cannot probe {public_url!r}: not an http(s) URL")
+    allowed = {urlsplit(u).hostname for u in cluster_urls if u}
+    if public.hostname not in allowed and not _is_loopback(public.hostname):
+        raise ProbeError(f"cannot probe {public_url!r}: only the cluster's URLs and loopback are allowed")
+    if not ingress_url:
+        return ProbeTarget(public_url, None, public_url)
+    ingress = urlsplit(ingress_url)
+    if ingress.scheme not in ("http", "https") or not ingress.hostname:
+        raise ProbeError(f"the ingress address {ingress_url!r} is not an http(s) URL")
+    if not _is_loopback(ingress.hostname) and ingress.hostname not in allowed:
+        raise ProbeError(f"the ingress address {ingress_url!r} is neither loopback nor a cluster URL's host")
+    connect = urlunsplit((ingress.scheme, ingress.netloc, public.path or "/", public.query, ""))
+    return ProbeTarget(connect, public.netloc, public_url)
+
+
+# -------------------------------------------------------------------------------------------- probes
+
+
+@dataclass
+class Probe:
+    """One running or finished probe. Mutated only on the event loop; `version` counts changes."""
+
+    id: str
+    spec: ProbeSpec
+    target: ProbeTarget
+    configured: list[tuple[str, int]]
+    """The split the URL served when the probe started (revision, percent)."""
+    attribution: Attribution
+    started: float
+    tally: Tally = field(default_factory=Tally)
+    state: State = "running"
+    ended: float | None = None
+    version: int = 0
+    task: asyncio.Task[None] | None = None
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    @property
+    def finished(self) -> bool:
+        return self.state != "running"
+
+    def comparison(self) -> Comparison:
+        return compare(self.configured, self.tally)
+
+    def elapsed(self, now: float) -> float:
+        return (self.ended if self.ended is not None else now) - self.started
+
+    async def _bump(self) -> None:
+        self.version += 1
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def changed(self, seen: int, timeout: float) -> int:
+        """Wait until `version` passes `seen` (or the timeout); returns the current version."""
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait_for(lambda: self.version > seen), timeout)
+        return self.version
+
+
+async def _one(client: httpx.AsyncClient, probe: Probe, timeout: float) -> None:
+    headers = {"Host": probe.target.host} if probe.target.host else {}
+    try:
+        async with client.stream("GET", probe.target.connect, headers=headers, timeout=timeout) as response:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk[: MAX_BODY_BYTES - len(body)])
+                if len(body) >= MAX_BODY_BYTES:
+                    break
+        if response.status_code >= 400:
+            probe.tally = record_error(probe.tally, f"HTTP {response.status_code}")
+        else:
+            text = body.decode("utf-8", errors="replace")
+            revision = attribute(response.headers.get(probe.attribution.header), text, probe.attribution)
+            probe.tally = record(probe.tally, revision)
+    except httpx.TimeoutException:
+        probe.tally = record_error(probe.tally, f"timed out after {timeout:g}s")
+    except httpx.HTTPError as exc:
+        probe.tally = record_error(
+            probe.tally, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        )
+    await probe._bump()
+
+
+def probe_client(limits: ProbeLimits) -> httpx.AsyncClient:
+    """The HTTP client of one probe: no redirects, no proxies from the environment, bounded connections."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(limits.request_timeout),
+        limits=httpx.Limits(max_connections=limits.concurrency),
+    )
+
+
+async def run_probe(probe: Probe, limits: ProbeLimits) -> None:
+    """Send the probe's requests on schedule until its count or duration is reached (or it is cancelled)."""
+    async with probe_client(limits) as client:
+        await _send_all(client, probe, limits)
+
+
+async def _send_all(client: httpx.AsyncClient, probe: Probe, limits: ProbeLimits) -> None:
+    spec = probe.spec
+    interval = 1.0 / spec.rate
+    slots = asyncio.Semaphore(limits.concurrency)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + spec.duration
+    in_flight: set[asyncio.Task[None]] = set()
+
+    async def send() -> None:
+        try:
+            await _one(client, probe, min(limits.request_timeout, max(0.1, deadline - loop.time())))
+        finally:
+            slots.release()
+
+    try:
+        start = loop.time()
+        for index in range(spec.count):
+            due = start + index * interval
+            if due >= deadline:
+                break
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            await slots.acquire()
+            task = asyncio.create_task(send())
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=max(0.0, deadline - loop.time()) + limits.request_timeout)
+        probe.state = "done"
+    except asyncio.CancelledError:
+        probe.state = "stopped"
+        raise
+    except Exception as exc:  # a bug or an exhausted resource: say so on the tally, never crash the loop
+        probe.state = "failed"
+        probe.tally = record_error(probe.tally, f"probe failed: {type(exc).__name__}: {exc}")
+    finally:
+        for task in in_flight:
+            task.cancel()
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
+        probe.ended = time.monotonic()
+        await asyncio.shield(probe._bump())
+
+
+class ProbeRegistry:
+    """The probes of one app: starts them (within limits), finds them, stops them, closes them all."""
+
+    def __init__(self, limits: ProbeLimits | None = None) -> None:
+        self.limits = limits or ProbeLimits()
+        self._probes: dict[str, Probe] = {}
+        self._ids = itertools.count(1)
+
+    def running(self) -> list[Probe]:
+        return [p for p in self._probes.values() if not p.finished]
+
+    def start(
+        self,
+        spec: ProbeSpec,
+        target: ProbeTarget,
+        configured: list[tuple[str, int]],
+        attribution: Attribution,
+    ) -> Probe:
+        """Start a probe on the running event loop; ProbeError(busy) when too many already run."""
+        if len(self.running()) >= self.limits.max_running:
+            raise ProbeError(
+                f"{self.limits.max_running} probes are running already; stop one or wait", busy=True
+            )
+        probe_id = f"{next(self._ids)}-{secrets.token_hex(4)}"
+        probe = Probe(probe_id, spec, target, configured, attribution, started=time.monotonic())
+        probe.task = asyncio.create_task(run_probe(probe, self.limits), name=f"probe-{probe_id}")
+        self._probes[probe_id] = probe
+        self._forget_old()
+        return probe
+
+    def _forget_old(self) -> None:
+        finished = [p for p in self._probes.values() if p.finished]
+        for probe in finished[: max(0, len(finished) - self.limits.keep_finished)]:
+            del self._probes[probe.id]
+
+    def get(self, probe_id: str, namespace: str, service: str) -> Probe | None:
+        probe = self._probes.get(probe_id)
+        if probe is None or (probe.spec.namespace, probe.spec.service) != (namespace, service):
+            return None
+        return probe
+
+    def latest(self, namespace: str, service: str) -> Probe | None:
+        """The service's most recent probe (running or finished)."""
+        mine = [
+            p for p in self._probes.values() if (p.spec.namespace, p.spec.service) == (namespace, service)
+        ]
+        return mine[-1] if mine else None
+
+    async def stop(self, probe: Probe) -> None:
+        """Stop a running probe and wait for it to settle (a finished one is left as it is)."""
+        task = probe.task
+        if task is None or task.done():
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def aclose(self) -> None:
+        """Stop every probe (at app shutdown)."""
+        for probe in list(self._probes.values()):
+            await self.stop(probe)

@@ -1,0 +1,45 @@
+// Splitboard demo tools: keyboard shortcuts for the presenter (no inline scripts; htmx does the rest).
+//   p  start a probe          s  stop the running probe
+//   t  highlight the next path (route URL, then each tag, then everything)
+//   1-9  press the split preset buttons in order ([data-preset], from the traffic editor)
+(function () {
+  "use strict";
+
+  function typing(event) {
+    var el = event.target;
+    return el && (el.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
+  }
+
+  function press(selector) {
+    var el = document.querySelector(selector);
+    if (el) { el.click(); }
+    return Boolean(el);
+  }
+
+  function nextPath() {
+    var chips = Array.prototype.slice.call(document.querySelectorAll(".paths .chip"));
+    if (!chips.length) { return; }
+    var current = chips.findIndex(function (c) { return c.classList.contains("on"); });
+    chips[(current + 1) % chips.length].click();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || typing(event)) { return; }
+    var key = event.key;
+    var done = false;
+    if (key === "p") {
+      var form = document.querySelector(".probe-form");
+      if (form) { form.requestSubmit(); done = true; }
+    } else if (key === "s") {
+      done = press('.tally button[data-key="s"]');
+    } else if (key === "t") {
+      nextPath();
+      done = true;
+    } else if (/^[1-9]$/.test(key)) {
+      var presets = document.querySelectorAll("[data-preset]");
+      var preset = presets[Number(key) - 1];
+      if (preset) { preset.click(); done = true; }
+    }
+    if (done) { event.preventDefault(); }
+  });
+})();

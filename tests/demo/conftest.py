@@ -1,0 +1,102 @@
+"""Demo fixtures: the lab cluster with pods, autoscaler and the ingress request simulator, and the
+dashboard served on it with the ingress address set (as `splitboard demo` runs them)."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from kubernetes.client import ApiClient
+
+from app.kube.caching import ClusterCache
+from app.kube.config import load_api_client
+from app.settings import Settings
+from app.sim.building import KnativeCluster, build_cluster
+from app.sim.ingress.serving import IngressServer
+from app.sim.workloads.autoscaling import Autoscaler
+from app.sim.workloads.replicating import PodsController
+from app.web.app import build_app
+from app.web.serving import Server
+from tests.plugins.knative import TEST_SETTINGS
+from tests.web.conftest import FAST_RETRIES, Dashboard, browser, page, playwright
+
+__all__ = ["browser", "page", "playwright"]  # the browser fixtures, shared with tests/web
+
+NAMESPACE = "labs-1"
+GRACE = 1.0
+"""Idle seconds before the simulated autoscaler scales a revision to zero."""
+
+
+@dataclasses.dataclass
+class DemoCluster:
+    cluster: KnativeCluster
+    ingress: IngressServer
+    kubeconfig: Path
+
+
+@pytest.fixture
+def demo_cluster(tmp_path: Path) -> Iterator[DemoCluster]:
+    """The lab scenario with simulated pods and the ingress port, started."""
+    cluster = build_cluster(scenario="labs", settings=dataclasses.replace(TEST_SETTINGS, simulate_pods=True))
+    pods = PodsController(start_delay=0.05, stop_delay=0.05, seed=7)
+    autoscaler = Autoscaler(grace=GRACE, window=1.0, request_seconds=0.5, tick=0.05)
+    ingress = IngressServer(autoscaler, pods, seed=42, timeout=2.0)
+    for controller in (pods, autoscaler, ingress):
+        cluster.add_controller(controller)
+    cluster.start()
+    try:
+        yield DemoCluster(cluster, ingress, cluster.write_kubeconfig(tmp_path / "kubeconfig"))
+    finally:
+        cluster.stop()
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoSettings(Settings):
+    """Settings with the ingress address (until app.settings.Settings carries `ingress_url`)."""
+
+    ingress_url: str | None = None
+
+
+@pytest.fixture
+def demo_api(demo_cluster: DemoCluster) -> Iterator[ApiClient]:
+    with load_api_client(demo_cluster.kubeconfig) as client:
+        yield client
+
+
+@contextmanager
+def serve(api_client: ApiClient, settings: Settings) -> Iterator[Dashboard]:
+    """tests/web's `serve` with these settings (lifespan on: the probe registry closes at shutdown)."""
+    cache = ClusterCache(api_client, sync_timeout=5.0, options=FAST_RETRIES)
+    cache.start()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    app = build_app(settings, cache, api_client, cache.discovery())
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
+    server = Server(config, app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="dashboard", daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the dashboard server did not start")
+            thread.join(0.01)
+        host, port = sock.getsockname()
+        yield Dashboard(f"http://{host}:{port}", app, cache, api_client, server)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+        cache.stop()
+
+
+@pytest.fixture
+def demo_dashboard(demo_cluster: DemoCluster, demo_api: ApiClient) -> Iterator[Dashboard]:
+    """The dashboard on the demo cluster, probing through its ingress port."""
+    with serve(demo_api, DemoSettings(ingress_url=demo_cluster.ingress.url)) as dashboard:
+        yield dashboard
