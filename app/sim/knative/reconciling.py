@@ -130,6 +130,8 @@ class KnativeController:
             first_seen=self._first_seen,
         )
         self._queue.reopen()
+        with self._state:
+            self._drained = 0
         self._watcher = store.watch(None, copy=False)
         self._threads = [
             threading.Thread(target=self._watch, args=(self._watcher,), name="knative-watch", daemon=True),

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.model.naming import deployment_name, revision_service_names
 from app.model.routing import revision_private_service_spec, revision_public_service_spec
-from app.sim.knative.conditions import Condition, happy, render
+from app.sim.knative.conditions import Condition, happy, render, status_of
 from app.sim.knative.kinds import (
     CONFIGURATION_GENERATION_LABEL,
     CONFIGURATION_LABEL,
@@ -143,13 +143,17 @@ def reconcile_revision(ctx: Context, namespace: str, name: str) -> None:
     if revision is None or revision["metadata"].get("deletionTimestamp"):
         return
     meta = revision["metadata"]
-    seen = ctx.first_seen.setdefault(meta["uid"], time.monotonic())
+    # A revision already Ready (e.g. restored from a state file) does not go through its delay again.
+    delay = ctx.settings.revision_ready_delay
+    seen = ctx.first_seen.setdefault(
+        meta["uid"], time.monotonic() - (delay if status_of(revision) == "True" else 0)
+    )
     deployment = ensure(ctx, ctx.kinds.deployment, desired_deployment(revision), preserve=("replicas",))
     for service in desired_services(revision):
         ensure(ctx, ctx.kinds.service, service)
     desired = int((deployment.get("spec") or {}).get("replicas") or 0)
     missing = unresolvable_image(revision)
-    remaining = seen + ctx.settings.revision_ready_delay - time.monotonic()
+    remaining = seen + delay - time.monotonic()
     if missing is not None:
         message = f'Unable to fetch image "{missing}": failed to resolve image to digest: no such host'
         dependents = [
