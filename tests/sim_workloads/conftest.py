@@ -18,12 +18,22 @@ from app.model.routing import ResolvedTarget, virtual_service_specs
 from app.sim.cluster import SimCluster
 from app.sim.ingress.serving import IngressServer
 from app.sim.knative.revisions import desired_deployment
-from app.sim.workloads.autoscaling import Autoscaler
-from app.sim.workloads.replicating import PodsController
+from app.sim.workloads.assembling import Workloads as WorkloadsController
+from app.sim.workloads.settings import WorkloadSettings
 
 NAMESPACE = "labs-1"
 DOMAIN = DomainConfig(domain="apps.example.com")
 GRACE = 0.6
+TEST_SETTINGS = WorkloadSettings(
+    scale_to_zero_grace=GRACE,
+    cold_start_delay=0.05,
+    pod_stop_delay=0.05,
+    autoscale_window=1.0,
+    autoscale_tick=0.05,
+    request_seconds=1.0,
+    request_timeout=1.0,
+    seed=42,
+)
 
 
 @dataclass
@@ -151,14 +161,11 @@ def eventually(check: Callable[[], bool], timeout: float = 5.0, message: str = "
 
 @pytest.fixture
 def workloads(sim_cluster: SimCluster, kube_api: Any) -> Iterator[Workloads]:
-    pods = PodsController(start_delay=0.05, stop_delay=0.05, seed=7)
-    autoscaler = Autoscaler(grace=GRACE, window=1.0, request_seconds=1.0, tick=0.05)
-    ingress = IngressServer(autoscaler, pods, seed=42, timeout=1.0)
-    for controller in (pods, autoscaler, ingress):
-        sim_cluster.add_controller(controller)
+    running = WorkloadsController(TEST_SETTINGS)
+    sim_cluster.add_controller(running)
     from kubernetes import client
 
     client.CoreV1Api(kube_api).create_namespace(
         client.V1Namespace(metadata=client.V1ObjectMeta(name=NAMESPACE))
     )
-    yield Workloads(sim_cluster, ingress, kube_api)
+    yield Workloads(sim_cluster, running.ingress, kube_api)
