@@ -1,0 +1,122 @@
+"""SimCluster's own API: controllers, tokens, kubeconfig, concurrency and fault switch arguments."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from app.sim.cluster import SimCluster
+from app.sim.faults import Faults
+from app.sim.store import Store
+from tests.sim.conftest import ksvc_body
+
+
+class Recorder:
+    """A controller that records its lifecycle and watches every kind while it runs."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def start(self, store: Store) -> None:
+        self.calls.append(f"start:{store.resource_version > 0}")
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+
+def test_controllers_follow_the_cluster() -> None:
+    cluster = SimCluster()
+    early, late = Recorder(), Recorder()
+    cluster.add_controller(early)
+    with cluster:
+        cluster.add_controller(late)
+        cluster.restart()
+    assert early.calls == ["start:True", "stop", "start:True", "stop"]
+    assert late.calls == ["start:True", "stop", "start:True", "stop"]
+
+
+def test_kubeconfig_names_the_server_and_token(sim_cluster: SimCluster) -> None:
+    config = sim_cluster.kubeconfig(token="secret", user="viv")
+    assert config["clusters"][0]["cluster"]["server"] == sim_cluster.url
+    assert config["users"] == [{"name": "viv", "user": {"token": "secret"}}]
+    assert config["contexts"][0]["context"]["user"] == "viv"
+    assert sim_cluster.url == f"http://127.0.0.1:{sim_cluster.port}"
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read()
+
+
+def test_unknown_token_is_unauthorized_and_only_admins_impersonate(sim_cluster: SimCluster) -> None:
+    url = f"{sim_cluster.url}/api/v1/namespaces"
+    code, body = fetch(url, {"Authorization": "Bearer nope"})
+    assert code == 401 and b'"reason":"Unauthorized"' in body
+    sim_cluster.add_token("viv-token", "viv")
+    code, body = fetch(url, {"Authorization": "Bearer viv-token", "Impersonate-User": "root"})
+    assert code == 403 and b'User \\"viv\\" cannot impersonate resource \\"users\\"' in body
+    assert fetch(url, {"Impersonate-User": "viv"})[0] == 403
+    assert fetch(url)[0] == 200
+
+
+def test_health_and_discovery_routes(sim_cluster: SimCluster) -> None:
+    for path in ("/healthz", "/livez", "/readyz"):
+        assert fetch(sim_cluster.url + path) == (200, b"ok")
+    for path in ("/version", "/api", "/api/v1", "/apis", "/apis/serving.knative.dev", "/openapi/v3"):
+        assert fetch(sim_cluster.url + path)[0] == 200, path
+    assert fetch(sim_cluster.url + "/apis/serving.knative.dev/v9")[0] == 404
+
+
+def test_concurrent_writers_get_distinct_versions_and_watchers_see_all(sim_cluster: SimCluster) -> None:
+    store = sim_cluster.store
+    ksvc = store.registry.get("services.serving.knative.dev")
+    watcher = store.watch(ksvc, "default")
+    versions: list[str] = []
+    lock = threading.Lock()
+
+    def writer(prefix: str) -> None:
+        for i in range(50):
+            created = store.create(ksvc, "default", ksvc_body(f"{prefix}-{i}"))
+            with lock:
+                versions.append(created["metadata"]["resourceVersion"])
+
+    threads = [threading.Thread(target=writer, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seen: list[int] = []
+    while (event := watcher.next(0.5)) is not None:
+        seen.append(event.resource_version)
+        if len(seen) == 200:
+            break
+    watcher.close()
+    assert len(set(versions)) == 200
+    assert seen == sorted(seen) and len(seen) == 200
+
+
+@pytest.mark.parametrize(
+    ("call", "args"),
+    [("drop_next_watch_events", (-1,)), ("fail_next", (1, 200)), ("set_latency", (-0.5,))],
+)
+def test_fault_switches_refuse_nonsense(call: str, args: tuple[Any, ...]) -> None:
+    faults = Faults(end_watches=lambda: None, compact=lambda: None)
+    with pytest.raises(ValueError):
+        getattr(faults, call)(*args)
+
+
+def test_server_side_apply_creates_then_merges(sim_cluster: SimCluster) -> None:
+    ksvc = sim_cluster.store.registry.get("services.serving.knative.dev")
+    applied = sim_cluster.store.patch(ksvc, "default", "customer", ksvc_body(), "apply")
+    assert applied["metadata"]["generation"] == 1
+    again = sim_cluster.store.patch(ksvc, "default", "customer", {"spec": {"traffic": []}}, "apply")
+    assert again["spec"]["traffic"] == [] and again["metadata"]["generation"] == 2
