@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from app.model.editing import RevisionChoice, revision_choices
@@ -64,3 +66,41 @@ def choices(lab_revisions: list[dict[str, Any]]) -> list[RevisionChoice]:
 @pytest.fixture
 def lab_service() -> dict[str, Any]:
     return service()
+
+
+# --- The served dashboard with the editor ------------------------------------------------------------
+
+from tests.web.conftest import (  # noqa: E402  (fixtures shared with the web suite)
+    Dashboard,
+    browser,
+    dashboard_api,
+    page,
+    playwright,
+    served_dashboard,
+)
+
+__all__ = ["browser", "dashboard_api", "page", "playwright", "served_dashboard"]
+
+
+def with_editor(dashboard: Dashboard) -> Dashboard:
+    """Make sure the app routes the editor (build_app may not include it yet): HTML and JSON routers."""
+    from app.web import editor, editor_api
+
+    paths = {getattr(route, "path", "") for route in dashboard.app.routes}
+    if "/namespaces/{namespace}/services/{name}/traffic" not in paths:
+        dashboard.app.include_router(editor.router)
+    if "/api/namespaces/{namespace}/services/{name}/traffic/apply" not in paths:
+        dashboard.app.include_router(editor_api.router)
+    return dashboard
+
+
+@pytest.fixture
+def editor_dashboard(served_dashboard: Dashboard) -> Dashboard:
+    """The dashboard served on the labs cluster, editor included."""
+    return with_editor(served_dashboard)
+
+
+@pytest.fixture
+def client(editor_dashboard: Dashboard) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=editor_dashboard.url, timeout=10) as http:
+        yield http
