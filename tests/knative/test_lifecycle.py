@@ -133,3 +133,47 @@ def test_a_gradual_rollout_moves_traffic_in_steps(knative_cluster: KnativeCluste
     assert news == sorted(news)
     assert "RolloutInProgress" in reasons
     assert condition(knative(knative_api, "routes", "roll"), "Ready") == ("True", "", "")
+
+
+def test_a_cluster_local_service_gets_local_urls_only(
+    knative_cluster: KnativeCluster, knative_api: Any
+) -> None:
+    service = {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Service",
+        "metadata": {"name": "inner", "labels": {"networking.knative.dev/visibility": "cluster-local"}},
+        "spec": {"template": {"spec": {"containers": [{"image": "ghcr.io/knative/helloworld-go:1"}]}}},
+    }
+    client.CustomObjectsApi(knative_api).create_namespaced_custom_object(
+        "serving.knative.dev", "v1", "labs-1", "services", service
+    )
+    assert knative_cluster.settle()
+    assert (
+        knative(knative_api, "services", "inner")["status"]["url"] == "http://inner.labs-1.svc.cluster.local"
+    )
+    vs = custom_object(knative_api, "networking.istio.io", "v1beta1", "virtualservices", "inner-ingress")
+    assert vs["spec"]["gateways"] == ["knative-serving/knative-local-gateway"]
+    assert vs["spec"]["hosts"] == ["inner.labs-1", "inner.labs-1.svc", "inner.labs-1.svc.cluster.local"]
+    route = knative(knative_api, "routes", "inner")
+    assert condition(route, "CertificateProvisioned") == (
+        "True",
+        "TLSNotEnabled",
+        "TLS is not enabled for cluster-local",
+    )
+
+
+def test_deleting_a_service_deletes_everything_it_made(
+    knative_cluster: KnativeCluster, knative_api: Any
+) -> None:
+    client.CustomObjectsApi(knative_api).delete_namespaced_custom_object(
+        "serving.knative.dev", "v1", "labs-1", "services", "customer"
+    )
+    assert knative_cluster.settle()
+    assert not [n for n in core_service_names(knative_api) if "customer" in n]
+    assert not [n for n in names(knative_api, "serving.knative.dev", "v1", "revisions") if "customer" in n]
+    vs = names(knative_api, "networking.istio.io", "v1", "virtualservices")
+    assert not [n for n in vs if n.startswith("customer")]
+    assert names(knative_api, "networking.internal.knative.dev", "v1alpha1", "ingresses") == [
+        "preference",
+        "recommendation",
+    ]
