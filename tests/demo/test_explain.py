@@ -1,0 +1,154 @@
+"""The explain graph of the lab's customer Service, built from what the simulated cluster holds."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.kube.caching import ClusterCache
+from app.kube.config import load_api_client
+from app.model.explain import DEFAULT_PATH, ExplainGraph, Node, explain_graph, object_anchor
+from app.model.naming import revision_service_names
+from app.model.objects import NamespaceObjects
+from app.model.views import REVISION_HEADER, name_of
+
+NS = "labs-1"
+
+
+@pytest.fixture
+def lab_objects(knative_kubeconfig: Path) -> Iterator[NamespaceObjects]:
+    """labs-1 as the dashboard's cache reads it from the simulated cluster."""
+    with load_api_client(knative_kubeconfig) as api:
+        cache = ClusterCache(api, sync_timeout=5.0)
+        cache.start()
+        try:
+            yield cache.objects(NS)
+        finally:
+            cache.stop()
+
+
+@pytest.fixture
+def graph(lab_objects: NamespaceObjects) -> ExplainGraph:
+    built = explain_graph(lab_objects, "customer")
+    assert built is not None
+    return built
+
+
+def _texts(node: Node) -> list[str]:
+    return [node.title, *node.lines]
+
+
+def _route(objects: NamespaceObjects) -> dict[str, Any]:
+    return next(r for r in objects.routes if name_of(r) == "customer")
+
+
+def test_every_host_of_every_virtual_service_is_drawn(
+    graph: ExplainGraph, lab_objects: NamespaceObjects
+) -> None:
+    customer = [
+        v
+        for v in lab_objects.virtualservices
+        if v["metadata"]["labels"].get("serving.knative.dev/service") == "customer"
+    ]
+    assert len(customer) == 2
+    for vs in customer:
+        drawn = [t for n in graph.nodes if n.ref and n.ref.name == name_of(vs) for t in _texts(n)]
+        for host in vs["spec"]["hosts"]:
+            assert any(text == host or text == f"host {host}" for text in drawn), host
+
+
+def test_one_box_per_http_route_with_its_weights(graph: ExplainGraph, lab_objects: NamespaceObjects) -> None:
+    for vs in (v for v in lab_objects.virtualservices if name_of(v).startswith("customer")):
+        rules = [
+            n for n in graph.nodes if n.kind == "rule" and n.ref is not None and n.ref.name == name_of(vs)
+        ]
+        assert len(rules) == len(vs["spec"]["http"])
+        for rule, http in zip(rules, vs["spec"]["http"], strict=True):
+            for destination in http["route"]:
+                revision = destination["headers"]["request"]["set"][REVISION_HEADER]
+                assert f"-> {revision} {destination['weight']}%" in rule.lines
+                public, _ = revision_service_names(revision)
+                edge = next(e for e in graph.edges if e.source == rule.id and e.target == f"ksvc-{public}")
+                assert edge.label == f"{destination['weight']}%"
+
+
+def test_the_traffic_block_and_route_status_with_urls(
+    graph: ExplainGraph, lab_objects: NamespaceObjects
+) -> None:
+    service = next(s for s in lab_objects.services if name_of(s) == "customer")
+    spec_nodes = [n for n in graph.nodes if n.kind == "spec"]
+    assert [(n.title, n.lines[-1]) for n in spec_nodes] == [
+        (f"tag {t['tag']}" if t.get("tag") else "(no tag)", f"{t.get('percent', 0)}%")
+        for t in service["spec"]["traffic"]
+    ]
+    route = _route(lab_objects)
+    status_nodes = [n for n in graph.nodes if n.kind == "status"]
+    assert len(status_nodes) == len(route["status"]["traffic"])
+    for node, entry in zip(status_nodes, route["status"]["traffic"], strict=True):
+        assert entry["url"] in node.lines
+        assert node.lines[0].startswith(entry["revisionName"])
+    assert [(p.key, p.url) for p in graph.paths] == [(DEFAULT_PATH, route["status"]["url"])] + [
+        (t["tag"], t["url"]) for t in route["status"]["traffic"]
+    ]
+
+
+def test_every_generated_kubernetes_service_of_the_route_and_its_revisions(
+    graph: ExplainGraph, lab_objects: NamespaceObjects
+) -> None:
+    ids = {n.id for n in graph.nodes}
+    routed = {t["revisionName"] for t in _route(lab_objects)["status"]["traffic"]}
+    for ks in lab_objects.kservices:
+        labels = ks["metadata"].get("labels", {})
+        of_route = labels.get("serving.knative.dev/route") == "customer"
+        of_revision = any(name_of(ks) in revision_service_names(r) for r in routed)
+        if of_route or of_revision:
+            assert f"ksvc-{name_of(ks)}" in ids, name_of(ks)
+
+
+def test_selecting_a_tag_highlights_its_whole_path(
+    graph: ExplainGraph, lab_objects: NamespaceObjects
+) -> None:
+    current = next(t for t in _route(lab_objects)["status"]["traffic"] if t["tag"] == "current")
+    on = {n.id for n in graph.nodes if "current" in n.paths}
+    revision = current["revisionName"]
+    assert f"rev-{revision}" in on
+    assert "ksvc-current-customer" in on
+    assert not any(n.kind == "revision" and n.id != f"rev-{revision}" for n in graph.nodes if n.id in on)
+    rules = [n for n in graph.nodes if n.kind == "rule" and n.id in on]
+    assert len(rules) == 2  # the tag's route in customer-ingress and in customer-mesh
+    assert all(n.lines[-1] == f"-> {revision} 100%" for n in rules)
+    # The path is connected: from the traffic block to the revision, every step is a highlighted edge.
+    steps = {(e.source, e.target) for e in graph.edges if "current" in e.paths}
+    reached = {n.id for n in graph.nodes if n.kind == "spec" and "current" in n.paths}
+    for _ in range(6):
+        reached |= {t for s, t in steps if s in reached}
+    assert f"rev-{revision}" in reached
+
+
+def test_layout_is_deterministic_and_boxes_do_not_overlap(
+    lab_objects: NamespaceObjects, graph: ExplainGraph
+) -> None:
+    again = explain_graph(lab_objects, "customer")
+    assert again == graph
+    by_column: dict[int, list[Node]] = {}
+    for n in graph.nodes:
+        by_column.setdefault(n.column, []).append(n)
+        assert n.x >= 0 and n.x + n.width <= graph.width and n.y + n.height <= graph.height
+    for column in by_column.values():
+        for upper, lower in itertools.pairwise(column):
+            assert upper.y + upper.height < lower.y
+
+
+def test_links_point_at_the_yaml_anchor_of_each_object(graph: ExplainGraph) -> None:
+    route = graph.node("route")
+    assert route.ref is not None
+    assert route.ref.anchor == object_anchor("Route", "customer") == "yaml-route-customer"
+    assert object_anchor("Service (core)", "customer-v3") == "yaml-service-core-customer-v3"
+
+
+def test_an_unknown_service_has_no_graph(lab_objects: NamespaceObjects) -> None:
+    assert explain_graph(lab_objects, "nope") is None
