@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from app.model.naming import LOCAL_DOMAIN, DomainConfig
@@ -9,16 +10,25 @@ from app.sim.cluster import SimCluster
 from app.sim.knative.reconciling import KnativeController, install_admission
 from app.sim.knative.settings import SimSettings
 from app.sim.scenarios.loading import apply_object, apply_scenario, load_scenario
+from app.sim.workloads.assembling import Workloads
+from app.sim.workloads.settings import WorkloadSettings
 
-__all__ = ["KnativeCluster", "SimSettings", "build_cluster"]
+__all__ = ["KnativeCluster", "SimSettings", "WorkloadSettings", "build_cluster"]
 
 SYSTEM_NAMESPACES = ("knative-serving", "istio-system")
 
 
 class KnativeCluster(SimCluster):
-    """A SimCluster whose store is worked on by the Knative control plane (`knative`)."""
+    """A SimCluster whose store is worked on by the Knative control plane (`knative`) and, when
+    built with workloads, by the pods controller, autoscaler and request simulator (`workloads`)."""
 
     knative: KnativeController
+    workloads: Workloads | None = None
+
+    @property
+    def ingress_url(self) -> str | None:
+        """The request simulator's `http://host:port` once started (None without workloads)."""
+        return self.workloads.ingress_url if self.workloads is not None else None
 
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait until the control plane has reconciled every change so far (timers aside)."""
@@ -32,10 +42,14 @@ def build_cluster(
     host: str = "127.0.0.1",
     port: int = 0,
     state_file: Path | None = None,
+    workloads: WorkloadSettings | None = None,
 ) -> KnativeCluster:
     """A cluster (not started) with Knative's webhook and reconciler, and `scenario` applied through
-    the store unless `state_file` brought objects back. ValueError for an unknown scenario."""
+    the store unless `state_file` brought objects back. With `workloads`, revisions also get pods,
+    an autoscaler and a request simulator (`ingress_url`). ValueError for an unknown scenario."""
     settings = settings or SimSettings()
+    if workloads is not None:
+        settings = dataclasses.replace(settings, simulate_pods=True)
     plan = load_scenario(scenario)
     domain = settings.domain or plan.domain or LOCAL_DOMAIN
     cluster = KnativeCluster(host=host, port=port, state_file=state_file)
@@ -62,4 +76,7 @@ def build_cluster(
         finally:
             controller.stop()
     cluster.add_controller(controller)
+    if workloads is not None:
+        cluster.workloads = Workloads(workloads, host=host)
+        cluster.add_controller(cluster.workloads)
     return cluster
