@@ -38,6 +38,43 @@ class Settings:
     )
     templates_dir: Path = field(default=PROJECT_ROOT / "templates", metadata={"help": "Jinja2 templates"})
     static_dir: Path = field(default=PROJECT_ROOT / "static", metadata={"help": "CSS, JS and vendor files"})
+    auth: str = field(
+        default="auto",
+        metadata={
+            "help": "who may write: `token`, `proxy` (trusted user headers), or `auto`: the token when one is"
+            " set, else open on a loopback address, else nobody"
+        },
+    )
+    auth_token: str | None = field(
+        default=None, repr=False, metadata={"help": "the token that allows writes (Bearer header or sign-in)"}
+    )
+    auth_token_file: Path | None = field(
+        default=None, metadata={"help": "file holding the token, e.g. a mounted Secret (read at start)"}
+    )
+    proxy_user_header: str = field(
+        default="X-Forwarded-User", metadata={"help": "header naming the user, set by the auth proxy"}
+    )
+    proxy_email_header: str = field(
+        default="X-Forwarded-Email", metadata={"help": "header with the user's email, used when no name"}
+    )
+    trusted_proxies: tuple[str, ...] = field(
+        default=("127.0.0.1/32", "::1/128"),
+        metadata={"help": "comma-separated addresses/CIDRs whose user headers are believed"},
+    )
+    allowed_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "help": "Host headers served (DNS-rebinding guard); empty: localhost names on loopback, else any"
+        },
+    )
+    allowed_origins: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "extra origins allowed to post, e.g. the public URL when a proxy rewrites Host"},
+    )
+    access_review_seconds: float = field(
+        default=10.0, metadata={"help": "how long a permission answer (SelfSubjectAccessReview) is kept"}
+    )
+    json_logs: bool = field(default=False, metadata={"help": "log one JSON object per line"})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:

@@ -13,6 +13,8 @@ from app.settings import Settings
 from app.web import api, demo, editing, events, fragments, pages
 from app.web.context import Dashboard
 from app.web.loading import LoadError
+from app.web.observability import install_observability
+from app.web.security import install_security
 from app.web.templating import Renderer, make_environment
 
 
@@ -35,6 +37,9 @@ def build_app(
     app.include_router(events.router)
     app.include_router(editing.router)
     app.include_router(demo.demo_router())  # H-demo (issue #6): probes, explain view, presenter mode
+    # H-sec (issue #7): write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
+    install_security(app, settings, api_client)
+    install_observability(app, cache, lambda: len(app.state.dashboard.streams))
 
     @app.exception_handler(LoadError)
     async def load_error(request: Request, exc: LoadError) -> Response:

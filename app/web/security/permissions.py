@@ -1,0 +1,74 @@
+"""Whether this request may change a Service's traffic: for templates (offer the editor or not) and as
+a dependency that refuses the write on the server whatever the page showed.
+
+No editor and a refused write when the dashboard is read-only, the request has no identity (see
+policy.py), or Splitboard's own Kubernetes identity may not patch that Knative Service (a
+SelfSubjectAccessReview, kept briefly by app.kube.access.AccessChecker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request
+
+from app.kube.access import AccessChecker
+from app.settings import Settings
+from app.web.security.guarding import SAFE_METHODS, Guard, unauthenticated
+from app.web.security.policy import Identity
+
+
+@dataclass(frozen=True)
+class Security:
+    """The app's security collaborators, on `app.state.security` (built by install_security)."""
+
+    settings: Settings
+    guard: Guard
+    access: AccessChecker
+
+
+def security_of(request: Request) -> Security:
+    security: Security = request.app.state.security
+    return security
+
+
+def identity_of(request: Request) -> Identity | None:
+    """Who sent the request (None: nobody who may write); set by the guard."""
+    identity: Identity | None = request.scope.get("state", {}).get("identity")
+    return identity
+
+
+def acting_user(request: Request) -> str | None:
+    """The name to record in the history Event (None when the dashboard is open on loopback)."""
+    identity = identity_of(request)
+    return identity.user if identity else None
+
+
+def edit_refusal(request: Request, namespace: str, name: str) -> str | None:
+    """Why this request may not change the Service's traffic, or None when it may."""
+    security = security_of(request)
+    if security.settings.read_only:
+        return "Splitboard runs read-only: traffic cannot be changed here."
+    if identity_of(request) is None:
+        return unauthenticated(security.guard.policy.mode)
+    if not security.access.can_patch(namespace, name):
+        return (
+            f"Splitboard's Kubernetes identity may not patch services.serving.knative.dev"
+            f" {name!r} in namespace {namespace!r}."
+        )
+    return None
+
+
+def can_edit(request: Request, namespace: str, name: str) -> bool:
+    """Whether to offer the traffic editor (sliders) for this Service. Blocking: call from a thread."""
+    return edit_refusal(request, namespace, name) is None
+
+
+def require_edit(request: Request, namespace: str, name: str) -> None:
+    """Dependency for every route that writes a Service's traffic: 403 unless `can_edit`.
+    Safe methods pass (attach it to a whole router); FastAPI runs it in a worker thread."""
+    if request.method in SAFE_METHODS:
+        return
+    refusal = edit_refusal(request, namespace, name)
+    if refusal is not None:
+        raise HTTPException(status_code=403, detail=refusal)
