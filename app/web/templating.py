@@ -6,18 +6,26 @@ those macros, so each thing has exactly one piece of markup. Autoescaping is alw
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
 PARTIALS = "partials.html"
+_BREAK_AFTER = re.compile(r"(?<=[./:])")
+
+
+def breakable(text: object) -> Markup:
+    """Long names (hosts, URLs, images) that wrap only after `.`, `/` or `:`, never at a hyphen."""
+    pieces = (f'<span class="nw">{escape(piece)}</span>' for piece in _BREAK_AFTER.split(str(text)) if piece)
+    return Markup("<wbr>".join(pieces))
 
 
 def yaml_html(obj: Mapping[str, Any]) -> Markup:
@@ -36,6 +44,7 @@ def make_environment(templates_dir: Path) -> Environment:
         lstrip_blocks=False,
     )
     env.filters["yaml_html"] = yaml_html
+    env.filters["breakable"] = breakable
     return env
 
 
