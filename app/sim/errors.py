@@ -86,9 +86,11 @@ def _cause_reason(message: str) -> str:
 
 
 def admission_denied(rt: ResourceType, name: str, plugin: str, errors: list[str]) -> ApiError:
-    """422 from a validating webhook, with the apiserver's wrapping text."""
+    """422 from a validating webhook, with the apiserver's wrapping text and, as the webhook's own
+    Status has none, no details (kubectl then prints the message as is)."""
+    del rt, name  # the webhook's Status names neither
     message = f'admission webhook "{plugin}" denied the request: validation failed: ' + "\n".join(errors)
-    return ApiError(422, "Invalid", message, _details(rt, name) | {"kind": rt.kind})
+    return ApiError(422, "Invalid", message)
 
 
 def bad_request(message: str) -> ApiError:
