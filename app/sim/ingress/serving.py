@@ -78,6 +78,8 @@ class IngressServer:
 
     def start(self, store: Store) -> None:
         """Bind the port and serve requests on a thread (one more thread per connection)."""
+        if self._server is not None:
+            return
         self._store = store
         server = _Server((self.host, self.port), self)
         self.port = int(server.server_address[1])

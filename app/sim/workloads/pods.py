@@ -14,6 +14,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from app.sim.copying import clone
 from app.sim.knative.kinds import REVISION_LABEL
 from app.sim.knative.revisions import image_digest
 
@@ -55,7 +56,7 @@ def new_pod(deployment: Mapping[str, Any], name: str, pod_hash: str) -> dict[str
     """A pod of `deployment` (owned by it), with the revision's containers and Knative's queue-proxy."""
     meta = deployment["metadata"]
     template = (deployment.get("spec") or {}).get("template") or {}
-    spec = json.loads(json.dumps(template.get("spec") or {}))
+    spec = clone(template.get("spec") or {})
     containers: list[dict[str, Any]] = spec.setdefault("containers", [])
     if REVISION_LABEL in (meta.get("labels") or {}) and not any(
         c.get("name") == QUEUE_PROXY for c in containers

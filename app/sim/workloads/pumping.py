@@ -27,6 +27,8 @@ class EventPump:
 
     def start(self, store: Store) -> None:
         """Watch `store` from its current state (ADDED for every object, then changes)."""
+        if self._thread is not None:
+            return
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, args=(store,), name=self._name, daemon=True)
         self._thread.start()

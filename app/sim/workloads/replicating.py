@@ -76,15 +76,19 @@ class PodsController:
 
     def start(self, store: Store) -> None:
         """Start watching `store` and acting on it."""
-        self._store = store
+        with self._cond:
+            if self._store is not None:
+                return
+            self._store = store
         self._scheduler.start()
         self._pump.start(store)
 
     def stop(self) -> None:
-        """Stop the watch and the timers; pods stay as they are in the store."""
+        """Stop the watch and the timers (pods stay as they are in the store); waiting requests give up."""
         self._pump.stop()
         self._scheduler.stop()
         with self._cond:
+            self._store = None
             self._deployments.clear()
             self._pods.clear()
             self._stopping.clear()
@@ -93,17 +97,13 @@ class PodsController:
 
     # --- requests --------------------------------------------------------------------------------
 
-    def ready_pods(self, namespace: str, revision: str) -> list[str]:
-        """The names of the revision's ready pods, oldest first."""
-        with self._cond:
-            return list(self._ready.get((namespace, revision), ()))
-
     def dispatch(self, namespace: str, revision: str, timeout: float) -> Dispatch | None:
         """Send one request to a ready pod of the revision (round-robin), waiting up to `timeout`
         seconds for one to be ready (a cold start); None when none became ready in time."""
         key = (namespace, revision)
         with self._cond:
-            if not self._cond.wait_for(lambda: bool(self._ready.get(key)), timeout):
+            self._cond.wait_for(lambda: bool(self._ready.get(key)) or self._store is None, timeout)
+            if not self._ready.get(key):
                 return None
             pods = self._ready[key]
             turn = self._turns.setdefault(key, itertools.count())
