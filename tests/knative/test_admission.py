@@ -78,14 +78,6 @@ def test_the_api_refuses_bad_traffic_with_knatives_message(
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
 
 
-# kubectl prints `The Service "x" is invalid` and drops the message when a 422 carries details without
-# causes; app/sim/errors.admission_denied adds such details (a webhook's Status has none): H-api to fix.
-KUBECTL_HIDES_MESSAGE = pytest.mark.xfail(
-    strict=True, reason="errors.admission_denied sends details without causes, so kubectl hides the message"
-)
-
-
-@KUBECTL_HIDES_MESSAGE
 @pytest.mark.parametrize(("traffic", "message"), [c[1:] for c in CASES[::3]], ids=[c[0] for c in CASES[::3]])
 def test_kubectl_shows_knatives_message(
     knative_kubectl: Kubectl, traffic: list[dict[str, Any]], message: str
@@ -98,7 +90,6 @@ def test_kubectl_shows_knatives_message(
     assert PREFIX + message in result.stderr
 
 
-@KUBECTL_HIDES_MESSAGE
 def test_creating_a_service_with_bad_traffic_is_refused(knative_kubectl: Kubectl, knative_api: Any) -> None:
     manifest = {
         "apiVersion": "serving.knative.dev/v1alpha1",

@@ -17,6 +17,7 @@ class WorkQueue:
         self._queue: deque[Hashable] = deque()
         self._queued: set[Hashable] = set()
         self._timers: list[tuple[float, int, Hashable]] = []
+        self._due: dict[Hashable, float] = {}  # the earliest pending timer of each key
         self._sequence = 0
         self._busy = 0
         self._shut = False
@@ -29,8 +30,11 @@ class WorkQueue:
                 self._ready.notify_all()
 
     def add_at(self, when: float, key: Hashable) -> None:
-        """Queue `key` at monotonic time `when`."""
+        """Queue `key` at monotonic time `when` (unless it is already due by then)."""
         with self._ready:
+            if self._due.get(key, float("inf")) <= when:
+                return
+            self._due[key] = when
             self._sequence += 1
             heapq.heappush(self._timers, (when, self._sequence, key))
             self._ready.notify_all()
@@ -73,7 +77,10 @@ class WorkQueue:
     def _release_due(self) -> None:
         now = time.monotonic()
         while self._timers and self._timers[0][0] <= now:
-            _, _, key = heapq.heappop(self._timers)
+            when, _, key = heapq.heappop(self._timers)
+            if self._due.get(key) != when:
+                continue  # superseded by an earlier timer for the same key
+            del self._due[key]
             if key not in self._queued:
                 self._queued.add(key)
                 self._queue.append(key)

@@ -206,7 +206,9 @@ def _program(ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget],
     owner = (meta.get("labels") or {}).get(SERVICE_LABEL)
     if owner:
         labels[SERVICE_LABEL] = owner
-    annotations = {INGRESS_CLASS_ANNOTATION: ISTIO_INGRESS_CLASS}
+    # Like Knative: the Route's annotations (creator, lastModifier...) plus the ingress class.
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != ROLLOUT_ANNOTATION}
+    annotations[INGRESS_CLASS_ANNOTATION] = ISTIO_INGRESS_CLASS
     kingress = ensure(
         ctx,
         ctx.kinds.kingress,
