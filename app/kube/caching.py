@@ -69,6 +69,8 @@ class ClusterCache:
     ) -> None:
         for ns in namespaces:
             _check_name(ns)
+        if idle_seconds <= 0 or sync_timeout < 0 or feed_size < 1:
+            raise ValueError("idle_seconds must be positive, sync_timeout not negative, feed_size at least 1")
         self.api_client = api_client
         self.allowed = tuple(sorted(set(namespaces)))
         self.idle_seconds = idle_seconds

@@ -37,6 +37,16 @@ class ReflectorOptions:
     jitter: float = 0.5
     """Each delay is stretched by a random fraction up to this much (then capped)."""
 
+    def __post_init__(self) -> None:
+        if self.watch_timeout < 1:
+            raise ValueError("watch_timeout must be at least 1 second")
+        if self.relist_period is not None and self.relist_period <= 0:
+            raise ValueError("relist_period must be positive (or None to disable it)")
+        if not 0 < self.backoff_initial <= self.backoff_max:
+            raise ValueError("backoff_initial must be positive and at most backoff_max")
+        if self.backoff_factor < 1 or self.jitter < 0:
+            raise ValueError("backoff_factor must be at least 1 and jitter not negative")
+
     def backoff(self, failures: int, rng: random.Random) -> float:
         """The delay before retrying after `failures` consecutive failures (>= 1)."""
         base = self.backoff_initial * self.backoff_factor ** (failures - 1)
