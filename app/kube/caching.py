@@ -134,6 +134,13 @@ class ClusterCache:
         names = sorted(str(obj["metadata"]["name"]) for obj in self._namespace_informer.lister.list())
         return [n for n in names if n in self.allowed] if self.allowed else names
 
+    def has_synced(self) -> bool:
+        """True once the server has answered the namespace list: with the list, or with a refusal
+        (then the allow-list stands in). For readiness probes; never blocks."""
+        with self._lock:
+            forbidden = self._namespaces_forbidden is not None
+        return forbidden or self._namespace_informer.has_synced()
+
     @property
     def namespaces_forbidden(self) -> str | None:
         """The server's message when listing namespaces is forbidden, else None."""

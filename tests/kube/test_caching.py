@@ -98,7 +98,7 @@ def test_forbidden_namespace_list_falls_back_to_the_allow_list(
     viewer = load_api_client(limited_user(sim_cluster, tmp_path / "viewer", "labs-1", ["*"]))
     try:
         cache = make_cache(viewer, namespaces=["labs-1"])
-        assert cache.namespaces() == ["labs-1"]
+        assert cache.namespaces() == ["labs-1"] and cache.has_synced()
         assert cache.namespaces_forbidden is not None and "cannot list" in cache.namespaces_forbidden
         assert cache.connected  # a refusal is not a lost connection
         snapshot = cache.objects("labs-1")
@@ -140,7 +140,7 @@ def test_connection_is_lost_and_back_and_data_is_right_afterwards(
     cache = make_cache(api)
     with cache.subscribe("labs-1") as feed:
         assert names(cache.objects("labs-1").kservices) == ["before"]
-        assert cache.connected
+        assert cache.connected and cache.has_synced()
         sim_cluster.stop()
         lost = next_matching(feed, lambda item: isinstance(item, ConnectionChange))
         assert isinstance(lost, ConnectionChange) and not lost.connected and lost.error
@@ -174,6 +174,7 @@ def test_idle_namespaces_stop_unless_a_feed_holds_them(
 def test_stop_ends_informers_and_feeds(sim_cluster: SimCluster, api: ApiClient) -> None:
     ensure_namespace(sim_cluster, "labs-1")
     cache = ClusterCache(api, options=FAST)
+    assert not cache.has_synced()  # nothing is asked before start()
     cache.start()
     cache.objects("labs-1")
     feed = cache.subscribe()
