@@ -131,6 +131,13 @@ def forbidden(user: str, verb: str, rt: ResourceType, namespace: str | None, nam
     return ApiError(403, "Forbidden", message, _details(rt, name))
 
 
+def namespace_terminating(namespace: str) -> ApiError:
+    """403 for a create in a namespace being deleted."""
+    message = f"unable to create new content in namespace {namespace} because it is being terminated"
+    cause = {"reason": "NamespaceTerminating", "message": message, "field": "metadata.namespace"}
+    return ApiError(403, "Forbidden", message, {"name": namespace, "kind": "namespaces", "causes": [cause]})
+
+
 def internal_error(message: str) -> ApiError:
     """500 InternalError."""
     return ApiError(

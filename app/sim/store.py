@@ -435,8 +435,11 @@ class Store:
                 return name
 
     def _require_namespace(self, namespace: str) -> None:
-        if ("", namespace) not in self._objects["namespaces"]:
+        found = self._objects["namespaces"].get(("", namespace))
+        if found is None:
             raise errors.not_found(self.registry.get("namespaces"), namespace)
+        if found["metadata"].get("deletionTimestamp"):
+            raise errors.namespace_terminating(namespace)
 
     def _admit(
         self, rt: ResourceType, operation: str, new: dict[str, Any], old: dict[str, Any] | None
@@ -517,7 +520,7 @@ class Store:
     def _delete(self, rt: ResourceType, current: dict[str, Any], propagation: str) -> dict[str, Any]:
         meta = current["metadata"]
         if rt.key == "namespaces":
-            self._empty_namespace(meta["name"])
+            return self._terminate_namespace(rt, meta["name"])
         if propagation == "Foreground":
             self._collect(meta["uid"], "Foreground")
         if meta.get("finalizers"):
@@ -531,14 +534,38 @@ class Store:
             return marked
         gone = self._commit(rt, "DELETED", current, None)
         self._collect(meta["uid"], propagation)
+        if rt.namespaced:
+            self._settle_namespace(meta["namespace"])
         return gone
 
-    def _empty_namespace(self, namespace: str) -> None:
-        for rt in self.registry.all():
-            if rt.namespaced and self._knows(rt.key):
-                for key, obj in sorted(self._objects[rt.key].items()):
-                    if key[0] == namespace:
-                        self._delete(rt, obj, "Background")
+    def _terminate_namespace(self, rt: ResourceType, name: str) -> dict[str, Any]:
+        """Delete everything in the namespace; it stays Terminating while finalizers hold objects."""
+        for kind in self._namespaced_kinds():
+            table = self._objects[kind.key]
+            for key in sorted(key for key in table if key[0] == name):
+                if key in table:  # garbage collection may have taken it already
+                    self._delete(kind, table[key], "Background")
+        latest = self._objects[rt.key][("", name)]
+        if self._holds_objects(name):
+            if latest["metadata"].get("deletionTimestamp"):
+                return latest
+            marked = clone(latest)
+            marked["metadata"]["deletionTimestamp"] = rfc3339(self._clock())
+            marked["status"] = {"phase": "Terminating"}
+            return self._commit(rt, "MODIFIED", marked, latest)
+        return self._commit(rt, "DELETED", latest, None)
+
+    def _settle_namespace(self, name: str) -> None:
+        """Remove a Terminating namespace once its last object is gone."""
+        namespace = self._objects.get("namespaces", {}).get(("", name))
+        if namespace and namespace["metadata"].get("deletionTimestamp") and not self._holds_objects(name):
+            self._commit(self.registry.get("namespaces"), "DELETED", namespace, None)
+
+    def _namespaced_kinds(self) -> builtins.list[ResourceType]:
+        return [rt for rt in self.registry.all() if rt.namespaced and self._knows(rt.key)]
+
+    def _holds_objects(self, namespace: str) -> bool:
+        return any(key[0] == namespace for rt in self._namespaced_kinds() for key in self._objects[rt.key])
 
     def _collect(self, owner_uid: str, propagation: str) -> None:
         """Garbage-collect (or orphan) the dependents of a deleted owner, recursively."""

@@ -186,9 +186,30 @@ def test_orphan_propagation_strips_owner_references(store: Store, ksvc: Resource
 
 
 def test_deleting_a_namespace_deletes_its_objects(store: Store, ksvc: ResourceType) -> None:
-    store.create(ksvc, "labs-1", service())
+    routes = store.registry.get("routes.serving.knative.dev")
+    owner = store.create(ksvc, "labs-1", service())
+    store.create(routes, "labs-1", owned("customer", owner))
     store.delete(store.registry.get("namespaces"), None, "labs-1")
-    assert store.list(ksvc)[0] == []
+    assert store.list(ksvc)[0] == [] and store.list(routes)[0] == []
+    with expect_error(404, "NotFound"):
+        store.get(store.registry.get("namespaces"), None, "labs-1")
+
+
+def test_a_finalizer_keeps_its_namespace_terminating(store: Store, ksvc: ResourceType) -> None:
+    namespaces = store.registry.get("namespaces")
+    store.create(ksvc, "labs-1", service() | {"metadata": {"name": "customer", "finalizers": ["f"]}})
+    store.create(ksvc, "labs-1", service("other"))
+    terminating = store.delete(namespaces, None, "labs-1")
+    assert terminating["status"] == {"phase": "Terminating"}
+    assert [s["metadata"]["name"] for s in store.list(ksvc)[0]] == ["customer"]
+    with expect_error(403, "Forbidden") as caught:
+        store.create(ksvc, "labs-1", service("late"))
+    assert caught.value.message == (
+        "unable to create new content in namespace labs-1 because it is being terminated"
+    )
+    store.patch(ksvc, "labs-1", "customer", {"metadata": {"finalizers": []}}, "merge")
+    with expect_error(404, "NotFound"):
+        store.get(namespaces, None, "labs-1")
 
 
 def test_watch_from_zero_then_live(store: Store, ksvc: ResourceType) -> None:
