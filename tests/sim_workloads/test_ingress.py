@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+import time
 from collections import Counter
 
 import httpx
@@ -125,3 +127,25 @@ def test_an_unknown_host_is_istios_empty_404(split: Workloads) -> None:
         assert response.status_code == 404
         assert response.content == b""
         assert response.headers["server"] == "istio-envoy"
+
+
+def test_the_ingress_keeps_its_port_across_a_restart(split: Workloads) -> None:
+    url = split.ingress.url
+    split.cluster.restart()
+    assert split.ingress.url == url
+    eventually(lambda: split.get(host("customer")).status_code == 200)
+
+
+def test_a_waiting_request_gives_up_when_the_cluster_stops(workloads: Workloads) -> None:
+    workloads.revision("customer-v1", annotations={"autoscaling.knative.dev/max-scale": "0"})
+    workloads.route("customer", [target("customer-v1", 100)])
+    workloads.apps.delete_namespaced_deployment("customer-v1-deployment", NAMESPACE)
+    answers: list[int] = []
+    waiting = threading.Thread(target=lambda: answers.append(workloads.get(host("customer")).status_code))
+    waiting.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    workloads.cluster.stop()
+    waiting.join(timeout=2)
+    assert answers == [503]
+    assert time.monotonic() - started < 0.5
