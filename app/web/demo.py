@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 import anyio.to_thread
 import segno
 from fastapi import APIRouter, Body, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from markupsafe import Markup
 
 from app.model.explain import DEFAULT_PATH, ExplainGraph, explain_graph
@@ -349,29 +349,31 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
     @router.post(
         "/namespaces/{namespace}/services/{name}/probes", response_class=HTMLResponse, include_in_schema=False
     )
-    async def start_probe(
-        request: Request, dashboard: DashboardDep, namespace: str, name: str
-    ) -> HTMLResponse:
+    async def start_probe(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> Response:
+        """htmx: the live tally (or why not, as 200 so htmx swaps it); a plain form: back to the page."""
         form = await request.form()
         fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         try:
             probe = await start(dashboard, namespace, name, fields)
         except ProbeError as exc:
-            html = renderer_macro(dashboard, "probe_error", str(exc))
-            return HTMLResponse(
-                html, status_code=409 if exc.busy else 400, headers={"HX-Reswap": "innerHTML"}
-            )
-        view = await view_of(dashboard, probe)
-        return HTMLResponse(renderer_macro(dashboard, "probe_live", view))
+            if not is_fragment_request(request):
+                raise LoadError(409 if exc.busy else 400, "Cannot start the probe", str(exc)) from None
+            return HTMLResponse(renderer_macro(dashboard, "probe_error", str(exc)))
+        return await probe_answer(request, dashboard, probe)
 
-    @router.post(
-        "/namespaces/{namespace}/services/{name}/probes/{probe_id}/stop",
-        response_class=HTMLResponse,
-        include_in_schema=False,
-    )
-    async def stop_probe(dashboard: DashboardDep, namespace: str, name: str, probe_id: str) -> HTMLResponse:
+    @router.post("/namespaces/{namespace}/services/{name}/probes/{probe_id}/stop", include_in_schema=False)
+    async def stop_probe(
+        request: Request, dashboard: DashboardDep, namespace: str, name: str, probe_id: str
+    ) -> Response:
         probe = find(namespace, name, probe_id)
         await registry.stop(probe)
+        return await probe_answer(request, dashboard, probe)
+
+    async def probe_answer(request: Request, dashboard: Dashboard, probe: Probe) -> Response:
+        if not is_fragment_request(request):
+            spec = probe.spec
+            page = f"/namespaces/{quote(spec.namespace)}/services/{quote(spec.service)}/demo#probe"
+            return RedirectResponse(page, status_code=303)
         view = await view_of(dashboard, probe)
         return HTMLResponse(renderer_macro(dashboard, "probe_live", view))
 

@@ -97,6 +97,17 @@ def serve(api_client: ApiClient, settings: Settings) -> Iterator[Dashboard]:
 
 @pytest.fixture
 def demo_dashboard(demo_cluster: DemoCluster, demo_api: ApiClient) -> Iterator[Dashboard]:
-    """The dashboard on the demo cluster, probing through its ingress port."""
+    """The dashboard on the demo cluster, probing through its ingress port (writes open on loopback)."""
     with serve(demo_api, DemoSettings(ingress_url=demo_cluster.ingress.url)) as dashboard:
+        yield dashboard
+
+
+API_TOKEN = "demo-api-token"
+
+
+@pytest.fixture
+def token_dashboard(demo_cluster: DemoCluster, demo_api: ApiClient) -> Iterator[Dashboard]:
+    """The same with a write token, as a script uses the JSON API: `Authorization: Bearer API_TOKEN`."""
+    settings = DemoSettings(ingress_url=demo_cluster.ingress.url, auth_token=API_TOKEN)
+    with serve(demo_api, settings) as dashboard:
         yield dashboard
