@@ -249,7 +249,7 @@ class Api:
                 raise
             error = failure
         timeout = float(_int(query, "timeoutSeconds") or DEFAULT_WATCH_SECONDS)
-        bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
+        bookmarks = _flag(query, "allowWatchBookmarks")
         return WatchPlan(found, watcher, error, timeout, bookmarks, _wanted(request))
 
     def _patch(self, request: Request, found: ResourcePath, dry_run: bool) -> Response:
@@ -318,7 +318,7 @@ def _verb(request: Request, found: ResourcePath) -> str:
     if method == "GET":
         if named:
             return "get"
-        watching = found.watch_prefix or request.query.get("watch") in ("true", "1")
+        watching = found.watch_prefix or _flag(request.query, "watch")
         return "watch" if watching else "list"
     verbs = {
         ("POST", False): "create",
@@ -444,6 +444,10 @@ def _delete_options(request: Request) -> dict[str, Any]:
         raise errors.bad_request(f'dryRun: Unsupported value: "{dry}": supported values: "All"')
     preconditions = options.get("preconditions") or {}
     return {"propagation": propagation, "dry_run": dry == ["All"], "rv": preconditions.get("resourceVersion")}
+
+
+def _flag(query: dict[str, str], name: str) -> bool:
+    return query.get(name, "").lower() in ("true", "1")
 
 
 def _int(query: dict[str, str], name: str) -> int:

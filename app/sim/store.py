@@ -96,7 +96,7 @@ class Store:
         self.registry = registry
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
-        self._objects: dict[str, dict[Key, dict[str, Any]]] = {rt.key: {} for rt in registry.all()}
+        self._objects: dict[str, dict[Key, dict[str, Any]]] = {}
         self._by_uid: dict[str, tuple[ResourceType, Key]] = {}
         self._dependents: dict[str, set[tuple[str, Key]]] = {}
         self._rv = 0
@@ -368,13 +368,19 @@ class Store:
     # --- internals -------------------------------------------------------------------------------
 
     def _knows(self, rt_key: str) -> bool:
-        return rt_key in self._objects
+        """Whether the registry serves this kind (it may learn kinds after the store was made)."""
+        try:
+            self.registry.get(rt_key)
+        except KeyError:
+            return False
+        return True
 
     def _table(self, rt: ResourceType) -> dict[Key, dict[str, Any]]:
-        try:
-            return self._objects[rt.key]
-        except KeyError:
-            raise errors.path_not_found() from None
+        if rt.key not in self._objects:
+            if not self._knows(rt.key):
+                raise errors.path_not_found()
+            self._objects[rt.key] = {}
+        return self._objects[rt.key]
 
     def _scope(self, rt: ResourceType, namespace: str | None, name: str) -> Key:
         if rt.namespaced and not namespace:
@@ -382,7 +388,7 @@ class Store:
         return ((namespace or "") if rt.namespaced else "", name)
 
     def _sorted(self, rt: ResourceType) -> Iterator[dict[str, Any]]:
-        table = self._objects[rt.key]
+        table = self._table(rt)
         return (table[key] for key in sorted(table))
 
     def _normalized(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
@@ -435,7 +441,7 @@ class Store:
                 return name
 
     def _require_namespace(self, namespace: str) -> None:
-        found = self._objects["namespaces"].get(("", namespace))
+        found = self._table(self.registry.get("namespaces")).get(("", namespace))
         if found is None:
             raise errors.not_found(self.registry.get("namespaces"), namespace)
         if found["metadata"].get("deletionTimestamp"):
@@ -541,11 +547,11 @@ class Store:
     def _terminate_namespace(self, rt: ResourceType, name: str) -> dict[str, Any]:
         """Delete everything in the namespace; it stays Terminating while finalizers hold objects."""
         for kind in self._namespaced_kinds():
-            table = self._objects[kind.key]
+            table = self._table(kind)
             for key in sorted(key for key in table if key[0] == name):
                 if key in table:  # garbage collection may have taken it already
                     self._delete(kind, table[key], "Background")
-        latest = self._objects[rt.key][("", name)]
+        latest = self._table(rt)[("", name)]
         if self._holds_objects(name):
             if latest["metadata"].get("deletionTimestamp"):
                 return latest
@@ -562,16 +568,16 @@ class Store:
             self._commit(self.registry.get("namespaces"), "DELETED", namespace, None)
 
     def _namespaced_kinds(self) -> builtins.list[ResourceType]:
-        return [rt for rt in self.registry.all() if rt.namespaced and self._knows(rt.key)]
+        return [rt for rt in self.registry.all() if rt.namespaced]
 
     def _holds_objects(self, namespace: str) -> bool:
-        return any(key[0] == namespace for rt in self._namespaced_kinds() for key in self._objects[rt.key])
+        return any(key[0] == namespace for rt in self._namespaced_kinds() for key in self._table(rt))
 
     def _collect(self, owner_uid: str, propagation: str) -> None:
         """Garbage-collect (or orphan) the dependents of a deleted owner, recursively."""
         for rt_key, key in sorted(self._dependents.get(owner_uid, set())):
             rt = self.registry.get(rt_key)
-            dependent = self._objects[rt_key].get(key)
+            dependent = self._table(rt).get(key)
             if dependent is None:
                 continue
             refs = dependent["metadata"].get("ownerReferences") or []
@@ -592,7 +598,7 @@ class Store:
         obj = dict(obj, metadata=dict(obj["metadata"], resourceVersion=str(self._rv)))
         if kind == "DELETED":
             self._unindex(rt, obj)
-            del self._objects[rt.key][_key(obj)]
+            del self._table(rt)[_key(obj)]
         else:
             if previous is not None:
                 self._unindex(rt, previous)
@@ -610,7 +616,7 @@ class Store:
 
     def _put(self, rt: ResourceType, obj: dict[str, Any]) -> None:
         meta = obj["metadata"]
-        self._objects[rt.key][_key(obj)] = obj
+        self._table(rt)[_key(obj)] = obj
         self._by_uid[meta["uid"]] = (rt, _key(obj))
         for ref in meta.get("ownerReferences") or []:
             if isinstance(ref, dict) and ref.get("uid"):

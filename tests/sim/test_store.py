@@ -313,3 +313,10 @@ def test_dump_and_load_round_trip(store: Store, ksvc: ResourceType) -> None:
     copy.load(store.dump())
     assert copy.get(ksvc, "labs-1", "customer") == created
     assert copy.resource_version == store.resource_version
+
+
+def test_kinds_learned_later_are_stored(store: Store) -> None:
+    widgets = ResourceType("example.com", ("v1",), "Widget", "widgets", "widget")
+    store.registry.add(widgets)
+    created = store.create(widgets, "labs-1", {"metadata": {"name": "w"}})
+    assert store.list(widgets)[0] == [created]
