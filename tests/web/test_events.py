@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,7 +63,9 @@ def test_a_burst_of_changes_renders_each_section_once() -> None:
         messages += [m async for m in stream]
         return renders, messages
 
-    renders, messages = asyncio.run(scenario())
+    # Playwright's sync API keeps an event loop on this thread once a browser test ran: use another.
+    with ThreadPoolExecutor(1) as pool:
+        renders, messages = pool.submit(asyncio.run, scenario()).result(timeout=10)
     assert renders == [ALL, (affected_sections("pods") | affected_sections("revisions")) & ALL]
     events = [name for name, _ in sse_events("".join(messages))]
     assert events[0] == "connection" and sorted(events[1 : 1 + len(ALL)]) == sorted(ALL)
