@@ -14,6 +14,9 @@ from kubernetes.config import ConfigException, list_kube_config_contexts, load_i
 from kubernetes.config import load_kube_config as _load_kube_config
 
 DEFAULT_KUBECONFIG = "~/.kube/config"
+CONNECTION_POOL_SIZE = 100
+"""Pooled HTTP connections per client: every open watch holds one (HTTP/1.1 cannot multiplex), and the
+cache runs about ten watches per namespace in view."""
 
 
 class ConfigError(Exception):
@@ -49,6 +52,7 @@ def load_api_client(
     except (ConfigException, OSError, ValueError, KeyError) as exc:
         source = "in-cluster service account" if in_cluster else kubeconfig_location(kubeconfig)
         raise ConfigError(f"cannot load {source}: {exc}") from exc
+    configuration.connection_pool_maxsize = CONNECTION_POOL_SIZE
     return ApiClient(configuration)
 
 

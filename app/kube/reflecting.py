@@ -36,6 +36,10 @@ class ReflectorOptions:
     backoff_factor: float = 2.0
     jitter: float = 0.5
     """Each delay is stretched by a random fraction up to this much (then capped)."""
+    backoff_reset: float = 120.0
+    """Seconds without a failure after which the delays start again from `backoff_initial` (a
+    success alone does not reset them: a server that fails every watch right after a good list
+    must still see the delays grow)."""
 
     def __post_init__(self) -> None:
         if self.watch_timeout < 1:
@@ -44,8 +48,8 @@ class ReflectorOptions:
             raise ValueError("relist_period must be positive (or None to disable it)")
         if not 0 < self.backoff_initial <= self.backoff_max:
             raise ValueError("backoff_initial must be positive and at most backoff_max")
-        if self.backoff_factor < 1 or self.jitter < 0:
-            raise ValueError("backoff_factor must be at least 1 and jitter not negative")
+        if self.backoff_factor < 1 or self.jitter < 0 or self.backoff_reset < 0:
+            raise ValueError("backoff_factor must be at least 1, jitter and backoff_reset not negative")
 
     def backoff(self, failures: int, rng: random.Random) -> float:
         """The delay before retrying after `failures` consecutive failures (>= 1)."""
@@ -114,6 +118,7 @@ class Reflector:
         self._stream: WatchStream | None = None
         self._resource_version = ""
         self._failures = 0
+        self._last_failure = -math.inf
         self._last_error: ApiError | None = None
         self._next_relist = math.inf
 
@@ -238,7 +243,6 @@ class Reflector:
         with self._lock:
             recovered = self._last_error is not None
             self._last_error = None
-            self._failures = 0
         if recovered:
             log.info("reflector %s: recovered", self.name)
             if self._on_recover is not None:
@@ -247,6 +251,10 @@ class Reflector:
     def _failed(self, error: ApiError) -> None:
         with self._lock:
             self._last_error = error
+            now = time.monotonic()
+            if now - self._last_failure > self.options.backoff_reset:
+                self._failures = 0
+            self._last_failure = now
             self._failures += 1
             delay = self.options.backoff(self._failures, self._rng)
         self.counters.add("errors")

@@ -37,6 +37,7 @@ def test_explicit_path_and_context_choose_the_server(tmp_path: Path) -> None:
         assert two.configuration.host == "http://127.0.0.1:10002"
         assert one.configuration.auth_settings()["BearerToken"]["value"] == "Bearer secret-token"
         assert one.configuration is not two.configuration
+        assert one.rest_client.pool_manager.connection_pool_kw["maxsize"] == 100  # one per open watch
     assert getattr(Configuration, "_default", None) is None  # the library's global default is untouched
 
 
