@@ -1,0 +1,106 @@
+"""The real app (build_app) served by uvicorn on a port-0 socket, plus a test-only write route.
+
+The write route stands for any route that changes a Service's traffic: it carries `require_edit` and
+answers with the acting user and a form field (proving the guard hands the body on intact).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Request
+
+from app.kube.caching import ClusterCache
+from app.kube.config import close_api_client, load_api_client
+from app.settings import Settings
+from app.web.app import build_app
+from app.web.security import acting_user, can_edit, edit_refusal, require_edit
+from app.web.serving import Server
+
+router = APIRouter(prefix="/_test")
+
+
+@router.post("/namespaces/{namespace}/services/{name}", dependencies=[Depends(require_edit)])
+async def write(request: Request, namespace: str, name: str) -> dict[str, Any]:
+    form = await request.form()
+    return {"user": acting_user(request), "note": form.get("note")}
+
+
+@router.get("/namespaces/{namespace}/services/{name}/can-edit")
+def editable(request: Request, namespace: str, name: str) -> dict[str, Any]:
+    return {"can_edit": can_edit(request, namespace, name), "refusal": edit_refusal(request, namespace, name)}
+
+
+WRITE = "/_test/namespaces/labs-1/services/customer"
+
+
+def page_token(html: str) -> str:
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+    assert found, html
+    return found.group(1)
+
+
+@dataclass
+class Served:
+    """A served dashboard and an HTTP client for it (cookies kept, redirects not followed)."""
+
+    url: str
+    app: FastAPI
+    cache: ClusterCache
+    client: httpx.Client
+
+    def csrf_token(self) -> str:
+        """The token a page gives this client (its `csrf-token` meta tag)."""
+        return page_token(self.client.get("/login").text)
+
+    def write(self, note: str = "hello", **headers: str) -> httpx.Response:
+        return self.client.post(WRITE, data={"note": note}, headers=headers)
+
+
+@contextmanager
+def serve_app(app: FastAPI) -> Iterator[str]:
+    """Serve `app` from a thread on 127.0.0.1 (no proxy-header rewriting, as `splitboard serve`)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off", proxy_headers=False
+    )
+    server = Server(config, app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="secured", daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the dashboard server did not start")
+            thread.join(0.01)
+        host, port = sock.getsockname()
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@contextmanager
+def serve_dashboard(settings: Settings, kubeconfig: Path) -> Iterator[Served]:
+    """build_app over `kubeconfig` with `settings` and the test route, served."""
+    api_client = load_api_client(kubeconfig)
+    cache = ClusterCache(api_client, sync_timeout=5.0)
+    cache.start()
+    try:
+        app = build_app(settings, cache, api_client, cache.discovery())
+        app.include_router(router)
+        with serve_app(app) as url, httpx.Client(base_url=url, follow_redirects=False, timeout=10) as client:
+            yield Served(url, app, cache, client)
+    finally:
+        cache.stop()
+        close_api_client(api_client)
