@@ -10,7 +10,7 @@ from kubernetes.client import ApiClient
 from app.kube.caching import ClusterCache
 from app.kube.resources import Discovery
 from app.settings import Settings
-from app.web import api, demo, editing, events, fragments, pages
+from app.web import api, demo, editor, editor_api, events, fragments, pages
 from app.web.context import Dashboard
 from app.web.loading import LoadError
 from app.web.observability import install_observability
@@ -35,7 +35,10 @@ def build_app(
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.include_router(events.router)
-    app.include_router(editing.router)
+    app.include_router(
+        editor.router
+    )  # the traffic editor (issue #5): its page fills service.html's `editor` block
+    app.include_router(editor_api.router)
     app.include_router(demo.demo_router())  # H-demo (issue #6): probes, explain view, presenter mode
     # H-sec (issue #7): write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
     install_security(app, settings, api_client)
