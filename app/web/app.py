@@ -35,9 +35,8 @@ def build_app(
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.include_router(events.router)
-    app.include_router(
-        editor.router
-    )  # the traffic editor (issue #5): its page fills service.html's `editor` block
+    # The traffic editor (issue #5): its page fills service.html's `editor` block.
+    app.include_router(editor.router)
     app.include_router(editor_api.router)
     app.include_router(demo.demo_router())  # H-demo (issue #6): probes, explain view, presenter mode
     # H-sec (issue #7): write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
