@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from kubernetes import client
@@ -101,37 +100,51 @@ def test_deleting_a_revision_cleans_up_what_it_owned(
 
 
 def test_a_gradual_rollout_moves_traffic_in_steps(knative_cluster: KnativeCluster, knative_api: Any) -> None:
+    from kubernetes import watch
+
     service = {
         "apiVersion": "serving.knative.dev/v1",
         "kind": "Service",
-        "metadata": {"name": "roll", "annotations": {"serving.knative.dev/rollout-duration": "1s"}},
+        "metadata": {"name": "roll", "annotations": {"serving.knative.dev/rollout-duration": "600ms"}},
         "spec": {"template": {"spec": {"containers": [{"image": "ghcr.io/knative/helloworld-go:1"}]}}},
     }
     custom = client.CustomObjectsApi(knative_api)
     custom.create_namespaced_custom_object("serving.knative.dev", "v1", "labs-1", "services", service)
     assert knative_cluster.settle()
+    start = knative(knative_api, "routes", "roll")["metadata"]["resourceVersion"]
     template = {"spec": {"containers": [{"image": "ghcr.io/knative/helloworld-go:2"}]}}
     patch_service(knative_api, {"spec": {"template": template}}, name="roll")
-    assert knative_cluster.settle()
     splits: list[dict[str, int]] = []
     reasons: set[str] = set()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        route = knative(knative_api, "routes", "roll")
-        split = {t["revisionName"]: t["percent"] for t in route["status"].get("traffic", [])}
-        if not splits or split != splits[-1]:
-            splits.append(split)
-            reasons.add(condition(route, "Ready")[1])
+    events = watch.Watch().stream(  # type: ignore[no-untyped-call]
+        custom.list_namespaced_custom_object,
+        "serving.knative.dev",
+        "v1",
+        "labs-1",
+        "routes",
+        field_selector="metadata.name=roll",
+        resource_version=start,
+        timeout_seconds=5,
+    )
+    for event in events:
+        route = event["object"]
+        split = {t["revisionName"]: t["percent"] for t in route.get("status", {}).get("traffic", [])}
+        if event["type"] == "BOOKMARK" or not split or (splits and split == splits[-1]):
+            continue
+        splits.append(split)
+        reasons.add(condition(route, "Ready")[1])
         if split == {"roll-00002": 100}:
             break
-        time.sleep(0.02)
-    assert splits[0] == {"roll-00001": 99, "roll-00002": 1}
+    events.close()  # ends the watch request
+    assert splits[0] == {"roll-00001": 100}
+    assert splits[1] == {"roll-00001": 99, "roll-00002": 1}
     assert splits[-1] == {"roll-00002": 100}
-    assert len(splits) >= 4, splits
+    assert len(splits) >= 5, splits
     assert all(sum(s.values()) == 100 for s in splits)
     news = [s.get("roll-00002", 0) for s in splits]
     assert news == sorted(news)
     assert "RolloutInProgress" in reasons
+    assert knative_cluster.settle()
     assert condition(knative(knative_api, "routes", "roll"), "Ready") == ("True", "", "")
 
 
