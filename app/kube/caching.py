@@ -11,6 +11,8 @@ Objects returned are shared and read-only by contract: copy before changing.
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 import threading
 import time
@@ -20,11 +22,13 @@ from dataclasses import dataclass, field
 from kubernetes.client import ApiClient
 
 from app.kube.errors import ApiError
-from app.kube.feeding import Broadcaster, ChangeFeed, ConnectionChange, ObjectChange
+from app.kube.feeding import Broadcaster, ChangeFeed, ConnectionChange, ObjectChange, Resync
 from app.kube.informing import AddHandler, DeleteHandler, Informer, UpdateHandler
 from app.kube.reflecting import Counters, Reflector, ReflectorOptions
 from app.kube.resources import NAMESPACES, Discovery, discover
 from app.model.objects import KubeObject, NamespaceObjects
+
+log = logging.getLogger(__name__)
 
 NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
@@ -66,6 +70,7 @@ class ClusterCache:
         sync_timeout: float = 5.0,
         options: ReflectorOptions | None = None,
         feed_size: int = 1000,
+        rediscover_seconds: float = 60.0,
     ) -> None:
         for ns in namespaces:
             _check_name(ns)
@@ -75,11 +80,14 @@ class ClusterCache:
         self.allowed = tuple(sorted(set(namespaces)))
         self.idle_seconds = idle_seconds
         self.sync_timeout = sync_timeout
+        self.rediscover_seconds = rediscover_seconds
         self.options = options or ReflectorOptions()
         self.counters = Counters()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._discovery: Discovery | None = None
+        self._discovered_at = -math.inf
+        self._discovering = threading.Lock()
         self._watched: dict[str, _NamespaceInformers] = {}
         self._failing: dict[int, str] = {}
         self._namespaces_forbidden: str | None = None
@@ -114,14 +122,46 @@ class ClusterCache:
         self._broadcaster.close_all()
 
     def discovery(self) -> Discovery:
-        """Which kinds the cluster serves (asked once, on first need); raises ApiError if unreachable."""
-        with self._lock:
-            found = self._discovery
-        if found is None:
-            found = discover(self.api_client)
+        """Which kinds the cluster serves; raises ApiError if it was never reachable.
+
+        Asked on first need; while some optional kinds are missing, asked again at most every
+        `rediscover_seconds`. When the answer changes (Knative or Istio installed or removed), every
+        namespace's informers are rebuilt for the new kinds and every feed is told to Resync.
+        """
+        with self._discovering:  # one question at a time; the others take its answer
+            now = time.monotonic()
             with self._lock:
-                self._discovery = found
-        return found
+                found, asked = self._discovery, self._discovered_at
+            if found is not None and (found.complete or now - asked < self.rediscover_seconds):
+                return found
+            return self._rediscover(found, now)
+
+    def _rediscover(self, found: Discovery | None, now: float) -> Discovery:
+        try:
+            fresh = discover(self.api_client)
+        except ApiError:
+            if found is None:
+                raise
+            with self._lock:
+                self._discovered_at = now
+            return found
+        changed = found is not None and fresh != found
+        with self._lock:
+            self._discovery, self._discovered_at = fresh, now
+            replaced = dict(self._watched) if changed and not self._stopping.is_set() else {}
+            for ns, old in replaced.items():
+                entry = self._watched[ns] = self._new_entry(ns, fresh)
+                entry.pins = old.pins
+            started = [i for ns in replaced for i in self._watched[ns].informers.values()]
+        for old in replaced.values():
+            _stop_all(old)
+            self._forget_failures(old.reflectors)
+        for informer in started:
+            informer.start()
+        if changed:
+            log.info("cluster kinds changed: %s -> %s", found, fresh)
+            self._broadcaster.publish(Resync())
+        return fresh
 
     def namespaces(self) -> list[str]:
         """The namespaces to offer: the watched list (limited by the allow-list), or the allow-list

@@ -74,6 +74,11 @@ class Discovery:
     """"v1alpha1" when Knative's internal Ingress kind is served."""
 
     @property
+    def complete(self) -> bool:
+        """Every optional kind is served: nothing more to discover."""
+        return None not in (self.serving_version, self.istio_version, self.kingress_version)
+
+    @property
     def knative(self) -> bool:
         return self.serving_version is not None
 

@@ -10,8 +10,9 @@ from kubernetes.client import ApiClient
 
 from app.kube.caching import ClusterCache, NamespaceNotAllowed
 from app.kube.config import close_api_client, load_api_client
-from app.kube.feeding import ChangeFeed, ConnectionChange, FeedItem, ObjectChange
+from app.kube.feeding import ChangeFeed, ConnectionChange, FeedItem, ObjectChange, Resync
 from app.sim.cluster import SimCluster
+from app.sim.resources import ResourceRegistry, default_registry
 from tests.kube.helpers import FAST, ensure_namespace, limited_user, names, wait_until
 
 CacheFactory = Callable[..., ClusterCache]
@@ -183,3 +184,26 @@ def test_stop_ends_informers_and_feeds(sim_cluster: SimCluster, api: ApiClient) 
     assert cache.active_namespaces() == []
     with pytest.raises(RuntimeError, match="stopped"):
         cache.objects("labs-1")
+
+
+def test_kinds_installed_later_are_picked_up(make_cache: CacheFactory, tmp_path: Path) -> None:
+    everything = default_registry()
+    istio = [rt for rt in everything.all() if rt.group == "networking.istio.io"]
+    registry = ResourceRegistry(rt for rt in everything.all() if rt not in istio)
+    with SimCluster(registry=registry) as cluster:
+        ensure_namespace(cluster, "labs-1")
+        api = load_api_client(cluster.write_kubeconfig(tmp_path / "kubeconfig"))
+        cache = make_cache(api, rediscover_seconds=0.1)
+        try:
+            with cache.subscribe("labs-1") as feed:
+                before = cache.objects("labs-1")
+                assert before.knative and not before.istio and before.complete
+                for rt in istio:  # Istio gets installed
+                    registry.add(rt)
+                assert wait_until(lambda: cache.objects("labs-1").istio)
+                assert next_matching(feed, lambda item: isinstance(item, Resync)) == Resync()
+                assert cache.active_namespaces() == ["labs-1"] and cache.objects("labs-1").complete
+                assert cache.stats()["informers"] == 1 + 9
+        finally:
+            cache.stop()  # before its cluster and client go
+            close_api_client(api)
