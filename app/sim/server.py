@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import threading
 import time
@@ -17,6 +18,7 @@ from app.sim.faults import Faults
 from app.sim.handlers import Api, Request, Response, WatchPlan, encode
 from app.sim.watching import Watcher
 
+_HANGUP_CHECK = 1.0  # seconds between checks that a quiet watch's client is still there
 _REASONS = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "Timeout", 500: "InternalError"}
 
 
@@ -233,19 +235,27 @@ class _Handler(BaseHTTPRequestHandler):
             if now >= deadline:
                 break
             wake = min(deadline, next_bookmark) if plan.bookmarks else deadline
-            event = watcher.next(max(0.0, wake - now))
+            event = watcher.next(min(max(0.0, wake - now), _HANGUP_CHECK))
             if event is not None:
                 if not owner.faults.take_drop():
                     obj = plan.encode_object(event.object, event.resource_version)
                     self._chunk({"type": event.type, "object": obj})
                 continue
-            if watcher.closed:
+            if watcher.closed or self._client_gone():
                 return
             if plan.bookmarks and time.monotonic() >= next_bookmark:
                 self._bookmark(plan, watcher)
                 next_bookmark = time.monotonic() + owner.bookmark_interval
         if plan.bookmarks:
             self._bookmark(plan, watcher)
+
+    def _client_gone(self) -> bool:
+        """True once the client closed its end (a watch has nothing else to read from it)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _bookmark(self, plan: WatchPlan, watcher: Watcher) -> None:
         rv = watcher.bookmark()

@@ -329,6 +329,11 @@ class Store:
             self._watchers.add(watcher)
         return watcher
 
+    def watcher_count(self) -> int:
+        """How many watchers the store feeds (closed ones leave at the next change or forget())."""
+        with self._lock:
+            return len(self._watchers)
+
     def forget(self, watcher: Watcher) -> None:
         """Stop feeding a watcher (closing it is enough; this frees it sooner)."""
         with self._lock:

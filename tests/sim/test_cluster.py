@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -120,3 +122,15 @@ def test_server_side_apply_creates_then_merges(sim_cluster: SimCluster) -> None:
     assert applied["metadata"]["generation"] == 1
     again = sim_cluster.store.patch(ksvc, "default", "customer", {"spec": {"traffic": []}}, "apply")
     assert again["spec"]["traffic"] == [] and again["metadata"]["generation"] == 2
+
+
+def test_a_hung_up_watch_frees_its_watcher(sim_cluster: SimCluster) -> None:
+    path = "/apis/serving.knative.dev/v1/services?watch=1&timeoutSeconds=60"
+    connection = socket.create_connection(("127.0.0.1", sim_cluster.port), timeout=5)
+    with connection:
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: sim\r\n\r\n".encode())
+        assert connection.recv(100).startswith(b"HTTP/1.1 200")
+    deadline = time.monotonic() + 5
+    while sim_cluster.store.watcher_count() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sim_cluster.store.watcher_count() == 0
