@@ -208,6 +208,8 @@ class Rollout:
 
     Traffic moves to `revision_name` over `duration` seconds from `started`, out of `previous`
     (the split when it began, oldest first, summing to `percent`). No `previous`: nothing in flight.
+    The simulator keeps these under Knative's `serving.knative.dev/rollout` Route annotation, in its
+    own JSON shape (Knative's records the current split and step timings instead).
     """
 
     configuration_name: str
@@ -337,7 +339,7 @@ def apply_rollouts(
     out: list[ResolvedTarget] = []
     for target in targets:
         rollout = rollouts.get(rollout_key(target)) if target.latest_revision else None
-        if rollout is None or not rollout.in_progress(now):
+        if rollout is None or rollout.percent != target.percent or not rollout.in_progress(now):
             out.append(target)
             continue
         shares, _ = rollout_split(rollout, now, step)

@@ -78,7 +78,7 @@ def test_the_api_refuses_bad_traffic_with_knatives_message(
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
 
 
-@pytest.mark.parametrize(("traffic", "message"), [c[1:] for c in CASES[::3]], ids=[c[0] for c in CASES[::3]])
+@pytest.mark.parametrize(("traffic", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_kubectl_shows_knatives_message(
     knative_kubectl: Kubectl, traffic: list[dict[str, Any]], message: str
 ) -> None:
