@@ -50,7 +50,7 @@ class _NamespaceInformers:
     last_used: float
     pins: int = 0
     """Open change feeds on this namespace; a pinned set never goes idle."""
-    reflectors: set[int] = field(default_factory=set)
+    reflectors: set[Reflector] = field(default_factory=set)
 
 
 def counts_as_disconnect(error: ApiError) -> bool:
@@ -89,7 +89,8 @@ class ClusterCache:
         self._discovered_at = -math.inf
         self._discovering = threading.Lock()
         self._watched: dict[str, _NamespaceInformers] = {}
-        self._failing: dict[int, str] = {}
+        self._failing: dict[Reflector, str] = {}
+        """Reflectors whose last request found the cluster unreachable or unwell, with the error."""
         self._namespaces_forbidden: str | None = None
         self._broadcaster = Broadcaster(feed_size, on_unsubscribe=self._unpin)
         self._janitor: threading.Thread | None = None
@@ -190,6 +191,7 @@ class ClusterCache:
     def objects(self, namespace: str) -> NamespaceObjects:
         """A snapshot of `namespace`, starting its informers if needed and waiting (at most
         `sync_timeout`) for their first list; `complete` says whether they all had it."""
+        self._check_running()
         discovery = self.discovery()
         entry = self._ensure(namespace, discovery)
         deadline = time.monotonic() + self.sync_timeout
@@ -217,6 +219,7 @@ class ClusterCache:
         """A change feed: every change (namespace None), or one namespace's changes plus namespace-list
         and connection changes. A namespace feed starts that namespace's informers and keeps them
         running until the feed is closed. Close the feed when done."""
+        self._check_running()
         if namespace is None:
             return self._broadcaster.subscribe(None)
         self._ensure(namespace, self.discovery(), pin=True)
@@ -259,8 +262,7 @@ class ClusterCache:
         if self.allowed and namespace not in self.allowed:
             raise NamespaceNotAllowed(f"namespace {namespace!r} is not in the configured allow-list")
         with self._lock:
-            if self._stopping.is_set():
-                raise RuntimeError("the cluster cache is stopped")
+            self._check_running()
             entry = self._watched.get(namespace)
             if entry is None:
                 entry = self._watched[namespace] = self._new_entry(namespace, discovery)
@@ -272,6 +274,10 @@ class ClusterCache:
         for informer in started:
             informer.start()
         return entry
+
+    def _check_running(self) -> None:
+        if self._stopping.is_set():
+            raise RuntimeError("the cluster cache is stopped")
 
     def _new_entry(self, namespace: str, discovery: Discovery) -> _NamespaceInformers:
         informers: dict[str, Informer] = {}
@@ -288,7 +294,7 @@ class ClusterCache:
             informer.add_handler(*self._handlers(namespace, kind))
             informers[kind] = informer
         entry = _NamespaceInformers(informers, time.monotonic())
-        entry.reflectors = {id(i.reflector) for i in informers.values()}
+        entry.reflectors = {i.reflector for i in informers.values()}
         return entry
 
     def _handlers(self, namespace: str, kind: str) -> tuple[AddHandler, UpdateHandler, DeleteHandler]:
@@ -334,12 +340,12 @@ class ClusterCache:
         if reflector is self._namespace_informer.reflector and error.code == 403:
             with self._lock:
                 self._namespaces_forbidden = error.message
-            return
-        if not counts_as_disconnect(error):
+        if not counts_as_disconnect(error):  # the server answered: a refusal, not a lost connection
+            self._forget_failures({reflector})
             return
         with self._lock:
             was_connected = not self._failing
-            self._failing[id(reflector)] = str(error)
+            self._failing[reflector] = str(error)
         if was_connected:
             self._broadcaster.publish(ConnectionChange(connected=False, error=str(error)))
 
@@ -347,13 +353,13 @@ class ClusterCache:
         if reflector is self._namespace_informer.reflector:
             with self._lock:
                 self._namespaces_forbidden = None
-        self._forget_failures({id(reflector)})
+        self._forget_failures({reflector})
 
-    def _forget_failures(self, reflector_ids: set[int]) -> None:
+    def _forget_failures(self, reflectors: set[Reflector]) -> None:
         with self._lock:
             had_failures = bool(self._failing)
-            for rid in reflector_ids:
-                self._failing.pop(rid, None)
+            for reflector in reflectors:
+                self._failing.pop(reflector, None)
             back = had_failures and not self._failing
         if back:
             self._broadcaster.publish(ConnectionChange(connected=True))
