@@ -213,3 +213,26 @@ def test_get_watch_with_event_types(kubectl: Kubectl, sim_kubeconfig: Path, tmp_
         finally:
             watching.terminate()
             watching.wait(10)
+
+
+def test_cascading_deletes_and_strategic_patch_of_a_core_service(kubectl: Kubectl) -> None:
+    kubectl("apply", "-f", "-", input=LAB_SERVICE.format(version="v1"))
+    owner = ksvc_json(kubectl)
+    ref = {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": "customer"}
+    ref["uid"] = str(owner["metadata"]["uid"])  # type: ignore[index]
+    for name in ("kept", "gone"):
+        service = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "ownerReferences": [ref]},
+            "spec": {"ports": [{"port": 80, "targetPort": 8012}]},
+        }
+        kubectl("create", "-f", "-", input=json.dumps(service))
+    port_patch = '{"spec":{"ports":[{"port":80,"name":"http"},{"port":443,"name":"https"}]}}'
+    kubectl("patch", "service", "kept", "-p", port_patch)
+    ports = json.loads(kubectl("get", "service", "kept", "-o", "jsonpath={.spec.ports}").stdout)
+    assert ports == [{"port": 80, "targetPort": 8012, "name": "http"}, {"port": 443, "name": "https"}]
+    kubectl("delete", "ksvc", "customer", "--cascade=orphan")
+    assert kubectl("get", "services", "-o", "name").stdout.split() == ["service/gone", "service/kept"]
+    orphan = kubectl("get", "service", "kept", "-o", "jsonpath={.metadata.ownerReferences}").stdout
+    assert orphan == ""
