@@ -206,13 +206,14 @@ class Reflector:
     def _watch(self) -> bool:
         """Watch until the server ends the request; return whether a relist is due."""
         stream = self.list_watch.watch(self.resource_version, self._watch_timeout())
+        events = stream.events()
         with self._lock:
             self._stream = stream
         try:
             if self._stopping.is_set():
                 stream.close()
             self._succeeded()
-            for event in stream:
+            for event in events:
                 rv = resource_version(event.object)
                 if event.type != "BOOKMARK":
                     change = self.store.apply(event.type, event.object)
@@ -224,6 +225,7 @@ class Reflector:
                 if self._relist_due():
                     return True
         finally:
+            events.close()  # releases the connection now, also when leaving early for a relist
             with self._lock:
                 self._stream = None
         if not self._stopping.is_set():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +101,8 @@ class WatchStream:
         self._lock = threading.Lock()
         self._closed = False
 
-    def __iter__(self) -> Iterator[WatchEvent]:
+    def events(self) -> Generator[WatchEvent, None, None]:
+        """The events as they arrive; closing the generator releases the connection at once."""
         buffer = b""
         try:
             for chunk in self._response.stream(amt=None, decode_content=True):
