@@ -20,6 +20,7 @@ from app.web import loading
 from app.web.context import Dashboard, DashboardDep
 from app.web.loading import LoadError
 from app.web.sections import (
+    AGED_SECTIONS,
     LIVE_SERVICE_SECTIONS,
     NAMESPACE_SECTIONS,
     affected_sections,
@@ -58,6 +59,7 @@ def respond(
         initial=ConnectionView(state.connected, state.error),
         affected=affected,
         everything=frozenset(everything),
+        aged=AGED_SECTIONS,
     )
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
 

@@ -20,6 +20,9 @@ SERVICE_SECTIONS = (
 LIVE_SERVICE_SECTIONS = tuple(s for s in SERVICE_SECTIONS if s != "yaml")
 """The YAML section is reloaded on request, not pushed: a push would close the objects a reader opened."""
 
+AGED_SECTIONS = frozenset({"services", "revisions", "kservices", "pods", "conditions"})
+"""Sections that show ages, re-rendered now and then even when nothing changes."""
+
 _AFFECTED: dict[str, frozenset[str]] = {
     "services": frozenset({"summary", "services", "conditions"}),
     "configurations": frozenset({"conditions"}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 
 import anyio.to_thread
 
@@ -18,7 +18,8 @@ from app.kube.feeding import ChangeFeed, ConnectionChange, ObjectChange, Resync
 from app.model.views import ConnectionView
 
 COALESCE_SECONDS = 0.05
-KEEPALIVE_SECONDS = 15.0
+IDLE_SECONDS = 15.0
+"""After this long without a change, sections showing ages are re-rendered (and the connection kept up)."""
 
 RenderSections = Callable[[frozenset[str]], list[tuple[str, str]]]
 """Section names -> (event name, HTML) pairs; blocking, run in a thread."""
@@ -90,21 +91,29 @@ async def event_stream(
     initial: ConnectionView,
     affected: Callable[[str], frozenset[str]],
     everything: frozenset[str],
+    aged: frozenset[str] = frozenset(),
     coalesce: float = COALESCE_SECONDS,
-    keepalive: float = KEEPALIVE_SECONDS,
-) -> AsyncIterator[str]:
-    """Yield SSE messages: first the current state of every section, then each change as it comes."""
+    idle: float = IDLE_SECONDS,
+) -> AsyncGenerator[str, None]:
+    """Yield SSE messages: first the current state of every section, then each change as it comes,
+    and every `idle` seconds without changes the `aged` sections (so "45s" does not stay 45s)."""
     streams.add(feed)
     try:
         yield sse_event("connection", render_connection(initial))
         for name, html in await anyio.to_thread.run_sync(render, everything):
             yield sse_event(name, html)
         while True:
-            item = await feed.aget(timeout=keepalive)
+            item = await feed.aget(timeout=idle)
             if item is None:
                 if feed.closed:
                     return
-                yield ": keepalive\n\n"
+                refreshed = (
+                    await anyio.to_thread.run_sync(render, aged & everything) if aged & everything else []
+                )
+                for name, html in refreshed:
+                    yield sse_event(name, html)
+                if not refreshed:
+                    yield ": keepalive\n\n"
                 continue
             await asyncio.sleep(coalesce)
             batch = [item, *feed.drain()]

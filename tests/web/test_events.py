@@ -73,6 +73,32 @@ def test_a_burst_of_changes_renders_each_section_once() -> None:
     assert burst_events[0] == "connection" and len(burst_events) == len(set(burst_events))
 
 
+def test_idle_streams_refresh_the_sections_that_show_ages() -> None:
+    async def scenario() -> list[str]:
+        broadcaster = Broadcaster()
+        streams = EventStreams()
+        stream = event_stream(
+            broadcaster.subscribe(NS),
+            streams,
+            render=lambda names: [(n, f"<p>{n}</p>") for n in sorted(names)],
+            render_connection=lambda view: "",
+            initial=ConnectionView(True),
+            affected=affected_sections,
+            everything=frozenset({"pods", "routes"}),
+            aged=frozenset({"pods", "services"}),
+            idle=0.05,
+        )
+        messages = [await anext(stream) for _ in range(3)]  # the banner, then pods and routes
+        messages.append(await anext(stream))  # nothing changed: only the aged section shown here
+        streams.close_all()
+        await stream.aclose()
+        return messages
+
+    with ThreadPoolExecutor(1) as pool:
+        messages = pool.submit(asyncio.run, scenario()).result(timeout=10)
+    assert [name for name, _ in sse_events("".join(messages))] == ["connection", "pods", "routes", "pods"]
+
+
 class EventReader:
     """Reads an open SSE response event by event (one text iterator, kept across calls)."""
 

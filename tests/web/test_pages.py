@@ -3,10 +3,13 @@ what the cluster itself says through the official client."""
 
 from __future__ import annotations
 
+import base64
+import copy
 import re
+import time
 
 import httpx
-from kubernetes.client import ApiClient
+from kubernetes.client import ApiClient, CoreV1Api, V1ObjectMeta, V1Secret
 
 from tests.web.cluster import (
     NS,
@@ -14,6 +17,7 @@ from tests.web.cluster import (
     knative,
     knative_service,
     names,
+    patch_service,
     pod_names,
     virtualservice_names,
 )
@@ -145,3 +149,29 @@ def test_static_files_are_local(served_dashboard: Dashboard) -> None:
     for asset in assets:
         assert get(served_dashboard, asset).status_code == 200
     assert "<script>" not in page and " style=" not in page
+
+
+def test_secret_values_never_reach_pages_or_api(served_dashboard: Dashboard, knative_api: ApiClient) -> None:
+    value = "s3cr3t-only-in-the-secret"
+    CoreV1Api(knative_api).create_namespaced_secret(
+        NS, V1Secret(metadata=V1ObjectMeta(name="customer-db"), string_data={"version": value})
+    )
+    template = copy.deepcopy(knative_service(knative_api, "customer")["spec"]["template"])
+    template["metadata"]["name"] = "customer-v5"
+    ref = {"secretKeyRef": {"name": "customer-db", "key": "version"}}
+    for container in template["spec"]["containers"]:
+        container["env"] = [{"name": "DB_VERSION", "valueFrom": ref}]
+    patch_service(knative_api, "customer", {"spec": {"template": template}})
+    deadline = time.monotonic() + 5
+    while "customer-v5" not in row_names(
+        section(get(served_dashboard, f"/namespaces/{NS}").text, "revisions")
+    ):
+        assert time.monotonic() < deadline, "the new revision never showed"
+        time.sleep(0.05)
+    page = get(served_dashboard, f"/namespaces/{NS}/services/customer").text
+    api = get(served_dashboard, f"/api/namespaces/{NS}/services/customer").text
+    encoded = base64.b64encode(value.encode()).decode()
+    for text in (page, api, get(served_dashboard, f"/namespaces/{NS}").text):
+        assert value not in text and encoded not in text
+    assert "DB_VERSION from secret customer-db/version" in section(page, "revisions")
+    assert "secretKeyRef" in section(page, "yaml")
