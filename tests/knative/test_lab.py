@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from app.sim.building import KnativeCluster
@@ -148,3 +149,14 @@ def test_the_labs_scenario_is_the_lab_after_the_split(
     assert names(knative_api, *ISTIO) == [
         f"{s}-{kind}" for s in ("customer", "preference", "recommendation") for kind in ("ingress", "mesh")
     ]
+
+
+def test_the_control_plane_rests_when_nothing_changes(knative_cluster: KnativeCluster) -> None:
+    assert knative_cluster.settle()
+    before = knative_cluster.store.resource_version
+    knative_cluster.stop()  # a restart replays every object to the reconciler: it must write nothing
+    knative_cluster.start()
+    assert knative_cluster.settle()
+    time.sleep(0.2)
+    assert knative_cluster.settle()
+    assert knative_cluster.store.resource_version == before

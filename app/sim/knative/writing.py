@@ -7,7 +7,7 @@ nothing writes nothing and reconciles settle instead of feeding each other event
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -73,35 +73,26 @@ def get_or_none(ctx: Context, rt: ResourceType, namespace: str, name: str) -> di
         raise
 
 
-def _covers(current: dict[str, Any], desired: dict[str, Any], preserve: Iterable[str]) -> bool:
-    have, want = current["metadata"], desired["metadata"]
-    for key in ("labels", "annotations"):
-        if _merged(have.get(key), want.get(key)) != (have.get(key) or {}):
-            return False
-    if (have.get("ownerReferences") or []) != (want.get("ownerReferences") or []):
-        return False
-    return bool(_spec(current.get("spec"), desired.get("spec"), preserve) == desired.get("spec"))
-
-
 def _merged(have: dict[str, str] | None, want: dict[str, str | None] | None) -> dict[str, str]:
     """Stored labels (or annotations) with the desired ones set; a desired None removes a key."""
     return _with(have or {}, want or {})
 
 
-def _spec(current: Any, desired: Any, preserve: Iterable[str]) -> Any:
-    """`current` spec as the desired one would be written: preserved fields taken from current."""
-    if not isinstance(current, dict) or not isinstance(desired, dict):
-        return current
-    kept = {k: current[k] for k in preserve if k in current and k not in desired}
-    return {k: v for k, v in current.items() if k not in kept}
+def _spec(current: dict[str, Any], desired: dict[str, Any], preserve: tuple[str, ...]) -> Any:
+    """The spec to store: the desired one, with the `preserve` fields as currently stored."""
+    spec = desired.get("spec")
+    have = current.get("spec")
+    if not preserve or not isinstance(spec, dict) or not isinstance(have, dict):
+        return spec
+    return {**spec, **{key: have[key] for key in preserve if key in have}}
 
 
 def ensure(
-    ctx: Context, rt: ResourceType, desired: dict[str, Any], *, preserve: Iterable[str] = ()
+    ctx: Context, rt: ResourceType, desired: dict[str, Any], *, preserve: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    """Create `desired`, or update the stored object where it differs (labels and annotations merged,
-    a None value removing a key; owner references and spec replaced, the spec fields named in
-    `preserve` kept as stored)."""
+    """Create `desired`, or update the stored object where it differs: labels and annotations merged
+    (a None value removes a key), owner references and spec replaced, except the spec fields named
+    in `preserve`, which keep their stored values (another controller owns them)."""
     meta = desired["metadata"]
     current = get_or_none(ctx, rt, meta["namespace"], meta["name"])
     if current is None:
@@ -109,20 +100,23 @@ def ensure(
         for key in ("labels", "annotations"):
             body["metadata"][key] = _merged(None, meta.get(key))
         return ctx.store.create(rt, meta["namespace"], body)
-    preserve = tuple(preserve)
-    if _covers(current, desired, preserve):
+    have = current["metadata"]
+    merged = {key: _merged(have.get(key), meta.get(key)) for key in ("labels", "annotations")}
+    refs = meta.get("ownerReferences") or have.get("ownerReferences") or []
+    spec = _spec(current, desired, preserve)
+    unchanged = (
+        all(merged[key] == (have.get(key) or {}) for key in merged)
+        and refs == (have.get("ownerReferences") or [])
+        and ("spec" not in desired or spec == current.get("spec"))
+    )
+    if unchanged:
         return current
     body = clone(current)
-    for key in ("labels", "annotations"):
-        body["metadata"][key] = _merged(current["metadata"].get(key), meta.get(key))
-    if meta.get("ownerReferences"):
-        body["metadata"]["ownerReferences"] = meta["ownerReferences"]
+    body["metadata"].update(merged)
+    if refs:
+        body["metadata"]["ownerReferences"] = clone(refs)
     if "spec" in desired:
-        spec = clone(desired["spec"])
-        for key in preserve:
-            if key in (current.get("spec") or {}):
-                spec[key] = current["spec"][key]
-        body["spec"] = spec
+        body["spec"] = clone(spec)
     return ctx.store.update(rt, meta["namespace"], meta["name"], body)
 
 
