@@ -23,6 +23,7 @@ from app.kube.caching import ClusterCache
 from app.kube.config import close_api_client, load_api_client
 from app.settings import Settings
 from app.web.app import build_app
+from app.web.observability import record_patch
 from app.web.security import acting_user, can_edit, edit_refusal, require_edit
 from app.web.serving import Server
 
@@ -38,6 +39,13 @@ async def write(request: Request, namespace: str, name: str) -> dict[str, Any]:
 @router.get("/namespaces/{namespace}/services/{name}/can-edit")
 def editable(request: Request, namespace: str, name: str) -> dict[str, Any]:
     return {"can_edit": can_edit(request, namespace, name), "refusal": edit_refusal(request, namespace, name)}
+
+
+@router.post("/patched/{outcome}")
+def patched(request: Request, outcome: str) -> dict[str, str]:
+    """Counts a patch outcome as the editor does after a write."""
+    record_patch(request, outcome)
+    return {"outcome": outcome}
 
 
 WRITE = "/_test/namespaces/labs-1/services/customer"

@@ -1,0 +1,176 @@
+"""Per-Service patch permission from SelfSubjectAccessReviews, with RBAC on the simulated cluster:
+bearer tokens in the kubeconfig name users; Roles and bindings decide; the dashboard follows."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.kube.access import AccessChecker
+from app.kube.config import close_api_client, load_api_client
+from app.sim.building import KnativeCluster
+from tests.plugins.sim import Kubectl
+from tests.security.conftest import MakeDashboard
+from tests.security.serving import WRITE
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYED_ROLE: dict[str, Any] = yaml.safe_load((ROOT / "deploy/base/clusterrole.yaml").read_text())
+
+
+def is_patch_rule(rule: dict[str, Any]) -> bool:
+    return "patch" in rule["verbs"]
+
+
+def role(name: str, *, patch: bool) -> dict[str, Any]:
+    """The deployed ClusterRole under another name, with or without its patch rule."""
+    copied = deepcopy(DEPLOYED_ROLE)
+    copied["metadata"] = {"name": name}
+    copied["rules"] = [r for r in copied["rules"] if patch or not is_patch_rule(r)]
+    return copied
+
+
+def binding(name: str, user: str, role_name: str, namespace: str | None = None) -> dict[str, Any]:
+    kind = "RoleBinding" if namespace else "ClusterRoleBinding"
+    meta: dict[str, Any] = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": kind,
+        "metadata": meta,
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole" if not namespace else "Role",
+            "name": role_name,
+        },
+        "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user}],
+    }
+
+
+def apply(kubectl: Kubectl, *objects: dict[str, Any]) -> None:
+    kubectl("apply", "-f", "-", input=yaml.safe_dump_all(objects))
+
+
+@pytest.fixture
+def users(knative_cluster: KnativeCluster, knative_kubectl: Kubectl, tmp_path: Path) -> dict[str, Path]:
+    """Kubeconfigs of `viewer` (reads only) and `editor` (reads; patches only labs-1/customer)."""
+    only_customer = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "patch-customer", "namespace": "labs-1"},
+        "rules": [
+            {
+                "apiGroups": ["serving.knative.dev"],
+                "resources": ["services"],
+                "verbs": ["patch"],
+                "resourceNames": ["customer"],
+            }
+        ],
+    }
+    apply(
+        knative_kubectl,
+        role("splitboard-viewer", patch=False),
+        binding("viewer", "viewer", "splitboard-viewer"),
+        binding("editor", "editor", "splitboard-viewer"),
+        only_customer,
+        binding("editor-customer", "editor", "patch-customer", namespace="labs-1"),
+    )
+    paths = {}
+    for user in ("viewer", "editor"):
+        knative_cluster.add_token(f"{user}-token", user)
+        paths[user] = knative_cluster.write_kubeconfig(tmp_path / user, token=f"{user}-token", user=user)
+    return paths
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_reviews_follow_rbac_down_to_resource_names(users: dict[str, Path], knative_kubeconfig: Path) -> None:
+    for kubeconfig, customer, recommendation in (
+        (users["viewer"], False, False),
+        (users["editor"], True, False),
+        (knative_kubeconfig, True, True),
+    ):
+        client = load_api_client(kubeconfig)
+        try:
+            checker = AccessChecker(client)
+            assert checker.can_patch("labs-1", "customer") is customer, kubeconfig
+            assert checker.can_patch("labs-1", "recommendation") is recommendation, kubeconfig
+        finally:
+            close_api_client(client)
+
+
+def test_answers_are_kept_for_the_ttl_only(users: dict[str, Path], knative_kubectl: Kubectl) -> None:
+    clock = Clock()
+    client = load_api_client(users["viewer"])
+    try:
+        checker = AccessChecker(client, ttl=10.0, clock=clock)
+        assert checker.can_patch("labs-1", "customer") is False
+        apply(
+            knative_kubectl,
+            role("splitboard", patch=True),
+            binding("viewer-may-patch", "viewer", "splitboard"),
+        )
+        clock.now += 9.0
+        assert checker.can_patch("labs-1", "customer") is False, "kept"
+        clock.now += 2.0
+        assert checker.can_patch("labs-1", "customer") is True, "asked again"
+    finally:
+        close_api_client(client)
+
+
+def test_a_failed_review_counts_as_no_and_is_not_kept(
+    knative_cluster: KnativeCluster, tmp_path: Path
+) -> None:
+    kubeconfig = knative_cluster.write_kubeconfig(
+        tmp_path / "stranger", token="unknown-token", user="stranger"
+    )
+    client = load_api_client(kubeconfig)
+    try:
+        checker = AccessChecker(client, clock=Clock())
+        assert checker.can_patch("labs-1", "customer") is False
+        knative_cluster.add_token("unknown-token", "admin-now", ("system:masters",))
+        assert checker.can_patch("labs-1", "customer") is True
+    finally:
+        close_api_client(client)
+
+
+def test_a_user_who_may_not_patch_is_offered_no_editor_and_refused(
+    users: dict[str, Path], make_dashboard: MakeDashboard
+) -> None:
+    served = make_dashboard(kubeconfig=users["viewer"])
+    editable = served.client.get(f"{WRITE}/can-edit").json()
+    assert editable["can_edit"] is False
+    assert "may not patch" in editable["refusal"]
+    response = served.write(**{"X-CSRF-Token": served.csrf_token()})
+    assert response.status_code == 403
+    assert "may not patch" in response.json()["detail"]
+
+
+def test_a_user_who_may_patch_one_service_edits_that_one_only(
+    users: dict[str, Path], make_dashboard: MakeDashboard
+) -> None:
+    served = make_dashboard(kubeconfig=users["editor"])
+    csrf = {"X-CSRF-Token": served.csrf_token()}
+    assert served.write(**csrf).status_code == 200
+    other = served.client.post(WRITE.replace("customer", "recommendation"), headers=csrf)
+    assert other.status_code == 403
+
+
+def test_read_only_mode_offers_no_editor_and_refuses_writes(make_dashboard: MakeDashboard) -> None:
+    served = make_dashboard(read_only=True)
+    editable = served.client.get(f"{WRITE}/can-edit").json()
+    assert editable == {
+        "can_edit": False,
+        "refusal": "Splitboard runs read-only: traffic cannot be changed here.",
+    }
+    response = served.write(**{"X-CSRF-Token": served.csrf_token()})
+    assert response.status_code == 403
+    assert "read-only" in response.json()["detail"]
