@@ -19,6 +19,7 @@ from tests.kube.helpers import (
     FAST,
     Recorder,
     delete_configmap,
+    ensure_namespace,
     limited_user,
     names,
     put_configmap,
@@ -97,7 +98,20 @@ def test_relist_after_410_misses_nothing_and_keeps_nothing_stale(
     assert changed is not None and changed["data"] == {"k": "2"}
     assert ("update", "keep") not in recorder.calls  # unchanged objects are not re-announced
     stats = informer.reflector.counters.snapshot()
-    assert stats["expired"] >= 1 and stats["relists"] == 2
+    assert stats["expired"] >= 1 and stats["relists"] == 2 and stats["watch_restarts"] >= 1
+
+
+def test_bookmarks_advance_the_resource_version_without_changes(
+    sim_cluster: SimCluster, api: ApiClient, namespace: str, informers: list[Informer]
+) -> None:
+    informer, recorder = start(informers, api, namespace)
+    assert informer.wait_for_sync(5.0)
+    listed = int(informer.reflector.resource_version)
+    ensure_namespace(sim_cluster, "elsewhere")  # moves the cluster's resourceVersion, not our kind
+    current = sim_cluster.store.resource_version
+    assert current > listed
+    assert wait_until(lambda: int(informer.reflector.resource_version) == current)  # a BOOKMARK said so
+    assert recorder.calls == [] and informer.lister.list() == []
 
 
 def test_a_dropped_event_is_healed_by_the_periodic_relist(
