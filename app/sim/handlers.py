@@ -1,28 +1,25 @@
 """What the simulated API server answers: one request in, one response (or a watch plan) out.
 
 HTTP plumbing lives in app.sim.server; this module knows the API's rules: routes, verbs, query
-parameters, content negotiation (JSON, Table, PartialObjectMetadata), pagination and status codes.
+parameters, authorization and status codes. Representations are app.sim.rendering's, request bodies
+app.sim.bodies', continue tokens app.sim.paging's.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-from app.sim import discovery, errors, openapi, protobuf
+from app.sim import discovery, errors, openapi
 from app.sim.authorizing import Attributes, User, allowed, attributes_of
+from app.sim.bodies import check_kind, decode, parse
 from app.sim.errors import ApiError
+from app.sim.paging import decode_continue, encode_continue, sort_key
+from app.sim.rendering import JSON, encode, list_body, render, view, wanted
 from app.sim.routing import ResourcePath, parse_resource_path
 from app.sim.store import Store
-from app.sim.tables import to_table
 from app.sim.watching import Watcher
 
-JSON = "application/json"
 OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 SSAR = "selfsubjectaccessreviews.authorization.k8s.io"
 PATCH_TYPES = {
@@ -77,12 +74,7 @@ class WatchPlan:
 
     def encode_object(self, obj: dict[str, Any], resource_version: int) -> dict[str, Any]:
         """An event's object in the form the client asked for."""
-        return _render(self.path, obj, self.render, {"resourceVersion": str(resource_version)}, single=True)
-
-
-def encode(data: Any) -> bytes:
-    """Compact JSON, as the API server writes it."""
-    return json.dumps(data, separators=(",", ":")).encode()
+        return render(self.path, obj, self.render, {"resourceVersion": str(resource_version)}, single=True)
 
 
 class Api:
@@ -158,24 +150,29 @@ class Api:
         }
         if verb == "get":
             obj = self.store.get(rt, found.namespace, found.name or "", copy=False)
-            return Response.json(200, _render(found, obj, _wanted(request), {}, single=True))
+            return Response.json(
+                200,
+                render(
+                    found, obj, wanted(request.accept, request.query.get("includeObject")), {}, single=True
+                ),
+            )
         if verb == "list":
             return Response.json(200, self._list(request, found))
         if verb == "watch":
             return self._watch(request, found)
         dry_run = _dry_run(query)
         if verb == "create":
-            body = _check_kind(found, _decode(request))
+            body = check_kind(found, decode(request.content_type, request.body))
             return Response.json(
-                201, _view(found, self.store.create(rt, found.namespace, body, dry_run=dry_run))
+                201, view(found, self.store.create(rt, found.namespace, body, dry_run=dry_run))
             )
         name = found.name or ""
         if verb == "update":
-            body = _check_kind(found, _decode(request))
+            body = check_kind(found, decode(request.content_type, request.body))
             updated = self.store.update(
                 rt, found.namespace, name, body, subresource=found.subresource, dry_run=dry_run
             )
-            return Response.json(200, _view(found, updated))
+            return Response.json(200, view(found, updated))
         if verb == "patch":
             return self._patch(request, found, dry_run)
         options = _delete_options(request)
@@ -190,12 +187,12 @@ class Api:
                 propagation=propagation,
                 precondition_rv=options["rv"],
             )
-            return Response.json(200, _view(found, gone))
+            return Response.json(200, view(found, gone))
         deleted = self.store.delete_collection(
             rt, found.namespace, dry_run=dry_run, propagation=propagation, **selectors
         )
         listing = {"resourceVersion": str(self.store.resource_version)}
-        return Response.json(200, _list_body(found, [_view(found, obj) for obj in deleted], listing))
+        return Response.json(200, list_body(found, [view(found, obj) for obj in deleted], listing))
 
     def _authorize(self, request: Request, verb: str, found: ResourcePath) -> None:
         user = request.user
@@ -214,20 +211,22 @@ class Api:
         )
         token = query.get("continue")
         if token:
-            rv, after = _decode_continue(token)
+            rv, after = decode_continue(token)
             if rv < self.store.oldest_resource_version:
                 raise errors.expired(
                     "The provided continue parameter is too old to display a consistent list result. "
                     "You can start a new list without the continue parameter."
                 )
-            items = [obj for obj in items if _sort_key(obj) > after]
+            items = [obj for obj in items if sort_key(obj) > after]
         meta: dict[str, Any] = {"resourceVersion": str(rv)}
         limit = _int(query, "limit")
         if limit > 0 and len(items) > limit:
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
-            meta["continue"] = _encode_continue(rv, _sort_key(items[-1]))
-        return _render(found, items, _wanted(request), meta, single=False)
+            meta["continue"] = encode_continue(rv, sort_key(items[-1]))
+        return render(
+            found, items, wanted(request.accept, request.query.get("includeObject")), meta, single=False
+        )
 
     def _watch(self, request: Request, found: ResourcePath) -> WatchPlan:
         query = request.query
@@ -250,7 +249,14 @@ class Api:
             error = failure
         timeout = float(_int(query, "timeoutSeconds") or DEFAULT_WATCH_SECONDS)
         bookmarks = _flag(query, "allowWatchBookmarks")
-        return WatchPlan(found, watcher, error, timeout, bookmarks, _wanted(request))
+        return WatchPlan(
+            found,
+            watcher,
+            error,
+            timeout,
+            bookmarks,
+            wanted(request.accept, request.query.get("includeObject")),
+        )
 
     def _patch(self, request: Request, found: ResourcePath, dry_run: bool) -> Response:
         media = request.content_type.split(";")[0].strip().lower()
@@ -262,9 +268,9 @@ class Api:
                 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
                 "is required for apply patch"
             )
-        patch = _parse(request.body, yaml_ok=patch_type == "apply")
+        patch = parse(request.body, yaml_ok=patch_type == "apply")
         if patch_type == "apply":
-            patch = _check_kind(found, patch)
+            patch = check_kind(found, patch)
         existed = self._exists(found)
         patched = self.store.patch(
             found.rt,
@@ -275,7 +281,7 @@ class Api:
             subresource=found.subresource,
             dry_run=dry_run,
         )
-        return Response.json(200 if existed else 201, _view(found, patched))
+        return Response.json(200 if existed else 201, view(found, patched))
 
     def _exists(self, found: ResourcePath) -> bool:
         try:
@@ -285,7 +291,7 @@ class Api:
         return True
 
     def _review(self, request: Request) -> Response:
-        review = _decode(request)
+        review = decode(request.content_type, request.body)
         spec = review.get("spec") or {}
         attrs = spec.get("resourceAttributes") or {}
         user = request.user
@@ -333,98 +339,6 @@ def _verb(request: Request, found: ResourcePath) -> str:
     return verb
 
 
-def _wanted(request: Request) -> str:
-    """The representation the Accept header asks for first among those served."""
-    for entry in request.accept.split(","):
-        media, *params = [part.strip() for part in entry.split(";")]
-        options = dict(p.split("=", 1) for p in params if "=" in p)
-        kind = options.get("as")
-        if kind == "Table" and options.get("g") == "meta.k8s.io":
-            include = request.query.get("includeObject") or "Metadata"
-            if include not in ("None", "Metadata", "Object"):
-                raise errors.bad_request(f"includeObject: Unsupported value: {include!r}")
-            return f"Table:{include}"
-        if (
-            kind in ("PartialObjectMetadata", "PartialObjectMetadataList")
-            and options.get("g") == "meta.k8s.io"
-        ):
-            return "PartialObjectMetadata"
-        if kind is None and media in (JSON, "*/*", "application/*", ""):
-            return ""
-    return ""
-
-
-def _view(found: ResourcePath, obj: dict[str, Any]) -> dict[str, Any]:
-    """The object as read at the request's version."""
-    return dict(obj, apiVersion=found.rt.api_version(found.version))
-
-
-def _list_body(found: ResourcePath, items: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
-    api_version = found.rt.api_version(found.version)
-    return {"kind": f"{found.rt.kind}List", "apiVersion": api_version, "metadata": meta, "items": items}
-
-
-def _render(
-    found: ResourcePath, data: Any, wanted: str, meta: dict[str, Any], *, single: bool
-) -> dict[str, Any]:
-    objects = [data] if single else data
-    views = [_view(found, obj) for obj in objects]
-    if wanted.startswith("Table:"):
-        return to_table(found.rt, found.version, views, include_object=wanted[6:], list_meta=meta)
-    if wanted == "PartialObjectMetadata":
-        partial = [
-            {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
-            for obj in views
-        ]
-        if single:
-            return partial[0]
-        return {
-            "kind": "PartialObjectMetadataList",
-            "apiVersion": "meta.k8s.io/v1",
-            "metadata": meta,
-            "items": partial,
-        }
-    return views[0] if single else _list_body(found, views, meta)
-
-
-def _parse(body: bytes, *, yaml_ok: bool) -> Any:
-    try:
-        if yaml_ok:
-            return yaml.safe_load(body.decode()) if body.strip() else None
-        return json.loads(body) if body.strip() else None
-    except (ValueError, yaml.YAMLError) as error:
-        raise errors.bad_request(f"error decoding body: {error}") from None
-
-
-def _decode(request: Request) -> dict[str, Any]:
-    media = request.content_type.split(";")[0].strip().lower()
-    if media == protobuf.MEDIA_TYPE:
-        return protobuf.decode_object(request.body)
-    if media not in ("", JSON, "application/yaml", "*/*"):
-        raise errors.unsupported_media_type((JSON, "application/yaml"))
-    body = _parse(request.body, yaml_ok=media == "application/yaml")
-    if not isinstance(body, dict):
-        raise errors.bad_request("Object 'Kind' is missing in the request body")
-    return body
-
-
-def _check_kind(found: ResourcePath, body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise errors.bad_request("Object 'Kind' is missing in the request body")
-    expected = found.rt.api_version(found.version)
-    given = body.get("apiVersion")
-    if given and given != expected:
-        raise errors.bad_request(
-            f"the API version in the data ({given}) does not match the expected API version ({expected})"
-        )
-    kind = body.get("kind")
-    if kind and kind != found.rt.kind:
-        raise errors.bad_request(
-            f"the kind in the data ({kind}) does not match the expected kind ({found.rt.kind})"
-        )
-    return body
-
-
 def _dry_run(query: dict[str, str]) -> bool:
     value = query.get("dryRun", "")
     if value not in ("", "All"):
@@ -433,7 +347,7 @@ def _dry_run(query: dict[str, str]) -> bool:
 
 
 def _delete_options(request: Request) -> dict[str, Any]:
-    body = _parse(request.body, yaml_ok=False) if request.body.strip() else {}
+    body = parse(request.body, yaml_ok=False) if request.body.strip() else {}
     options = body if isinstance(body, dict) else {}
     propagation = request.query.get("propagationPolicy") or options.get("propagationPolicy")
     if propagation is None:
@@ -458,23 +372,3 @@ def _int(query: dict[str, str], name: str) -> int:
         return int(text)
     except ValueError:
         raise errors.bad_request(f"{name}: Invalid value: {text!r}: must be an integer") from None
-
-
-def _sort_key(obj: dict[str, Any]) -> tuple[str, str]:
-    meta = obj["metadata"]
-    return (meta.get("namespace") or "", meta["name"])
-
-
-def _encode_continue(rv: int, after: tuple[str, str]) -> str:
-    token = {"v": "meta.k8s.io/v1", "rv": rv, "start": list(after)}
-    return base64.urlsafe_b64encode(encode(token)).decode()
-
-
-def _decode_continue(token: str) -> tuple[int, tuple[str, str]]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        return int(data["rv"]), (str(data["start"][0]), str(data["start"][1]))
-    except (ValueError, KeyError, IndexError, TypeError, binascii.Error):
-        raise errors.bad_request(
-            "continue key is not valid: incorrect encoded start resourceVersion"
-        ) from None

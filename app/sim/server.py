@@ -15,7 +15,8 @@ from app.sim import errors
 from app.sim.authorizing import Authenticator
 from app.sim.errors import ApiError
 from app.sim.faults import Faults
-from app.sim.handlers import Api, Request, Response, WatchPlan, encode
+from app.sim.handlers import Api, Request, Response, WatchPlan
+from app.sim.rendering import encode
 from app.sim.watching import Watcher
 
 _HANGUP_CHECK = 1.0  # seconds between checks that a quiet watch's client is still there
