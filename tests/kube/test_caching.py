@@ -133,6 +133,20 @@ def test_changes_reach_a_namespace_feed(
         assert wait_until(lambda: "labs-3" in cache.namespaces())
 
 
+def test_a_subscriber_that_falls_behind_is_told_to_resync(
+    sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
+) -> None:
+    ensure_namespace(sim_cluster, "labs-1")
+    cache = make_cache(api, feed_size=3)
+    with cache.subscribe("labs-1") as slow:
+        cache.objects("labs-1")
+        for i in range(6):
+            put_service(sim_cluster, "labs-1", f"web-{i}")
+        assert wait_until(lambda: len(cache.objects("labs-1").kservices) == 6)
+        assert wait_until(lambda: cache.stats()["feed_overflows"] >= 1)
+        assert slow.drain()[0] == Resync()
+
+
 def test_connection_is_lost_and_back_and_data_is_right_afterwards(
     sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
 ) -> None:

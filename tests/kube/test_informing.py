@@ -77,6 +77,21 @@ def test_add_update_delete_reach_handlers(
     assert informer.lister.list() == []
 
 
+def test_handlers_run_outside_the_store_lock_after_the_store_changed(
+    sim_cluster: SimCluster, api: ApiClient, namespace: str, informers: list[Informer]
+) -> None:
+    informer = Informer(api, CONFIGMAPS, namespace, options=FAST)
+    seen: list[list[str]] = []
+    informer.add_handler(on_add=lambda obj: seen.append(names(informer.lister.list())))  # would deadlock
+    informers.append(informer)
+    informer.start()
+    assert informer.wait_for_sync(5.0)
+    put_configmap(sim_cluster, namespace, "a", k="1")
+    assert wait_until(lambda: seen == [["a"]])
+    with pytest.raises(RuntimeError, match="before starting"):
+        informer.add_handler(on_add=lambda obj: None)
+
+
 def test_relist_after_410_misses_nothing_and_keeps_nothing_stale(
     sim_cluster: SimCluster, api: ApiClient, namespace: str, informers: list[Informer]
 ) -> None:
