@@ -121,9 +121,19 @@ def domain_config(route: Obj | None, namespace: str) -> tuple[DomainConfig, bool
     return DomainConfig(), True
 
 
+_OWNER_LABELS = (ROUTE_LABEL, "networking.internal.knative.dev/ingress")
+"""net-istio labels its VirtualServices with the KIngress (named after the Route) and the Route."""
+
+
 def _route_virtual_services(route: str, virtualservices: Sequence[Obj]) -> list[Obj]:
-    """The route's VirtualServices, ingress first then mesh (net-istio's, by label)."""
-    owned = [vs for vs in virtualservices if labels_of(vs).get(ROUTE_LABEL) == route]
+    """The route's VirtualServices, ingress first then mesh: labelled with the Route or its KIngress, or
+    named as net-istio names them (`<route>` before Knative 0.13)."""
+    names = {route, ingress_virtual_service_name(route), mesh_virtual_service_name(route)}
+    owned = [
+        vs
+        for vs in virtualservices
+        if any(labels_of(vs).get(label) == route for label in _OWNER_LABELS) or name_of(vs) in names
+    ]
     return sorted(owned, key=lambda vs: (name_of(vs).endswith("-mesh"), name_of(vs)))
 
 

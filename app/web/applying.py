@@ -144,20 +144,12 @@ class Precondition:
     generation: int = field(default=0)
 
 
-def _precondition(loaded: Loaded, wanted: Precondition) -> str:
-    """The resourceVersion to send: the one loaded, or the cache's when only the status changed since
-    (same generation, so the same spec: nobody else's traffic change can be overwritten)."""
-    if wanted.resource_version != loaded.resource_version and wanted.generation == loaded.generation > 0:
-        return loaded.resource_version
-    return wanted.resource_version
-
-
-def _conflict(dashboard: Dashboard, loaded: Loaded, error: ApiError) -> Conflict:
-    try:
-        theirs: KubeObject | None = fetch_service(dashboard, loaded.namespace, loaded.name)
-    except ApiError:
-        theirs = None
-    return Conflict(error, theirs)
+def same_spec(service: KubeObject, wanted: Precondition) -> bool:
+    """Whether `service` still has the spec the editor loaded: the same resourceVersion, or the same
+    generation (only the status moved since, as the controllers do after every change)."""
+    if str(meta(service).get("resourceVersion") or "") == wanted.resource_version:
+        return True
+    return wanted.generation > 0 and generation_of(service) == wanted.generation
 
 
 def change_traffic(
@@ -169,36 +161,47 @@ def change_traffic(
     user: str | None,
     dry_run: bool = False,
 ) -> Outcome:
-    """Validate, then send the conditional merge patch; record a TrafficChanged Event on success."""
+    """Validate, then send the merge patch conditional on the version whose spec the editor loaded;
+    record a TrafficChanged Event on success.
+
+    The cache is tried first; when it lags (or only the status moved meanwhile) the server's current
+    object is read once and used if its spec is still the one loaded. Anything else is a Conflict."""
     validation = validate_targets(targets, loaded.name, loaded.choices)
     if not validation.ok:
         return Invalid(validation)
-    resource_version = _precondition(loaded, wanted)
-    old: tuple[TrafficTarget, ...] | None = None
-    if resource_version == loaded.resource_version:
-        old = tuple(loaded.traffic)
-        if splits_equal(old, targets) and not dry_run:
-            return Unchanged()
+    service = loaded.service
+    for attempt in ("cache", "server"):
+        try:
+            if attempt == "server":
+                service = fetch_service(dashboard, loaded.namespace, loaded.name)
+            if not same_spec(service, wanted):
+                if attempt == "cache":
+                    continue
+                return Conflict(ApiError(409, "Conflict", _stale_message(loaded.name)), service)
+            old = tuple(service_traffic(service))
+            if splits_equal(old, targets) and not dry_run:
+                return Unchanged()
+            version = str(meta(service).get("resourceVersion") or "")
+            answer = patch_traffic(
+                dashboard.api_client, loaded.namespace, loaded.name, list(targets), version, dry_run=dry_run
+            )
+        except ApiError as error:
+            if error.code == 409 and attempt == "cache":
+                continue
+            return _conflict(dashboard, loaded, error) if error.code == 409 else Refused(error)
+        new = tuple(service_traffic(answer))
+        if dry_run:
+            return Applied(answer, old, new, dry_run=True)
+        return _record(dashboard, loaded.namespace, answer, old, new, user)
+    raise AssertionError("unreachable: the server attempt always returns")
+
+
+def _conflict(dashboard: Dashboard, loaded: Loaded, error: ApiError) -> Conflict:
     try:
-        if old is None:  # the cache is not at the loaded version: read what that version holds
-            fresh = fetch_service(dashboard, loaded.namespace, loaded.name)
-            if str(meta(fresh).get("resourceVersion")) != resource_version:
-                raise ApiError(409, "Conflict", _stale_message(loaded.name))
-            old = tuple(service_traffic(fresh))
-        answer = patch_traffic(
-            dashboard.api_client,
-            loaded.namespace,
-            loaded.name,
-            list(targets),
-            resource_version,
-            dry_run=dry_run,
-        )
-    except ApiError as error:
-        return _conflict(dashboard, loaded, error) if error.code == 409 else Refused(error)
-    new = tuple(service_traffic(answer))
-    if dry_run:
-        return Applied(answer, old, new, dry_run=True)
-    return _record(dashboard, loaded.namespace, answer, old, new, user)
+        theirs: KubeObject | None = fetch_service(dashboard, loaded.namespace, loaded.name)
+    except ApiError:
+        theirs = None
+    return Conflict(error, theirs)
 
 
 def _stale_message(name: str) -> str:

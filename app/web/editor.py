@@ -72,6 +72,7 @@ from app.web.applying import (
 from app.web.context import Dashboard, DashboardDep
 from app.web.loading import LoadError
 from app.web.pages import events_url, is_fragment_request, render_page
+from app.web.security import acting_user, edit_refusal
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -158,11 +159,16 @@ class EditorView:
     expression: str
     live: bool
     drag: int | None
-    read_only: bool
+    refusal: str | None
+    """Why this user may not apply here (read-only, no identity, no RBAC), None when they may."""
     can_roll_back: bool
     notice: Notice | None = None
     conflict: ConflictView | None = None
     stale: StaleView | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.refusal is not None
 
     @property
     def can_apply(self) -> bool:
@@ -184,7 +190,7 @@ def build_view(
     loaded: Loaded,
     form: EditorForm,
     *,
-    read_only: bool,
+    refusal: str | None,
     notice: Notice | None = None,
     conflict: ConflictView | None = None,
     stale: StaleView | None = None,
@@ -247,7 +253,7 @@ def build_view(
         expression=form.expression,
         live=form.live,
         drag=form.drag,
-        read_only=read_only,
+        refusal=refusal,
         can_roll_back=bool(previous_split(loaded.traffic, loaded.history)),
         notice=notice,
         conflict=conflict,
@@ -286,12 +292,6 @@ def replace_editor(dashboard: Dashboard, view: EditorView) -> HTMLResponse:
     return HTMLResponse(_macro(dashboard, "editor", view), headers=headers)
 
 
-def _user(request: Request) -> str | None:
-    """The acting user, when the app's authentication put one on the request."""
-    user = getattr(request.state, "user", None)
-    return str(user) if user else None
-
-
 async def _fields(request: Request) -> dict[str, str]:
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
@@ -308,7 +308,7 @@ def _parse(fields: Mapping[str, str], trigger: str | None = None) -> EditorForm:
 
 
 def outcome_view(
-    loaded: Loaded, form: EditorForm, outcome: Outcome, *, read_only: bool
+    loaded: Loaded, form: EditorForm, outcome: Outcome, *, refusal: str | None
 ) -> tuple[EditorView, int, Loaded]:
     """The editor after an apply, dry run or revert; with the HTTP status a plain form post gets."""
     if isinstance(outcome, Applied) and outcome.dry_run:
@@ -317,20 +317,20 @@ def outcome_view(
             "The cluster accepts this change (dry run; nothing was changed)",
             describe_split(outcome.new),
         )
-        return build_view(loaded, form, read_only=read_only, notice=notice), 200, loaded
+        return build_view(loaded, form, refusal=refusal, notice=notice), 200, loaded
     if isinstance(outcome, Applied):
         applied = replace(loaded, service=outcome.service)
         text = f"{describe_split(outcome.old)} -> {describe_split(outcome.new)}"
         notice = Notice(
             "warning" if outcome.warning else "ok", "Applied", f"{text}. {outcome.warning or ''}".strip()
         )
-        return build_view(applied, fresh_form(applied), read_only=read_only, notice=notice), 200, applied
+        return build_view(applied, fresh_form(applied), refusal=refusal, notice=notice), 200, applied
     if isinstance(outcome, Unchanged):
         notice = Notice("info", "Nothing to apply: the Service already has this split")
-        return build_view(loaded, form, read_only=read_only, notice=notice), 200, loaded
+        return build_view(loaded, form, refusal=refusal, notice=notice), 200, loaded
     if isinstance(outcome, Invalid):
         notice = Notice("error", "Not sent: Knative would refuse this split", outcome.validation.text)
-        return build_view(loaded, form, read_only=read_only, notice=notice), 422, loaded
+        return build_view(loaded, form, refusal=refusal, notice=notice), 422, loaded
     if isinstance(outcome, Conflict):
         theirs = outcome.theirs
         yours, _ = rows_to_targets(form.rows)
@@ -342,7 +342,7 @@ def outcome_view(
             resource_version=str(meta(theirs).get("resourceVersion") or "") if theirs else "",
             generation=generation_of(theirs) if theirs else 0,
         )
-        return build_view(loaded, form, read_only=read_only, conflict=conflict), 409, loaded
+        return build_view(loaded, form, refusal=refusal, conflict=conflict), 409, loaded
     assert isinstance(outcome, Refused)
     status = status_body(outcome.error)
     notice = Notice(
@@ -352,7 +352,7 @@ def outcome_view(
         status,
     )
     code = outcome.error.code if 400 <= outcome.error.code < 600 else 502
-    return build_view(loaded, form, read_only=read_only, notice=notice), code, loaded
+    return build_view(loaded, form, refusal=refusal, notice=notice), code, loaded
 
 
 # --- Actions -----------------------------------------------------------------------------------------
@@ -365,16 +365,17 @@ def run_action(
     action: str,
     fields: Mapping[str, str],
     user: str | None,
+    refusal: str | None,
 ) -> tuple[EditorView, int, Loaded]:
-    """One press of an editor button (blocking: may write to the cluster)."""
-    read_only = dashboard.settings.read_only
+    """One press of an editor button (blocking: may write to the cluster). `refusal` says why this
+    user may not write (then apply, dry run and revert answer 403 and send nothing)."""
     name = loaded.name
     verb, _, argument = action.partition(":")
     try:
         if verb in {"apply", "dryrun", "revert"}:
-            if read_only:
-                notice = Notice("error", "This dashboard is read-only: it never changes the cluster")
-                return build_view(loaded, form, read_only=True, notice=notice), 403, loaded
+            if refusal is not None:
+                notice = Notice("error", "You cannot change this Service's traffic here", refusal)
+                return build_view(loaded, form, refusal=refusal, notice=notice), 403, loaded
             targets, errors = rows_to_targets(form.rows)
             if verb == "revert":
                 targets = list(_revert_targets(loaded, argument))
@@ -382,7 +383,7 @@ def run_action(
             elif errors:
                 validation = validate_rows(form.rows, name, loaded.choices)
                 outcome: Outcome = Invalid(validation)
-                return outcome_view(loaded, form, outcome, read_only=read_only)
+                return outcome_view(loaded, form, outcome, refusal=refusal)
             outcome = change_traffic(
                 dashboard,
                 loaded,
@@ -391,10 +392,10 @@ def run_action(
                 user=user,
                 dry_run=verb == "dryrun",
             )
-            return outcome_view(loaded, form, outcome, read_only=read_only)
+            return outcome_view(loaded, form, outcome, refusal=refusal)
         if verb == "reload":
             notice = Notice("info", "Loaded the Service as it is now")
-            return build_view(loaded, fresh_form(loaded), read_only=read_only, notice=notice), 200, loaded
+            return build_view(loaded, fresh_form(loaded), refusal=refusal, notice=notice), 200, loaded
         if verb == "rebase":
             form = replace(
                 form,
@@ -405,15 +406,15 @@ def run_action(
             notice = Notice(
                 "info", "Your edits now apply on top of the Service as it is now: review, then apply"
             )
-            return build_view(loaded, form, read_only=read_only, notice=notice), 200, loaded
+            return build_view(loaded, form, refusal=refusal, notice=notice), 200, loaded
         rows = _edit_rows(loaded, form, verb, argument, fields)
         edited = replace(
             form, rows=rows, anchor=(), drag=None, expression="" if verb == "expression" else form.expression
         )
-        return build_view(loaded, edited, read_only=read_only), 200, loaded
+        return build_view(loaded, edited, refusal=refusal), 200, loaded
     except ActionError as exc:
         notice = Notice("error", "Cannot do that", str(exc))
-        return build_view(loaded, form, read_only=read_only, notice=notice), 422, loaded
+        return build_view(loaded, form, refusal=refusal, notice=notice), 422, loaded
 
 
 def _index(argument: str) -> int:
@@ -461,7 +462,7 @@ def _revert_targets(loaded: Loaded, argument: str) -> tuple[TrafficTarget, ...]:
 def editor_page(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> Response:
     """The Service page with the editor filled in (the editor alone for htmx)."""
     loaded = load(dashboard, namespace, name)
-    view = build_view(loaded, fresh_form(loaded), read_only=dashboard.settings.read_only)
+    view = build_view(loaded, fresh_form(loaded), refusal=edit_refusal(request, namespace, name))
     return respond(request, dashboard, loaded, view)
 
 
@@ -471,11 +472,12 @@ async def editor_action(request: Request, dashboard: DashboardDep, namespace: st
     fields = await _fields(request)
     form = _parse(fields)
     action = fields.get("action", "preview")
-    user = _user(request)
+    user = acting_user(request)
 
     def work() -> Response:
         loaded = load(dashboard, namespace, name)
-        view, status, after = run_action(dashboard, loaded, form, action, fields, user)
+        refusal = edit_refusal(request, namespace, name)
+        view, status, after = run_action(dashboard, loaded, form, action, fields, user, refusal)
         return respond(request, dashboard, after, view, status)
 
     return await run_in_threadpool(work)
@@ -490,7 +492,7 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
     trigger = request.headers.get("HX-Trigger-Name")
     form = _parse(fields, trigger)
     released = fields.get("_event") == "change"
-    user = _user(request)
+    user = acting_user(request)
 
     def work() -> Response:
         loaded = load(dashboard, namespace, name)
@@ -498,14 +500,14 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
         edited = (
             form if moved is None else replace(form, rows=moved.rows, anchor=moved.anchor, drag=moved.drag)
         )
-        read_only = dashboard.settings.read_only
-        view = build_view(loaded, edited, read_only=read_only)
+        refusal = edit_refusal(request, namespace, name)
+        view = build_view(loaded, edited, refusal=refusal)
         if form.live and released and moved is not None and view.can_apply:
             targets, _ = rows_to_targets(edited.rows)
             outcome = change_traffic(
                 dashboard, loaded, Precondition(form.resource_version, form.generation), targets, user=user
             )
-            applied_view, _, _ = outcome_view(loaded, edited, outcome, read_only=read_only)
+            applied_view, _, _ = outcome_view(loaded, edited, outcome, refusal=refusal)
             return replace_editor(dashboard, applied_view)
         keep = request.headers.get("HX-Trigger") or ""
         if released and moved is not None and moved.clamped:
@@ -524,7 +526,7 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
 
     def work() -> Response:
         loaded = load(dashboard, namespace, name)
-        read_only = dashboard.settings.read_only
+        refusal = edit_refusal(request, namespace, name)
         if loaded.resource_version == form.resource_version or loaded.generation < form.generation:
             return Response(status_code=204)  # current, or the cache has not yet seen our own write
         pending = has_pending_edits(form) or bool(form.expression.strip())
@@ -532,15 +534,15 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
             if pending:
                 moved = replace(form, resource_version=loaded.resource_version)
                 return HTMLResponse(
-                    _macro(dashboard, "version_fields", build_view(loaded, moved, read_only=read_only), True)
+                    _macro(dashboard, "version_fields", build_view(loaded, moved, refusal=refusal), True)
                 )
-            return replace_editor(dashboard, build_view(loaded, fresh_form(loaded), read_only=read_only))
+            return replace_editor(dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal))
         if not pending:
             who = outside_change(loaded.service, loaded.history)
             text = f"Updated: the Service changed{f' (by {who.who})' if who else ''}"
             notice = Notice("info", text, describe_split(loaded.traffic))
             return replace_editor(
-                dashboard, build_view(loaded, fresh_form(loaded), read_only=read_only, notice=notice)
+                dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal, notice=notice)
             )
         who = outside_change(loaded.service, loaded.history)
         stale = StaleView(

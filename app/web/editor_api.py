@@ -44,8 +44,15 @@ from app.web.applying import (
     status_body,
 )
 from app.web.context import DashboardDep
+from app.web.security import acting_user, edit_refusal
 
 router = APIRouter(prefix="/api/namespaces/{namespace}/services/{name}/traffic", tags=["traffic"])
+
+
+GENERATION_HELP = (
+    "The Service's metadata.generation read with resourceVersion. Given, a newer resourceVersion with the "
+    "same generation (only the status moved, as the controllers do after every change) is accepted."
+)
 
 
 class TrafficChange(BaseModel):
@@ -55,6 +62,7 @@ class TrafficChange(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     resource_version: str = Field(alias="resourceVersion", min_length=1, examples=["123"])
+    generation: int = Field(default=0, ge=0, description=GENERATION_HELP)
     traffic: list[Any] | None = Field(
         default=None,
         examples=[
@@ -74,6 +82,7 @@ class Revert(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     resource_version: str = Field(alias="resourceVersion", min_length=1)
+    generation: int = Field(default=0, ge=0, description=GENERATION_HELP)
     event: str = Field(description="The TrafficChanged Event's name, from the history")
     to: str = Field(default="before", pattern="^(before|after)$")
 
@@ -167,6 +176,7 @@ def outcome_response(outcome: Outcome, yours: Sequence[TrafficTarget]) -> JSONRe
         {
             "dryRun": outcome.dry_run,
             "resourceVersion": meta(outcome.service).get("resourceVersion"),
+            "generation": meta(outcome.service).get("generation"),
             "traffic": _traffic(outcome.new),
             "previous": _traffic(outcome.old),
             "event": outcome.event,
@@ -223,18 +233,9 @@ def _bad(exc: BadChange) -> JSONResponse:
     return JSONResponse(invalid_body(Validation(tuple(exc.errors))), status_code=422)
 
 
-def _user(request: Request) -> str | None:
-    user = getattr(request.state, "user", None)
-    return str(user) if user else None
-
-
-def _read_only() -> JSONResponse:
-    body = {
-        "code": 403,
-        "reason": "Forbidden",
-        "message": "This dashboard is read-only: it never changes the cluster",
-    }
-    return JSONResponse(body, status_code=403)
+def _forbidden(refusal: str) -> JSONResponse:
+    """Splitboard will not write for this request (read-only, no identity, no RBAC): nothing sent."""
+    return JSONResponse({"code": 403, "reason": "Forbidden", "message": refusal}, status_code=403)
 
 
 @router.get("", summary="The Service's split, its version, its revisions and its history")
@@ -288,18 +289,23 @@ async def _change(
     *,
     dry_run: bool,
 ) -> JSONResponse:
-    if dashboard.settings.read_only:
-        return _read_only()
-    user = _user(request)
+    user = acting_user(request)
 
     def work() -> JSONResponse:
+        if (refusal := edit_refusal(request, namespace, name)) is not None:
+            return _forbidden(refusal)
         loaded = load(dashboard, namespace, name)
         try:
             targets = requested_targets(loaded, change)
         except BadChange as exc:
             return _bad(exc)
         outcome = change_traffic(
-            dashboard, loaded, Precondition(change.resource_version), targets, user=user, dry_run=dry_run
+            dashboard,
+            loaded,
+            Precondition(change.resource_version, change.generation),
+            targets,
+            user=user,
+            dry_run=dry_run,
         )
         return outcome_response(outcome, targets)
 
@@ -329,11 +335,11 @@ async def apply_traffic(
 async def revert_traffic(
     request: Request, dashboard: DashboardDep, namespace: str, name: str, revert: Revert
 ) -> JSONResponse:
-    if dashboard.settings.read_only:
-        return _read_only()
-    user = _user(request)
+    user = acting_user(request)
 
     def work() -> JSONResponse:
+        if (refusal := edit_refusal(request, namespace, name)) is not None:
+            return _forbidden(refusal)
         loaded = load(dashboard, namespace, name)
         entry = find_entry(loaded.history, revert.event)
         if entry is None:
@@ -344,7 +350,9 @@ async def revert_traffic(
             }
             return JSONResponse(body, status_code=404)
         targets = list(entry.old if revert.to == "before" else entry.new)
-        outcome = change_traffic(dashboard, loaded, Precondition(revert.resource_version), targets, user=user)
+        outcome = change_traffic(
+            dashboard, loaded, Precondition(revert.resource_version, revert.generation), targets, user=user
+        )
         return outcome_response(outcome, targets)
 
     return await run_in_threadpool(work)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -82,25 +83,20 @@ from tests.web.conftest import (  # noqa: E402  (fixtures shared with the web su
 __all__ = ["browser", "dashboard_api", "page", "playwright", "served_dashboard"]
 
 
-def with_editor(dashboard: Dashboard) -> Dashboard:
-    """Make sure the app routes the editor (build_app may not include it yet): HTML and JSON routers."""
-    from app.web import editor, editor_api
+@contextmanager
+def csrf_client(url: str) -> Iterator[httpx.Client]:
+    """A client holding the dashboard's CSRF cookie, sending its token on every request (as htmx does)."""
+    from tests.editor.forms import EDITOR, form_fields
 
-    paths = {getattr(route, "path", "") for route in dashboard.app.routes}
-    if "/namespaces/{namespace}/services/{name}/traffic" not in paths:
-        dashboard.app.include_router(editor.router)
-    if "/api/namespaces/{namespace}/services/{name}/traffic/apply" not in paths:
-        dashboard.app.include_router(editor_api.router)
-    return dashboard
-
-
-@pytest.fixture
-def editor_dashboard(served_dashboard: Dashboard) -> Dashboard:
-    """The dashboard served on the labs cluster, editor included."""
-    return with_editor(served_dashboard)
+    with httpx.Client(base_url=url, timeout=10) as http:
+        token = form_fields(http.get(EDITOR).text).get("csrf_token")
+        if token:
+            http.headers["X-CSRF-Token"] = token
+        yield http
 
 
 @pytest.fixture
-def client(editor_dashboard: Dashboard) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=editor_dashboard.url, timeout=10) as http:
+def client(served_dashboard: Dashboard) -> Iterator[httpx.Client]:
+    """A client of the dashboard on the labs cluster (build_app routes the editor)."""
+    with csrf_client(served_dashboard.url) as http:
         yield http

@@ -1,0 +1,232 @@
+"""The editor's JSON API on the simulated cluster: the same validation, precondition and error bodies."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from kubernetes.client import ApiClient
+
+from app.kube.config import load_api_client
+from app.sim.building import KnativeCluster
+from tests.editor.conftest import csrf_client
+from tests.editor.forms import API, EDITOR, form_fields, notices, set_percents, spec_traffic
+from tests.web.cluster import knative_service, patch_service
+from tests.web.conftest import serve
+
+T = TypeVar("T")
+
+CANARY = [
+    {"tag": "current", "revisionName": "customer-v3", "percent": 90},
+    {"tag": "candidate", "revisionName": "customer-v4", "percent": 10},
+    {"tag": "latest", "latestRevision": True, "percent": 0},
+]
+
+
+def wait_for(read: Callable[[], T], timeout: float = 5.0) -> T:
+    """The first truthy value `read` gives (the cache follows the cluster within milliseconds)."""
+    deadline = time.monotonic() + timeout
+    while not (value := read()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return value
+
+
+def version(client: httpx.Client) -> str:
+    state = client.get(API).json()
+    return str(state["resourceVersion"])
+
+
+def test_get_shows_the_split_revisions_and_version(client: httpx.Client, knative_api: ApiClient) -> None:
+    state = client.get(API).json()
+    assert state["resourceVersion"] == knative_service(knative_api, "customer")["metadata"]["resourceVersion"]
+    assert [t["percent"] for t in state["traffic"]] == [50, 50, 0]
+    assert {r["name"] for r in state["revisions"]} >= {"customer-v3", "customer-v4"}
+    assert state["history"] == []
+
+
+def test_preview_predicts_route_and_virtualservices(client: httpx.Client) -> None:
+    body = client.post(f"{API}/preview", json={"resourceVersion": version(client), "traffic": CANARY}).json()
+    assert body["valid"] is True
+    assert body["patch"]["spec"]["traffic"][2] == {"tag": "latest", "latestRevision": True, "percent": 0}
+    assert [t["percent"] for t in body["routeTraffic"]["after"]] == [90, 10, 0]
+    default = next(
+        h for h in body["virtualServices"] if h["host"] == "customer.labs-1" and h["change"] == "changed"
+    )
+    assert default["before"] == {"customer-v3": 50, "customer-v4": 50}
+    assert default["after"] == {"customer-v3": 90, "customer-v4": 10}
+
+
+def test_apply_then_revert_through_the_history(client: httpx.Client, knative_api: ApiClient) -> None:
+    applied = client.post(f"{API}/apply", json={"resourceVersion": version(client), "traffic": CANARY})
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["event"]
+    assert [t["percent"] for t in spec_traffic(knative_service(knative_api, "customer"))] == [90, 10, 0]
+    history = wait_for(lambda: client.get(f"{API}/history").json())
+    assert history[0]["event"] == applied.json()["event"]
+    assert history[0]["after"][0]["percent"] == 90
+    reverted = client.post(
+        f"{API}/revert",
+        json={
+            "resourceVersion": applied.json()["resourceVersion"],
+            "generation": applied.json()["generation"],
+            "event": applied.json()["event"],
+            "to": "before",
+        },
+    )
+    assert reverted.status_code == 200, reverted.text
+    assert [t["percent"] for t in spec_traffic(knative_service(knative_api, "customer"))] == [50, 50, 0]
+
+
+def test_an_expression_with_kns_remainder_rule(client: httpx.Client) -> None:
+    body = client.post(
+        f"{API}/preview", json={"resourceVersion": "1", "expression": "candidate=30,@latest=0"}
+    ).json()
+    assert [t["after"]["percent"] for t in body["targets"]] == [70, 30, 0]
+
+
+@pytest.mark.parametrize(
+    ("traffic", "message"),
+    [
+        (
+            [{"revisionName": "customer-v3", "percent": "ninety"}],
+            "expected integer, got string: spec.traffic[0].percent",
+        ),
+        (
+            [{"revisionName": "customer-v3", "percent": 90}],
+            "Traffic targets sum to 90, want 100: spec.traffic",
+        ),
+        (
+            [{"revisionName": "customer-v3", "latestRevision": True, "percent": 100}],
+            'may not set revisionName "customer-v3" when latestRevision is true: '
+            "spec.traffic[0].latestRevision",
+        ),
+        (
+            [
+                {"tag": "a", "revisionName": "customer-v3", "percent": 50},
+                {"tag": "a", "latestRevision": True, "percent": 50},
+            ],
+            'Multiple definitions for "a": spec.traffic[0].tag, spec.traffic[1].tag',
+        ),
+        (
+            [{"revisionName": "customer-v9", "percent": 100}],
+            'Revision "customer-v9" referenced in traffic not found.: spec.traffic[0].revisionName',
+        ),
+    ],
+)
+def test_invalid_splits_are_refused_with_422_and_nothing_sent(
+    client: httpx.Client, knative_api: ApiClient, traffic: list[dict[str, Any]], message: str
+) -> None:
+    before = knative_service(knative_api, "customer")
+    response = client.post(f"{API}/apply", json={"resourceVersion": version(client), "traffic": traffic})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == 422 and body["reason"] == "Invalid"
+    assert message in [e["text"] for e in body["errors"]]
+    assert (
+        knative_service(knative_api, "customer")["metadata"]["resourceVersion"]
+        == before["metadata"]["resourceVersion"]
+    )
+
+
+def test_a_stale_resource_version_is_409_with_the_current_split(
+    client: httpx.Client, knative_api: ApiClient
+) -> None:
+    stale = version(client)
+    patch_service(knative_api, "customer", {"spec": {"traffic": [{"latestRevision": True, "percent": 100}]}})
+    response = client.post(f"{API}/apply", json={"resourceVersion": stale, "traffic": CANARY})
+    assert response.status_code == 409
+    body = response.json()
+    assert "the object has been modified" in body["message"]
+    assert body["current"]["traffic"] == [{"latestRevision": True, "percent": 100}]
+    assert body["yours"][0]["percent"] == 90
+    assert spec_traffic(knative_service(knative_api, "customer")) == [
+        {"latestRevision": True, "percent": 100}
+    ]
+
+
+def test_a_missing_history_entry_is_404(client: httpx.Client) -> None:
+    response = client.post(f"{API}/revert", json={"resourceVersion": version(client), "event": "nope"})
+    assert response.status_code == 404
+    assert response.json()["reason"] == "NotFound"
+
+
+def test_the_api_is_documented(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for suffix in ("", "/preview", "/dryrun", "/apply", "/revert", "/history"):
+        assert "/api/namespaces/{namespace}/services/{name}/traffic" + suffix in paths
+
+
+def grant(cluster: KnativeCluster, user: str, verbs: list[str]) -> None:
+    """A ClusterRole of `verbs` on every resource, bound to `user` (both named after the user)."""
+    rbac = "rbac.authorization.k8s.io"
+    store = cluster.store
+    role = {"metadata": {"name": user}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": verbs}]}
+    binding = {
+        "metadata": {"name": user},
+        "roleRef": {"apiGroup": rbac, "kind": "ClusterRole", "name": user},
+        "subjects": [{"kind": "User", "name": user, "apiGroup": rbac}],
+    }
+    store.create(store.registry.get(f"clusterroles.{rbac}"), None, role)
+    store.create(store.registry.get(f"clusterrolebindings.{rbac}"), None, binding)
+
+
+def revoke(cluster: KnativeCluster, user: str) -> None:
+    store = cluster.store
+    store.delete(store.registry.get("clusterrolebindings.rbac.authorization.k8s.io"), None, user)
+
+
+@contextmanager
+def dashboard_as(cluster: KnativeCluster, tmp_path: Path, user: str) -> Iterator[httpx.Client]:
+    """The dashboard running with `user`'s Kubernetes identity, and a client for it."""
+    cluster.add_token(f"{user}-token", user)
+    kubeconfig = cluster.write_kubeconfig(tmp_path / user, token=f"{user}-token", user=user)
+    with load_api_client(kubeconfig) as api, serve(api) as dashboard, csrf_client(dashboard.url) as client:
+        yield client
+
+
+def test_a_user_who_may_not_patch_is_refused_before_anything_is_sent(
+    knative_cluster: KnativeCluster, knative_api: ApiClient, tmp_path: Path
+) -> None:
+    grant(knative_cluster, "viewer", ["get", "list", "watch"])
+    before = knative_service(knative_api, "customer")
+    with dashboard_as(knative_cluster, tmp_path, "viewer") as client:
+        page = client.get(EDITOR).text
+        assert "data-refusal" in page and "may not patch" in page
+        for action in ("dryrun", "apply"):
+            response = client.post(
+                f"{API}/{action}", json={"resourceVersion": version(client), "traffic": CANARY}
+            )
+            assert response.status_code == 403
+            assert "may not patch services.serving.knative.dev 'customer'" in response.json()["message"]
+    assert (
+        knative_service(knative_api, "customer")["metadata"]["resourceVersion"]
+        == before["metadata"]["resourceVersion"]
+    )
+
+
+def test_the_clusters_own_403_is_shown_verbatim_and_changes_nothing(
+    knative_cluster: KnativeCluster, knative_api: ApiClient, tmp_path: Path
+) -> None:
+    grant(knative_cluster, "editor", ["get", "list", "watch", "patch", "create"])
+    before = knative_service(knative_api, "customer")
+    with dashboard_as(knative_cluster, tmp_path, "editor") as client:
+        fields = form_fields(client.get(EDITOR).text)  # Splitboard checked the right (kept a few seconds)
+        revoke(knative_cluster, "editor")  # ... and it is gone before the user applies
+        response = client.post(EDITOR, data={**set_percents(fields, 90, 10, 0), "action": "dryrun"})
+        assert response.status_code == 403
+        assert notices(response.text)[0] == ("error", "The cluster refused the change (403 Forbidden)")
+        assert "User &#34;editor&#34; cannot patch resource &#34;services&#34;" in response.text
+        body = client.post(
+            f"{API}/apply", json={"resourceVersion": version(client), "traffic": CANARY}
+        ).json()
+        assert body["status"]["reason"] == "Forbidden"
+        assert body["message"] == body["status"]["message"]
+    assert (
+        knative_service(knative_api, "customer")["metadata"]["resourceVersion"]
+        == before["metadata"]["resourceVersion"]
+    )
