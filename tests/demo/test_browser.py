@@ -1,0 +1,119 @@
+"""Real-browser tests of the demo tools: presenter mode, a probe's live tally, pods under load, the
+explain view's highlighting. Screenshots land in test-artifacts/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from tests.demo.conftest import NAMESPACE
+from tests.web.conftest import Dashboard, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _page_url(dashboard: Dashboard, tail: str) -> str:
+    return f"{dashboard.url}/namespaces/{NAMESPACE}/services/customer/{tail}"
+
+
+@pytest.fixture
+def errors(page: Page) -> Iterator[list[str]]:
+    """Console errors (a CSP violation, a failed script) collected while the test runs."""
+    seen: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            seen.append(message.text)
+
+    page.on("console", on_console)
+    yield seen
+
+
+def _open(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("main[data-live='open']")).to_have_count(1)
+
+
+def test_presenter_mode_shows_the_split_tag_urls_with_qr_codes_in_large_type(
+    page: Page, demo_dashboard: Dashboard, errors: list[str]
+) -> None:
+    _open(page, _page_url(demo_dashboard, "demo?present=1"))
+    expect(page.locator(".demo.presenter")).to_have_count(1)
+    bar = page.locator("#split [data-split='served'] rect")
+    expect(bar).to_have_count(2)
+    assert sorted(bar.evaluate_all("rs => rs.map(r => r.dataset.revision + ' ' + r.dataset.percent)")) == [
+        "customer-v3 50",
+        "customer-v4 50",
+    ]
+    links = page.locator("#urls li[data-tag]")
+    expect(links).to_have_count(4)  # the route URL and the tags current, candidate, latest
+    expect(page.locator("#urls li[data-tag] svg")).to_have_count(4)
+    hrefs = links.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert hrefs[0].startswith("http://customer.labs-1.") and hrefs[1].startswith("http://current-customer.")
+    size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert size >= 20 and background == "rgb(0, 0, 0)"
+    screenshot(page, "demo-presenter")
+
+    page.keyboard.press("t")  # highlight the route URL's path, then the first tag's
+    expect(page.locator("svg.explain-svg")).to_have_attribute("data-selected", "@default")
+    expect(page.locator(".demo.presenter")).to_have_count(1)  # the shortcut keeps presenter mode
+    page.keyboard.press("t")
+    expect(page.locator("svg.explain-svg")).to_have_attribute("data-selected", "current")
+    assert errors == []
+
+
+def test_a_running_probe_updates_its_tally_live(
+    page: Page, demo_dashboard: Dashboard, errors: list[str]
+) -> None:
+    _open(page, _page_url(demo_dashboard, "demo?present=1"))
+    page.fill(".probe-form input[name='count']", "60")
+    page.fill(".probe-form input[name='rate']", "30")
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("p")
+    tally = page.locator("#probe-live .tally")
+    expect(tally).to_have_attribute("data-state", "running")
+    seen: set[int] = set()
+    while tally.get_attribute("data-state") == "running":
+        seen.add(int(tally.get_attribute("data-sent") or 0))
+        page.wait_for_timeout(100)
+    assert len({n for n in seen if 0 < n < 60}) >= 3, f"the tally did not move live: {sorted(seen)}"
+    expect(tally).to_have_attribute("data-state", "done")
+    expect(tally).to_have_attribute("data-sent", "60")
+    counts = tally.locator("tr[data-revision]").evaluate_all("rs => rs.map(r => Number(r.dataset.count))")
+    assert len(counts) == 2 and sum(counts) == 60
+    expect(tally.locator(".summary-line")).to_contain_text("Every share is within what chance gives")
+    screenshot(page, "demo-probe-done")
+    assert errors == []
+
+
+def test_pods_appear_under_probe_load_and_scale_to_zero_after(page: Page, demo_dashboard: Dashboard) -> None:
+    _open(page, _page_url(demo_dashboard, "demo"))
+    v4_pods = page.locator("#pods .pod-group[data-revision='customer-v4'] tr[data-name]")
+    expect(v4_pods).to_have_count(0, timeout=10_000)  # idle since start: scaled to zero
+    expect(page.locator("#explain .node.kind-empty[data-id='nopods-customer-v4']")).to_have_count(1)
+    page.fill(".probe-form input[name='count']", "100")
+    page.fill(".probe-form input[name='rate']", "50")
+    page.click(".probe-form button[type='submit']")
+    expect(v4_pods.first).to_be_visible(timeout=5_000)
+    expect(page.locator("#explain .node.kind-pod").first).to_be_visible()
+    screenshot(page, "demo-pods-under-load")
+    expect(page.locator("#probe-live .tally")).to_have_attribute("data-state", "done", timeout=15_000)
+    expect(v4_pods).to_have_count(0, timeout=10_000)
+
+
+def test_explain_highlights_a_tags_whole_path_and_links_to_yaml(
+    page: Page, demo_dashboard: Dashboard, errors: list[str]
+) -> None:
+    _open(page, _page_url(demo_dashboard, "explain"))
+    page.click(".paths a[data-path='current']")
+    svg = page.locator("svg.explain-svg.selecting")
+    expect(svg).to_have_attribute("data-selected", "current")
+    on = svg.locator(".node.on").evaluate_all("ns => ns.map(n => n.dataset.id)")
+    assert "rev-customer-v3" in on and "ksvc-current-customer" in on and "rev-customer-v4" not in on
+    route = svg.locator("a.node[data-id='route']")
+    assert route.get_attribute("href") == f"/namespaces/{NAMESPACE}/services/customer#yaml-route-customer"
+    screenshot(page, "demo-explain-current")
+    assert errors == []
