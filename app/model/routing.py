@@ -103,20 +103,20 @@ def resolve_traffic(
     resolved: list[ResolvedTarget] = []
     missing: TrafficProblem | None = None
     for target in targets:
-        name, problem = _target_revision(target, owner_service, revisions, configurations)
-        if problem is not None and problem.missing:
-            missing = missing or problem
+        found = _target_revision(target, owner_service, revisions, configurations)
+        if isinstance(found, TrafficProblem):
+            if not found.missing:
+                return [], found
+            missing = missing or found
             continue
-        if problem is not None:
-            return [], problem
-        assert name is not None
+        floating = target.revision_name is None
         resolved.append(
             ResolvedTarget(
                 tag=target.tag,
-                revision_name=name,
+                revision_name=found,
                 percent=target.percent or 0,
-                latest_revision=target.revision_name is None,
-                configuration_name=target.configuration_name,
+                latest_revision=floating,
+                configuration_name=(target.configuration_name or owner_service) if floating else None,
             )
         )
     if missing is not None:
@@ -129,23 +129,24 @@ def _target_revision(
     owner_service: str | None,
     revisions: Mapping[str, RevisionState],
     configurations: Mapping[str, ConfigurationState],
-) -> tuple[str | None, TrafficProblem | None]:
+) -> str | TrafficProblem:
+    """The revision a target sends traffic to, or the problem with it."""
     if target.revision_name:
         revision = revisions.get(target.revision_name)
         if revision is None:
-            return None, _missing("Revision", target.revision_name)
-        return revision.name, _revision_problem(revision, owner_service)
+            return _missing("Revision", target.revision_name)
+        return _revision_problem(revision, owner_service) or revision.name
     config_name = target.configuration_name or owner_service or ""
     config = configurations.get(config_name)
     if config is None:
-        return None, _missing("Configuration", config_name)
+        return _missing("Configuration", config_name)
     if config.latest_ready is None:
         if config.failed:
             message = f"Configuration {go_quote(config_name)} does not have any ready Revision."
-            return None, TrafficProblem("False", "RevisionMissing", message)
+            return TrafficProblem("False", "RevisionMissing", message)
         message = f"Configuration {go_quote(config_name)} is waiting for a Revision to become ready."
-        return None, TrafficProblem("Unknown", "RevisionMissing", message)
-    return config.latest_ready, None
+        return TrafficProblem("Unknown", "RevisionMissing", message)
+    return config.latest_ready
 
 
 def _missing(kind: str, name: str) -> TrafficProblem:
