@@ -1,0 +1,152 @@
+"""View models: what the dashboard shows, built from one namespace's cached objects.
+
+Pure functions over plain object dicts (read-only by contract); the caller passes `now`. Every field is
+plain text or numbers, so templates, SSE payloads and the JSON API render the same rows. One module
+per thing shown; this package re-exports their public names.
+"""
+
+from __future__ import annotations
+
+from app.model.views.ages import age, human_duration, parse_time
+from app.model.views.bodies import (
+    GENERATION_LABEL,
+    REVISION_HEADER,
+    REVISION_LABEL,
+    ROUTE_LABEL,
+    ROUTING_STATE_LABEL,
+    SERVICE_LABEL,
+    Obj,
+    as_list,
+    as_text,
+    containers,
+    labels_of,
+    maps,
+    meta,
+    name_of,
+    part,
+)
+from app.model.views.colours import (
+    PALETTE_SIZE,
+    colour_index,
+    colour_of,
+    revision_colours,
+    revision_generation,
+)
+from app.model.views.conditions import ConditionView, ObjectConditions, Readiness, conditions_of, readiness
+from app.model.views.istio import (
+    DestinationView,
+    HttpRouteView,
+    MatchView,
+    VirtualServiceView,
+    virtual_service_view,
+)
+from app.model.views.knative import (
+    RevisionRow,
+    RouteView,
+    ServiceRow,
+    env_text,
+    is_version_var,
+    revision_order,
+    revision_row,
+    route_view,
+    service_row,
+)
+from app.model.views.kservices import KServiceRow, KServicesView, kservice_row, kservices_view, port_text
+from app.model.views.overview import (
+    HIDDEN,
+    ConnectionView,
+    NamespaceOverview,
+    NamespaceSummary,
+    RelatedObject,
+    ServiceView,
+    namespace_overview,
+    namespace_summary,
+    redacted,
+    service_scope,
+    service_view,
+)
+from app.model.views.owners import OwnerLink, controller_ref, index_by_uid, owner_chain, owner_steps
+from app.model.views.pods import PodGroup, PodRow, pod_groups, pod_row, pod_status
+from app.model.views.splits import (
+    RevisionTraffic,
+    TargetView,
+    traffic_by_revision,
+    traffic_differs,
+    traffic_targets,
+)
+
+__all__ = [
+    "GENERATION_LABEL",
+    "HIDDEN",
+    "PALETTE_SIZE",
+    "REVISION_HEADER",
+    "REVISION_LABEL",
+    "ROUTE_LABEL",
+    "ROUTING_STATE_LABEL",
+    "SERVICE_LABEL",
+    "ConditionView",
+    "ConnectionView",
+    "DestinationView",
+    "HttpRouteView",
+    "KServiceRow",
+    "KServicesView",
+    "MatchView",
+    "NamespaceOverview",
+    "NamespaceSummary",
+    "Obj",
+    "ObjectConditions",
+    "OwnerLink",
+    "PodGroup",
+    "PodRow",
+    "Readiness",
+    "RelatedObject",
+    "RevisionRow",
+    "RevisionTraffic",
+    "RouteView",
+    "ServiceRow",
+    "ServiceView",
+    "TargetView",
+    "VirtualServiceView",
+    "age",
+    "as_list",
+    "as_text",
+    "colour_index",
+    "colour_of",
+    "conditions_of",
+    "containers",
+    "controller_ref",
+    "env_text",
+    "human_duration",
+    "index_by_uid",
+    "is_version_var",
+    "kservice_row",
+    "kservices_view",
+    "labels_of",
+    "maps",
+    "meta",
+    "name_of",
+    "namespace_overview",
+    "namespace_summary",
+    "owner_chain",
+    "owner_steps",
+    "parse_time",
+    "part",
+    "pod_groups",
+    "pod_row",
+    "pod_status",
+    "port_text",
+    "readiness",
+    "redacted",
+    "revision_colours",
+    "revision_generation",
+    "revision_order",
+    "revision_row",
+    "route_view",
+    "service_row",
+    "service_scope",
+    "service_view",
+    "traffic_by_revision",
+    "traffic_differs",
+    "traffic_targets",
+    "virtual_service_view",
+]

@@ -1,0 +1,65 @@
+"""Kubernetes Services with the controllers that generated them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.model.views.ages import age
+from app.model.views.bodies import Obj, as_text, maps, meta, name_of, part
+from app.model.views.owners import OwnerLink, owner_chain
+
+
+@dataclass(frozen=True)
+class KServiceRow:
+    """A Kubernetes Service with the chain of controllers that generated it."""
+
+    name: str
+    type: str
+    address: str
+    """The cluster IP, or the external name of an ExternalName service."""
+    ports: tuple[str, ...]
+    """ "http 80->8012/TCP" per port."""
+    owners: tuple[OwnerLink, ...]
+    generated: bool
+    age: str
+
+
+@dataclass(frozen=True)
+class KServicesView:
+    rows: tuple[KServiceRow, ...]
+    generated: int
+    """How many of them nobody created by hand (they have an owner)."""
+
+
+def port_text(port: Mapping[str, Any]) -> str:
+    name = as_text(port.get("name"))
+    target = port.get("targetPort")
+    text = as_text(port.get("port"))
+    if target is not None and as_text(target) != text:
+        text += f"->{as_text(target)}"
+    text += f"/{as_text(port.get('protocol') or 'TCP')}"
+    return f"{name} {text}" if name else text
+
+
+def kservice_row(service: Obj, by_uid: Mapping[str, Obj], now: datetime) -> KServiceRow:
+    spec = part(service, "spec")
+    kind = as_text(spec.get("type") or "ClusterIP")
+    address = spec.get("externalName") if kind == "ExternalName" else spec.get("clusterIP")
+    owners = owner_chain(service, by_uid)
+    return KServiceRow(
+        name=name_of(service),
+        type=kind,
+        address=as_text(address) or "<none>",
+        ports=tuple(port_text(p) for p in maps(spec.get("ports"))),
+        owners=owners,
+        generated=bool(owners),
+        age=age(meta(service).get("creationTimestamp"), now),
+    )
+
+
+def kservices_view(services: Iterable[Obj], by_uid: Mapping[str, Obj], now: datetime) -> KServicesView:
+    rows = tuple(kservice_row(s, by_uid, now) for s in sorted(services, key=name_of))
+    return KServicesView(rows, sum(1 for r in rows if r.generated))

@@ -1,0 +1,217 @@
+"""The pages' view models: a namespace's summary and overview, one Service's view, the banner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from app.model.objects import NamespaceObjects
+from app.model.views.bodies import ROUTE_LABEL, SERVICE_LABEL, Obj, as_text, labels_of, meta, name_of
+from app.model.views.colours import revision_colours
+from app.model.views.conditions import ObjectConditions, conditions_of, readiness
+from app.model.views.istio import VirtualServiceView, virtual_service_view
+from app.model.views.knative import (
+    RevisionRow,
+    RouteView,
+    ServiceRow,
+    revision_order,
+    revision_row,
+    route_view,
+    service_row,
+)
+from app.model.views.kservices import KServicesView, kservices_view
+from app.model.views.owners import controller_ref, index_by_uid, owner_steps
+from app.model.views.pods import PodGroup, pod_groups, pod_status
+from app.model.views.splits import traffic_by_revision
+
+HIDDEN = "(hidden)"
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    """The banner's state: connected, lost (with the error), or `recovered` after a loss."""
+
+    connected: bool
+    error: str | None = None
+    recovered: bool = False
+
+
+# ------------------------------------------------------------------------------------- aggregates
+
+
+@dataclass(frozen=True)
+class NamespaceSummary:
+    """How many of each kind a namespace holds (and how many are ready/running/generated)."""
+
+    namespace: str
+    services: int
+    services_ready: int
+    revisions: int
+    routes: int
+    virtualservices: int
+    kservices: int
+    kservices_generated: int
+    pods: int
+    pods_running: int
+
+
+def namespace_summary(objects: NamespaceObjects) -> NamespaceSummary:
+    return NamespaceSummary(
+        namespace=objects.namespace,
+        services=len(objects.services),
+        services_ready=sum(1 for s in objects.services if readiness(s).ok),
+        revisions=len(objects.revisions),
+        routes=len(objects.routes),
+        virtualservices=len(objects.virtualservices),
+        kservices=len(objects.kservices),
+        kservices_generated=sum(1 for s in objects.kservices if controller_ref(s) is not None),
+        pods=len(objects.pods),
+        pods_running=sum(1 for p in objects.pods if pod_status(p) == "Running"),
+    )
+
+
+@dataclass(frozen=True)
+class NamespaceOverview:
+    """Everything the namespace page shows, section by section."""
+
+    namespace: str
+    summary: NamespaceSummary
+    services: tuple[ServiceRow, ...]
+    revisions: tuple[RevisionRow, ...]
+    routes: tuple[RouteView, ...]
+    virtualservices: tuple[VirtualServiceView, ...]
+    kservices: KServicesView
+    pods: tuple[PodGroup, ...]
+    knative: bool
+    """False when the cluster does not serve Knative Serving."""
+    istio: bool
+    """False when the cluster does not serve Istio VirtualServices."""
+    problems: tuple[str, ...]
+    """Why some kinds are missing or stale (from the cache); empty when all is well."""
+
+
+def namespace_overview(objects: NamespaceObjects, now: datetime) -> NamespaceOverview:
+    return _overview(objects, objects, now)
+
+
+def _overview(objects: NamespaceObjects, scope: NamespaceObjects, now: datetime) -> NamespaceOverview:
+    """Rows for the objects in `scope`; colours, traffic and owners resolved against all of `objects`."""
+    colours = revision_colours(objects.revisions)
+    traffic = traffic_by_revision(objects.routes)
+    by_uid = index_by_uid(objects)
+    return NamespaceOverview(
+        namespace=objects.namespace,
+        summary=namespace_summary(scope),
+        services=tuple(service_row(s, colours, now) for s in sorted(scope.services, key=name_of)),
+        revisions=tuple(
+            revision_row(r, traffic, colours, now) for r in sorted(scope.revisions, key=revision_order)
+        ),
+        routes=tuple(route_view(r, colours) for r in sorted(scope.routes, key=name_of)),
+        virtualservices=tuple(
+            virtual_service_view(v, colours) for v in sorted(scope.virtualservices, key=name_of)
+        ),
+        kservices=kservices_view(scope.kservices, by_uid, now),
+        pods=pod_groups(scope.pods, scope.revisions, colours, now),
+        knative=objects.knative,
+        istio=objects.istio,
+        problems=objects.problems,
+    )
+
+
+@dataclass(frozen=True)
+class RelatedObject:
+    """An object shown as YAML on the Service page (Secret values and managed fields removed)."""
+
+    kind: str
+    name: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """The Service page: the namespace sections narrowed to one Knative Service and what it generated."""
+
+    namespace: str
+    name: str
+    sections: NamespaceOverview
+    conditions: tuple[ObjectConditions, ...]
+    related: tuple[RelatedObject, ...]
+
+
+def service_scope(objects: NamespaceObjects, name: str) -> NamespaceObjects | None:
+    """The objects belonging to Knative Service `name`: owned by it (transitively) or labelled with it."""
+    service = next((s for s in objects.services if name_of(s) == name), None)
+    if service is None:
+        return None
+    uid = as_text(meta(service).get("uid"))
+    by_uid = index_by_uid(objects)
+    routes = {name_of(r) for r in objects.routes if _belongs(r, name, uid, by_uid, set())}
+
+    def pick(group: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+        return tuple(o for o in group if _belongs(o, name, uid, by_uid, routes))
+
+    return replace(
+        objects,
+        services=(service,),
+        configurations=pick(objects.configurations),
+        revisions=pick(objects.revisions),
+        routes=pick(objects.routes),
+        virtualservices=pick(objects.virtualservices),
+        kservices=pick(objects.kservices),
+        pods=pick(objects.pods),
+        events=(),
+        ingresses=pick(objects.ingresses),
+    )
+
+
+def _belongs(obj: Obj, service: str, uid: str, by_uid: Mapping[str, Obj], routes: set[str]) -> bool:
+    labels = labels_of(obj)
+    if labels.get(SERVICE_LABEL) == service or labels.get(ROUTE_LABEL) in routes:
+        return True
+    return any(as_text(ref.get("uid")) == uid for ref, _ in owner_steps(obj, by_uid))
+
+
+def service_view(objects: NamespaceObjects, name: str, now: datetime) -> ServiceView | None:
+    """The Service page's data, or None when the namespace has no Knative Service `name`."""
+    scope = service_scope(objects, name)
+    if scope is None:
+        return None
+    shown = (
+        ("Service", scope.services),
+        ("Configuration", scope.configurations),
+        ("Route", scope.routes),
+        ("Revision", tuple(sorted(scope.revisions, key=revision_order))),
+    )
+    conditions = tuple(
+        ObjectConditions(kind, name_of(obj), conditions_of(obj, now))
+        for kind, group in shown
+        for obj in group
+    )
+    related_groups = (
+        *shown,
+        ("Ingress", scope.ingresses),
+        ("VirtualService", scope.virtualservices),
+        ("Service (core)", scope.kservices),
+        ("Pod", scope.pods),
+    )
+    related = tuple(
+        RelatedObject(kind, name_of(obj), redacted(obj))
+        for kind, group in related_groups
+        for obj in sorted(group, key=name_of)
+    )
+    return ServiceView(objects.namespace, name, _overview(objects, scope, now), conditions, related)
+
+
+def redacted(obj: Obj) -> dict[str, Any]:
+    """A copy fit to show: no managedFields, and a Secret's values replaced (their keys stay)."""
+    body = dict(obj)
+    metadata = dict(meta(obj))
+    metadata.pop("managedFields", None)
+    body["metadata"] = metadata
+    if obj.get("kind") == "Secret":
+        for key in ("data", "stringData"):
+            if isinstance(obj.get(key), Mapping):
+                body[key] = {k: HIDDEN for k in obj[key]}
+    return body
