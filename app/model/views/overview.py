@@ -27,6 +27,7 @@ from app.model.views.pods import PodGroup, pod_groups, pod_status
 from app.model.views.splits import traffic_by_revision
 
 HIDDEN = "(hidden)"
+"""What the YAML view shows instead of a Secret's values."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,6 @@ class ConnectionView:
     connected: bool
     error: str | None = None
     recovered: bool = False
-
-
-# ------------------------------------------------------------------------------------- aggregates
 
 
 @dataclass(frozen=True)
