@@ -56,10 +56,12 @@ CHAR_WIDTH = 7.3
 LINE_HEIGHT = 16.0
 PADDING = 8.0
 NODE_GAP = 12.0
-COLUMN_GAP = 64.0
+COLUMN_GAP = 52.0
 HEADER_HEIGHT = 30.0
-MAX_CHARS = 100
-"""Longer lines are cut (with an ellipsis) so one odd value cannot stretch a column."""
+MAX_CHARS = 300
+"""Longer values are cut (with an ellipsis) so one odd value cannot stretch the drawing."""
+WRAP = 46
+"""Drawn rows longer than this break after a dot or a slash; continuations are indented."""
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,15 @@ class Node:
     height: float = 0.0
 
     @property
+    def rows(self) -> tuple[str, ...]:
+        """The drawn rows: the title, then every line wrapped to WRAP characters."""
+        return (self.title, *(row for line in self.lines for row in wrap(line)))
+
+    @property
     def text_rows(self) -> tuple[tuple[str, float], ...]:
-        """Each line with its baseline y (the title is row 0)."""
+        """Each drawn row with its baseline y (the title is row 0)."""
         top = self.y + PADDING + FONT_SIZE
-        return tuple((text, top + i * LINE_HEIGHT) for i, text in enumerate((self.title, *self.lines)))
+        return tuple((text, top + i * LINE_HEIGHT) for i, text in enumerate(self.rows))
 
     @property
     def text_x(self) -> float:
@@ -168,6 +175,20 @@ class ExplainGraph:
 
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
+
+
+def wrap(text: str, width: int = WRAP) -> tuple[str, ...]:
+    """`text` as rows of at most `width` characters, broken after the last dot or slash that fits
+    (hard breaks only without one); continuation rows start with two spaces."""
+    rows: list[str] = []
+    rest = text
+    while len(rest) > width:
+        cut = max(rest.rfind(".", 3, width - 1), rest.rfind("/", 3, width - 1)) + 1
+        cut = cut if cut > 3 else width
+        rows.append(rest[:cut])
+        rest = "  " + rest[cut:]
+    rows.append(rest)
+    return tuple(rows)
 
 
 def _host(url: str) -> str:
@@ -524,7 +545,7 @@ def layout(
     middle of the source to the left middle of the target, labelled at their midpoint."""
     widths = [len(title) * CHAR_WIDTH + 2 * PADDING for title in COLUMNS]
     for n in nodes:
-        longest = max(len(text) for text in (n.title, *n.lines))
+        longest = max(len(text) for text in n.rows)
         widths[n.column] = max(widths[n.column], longest * CHAR_WIDTH + 2 * PADDING)
     xs: list[float] = []
     x = PADDING
@@ -535,7 +556,7 @@ def layout(
     tops = [HEADER_HEIGHT + PADDING] * len(COLUMNS)
     placed: dict[str, Node] = {}
     for n in nodes:
-        height = (1 + len(n.lines)) * LINE_HEIGHT + 2 * PADDING - (LINE_HEIGHT - FONT_SIZE)
+        height = len(n.rows) * LINE_HEIGHT + 2 * PADDING - (LINE_HEIGHT - FONT_SIZE)
         placed[n.id] = replace(n, x=xs[n.column], y=tops[n.column], width=widths[n.column], height=height)
         tops[n.column] += height + NODE_GAP
     total_height = max(tops) + PADDING

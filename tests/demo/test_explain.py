@@ -11,7 +11,17 @@ import pytest
 
 from app.kube.caching import ClusterCache
 from app.kube.config import load_api_client
-from app.model.explain import DEFAULT_PATH, ExplainGraph, Node, explain_graph, object_anchor
+from app.model.explain import (
+    CHAR_WIDTH,
+    DEFAULT_PATH,
+    PADDING,
+    WRAP,
+    ExplainGraph,
+    Node,
+    explain_graph,
+    object_anchor,
+    wrap,
+)
 from app.model.naming import revision_service_names
 from app.model.objects import NamespaceObjects
 from app.model.views import REVISION_HEADER, name_of
@@ -152,3 +162,14 @@ def test_links_point_at_the_yaml_anchor_of_each_object(graph: ExplainGraph) -> N
 
 def test_an_unknown_service_has_no_graph(lab_objects: NamespaceObjects) -> None:
     assert explain_graph(lab_objects, "nope") is None
+
+
+def test_long_hosts_wrap_after_dots_and_every_drawn_row_fits_its_box(graph: ExplainGraph) -> None:
+    host = "current-customer.labs-1.apps.cluster-kharon-ba75.kharon-ba75.example.opentlc.com"
+    rows = wrap(host)
+    assert "".join(row.removeprefix("  ") for row in rows) == host
+    assert all(len(row) <= WRAP for row in rows) and all(row.endswith(".") for row in rows[:-1])
+    assert wrap("x" * 50) == ("x" * WRAP, "  " + "x" * 4)
+    for node in graph.nodes:
+        assert max(len(row) for row in node.rows) * CHAR_WIDTH + 2 * PADDING <= node.width + 1e-9
+        assert node.text_rows[-1][1] <= node.y + node.height
