@@ -1,9 +1,9 @@
 """Kubernetes protobuf request bodies, decoded to JSON dicts for the few kinds kubectl sends that way.
 
 kubectl's typed clients (`kubectl create namespace|configmap|secret|serviceaccount|role|rolebinding|
-clusterrole|clusterrolebinding`, `kubectl auth can-i`) write `application/vnd.kubernetes.protobuf`:
-the magic "k8s\\0" then a runtime.Unknown (typeMeta = 1 {apiVersion = 1, kind = 2}, raw = 2) whose
-raw bytes are the object's message.
+clusterrole|clusterrolebinding|deployment|service`, `kubectl run`, `kubectl expose`, `kubectl auth
+can-i`) write `application/vnd.kubernetes.protobuf`: the magic "k8s\\0" then a runtime.Unknown
+(typeMeta = 1 {apiVersion = 1, kind = 2}, raw = 2) whose raw bytes are the object's message.
 Field numbers are those of k8s.io/api's generated.proto files. Other kinds answer 415.
 """
 
@@ -19,8 +19,9 @@ from app.sim.errors import ApiError, bad_request, unsupported_media_type
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
 
-# A field: (json name, type, repeated). Types: "string", "bytes", "int", "bool", "time",
-# "map" (string -> string), "bytesmap" (string -> base64), or the name of another message.
+# A field: (json name, type, repeated). Types: "string", "int", "bool", "time",
+# "map" (string -> string), "bytesmap" (string -> base64), "intorstring", or another message's name.
+# Messages list only the fields kubectl's typed commands fill in.
 Field = tuple[str, str, bool]
 SCHEMAS: dict[str, dict[int, Field]] = {
     "ObjectMeta": {
@@ -109,6 +110,63 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         4: ("namespace", "string", False),
     },
     "RoleRef": {1: ("apiGroup", "string", False), 2: ("kind", "string", False), 3: ("name", "string", False)},
+    "Pod": {1: ("metadata", "ObjectMeta", False), 2: ("spec", "PodSpec", False)},
+    "PodTemplateSpec": {1: ("metadata", "ObjectMeta", False), 2: ("spec", "PodSpec", False)},
+    "PodSpec": {
+        2: ("containers", "Container", True),
+        3: ("restartPolicy", "string", False),
+        4: ("terminationGracePeriodSeconds", "int", False),
+        6: ("dnsPolicy", "string", False),
+        7: ("nodeSelector", "map", False),
+        8: ("serviceAccountName", "string", False),
+        20: ("initContainers", "Container", True),
+    },
+    "Container": {
+        1: ("name", "string", False),
+        2: ("image", "string", False),
+        3: ("command", "string", True),
+        4: ("args", "string", True),
+        5: ("workingDir", "string", False),
+        6: ("ports", "ContainerPort", True),
+        7: ("env", "EnvVar", True),
+        8: ("resources", "ResourceRequirements", False),
+        14: ("imagePullPolicy", "string", False),
+        16: ("stdin", "bool", False),
+        17: ("stdinOnce", "bool", False),
+        18: ("tty", "bool", False),
+    },
+    "ContainerPort": {
+        1: ("name", "string", False),
+        2: ("hostPort", "int", False),
+        3: ("containerPort", "int", False),
+        4: ("protocol", "string", False),
+    },
+    "EnvVar": {1: ("name", "string", False), 2: ("value", "string", False)},
+    "ResourceRequirements": {},
+    "Deployment": {1: ("metadata", "ObjectMeta", False), 2: ("spec", "DeploymentSpec", False)},
+    "DeploymentSpec": {
+        1: ("replicas", "int", False),
+        2: ("selector", "LabelSelector", False),
+        3: ("template", "PodTemplateSpec", False),
+        4: ("strategy", "DeploymentStrategy", False),
+    },
+    "DeploymentStrategy": {1: ("type", "string", False)},
+    "LabelSelector": {1: ("matchLabels", "map", False)},
+    "Service": {1: ("metadata", "ObjectMeta", False), 2: ("spec", "ServiceSpec", False)},
+    "ServiceSpec": {
+        1: ("ports", "ServicePort", True),
+        2: ("selector", "map", False),
+        3: ("clusterIP", "string", False),
+        4: ("type", "string", False),
+        10: ("externalName", "string", False),
+    },
+    "ServicePort": {
+        1: ("name", "string", False),
+        2: ("protocol", "string", False),
+        3: ("port", "int", False),
+        4: ("targetPort", "intorstring", False),
+        5: ("nodePort", "int", False),
+    },
 }
 KINDS = (
     "Namespace",
@@ -120,6 +178,9 @@ KINDS = (
     "ClusterRole",
     "RoleBinding",
     "ClusterRoleBinding",
+    "Pod",
+    "Deployment",
+    "Service",
 )
 
 
@@ -189,6 +250,8 @@ def _message(name: str, data: bytes) -> dict[str, Any]:
             continue
         field, kind, repeated = schema[number]
         value = _value(kind, raw)
+        if _omitted(field, value):
+            continue
         if kind in ("map", "bytesmap"):
             result.setdefault(field, {}).update(value)
         elif repeated:
@@ -198,20 +261,38 @@ def _message(name: str, data: bytes) -> dict[str, Any]:
     return result
 
 
+# Go writes every optional scalar to protobuf but leaves empty ones out of JSON (omitempty);
+# these fields are pointers in Go, so a zero there was meant.
+_ZERO_KEPT = frozenset({"replicas"})
+
+
+def _omitted(field: str, value: Any) -> bool:
+    """Whether JSON would leave this decoded value out."""
+    if value is None:
+        return True
+    return value in ("", 0) and field not in _ZERO_KEPT  # 0 == False: bools too
+
+
 def _value(kind: str, raw: int | bytes) -> Any:
     if kind == "string":
         return _bytes(raw).decode()
-    if kind == "bytes":
-        return base64.b64encode(_bytes(raw)).decode()
     if kind == "int":
         if not isinstance(raw, int):
             raise ValueError("expected a varint")
         return raw
     if kind == "bool":
         return bool(raw)
+    if kind == "intorstring":
+        fields = dict(_fields(_bytes(raw)))
+        return _bytes(fields.get(3, b"")).decode() if fields.get(1) == 1 else fields.get(2, 0)
     if kind == "time":
-        seconds = dict(_fields(_bytes(raw))).get(1, 0)
-        return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        seconds = int(dict(_fields(_bytes(raw))).get(1, 0))
+        if seconds <= 0:  # Go's zero time.Time: JSON says null, which means absent
+            return None
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if kind == "intorstring":
+        fields = dict(_fields(_bytes(raw)))
+        return _bytes(fields.get(3, b"")).decode() if fields.get(1) == 1 else fields.get(2, 0)
     if kind in ("map", "bytesmap"):
         entry = dict(_fields(_bytes(raw)))
         key = _bytes(entry.get(1, b"")).decode()

@@ -236,3 +236,27 @@ def test_cascading_deletes_and_strategic_patch_of_a_core_service(kubectl: Kubect
     assert kubectl("get", "services", "-o", "name").stdout.split() == ["service/gone", "service/kept"]
     orphan = kubectl("get", "service", "kept", "-o", "jsonpath={.metadata.ownerReferences}").stdout
     assert orphan == ""
+
+
+def test_typed_create_commands_send_protobuf_the_server_reads(kubectl: Kubectl) -> None:
+    kubectl("create", "deployment", "web", "--image=nginx", "--port=8080", "--replicas=2")
+    deployment = json.loads(kubectl("get", "deployment", "web", "-o", "json").stdout)
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["selector"] == {"matchLabels": {"app": "web"}}
+    assert deployment["spec"]["template"]["metadata"] == {"labels": {"app": "web"}}
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container == {
+        "name": "nginx",
+        "image": "nginx",
+        "ports": [{"containerPort": 8080}],
+        "resources": {},
+    }
+    kubectl("expose", "deployment", "web", "--port=80", "--target-port=8080")
+    service = json.loads(kubectl("get", "service", "web", "-o", "json").stdout)
+    assert service["spec"]["ports"] == [{"protocol": "TCP", "port": 80, "targetPort": 8080}]
+    assert service["spec"]["selector"] == {"app": "web"}
+    kubectl("run", "shell", "--image=busybox", "--env=MODE=demo", "--labels=app=shell")
+    pod = json.loads(kubectl("get", "pod", "shell", "-o", "json").stdout)
+    assert pod["metadata"]["labels"] == {"app": "shell"}
+    assert pod["spec"]["containers"][0]["env"] == [{"name": "MODE", "value": "demo"}]
+    assert (pod["spec"]["restartPolicy"], pod["spec"]["dnsPolicy"]) == ("Always", "ClusterFirst")
