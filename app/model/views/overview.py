@@ -88,6 +88,8 @@ class NamespaceOverview:
     """False when the cluster does not serve Istio VirtualServices."""
     problems: tuple[str, ...]
     """Why some kinds are missing or stale (from the cache); empty when all is well."""
+    complete: bool
+    """False while some kinds have not finished their first list (the sections may lack objects)."""
 
 
 def namespace_overview(objects: NamespaceObjects, now: datetime) -> NamespaceOverview:
@@ -115,6 +117,7 @@ def _overview(objects: NamespaceObjects, scope: NamespaceObjects, now: datetime)
         knative=objects.knative,
         istio=objects.istio,
         problems=objects.problems,
+        complete=objects.complete,
     )
 
 
