@@ -190,3 +190,53 @@ def test_deleting_a_service_deletes_everything_it_made(
         "preference",
         "recommendation",
     ]
+
+
+def test_a_route_of_its_own_routes_any_revision(knative_cluster: KnativeCluster, knative_api: Any) -> None:
+    custom = client.CustomObjectsApi(knative_api)
+    route = {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Route",
+        "metadata": {"name": "direct"},
+        "spec": {"traffic": [{"revisionName": "customer-v3", "percent": 100, "tag": "old"}]},
+    }
+    custom.create_namespaced_custom_object("serving.knative.dev", "v1", "labs-1", "routes", route)
+    assert knative_cluster.settle()
+    got = knative(knative_api, "routes", "direct")
+    assert condition(got, "Ready") == ("True", "", "")
+    assert got["status"]["traffic"][0]["url"].startswith("http://old-direct.labs-1.")
+    assert {"direct", "old-direct"} <= set(core_service_names(knative_api))
+    assert "direct-ingress" in names(knative_api, "networking.istio.io", "v1", "virtualservices")
+    v3 = knative(knative_api, "revisions", "customer-v3")["metadata"]
+    assert v3["annotations"]["serving.knative.dev/routes"] == "customer,direct"
+    custom.delete_namespaced_custom_object("serving.knative.dev", "v1", "labs-1", "routes", "direct")
+    assert knative_cluster.settle()
+    v3 = knative(knative_api, "revisions", "customer-v3")["metadata"]
+    assert v3["annotations"]["serving.knative.dev/routes"] == "customer"
+    assert v3["labels"]["serving.knative.dev/routingState"] == "active"
+    assert "old-direct" not in core_service_names(knative_api)
+
+
+def test_a_route_of_its_own_is_validated_too(knative_api: Any) -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    route = {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Route",
+        "metadata": {"name": "direct"},
+        "spec": {
+            "traffic": [{"revisionName": "customer-v3", "configurationName": "customer", "percent": 100}]
+        },
+    }
+    try:
+        client.CustomObjectsApi(knative_api).create_namespaced_custom_object(
+            "serving.knative.dev", "v1", "labs-1", "routes", route
+        )
+    except ApiException as error:
+        assert error.status == 422
+        assert (
+            "expected exactly one, got both: spec.traffic[0].configurationName, spec.traffic[0].revisionName"
+            in (error.body or "")
+        )
+    else:
+        raise AssertionError("the webhook accepted a target naming both a revision and a configuration")

@@ -118,7 +118,10 @@ def _encode(rollouts: dict[tuple[str, str], Rollout]) -> str:
 
 def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
     route = get_or_none(ctx, ctx.kinds.route, namespace, name)
-    if route is None or route["metadata"].get("deletionTimestamp"):
+    if route is None:
+        _forget_route(ctx, namespace, name)
+        return
+    if route["metadata"].get("deletionTimestamp"):
         return
     meta = route["metadata"]
     labels = meta.get("labels") or {}
@@ -299,8 +302,8 @@ def _placeholders(ctx: Context, route: dict[str, Any], tags: list[str]) -> None:
 def _label_revisions(
     ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], configs: set[str], owner: str | None
 ) -> None:
-    """Knative's labeler: routed revisions are `active`, the other revisions of the route's
-    configurations `reserve` (a new one stays `pending` until it is ready)."""
+    """Knative's labeler: a revision lists the routes that send it traffic (`serving.knative.dev/routes`)
+    and is `active` while one does, else `reserve` (a new one stays `pending` until it is ready)."""
     meta = route["metadata"]
     namespace = meta["namespace"]
     routed = {t.revision_name for t in targets}
@@ -315,17 +318,36 @@ def _label_revisions(
         if revision is not None:
             candidates[name] = revision
     for name, revision in sorted(candidates.items()):
-        current = (revision["metadata"].get("labels") or {}).get(ROUTING_STATE_LABEL)
-        if name in routed:
-            state, routes = "active", meta["name"]
+        labels = revision["metadata"].get("labels") or {}
+        annotations = revision["metadata"].get("annotations") or {}
+        routes = {r for r in annotations.get(ROUTES_ANNOTATION, "").split(",") if r}
+        routes = routes | {meta["name"]} if name in routed else routes - {meta["name"]}
+        current = labels.get(ROUTING_STATE_LABEL)
+        if routes:
+            state = "active"
         elif current == "pending" and status_of(revision) == "Unknown":
-            state, routes = "pending", None
+            state = "pending"
         else:
-            state, routes = "reserve", None
-        annotations: dict[str, str | None] = {ROUTES_ANNOTATION: routes}
+            state = "reserve"
+        changes: dict[str, str | None] = {ROUTES_ANNOTATION: ",".join(sorted(routes)) or None}
         if state != current:
-            annotations[ROUTING_STATE_MODIFIED_ANNOTATION] = ctx.timestamp()
-        relabel(ctx, ctx.kinds.revision, revision, {ROUTING_STATE_LABEL: state}, annotations)
+            changes[ROUTING_STATE_MODIFIED_ANNOTATION] = ctx.timestamp()
+        relabel(ctx, ctx.kinds.revision, revision, {ROUTING_STATE_LABEL: state}, changes)
+
+
+def _forget_route(ctx: Context, namespace: str, name: str) -> None:
+    """A deleted Route no longer routes the revisions that list it."""
+    revisions, _ = ctx.store.list(ctx.kinds.revision, namespace, copy=False)
+    for revision in revisions:
+        routes = ((revision["metadata"].get("annotations") or {}).get(ROUTES_ANNOTATION) or "").split(",")
+        if name in routes:
+            left = ",".join(r for r in routes if r and r != name)
+            state = "active" if left else "reserve"
+            annotations = {
+                ROUTES_ANNOTATION: left or None,
+                ROUTING_STATE_MODIFIED_ANNOTATION: ctx.timestamp(),
+            }
+            relabel(ctx, ctx.kinds.revision, revision, {ROUTING_STATE_LABEL: state}, annotations)
 
 
 def _write(ctx: Context, route: dict[str, Any], status: dict[str, Any], dependents: list[Condition]) -> None:
