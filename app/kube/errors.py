@@ -53,6 +53,9 @@ class Unreachable(ApiError):
     """The API server gave no HTTP answer (connection refused or dropped, timeout)."""
 
     def __init__(self, error: BaseException) -> None:
+        cause = getattr(error, "reason", None)
+        if isinstance(cause, BaseException):  # urllib3's MaxRetryError: report what actually failed
+            error = cause
         super().__init__(0, type(error).__name__, str(error) or repr(error))
 
 
