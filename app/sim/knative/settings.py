@@ -11,15 +11,14 @@ class SimSettings:
 
     revision_ready_delay: float = 1.0
     """Seconds from a revision's creation until it is Ready."""
-    scale_to_zero_grace: float = 30.0
-    """For the autoscaler (pods/requests helper): idle seconds before a revision scales to zero."""
     domain: str | None = None
     """config-domain's domain; None: the scenario's, else `svc.cluster.local`."""
     rollout_step: float = 1.0
     """Seconds between the steps of a gradual rollout (rollout-duration)."""
     simulate_pods: bool = False
-    """True when a pods controller reports Deployment readyReplicas; False: a revision's actual
-    replicas equal its desired replicas once it is ready."""
+    """True when a pods controller reports Deployment readyReplicas (build_cluster sets it with
+    workloads, whose WorkloadSettings hold the scaling knobs); False: a revision's actual replicas
+    equal its desired replicas once it is ready."""
     user: str = "admin"
     """Who the webhook records as serving.knative.dev/creator."""
     retry_delay: float = 0.05
