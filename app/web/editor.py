@@ -462,8 +462,15 @@ def _revert_targets(loaded: Loaded, argument: str) -> tuple[TrafficTarget, ...]:
 def editor_page(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> Response:
     """The Service page with the editor filled in (the editor alone for htmx)."""
     loaded = load(dashboard, namespace, name)
-    view = build_view(loaded, fresh_form(loaded), refusal=edit_refusal(request, namespace, name))
-    return respond(request, dashboard, loaded, view)
+    return respond(request, dashboard, loaded, initial_view(request, loaded))
+
+
+def initial_view(request: Request, loaded: Loaded) -> EditorView:
+    """The editor for the Service as loaded (what the Service page shows in its `editor` block).
+    Blocking (an access review may be sent): call from a worker thread."""
+    return build_view(
+        loaded, fresh_form(loaded), refusal=edit_refusal(request, loaded.namespace, loaded.name)
+    )
 
 
 @router.post("/namespaces/{namespace}/services/{name}/traffic", name="traffic_action")
