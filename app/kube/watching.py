@@ -50,16 +50,18 @@ class ListWatch:
         namespace: str | None = None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self.api_client = api_client
         self.resource = resource
         self.namespace = namespace
         self.timeout = timeout
+        self.page_size = page_size
 
     def list(self) -> ObjectList:
         """Every object, page by page; items get `apiVersion`/`kind` (core lists omit them)."""
         items: list[KubeObject] = []
-        query = {"limit": str(PAGE_SIZE)}
+        query = {"limit": str(self.page_size)}
         while True:
             page = request_json(
                 self.api_client, "GET", self.resource.path(self.namespace), query=query, timeout=self.timeout
@@ -72,7 +74,7 @@ class ListWatch:
             token = metadata.get("continue")
             if not token:
                 return ObjectList(items, str(metadata.get("resourceVersion", "")))
-            query = {"limit": str(PAGE_SIZE), "continue": str(token)}
+            query = {"limit": str(self.page_size), "continue": str(token)}
 
     def watch(self, resource_version: str, timeout_seconds: int) -> WatchStream:
         """Open a watch from `resource_version` that the server ends after `timeout_seconds`."""
