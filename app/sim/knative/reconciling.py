@@ -113,9 +113,9 @@ class KnativeController:
         self._queue = WorkQueue()
         self._first_seen: dict[str, float] = {}
         self._ctx: Context | None = None
-        self._watcher: Watcher | None = None
         self._threads: list[threading.Thread] = []
         self._state = threading.Condition()
+        self._stopping = threading.Event()
         self._drained = 0  # every event up to this resourceVersion has been turned into keys
 
     def start(self, store: Store) -> None:
@@ -130,23 +130,23 @@ class KnativeController:
             first_seen=self._first_seen,
         )
         self._queue.reopen()
+        self._stopping.clear()
         with self._state:
             self._drained = 0
-        self._watcher = store.watch(None, copy=False)
+        watcher = store.watch(None, copy=False)
         self._threads = [
-            threading.Thread(target=self._watch, args=(self._watcher,), name="knative-watch", daemon=True),
+            threading.Thread(target=self._watch, args=(watcher,), name="knative-watch", daemon=True),
             threading.Thread(target=self._work, name="knative-worker", daemon=True),
         ]
         for thread in self._threads:
             thread.start()
 
     def stop(self) -> None:
-        if self._watcher is not None:
-            self._watcher.close()
+        self._stopping.set()
         self._queue.shut_down()
         for thread in self._threads:
             thread.join()
-        self._threads, self._watcher = [], None
+        self._threads = []
 
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait until every change so far is reconciled (pending timers aside); False on timeout."""
@@ -167,12 +167,13 @@ class KnativeController:
     def _watch(self, watcher: Watcher) -> None:
         ctx = self._ctx
         assert ctx is not None
-        while True:
+        while not self._stopping.is_set():
             before = ctx.store.resource_version
             event = watcher.next(timeout=0.01)
             if event is None:
-                if watcher.closed:
-                    return
+                if watcher.closed and not self._stopping.is_set():
+                    watcher = ctx.store.watch(None, copy=False)  # overflowed: start over from a full list
+                    continue
                 with self._state:  # the watch was empty after `before`: every change up to it is queued
                     self._drained = max(self._drained, before)
                 continue
@@ -181,6 +182,7 @@ class KnativeController:
                     self._queue.add(key)
             except Exception:  # a bad object must not stop the control plane
                 log.exception("cannot map %s event", event.rt.key)
+        watcher.close()
 
     def _work(self) -> None:
         ctx = self._ctx
