@@ -78,6 +78,12 @@ def _key(obj: dict[str, Any]) -> Key:
     return (meta.get("namespace") or "", meta["name"])
 
 
+def _tracks_generation(rt: ResourceType) -> bool:
+    """Custom resources and the workload kinds count spec changes in metadata.generation; core kinds
+    such as ConfigMap, Service or Pod have no generation."""
+    return rt.is_custom or rt.group in ("apps", "batch", "networking.k8s.io", "policy", "autoscaling")
+
+
 def _body(obj: dict[str, Any]) -> dict[str, Any]:
     """The part of an object whose change bumps metadata.generation."""
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
@@ -185,7 +191,9 @@ class Store:
             self._admit(rt, "CREATE", new, None)
             for field in (*_SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
                 meta.pop(field, None)
-            meta.update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(self._clock()), generation=1)
+            meta.update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(self._clock()))
+            if _tracks_generation(rt):
+                meta["generation"] = 1
             if "status" in rt.subresources:
                 new.pop("status", None)
             _default(rt, new)
@@ -518,7 +526,7 @@ class Store:
                         "is being deleted, found new finalizers " + str(sorted(added)),
                     )
                     raise errors.invalid(rt, meta["name"], [cause])
-            if _body(new) != _body(current):
+            if _tracks_generation(rt) and _body(new) != _body(current):
                 meta["generation"] = int(old_meta.get("generation") or 0) + 1
         new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if new == current or dry_run:
