@@ -26,8 +26,8 @@ from app.model.naming import (
     DomainConfig,
     external_host,
     local_hosts,
+    route_service_name,
     route_url,
-    tag_host_name,
 )
 from app.model.traffic import TrafficTarget, go_quote
 
@@ -495,7 +495,9 @@ def route_service_names(
     route: str, tags: Sequence[str], config: DomainConfig = DEFAULT_DOMAIN_CONFIG
 ) -> list[str]:
     """The placeholder Services of a route: its own, then one per tag (sorted)."""
-    return [tag_host_name(route, None, config)] + [tag_host_name(route, t, config) for t in sorted(set(tags))]
+    return [route_service_name(route, None, config)] + [
+        route_service_name(route, t, config) for t in sorted(set(tags))
+    ]
 
 
 def placeholder_service_spec() -> dict[str, Any]:

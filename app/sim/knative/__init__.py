@@ -1,1 +1,13 @@
-"""The simulated Knative Serving + net-istio control plane: admission webhook and reconciler."""
+"""The simulated Knative Serving + net-istio control plane.
+
+- admission: the webhook (defaulting, then app.model.traffic's validation) for Services and Routes.
+- reconciling: KnativeController, one watch of every kind feeding a work queue (queueing) of
+  (kind, namespace, name) keys, reconciled by services, configurations, revisions and routes; the
+  shapes of what they write come from app.model.routing and app.model.naming.
+- writing: the shared Context and compare-before-write helpers; conditions: Knative condition sets.
+
+Hook for pods and autoscaling: a revision's Deployment `<revision>-deployment` is created with its
+initial scale and its `spec.replicas` is never overwritten afterwards, so an autoscaler scales the
+Deployment and the Revision's `desiredReplicas` follows; with `SimSettings.simulate_pods` the
+Revision's `actualReplicas` is the Deployment's `status.readyReplicas`.
+"""
