@@ -1,7 +1,7 @@
 // Splitboard demo tools: keyboard shortcuts for the presenter (no inline scripts; htmx does the rest).
 //   p  start a probe          s  stop the running probe
 //   t  highlight the next path (route URL, then each tag, then everything)
-//   1-9  press the split preset buttons in order ([data-preset], from the traffic editor)
+//   1-9  press the traffic editor's preset buttons in order      a  apply the editor's split
 (function () {
   "use strict";
 
@@ -32,11 +32,13 @@
       if (form) { form.requestSubmit(); done = true; }
     } else if (key === "s") {
       done = press('.tally button[data-key="s"]');
+    } else if (key === "a") {
+      done = press("#traffic-editor #ed-apply:not([disabled])");
     } else if (key === "t") {
       nextPath();
       done = true;
     } else if (/^[1-9]$/.test(key)) {
-      var presets = document.querySelectorAll("[data-preset]");
+      var presets = document.querySelectorAll('#traffic-editor [aria-label="Presets"] button');
       var preset = presets[Number(key) - 1];
       if (preset) { preset.click(); done = true; }
     }

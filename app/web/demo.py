@@ -41,7 +41,9 @@ from app.model.views import (
     service_view,
 )
 from app.web import loading
+from app.web.applying import load
 from app.web.context import Dashboard, DashboardDep
+from app.web.editor import initial_view
 from app.web.events import SSE_HEADERS, rendered_or_nothing, respond, subscribe
 from app.web.loading import LoadError
 from app.web.pages import is_fragment_request
@@ -60,9 +62,10 @@ from app.web.streams import sse_event
 TEMPLATES = "demo/partials.html"
 PROBE_PUSH_SECONDS = 0.1
 """At most this often a running probe's tally is pushed (a burst of answers is sent once)."""
-DEMO_SECTIONS = ("split", "pods", "explain", "urls")
+DEMO_SECTIONS = ("split", "pods", "explain", "urls", "services")
+"""SSE events of the demo page; `services` carries nothing: it only tells the traffic editor to sync."""
 _AFFECTED = {
-    "services": frozenset({"split", "explain", "urls"}),
+    "services": frozenset({"split", "explain", "urls", "services"}),
     "routes": frozenset({"split", "explain", "urls"}),
     "revisions": frozenset({"explain", "pods"}),
     "virtualservices": frozenset({"explain"}),
@@ -438,8 +441,10 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
         view = _demo_view(dashboard, namespace, name, tag, present)
         probe = registry.latest(namespace, name)
         probe_now = current_view(dashboard, probe) if probe else None
+        editor = initial_view(request, load(dashboard, namespace, name))
         context = _page_context(dashboard, view, events=_events_url(namespace, name, view)) | {
-            "probe": probe_now
+            "probe": probe_now,
+            "editor": editor,
         }
         if is_fragment_request(request):
             html = dashboard.renderer.block("demo/page.html", "content", context)
@@ -461,7 +466,9 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
             view = _demo_view(dashboard, namespace, name, tag, present)
             out = []
             for section in DEMO_SECTIONS:
-                if section in names:
+                if section == "services" and section in names:
+                    out.append((section, ""))
+                elif section in names:
                     out.append((section, renderer_macro(dashboard, f"section_{section}", view)))
             return out
 

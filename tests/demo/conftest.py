@@ -17,10 +17,7 @@ from kubernetes.client import ApiClient
 from app.kube.caching import ClusterCache
 from app.kube.config import load_api_client
 from app.settings import Settings
-from app.sim.building import KnativeCluster, build_cluster
-from app.sim.ingress.serving import IngressServer
-from app.sim.workloads.autoscaling import Autoscaler
-from app.sim.workloads.replicating import PodsController
+from app.sim.building import KnativeCluster, WorkloadSettings, build_cluster
 from app.web.app import build_app
 from app.web.serving import Server
 from tests.plugins.knative import TEST_SETTINGS
@@ -33,25 +30,33 @@ GRACE = 1.0
 """Idle seconds before the simulated autoscaler scales a revision to zero."""
 
 
+DEMO_WORKLOADS = WorkloadSettings(
+    scale_to_zero_grace=GRACE,
+    cold_start_delay=0.05,
+    pod_stop_delay=0.05,
+    autoscale_window=1.0,
+    autoscale_tick=0.05,
+    request_seconds=0.5,
+    request_timeout=2.0,
+    seed=42,
+)
+
+
 @dataclasses.dataclass
 class DemoCluster:
     cluster: KnativeCluster
-    ingress: IngressServer
+    ingress_url: str
     kubeconfig: Path
 
 
 @pytest.fixture
 def demo_cluster(tmp_path: Path) -> Iterator[DemoCluster]:
     """The lab scenario with simulated pods and the ingress port, started."""
-    cluster = build_cluster(scenario="labs", settings=dataclasses.replace(TEST_SETTINGS, simulate_pods=True))
-    pods = PodsController(start_delay=0.05, stop_delay=0.05, seed=7)
-    autoscaler = Autoscaler(grace=GRACE, window=1.0, request_seconds=0.5, tick=0.05)
-    ingress = IngressServer(autoscaler, pods, seed=42, timeout=2.0)
-    for controller in (pods, autoscaler, ingress):
-        cluster.add_controller(controller)
+    cluster = build_cluster(scenario="labs", settings=TEST_SETTINGS, workloads=DEMO_WORKLOADS)
     cluster.start()
     try:
-        yield DemoCluster(cluster, ingress, cluster.write_kubeconfig(tmp_path / "kubeconfig"))
+        assert cluster.ingress_url is not None
+        yield DemoCluster(cluster, cluster.ingress_url, cluster.write_kubeconfig(tmp_path / "kubeconfig"))
     finally:
         cluster.stop()
 
@@ -98,7 +103,7 @@ def serve(api_client: ApiClient, settings: Settings) -> Iterator[Dashboard]:
 @pytest.fixture
 def demo_dashboard(demo_cluster: DemoCluster, demo_api: ApiClient) -> Iterator[Dashboard]:
     """The dashboard on the demo cluster, probing through its ingress port (writes open on loopback)."""
-    with serve(demo_api, DemoSettings(ingress_url=demo_cluster.ingress.url)) as dashboard:
+    with serve(demo_api, DemoSettings(ingress_url=demo_cluster.ingress_url)) as dashboard:
         yield dashboard
 
 
@@ -108,6 +113,6 @@ API_TOKEN = "demo-api-token"
 @pytest.fixture
 def token_dashboard(demo_cluster: DemoCluster, demo_api: ApiClient) -> Iterator[Dashboard]:
     """The same with a write token, as a script uses the JSON API: `Authorization: Bearer API_TOKEN`."""
-    settings = DemoSettings(ingress_url=demo_cluster.ingress.url, auth_token=API_TOKEN)
+    settings = DemoSettings(ingress_url=demo_cluster.ingress_url, auth_token=API_TOKEN)
     with serve(demo_api, settings) as dashboard:
         yield dashboard

@@ -118,3 +118,34 @@ def test_explain_highlights_a_tags_whole_path_and_links_to_yaml(
     page.set_viewport_size({"width": int(svg.evaluate("s => s.width.baseVal.value")) + 80, "height": 900})
     screenshot(page, "demo-explain-current")
     assert errors == []
+
+
+def test_the_labs_story_from_presenter_mode_alone(
+    page: Page, demo_dashboard: Dashboard, errors: list[str]
+) -> None:
+    """v4 is deployed and split 50/50; probe; shift with a preset key and apply; probe again."""
+    _open(page, _page_url(demo_dashboard, "demo?present=1"))
+    bar = page.locator("#split [data-split='served'] rect")
+    split = "rs => rs.map(r => r.dataset.revision + ' ' + r.dataset.percent).sort()"
+    assert bar.evaluate_all(split) == ["customer-v3 50", "customer-v4 50"]
+    page.fill(".probe-form input[name='count']", "40")
+    page.fill(".probe-form input[name='rate']", "100")
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("p")
+    tally = page.locator("#probe-live .tally")
+    expect(tally).to_have_attribute("data-state", "done")
+
+    page.keyboard.press("3")  # the editor's third preset: canary 90/10
+    expect(page.locator("#ed-apply")).to_be_enabled()
+    page.keyboard.press("a")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#split [data-split=served] rect')].map(r => r.dataset.percent)"
+        ".sort().join() === '10,90'"
+    )
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("p")
+    expect(tally).to_have_attribute("data-state", "done")
+    configured = tally.locator("tr[data-revision] td.num:nth-of-type(1)").all_inner_texts()
+    assert sorted(configured) == ["10%", "90%"]
+    screenshot(page, "demo-story-after-shift")
+    assert errors == []

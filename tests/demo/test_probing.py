@@ -47,7 +47,7 @@ def _probe(
 
     async def run() -> Any:
         registry = ProbeRegistry(FAST)
-        probe = registry.start(spec, probe_target(url, urls, demo.ingress.url), configured, rule)
+        probe = registry.start(spec, probe_target(url, urls, demo.ingress_url), configured, rule)
         assert probe.task is not None
         await probe.task
         await registry.aclose()
