@@ -12,8 +12,6 @@ import anyio.to_thread
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from app.kube.caching import NamespaceNotAllowed
-from app.kube.errors import ApiError
 from app.kube.feeding import ChangeFeed
 from app.model.views import ConnectionView
 from app.web import loading
@@ -35,12 +33,8 @@ SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
 async def subscribe(dashboard: Dashboard, namespace: str | None) -> ChangeFeed:
-    try:
-        return await anyio.to_thread.run_sync(dashboard.cache.subscribe, namespace)
-    except (ValueError, NamespaceNotAllowed) as exc:
-        raise LoadError(404, "No such namespace", str(exc)) from exc
-    except (ApiError, RuntimeError) as exc:
-        raise LoadError(503, "Cannot read the cluster", str(exc)) from exc
+    """`loading.subscribe` from a worker thread (it may wait for the namespace list)."""
+    return await anyio.to_thread.run_sync(loading.subscribe, dashboard, namespace)
 
 
 def respond(
@@ -104,6 +98,7 @@ async def namespace_events(dashboard: DashboardDep, namespace: str) -> Streaming
 
 @router.get("/namespaces/{namespace}/services/{name}/events", name="service_events")
 async def service_events(dashboard: DashboardDep, namespace: str, name: str) -> StreamingResponse:
+    await anyio.to_thread.run_sync(loading.service, dashboard, namespace, name)  # 404 before streaming
     feed = await subscribe(dashboard, namespace)
 
     def render(names: frozenset[str]) -> list[tuple[str, str]]:

@@ -5,8 +5,12 @@ Blocking (the cache may wait for a first list): call from a thread, never from t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from app.kube.caching import NamespaceNotAllowed
 from app.kube.errors import ApiError
+from app.kube.feeding import ChangeFeed
 from app.model.objects import NamespaceObjects
 from app.model.views import (
     NamespaceOverview,
@@ -29,20 +33,38 @@ class LoadError(Exception):
         self.message = message
 
 
-def namespace_objects(dashboard: Dashboard, namespace: str) -> NamespaceObjects:
-    """The namespace's snapshot; LoadError 404 for a namespace not shown, 503 when the cluster fails."""
-    cache = dashboard.cache
+@contextmanager
+def reading_the_cluster() -> Iterator[None]:
+    """Turn the cache's failures into LoadErrors: 404 for a bad namespace, 503 when the cluster fails."""
     try:
-        known = cache.namespaces()
-        if known and namespace not in known:
-            raise LoadError(
-                404, "No such namespace", f"The dashboard does not show a namespace {namespace!r}."
-            )
-        return cache.objects(namespace)
+        yield
     except (ValueError, NamespaceNotAllowed) as exc:
         raise LoadError(404, "No such namespace", str(exc)) from exc
     except (ApiError, RuntimeError) as exc:
         raise LoadError(503, "Cannot read the cluster", str(exc)) from exc
+
+
+def check_shown(dashboard: Dashboard, namespace: str) -> None:
+    """LoadError 404 unless the dashboard shows `namespace` (any name when namespaces cannot be listed)."""
+    with reading_the_cluster():
+        known = dashboard.cache.namespaces()
+    if known and namespace not in known:
+        raise LoadError(404, "No such namespace", f"The dashboard does not show a namespace {namespace!r}.")
+
+
+def namespace_objects(dashboard: Dashboard, namespace: str) -> NamespaceObjects:
+    """The namespace's snapshot (see `check_shown` and `reading_the_cluster` for the errors)."""
+    check_shown(dashboard, namespace)
+    with reading_the_cluster():
+        return dashboard.cache.objects(namespace)
+
+
+def subscribe(dashboard: Dashboard, namespace: str | None) -> ChangeFeed:
+    """A change feed for the namespace (None: every namespace); the caller closes it."""
+    if namespace is not None:
+        check_shown(dashboard, namespace)
+    with reading_the_cluster():
+        return dashboard.cache.subscribe(namespace)
 
 
 def overview(dashboard: Dashboard, namespace: str) -> NamespaceOverview:

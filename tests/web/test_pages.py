@@ -125,6 +125,8 @@ def test_unknown_things_answer_404_pages(served_dashboard: Dashboard) -> None:
     assert get(served_dashboard, "/namespaces/Bad_Name").status_code == 404
     assert get(served_dashboard, f"/namespaces/{NS}/sections/nope").status_code == 404
     assert get(served_dashboard, "/api/namespaces/no-such-namespace").json()["detail"]
+    assert get(served_dashboard, "/namespaces/no-such-namespace/events").status_code == 404
+    assert get(served_dashboard, f"/namespaces/{NS}/services/nope/events").status_code == 404
 
 
 def test_json_api_matches_the_cluster(served_dashboard: Dashboard, knative_api: ApiClient) -> None:
