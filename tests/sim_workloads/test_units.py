@@ -11,7 +11,7 @@ import pytest
 from app.model.naming import DomainConfig
 from app.model.routing import ResolvedTarget, virtual_service_specs
 from app.sim.ingress.matching import Backend, pick, request_host, revision_host, route_backends
-from app.sim.ingress.replies import body, downstream, version_of
+from app.sim.ingress.replies import body, callee, version_of
 from app.sim.workloads.deployments import deployment_status
 from app.sim.workloads.pods import SAFE_ALPHABET, pod_name, template_hash
 from app.sim.workloads.scaling import Load, ScalePolicy, desired_scale
@@ -159,9 +159,10 @@ def test_pick_is_weighted_seedable_and_skips_zero_weights() -> None:
 
 
 def test_the_lab_chain_and_body() -> None:
-    assert downstream("customer") == ("preference", "recommendation")
-    assert downstream("recommendation") == ()
-    assert downstream("hello") == ()
+    assert callee("customer") == "preference"
+    assert callee("preference") == "recommendation"
+    assert callee("recommendation") is None
+    assert callee("hello") is None
     assert body(["customer", "preference", "recommendation"], "v4", "p-1", 3) == (
         "customer => preference => recommendation v4 from 'p-1': 3\n"
     )

@@ -16,9 +16,10 @@ LAB_CHAIN = ("customer", "preference", "recommendation")
 CONTENT_TYPE = "text/plain;charset=UTF-8"
 
 
-def downstream(service: str) -> tuple[str, ...]:
-    """The services `service` calls, in order (empty outside the lab's chain)."""
-    return LAB_CHAIN[LAB_CHAIN.index(service) + 1 :] if service in LAB_CHAIN else ()
+def callee(service: str) -> str | None:
+    """The service `service` calls (None at the end of the lab's chain, or outside it)."""
+    following = LAB_CHAIN[LAB_CHAIN.index(service) + 1 :] if service in LAB_CHAIN else ()
+    return following[0] if following else None
 
 
 def version_of(revision: Mapping[str, Any]) -> str:

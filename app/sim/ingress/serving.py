@@ -22,7 +22,7 @@ from app.model.naming import local_host
 from app.model.routing import NAMESPACE_HEADER, REVISION_HEADER
 from app.sim.errors import ApiError
 from app.sim.ingress.matching import Backend, pick, request_host, revision_host, route_backends
-from app.sim.ingress.replies import CONTENT_TYPE, body, downstream, version_of
+from app.sim.ingress.replies import CONTENT_TYPE, body, callee, version_of
 from app.sim.knative.kinds import CONFIGURATION_LABEL, SERVICE_LABEL
 from app.sim.store import Store
 from app.sim.workloads.autoscaling import Autoscaler
@@ -42,6 +42,15 @@ class Reply:
     status: int
     headers: tuple[tuple[str, str], ...] = ()
     text: str = ""
+
+
+@dataclass(frozen=True)
+class _Served:
+    """What answered a request: the entry pod, its revision's VERSION, the services reached."""
+
+    dispatch: Dispatch
+    version: str
+    services: list[str]
 
 
 class IngressServer:
@@ -111,20 +120,9 @@ class IngressServer:
         backend = self._route(store, request_host(host_header), headers)
         if backend is None:
             return Reply(404)
-        revision = _get(store, REVISIONS, backend.namespace, backend.revision)
-        served = self._call(backend) if revision is not None else None
-        if revision is None or served is None:
-            return _unavailable()
-        labels = revision["metadata"].get("labels") or {}
-        service = labels.get(SERVICE_LABEL) or labels.get(CONFIGURATION_LABEL) or backend.revision
-        services = [service]
-        for callee in downstream(service):
-            hop = self._route(store, local_host(callee, backend.namespace), {})
-            if hop is None:
-                break
-            if self._call(hop) is None:
-                return _unavailable()
-            services.append(callee)
+        served = self._serve(store, backend)
+        if served is None:
+            return Reply(503, (("content-type", "text/plain"),), NO_UPSTREAM)
         sent = dict(backend.headers)
         elapsed = round((time.monotonic() - started) * 1000)
         return Reply(
@@ -135,8 +133,36 @@ class IngressServer:
                 (NAMESPACE_HEADER, sent.get(NAMESPACE_HEADER, backend.namespace)),
                 ("x-envoy-upstream-service-time", str(elapsed)),
             ),
-            body(services, version_of(revision), served.pod, served.count),
+            body(served.services, served.version, served.dispatch.pod, served.dispatch.count),
         )
+
+    def _serve(self, store: Store, backend: Backend) -> _Served | None:
+        """Deliver a request to a pod of the backend's revision and, through the mesh, to the service
+        it calls; the autoscaler counts the request in flight until the callee has answered.
+        None when a revision is missing or found no ready pod in time."""
+        revision = _get(store, REVISIONS, backend.namespace, backend.revision)
+        if revision is None:
+            return None
+        labels = revision["metadata"].get("labels") or {}
+        service = labels.get(SERVICE_LABEL) or labels.get(CONFIGURATION_LABEL) or backend.revision
+        self._autoscaler.request_started(backend.namespace, backend.revision)
+        try:
+            dispatch = self._pods.dispatch(backend.namespace, backend.revision, self._timeout)
+            if dispatch is None:
+                return None
+            services = [service]
+            next_service = callee(service)
+            hop = (
+                self._route(store, local_host(next_service, backend.namespace), {}) if next_service else None
+            )
+            if hop is not None:
+                called = self._serve(store, hop)
+                if called is None:
+                    return None
+                services += called.services
+            return _Served(dispatch, version_of(revision), services)
+        finally:
+            self._autoscaler.request_finished(backend.namespace, backend.revision)
 
     def _route(self, store: Store, host: str, headers: Mapping[str, str]) -> Backend | None:
         """The revision a request for `host` goes to (weighted pick), or None for an unknown host."""
@@ -150,14 +176,6 @@ class IngressServer:
         with self._rng_lock:
             return pick(backends, self._rng)
 
-    def _call(self, backend: Backend) -> Dispatch | None:
-        """Deliver a request to a pod of the revision, counted by the autoscaler while it lasts."""
-        self._autoscaler.request_started(backend.namespace, backend.revision)
-        try:
-            return self._pods.dispatch(backend.namespace, backend.revision, self._timeout)
-        finally:
-            self._autoscaler.request_finished(backend.namespace, backend.revision)
-
 
 def _get(store: Store, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
     try:
@@ -166,10 +184,6 @@ def _get(store: Store, kind: str, namespace: str, name: str) -> dict[str, Any] |
         if error.code == 404:
             return None
         raise
-
-
-def _unavailable() -> Reply:
-    return Reply(503, (("content-type", "text/plain"),), NO_UPSTREAM)
 
 
 class _Server(ThreadingHTTPServer):
