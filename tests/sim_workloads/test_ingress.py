@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -149,3 +150,15 @@ def test_a_waiting_request_gives_up_when_the_cluster_stops(workloads: Workloads)
     waiting.join(timeout=2)
     assert answers == [503]
     assert time.monotonic() - started < 0.5
+
+
+def test_bodies_are_read_and_a_bad_length_is_a_400(split: Workloads) -> None:
+    with httpx.Client(base_url=split.ingress.url, timeout=10) as client:
+        posted = client.post("/", headers={"Host": host("customer")}, content=b"x" * 1000)
+        assert posted.status_code == 200
+        assert client.get("/", headers={"Host": host("customer")}).status_code == 200  # same connection
+    with socket.create_connection((split.ingress.host, split.ingress.port), timeout=5) as raw:
+        raw.sendall(
+            b"POST / HTTP/1.1\r\nHost: " + host("customer").encode() + b"\r\nContent-Length: x\r\n\r\n"
+        )
+        assert raw.recv(100).startswith(b"HTTP/1.1 400 ")

@@ -209,11 +209,19 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
     def _answer(self, with_body: bool = True) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        headers = {k: v for k, v in self.headers.items()}
-        reply = self.server.ingress.answer(self.headers.get("Host", ""), headers)
+        raw_length = self.headers.get("Content-Length") or "0"
+        if not raw_length.isdigit():
+            self.send_error(400, "bad Content-Length")
+            return
+        if int(raw_length):
+            self.rfile.read(int(raw_length))  # the apps ignore bodies
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True  # an unread chunked body: do not parse it as the next request
+        try:
+            reply = self.server.ingress.answer(self.headers.get("Host", ""), dict(self.headers.items()))
+        except Exception:
+            log.exception("the simulated ingress failed to answer")
+            reply = Reply(500, (("content-type", "text/plain"),), "internal error in the simulated ingress")
         data = reply.text.encode()
         self.send_response(reply.status)
         for name, value in reply.headers:
