@@ -34,9 +34,10 @@ def test_every_section_escapes_cluster_text() -> None:
     overview = namespace_overview(objects, NOW)
     view = service_view(objects, "customer", NOW)
     assert view is not None
-    html = [namespace_section(renderer(), name, overview) for name in NAMESPACE_SECTIONS]
-    html += [service_section(renderer(), name, view) for name in SERVICE_SECTIONS]
-    html.append(renderer().partial("connection", ConnectionView(connected=False, error=HOSTILE)))
+    shared = renderer()
+    html = [namespace_section(shared, name, overview) for name in NAMESPACE_SECTIONS]
+    html += [service_section(shared, name, view) for name in SERVICE_SECTIONS]
+    html.append(shared.partial("connection", ConnectionView(connected=False, error=HOSTILE)))
     text = "".join(html)
     assert HOSTILE not in text and "<img" not in text
     assert text.count("&lt;img src=x onerror=") >= 4  # env value, condition message, pod status, banner
