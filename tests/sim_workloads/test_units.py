@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,7 @@ from app.sim.ingress.replies import body, callee, version_of
 from app.sim.workloads.deployments import deployment_status
 from app.sim.workloads.pods import SAFE_ALPHABET, pod_name, template_hash
 from app.sim.workloads.scaling import Load, ScalePolicy, desired_scale
+from app.sim.workloads.settings import WorkloadSettings
 from app.sim.workloads.timing import Scheduler
 
 # --- scaling -----------------------------------------------------------------------------------------
@@ -245,3 +248,19 @@ def test_a_failing_callback_does_not_stop_the_scheduler(caplog: pytest.LogCaptur
     finally:
         scheduler.stop()
     assert "a timed callback failed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("scale_to_zero_grace", 0.0),
+        ("autoscale_tick", -1.0),
+        ("autoscale_window", float("nan")),
+        ("cold_start_delay", -0.1),
+        ("ingress_port", 70000),
+    ],
+)
+def test_workload_settings_refuse_values_that_cannot_work(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=field):
+        overrides: dict[str, Any] = {field: value}
+        dataclasses.replace(WorkloadSettings(), **overrides)

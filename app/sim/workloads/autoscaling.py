@@ -39,7 +39,8 @@ class _Revision:
 
 
 class Autoscaler:
-    """Scales revision Deployments from request load (a Controller)."""
+    """Scales revision Deployments from request load (a Controller); the arguments are those of
+    `WorkloadSettings` (validated there)."""
 
     def __init__(
         self,
@@ -49,8 +50,6 @@ class Autoscaler:
         request_seconds: float = 1.0,
         tick: float = 1.0,
     ) -> None:
-        if min(grace, window, tick) <= 0 or request_seconds < 0:
-            raise ValueError("grace, window and tick must be positive, request_seconds not negative")
         self._grace = grace
         self._window = window
         self._request_seconds = request_seconds

@@ -28,3 +28,14 @@ class WorkloadSettings:
     """Seeds the traffic split's random picks and the pod name suffixes (None: unpredictable)."""
     ingress_port: int = 0
     """The request simulator's port (0: any free port, kept across restarts)."""
+
+    def __post_init__(self) -> None:
+        positive = ("scale_to_zero_grace", "autoscale_window", "autoscale_tick", "request_timeout")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        for name in ("cold_start_delay", "pod_stop_delay", "request_seconds"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must not be negative, got {getattr(self, name)!r}")
+        if not 0 <= self.ingress_port <= 65535:
+            raise ValueError(f"ingress_port must be 0..65535, got {self.ingress_port!r}")
