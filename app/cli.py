@@ -60,14 +60,13 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from app.main import create_app
+    from app.web.serving import Server
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        timeout_graceful_shutdown=2,
-        log_level="info",
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, timeout_graceful_shutdown=2, log_level="info"
     )
+    Server(config, app).run()
 
 
 def run_sim(args: argparse.Namespace) -> None:
@@ -126,7 +125,10 @@ def run_serve(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    {"demo": run_demo, "serve": run_serve, "sim": run_sim}[args.command](args)
+    try:
+        {"demo": run_demo, "serve": run_serve, "sim": run_sim}[args.command](args)
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        sys.exit(130)
 
 
 if __name__ == "__main__":
