@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -140,3 +141,43 @@ def test_the_lab_split_and_a_traffic_change(lab: tuple[KnativeCluster, Workloads
         return revisions == {"customer-v3"}
 
     eventually(all_to_v3)
+
+
+def test_min_scale_holds_while_routed_and_is_ignored_once_in_reserve(
+    lab: tuple[KnativeCluster, Workloads], api: Any
+) -> None:
+    from kubernetes import client
+
+    custom = client.CustomObjectsApi(api)
+
+    def service(revision: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "serving.knative.dev/v1",
+            "kind": "Service",
+            "metadata": {"name": "hello", "namespace": NAMESPACE},
+            "spec": {
+                "template": {
+                    "metadata": {"name": revision, "annotations": {"autoscaling.knative.dev/min-scale": "1"}},
+                    "spec": {"containers": [{"image": "quay.io/lab/hello:1"}]},
+                }
+            },
+        }
+
+    def pods(revision: str) -> int:
+        selector = f"serving.knative.dev/revision={revision}"
+        return len(client.CoreV1Api(api).list_namespaced_pod(NAMESPACE, label_selector=selector).items)
+
+    custom.create_namespaced_custom_object(
+        "serving.knative.dev", "v1", NAMESPACE, "services", service("hello-v1")
+    )
+    eventually(lambda: pods("hello-v1") == 1)
+    custom.patch_namespaced_custom_object(
+        "serving.knative.dev", "v1", NAMESPACE, "services", "hello", {"spec": service("hello-v2")["spec"]}
+    )
+    eventually(lambda: pods("hello-v2") == 1)
+    eventually(
+        lambda: pods("hello-v1") == 0, timeout=GRACE + 5, message="the reserve revision scales to zero"
+    )
+    assert _revision(api, "hello-v1")["metadata"]["labels"]["serving.knative.dev/routingState"] == "reserve"
+    time.sleep(GRACE * 1.5)
+    assert pods("hello-v2") == 1, "min-scale keeps the routed revision up past the grace period"
