@@ -4,6 +4,7 @@
 //    an element's other triggers while one is throttled, so the release is posted here instead, and
 //    marked `_event=change` (the server snaps a clamped slider back, or applies in live mode).
 // 2. Live posts say whether they come from a slider still moving ("input") or something else.
+// 3. A late live answer never overwrites the text field the user is typing in (their value posts next).
 (function () {
   "use strict";
   if (window.splitboardEditor) { return; }
@@ -17,6 +18,13 @@
     var el = evt.target;
     if (!window.htmx || !inEditor(el) || el.type !== "range" || !el.getAttribute("hx-post")) { return; }
     window.htmx.ajax("POST", el.getAttribute("hx-post"), { source: el, swap: "none", values: { _event: "change" } });
+  });
+
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var target = evt.detail.target;
+    if (target === document.activeElement && inEditor(target) && target.type === "text") {
+      evt.detail.shouldSwap = false;
+    }
   });
 
   document.addEventListener("htmx:configRequest", function (evt) {

@@ -8,7 +8,7 @@ model's validation refuses the split, and a refusal by the cluster changes nothi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.kube.errors import ApiError
@@ -99,10 +99,22 @@ class Applied:
     old: tuple[TrafficTarget, ...]
     new: tuple[TrafficTarget, ...]
     dry_run: bool
-    event: str | None = None
-    """The name of the TrafficChanged Event recorded (None for a dry run or when recording failed)."""
+    event: KubeObject | None = None
+    """The TrafficChanged Event recorded (None for a dry run or when recording failed)."""
     warning: str | None = None
     """Why the change was applied but not recorded in the history."""
+
+    @property
+    def event_name(self) -> str | None:
+        return name_of(self.event) if self.event is not None else None
+
+    def after(self, loaded: Loaded) -> Loaded:
+        """What the editor shows next: the patched Service, and the new entry on top of the history
+        (the cache may not have seen the Event yet: "Undo" must undo this change, not the one before)."""
+        entries = history([self.event], loaded.name) if self.event is not None else []
+        known = {e.event for e in loaded.history}
+        fresh = tuple(e for e in entries if e.event not in known)
+        return replace(loaded, service=self.service, history=fresh + loaded.history)
 
 
 @dataclass(frozen=True)
@@ -232,7 +244,7 @@ def _record(
         )
     except ApiError as error:
         return Applied(service, old, new, False, warning=f"The change is not in the history: {error}")
-    return Applied(service, old, new, False, event=name_of(event))
+    return Applied(service, old, new, False, event=event)
 
 
 def status_body(error: ApiError) -> dict[str, Any]:

@@ -319,7 +319,7 @@ def outcome_view(
         )
         return build_view(loaded, form, refusal=refusal, notice=notice), 200, loaded
     if isinstance(outcome, Applied):
-        applied = replace(loaded, service=outcome.service)
+        applied = outcome.after(loaded)
         text = f"{describe_split(outcome.old)} -> {describe_split(outcome.new)}"
         notice = Notice(
             "warning" if outcome.warning else "ok", "Applied", f"{text}. {outcome.warning or ''}".strip()

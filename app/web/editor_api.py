@@ -179,7 +179,7 @@ def outcome_response(outcome: Outcome, yours: Sequence[TrafficTarget]) -> JSONRe
             "generation": meta(outcome.service).get("generation"),
             "traffic": _traffic(outcome.new),
             "previous": _traffic(outcome.old),
-            "event": outcome.event,
+            "event": outcome.event_name,
             "warning": outcome.warning,
         }
     )

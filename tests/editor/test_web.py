@@ -4,6 +4,7 @@ live and sync posts, and every way a change can be refused without changing anyt
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import httpx
@@ -206,8 +207,6 @@ def test_a_live_move_answers_the_other_rows_out_of_band(client: httpx.Client) ->
 def test_sync_reloads_an_unedited_editor_and_flags_an_edited_one(
     client: httpx.Client, knative_api: ApiClient
 ) -> None:
-    import time
-
     fields = loaded(client)
     patch_service(knative_api, "customer", {"spec": {"traffic": [{"latestRevision": True, "percent": 100}]}})
     deadline = time.monotonic() + 5
@@ -222,3 +221,20 @@ def test_sync_reloads_an_unedited_editor_and_flags_an_edited_one(
     assert edited.status_code == 200
     assert "data-stale" in edited.text and 'hx-swap-oob="true"' in edited.text
     assert "latest @latest" not in edited.text.split('data-side="theirs">')[1].split("<")[0]
+
+
+def test_a_change_made_with_kubectl_is_flagged_in_the_history(
+    client: httpx.Client, knative_kubectl: Any
+) -> None:
+    fields = loaded(client)
+    applied = post(client, set_percents(fields, 90, 10, 0), "apply")
+    assert ("ok", "Applied") in notices(applied.text)
+    patch = '{"spec":{"traffic":[{"latestRevision":true,"percent":100}]}}'
+    knative_kubectl("patch", "ksvc", "customer", "-n", NS, "--type=merge", "-p", patch)
+    deadline = time.monotonic() + 5
+    while "data-outside" not in (page := client.get(EDITOR).text) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    outside = re.search(r"<p class=\"notice\" data-outside>(.*?)</p>", page, re.S)
+    assert outside is not None
+    assert "kubectl" in outside.group(1) or "outside Splitboard" in outside.group(1)
+    assert "Undo this" in page  # Splitboard's own change is still there to go back to
