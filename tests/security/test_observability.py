@@ -88,7 +88,8 @@ def test_open_event_streams_are_a_gauge(dashboard: Served) -> None:
         viewer.stream("GET", "/namespaces/labs-1/events") as stream,
     ):
         assert stream.status_code == 200
-        next(stream.iter_lines())
+        lines = stream.iter_lines()  # kept: a dropped iterator closes the connection
+        assert next(lines) == "event: connection"
         assert sample(dashboard, "splitboard_sse_clients") == 1
     assert eventually(lambda: sample(dashboard, "splitboard_sse_clients") == 0)
 
