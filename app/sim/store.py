@@ -302,7 +302,12 @@ class Store:
             )
             if dry_run:
                 return [clone(obj) for obj in found]
-            return [clone(self._delete(rt, obj, propagation)) for obj in found]
+            table, deleted = self._table(rt), []
+            for obj in found:
+                latest = table.get(_key(obj))  # an earlier deletion's garbage collection may have taken it
+                if latest is not None:
+                    deleted.append(clone(self._delete(rt, latest, propagation)))
+            return deleted
 
     # --- watching --------------------------------------------------------------------------------
 

@@ -320,3 +320,12 @@ def test_kinds_learned_later_are_stored(store: Store) -> None:
     store.registry.add(widgets)
     created = store.create(widgets, "labs-1", {"metadata": {"name": "w"}})
     assert store.list(widgets)[0] == [created]
+
+
+def test_delete_collection_survives_garbage_collection_within_it(store: Store) -> None:
+    pods = store.registry.get("pods")
+    parent = store.create(pods, "labs-1", {"metadata": {"name": "a-parent"}, "spec": {}})
+    store.create(pods, "labs-1", owned("b-child", parent))
+    deleted = store.delete_collection(pods, "labs-1")
+    assert [obj["metadata"]["name"] for obj in deleted] == ["a-parent"]
+    assert store.list(pods)[0] == []
