@@ -455,6 +455,16 @@ def _revert_targets(loaded: Loaded, argument: str) -> tuple[TrafficTarget, ...]:
     return entry.old if which == "old" else entry.new
 
 
+def changed_by(loaded: Loaded) -> str:
+    """Who set the Service's current split: the tool outside Splitboard, or the last Splitboard user."""
+    outside = outside_change(loaded.service, loaded.history)
+    if outside is not None:
+        return outside.who
+    if loaded.history:
+        return loaded.history[0].user or "someone using Splitboard"
+    return "someone"
+
+
 # --- Routes ------------------------------------------------------------------------------------------
 
 
@@ -526,37 +536,38 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
 
 @router.post("/namespaces/{namespace}/services/{name}/traffic/sync", name="traffic_sync")
 async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> Response:
-    """Called when the Service may have changed: nothing (204) when the editor is current; the editor
-    reloaded when the user has no edits; otherwise a banner saying who changed what, edits kept."""
+    """Called when the Service, its Route or VirtualServices may have changed (SSE events, or a poll).
+
+    The Service unchanged: nothing (204), or a fresh preview when the Route or VirtualServices moved.
+    Only its status moved (same generation): the version, tag URLs, preview and history follow, the
+    inputs stay. Its spec changed: the editor reloads when the user has no edits, else a banner says
+    who changed what and the edits are kept (applying them is then refused until the user chooses)."""
     fields = await _fields(request)
     form = _parse(fields)
+    event = fields.get("_event", "")
 
     def work() -> Response:
         loaded = load(dashboard, namespace, name)
         refusal = edit_refusal(request, namespace, name)
         if loaded.resource_version == form.resource_version or loaded.generation < form.generation:
-            return Response(status_code=204)  # current, or the cache has not yet seen our own write
-        pending = has_pending_edits(form) or bool(form.expression.strip())
-        if loaded.generation == form.generation:  # only the status moved: follow it
-            if pending:
-                moved = replace(form, resource_version=loaded.resource_version)
+            # current, or the cache has not yet seen our own write
+            if event in ("sse:routes", "sse:virtualservices") and loaded.generation == form.generation:
                 return HTMLResponse(
-                    _macro(dashboard, "version_fields", build_view(loaded, moved, refusal=refusal), True)
+                    _macro(dashboard, "preview", build_view(loaded, form, refusal=refusal), True)
                 )
-            return replace_editor(dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal))
-        if not pending:
-            who = outside_change(loaded.service, loaded.history)
-            text = f"Updated: the Service changed{f' (by {who.who})' if who else ''}"
+            return Response(status_code=204)
+        if loaded.generation == form.generation:
+            followed = replace(form, resource_version=loaded.resource_version)
+            return HTMLResponse(
+                _macro(dashboard, "status_update", build_view(loaded, followed, refusal=refusal))
+            )
+        if not (has_pending_edits(form) or form.expression.strip()):
+            text = f"Updated: {changed_by(loaded)} changed the Service"
             notice = Notice("info", text, describe_split(loaded.traffic))
             return replace_editor(
                 dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal, notice=notice)
             )
-        who = outside_change(loaded.service, loaded.history)
-        stale = StaleView(
-            who=who.who if who else "someone",
-            base=describe_split(form.base),
-            theirs=describe_split(loaded.traffic),
-        )
+        stale = StaleView(changed_by(loaded), describe_split(form.base), describe_split(loaded.traffic))
         return HTMLResponse(_macro(dashboard, "stale_banner", stale, True))
 
     return await run_in_threadpool(work)

@@ -238,3 +238,19 @@ def test_a_change_made_with_kubectl_is_flagged_in_the_history(
     assert outside is not None
     assert "kubectl" in outside.group(1) or "outside Splitboard" in outside.group(1)
     assert "Undo this" in page  # Splitboard's own change is still there to go back to
+
+
+def test_sync_follows_a_status_only_change_without_touching_the_inputs(
+    client: httpx.Client, knative_api: ApiClient
+) -> None:
+    applied = form_fields(post(client, set_percents(loaded(client), 90, 10, 0), "apply").text)
+    edited = set_percents(applied, 70, 30, 0)  # the user goes on editing
+    deadline = time.monotonic() + 5
+    while (response := client.post(f"{EDITOR}/sync", data=edited, headers=HX)).status_code == 204:
+        assert time.monotonic() < deadline, "the reconciler's status write never reached the editor"
+        time.sleep(0.05)
+    current = knative_service(knative_api, "customer")["metadata"]
+    assert current["generation"] == int(applied["gen"])
+    assert re.search(r'id="ed-rv" name="rv" value="(\d+)" hx-swap-oob="true"', response.text)
+    assert 'id="ed-preview"' in response.text and 'id="ed-history"' in response.text
+    assert "ed-t0-percent" not in response.text and "ed-t0-slider" not in response.text
