@@ -329,3 +329,14 @@ def test_delete_collection_survives_garbage_collection_within_it(store: Store) -
     deleted = store.delete_collection(pods, "labs-1")
     assert [obj["metadata"]["name"] for obj in deleted] == ["a-parent"]
     assert store.list(pods)[0] == []
+
+
+def test_foreground_deletes_dependents_before_the_owner(store: Store, ksvc: ResourceType) -> None:
+    routes = store.registry.get("routes.serving.knative.dev")
+    owner = store.create(ksvc, "labs-1", service())
+    store.create(routes, "labs-1", owned("customer", owner))
+    with store.watch(None, "labs-1", since=store.resource_version) as watcher:
+        store.delete(ksvc, "labs-1", "customer", propagation="Foreground")
+        first, second = watcher.next(1), watcher.next(1)
+    assert first is not None and (first.type, first.rt.key) == ("DELETED", "routes.serving.knative.dev")
+    assert second is not None and (second.type, second.rt.key) == ("DELETED", KSVC_KEY)
