@@ -340,3 +340,15 @@ def test_foreground_deletes_dependents_before_the_owner(store: Store, ksvc: Reso
         first, second = watcher.next(1), watcher.next(1)
     assert first is not None and (first.type, first.rt.key) == ("DELETED", "routes.serving.knative.dev")
     assert second is not None and (second.type, second.rt.key) == ("DELETED", KSVC_KEY)
+
+
+def test_watch_by_field_selector_and_namespace(store: Store, ksvc: ResourceType) -> None:
+    store.create(store.registry.get("namespaces"), None, {"metadata": {"name": "labs-2"}})
+    with store.watch(ksvc, "labs-1", field_selector="metadata.name=b") as watcher:
+        for namespace in ("labs-1", "labs-2"):
+            for name in ("a", "b"):
+                store.create(ksvc, namespace, service(name))
+        event = watcher.next(1)
+        assert event is not None
+        assert (event.object["metadata"]["namespace"], event.object["metadata"]["name"]) == ("labs-1", "b")
+        assert watcher.next(0.05) is None
