@@ -44,7 +44,10 @@ class ApiServer:
         self._httpd = _HttpServer((host, port), _Handler, self)
         self.port: int = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sim-api-{self.port}"
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sim-api-{self.port}",
+            daemon=True,  # a cluster someone forgot to stop must not keep the process alive
         )
 
     def start(self) -> None:
