@@ -160,3 +160,25 @@ def test_the_control_plane_rests_when_nothing_changes(knative_cluster: KnativeCl
     time.sleep(0.2)
     assert knative_cluster.settle()
     assert knative_cluster.store.resource_version == before
+
+
+def test_the_controllers_record_what_they_create(v3_cluster: KnativeCluster, v3_kubectl: Kubectl) -> None:
+    _apply_lab(v3_cluster, v3_kubectl)
+    out = v3_kubectl(
+        "get",
+        "events",
+        "-n",
+        "labs-1",
+        "-o",
+        "jsonpath={range .items[*]}{.involvedObject.kind}/{.involvedObject.name}: {.message}{'\\n'}{end}",
+    ).stdout.splitlines()
+    for line in (
+        'Service/customer: Created Configuration "customer"',
+        'Service/customer: Created Route "customer"',
+        'Configuration/customer: Created Revision "customer-v3"',
+        'Configuration/customer: Created Revision "customer-v4"',
+        'Route/customer: Created Ingress "customer"',
+        'Ingress/customer: Created VirtualService "customer-ingress"',
+        'Ingress/customer: Created VirtualService "customer-mesh"',
+    ):
+        assert line in out

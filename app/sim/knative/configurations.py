@@ -20,7 +20,14 @@ from app.sim.knative.kinds import (
     SERVICE_LABEL,
     SERVICE_UID_LABEL,
 )
-from app.sim.knative.writing import Context, controlled_by, get_or_none, owner_reference, write_status
+from app.sim.knative.writing import (
+    Context,
+    controlled_by,
+    get_or_none,
+    owner_reference,
+    record_created,
+    write_status,
+)
 
 CREATOR_ANNOTATION = "serving.knative.dev/creator"
 
@@ -85,8 +92,11 @@ def reconcile_configuration(ctx: Context, namespace: str, name: str) -> None:
     failure = ""
     if latest is None:
         try:
-            latest = ctx.store.create(
-                ctx.kinds.revision, namespace, desired_revision(config, wanted, ctx.timestamp())
+            latest = record_created(
+                ctx,
+                ctx.store.create(
+                    ctx.kinds.revision, namespace, desired_revision(config, wanted, ctx.timestamp())
+                ),
             )
             ours.append(latest)
         except ApiError as error:

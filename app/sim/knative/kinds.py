@@ -20,7 +20,7 @@ class Kinds:
     service: ResourceType
     deployment: ResourceType
     namespace: ResourceType
-    configmap: ResourceType
+    event: ResourceType
 
     @classmethod
     def of(cls, registry: ResourceRegistry) -> Kinds:
@@ -34,7 +34,7 @@ class Kinds:
             service=registry.get("services"),
             deployment=registry.get("deployments.apps"),
             namespace=registry.get("namespaces"),
-            configmap=registry.get("configmaps"),
+            event=registry.get("events"),
         )
 
 

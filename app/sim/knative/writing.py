@@ -7,6 +7,7 @@ nothing writes nothing and reconciles settle instead of feeding each other event
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,7 +100,7 @@ def ensure(
         body = clone(desired)
         for key in ("labels", "annotations"):
             body["metadata"][key] = _merged(None, meta.get(key))
-        return ctx.store.create(rt, meta["namespace"], body)
+        return record_created(ctx, ctx.store.create(rt, meta["namespace"], body))
     have = current["metadata"]
     merged = {key: _merged(have.get(key), meta.get(key)) for key in ("labels", "annotations")}
     refs = meta.get("ownerReferences") or have.get("ownerReferences") or []
@@ -168,3 +169,45 @@ def delete_quietly(ctx: Context, rt: ResourceType, namespace: str, name: str) ->
     except ApiError as error:
         if error.code != 404:
             raise
+
+
+# The controller that reports creating each kind, as Knative's and net-istio's reconcilers do.
+_REPORTED = {
+    "Configuration": "service-controller",
+    "Route": "service-controller",
+    "Revision": "configuration-controller",
+    "Ingress": "route-controller",
+    "VirtualService": "istio-ingress-controller",
+}
+
+
+def record_created(ctx: Context, created: dict[str, Any]) -> dict[str, Any]:
+    """Record the Event a Knative controller emits on its owner when it creates `created` (for the
+    kinds it reports); `created` is returned."""
+    component = _REPORTED.get(created["kind"])
+    refs = created["metadata"].get("ownerReferences") or []
+    if component is None or not refs:
+        return created
+    owner, namespace, now = refs[0], created["metadata"]["namespace"], ctx.timestamp()
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"{owner['name']}.{uuid.uuid4().hex[:16]}", "namespace": namespace},
+        "involvedObject": {
+            "apiVersion": owner["apiVersion"],
+            "kind": owner["kind"],
+            "name": owner["name"],
+            "namespace": namespace,
+            "uid": owner["uid"],
+        },
+        "reason": "Created",
+        "message": f'Created {created["kind"]} "{created["metadata"]["name"]}"',
+        "type": "Normal",
+        "source": {"component": component},
+        "reportingComponent": component,
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
+    }
+    ctx.store.create(ctx.kinds.event, namespace, event)
+    return created
