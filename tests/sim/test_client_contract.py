@@ -12,7 +12,7 @@ from kubernetes.client import ApiException
 
 from app.sim.cluster import SimCluster
 from tests.plugins.sim import close_api_client
-from tests.sim.conftest import GROUP, NS, PLURAL, VERSION, ksvc_body, status_of
+from tests.sim.helpers import GROUP, NS, PLURAL, VERSION, ksvc_body, status_of
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from app.sim.cluster import SimCluster
 from app.sim.faults import Faults
 from app.sim.store import Store
-from tests.sim.conftest import ksvc_body
+from tests.sim.helpers import ksvc_body
 
 
 class Recorder:

@@ -8,7 +8,7 @@ import urllib.request
 from typing import Any
 
 from app.sim.cluster import SimCluster
-from tests.sim.conftest import ksvc_body
+from tests.sim.helpers import ksvc_body
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 PARTIAL = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"

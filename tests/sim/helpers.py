@@ -1,4 +1,4 @@
-"""Helpers shared by the sim contract tests."""
+"""Helpers shared by the sim contract tests (bodies and Status checks; the fixtures are tests.plugins.sim)."""
 
 from __future__ import annotations
 
