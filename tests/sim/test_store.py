@@ -301,10 +301,10 @@ def test_list_of_two_thousand_is_fast(store: Store) -> None:
     pods = store.registry.get("pods")
     for i in range(2000):
         store.create(pods, "labs-1", {"metadata": {"name": f"p{i}", "labels": {"i": str(i % 2)}}, "spec": {}})
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: other processes on a busy machine do not count
     items, _ = store.list(pods, "labs-1", label_selector="i=1", copy=False)
     assert len(items) == 1000
-    assert time.perf_counter() - started < 0.05
+    assert time.thread_time() - started < 0.05
 
 
 def test_dump_and_load_round_trip(store: Store, ksvc: ResourceType) -> None:
