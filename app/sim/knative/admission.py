@@ -26,18 +26,27 @@ LAST_MODIFIER_ANNOTATION = "serving.knative.dev/lastModifier"
 
 
 def default_template(template: dict[str, Any]) -> None:
-    """Knative's revision template defaults, in place: container names, timeout, concurrency."""
+    """Knative's revision template defaults, in place: timeout (also for 0), concurrency, and names for
+    unnamed containers (`user-container`; with several, `user-container-<n>` avoiding taken names)."""
     spec = template.get("spec")
     if not isinstance(spec, dict):
         return
-    spec.setdefault("timeoutSeconds", DEFAULT_TIMEOUT_SECONDS)
+    if not spec.get("timeoutSeconds"):
+        spec["timeoutSeconds"] = DEFAULT_TIMEOUT_SECONDS
     spec.setdefault("containerConcurrency", DEFAULT_CONTAINER_CONCURRENCY)
-    containers = spec.get("containers")
-    if not isinstance(containers, list):
-        return
-    for index, container in enumerate(containers):
-        if isinstance(container, dict) and not container.get("name"):
-            container["name"] = USER_CONTAINER if len(containers) == 1 else f"{USER_CONTAINER}-{index}"
+    containers = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
+    taken = {c.get("name") for c in containers if c.get("name")}
+    suffix = 0
+    for container in containers:
+        if container.get("name"):
+            continue
+        name = USER_CONTAINER
+        if len(containers) > 1 or name in taken:
+            while (name := f"{USER_CONTAINER}-{suffix}") in taken:
+                suffix += 1
+            suffix += 1
+        taken.add(name)
+        container["name"] = name
 
 
 def _default_traffic(spec: dict[str, Any], *, in_service: bool) -> None:
