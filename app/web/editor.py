@@ -214,11 +214,8 @@ def build_view(
     rows = []
     for index, row in enumerate(form.rows):
         resolved = latest if row.floating else row.target or None
-        entry = (
-            predicted.route_after[index]
-            if predicted.problem is None and index < len(predicted.route_after)
-            else {}
-        )
+        predictable = validation.ok and predicted.problem is None and index < len(predicted.route_after)
+        entry = predicted.route_after[index] if predictable else {}
         rows.append(
             RowView(
                 index=index,
