@@ -77,6 +77,7 @@ def _generation(revision: dict[str, Any]) -> int:
 
 
 def reconcile_configuration(ctx: Context, namespace: str, name: str) -> None:
+    """Make this generation's Revision; report the latest created and the latest ready ones."""
     config = get_or_none(ctx, ctx.kinds.configuration, namespace, name)
     if config is None or config["metadata"].get("deletionTimestamp"):
         return

@@ -139,6 +139,7 @@ def desired_services(revision: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def reconcile_revision(ctx: Context, namespace: str, name: str) -> None:
+    """Keep the Revision's Deployment and Services; report readiness (after the delay) and scale."""
     revision = get_or_none(ctx, ctx.kinds.revision, namespace, name)
     if revision is None or revision["metadata"].get("deletionTimestamp"):
         return

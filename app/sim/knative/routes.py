@@ -117,6 +117,7 @@ def _encode(rollouts: dict[tuple[str, str], Rollout]) -> str:
 
 
 def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
+    """Resolve the Route's traffic; program KIngress, VirtualServices and Services; report status."""
     route = get_or_none(ctx, ctx.kinds.route, namespace, name)
     if route is None:
         _forget_route(ctx, namespace, name)

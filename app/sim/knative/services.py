@@ -114,6 +114,7 @@ def traffic_migrated(route: dict[str, Any], config: dict[str, Any]) -> bool:
 
 
 def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
+    """Keep the Service's Configuration and Route as it asks; report their state as its own."""
     ksvc = get_or_none(ctx, ctx.kinds.ksvc, namespace, name)
     if ksvc is None or ksvc["metadata"].get("deletionTimestamp"):
         return
