@@ -222,9 +222,11 @@ class Rollout:
     duration: float = 0.0
 
     def in_progress(self, now: float) -> bool:
+        """Whether traffic is still moving at `now`."""
         return bool(self.previous) and now < self.started + self.duration
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON kept in the Route's rollout annotation."""
         data: dict[str, Any] = {
             "configurationName": self.configuration_name,
             "tag": self.tag,
@@ -241,6 +243,7 @@ class Rollout:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rollout:
+        """Read to_dict()'s JSON back; KeyError/ValueError/TypeError when malformed."""
         previous = tuple(
             RevisionShare(str(s["revisionName"]), int(s["percent"])) for s in data.get("previous", ())
         )
@@ -388,6 +391,7 @@ def host_rules(
     tags = {t.tag: t.revision_name for t in targets if t.tag}
 
     def rule(tag: str | None, splits: tuple[RevisionShare, ...]) -> HostRule:
+        """The hosts of the default target (tag None) or of a tag, with these splits."""
         external = () if cluster_local else (external_host(route, namespace, tag, config),)
         return HostRule(tag, external, tuple(local_hosts(route, namespace, tag, config)), splits)
 

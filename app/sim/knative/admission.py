@@ -64,6 +64,7 @@ class ServiceAdmission:
         self._user = user
 
     def mutate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        """Default the traffic block and the template; record the creator and last modifier."""
         spec = new.get("spec")
         if not isinstance(spec, dict):
             return
@@ -80,6 +81,7 @@ class ServiceAdmission:
                 annotations[LAST_MODIFIER_ANNOTATION] = self._user
 
     def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
+        """The traffic block's and the BYO revision name's errors, merged and sorted as Knative's."""
         spec = new.get("spec")
         if not isinstance(spec, dict):
             return ["missing field(s): spec"]
@@ -100,11 +102,13 @@ class RouteAdmission:
     name = WEBHOOK_NAME
 
     def mutate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        """Default the traffic block (latestRevision from revisionName)."""
         spec = new.get("spec")
         if isinstance(spec, dict):
             _default_traffic(spec, in_service=False)
 
     def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
+        """The traffic block's errors (a Route must name a revision or a configuration)."""
         spec = new.get("spec")
         if not isinstance(spec, dict):
             return ["missing field(s): spec"]

@@ -19,6 +19,7 @@ class Condition:
 
     @classmethod
     def true(cls, type_: str, reason: str = "", message: str = "") -> Condition:
+        """A True condition."""
         return cls(type_, "True", reason, message)
 
 

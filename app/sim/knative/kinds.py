@@ -11,6 +11,8 @@ SERVING = "serving.knative.dev"
 
 @dataclass(frozen=True)
 class Kinds:
+    """The ResourceTypes of every kind the control plane touches."""
+
     ksvc: ResourceType
     configuration: ResourceType
     revision: ResourceType
@@ -24,6 +26,7 @@ class Kinds:
 
     @classmethod
     def of(cls, registry: ResourceRegistry) -> Kinds:
+        """Look the kinds up in `registry` (KeyError when one is missing)."""
         return cls(
             ksvc=registry.get(f"services.{SERVING}"),
             configuration=registry.get(f"configurations.{SERVING}"),

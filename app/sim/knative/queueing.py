@@ -23,6 +23,7 @@ class WorkQueue:
         self._shut = False
 
     def add(self, key: Hashable) -> None:
+        """Queue `key` unless it is already waiting."""
         with self._ready:
             if key not in self._queued and not self._shut:
                 self._queued.add(key)
@@ -54,6 +55,7 @@ class WorkQueue:
             return None
 
     def done(self) -> None:
+        """Mark the key last returned by get() as handled."""
         with self._ready:
             self._busy -= 1
             self._ready.notify_all()
@@ -65,6 +67,7 @@ class WorkQueue:
             return not self._queue and not self._busy
 
     def shut_down(self) -> None:
+        """Make get() return None (now and from then on)."""
         with self._ready:
             self._shut = True
             self._ready.notify_all()

@@ -56,6 +56,7 @@ def keys_for(ctx: Context, event: WatchEvent) -> list[Key]:
     keys: list[Key] = []
 
     def add(kind: str, label: str | None) -> None:
+        """Reconcile (kind, namespace, label) when the label names something."""
         if label:
             keys.append((kind, namespace, label))
 
@@ -119,6 +120,7 @@ class KnativeController:
         self._drained = 0  # every event up to this resourceVersion has been turned into keys
 
     def start(self, store: Store) -> None:
+        """Watch `store` and reconcile in two threads (a no-op when already started)."""
         if self._threads:
             return
         self._ctx = Context(
@@ -142,6 +144,7 @@ class KnativeController:
             thread.start()
 
     def stop(self) -> None:
+        """Stop and join the threads; deferred keys are kept for the next start."""
         self._stopping.set()
         self._queue.shut_down()
         for thread in self._threads:

@@ -77,6 +77,7 @@ def _initial_scale(revision: dict[str, Any]) -> int:
 
 
 def desired_deployment(revision: dict[str, Any]) -> dict[str, Any]:
+    """The Deployment running a revision: its containers, labels, and the initial scale as replicas."""
     meta = revision["metadata"]
     labels = revision_labels(revision) | {"app": meta["name"]}
     spec = revision.get("spec") or {}

@@ -39,9 +39,11 @@ class Context:
     """Revision uid -> when this control plane first saw it (clock seconds)."""
 
     def now(self) -> float:
+        """Wall-clock seconds (rollouts are timed with it)."""
         return self.clock()
 
     def timestamp(self) -> str:
+        """Now in Kubernetes' timestamp format."""
         return rfc3339(datetime.fromtimestamp(self.clock(), UTC))
 
 
