@@ -10,7 +10,7 @@ Every weight and message comes from app.model.editing; this module only routes a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,16 +22,12 @@ from app.model.editing import (
     ActionError,
     EditorForm,
     FormError,
-    RevisionChoice,
     Row,
-    Validation,
     add_row,
     all_to,
     apply_expression,
-    base_text,
     distribute,
     has_pending_edits,
-    latest_ready,
     move,
     parse_form,
     remove_row,
@@ -43,17 +39,12 @@ from app.model.editing import (
     validate_rows,
 )
 from app.model.history import (
-    HistoryEntry,
-    OutsideChange,
     find_entry,
-    flagger_primary,
-    outside_change,
     previous_split,
 )
 from app.model.patches import describe_split
-from app.model.previewing import Preview, preview
 from app.model.traffic import TrafficTarget
-from app.model.views import colour_index, meta
+from app.model.views import meta
 from app.web import loading
 from app.web.applying import (
     Applied,
@@ -70,199 +61,26 @@ from app.web.applying import (
     status_body,
 )
 from app.web.context import Dashboard, DashboardDep
+from app.web.editor_view import (
+    PAGE,
+    ROOT_ID,
+    ConflictView,
+    EditorView,
+    Notice,
+    StaleView,
+    build_view,
+    changed_by,
+    fresh_form,
+    initial_view,
+    render,
+)
 from app.web.loading import LoadError
 from app.web.pages import events_url, is_fragment_request, render_page
 from app.web.security import acting_user, edit_refusal
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
-TEMPLATE = "editor/editor.html"
-PAGE = "editor/page.html"
-ROOT_ID = "traffic-editor"
-
-
-def editor_url(namespace: str, name: str) -> str:
-    return f"/namespaces/{namespace}/services/{name}/traffic"
-
-
-# --- View models -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowView:
-    """One row as rendered: the row, its slider position, where it goes and what is wrong with it."""
-
-    index: int
-    row: Row
-    slider: int
-    resolved: str | None
-    """The revision the row routes to (a floating row: the latest ready revision)."""
-    url: str | None
-    """The tag's URL after the change (None without a tag, or when the Route would refuse)."""
-    colour: int
-    errors: tuple[str, ...]
-    warnings: tuple[str, ...]
-    anchor: int | None
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A banner above the rows: `kind` is ok, info, warning or error; `status` a server's Status."""
-
-    kind: str
-    title: str
-    text: str = ""
-    status: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class ConflictView:
-    """A 409: the server's words, what changed meanwhile, and the user's own split beside it."""
-
-    message: str
-    base: str
-    theirs: str | None
-    yours: str
-    resource_version: str
-    generation: int
-
-
-@dataclass(frozen=True)
-class StaleView:
-    """The Service changed underneath while the user has edits: whose change, and what it is now."""
-
-    who: str
-    base: str
-    theirs: str
-
-
-@dataclass(frozen=True)
-class EditorView:
-    """Everything templates/editor/editor.html renders."""
-
-    url: str
-    namespace: str
-    name: str
-    resource_version: str
-    generation: int
-    base: str
-    rows: tuple[RowView, ...]
-    choices: tuple[RevisionChoice, ...]
-    latest_ready: str | None
-    validation: Validation
-    total: int | None
-    preview: Preview
-    pending: bool
-    history: tuple[HistoryEntry, ...]
-    outside: OutsideChange | None
-    flagger: str | None
-    expression: str
-    live: bool
-    drag: int | None
-    refusal: str | None
-    """Why this user may not apply here (read-only, no identity, no RBAC), None when they may."""
-    can_roll_back: bool
-    notice: Notice | None = None
-    conflict: ConflictView | None = None
-    stale: StaleView | None = None
-
-    @property
-    def read_only(self) -> bool:
-        return self.refusal is not None
-
-    @property
-    def can_apply(self) -> bool:
-        return self.validation.ok and self.pending and not self.read_only
-
-
-def fresh_form(loaded: Loaded) -> EditorForm:
-    """The form for the Service as loaded: its split, its version, no edits."""
-    traffic = loaded.traffic
-    return EditorForm(
-        resource_version=loaded.resource_version,
-        rows=rows_from_traffic(traffic),
-        generation=loaded.generation,
-        base=tuple(traffic),
-    )
-
-
-def build_view(
-    loaded: Loaded,
-    form: EditorForm,
-    *,
-    refusal: str | None,
-    notice: Notice | None = None,
-    conflict: ConflictView | None = None,
-    stale: StaleView | None = None,
-) -> EditorView:
-    name = loaded.name
-    own = tuple(loaded.own_choices)
-    latest = latest_ready(own, name)
-    validation = validate_rows(form.rows, name, loaded.choices)
-    targets, parse_errors = rows_to_targets(form.rows)
-    predicted = preview(
-        namespace=loaded.namespace,
-        service=name,
-        resource_version=form.resource_version,
-        before=loaded.traffic,
-        after=targets,
-        choices=loaded.choices,
-        route=loaded.route,
-        virtualservices=loaded.virtualservices,
-    )
-    generations = {c.name: c.generation for c in loaded.choices}
-    rows = []
-    for index, row in enumerate(form.rows):
-        resolved = latest if row.floating else row.target or None
-        predictable = validation.ok and predicted.problem is None and index < len(predicted.route_after)
-        entry = predicted.route_after[index] if predictable else {}
-        rows.append(
-            RowView(
-                index=index,
-                row=row,
-                slider=min(max(row.weight or 0, 0), 100),
-                resolved=resolved,
-                url=str(entry["url"]) if entry.get("url") else None,
-                colour=colour_index(resolved, generations.get(resolved)) if resolved else 8,
-                errors=tuple(validation.for_row(index)),
-                warnings=tuple(validation.warnings_for_row(index)),
-                anchor=form.anchor[index] if len(form.anchor) == len(form.rows) else None,
-            )
-        )
-    weights = [r.weight for r in form.rows]
-    return EditorView(
-        url=editor_url(loaded.namespace, name),
-        namespace=loaded.namespace,
-        name=name,
-        resource_version=form.resource_version,
-        generation=form.generation,
-        base=base_text(form.base),
-        rows=tuple(rows),
-        choices=own,
-        latest_ready=latest,
-        validation=validation,
-        total=None if parse_errors else sum(w or 0 for w in weights),
-        preview=predicted,
-        pending=has_pending_edits(form),
-        history=loaded.history,
-        outside=outside_change(loaded.service, loaded.history),
-        flagger=flagger_primary(loaded.service),
-        expression=form.expression,
-        live=form.live,
-        drag=form.drag,
-        refusal=refusal,
-        can_roll_back=bool(previous_split(loaded.traffic, loaded.history)),
-        notice=notice,
-        conflict=conflict,
-        stale=stale,
-    )
-
-
 # --- Rendering ---------------------------------------------------------------------------------------
-
-
-def _macro(dashboard: Dashboard, name: str, *args: Any) -> str:
-    return str(getattr(dashboard.renderer.env.get_template(TEMPLATE).module, name)(*args))
 
 
 def respond(
@@ -271,7 +89,7 @@ def respond(
     """The editor alone for htmx (always 200: htmx swaps only successful answers), else the whole page
     with the HTTP status that says what happened."""
     if is_fragment_request(request):
-        return HTMLResponse(_macro(dashboard, "editor", view), headers={"Vary": "HX-Request"})
+        return HTMLResponse(render(dashboard, "editor", view), headers={"Vary": "HX-Request"})
     page = _page_context(dashboard, loaded, view)
     response = render_page(request, dashboard, PAGE, page)
     response.status_code = status
@@ -286,7 +104,7 @@ def _page_context(dashboard: Dashboard, loaded: Loaded, view: EditorView) -> dic
 def replace_editor(dashboard: Dashboard, view: EditorView) -> HTMLResponse:
     """An answer to an element inside the editor that replaces the whole editor."""
     headers = {"HX-Retarget": f"#{ROOT_ID}", "HX-Reswap": "outerHTML"}
-    return HTMLResponse(_macro(dashboard, "editor", view), headers=headers)
+    return HTMLResponse(render(dashboard, "editor", view), headers=headers)
 
 
 async def _fields(request: Request) -> dict[str, str]:
@@ -452,16 +270,6 @@ def _revert_targets(loaded: Loaded, argument: str) -> tuple[TrafficTarget, ...]:
     return entry.old if which == "old" else entry.new
 
 
-def changed_by(loaded: Loaded) -> str:
-    """Who set the Service's current split: the tool outside Splitboard, or the last Splitboard user."""
-    outside = outside_change(loaded.service, loaded.history)
-    if outside is not None:
-        return outside.who
-    if loaded.history:
-        return loaded.history[0].user or "someone using Splitboard"
-    return "someone"
-
-
 # --- Routes ------------------------------------------------------------------------------------------
 
 
@@ -470,14 +278,6 @@ def editor_page(request: Request, dashboard: DashboardDep, namespace: str, name:
     """The Service page with the editor filled in (the editor alone for htmx)."""
     loaded = load(dashboard, namespace, name)
     return respond(request, dashboard, loaded, initial_view(request, loaded))
-
-
-def initial_view(request: Request, loaded: Loaded) -> EditorView:
-    """The editor for the Service as loaded (what the Service page shows in its `editor` block).
-    Blocking (an access review may be sent): call from a worker thread."""
-    return build_view(
-        loaded, fresh_form(loaded), refusal=edit_refusal(request, loaded.namespace, loaded.name)
-    )
 
 
 @router.post("/namespaces/{namespace}/services/{name}/traffic", name="traffic_action")
@@ -526,7 +326,7 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
         keep = request.headers.get("HX-Trigger") or ""
         if released and moved is not None and moved.clamped:
             keep = ""  # the drag is over: the slider snaps to what it could take
-        return HTMLResponse(_macro(dashboard, "live_update", view, keep))
+        return HTMLResponse(render(dashboard, "live_update", view, keep))
 
     return await run_in_threadpool(work)
 
@@ -550,13 +350,13 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
             # current, or the cache has not yet seen our own write
             if event in ("sse:routes", "sse:virtualservices") and loaded.generation == form.generation:
                 return HTMLResponse(
-                    _macro(dashboard, "preview", build_view(loaded, form, refusal=refusal), True)
+                    render(dashboard, "preview", build_view(loaded, form, refusal=refusal), True)
                 )
             return Response(status_code=204)
         if loaded.generation == form.generation:
             followed = replace(form, resource_version=loaded.resource_version)
             return HTMLResponse(
-                _macro(dashboard, "status_update", build_view(loaded, followed, refusal=refusal))
+                render(dashboard, "status_update", build_view(loaded, followed, refusal=refusal))
             )
         if not (has_pending_edits(form) or form.expression.strip()):
             text = f"Updated: {changed_by(loaded)} changed the Service"
@@ -565,6 +365,6 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
                 dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal, notice=notice)
             )
         stale = StaleView(changed_by(loaded), describe_split(form.base), describe_split(loaded.traffic))
-        return HTMLResponse(_macro(dashboard, "stale_banner", stale, True))
+        return HTMLResponse(render(dashboard, "stale_banner", stale, True))
 
     return await run_in_threadpool(work)
