@@ -81,6 +81,7 @@ def run_sim(args: argparse.Namespace) -> None:
     )
     cluster.start()
     try:
+        cluster.wait_ready()
         cluster.write_kubeconfig(args.kubeconfig)
         print(f"simulated cluster at {cluster.url}; kubeconfig: {args.kubeconfig}", flush=True)
         print(
@@ -97,6 +98,7 @@ def run_demo(args: argparse.Namespace) -> None:
     cluster = build_cluster(scenario=args.scenario, state_file=args.state_file, workloads=WorkloadSettings())
     cluster.start()
     try:
+        cluster.wait_ready()
         with tempfile.TemporaryDirectory(prefix="splitboard-") as tmp:
             internal = cluster.write_kubeconfig(Path(tmp) / "kubeconfig")
             if args.kubeconfig is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
+from typing import Any
 
 from app.model.naming import LOCAL_DOMAIN, DomainConfig
 from app.sim.cluster import SimCluster
@@ -16,6 +18,14 @@ from app.sim.workloads.settings import WorkloadSettings
 __all__ = ["KnativeCluster", "SimSettings", "WorkloadSettings", "build_cluster"]
 
 SYSTEM_NAMESPACES = ("knative-serving", "istio-system")
+KSERVICES = "services.serving.knative.dev"
+
+
+def _ready_status(service: dict[str, Any]) -> str:
+    for condition in (service.get("status") or {}).get("conditions") or ():
+        if condition.get("type") == "Ready":
+            return str(condition.get("status", "Unknown"))
+    return "Unknown"
 
 
 class KnativeCluster(SimCluster):
@@ -33,6 +43,30 @@ class KnativeCluster(SimCluster):
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait until the control plane has reconciled every change so far (timers aside)."""
         return self.knative.settle(timeout)
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Wait until no Knative Service is still on its way (Ready Unknown): each one is served or
+        has said why not, so its hosts answer at the ingress. False when `timeout` ran out first."""
+        deadline = time.monotonic() + timeout
+        pending: set[str] = set()
+        with self.store.watch(self.registry.get(KSERVICES), copy=False) as watcher:
+            listed = False
+            while True:
+                remaining = deadline - time.monotonic()
+                if listed and not pending:
+                    return True
+                if remaining <= 0:
+                    return False
+                event = watcher.next(remaining if listed else 0)
+                if event is None:
+                    listed = True
+                    continue
+                meta = event.object["metadata"]
+                key = f"{meta['namespace']}/{meta['name']}"
+                if event.type == "DELETED" or _ready_status(event.object) != "Unknown":
+                    pending.discard(key)
+                else:
+                    pending.add(key)
 
 
 def build_cluster(
@@ -57,7 +91,7 @@ def build_cluster(
     controller = KnativeController(settings, DomainConfig(domain=domain))
     cluster.knative = controller
     store = cluster.store
-    restored = bool(store.list(store.registry.get("services.serving.knative.dev"), copy=False)[0])
+    restored = bool(store.list(store.registry.get(KSERVICES), copy=False)[0])
     if not restored:
         for namespace in SYSTEM_NAMESPACES:
             apply_object(store, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})

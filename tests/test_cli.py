@@ -1,0 +1,112 @@
+"""The `splitboard` command as a user runs it: `sim` beside kubectl and curl, `demo` in a browser's place."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SPLITBOARD = [sys.executable, "-m", "app.cli"]
+KUBECTL = "/usr/bin/kubectl"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _running(args: list[str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen(
+        [*SPLITBOARD, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()
+
+
+def _wait_for(predicate: object, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(predicate) and predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def _get(url: str, host: str | None = None) -> tuple[int, str, dict[str, str]]:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status, response.read().decode(), dict(response.headers)
+
+
+def test_sim_writes_a_kubeconfig_that_kubectl_and_curl_use(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "sim.kubeconfig"
+    with _running(["sim", "--kubeconfig", str(kubeconfig)], tmp_path) as proc:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        assert kubeconfig.exists(), lines
+        ingress = lines[1].split(" at ")[1].split()[0]
+        out = subprocess.run(
+            [KUBECTL, "--kubeconfig", str(kubeconfig), "get", "ksvc", "-n", "labs-1", "-o", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+        items = {item["metadata"]["name"]: item for item in json.loads(out)["items"]}
+        assert set(items) == {"customer", "preference", "recommendation"}
+        host = items["customer"]["status"]["url"].removeprefix("http://")
+        status, body, headers = _get(ingress + "/", host=f"candidate-{host}")
+        assert status == 200
+        assert headers["Knative-Serving-Revision"] == "customer-v4"
+        assert "v4" in body
+    assert proc.returncode == 0
+
+
+def test_demo_serves_the_dashboard_on_the_lab(tmp_path: Path) -> None:
+    port = _free_port()
+    kubeconfig = tmp_path / "demo.kubeconfig"
+    args = ["demo", "--port", str(port), "--kubeconfig", str(kubeconfig)]
+    with _running(args, tmp_path) as proc:
+
+        def up() -> bool:
+            assert proc.poll() is None, "the demo exited"
+            try:
+                return _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+            except OSError:
+                return False
+
+        _wait_for(up)
+        status, body, _ = _get(f"http://127.0.0.1:{port}/namespaces/labs-1")
+        assert status == 200
+        assert "customer-v4" in body
+        listed = subprocess.run(
+            [KUBECTL, "--kubeconfig", str(kubeconfig), "get", "revisions", "-n", "labs-1", "-o", "name"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.split()
+        assert "revision.serving.knative.dev/customer-v3" in listed
+    assert proc.returncode in (0, 130)  # uvicorn re-raises the Ctrl-C it shut down on
