@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR := static/vendor/htmx.min.js static/vendor/sse.min.js
 
-.PHONY: demo test lint typecheck contracts unit setup bench clean
+.PHONY: demo test lint typecheck contracts unit setup bench load clean
 
 setup: $(STAMP) $(VENDOR)
 
@@ -43,6 +43,9 @@ test: lint typecheck contracts unit
 
 bench: setup
 	$(BIN)/python -m bench
+
+load: setup
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .mypy_cache .pytest_cache .ruff_cache

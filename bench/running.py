@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import secrets
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +25,11 @@ from bench.uncached import UNCACHED_PREFIX
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 MB = 1024 * 1024
+
+
+def say(text: str) -> None:
+    """Progress on stderr (the table goes to stdout)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -61,16 +67,19 @@ def _parser() -> argparse.ArgumentParser:
 def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     results: dict[str, Any] = {"scenario": args.scenario, "namespace": args.namespace}
     started = time.perf_counter()
+    say(f"building the simulated cluster ({args.scenario})")
     cluster, faults = build_bench_cluster(args.scenario)
     results["cluster_build_s"] = round(time.perf_counter() - started, 1)
     try:
         kubeconfig = cluster.write_kubeconfig(workdir / "bench.kubeconfig")
+        say("starting the dashboard")
         with run_dashboard(kubeconfig, secrets.token_urlsafe(16)) as dashboard:
             results.update(
                 _dashboard_measurements(args, dashboard, kubeconfig, workdir, lambda: faults.requests)
             )
     finally:
         cluster.stop()
+    say("timing splitboard demo")
     results["demo_ready"] = measuring.demo_ready(args.demo_runs).to_dict()
     return results
 
@@ -85,6 +94,7 @@ def _dashboard_measurements(
     results: dict[str, Any] = {}
     page = f"/namespaces/{args.namespace}"
     with httpx.Client(base_url=dashboard.url, timeout=60) as http:
+        say("caching every namespace")
         started = time.perf_counter()
         summaries = http.get("/api/namespaces").raise_for_status().json()  # every namespace, cached
         results["cache_all_s"] = round(time.perf_counter() - started, 2)
@@ -92,6 +102,7 @@ def _dashboard_measurements(
         results["rss_mb"] = round(dashboard.rss_bytes() / MB, 1)
         shown = next(s for s in summaries if s["namespace"] == args.namespace)
         results["namespace_revisions"] = shown["revisions"]
+        say("timing page views")
         cached = measuring.page_latency(http, page, args.pages)
         results["cached_page"] = cached.to_dict()
         results["api_requests_per_cached_view"] = measuring.requests_during(
@@ -102,12 +113,15 @@ def _dashboard_measurements(
         results["api_requests_per_uncached_view"] = measuring.requests_during(
             count, lambda: _get(http, UNCACHED_PREFIX + page), 5
         )
+    say("timing kubectl")
     kubectl = measuring.kubectl_latency(kubeconfig, args.namespace, workdir / "kube-cache", args.kubectl_runs)
     results["kubectl"] = kubectl.to_dict()
     results["ratio_uncached_to_cached_p50"] = round(uncached.p50 / cached.p50, 1)
     results["ratio_kubectl_to_cached_p50"] = round(kubectl.p50 / cached.p50, 1)
+    say("timing patch-to-SSE")
     patch = asyncio.run(measuring.patch_to_sse(dashboard, args.namespace, args.service, args.patches))
     results["patch_to_sse"] = patch.to_dict()
+    say(f"timing the fan-out to {args.clients} SSE clients")
     fan = asyncio.run(measuring.fan_out(dashboard, args.namespace, args.service, args.clients, args.rounds))
     results["fan_out"] = {"clients": args.clients, **fan.to_dict()}
     results["rss_mb_after"] = round(dashboard.rss_bytes() / MB, 1)

@@ -87,12 +87,17 @@ class SseStream:
                 self._arrived.clear()
                 await self._arrived.wait()
 
-    def trim(self) -> None:
-        """Forget what has arrived so far (long runs keep memory flat)."""
-        self._base += len(self._buffer)
-        self._buffer.clear()
-        self._ends.clear()
-        self._times.clear()
+    def trim(self, before: int | None = None) -> None:
+        """Forget what arrived before absolute offset `before` (default: everything so far), so long runs
+        keep memory flat."""
+        cut = min(self.offset, before if before is not None else self.offset) - self._base
+        if cut <= 0:
+            return
+        del self._buffer[:cut]
+        self._base += cut
+        kept = bisect.bisect_right(self._ends, self._base)
+        del self._ends[:kept]
+        del self._times[:kept]
 
     async def close(self) -> None:
         if self._task is not None:
