@@ -78,6 +78,8 @@ from app.web.loading import LoadError
 from app.web.pages import events_url, is_fragment_request, render_page
 from app.web.security import acting_user, edit_refusal
 
+__all__ = ["initial_view", "router"]  # initial_view lives in editor_view; kept importable from here
+
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
 # --- Rendering ---------------------------------------------------------------------------------------

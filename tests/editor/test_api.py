@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import pytest
 from kubernetes.client import ApiClient
 
 from app.kube.config import load_api_client
@@ -89,48 +88,45 @@ def test_an_expression_with_kns_remainder_rule(client: httpx.Client) -> None:
     assert [t["after"]["percent"] for t in body["targets"]] == [70, 30, 0]
 
 
-@pytest.mark.parametrize(
-    ("traffic", "message"),
-    [
-        (
-            [{"revisionName": "customer-v3", "percent": "ninety"}],
-            "expected integer, got string: spec.traffic[0].percent",
-        ),
-        (
-            [{"revisionName": "customer-v3", "percent": 90}],
-            "Traffic targets sum to 90, want 100: spec.traffic",
-        ),
-        (
-            [{"revisionName": "customer-v3", "latestRevision": True, "percent": 100}],
-            'may not set revisionName "customer-v3" when latestRevision is true: '
-            "spec.traffic[0].latestRevision",
-        ),
-        (
-            [
-                {"tag": "a", "revisionName": "customer-v3", "percent": 50},
-                {"tag": "a", "latestRevision": True, "percent": 50},
-            ],
-            'Multiple definitions for "a": spec.traffic[0].tag, spec.traffic[1].tag',
-        ),
-        (
-            [{"revisionName": "customer-v9", "percent": 100}],
-            'Revision "customer-v9" referenced in traffic not found.: spec.traffic[0].revisionName',
-        ),
-    ],
-)
+INVALID: list[tuple[list[dict[str, Any]], str]] = [
+    (
+        [{"revisionName": "customer-v3", "percent": "ninety"}],
+        "expected integer, got string: spec.traffic[0].percent",
+    ),
+    (
+        [{"revisionName": "customer-v3", "percent": 90}],
+        "Traffic targets sum to 90, want 100: spec.traffic",
+    ),
+    (
+        [{"revisionName": "customer-v3", "latestRevision": True, "percent": 100}],
+        'may not set revisionName "customer-v3" when latestRevision is true: spec.traffic[0].latestRevision',
+    ),
+    (
+        [
+            {"tag": "a", "revisionName": "customer-v3", "percent": 50},
+            {"tag": "a", "latestRevision": True, "percent": 50},
+        ],
+        'Multiple definitions for "a": spec.traffic[0].tag, spec.traffic[1].tag',
+    ),
+    (
+        [{"revisionName": "customer-v9", "percent": 100}],
+        'Revision "customer-v9" referenced in traffic not found.: spec.traffic[0].revisionName',
+    ),
+]
+
+
 def test_invalid_splits_are_refused_with_422_and_nothing_sent(
-    client: httpx.Client, knative_api: ApiClient, traffic: list[dict[str, Any]], message: str
+    client: httpx.Client, knative_api: ApiClient
 ) -> None:
     before = knative_service(knative_api, "customer")
-    response = client.post(f"{API}/apply", json={"resourceVersion": version(client), "traffic": traffic})
-    assert response.status_code == 422
-    body = response.json()
-    assert body["code"] == 422 and body["reason"] == "Invalid"
-    assert message in [e["text"] for e in body["errors"]]
-    assert (
-        knative_service(knative_api, "customer")["metadata"]["resourceVersion"]
-        == before["metadata"]["resourceVersion"]
-    )
+    for traffic, message in INVALID:
+        response = client.post(f"{API}/apply", json={"resourceVersion": version(client), "traffic": traffic})
+        assert response.status_code == 422, traffic
+        body = response.json()
+        assert body["code"] == 422 and body["reason"] == "Invalid"
+        assert message in [e["text"] for e in body["errors"]]
+    after = knative_service(knative_api, "customer")
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
 
 
 def test_a_stale_resource_version_is_409_with_the_current_split(
@@ -149,13 +145,10 @@ def test_a_stale_resource_version_is_409_with_the_current_split(
     ]
 
 
-def test_a_missing_history_entry_is_404(client: httpx.Client) -> None:
+def test_the_api_is_documented_and_an_unknown_entry_is_404(client: httpx.Client) -> None:
     response = client.post(f"{API}/revert", json={"resourceVersion": version(client), "event": "nope"})
     assert response.status_code == 404
     assert response.json()["reason"] == "NotFound"
-
-
-def test_the_api_is_documented(client: httpx.Client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for suffix in ("", "/preview", "/dryrun", "/apply", "/revert", "/history"):
         assert "/api/namespaces/{namespace}/services/{name}/traffic" + suffix in paths

@@ -90,41 +90,35 @@ def assert_refused(response: httpx.Response, knative_api: ApiClient, before: dic
     return editor_html(response.text)
 
 
-def test_a_percent_that_is_not_a_number_is_refused_beside_its_row(
+def test_every_bad_input_is_refused_beside_its_row_and_changes_nothing(
     client: httpx.Client, knative_api: ApiClient
 ) -> None:
     before = knative_service(knative_api, "customer")
-    html = assert_refused(
-        post(client, set_percents(loaded(client), "fifty", 50, 0), "apply"), knative_api, before
+    fields = loaded(client)
+
+    not_a_number = assert_refused(
+        post(client, set_percents(fields, "fifty", 50, 0), "apply"), knative_api, before
     )
-    assert row_errors(html, 0) == ['"fifty" is not a whole number of percent']
-    assert 'id="ed-apply" class="primary" disabled' in html
+    assert row_errors(not_a_number, 0) == ['"fifty" is not a whole number of percent']
+    assert 'id="ed-apply" class="primary" disabled' in not_a_number
 
+    short = assert_refused(post(client, set_percents(fields, 50, 40, 0), "apply"), knative_api, before)
+    assert general_errors(short) == ["Traffic targets sum to 90, want 100: spec.traffic"]
 
-def test_a_sum_other_than_100_is_refused_with_knatives_message(
-    client: httpx.Client, knative_api: ApiClient
-) -> None:
-    before = knative_service(knative_api, "customer")
-    html = assert_refused(post(client, set_percents(loaded(client), 50, 40, 0), "apply"), knative_api, before)
-    assert general_errors(html) == ["Traffic targets sum to 90, want 100: spec.traffic"]
+    tags = assert_refused(
+        post(client, fields | {"t1.tag": "current", "t2.tag": "Latest!"}, "apply"), knative_api, before
+    )
+    assert row_errors(tags, 0) == ['Multiple definitions for "current"']
+    assert row_errors(tags, 1) == ['Multiple definitions for "current"']
+    assert row_errors(tags, 2)[0].startswith("invalid value: not a DNS 1035 label")
 
+    unknown = assert_refused(
+        post(client, fields | {"t1.target": "customer-v9"}, "apply"), knative_api, before
+    )
+    assert row_errors(unknown, 1) == ['Revision "customer-v9" referenced in traffic not found.']
 
-def test_duplicate_and_bad_tags_are_refused_beside_their_rows(
-    client: httpx.Client, knative_api: ApiClient
-) -> None:
-    before = knative_service(knative_api, "customer")
-    fields = loaded(client) | {"t1.tag": "current", "t2.tag": "Latest!"}
-    html = assert_refused(post(client, fields, "apply"), knative_api, before)
-    assert row_errors(html, 0) == ['Multiple definitions for "current"']
-    assert row_errors(html, 1) == ['Multiple definitions for "current"']
-    assert row_errors(html, 2)[0].startswith("invalid value: not a DNS 1035 label")
-
-
-def test_an_unknown_revision_is_refused(client: httpx.Client, knative_api: ApiClient) -> None:
-    before = knative_service(knative_api, "customer")
-    fields = loaded(client) | {"t1.target": "customer-v9"}
-    html = assert_refused(post(client, fields, "apply"), knative_api, before)
-    assert row_errors(html, 1) == ['Revision "customer-v9" referenced in traffic not found.']
+    dry = assert_refused(post(client, fields | {"t1.target": "customer-v9"}, "dryrun"), knative_api, before)
+    assert ("error", "Not sent: Knative would refuse this split") in notices(dry)
 
 
 def test_a_stale_resource_version_shows_both_splits_and_overwrites_nothing(
