@@ -3,8 +3,9 @@
 One form (templates/editor/editor.html) works three ways: as a plain form post without JavaScript
 (every action re-renders the page), with htmx (actions re-render the editor in place; slider and number
 inputs post to `/live` and get the other rows back as out-of-band swaps, never the element being
-dragged), and kept current by `/sync` when the Service changes underneath (SSE `services` events).
-Every weight and message comes from app.model.editing; this module only routes and renders.
+dragged), and kept current by `/sync` when the Service, Route or VirtualServices change underneath
+(the page's SSE events, or a poll). Every weight and message comes from app.model.editing; this module
+only routes; app.web.editor_view builds what is rendered and app.web.applying talks to the cluster.
 """
 
 from __future__ import annotations
