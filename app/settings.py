@@ -91,6 +91,26 @@ class Settings:
         return cls(**values)
 
 
+def settings_table() -> str:
+    """The README's table of settings (Markdown), one row per Settings field."""
+    rows = ["| variable | default | what it sets |", "|---|---|---|"]
+    for f in dataclasses.fields(Settings):
+        rows.append(f"| `{ENV_PREFIX}{f.name.upper()}` | {_shown(f.default)} | {f.metadata['help']} |")
+    return "\n".join(rows)
+
+
+def _shown(default: object) -> str:
+    if default is None or default == ():
+        return ""
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    if isinstance(default, Path):
+        return f"`{default.relative_to(PROJECT_ROOT) if default.is_relative_to(PROJECT_ROOT) else default}`"
+    if isinstance(default, tuple):
+        return f"`{','.join(default)}`"
+    return f"`{default}`"
+
+
 def _parse(type_name: str, raw: str) -> Any:
     if type_name == "bool":
         lowered = raw.strip().lower()
