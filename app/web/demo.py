@@ -394,9 +394,10 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
                 while not feed.closed:
                     seen = await probe.changed(seen, timeout=1.0)
                     feed.drain()
+                    finished = probe.finished  # before rendering, so the last tally sent is the final one
                     view = await view_of(dashboard, probe)
                     yield sse_event("tally", renderer_macro(dashboard, "tally", view))
-                    if probe.finished:
+                    if finished:
                         yield sse_event("done", "")
                         return
                     await asyncio.sleep(PROBE_PUSH_SECONDS)

@@ -168,7 +168,8 @@ class Probe:
     ended: float | None = None
     version: int = 0
     task: asyncio.Task[None] | None = None
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set (and replaced) at every change: watchers wait on the one current when they looked."""
 
     @property
     def finished(self) -> bool:
@@ -180,16 +181,17 @@ class Probe:
     def elapsed(self, now: float) -> float:
         return (self.ended if self.ended is not None else now) - self.started
 
-    async def _bump(self) -> None:
+    def bump(self) -> None:
+        """Record a change and wake every watcher."""
         self.version += 1
-        async with self._changed:
-            self._changed.notify_all()
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
 
     async def changed(self, seen: int, timeout: float) -> int:
         """Wait until `version` passes `seen` (or the timeout); returns the current version."""
-        async with self._changed:
+        if self.version <= seen:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait_for(lambda: self.version > seen), timeout)
+                await asyncio.wait_for(self._changed.wait(), timeout)
         return self.version
 
 
@@ -214,7 +216,7 @@ async def _one(client: httpx.AsyncClient, probe: Probe, timeout: float) -> None:
         probe.tally = record_error(
             probe.tally, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         )
-    await probe._bump()
+    probe.bump()
 
 
 def probe_client(limits: ProbeLimits) -> httpx.AsyncClient:
@@ -273,7 +275,7 @@ async def _send_all(client: httpx.AsyncClient, probe: Probe, limits: ProbeLimits
         if in_flight:
             await asyncio.gather(*in_flight, return_exceptions=True)
         probe.ended = time.monotonic()
-        await asyncio.shield(probe._bump())
+        probe.bump()
 
 
 class ProbeRegistry:

@@ -80,7 +80,7 @@ def test_a_running_probe_updates_its_tally_live(
         seen.add(int(tally.get_attribute("data-sent") or 0))
         page.wait_for_timeout(100)
     assert len({n for n in seen if 0 < n < 60}) >= 3, f"the tally did not move live: {sorted(seen)}"
-    expect(tally).to_have_attribute("data-state", "done")
+    expect(tally).to_have_attribute("data-state", "done", timeout=15_000)
     expect(tally).to_have_attribute("data-sent", "60")
     counts = tally.locator("tr[data-revision]").evaluate_all("rs => rs.map(r => Number(r.dataset.count))")
     assert len(counts) == 2 and sum(counts) == 60
@@ -133,10 +133,12 @@ def test_the_labs_story_from_presenter_mode_alone(
     page.evaluate("document.activeElement.blur()")
     page.keyboard.press("p")
     tally = page.locator("#probe-live .tally")
-    expect(tally).to_have_attribute("data-state", "done")
+    expect(tally).to_have_attribute("data-state", "done", timeout=15_000)
+    first = tally.get_attribute("data-probe")
 
     page.keyboard.press("3")  # the editor's third preset: canary 90/10
-    expect(page.locator("#ed-apply")).to_be_enabled()
+    expect(page.locator("#ed-t0-percent")).to_have_value("90")
+    expect(page.locator("#ed-t1-percent")).to_have_value("10")
     page.keyboard.press("a")
     page.wait_for_function(
         "() => [...document.querySelectorAll('#split [data-split=served] rect')].map(r => r.dataset.percent)"
@@ -144,7 +146,8 @@ def test_the_labs_story_from_presenter_mode_alone(
     )
     page.evaluate("document.activeElement.blur()")
     page.keyboard.press("p")
-    expect(tally).to_have_attribute("data-state", "done")
+    tally = page.locator(f"#probe-live .tally:not([data-probe='{first}'])")
+    expect(tally).to_have_attribute("data-state", "done", timeout=15_000)
     configured = tally.locator("tr[data-revision] td.num:nth-of-type(1)").all_inner_texts()
     assert sorted(configured) == ["10%", "90%"]
     screenshot(page, "demo-story-after-shift")
