@@ -23,7 +23,7 @@ CURRENT = "<current>"
 REVISIONS = ("customer-v1", "customer-v3", "customer-v4", "preference-v1", "recommendation-v2", "missing-v9")
 OWN = ("customer-v3", "customer-v4", "@latest")
 """The lab Service's own ready revisions (and the floating target)."""
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
     st.none(),
