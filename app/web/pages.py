@@ -9,7 +9,10 @@ from fastapi.responses import HTMLResponse
 
 from app.model.views import ConnectionView
 from app.web import loading
+from app.web.applying import load
 from app.web.context import Dashboard, DashboardDep
+from app.web.editor_view import PAGE as EDITOR_PAGE
+from app.web.editor_view import initial_view
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -48,9 +51,9 @@ def namespace_page(request: Request, dashboard: DashboardDep, namespace: str) ->
 @router.get("/namespaces/{namespace}/services/{name}", name="service_page")
 def service_page(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> HTMLResponse:
     view = loading.service(dashboard, namespace, name)
-    return render_page(
-        request, dashboard, "service.html", {"view": view, "events": events_url(namespace, name)}
-    )
+    editor = initial_view(request, load(dashboard, namespace, name))
+    context = {"view": view, "editor": editor, "events": events_url(namespace, name)}
+    return render_page(request, dashboard, EDITOR_PAGE, context)
 
 
 def events_url(namespace: str, service: str | None = None) -> str:

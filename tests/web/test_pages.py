@@ -115,7 +115,9 @@ def test_service_page_shows_one_service_its_conditions_and_yaml(
     ]
     yaml_kinds = set(attribute_values(section(page, "yaml"), "data-kind"))
     assert {"Service", "Configuration", "Route", "Revision"} <= yaml_kinds
-    assert 'id="editor"' in page
+    editor = re.search(r'<form id="traffic-editor"[^>]*data-resource-version="([^"]*)"', page)
+    assert editor is not None, "the Service page offers the traffic editor"
+    assert editor.group(1) == customer["metadata"]["resourceVersion"]
 
 
 def test_unknown_things_answer_404_pages(served_dashboard: Dashboard) -> None:
