@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -202,15 +202,22 @@ class DemoView:
 # ------------------------------------------------------------------------------------------ loading
 
 
+def _no_service(namespace: str, name: str) -> LoadError:
+    return LoadError(
+        404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."
+    )
+
+
 def _graph(objects: NamespaceObjects, name: str) -> ExplainGraph:
     graph = explain_graph(objects, name)
     if graph is None:
-        raise LoadError(
-            404,
-            "No such Knative Service",
-            f"Namespace {objects.namespace!r} has no Knative Service {name!r}.",
-        )
+        raise _no_service(objects.namespace, name)
     return graph
+
+
+def _route(routes: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:
+    """The Route a Knative Service owns (named after it)."""
+    return next((r for r in routes if name_of(r) == name), None)
 
 
 def _demo_view(dashboard: Dashboard, namespace: str, name: str, selected: str, present: bool) -> DemoView:
@@ -223,7 +230,7 @@ def _demo_view(dashboard: Dashboard, namespace: str, name: str, selected: str, p
 
 
 def _served_split(objects: NamespaceObjects, name: str, tag: str | None) -> list[tuple[str, int]] | None:
-    route = next((r for r in objects.routes if name_of(r) == name), None)
+    route = _route(objects.routes, name)
     return configured_split(route.get("status", {}).get("traffic"), tag) if route else None
 
 
@@ -245,10 +252,8 @@ def _plan(
     objects = loading.namespace_objects(dashboard, namespace)
     scope = service_scope(objects, name)
     if scope is None:
-        raise LoadError(
-            404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."
-        )
-    route = next((r for r in scope.routes if name_of(r) == name), None)
+        raise _no_service(namespace, name)
+    route = _route(scope.routes, name)
     status = (route or {}).get("status", {})
     entries = [e for e in status.get("traffic") or () if isinstance(e, Mapping)]
     cluster_urls = [str(status.get("url") or "")] + [str(e.get("url") or "") for e in entries]
