@@ -275,6 +275,8 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
         )
 
     # Column 1: the Route and its status.traffic.
+    if not objects.istio:
+        notes.append("This cluster serves no Istio VirtualServices: the ingress routes cannot be shown.")
     if route is None:
         notes.append(f"No Route {service} yet: the Service has not been reconciled.")
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,3 +174,15 @@ def test_long_hosts_wrap_after_dots_and_every_drawn_row_fits_its_box(graph: Expl
     for node in graph.nodes:
         assert max(len(row) for row in node.rows) * CHAR_WIDTH + 2 * PADDING <= node.width + 1e-9
         assert node.text_rows[-1][1] <= node.y + node.height
+
+
+def test_without_istio_or_a_route_the_graph_says_what_is_missing(lab_objects: NamespaceObjects) -> None:
+    bare = dataclasses.replace(lab_objects, istio=False, virtualservices=(), routes=())
+    graph = explain_graph(bare, "customer")
+    assert graph is not None
+    assert graph.notes == (
+        "This cluster serves no Istio VirtualServices: the ingress routes cannot be shown.",
+        "No Route customer yet: the Service has not been reconciled.",
+    )
+    assert [n.kind for n in graph.nodes if n.column == 0] == ["spec"] * 3
+    assert not any(n.kind in ("status", "rule") for n in graph.nodes)
