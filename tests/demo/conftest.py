@@ -21,9 +21,7 @@ from app.sim.building import KnativeCluster, WorkloadSettings, build_cluster
 from app.web.app import build_app
 from app.web.serving import Server
 from tests.plugins.knative import TEST_SETTINGS
-from tests.web.conftest import FAST_RETRIES, Dashboard, browser, page, playwright
-
-__all__ = ["browser", "page", "playwright"]  # the browser fixtures, shared with tests/web
+from tests.web.conftest import FAST_RETRIES, Dashboard
 
 NAMESPACE = "labs-1"
 GRACE = 1.0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, cast
 
@@ -13,6 +12,7 @@ from kubernetes.client import ApiClient, CustomObjectsApi
 from app.model.probestats import REVISION_HEADER, Attribution, configured_split, version_map
 from app.web.probing import ProbeError, ProbeLimits, ProbeRegistry, ProbeSpec, probe_spec, probe_target
 from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
+from tests.plugins.browser import run_async
 from tests.web.conftest import Dashboard
 
 SERVING = ("serving.knative.dev", "v1", NAMESPACE)
@@ -53,7 +53,7 @@ def _probe(
         await registry.aclose()
         return probe
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def test_a_50_50_split_is_within_its_interval_over_1000_requests(
@@ -107,7 +107,7 @@ def test_a_probe_of_a_dead_address_counts_errors_and_ends(demo_cluster: DemoClus
         await probe.task
         return probe
 
-    probe = asyncio.run(run())
+    probe = run_async(run())
     assert (probe.state, probe.tally.errors, probe.tally.attributed) == ("done", 5, 0)
     assert probe.tally.last_error.startswith("ConnectError")
 

@@ -73,14 +73,11 @@ def lab_service() -> dict[str, Any]:
 
 from tests.web.conftest import (  # noqa: E402  (fixtures shared with the web suite)
     Dashboard,
-    browser,
     dashboard_api,
-    page,
-    playwright,
     served_dashboard,
 )
 
-__all__ = ["browser", "dashboard_api", "page", "playwright", "served_dashboard"]
+__all__ = ["dashboard_api", "served_dashboard"]
 
 
 @contextmanager

@@ -7,6 +7,7 @@ import threading
 import time
 
 from app.kube.feeding import Broadcaster, ConnectionChange, FeedItem, ObjectChange, Resync
+from tests.plugins.browser import run_async
 
 
 def change(namespace: str, name: str = "customer") -> ObjectChange:
@@ -80,4 +81,4 @@ def test_aget_is_woken_by_a_publish_from_a_thread_and_times_out() -> None:
             publisher.join()
             return first, second
 
-    assert asyncio.run(scenario()) == (change("labs-1"), None)
+    assert run_async(scenario()) == (change("labs-1"), None)

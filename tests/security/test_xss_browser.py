@@ -13,7 +13,6 @@ from playwright.sync_api import Dialog, Page
 from app.sim.building import KnativeCluster
 from tests.plugins.sim import Kubectl
 from tests.security.conftest import MakeDashboard
-from tests.web.conftest import browser, page, playwright  # noqa: F401  (the web suite's Chromium)
 
 PAYLOADS = {
     "p1": '<script>alert("xss-1")</script>',
@@ -51,7 +50,7 @@ def test_hostile_fields_render_as_inert_text(
     knative_cluster: KnativeCluster,
     knative_kubectl: Kubectl,
     make_dashboard: MakeDashboard,
-    page: Page,  # noqa: F811
+    page: Page,
 ) -> None:
     knative_kubectl("apply", "-f", "-", input=yaml.safe_dump(hostile_service()))
     knative_kubectl("wait", "--for=condition=Ready", "ksvc/hostile", "-n", "labs-1", "--timeout=10s")

@@ -13,7 +13,6 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from kubernetes.client import ApiClient
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from app.kube.caching import ClusterCache
 from app.kube.config import load_api_client
@@ -21,12 +20,12 @@ from app.kube.reflecting import ReflectorOptions
 from app.settings import Settings
 from app.web.app import build_app
 from app.web.serving import Server
+from tests.plugins.browser import screenshot
+
+__all__ = ["FAST_RETRIES", "Dashboard", "screenshot", "serve"]
 
 FAST_RETRIES = ReflectorOptions(backoff_initial=0.05, backoff_max=0.3)
 """Reconnect quickly after the cluster comes back, so banner tests stay short."""
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/lib/chromium/chromium"
-"""Debian's binary itself (the /usr/bin wrapper prints a harmless warning)."""
 
 
 @dataclass
@@ -78,36 +77,3 @@ def served_dashboard(dashboard_api: ApiClient) -> Iterator[Dashboard]:
     """The dashboard on the simulated Knative cluster (labs scenario)."""
     with serve(dashboard_api) as dashboard:
         yield dashboard
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-    )
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot under test-artifacts/ (git-ignored) for people to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
