@@ -59,6 +59,9 @@ class Run:
     errors: list[str] = field(default_factory=list)
     lag: list[float] = field(default_factory=list)
     """How late each patch was sent against its schedule (the load generator keeping up)."""
+    load_seconds: float = 0.0
+    """From the first patch sent until the last one applied (beyond --seconds when applies queue up)."""
+    load_applied: int = 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -162,6 +165,8 @@ async def load(dashboard: ServedDashboard, args: argparse.Namespace) -> Run:
                     )
                 )
             await asyncio.gather(*tasks)
+            run.load_seconds = time.perf_counter() - started
+            run.load_applied = len(run.applied)
             stop.set()
             await trimmer
             say("load done; a last change per Service, to be shown by every client")
@@ -244,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": describe(KUBECTL),
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "patches_applied": len(run.applied),
+        "load_seconds": round(run.load_seconds, 1),
+        "achieved_rate": round(run.load_applied / run.load_seconds, 2) if run.load_seconds else 0.0,
         "apply": Timing(tuple(run.apply_latency)).to_dict() if run.apply_latency else None,
         "patch_to_sse": Timing(tuple(run.sse_latency)).to_dict() if run.sse_latency else None,
         "sender_lag_max_ms": round(max(run.lag, default=0.0) * 1000, 1),
