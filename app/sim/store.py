@@ -71,6 +71,9 @@ def _default(rt: ResourceType, obj: dict[str, Any]) -> None:
         obj["status"] = {"phase": "Active"}
     elif rt.key == "secrets" and not obj.get("type"):
         obj["type"] = "Opaque"
+    elif rt.key == "pods":
+        # The pod strategy starts every pod Pending, so watchers see a phase from the first event.
+        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
 
 
 def _key(obj: dict[str, Any]) -> Key:

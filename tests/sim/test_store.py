@@ -53,6 +53,17 @@ def test_create_fills_system_metadata_and_drops_status(store: Store, ksvc: Resou
     assert store.get(ksvc, "labs-1", "customer") == created
 
 
+def test_a_new_pod_starts_pending_whatever_status_it_was_sent_with(store: Store) -> None:
+    pods = store.registry.get("pods")
+    body = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x"}]}}
+    created = store.create(pods, "labs-1", body | {"status": {"phase": "Running"}})
+    assert created["status"]["phase"] == "Pending"
+    with store.watch(pods, "labs-1") as watcher:
+        event = watcher.next(1)
+    assert event is not None
+    assert event.object["status"]["phase"] == "Pending"
+
+
 def test_reads_are_copies(store: Store, ksvc: ResourceType) -> None:
     store.create(ksvc, "labs-1", service())
     got = store.get(ksvc, "labs-1", "customer")

@@ -114,6 +114,11 @@ def _condition(kind: str, status: bool, now: str, reason: str = "", message: str
     return found
 
 
+def scheduled(pod: Mapping[str, Any]) -> bool:
+    """Whether the kubelet has taken the pod (a new pod is Pending too, but not yet started)."""
+    return bool((pod.get("status") or {}).get("startTime"))
+
+
 def pending_status(pod: Mapping[str, Any], now: str) -> dict[str, Any]:
     """Scheduled, containers being created (kubectl: ContainerCreating, 0/N)."""
     names = _container_names(pod)

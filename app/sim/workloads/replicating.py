@@ -33,6 +33,7 @@ from app.sim.workloads.pods import (
     pending_status,
     pod_name,
     running_status,
+    scheduled,
     stopping_status,
     template_hash,
 )
@@ -153,10 +154,9 @@ class PodsController:
                 self._scheduler.call_later(0, ("stopping", key), lambda: self._begin_stop(key))
                 self._scheduler.call_later(self._stop_delay, ("stop", key), lambda: self._finish_stop(key))
         elif kind != "DELETED":
-            phase = (pod.get("status") or {}).get("phase")
-            if not phase:
+            if not scheduled(pod):
                 self._scheduler.call_later(0, ("schedule", key), lambda: self._schedule_pod(key))
-            elif phase == "Pending":
+            elif (pod.get("status") or {}).get("phase") == "Pending":
                 self._scheduler.call_later(self._start_delay, ("start", key), lambda: self._start_pod(key))
         owner = _owner(pod)
         with self._cond:
@@ -257,9 +257,7 @@ class PodsController:
 
     def _schedule_pod(self, key: Key) -> None:
         """Bind the pod and start its containers (Pending, ContainerCreating); Running after the delay."""
-        pod = self._patch_status(
-            key, lambda pod: None if (pod.get("status") or {}).get("phase") else pending_status(pod, _now())
-        )
+        pod = self._patch_status(key, lambda pod: None if scheduled(pod) else pending_status(pod, _now()))
         if pod is not None:
             self._scheduler.call_later(self._start_delay, ("start", key), lambda: self._start_pod(key))
 
