@@ -1,88 +1,95 @@
 """Per-Service patch permission from SelfSubjectAccessReviews, with RBAC on the simulated cluster:
-bearer tokens in the kubeconfig name users; Roles and bindings decide; the dashboard follows."""
+scenario users (app.sim.access) give bearer tokens and rules; the kubeconfig carries the token; the
+stored Roles and bindings decide; the dashboard follows."""
 
 from __future__ import annotations
 
-from copy import deepcopy
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from app.kube.access import AccessChecker
 from app.kube.config import close_api_client, load_api_client
+from app.sim.access import add_users, parse_users
 from app.sim.building import KnativeCluster
 from tests.editor.forms import EDITOR, editor_html, form_fields, post, set_percents
 from tests.plugins.sim import Kubectl
 from tests.security.conftest import MakeDashboard
 from tests.security.serving import WRITE
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOYED_ROLE: dict[str, Any] = yaml.safe_load((ROOT / "deploy/base/clusterrole.yaml").read_text())
-
-
-def is_patch_rule(rule: dict[str, Any]) -> bool:
-    return "patch" in rule["verbs"]
-
-
-def role(name: str, *, patch: bool) -> dict[str, Any]:
-    """The deployed ClusterRole under another name, with or without its patch rule."""
-    copied = deepcopy(DEPLOYED_ROLE)
-    copied["metadata"] = {"name": name}
-    copied["rules"] = [r for r in copied["rules"] if patch or not is_patch_rule(r)]
-    return copied
-
-
-def binding(name: str, user: str, role_name: str, namespace: str | None = None) -> dict[str, Any]:
-    kind = "RoleBinding" if namespace else "ClusterRoleBinding"
-    meta: dict[str, Any] = {"name": name, **({"namespace": namespace} if namespace else {})}
-    return {
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": kind,
-        "metadata": meta,
-        "roleRef": {
-            "apiGroup": "rbac.authorization.k8s.io",
-            "kind": "ClusterRole" if not namespace else "Role",
-            "name": role_name,
-        },
-        "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user}],
-    }
-
-
-def apply(kubectl: Kubectl, *objects: dict[str, Any]) -> None:
-    kubectl("apply", "-f", "-", input=yaml.safe_dump_all(objects))
+USERS = """
+users:
+  - name: viewer
+    token: viewer-token
+    rules:
+      - apiGroups: ["", apps, serving.knative.dev, networking.istio.io, networking.internal.knative.dev]
+        resources: ["*"]
+        verbs: [get, list, watch]
+  - name: editor
+    token: editor-token
+    groups: [team-a]
+    rules:
+      - apiGroups: ["*"]
+        resources: ["*"]
+        verbs: [get, list, watch]
+      - namespace: labs-1
+        apiGroups: [serving.knative.dev]
+        resources: [services]
+        resourceNames: [customer]
+        verbs: [patch]
+"""
+"""Scenario users: `viewer` reads everything; `editor` also patches labs-1/customer, and nothing else."""
 
 
 @pytest.fixture
-def users(knative_cluster: KnativeCluster, knative_kubectl: Kubectl, tmp_path: Path) -> dict[str, Path]:
-    """Kubeconfigs of `viewer` (reads only) and `editor` (reads; patches only labs-1/customer)."""
-    only_customer = {
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "Role",
-        "metadata": {"name": "patch-customer", "namespace": "labs-1"},
-        "rules": [
-            {
-                "apiGroups": ["serving.knative.dev"],
-                "resources": ["services"],
-                "verbs": ["patch"],
-                "resourceNames": ["customer"],
-            }
-        ],
+def users(knative_cluster: KnativeCluster, tmp_path: Path) -> dict[str, Path]:
+    """Kubeconfigs of the scenario users, each with its bearer token."""
+    add_users(knative_cluster.store, knative_cluster.add_token, parse_users(yaml.safe_load(USERS), "USERS"))
+    return {
+        user: knative_cluster.write_kubeconfig(tmp_path / user, token=f"{user}-token", user=user)
+        for user in ("viewer", "editor")
     }
-    apply(
-        knative_kubectl,
-        role("splitboard-viewer", patch=False),
-        binding("viewer", "viewer", "splitboard-viewer"),
-        binding("editor", "editor", "splitboard-viewer"),
-        only_customer,
-        binding("editor-customer", "editor", "patch-customer", namespace="labs-1"),
+
+
+def test_scenario_users_become_roles_and_bindings(users: dict[str, Path], knative_kubectl: Kubectl) -> None:
+    bindings = knative_kubectl("get", "rolebindings", "-n", "labs-1", "-o", "name").stdout.split()
+    assert bindings == ["rolebinding.rbac.authorization.k8s.io/scenario-user-editor"]
+    rules = yaml.safe_load(
+        knative_kubectl("get", "role", "scenario-user-editor", "-n", "labs-1", "-o", "yaml").stdout
     )
-    paths = {}
-    for user in ("viewer", "editor"):
-        knative_cluster.add_token(f"{user}-token", user)
-        paths[user] = knative_cluster.write_kubeconfig(tmp_path / user, token=f"{user}-token", user=user)
-    return paths
+    assert rules["rules"] == [
+        {
+            "apiGroups": ["serving.knative.dev"],
+            "resources": ["services"],
+            "resourceNames": ["customer"],
+            "verbs": ["patch"],
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("users: {}", "users must be a list"),
+        ("users: [{name: a}]", r"users\[0\] needs a name and a token"),
+        (
+            "users: [{name: a, token: t, rules: [{apiGroups: [''], resources: [pods]}]}]",
+            "needs apiGroups, resources and verbs",
+        ),
+        (
+            "users: [{name: a, token: t, rules: [{apiGroups: [''], resources: [pods], verbs: get}]}]",
+            "verbs must be a list",
+        ),
+        (
+            "users: [{name: a, token: t, rules: [{apiGroup: [''], resources: [pods], verbs: [get]}]}]",
+            "unknown fields",
+        ),
+    ],
+)
+def test_malformed_scenario_users_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_users(yaml.safe_load(text), "scenario.yaml")
 
 
 class Clock:
@@ -108,17 +115,20 @@ def test_reviews_follow_rbac_down_to_resource_names(users: dict[str, Path], knat
             close_api_client(client)
 
 
-def test_answers_are_kept_for_the_ttl_only(users: dict[str, Path], knative_kubectl: Kubectl) -> None:
+def test_answers_are_kept_for_the_ttl_only(users: dict[str, Path], knative_cluster: KnativeCluster) -> None:
     clock = Clock()
     client = load_api_client(users["viewer"])
+    grant = {
+        "namespace": "labs-1",
+        "apiGroups": ["serving.knative.dev"],
+        "resources": ["services"],
+        "verbs": ["patch"],
+    }
     try:
         checker = AccessChecker(client, ttl=10.0, clock=clock)
         assert checker.can_patch("labs-1", "customer") is False
-        apply(
-            knative_kubectl,
-            role("splitboard", patch=True),
-            binding("viewer-may-patch", "viewer", "splitboard"),
-        )
+        more = {"users": [{"name": "viewer", "token": "viewer-token", "rules": [grant]}]}
+        add_users(knative_cluster.store, knative_cluster.add_token, parse_users(more, "more"))
         clock.now += 9.0
         assert checker.can_patch("labs-1", "customer") is False, "kept"
         clock.now += 2.0
