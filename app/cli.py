@@ -105,7 +105,15 @@ def run_demo(args: argparse.Namespace) -> None:
                 cluster.write_kubeconfig(args.kubeconfig)
                 print(f"kubectl --kubeconfig {args.kubeconfig} get ksvc -n labs-1", flush=True)
             print(f"Splitboard demo: http://{args.host}:{args.port}/", flush=True)
-            _serve(Settings.from_env(environ(), kubeconfig=internal, host=args.host, port=args.port))
+            _serve(
+                Settings.from_env(
+                    environ(),
+                    kubeconfig=internal,
+                    host=args.host,
+                    port=args.port,
+                    ingress_url=cluster.ingress_url,
+                )
+            )
     finally:
         cluster.stop()
 

@@ -75,6 +75,13 @@ class Settings:
         default=10.0, metadata={"help": "how long a permission answer (SelfSubjectAccessReview) is kept"}
     )
     json_logs: bool = field(default=False, metadata={"help": "log one JSON object per line"})
+    ingress_url: str | None = field(
+        default=None,
+        metadata={
+            "help": "the cluster's ingress gateway (http://host:port): probes send a route's host there as "
+            "the Host header; unset: probes request the route URLs themselves"
+        },
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:

@@ -236,8 +236,7 @@ def _served_split(objects: NamespaceObjects, name: str, tag: str | None) -> list
 
 def _ingress_url(dashboard: Dashboard) -> str | None:
     """The ingress address to send probes through (Settings.ingress_url; None: the URLs themselves)."""
-    value = getattr(dashboard.settings, "ingress_url", None)
-    return str(value) if value else None
+    return dashboard.settings.ingress_url or None
 
 
 def _plan(

@@ -59,13 +59,6 @@ def demo_cluster(tmp_path: Path) -> Iterator[DemoCluster]:
         cluster.stop()
 
 
-@dataclasses.dataclass(frozen=True)
-class DemoSettings(Settings):
-    """Settings with the ingress address (until app.settings.Settings carries `ingress_url`)."""
-
-    ingress_url: str | None = None
-
-
 @pytest.fixture
 def demo_api(demo_cluster: DemoCluster) -> Iterator[ApiClient]:
     with load_api_client(demo_cluster.kubeconfig) as client:
@@ -101,7 +94,7 @@ def serve(api_client: ApiClient, settings: Settings) -> Iterator[Dashboard]:
 @pytest.fixture
 def demo_dashboard(demo_cluster: DemoCluster, demo_api: ApiClient) -> Iterator[Dashboard]:
     """The dashboard on the demo cluster, probing through its ingress port (writes open on loopback)."""
-    with serve(demo_api, DemoSettings(ingress_url=demo_cluster.ingress_url)) as dashboard:
+    with serve(demo_api, Settings(ingress_url=demo_cluster.ingress_url)) as dashboard:
         yield dashboard
 
 
@@ -111,6 +104,6 @@ API_TOKEN = "demo-api-token"
 @pytest.fixture
 def token_dashboard(demo_cluster: DemoCluster, demo_api: ApiClient) -> Iterator[Dashboard]:
     """The same with a write token, as a script uses the JSON API: `Authorization: Bearer API_TOKEN`."""
-    settings = DemoSettings(ingress_url=demo_cluster.ingress_url, auth_token=API_TOKEN)
+    settings = Settings(ingress_url=demo_cluster.ingress_url, auth_token=API_TOKEN)
     with serve(demo_api, settings) as dashboard:
         yield dashboard
