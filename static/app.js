@@ -25,7 +25,19 @@
   document.addEventListener("htmx:sseError", live("retrying"));
   document.addEventListener("htmx:sseClose", live("closed"));
 
+  // A link to an object's YAML (the explain view's boxes: `#yaml-<kind>-<name>`) opens its <details>.
+  function openTarget() {
+    var id = window.location.hash.slice(1);
+    var target = id && document.getElementById(decodeURIComponent(id));
+    if (target && target.tagName === "DETAILS" && !target.open) {
+      target.open = true;
+      target.scrollIntoView({ block: "start" });
+    }
+  }
+  window.addEventListener("hashchange", openTarget);
+
   document.addEventListener("DOMContentLoaded", function () {
+    openTarget();
     var button = document.getElementById("theme-toggle");
     if (!button) { return; }
     label(button);

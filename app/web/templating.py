@@ -18,6 +18,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
+from app.model.explain import object_anchor
+
 PARTIALS = "partials.html"
 _BREAK_AFTER = re.compile(r"(?<=[./:])")
 
@@ -45,6 +47,7 @@ def make_environment(templates_dir: Path) -> Environment:
     )
     env.filters["yaml_html"] = yaml_html
     env.filters["breakable"] = breakable
+    env.globals["object_anchor"] = object_anchor
     return env
 
 

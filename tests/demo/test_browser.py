@@ -152,3 +152,19 @@ def test_the_labs_story_from_presenter_mode_alone(
     assert sorted(configured) == ["10%", "90%"]
     screenshot(page, "demo-story-after-shift")
     assert errors == []
+
+
+def test_an_explain_box_opens_its_objects_yaml_on_the_service_page(
+    page: Page, demo_dashboard: Dashboard, errors: list[str]
+) -> None:
+    _open(page, _page_url(demo_dashboard, "explain"))
+    page.click("svg.explain-svg a.node[data-id='route']")
+    page.wait_for_url("**/services/customer#yaml-route-customer")
+    target = page.locator("details.yaml#yaml-route-customer")
+    expect(target).to_have_attribute("open", "")
+    expect(target.locator(".highlight")).to_be_visible()
+    expect(target.locator(".highlight")).to_be_in_viewport()
+    assert page.locator("details.yaml[open]").count() == 1  # only the target opens
+    page.evaluate("window.location.hash = '#yaml-revision-customer-v4'")  # in-page links too
+    expect(page.locator("details.yaml#yaml-revision-customer-v4")).to_have_attribute("open", "")
+    assert errors == []
