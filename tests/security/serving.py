@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,14 +75,16 @@ class Served:
 
 
 @contextmanager
-def serve_app(app: FastAPI) -> Iterator[str]:
+def serve_app(
+    app: FastAPI, server_class: Callable[[uvicorn.Config], uvicorn.Server] = uvicorn.Server
+) -> Iterator[str]:
     """Serve `app` from a thread on 127.0.0.1 (no proxy-header rewriting, as `splitboard serve`)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
         app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off", proxy_headers=False
     )
-    server = Server(config, app)
+    server = server_class(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="secured", daemon=True)
     thread.start()
     try:
@@ -107,7 +109,10 @@ def serve_dashboard(settings: Settings, kubeconfig: Path) -> Iterator[Served]:
     try:
         app = build_app(settings, cache, api_client, cache.discovery())
         app.include_router(router)
-        with serve_app(app) as url, httpx.Client(base_url=url, follow_redirects=False, timeout=10) as client:
+        with (
+            serve_app(app, lambda config: Server(config, app)) as url,
+            httpx.Client(base_url=url, follow_redirects=False, timeout=10) as client,
+        ):
             yield Served(url, app, cache, client)
     finally:
         cache.stop()
