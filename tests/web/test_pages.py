@@ -120,6 +120,21 @@ def test_service_page_shows_one_service_its_conditions_and_yaml(
     assert editor.group(1) == customer["metadata"]["resourceVersion"]
 
 
+def test_service_and_namespace_pages_link_each_service_to_its_explain_and_demo_pages(
+    served_dashboard: Dashboard,
+) -> None:
+    base = f"/namespaces/{NS}/services/customer"
+    wanted = [f"{base}/explain", f"{base}/demo", f"{base}/demo?present=1"]
+    service_page = get(served_dashboard, base).text
+    head = re.search(r'<div class="page-head">(.*?)</div>', service_page, re.S)
+    assert head is not None and attribute_values(head.group(1), "href") == wanted
+    rows = section(get(served_dashboard, f"/namespaces/{NS}").text, "services")
+    row = re.search(r'<tr data-name="customer">(.*?)</tr>', rows, re.S)
+    assert row is not None and [h for h in attribute_values(row.group(1), "href") if h != base] == wanted
+    for url in wanted:
+        assert get(served_dashboard, url).status_code == 200, url
+
+
 def test_unknown_things_answer_404_pages(served_dashboard: Dashboard) -> None:
     assert get(served_dashboard, "/namespaces/no-such-namespace").status_code == 404
     missing = get(served_dashboard, f"/namespaces/{NS}/services/nope")
