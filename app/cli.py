@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from app.settings import Settings, environ
+from app.settings import Settings, environ, parse_value
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="splitboard", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -24,16 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scenario", default="labs")
     demo.add_argument("--state-file", type=Path, help="keep the simulated cluster's objects in this file")
 
-    serve = sub.add_parser("serve", help="the dashboard against a real cluster (flags override SPLITBOARD_*)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--kubeconfig", type=Path)
-    serve.add_argument("--context")
-    serve.add_argument(
-        "--in-cluster", action="store_true", default=None, help="use the pod's service account"
+    serve = sub.add_parser(
+        "serve", help="the dashboard against a real cluster (flags override SPLITBOARD_* variables)"
     )
-    serve.add_argument("--read-only", action="store_true", default=None, help="never write to the cluster")
-    serve.add_argument("--namespaces", type=_namespace_list, help="comma-separated allow-list")
+    _add_settings_flags(serve)
 
     sim = sub.add_parser("sim", help="the simulated cluster alone, until interrupted")
     sim.add_argument("--scenario", default="labs")
@@ -45,8 +41,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _namespace_list(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
+def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per Settings field (`--read-only` for `read_only`), with the README table's help."""
+    for f in dataclasses.fields(Settings):
+        flag = "--" + f.name.replace("_", "-")
+        type_name = str(f.type)
+        if type_name == "bool":
+            parser.add_argument(flag, action="store_true", default=None, help=f.metadata["help"])
+        else:
+            parser.add_argument(
+                flag,
+                type=functools.partial(_flag_value, type_name),
+                metavar=f.name.upper(),
+                help=f.metadata["help"],
+            )
+
+
+def _flag_value(type_name: str, raw: str) -> object:
+    try:
+        return parse_value(type_name, raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _wait_for_signal() -> None:
@@ -60,11 +75,18 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from app.main import create_app
+    from app.web.observability import log_config
     from app.web.serving import Server
 
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, timeout_graceful_shutdown=2, log_level="info"
+        app,
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=2,
+        # The app judges forwarded headers itself (trusted_proxies); uvicorn must not rewrite the peer.
+        proxy_headers=False,
+        log_config=log_config(settings.json_logs),
     )
     Server(config, app).run()
 
@@ -118,23 +140,17 @@ def run_demo(args: argparse.Namespace) -> None:
         cluster.stop()
 
 
+def serve_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
+    """`serve`'s settings: SPLITBOARD_* variables, overridden by the flags given."""
+    return Settings.from_env(env, **{f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)})
+
+
 def run_serve(args: argparse.Namespace) -> None:
-    _serve(
-        Settings.from_env(
-            environ(),
-            kubeconfig=args.kubeconfig,
-            context=args.context,
-            in_cluster=args.in_cluster,
-            read_only=args.read_only,
-            namespaces=args.namespaces,
-            host=args.host,
-            port=args.port,
-        )
-    )
+    _serve(serve_settings(args, environ()))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         {"demo": run_demo, "serve": run_serve, "sim": run_sim}[args.command](args)
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown

@@ -91,7 +91,7 @@ class Settings:
             raw = environ.get(ENV_PREFIX + f.name.upper())
             if raw is not None:
                 try:
-                    values[f.name] = _parse(str(f.type), raw)
+                    values[f.name] = parse_value(str(f.type), raw)
                 except ValueError as exc:
                     raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r}: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -118,7 +118,8 @@ def _shown(default: object) -> str:
     return f"`{default}`"
 
 
-def _parse(type_name: str, raw: str) -> Any:
+def parse_value(type_name: str, raw: str) -> Any:
+    """A setting's value from its text (an environment variable or a flag), by the field's type."""
     if type_name == "bool":
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
@@ -126,10 +127,13 @@ def _parse(type_name: str, raw: str) -> Any:
         if lowered in {"0", "false", "no", "off", ""}:
             return False
         raise ValueError("expected true or false")
-    if type_name == "int":
-        return int(raw)
-    if type_name == "float":
-        return float(raw)
+    if type_name in ("int", "float"):
+        try:
+            return int(raw) if type_name == "int" else float(raw)
+        except ValueError:
+            raise ValueError(
+                "expected a whole number" if type_name == "int" else "expected a number"
+            ) from None
     if type_name.startswith("tuple"):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     if "Path" in type_name:

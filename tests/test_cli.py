@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 SPLITBOARD = [sys.executable, "-m", "app.cli"]
 KUBECTL = "/usr/bin/kubectl"
 
@@ -110,3 +112,25 @@ def test_demo_serves_the_dashboard_on_the_lab(tmp_path: Path) -> None:
         ).stdout.split()
         assert "revision.serving.knative.dev/customer-v3" in listed
     assert proc.returncode in (0, 130)  # uvicorn re-raises the Ctrl-C it shut down on
+
+
+def test_serve_takes_a_flag_for_every_setting_over_the_environment() -> None:
+    from app.cli import parser, serve_settings
+
+    args = parser().parse_args(
+        ["serve", "--read-only", "--port", "9001", "--namespaces", "labs-1,labs-2", "--json-logs"]
+    )
+    settings = serve_settings(args, {"SPLITBOARD_PORT": "9000", "SPLITBOARD_CONTEXT": "prod"})
+    assert settings.read_only is True
+    assert settings.json_logs is True
+    assert settings.port == 9001
+    assert settings.namespaces == ("labs-1", "labs-2")
+    assert settings.context == "prod"
+
+
+def test_serve_refuses_a_bad_flag_value_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import parser
+
+    with pytest.raises(SystemExit):
+        parser().parse_args(["serve", "--port", "eighty"])
+    assert "--port: expected a whole number" in capsys.readouterr().err
