@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from tests.demo.conftest import API_TOKEN, NAMESPACE
 from tests.web.conftest import Dashboard
@@ -81,6 +82,29 @@ def test_explain_serves_a_page_or_a_fragment(demo_dashboard: Dashboard) -> None:
     assert "<html" not in fragment.text and 'data-selected="latest"' in fragment.text
     assert 'data-selected=""' in unknown_tag.text  # an unknown tag highlights nothing
     assert fragment.text.count('<svg class="explain-svg') == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "assets"),
+    [
+        ("", ["/static/editor.css", "/static/editor.js"]),
+        ("/demo", ["/static/editor.css", "/static/demo.css", "/static/editor.js", "/static/demo.js"]),
+        ("/explain", ["/static/demo.css", "/static/demo.js"]),
+    ],
+)
+def test_pages_load_their_own_assets_in_the_head(
+    demo_dashboard: Dashboard, path: str, assets: list[str]
+) -> None:
+    """Once each, in <head>: a script swapped in with the content would not run (htmx allowScriptTags off)."""
+    url = f"{demo_dashboard.url}/namespaces/{NAMESPACE}/services/customer{path}"
+    with httpx.Client(timeout=10) as client:
+        page = client.get(url).text
+        content = client.get(url, headers=HTMX).text
+    head, body = page.split("</head>", 1)
+    own = re.findall(r'(?:href|src)="(/static/(?:editor|demo)\.(?:css|js))"', head)
+    assert own == assets
+    assert "/static/" not in body.split("<main", 1)[1]
+    assert "<head" not in content and "/static/" not in content
 
 
 def test_an_unknown_service_is_404_everywhere(demo_dashboard: Dashboard) -> None:
