@@ -21,7 +21,7 @@ def create_app(settings: Settings) -> FastAPI:
     """
     api_client = load_api_client(settings.kubeconfig, settings.context, settings.in_cluster)
     cache = ClusterCache(api_client, namespaces=settings.namespaces, idle_seconds=settings.idle_seconds)
-    app = build_app(settings, cache, api_client, cache.discovery())
+    app = build_app(settings, cache, api_client)
     previous = app.router.lifespan_context
 
     @asynccontextmanager

@@ -19,9 +19,13 @@ from app.web.templating import Renderer, make_environment
 
 
 def build_app(
-    settings: Settings, cache: ClusterCache, api_client: ApiClient, discovery: Discovery
+    settings: Settings, cache: ClusterCache, api_client: ApiClient, discovery: Discovery | None = None
 ) -> FastAPI:
-    """The dashboard app. The caller owns `cache` and `api_client` (starts and stops them)."""
+    """The dashboard app. The caller owns `cache` and `api_client` (starts and stops them).
+
+    Building asks the cluster nothing: the cache discovers kinds on first need. `discovery` is ignored;
+    it stays for one step, until the callers in bench/, tests/security and tests/resilience drop it.
+    """
     app = FastAPI(
         title="Splitboard",
         summary="See and steer Knative Serving traffic",
@@ -29,7 +33,7 @@ def build_app(
         redoc_url=None,
     )
     renderer = Renderer(make_environment(settings.templates_dir))
-    app.state.dashboard = Dashboard(settings, cache, api_client, discovery, renderer)
+    app.state.dashboard = Dashboard(settings, cache, api_client, renderer)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

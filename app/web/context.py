@@ -28,10 +28,14 @@ class Dashboard:
     settings: Settings
     cache: ClusterCache
     api_client: ApiClient
-    discovery: Discovery
     renderer: Renderer
     streams: EventStreams = field(default_factory=lambda: EventStreams())
     clock: Callable[[], datetime] = utc_now
+
+    @property
+    def discovery(self) -> Discovery:
+        """The cache's current answer (bench/uncached.py reads this; it can call the cache itself)."""
+        return self.cache.discovery()
 
 
 def get_dashboard(request: Request) -> Dashboard:
