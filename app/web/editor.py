@@ -341,7 +341,8 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
     The Service unchanged: nothing (204), or a fresh preview when the Route or VirtualServices moved.
     Only its status moved (same generation): the version, tag URLs, preview and history follow, the
     inputs stay. Its spec changed: the editor reloads when the user has no edits, else a banner says
-    who changed what and the edits are kept (applying them is then refused until the user chooses)."""
+    who changed what and the edits are kept (applying them is then refused until the user chooses).
+    A user who may not write has no edits: any change of the Service reloads their read-only editor."""
     fields = await _fields(request)
     form = _parse(fields)
     event = fields.get("_event", "")
@@ -349,6 +350,10 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
     def work() -> Response:
         loaded = load(dashboard, namespace, name)
         refusal = edit_refusal(request, namespace, name)
+        if refusal is not None:  # the read-only editor holds no edits: it shows the Service as it is
+            if loaded.resource_version == form.resource_version:
+                return Response(status_code=204)
+            return replace_editor(dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal))
         if loaded.resource_version == form.resource_version or loaded.generation < form.generation:
             # current, or the cache has not yet seen our own write
             if event in ("sse:routes", "sse:virtualservices") and loaded.generation == form.generation:

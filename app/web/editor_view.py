@@ -151,6 +151,10 @@ def build_view(
     conflict: ConflictView | None = None,
     stale: StaleView | None = None,
 ) -> EditorView:
+    """What the editor shows. A user who may not write (`refusal`) sees the Service's split as loaded,
+    whatever the form says: the read-only editor has no inputs, so a posted split is never theirs to see."""
+    if refusal is not None:
+        form = fresh_form(loaded)
     name = loaded.name
     own = tuple(loaded.own_choices)
     latest = latest_ready(own, name)

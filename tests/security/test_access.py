@@ -4,6 +4,8 @@ stored Roles and bindings decide; the dashboard follows."""
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -218,9 +220,53 @@ def test_the_proxys_user_is_written_into_the_history_event(
     assert "alice" in messages
 
 
-@pytest.mark.xfail(strict=True, reason="the editor still offers sliders (to try splits) with a refusal")
+def read_only_split(html: str) -> list[int]:
+    return [int(p) for p in re.findall(r"data-percent>(\d+)%", editor_html(html))]
+
+
+def cluster_percents(kubectl: Kubectl) -> list[int]:
+    spec = kubectl("get", "ksvc", "customer", "-n", "labs-1", "-o", "jsonpath={.spec.traffic[*].percent}")
+    return [int(p) for p in spec.stdout.split()]
+
+
 def test_a_user_who_may_not_patch_sees_the_split_without_sliders(
-    users: dict[str, Path], make_dashboard: MakeDashboard
+    users: dict[str, Path], make_dashboard: MakeDashboard, knative_kubectl: Kubectl
 ) -> None:
     served = make_dashboard(kubeconfig=users["viewer"])
-    assert 'type="range"' not in editor_html(served.client.get(EDITOR).text)
+    page = served.client.get(EDITOR).text
+    editor = editor_html(page)
+    for control in ('type="range"', 'type="text"', "<select", 'value="apply"', 'value="dryrun"'):
+        assert control not in editor, control
+    assert "may not patch" in editor
+    assert read_only_split(page) == cluster_percents(knative_kubectl)
+    crafted = post(served.client, set_percents(form_fields(page), 7, 93), "apply")
+    assert crafted.status_code == 403
+    assert read_only_split(crafted.text) == cluster_percents(knative_kubectl), (
+        "the Service's split, not the post"
+    )
+
+
+def test_a_read_only_editor_follows_the_service(
+    users: dict[str, Path], make_dashboard: MakeDashboard, knative_kubectl: Kubectl
+) -> None:
+    served = make_dashboard(kubeconfig=users["viewer"])
+    fields = form_fields(served.client.get(EDITOR).text)
+    assert post(served.client, fields, "", f"{EDITOR}/sync").status_code == 204
+    knative_kubectl(
+        "patch",
+        "ksvc",
+        "customer",
+        "-n",
+        "labs-1",
+        "--type=merge",
+        "-p",
+        '{"spec":{"traffic":[{"latestRevision":true,"percent":100}]}}',
+    )
+    deadline = time.monotonic() + 5
+    while (answer := post(served.client, fields, "", f"{EDITOR}/sync")).status_code == 204:
+        assert time.monotonic() < deadline, "the editor never saw the change"
+        time.sleep(0.05)
+    assert answer.status_code == 200
+    assert answer.headers["HX-Reswap"] == "outerHTML"
+    assert read_only_split(answer.text) == [100]
+    assert 'type="range"' not in answer.text and "data-stale" not in answer.text
