@@ -148,6 +148,20 @@ class Unchanged:
 Outcome = Applied | Invalid | Conflict | Refused | Unchanged
 
 
+def patch_outcome(outcome: Outcome) -> str:
+    """The outcome's label in the patch metrics (app.web.observability.PATCH_OUTCOMES): the cluster
+    refusing the request (4xx) is `refused`; failing to answer it (5xx, no connection) is `error`."""
+    if isinstance(outcome, Applied):
+        return "applied"
+    if isinstance(outcome, Invalid):
+        return "invalid"
+    if isinstance(outcome, Conflict):
+        return "conflict"
+    if isinstance(outcome, Unchanged):
+        return "unchanged"
+    return "refused" if 400 <= outcome.error.code < 500 else "error"
+
+
 @dataclass(frozen=True)
 class Precondition:
     """What the editor loaded: the Service's resourceVersion and generation then."""

@@ -59,6 +59,7 @@ from app.web.applying import (
     change_traffic,
     generation_of,
     load,
+    patch_outcome,
     status_body,
 )
 from app.web.context import Dashboard, DashboardDep
@@ -76,6 +77,7 @@ from app.web.editor_view import (
     render,
 )
 from app.web.loading import LoadError
+from app.web.observability import record_patch
 from app.web.pages import events_url, is_fragment_request, render_page
 from app.web.security import acting_user, edit_refusal
 
@@ -177,6 +179,7 @@ def outcome_view(
 
 
 def run_action(
+    request: Request,
     dashboard: Dashboard,
     loaded: Loaded,
     form: EditorForm,
@@ -186,30 +189,36 @@ def run_action(
     refusal: str | None,
 ) -> tuple[EditorView, int, Loaded]:
     """One press of an editor button (blocking: may write to the cluster). `refusal` says why this
-    user may not write (then apply, dry run and revert answer 403 and send nothing)."""
+    user may not write (then apply, dry run and revert answer 403 and send nothing). Every write's
+    outcome is counted on /metrics (dry runs are not: they change nothing)."""
     name = loaded.name
     verb, _, argument = action.partition(":")
+    writes = verb in {"apply", "revert"}
     try:
         if verb in {"apply", "dryrun", "revert"}:
             if refusal is not None:
+                if writes:
+                    record_patch(request, "refused")
                 notice = Notice("error", "You cannot change this Service's traffic here", refusal)
                 return build_view(loaded, form, refusal=refusal, notice=notice), 403, loaded
             targets, errors = rows_to_targets(form.rows)
             if verb == "revert":
                 targets = list(_revert_targets(loaded, argument))
                 form = replace(form, rows=rows_from_traffic(targets))
-            elif errors:
+            if errors and verb != "revert":
                 validation = validate_rows(form.rows, name, loaded.choices)
                 outcome: Outcome = Invalid(validation)
-                return outcome_view(loaded, form, outcome, refusal=refusal)
-            outcome = change_traffic(
-                dashboard,
-                loaded,
-                Precondition(form.resource_version, form.generation),
-                targets,
-                user=user,
-                dry_run=verb == "dryrun",
-            )
+            else:
+                outcome = change_traffic(
+                    dashboard,
+                    loaded,
+                    Precondition(form.resource_version, form.generation),
+                    targets,
+                    user=user,
+                    dry_run=not writes,
+                )
+            if writes:
+                record_patch(request, patch_outcome(outcome))
             return outcome_view(loaded, form, outcome, refusal=refusal)
         if verb == "reload":
             notice = Notice("info", "Loaded the Service as it is now")
@@ -294,7 +303,7 @@ async def editor_action(request: Request, dashboard: DashboardDep, namespace: st
     def work() -> Response:
         loaded = load(dashboard, namespace, name)
         refusal = edit_refusal(request, namespace, name)
-        view, status, after = run_action(dashboard, loaded, form, action, fields, user, refusal)
+        view, status, after = run_action(request, dashboard, loaded, form, action, fields, user, refusal)
         return respond(request, dashboard, after, view, status)
 
     return await run_in_threadpool(work)
@@ -324,6 +333,7 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
             outcome = change_traffic(
                 dashboard, loaded, Precondition(form.resource_version, form.generation), targets, user=user
             )
+            record_patch(request, patch_outcome(outcome))
             applied_view, _, _ = outcome_view(loaded, edited, outcome, refusal=refusal)
             return replace_editor(dashboard, applied_view)
         keep = request.headers.get("HX-Trigger") or ""

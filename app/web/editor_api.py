@@ -4,6 +4,12 @@ The same validation (app.model), the same precondition (the resourceVersion the 
 same cluster calls (app.web.applying) as the HTML editor. Error bodies share one shape:
 `{"code", "reason", "message", ...}` plus `errors` (422 from Splitboard's own validation, nothing
 sent), `current` (409: the Service now, nothing overwritten) or `status` (the cluster's Status, verbatim).
+
+Who may write is checked in each write handler (`edit_refusal`), not by `Depends(require_edit)` on the
+router: the dependency answers FastAPI's `{"detail"}` rather than this shape, and a refusal it raised
+would never reach the patch metrics (every write's outcome is counted by `record_patch`, dry runs not).
+The HTML editor (app.web.editor) checks the same way, since its previews, live moves and sync are
+POSTs a read-only user must still make.
 """
 
 from __future__ import annotations
@@ -41,9 +47,11 @@ from app.web.applying import (
     Unchanged,
     change_traffic,
     load,
+    patch_outcome,
     status_body,
 )
 from app.web.context import DashboardDep
+from app.web.observability import record_patch
 from app.web.security import acting_user, edit_refusal
 
 router = APIRouter(prefix="/api/namespaces/{namespace}/services/{name}/traffic", tags=["traffic"])
@@ -293,11 +301,13 @@ async def _change(
 
     def work() -> JSONResponse:
         if (refusal := edit_refusal(request, namespace, name)) is not None:
+            count("refused")
             return _forbidden(refusal)
         loaded = load(dashboard, namespace, name)
         try:
             targets = requested_targets(loaded, change)
         except BadChange as exc:
+            count("invalid")
             return _bad(exc)
         outcome = change_traffic(
             dashboard,
@@ -307,7 +317,12 @@ async def _change(
             user=user,
             dry_run=dry_run,
         )
+        count(patch_outcome(outcome))
         return outcome_response(outcome, targets)
+
+    def count(outcome: str) -> None:
+        if not dry_run:  # a dry run changes nothing: not a write
+            record_patch(request, outcome)
 
     return await run_in_threadpool(work)
 
@@ -339,6 +354,7 @@ async def revert_traffic(
 
     def work() -> JSONResponse:
         if (refusal := edit_refusal(request, namespace, name)) is not None:
+            record_patch(request, "refused")
             return _forbidden(refusal)
         loaded = load(dashboard, namespace, name)
         entry = find_entry(loaded.history, revert.event)
@@ -353,6 +369,7 @@ async def revert_traffic(
         outcome = change_traffic(
             dashboard, loaded, Precondition(revert.resource_version, revert.generation), targets, user=user
         )
+        record_patch(request, patch_outcome(outcome))
         return outcome_response(outcome, targets)
 
     return await run_in_threadpool(work)

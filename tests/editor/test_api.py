@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,10 +11,11 @@ from typing import Any, TypeVar
 
 import httpx
 from kubernetes.client import ApiClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from app.kube.config import load_api_client
 from app.sim.building import KnativeCluster
-from tests.editor.conftest import csrf_client
+from tests.editor.conftest import LAB_TRAFFIC, csrf_client
 from tests.editor.forms import API, EDITOR, form_fields, notices, set_percents, spec_traffic
 from tests.web.cluster import knative_service, patch_service
 from tests.web.conftest import serve
@@ -223,3 +225,43 @@ def test_the_clusters_own_403_is_shown_verbatim_and_changes_nothing(
         knative_service(knative_api, "customer")["metadata"]["resourceVersion"]
         == before["metadata"]["resourceVersion"]
     )
+
+
+def patches_counted(client: httpx.Client) -> dict[str, float]:
+    """splitboard_traffic_patches_total by outcome, from /metrics."""
+    families = text_string_to_metric_families(client.get("/metrics").text)
+    return {
+        s.labels["outcome"]: s.value
+        for family in families
+        for s in family.samples
+        if s.name == "splitboard_traffic_patches_total"
+    }
+
+
+def test_every_write_outcome_is_counted_on_metrics(
+    knative_cluster: KnativeCluster, client: httpx.Client, tmp_path: Path
+) -> None:
+    before = Counter(patches_counted(client))
+
+    def apply(traffic: list[dict[str, Any]], rv: str | None = None, action: str = "apply") -> int:
+        body = {"resourceVersion": rv or version(client), "traffic": traffic}
+        return client.post(f"{API}/{action}", json=body).status_code
+
+    stale = version(client)
+    assert apply(CANARY, action="dryrun") == 200  # changes nothing: not counted
+    assert apply(CANARY) == 200
+    assert apply(CANARY) == 200  # the split it already has
+    assert apply(CANARY[:1]) == 422
+    assert apply(CANARY, rv=stale) == 409
+    knative_cluster.faults.fail_next(1, code=503)
+    assert apply(LAB_TRAFFIC) == 503
+    fields = set_percents(form_fields(client.get(EDITOR).text), 20, 80, 0)
+    assert client.post(EDITOR, data={**fields, "action": "apply"}).status_code == 200
+    grant(knative_cluster, "viewer", ["get", "list", "watch"])
+    with dashboard_as(knative_cluster, tmp_path, "viewer") as viewer:
+        assert viewer.post(EDITOR, data={**fields, "action": "apply"}).status_code == 403
+        refused = patches_counted(viewer)
+    assert refused == {"refused": 1.0}, "one dashboard's metrics are its own"
+    counted = Counter(patches_counted(client))
+    counted.subtract(before)
+    assert +counted == Counter({"applied": 2, "unchanged": 1, "invalid": 1, "conflict": 1, "error": 1})
