@@ -4,24 +4,17 @@ dashboard served on it with the ingress address set (as `splitboard demo` runs t
 from __future__ import annotations
 
 import dataclasses
-import socket
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from kubernetes.client import ApiClient
 
-from app.kube.caching import ClusterCache
 from app.kube.config import load_api_client
 from app.settings import Settings
 from app.sim.building import KnativeCluster, WorkloadSettings, build_cluster
-from app.web.app import build_app
-from app.web.serving import Server
 from tests.plugins.knative import TEST_SETTINGS
-from tests.web.conftest import FAST_RETRIES, Dashboard
+from tests.serving import Dashboard, serve
 
 NAMESPACE = "labs-1"
 GRACE = 1.0
@@ -65,36 +58,10 @@ def demo_api(demo_cluster: DemoCluster) -> Iterator[ApiClient]:
         yield client
 
 
-@contextmanager
-def serve(api_client: ApiClient, settings: Settings) -> Iterator[Dashboard]:
-    """tests/web's `serve` with these settings (lifespan on: the probe registry closes at shutdown)."""
-    cache = ClusterCache(api_client, sync_timeout=5.0, options=FAST_RETRIES)
-    cache.start()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    app = build_app(settings, cache, api_client)
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
-    server = Server(config, app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="dashboard", daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the dashboard server did not start")
-            thread.join(0.01)
-        host, port = sock.getsockname()
-        yield Dashboard(f"http://{host}:{port}", app, cache, api_client, server)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-        cache.stop()
-
-
 @pytest.fixture
 def demo_dashboard(demo_cluster: DemoCluster, demo_api: ApiClient) -> Iterator[Dashboard]:
     """The dashboard on the demo cluster, probing through its ingress port (writes open on loopback)."""
-    with serve(demo_api, Settings(ingress_url=demo_cluster.ingress_url)) as dashboard:
+    with serve(demo_api, Settings(ingress_url=demo_cluster.ingress_url), lifespan=True) as dashboard:
         yield dashboard
 
 
@@ -105,5 +72,5 @@ API_TOKEN = "demo-api-token"
 def token_dashboard(demo_cluster: DemoCluster, demo_api: ApiClient) -> Iterator[Dashboard]:
     """The same with a write token, as a script uses the JSON API: `Authorization: Bearer API_TOKEN`."""
     settings = Settings(ingress_url=demo_cluster.ingress_url, auth_token=API_TOKEN)
-    with serve(demo_api, settings) as dashboard:
+    with serve(demo_api, settings, lifespan=True) as dashboard:
         yield dashboard

@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.demo.conftest import NAMESPACE
-from tests.web.conftest import Dashboard, screenshot
+from tests.plugins.browser import screenshot
+from tests.serving import Dashboard
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.demo.conftest import API_TOKEN, NAMESPACE
-from tests.web.conftest import Dashboard
+from tests.serving import Dashboard
 
 HTMX = {"HX-Request": "true"}
 

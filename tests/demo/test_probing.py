@@ -13,7 +13,7 @@ from app.model.probestats import REVISION_HEADER, Attribution, configured_split,
 from app.web.probing import ProbeError, ProbeLimits, ProbeRegistry, ProbeSpec, probe_spec, probe_target
 from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 from tests.plugins.browser import run_async
-from tests.web.conftest import Dashboard
+from tests.serving import Dashboard
 
 SERVING = ("serving.knative.dev", "v1", NAMESPACE)
 FAST = ProbeLimits(max_rate=5000, concurrency=4, request_timeout=5.0)

@@ -71,8 +71,8 @@ def lab_service() -> dict[str, Any]:
 
 # --- The served dashboard with the editor ------------------------------------------------------------
 
+from tests.serving import Dashboard  # noqa: E402
 from tests.web.conftest import (  # noqa: E402  (fixtures shared with the web suite)
-    Dashboard,
     dashboard_api,
     served_dashboard,
 )

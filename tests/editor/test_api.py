@@ -17,8 +17,8 @@ from app.kube.config import load_api_client
 from app.sim.building import KnativeCluster
 from tests.editor.conftest import LAB_TRAFFIC, csrf_client
 from tests.editor.forms import API, EDITOR, form_fields, notices, set_percents, spec_traffic
+from tests.serving import serve
 from tests.web.cluster import knative_service, patch_service
-from tests.web.conftest import serve
 
 T = TypeVar("T")
 

@@ -11,8 +11,9 @@ from kubernetes.client import ApiClient, CoreV1Api
 from playwright.sync_api import Browser, Page, expect
 
 from tests.editor.forms import EDITOR, NS
+from tests.plugins.browser import screenshot
+from tests.serving import Dashboard
 from tests.web.cluster import knative_service
-from tests.web.conftest import Dashboard, screenshot
 
 pytestmark = pytest.mark.browser
 

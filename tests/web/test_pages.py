@@ -11,6 +11,7 @@ import time
 import httpx
 from kubernetes.client import ApiClient, CoreV1Api, V1ObjectMeta, V1Secret
 
+from tests.serving import Dashboard
 from tests.web.cluster import (
     NS,
     core_service_names,
@@ -21,7 +22,6 @@ from tests.web.cluster import (
     pod_names,
     virtualservice_names,
 )
-from tests.web.conftest import Dashboard
 from tests.web.markup import attribute_values, row_names, section
 
 
