@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim.scenarios.loading import apply_object
+from app.sim.scenarios.applying import apply_object
 from app.sim.store import Store
 
 RBAC = "rbac.authorization.k8s.io/v1"

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from app.model.naming import LOCAL_DOMAIN, DomainConfig
+from app.sim.access import add_users
 from app.sim.cluster import SimCluster
 from app.sim.knative.reconciling import KnativeController, install_admission
 from app.sim.knative.settings import SimSettings
-from app.sim.scenarios.loading import apply_object, apply_scenario, load_scenario
+from app.sim.scenarios.applying import apply_object
+from app.sim.scenarios.loading import apply_scenario, load_scenario
 from app.sim.workloads.assembling import Workloads
 from app.sim.workloads.settings import WorkloadSettings
 
@@ -80,7 +82,8 @@ def build_cluster(
 ) -> KnativeCluster:
     """A cluster (not started) with Knative's webhook and reconciler, and `scenario` applied through
     the store unless `state_file` brought objects back. With `workloads`, revisions also get pods,
-    an autoscaler and a request simulator (`ingress_url`). ValueError for an unknown scenario."""
+    an autoscaler and a request simulator (`ingress_url`). The scenario's users get their tokens and
+    RBAC rules. ValueError for an unknown scenario."""
     settings = settings or SimSettings()
     if workloads is not None:
         settings = dataclasses.replace(settings, simulate_pods=True)
@@ -109,6 +112,7 @@ def build_cluster(
             apply_scenario(store, plan, controller.settle)
         finally:
             controller.stop()
+    add_users(store, cluster.add_token, plan.users)  # tokens live in memory: again after a restore
     cluster.add_controller(controller)
     if workloads is not None:
         cluster.workloads = Workloads(workloads, host=host)

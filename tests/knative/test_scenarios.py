@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.sim.building import build_cluster
@@ -12,6 +13,7 @@ from app.sim.knative.conditions import status_of
 from app.sim.scenarios.loading import load_scenario
 from app.sim.scenarios.scenario import parse_scenario
 from tests.plugins.knative import TEST_SETTINGS
+from tests.plugins.sim import make_kubectl
 
 SERVING = "serving.knative.dev"
 
@@ -76,3 +78,46 @@ def test_a_restored_cluster_keeps_its_objects_and_readiness(tmp_path: Path) -> N
         assert status_of(again) == "True"
     finally:
         second.stop()
+
+
+USERS_SCENARIO = """
+steps:
+  - - {apiVersion: v1, kind: Namespace, metadata: {name: team-a}}
+    - {apiVersion: v1, kind: ConfigMap, metadata: {name: settings, namespace: team-a}, data: {a: "1"}}
+users:
+  - name: alice
+    token: alice-token
+    rules:
+      - namespace: team-a
+        apiGroups: [""]
+        resources: [configmaps]
+        verbs: [get, list]
+"""
+
+
+def test_a_scenario_files_users_get_their_tokens_and_rules(tmp_path: Path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text(USERS_SCENARIO, encoding="utf-8")
+    assert [u.name for u in load_scenario(str(path)).users] == ["alice"]
+    with build_cluster(scenario=str(path), settings=TEST_SETTINGS) as cluster:
+        kubectl = make_kubectl(cluster.write_kubeconfig(tmp_path / "admin"), tmp_path / "cache")
+        listed = kubectl("get", "configmaps", "-n", "team-a", "-o", "name", "--as", "alice").stdout
+        assert listed.split() == ["configmap/settings"]
+        refused = kubectl("delete", "configmap", "settings", "-n", "team-a", "--as", "alice", check=False)
+        assert 'User "alice" cannot delete resource "configmaps"' in refused.stderr
+        # kubectl sends no token over plain HTTP; any other client does
+        url = f"{cluster.url}/api/v1/namespaces/team-a/configmaps"
+        with httpx.Client() as http:
+            assert http.get(url, headers={"Authorization": "Bearer alice-token"}).status_code == 200
+            assert http.get(url, headers={"Authorization": "Bearer bob-token"}).status_code == 401
+            other = http.get(
+                f"{cluster.url}/api/v1/namespaces", headers={"Authorization": "Bearer alice-token"}
+            )
+            assert other.status_code == 403
+
+
+def test_malformed_scenario_users_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("users: [{name: alice}]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.yaml: users\[0\] needs a name and a token"):
+        load_scenario(str(path))

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from app.sim.copying import clone
-from app.sim.errors import ApiError
+from app.sim.scenarios.applying import apply_object
 from app.sim.scenarios.scale import scale_scenario
 from app.sim.scenarios.scenario import Scenario, parse_scenario
 from app.sim.store import Store
@@ -42,30 +40,6 @@ def _dimensions(name: str) -> tuple[int, int, int]:
     if min(namespaces, services, revisions) < 1:
         raise ValueError(f"bad scale scenario {name!r}: every dimension must be at least 1")
     return namespaces, services, revisions
-
-
-def apply_object(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Create the object, or replace the stored one's content (labels and annotations merged)."""
-    group, _, version = str(manifest.get("apiVersion", "")).rpartition("/")
-    rt = store.registry.by_kind(group, str(manifest.get("kind", "")))
-    if rt is None or version not in rt.versions:
-        raise ValueError(f"unknown kind {manifest.get('kind')!r} of {manifest.get('apiVersion')!r}")
-    meta = manifest.get("metadata") or {}
-    namespace = meta.get("namespace") if rt.namespaced else None
-    try:
-        current = store.get(rt, namespace, meta["name"])
-    except ApiError as error:
-        if error.code != 404:
-            raise
-        return store.create(rt, namespace, manifest)
-    body = clone(current)
-    for key in ("labels", "annotations"):
-        if meta.get(key):
-            body["metadata"][key] = {**(body["metadata"].get(key) or {}), **meta[key]}
-    for key, value in manifest.items():
-        if key not in ("apiVersion", "kind", "metadata", "status"):
-            body[key] = clone(value)
-    return store.update(rt, namespace, meta["name"], body)
 
 
 def apply_scenario(store: Store, scenario: Scenario, settle: Callable[[], bool]) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.sim.access import ScenarioUser, parse_users
+
 
 @dataclass(frozen=True)
 class Scenario:
     """A config-domain domain (None: the default) and steps of manifests; each step is applied in
-    order, then the control plane settles before the next."""
+    order, then the control plane settles before the next. `users` get bearer tokens and RBAC rules
+    (app.sim.access)."""
 
     domain: str | None
     steps: tuple[tuple[dict[str, Any], ...], ...]
+    users: tuple[ScenarioUser, ...] = ()
 
 
 def parse_scenario(data: Any, source: str) -> Scenario:
@@ -27,4 +31,4 @@ def parse_scenario(data: Any, source: str) -> Scenario:
     domain = data.get("domain")
     if domain is not None and not isinstance(domain, str):
         raise ValueError(f"{source}: domain must be a string")
-    return Scenario(domain, tuple(steps))
+    return Scenario(domain, tuple(steps), parse_users(data, source))
