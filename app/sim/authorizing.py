@@ -13,6 +13,8 @@ from app.sim.store import Store
 
 MASTERS = "system:masters"
 RBAC = "rbac.authorization.k8s.io"
+SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
+SERVICE_ACCOUNTS = "system:serviceaccounts"
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,21 @@ class User:
 ADMIN = User("admin", (MASTERS, "system:authenticated"))
 
 
+def service_account_groups(user: str) -> tuple[str, ...]:
+    """The groups the API server puts a service account's user in (`system:serviceaccounts` and
+    `system:serviceaccounts:<namespace>`); none for any other user."""
+    namespace, _, name = user.removeprefix(SERVICE_ACCOUNT_PREFIX).partition(":")
+    if not user.startswith(SERVICE_ACCOUNT_PREFIX) or not namespace or not name:
+        return ()
+    return (SERVICE_ACCOUNTS, f"{SERVICE_ACCOUNTS}:{namespace}")
+
+
+def _user(name: str, groups: tuple[str, ...]) -> User:
+    """A user in its own groups, a service account's groups and `system:authenticated`."""
+    extra = [g for g in (*service_account_groups(name), "system:authenticated") if g not in groups]
+    return User(name, (*groups, *extra))
+
+
 class Authenticator:
     """Maps bearer tokens to users; a request without a token is the cluster admin."""
 
@@ -34,9 +51,10 @@ class Authenticator:
         self._tokens: dict[str, User] = {}
 
     def add_token(self, token: str, user: str, groups: tuple[str, ...] = ()) -> None:
-        """Accept `token` as `user` (who is also in "system:authenticated")."""
+        """Accept `token` as `user` (who is also in "system:authenticated", and a service account's
+        user `system:serviceaccount:<namespace>:<name>` in its groups)."""
         with self._lock:
-            self._tokens[token] = User(user, (*groups, "system:authenticated"))
+            self._tokens[token] = _user(user, groups)
 
     def authenticate(
         self, authorization: str | None, impersonate: str | None = None, groups: tuple[str, ...] = ()
@@ -62,7 +80,7 @@ class Authenticator:
                 'in API group "" at the cluster scope'
             )
             raise ApiError(403, "Forbidden", message, {"name": impersonate, "kind": "users"})
-        return User(impersonate, (*groups, "system:authenticated"))
+        return _user(impersonate, groups)
 
 
 @dataclass(frozen=True)
@@ -98,7 +116,8 @@ def _rules(store: Store, user: User, namespace: str) -> Iterator[dict[str, Any]]
     if namespace:
         bindings += store.list(registry.get(f"rolebindings.{RBAC}"), namespace, copy=False)[0]
     for binding in bindings:
-        if not any(_names(subject, user) for subject in binding.get("subjects") or []):
+        where = (binding.get("metadata") or {}).get("namespace") or ""
+        if not any(_names(subject, user, where) for subject in binding.get("subjects") or []):
             continue
         ref = binding.get("roleRef") or {}
         if ref.get("kind") == "ClusterRole":
@@ -115,8 +134,13 @@ def _find(store: Store, rt: ResourceType, namespace: str | None, name: str) -> d
         return None
 
 
-def _names(subject: dict[str, Any], user: User) -> bool:
+def _names(subject: dict[str, Any], user: User, binding_namespace: str) -> bool:
+    """Whether a binding's subject is `user`: a ServiceAccount subject without a namespace is in the
+    RoleBinding's own (a ClusterRoleBinding's must name one), as RBAC reads it."""
     kind, name = subject.get("kind"), subject.get("name")
+    if kind == "ServiceAccount":
+        namespace = subject.get("namespace") or binding_namespace
+        return bool(namespace) and user.name == f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}"
     return (kind == "User" and name == user.name) or (kind == "Group" and name in user.groups)
 
 

@@ -250,7 +250,7 @@ def _message(name: str, data: bytes) -> dict[str, Any]:
             continue
         field, kind, repeated = schema[number]
         value = _value(kind, raw)
-        if _omitted(field, value):
+        if not repeated and _omitted(field, value):  # a list keeps its empty items (apiGroups: [""])
             continue
         if kind in ("map", "bytesmap"):
             result.setdefault(field, {}).update(value)
@@ -290,9 +290,6 @@ def _value(kind: str, raw: int | bytes) -> Any:
         if seconds <= 0:  # Go's zero time.Time: JSON says null, which means absent
             return None
         return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if kind == "intorstring":
-        fields = dict(_fields(_bytes(raw)))
-        return _bytes(fields.get(3, b"")).decode() if fields.get(1) == 1 else fields.get(2, 0)
     if kind in ("map", "bytesmap"):
         entry = dict(_fields(_bytes(raw)))
         key = _bytes(entry.get(1, b"")).decode()

@@ -27,8 +27,21 @@ LABEL_1035_TEXT = (
 )
 
 
+RBAC_GROUP = "rbac.authorization.k8s.io"
+
+
+def path_segment_errors(name: str) -> list[str]:
+    """Why `name` cannot be a path segment (the API server's rule for RBAC names such as
+    `system:basic-user`: anything but '.', '..', or a '/' or '%' inside)."""
+    if name in (".", ".."):
+        return [f"may not be '{name}'"]
+    return [f"may not contain '{c}'" for c in ("/", "%") if c in name]
+
+
 def name_errors(rt: ResourceType, name: str) -> list[str]:
     """Why `name` is not a valid name for an object of `rt` (empty when it is)."""
+    if rt.group == RBAC_GROUP:
+        return [f'Invalid value: "{name}": {text}' for text in path_segment_errors(name)]
     if rt.key == "namespaces":
         pattern, text, limit = _LABEL_1123, LABEL_1123_TEXT, 63
     elif rt.key == "services":

@@ -106,16 +106,6 @@ def test_the_pod_runs_unprivileged_and_probes_the_apps_endpoints(knative_kubectl
     assert probes == {"/readyz", "/healthz"} and probes <= PROBE_PATHS
 
 
-def as_user(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The objects with service-account subjects named as the user their token authenticates as."""
-    for o in objects:
-        for subject in o.get("subjects", []):
-            if subject["kind"] == "ServiceAccount":
-                subject.clear()
-                subject.update(kind="User", apiGroup="rbac.authorization.k8s.io", name=SA_USER)
-    return objects
-
-
 @pytest.mark.parametrize(("directory", "namespaces"), [(BASE, ()), (NAMESPACED, ("labs-1",))])
 def test_exactly_these_rights_are_enough_to_show_and_edit(
     knative_cluster: KnativeCluster,
@@ -129,11 +119,9 @@ def test_exactly_these_rights_are_enough_to_show_and_edit(
         "apply",
         "-f",
         "-",
-        input=yaml.safe_dump_all(as_user(rendered(knative_kubectl, directory))),
+        input=yaml.safe_dump_all(rendered(knative_kubectl, directory)),
     )
-    knative_cluster.add_token(
-        "sa-token", SA_USER, ("system:serviceaccounts", "system:serviceaccounts:splitboard")
-    )
+    knative_cluster.add_token("sa-token", SA_USER)
     kubeconfig = knative_cluster.write_kubeconfig(tmp_path / "sa", token="sa-token", user="splitboard")
     served = make_dashboard(kubeconfig=kubeconfig, namespaces=namespaces)
     assert served.client.get("/readyz").status_code == 200

@@ -174,6 +174,42 @@ def test_rbac_as_another_user(kubectl: Kubectl) -> None:
     )
 
 
+SA_BINDING = """
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: "team:bots", namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "team:reader"}
+subjects: [{kind: ServiceAccount, name: bot}]
+"""
+
+
+def test_rbac_for_service_accounts_and_names_with_colons(kubectl: Kubectl) -> None:
+    kubectl("create", "namespace", "team")
+    kubectl("create", "clusterrole", "team:reader", "--verb=get,list", "--resource=configmaps")
+    groups = kubectl("get", "clusterrole", "team:reader", "-o", "jsonpath={.rules[0].apiGroups}").stdout
+    assert groups == '[""]', "the core group survives kubectl's protobuf body"
+    kubectl("apply", "-f", "-", input=SA_BINDING)  # a subject without a namespace: the binding's
+    kubectl(
+        "create",
+        "clusterrolebinding",
+        "ops:all",
+        "--clusterrole=team:reader",
+        "--group=system:serviceaccounts:ops",
+    )
+
+    def can_list(user: str, namespace: str) -> str:
+        answer = kubectl("auth", "can-i", "list", "configmaps", "-n", namespace, "--as", user, check=False)
+        return answer.stdout.strip()
+
+    assert can_list("system:serviceaccount:team:bot", "team") == "yes"
+    assert can_list("system:serviceaccount:team:bot", "default") == "no"
+    assert can_list("system:serviceaccount:team:other", "team") == "no"
+    assert can_list("bot", "team") == "no"
+    assert can_list("system:serviceaccount:ops:anyone", "default") == "yes", "by the group of its namespace"
+    refused = kubectl("create", "clusterrole", "50%", "--verb=get", "--resource=pods", check=False)
+    assert "may not contain '%'" in refused.stderr
+
+
 def read_lines(stream: subprocess.Popen[str]) -> queue.Queue[str]:
     """The process's stdout lines, delivered by a reader thread that ends with the process."""
     lines: queue.Queue[str] = queue.Queue()
