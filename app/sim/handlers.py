@@ -17,7 +17,7 @@ from app.sim.errors import ApiError
 from app.sim.paging import decode_continue, encode_continue, sort_key
 from app.sim.rendering import JSON, encode, list_body, render, view, wanted
 from app.sim.routing import ResourcePath, parse_resource_path
-from app.sim.store import Store
+from app.sim.store import Requester, Store
 from app.sim.watching import Watcher
 
 OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
@@ -42,6 +42,11 @@ class Request:
     content_type: str = ""
     body: bytes = b""
     user: User | None = None
+
+    @property
+    def requester(self) -> Requester | None:
+        """Who writes, as admission webhooks are told."""
+        return Requester(self.user.name, self.user.groups) if self.user is not None else None
 
 
 @dataclass(frozen=True)
@@ -163,14 +168,21 @@ class Api:
         dry_run = _dry_run(query)
         if verb == "create":
             body = check_kind(found, decode(request.content_type, request.body))
-            return Response.json(
-                201, view(found, self.store.create(rt, found.namespace, body, dry_run=dry_run))
+            created = self.store.create(
+                rt, found.namespace, body, dry_run=dry_run, requester=request.requester
             )
+            return Response.json(201, view(found, created))
         name = found.name or ""
         if verb == "update":
             body = check_kind(found, decode(request.content_type, request.body))
             updated = self.store.update(
-                rt, found.namespace, name, body, subresource=found.subresource, dry_run=dry_run
+                rt,
+                found.namespace,
+                name,
+                body,
+                subresource=found.subresource,
+                dry_run=dry_run,
+                requester=request.requester,
             )
             return Response.json(200, view(found, updated))
         if verb == "patch":
@@ -280,6 +292,7 @@ class Api:
             patch_type,
             subresource=found.subresource,
             dry_run=dry_run,
+            requester=request.requester,
         )
         return Response.json(200 if existed else 201, view(found, patched))
 

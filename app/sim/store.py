@@ -8,11 +8,13 @@ after the lock is released; callers get deep copies unless they ask for shared, 
 from __future__ import annotations
 
 import builtins
+import inspect
 import random
 import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -25,7 +27,7 @@ from app.sim.selectors import FieldSelector, LabelSelector
 from app.sim.validating import name_errors
 from app.sim.watching import Watcher, WatchEvent
 
-__all__ = ["AdmissionPlugin", "ApiError", "Store", "WatchEvent", "Watcher"]
+__all__ = ["AdmissionPlugin", "ApiError", "Requester", "Store", "WatchEvent", "Watcher"]
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 PATCH_MEDIA_TYPES = (
@@ -46,8 +48,20 @@ _SYSTEM_METADATA = (
 Key = tuple[str, str]  # (namespace or "", name)
 
 
+@dataclass(frozen=True)
+class Requester:
+    """Who asks for a write, as admission webhooks are told (the AdmissionReview's userInfo)."""
+
+    username: str
+    groups: tuple[str, ...] = ()
+
+
 class AdmissionPlugin(Protocol):
-    """A mutating + validating admission webhook for one kind."""
+    """A mutating + validating admission webhook for one kind.
+
+    A plugin whose `mutate` also takes a keyword `requester: Requester | None` is told who writes
+    (None: the cluster's own writes, such as controllers and scenarios); others are called as declared.
+    """
 
     name: str
 
@@ -112,7 +126,7 @@ class Store:
         self._history: deque[WatchEvent] = deque(maxlen=max(1, history_limit))
         self._compacted = 0  # history holds every event with a resourceVersion above this
         self._watchers: set[Watcher] = set()
-        self._admission: dict[str, list[AdmissionPlugin]] = {}
+        self._admission: dict[str, list[tuple[AdmissionPlugin, bool]]] = {}
         if self._knows("namespaces"):
             namespaces = registry.get("namespaces")
             for name in INITIAL_NAMESPACES:
@@ -171,13 +185,21 @@ class Store:
     def add_admission(self, rt_key: str, plugin: AdmissionPlugin) -> None:
         """Run `plugin` on every create and update of kind `rt_key` (main resource, not status)."""
         self.registry.get(rt_key)
+        told = "requester" in inspect.signature(plugin.mutate).parameters
         with self._lock:
-            self._admission.setdefault(rt_key, []).append(plugin)
+            self._admission.setdefault(rt_key, []).append((plugin, told))
 
     def create(
-        self, rt: ResourceType, namespace: str | None, obj: dict[str, Any], *, dry_run: bool = False
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        obj: dict[str, Any],
+        *,
+        dry_run: bool = False,
+        requester: Requester | None = None,
     ) -> dict[str, Any]:
-        """Store a new object; AlreadyExists, Invalid, NotFound (namespace) or BadRequest on bad input."""
+        """Store a new object; AlreadyExists, Invalid, NotFound (namespace) or BadRequest on bad input.
+        `requester` (on create, update and patch): who writes, for admission (None: the cluster)."""
         new = self._normalized(rt, obj)
         meta = new["metadata"]
         self._place(rt, namespace, meta)
@@ -191,7 +213,7 @@ class Store:
                 self._require_namespace(meta["namespace"])
             if _key(new) in self._table(rt):
                 raise errors.already_exists(rt, meta["name"])
-            self._admit(rt, "CREATE", new, None)
+            self._admit(rt, "CREATE", new, None, requester)
             for field in (*_SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
                 meta.pop(field, None)
             meta.update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(self._clock()))
@@ -213,6 +235,7 @@ class Store:
         *,
         subresource: str | None = None,
         dry_run: bool = False,
+        requester: Requester | None = None,
     ) -> dict[str, Any]:
         """Replace an object (PUT); its metadata.resourceVersion, when set, must be the current one."""
         body = self._normalized(rt, obj)
@@ -227,7 +250,7 @@ class Store:
             if not given and rt.is_custom:
                 cause = ("metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")
                 raise errors.invalid(rt, name, [cause])
-            return self._replace(rt, current, body, subresource, dry_run)
+            return self._replace(rt, current, body, subresource, dry_run, requester)
 
     def patch(
         self,
@@ -239,6 +262,7 @@ class Store:
         *,
         subresource: str | None = None,
         dry_run: bool = False,
+        requester: Requester | None = None,
     ) -> dict[str, Any]:
         """Patch an object: patch_type "merge", "json", "strategic" or "apply" (create or merge).
 
@@ -252,7 +276,7 @@ class Store:
             if current is None:
                 if patch_type == "apply" and subresource is None and isinstance(patch, dict):
                     applied = dict(patch, metadata=dict(patch.get("metadata") or {}, name=name))
-                    return self.create(rt, namespace, applied, dry_run=dry_run)
+                    return self.create(rt, namespace, applied, dry_run=dry_run, requester=requester)
                 raise errors.not_found(rt, name)
             patched = self._patched(current, patch, patch_type)
             if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
@@ -263,7 +287,7 @@ class Store:
             body = self._normalized(rt, patched)
             self._check_url_name(name, body["metadata"])
             self._place(rt, namespace, body["metadata"])
-            return self._replace(rt, current, body, subresource, dry_run)
+            return self._replace(rt, current, body, subresource, dry_run, requester)
 
     def delete(
         self,
@@ -469,12 +493,21 @@ class Store:
             raise errors.namespace_terminating(namespace)
 
     def _admit(
-        self, rt: ResourceType, operation: str, new: dict[str, Any], old: dict[str, Any] | None
+        self,
+        rt: ResourceType,
+        operation: str,
+        new: dict[str, Any],
+        old: dict[str, Any] | None,
+        requester: Requester | None,
     ) -> None:
         plugins = self._admission.get(rt.key, [])
-        for plugin in plugins:
-            plugin.mutate(operation, new, old)
-        for plugin in plugins:
+        for plugin, told in plugins:
+            if told:
+                mutate: Callable[..., None] = plugin.mutate
+                mutate(operation, new, old, requester=requester)
+            else:
+                plugin.mutate(operation, new, old)
+        for plugin, _ in plugins:
             problems = plugin.validate(operation, new, old)
             if problems:
                 raise errors.admission_denied(rt, new["metadata"].get("name", ""), plugin.name, problems)
@@ -500,6 +533,7 @@ class Store:
         body: dict[str, Any],
         subresource: str | None,
         dry_run: bool,
+        requester: Requester | None,
     ) -> dict[str, Any]:
         """The shared end of update and patch: build the new object and commit it (under the lock)."""
         if subresource is not None and subresource not in rt.subresources:
@@ -524,7 +558,7 @@ class Store:
                     new["status"] = current["status"]
                 else:
                     new.pop("status", None)
-            self._admit(rt, "UPDATE", new, current)
+            self._admit(rt, "UPDATE", new, current, requester)
             if old_meta.get("deletionTimestamp"):
                 added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
                 if added:

@@ -168,3 +168,29 @@ def test_a_changed_template_needs_a_new_byo_name(knative_api: Any, knative_kubec
         PREFIX + "Saw the following changes without a name change (-old +new): spec.template.metadata.name\n"
     )
     assert '-: "v4"' in message and '+: "v5"' in message
+
+
+GREETER = """
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: greeter, namespace: labs-1}
+spec:
+  template:
+    spec:
+      containers: [{image: "quay.io/example/greeter:v1", env: [{name: GREETING, value: "%s"}]}]
+"""
+
+
+def test_the_webhook_records_the_requesting_user(knative_kubectl: Kubectl) -> None:
+    def annotations() -> dict[str, str]:
+        service = json.loads(knative_kubectl("get", "ksvc", "greeter", "-n", "labs-1", "-o", "json").stdout)
+        found = service["metadata"]["annotations"]
+        return {key.rpartition("/")[2]: found[key] for key in found if key.startswith("serving.knative.dev/")}
+
+    admin = ("--as-group", "system:masters")  # users who may do anything, by their own names
+    knative_kubectl("apply", "-f", "-", "--as", "alice", *admin, input=GREETER % "hello")
+    assert annotations() == {"creator": "alice", "lastModifier": "alice"}
+    knative_kubectl("label", "ksvc", "greeter", "-n", "labs-1", "team=a", "--as", "carol", *admin)
+    assert annotations()["lastModifier"] == "alice", "only a change of spec is a modification"
+    knative_kubectl("apply", "-f", "-", "--as", "bob", *admin, input=GREETER % "hi")
+    assert annotations() == {"creator": "alice", "lastModifier": "bob"}

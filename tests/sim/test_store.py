@@ -9,7 +9,7 @@ import pytest
 
 from app.sim.errors import ApiError
 from app.sim.resources import ResourceType, default_registry
-from app.sim.store import Store
+from app.sim.store import Requester, Store
 
 KSVC_KEY = "services.serving.knative.dev"
 
@@ -306,6 +306,39 @@ def test_admission_mutates_and_rejects(store: Store, ksvc: ResourceType) -> None
         'admission webhook "validation.webhook.serving.knative.dev" denied the request: '
         "validation failed: Traffic targets sum to 90, want 100: spec.traffic"
     )
+
+
+class Recorder:
+    """A webhook told who writes (the keyword `requester`)."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Requester | None]] = []
+
+    def mutate(
+        self,
+        operation: str,
+        new: dict[str, Any],
+        old: dict[str, Any] | None,
+        *,
+        requester: Requester | None = None,
+    ) -> None:
+        self.seen.append((operation, requester))
+
+    def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
+        return []
+
+
+def test_admission_is_told_the_requester_when_it_asks(store: Store, ksvc: ResourceType) -> None:
+    recorder = Recorder()
+    store.add_admission(KSVC_KEY, Webhook())  # declares no requester: still called as before
+    store.add_admission(KSVC_KEY, recorder)
+    alice = Requester("alice", ("team-a",))
+    created = store.create(ksvc, "labs-1", service(), requester=alice)
+    assert created["spec"]["traffic"] == [{"percent": 100, "latestRevision": True}]
+    store.patch(ksvc, "labs-1", "customer", {"metadata": {"labels": {"a": "b"}}}, "merge")
+    assert recorder.seen == [("CREATE", alice), ("UPDATE", None)]
 
 
 def test_list_of_two_thousand_is_fast(store: Store) -> None:

@@ -17,6 +17,7 @@ from app.model.traffic import (
     parse_traffic,
     validate_template_name,
 )
+from app.sim.store import Requester
 
 USER_CONTAINER = "user-container"
 DEFAULT_TIMEOUT_SECONDS = 300
@@ -62,9 +63,18 @@ class ServiceAdmission:
 
     def __init__(self, user: str = "admin") -> None:
         self._user = user
+        """Who the cluster's own writes (no requester: scenarios, controllers) are recorded as."""
 
-    def mutate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        """Default the traffic block and the template; record the creator and last modifier."""
+    def mutate(
+        self,
+        operation: str,
+        new: dict[str, Any],
+        old: dict[str, Any] | None,
+        *,
+        requester: Requester | None = None,
+    ) -> None:
+        """Default the traffic block and the template; record the creator and last modifier: the
+        requesting user, as Knative does (the cluster's own writes keep annotations they carry)."""
         spec = new.get("spec")
         if not isinstance(spec, dict):
             return
@@ -74,11 +84,15 @@ class ServiceAdmission:
             default_template(template)
         annotations = new["metadata"].setdefault("annotations", {})
         if isinstance(annotations, dict):
+            user = requester.username if requester is not None else self._user
             if operation == "CREATE":
-                annotations.setdefault(CREATOR_ANNOTATION, self._user)
-                annotations.setdefault(LAST_MODIFIER_ANNOTATION, self._user)
+                for annotation in (CREATOR_ANNOTATION, LAST_MODIFIER_ANNOTATION):
+                    if requester is not None:
+                        annotations[annotation] = user
+                    else:
+                        annotations.setdefault(annotation, user)
             elif old is not None and old.get("spec") != spec:
-                annotations[LAST_MODIFIER_ANNOTATION] = self._user
+                annotations[LAST_MODIFIER_ANNOTATION] = user
 
     def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
         """The traffic block's and the BYO revision name's errors, merged and sorted as Knative's."""

@@ -20,6 +20,7 @@ class SimSettings:
     workloads, whose WorkloadSettings hold the scaling knobs); False: a revision's actual replicas
     equal its desired replicas once it is ready."""
     user: str = "admin"
-    """Who the webhook records as serving.knative.dev/creator."""
+    """Who the webhook records as serving.knative.dev/creator for the cluster's own writes (scenarios);
+    a request through the API server records its requesting user, as Knative does."""
     retry_delay: float = 0.05
     """Seconds before a key whose reconcile hit a conflict is tried again."""
