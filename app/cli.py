@@ -126,6 +126,10 @@ def run_demo(args: argparse.Namespace) -> None:
             if args.kubeconfig is not None:
                 cluster.write_kubeconfig(args.kubeconfig)
                 print(f"kubectl --kubeconfig {args.kubeconfig} get ksvc -n labs-1", flush=True)
+            print(
+                f"ingress gateway at {cluster.ingress_url} (send a route's host as the Host header)",
+                flush=True,
+            )
             print(f"Splitboard demo: http://{args.host}:{args.port}/", flush=True)
             _serve(
                 Settings.from_env(
