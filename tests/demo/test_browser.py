@@ -169,3 +169,19 @@ def test_an_explain_box_opens_its_objects_yaml_on_the_service_page(
     page.evaluate("window.location.hash = '#yaml-revision-customer-v4'")  # in-page links too
     expect(page.locator("details.yaml#yaml-revision-customer-v4")).to_have_attribute("open", "")
     assert errors == []
+
+
+def test_presenter_mode_fits_its_cards_and_probe_form_on_a_laptop_screen(
+    page: Page, demo_dashboard: Dashboard
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _open(page, _page_url(demo_dashboard, "demo?present=1"))
+    for card in ("split", "editor", "probe", "urls", "pods"):
+        fits = page.locator(f"section#{card}").evaluate("c => c.scrollWidth <= c.clientWidth")
+        assert fits, f"{card} scrolls sideways"
+    tops = page.locator(".probe-form > label, .probe-form > button").evaluate_all(
+        "els => els.map(e => Math.round(e.getBoundingClientRect().bottom))"
+    )
+    assert max(tops) - min(tops) < 20, f"the probe form wraps: {tops}"
+    captions = page.locator("#urls figcaption a").evaluate_all("as => as.map(a => a.innerHTML)")
+    assert captions and all("<wbr>" in c for c in captions)  # URLs break after dots, not mid-word

@@ -145,3 +145,21 @@ def test_theme_toggle_is_remembered(page: Page, served_dashboard: Dashboard) -> 
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(21, 23, 28)"
     screenshot(page, "namespace-dark")
+
+
+def test_tables_fit_a_laptop_screen_and_keep_their_columns_in_line(
+    page: Page, served_dashboard: Dashboard
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{served_dashboard.url}/namespaces/{NS}")
+    for name in ("services", "revisions", "routes"):
+        card = page.locator(f"section#{name}")
+        assert card.evaluate("c => c.scrollWidth <= c.clientWidth"), f"{name} scrolls sideways at 1280 px"
+    page.goto(f"{served_dashboard.url}/namespaces/{NS}/services/customer")
+    text_left = (
+        "c => Math.round(c.getBoundingClientRect().left + parseFloat(getComputedStyle(c).paddingLeft))"
+    )
+    types = page.locator("#conditions tr[data-type] > td:nth-last-child(5)")  # Type, Status, ..., Age
+    lefts = types.evaluate_all(f"cells => cells.map({text_left})")
+    assert len(lefts) > 4 and len(set(lefts)) == 1, f"condition types start at {sorted(set(lefts))}"
+    screenshot(page, "service-customer-1280")
