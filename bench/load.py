@@ -33,7 +33,7 @@ from bench.machine import describe
 from bench.measuring import INITIAL_SECTION, KUBECTL
 from bench.running import RESULTS, say
 from bench.serving import ServedDashboard, run_dashboard
-from bench.splitting import SplitTarget, apply_split, load_target
+from bench.splitting import LIMITS, SplitTarget, apply_split, load_target
 from bench.sse import SseStream
 from bench.stats import Timing
 
@@ -140,9 +140,8 @@ async def _keep_trimmed(streams: list[SseStream], probes: list[SseStream], stop:
 
 async def load(dashboard: ServedDashboard, args: argparse.Namespace) -> Run:
     run = Run()
-    limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
     async with httpx.AsyncClient(
-        base_url=dashboard.url, headers=dashboard.auth, timeout=30, limits=limits
+        base_url=dashboard.url, headers=dashboard.auth, timeout=30, limits=LIMITS
     ) as http:
         summary = (await http.get(f"/api/namespaces/{NAMESPACE}")).raise_for_status().json()
         names = sorted(s["name"] for s in summary["services"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from bench.serving import PROJECT_ROOT, ServedDashboard, stop, wait_until_ok
-from bench.splitting import SplitTarget, apply_split, load_target
+from bench.splitting import LIMITS, SplitTarget, apply_split, load_target
 from bench.sse import SseStream
 from bench.stats import Timing
 
@@ -71,7 +71,9 @@ def percent_for(sample: int) -> int:
 
 async def patch_to_sse(dashboard: ServedDashboard, namespace: str, service: str, n: int) -> Timing:
     """Apply a split n times; each time, until one SSE client of the namespace page shows it served."""
-    async with httpx.AsyncClient(base_url=dashboard.url, headers=dashboard.auth, timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=dashboard.url, headers=dashboard.auth, timeout=30, limits=LIMITS
+    ) as http:
         target = await load_target(http, namespace, service)
         stream = SseStream(dashboard.host, dashboard.port, f"/namespaces/{namespace}/events")
         await stream.open()
@@ -106,7 +108,9 @@ async def fan_out(
     dashboard: ServedDashboard, namespace: str, service: str, clients: int, rounds: int
 ) -> Timing:
     """`clients` SSE clients on the namespace page; per round, one change and the time until all have it."""
-    async with httpx.AsyncClient(base_url=dashboard.url, headers=dashboard.auth, timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=dashboard.url, headers=dashboard.auth, timeout=30, limits=LIMITS
+    ) as http:
         target = await load_target(http, namespace, service)
         streams = [
             SseStream(dashboard.host, dashboard.port, f"/namespaces/{namespace}/events")

@@ -7,6 +7,10 @@ from typing import Any
 
 import httpx
 
+LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=50, keepalive_expiry=1.0)
+"""Pooled connections are dropped after 1 s idle, well before uvicorn closes them (5 s): reusing one
+the server is closing at that moment fails the request (httpx's default expiry is 5 s too)."""
+
 
 @dataclass
 class SplitTarget:
