@@ -12,6 +12,7 @@ from app.kube.requesting import request_json
 from app.kube.resources import EVENTS, KNATIVE_SERVICES
 from app.model.objects import KubeObject
 from app.model.patches import traffic_patch
+from app.model.timestamps import rfc3339
 from app.model.traffic import FieldError, TrafficTarget, parse_traffic
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -73,7 +74,7 @@ def record_event(
     now: datetime | None = None,
 ) -> KubeObject:
     """Create a core/v1 Event about `involved` (as `kubectl describe` shows), e.g. who changed traffic."""
-    when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = rfc3339(now or datetime.now(UTC))
     metadata = involved.get("metadata") or {}
     event_metadata: dict[str, Any] = {
         "generateName": f"{metadata.get('name', 'object')}.",

@@ -8,9 +8,10 @@ kubectl hides them unless `-o wide`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from app.model.timestamps import rfc3339
 from app.model.views import age, parse_time
 
 Cells = list[Any]
@@ -273,7 +274,7 @@ def deployment_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
 def role_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME CREATED-AT (an RFC 3339 timestamp, not an age)."""
     created = parse_time(_meta(obj).get("creationTimestamp"))
-    return [_name(obj), created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if created else ""]
+    return [_name(obj), rfc3339(created) if created else ""]
 
 
 def binding_cells(obj: Mapping[str, Any], now: datetime) -> Cells:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from app.model.timestamps import rfc3339
 from app.sim.errors import ApiError, bad_request, unsupported_media_type
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
@@ -289,7 +290,7 @@ def _value(kind: str, raw: int | bytes) -> Any:
         seconds = int(dict(_fields(_bytes(raw))).get(1, 0))
         if seconds <= 0:  # Go's zero time.Time: JSON says null, which means absent
             return None
-        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return rfc3339(datetime.fromtimestamp(seconds, UTC))
     if kind in ("map", "bytesmap"):
         entry = dict(_fields(_bytes(raw)))
         key = _bytes(entry.get(1, b"")).decode()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from app.model.timestamps import rfc3339
 from app.sim import errors
 from app.sim.copying import clone
 from app.sim.errors import ApiError
@@ -70,11 +71,6 @@ class AdmissionPlugin(Protocol):
 
     def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
         """Error texts; an empty list admits the object."""
-
-
-def rfc3339(moment: datetime) -> str:
-    """Kubernetes' timestamp format: seconds precision, UTC, trailing Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _default(rt: ResourceType, obj: dict[str, Any]) -> None:

@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.model.naming import DomainConfig
+from app.model.timestamps import rfc3339
 from app.sim.copying import clone
 from app.sim.errors import ApiError
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.settings import SimSettings
 from app.sim.resources import ResourceType
-from app.sim.store import Store, rfc3339
+from app.sim.store import Store
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.model.views import parse_time
 from app.sim.errors import ApiError
 from app.sim.knative.kinds import REVISION_LABEL, ROUTING_STATE_LABEL
 from app.sim.store import Store, WatchEvent
@@ -128,11 +129,8 @@ class Autoscaler:
     def _born(self, created: str | None) -> float:
         """The monotonic time matching a creationTimestamp (now when unknown)."""
         now = self._scheduler.now()
-        if not created:
-            return now
-        try:
-            moment = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        except ValueError:
+        moment = parse_time(created)
+        if moment is None:
             return now
         # The timestamp has whole seconds: the true age may be up to 1 s less; err on the young side.
         return now - max(0.0, (datetime.now(UTC) - moment).total_seconds() - 1.0)
