@@ -42,7 +42,7 @@ def cached_objects(dashboard: Dashboard) -> int:
 
 
 def bench_app(settings: Settings, cache: ClusterCache, api_client: ApiClient) -> FastAPI:
-    app = build_app(settings, cache, api_client, cache.discovery())
+    app = build_app(settings, cache, api_client)
     add_uncached_page(app)
 
     def cached(request: Request) -> JSONResponse:

@@ -32,7 +32,7 @@ def serve(api_client: ApiClient, options: ReflectorOptions) -> Iterator[Dashboar
     cache.start()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    app = build_app(Settings(), cache, api_client, cache.discovery())
+    app = build_app(Settings(), cache, api_client)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off")
     server = Server(config, app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="dashboard", daemon=True)
