@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.model.labels import REVISION_LABEL
 from app.model.naming import (
     DEFAULT_DOMAIN_CONFIG,
     LOCAL_DOMAIN,
@@ -536,6 +537,6 @@ def revision_private_service_spec(revision: str) -> dict[str, Any]:
     return {
         "type": "ClusterIP",
         "ports": [dict(p) for p in _PUBLIC_PORTS + _PRIVATE_EXTRA_PORTS],
-        "selector": {"serving.knative.dev/revision": revision},
+        "selector": {REVISION_LABEL: revision},
         "sessionAffinity": "None",
     }

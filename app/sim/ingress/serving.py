@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from app.model.labels import CONFIGURATION_LABEL, SERVICE_LABEL
 from app.model.naming import local_host
 from app.model.routing import NAMESPACE_HEADER, REVISION_HEADER
 from app.sim.errors import ApiError
 from app.sim.ingress.matching import Backend, pick, request_host, revision_host, route_backends
 from app.sim.ingress.replies import CONTENT_TYPE, body, callee, version_of
-from app.sim.knative.kinds import CONFIGURATION_LABEL, SERVICE_LABEL
 from app.sim.store import Store
 from app.sim.workloads.autoscaling import Autoscaler
 from app.sim.workloads.replicating import Dispatch, PodsController

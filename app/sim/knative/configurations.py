@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.model.naming import revision_name
-from app.model.traffic import go_quote
-from app.sim.errors import ApiError
-from app.sim.knative.conditions import Condition, find, render, status_of
-from app.sim.knative.kinds import (
+from app.model.labels import (
     CONFIGURATION_GENERATION_LABEL,
     CONFIGURATION_LABEL,
     CONFIGURATION_UID_LABEL,
+    CREATOR_ANNOTATION,
     ROUTING_STATE_LABEL,
     ROUTING_STATE_MODIFIED_ANNOTATION,
     SERVICE_LABEL,
     SERVICE_UID_LABEL,
 )
+from app.model.naming import revision_name
+from app.model.traffic import go_quote
+from app.sim.errors import ApiError
+from app.sim.knative.conditions import Condition, find, render, status_of
 from app.sim.knative.writing import (
     Context,
     controlled_by,
@@ -28,8 +29,6 @@ from app.sim.knative.writing import (
     record_created,
     write_status,
 )
-
-CREATOR_ANNOTATION = "serving.knative.dev/creator"
 
 
 def desired_revision(config: dict[str, Any], name: str, now: str) -> dict[str, Any]:

@@ -9,19 +9,19 @@ import time
 from collections.abc import Callable, Hashable
 from typing import cast
 
-from app.model.naming import DomainConfig
-from app.sim.errors import ApiError
-from app.sim.knative.admission import RouteAdmission, ServiceAdmission
-from app.sim.knative.configurations import reconcile_configuration
-from app.sim.knative.kinds import (
+from app.model.labels import (
     CONFIGURATION_LABEL,
     INGRESS_LABEL,
     REVISION_LABEL,
     ROUTE_LABEL,
     SERVICE_LABEL,
     SKS_LABEL,
-    Kinds,
 )
+from app.model.naming import DomainConfig
+from app.sim.errors import ApiError
+from app.sim.knative.admission import RouteAdmission, ServiceAdmission
+from app.sim.knative.configurations import reconcile_configuration
+from app.sim.knative.kinds import Kinds
 from app.sim.knative.queueing import WorkQueue
 from app.sim.knative.revisions import reconcile_revision
 from app.sim.knative.routes import reconcile_route

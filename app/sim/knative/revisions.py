@@ -14,14 +14,10 @@ import hashlib
 import time
 from typing import Any
 
-from app.model.naming import deployment_name, revision_service_names
-from app.model.routing import revision_private_service_spec, revision_public_service_spec
-from app.sim.knative.conditions import Condition, happy, render, status_of
-from app.sim.knative.kinds import (
+from app.model.labels import (
     CONFIGURATION_GENERATION_LABEL,
     CONFIGURATION_LABEL,
     CONFIGURATION_UID_LABEL,
-    INITIAL_SCALE_ANNOTATION,
     REVISION_LABEL,
     REVISION_UID_LABEL,
     SERVICE_LABEL,
@@ -29,7 +25,11 @@ from app.sim.knative.kinds import (
     SERVICE_UID_LABEL,
     SKS_LABEL,
 )
+from app.model.naming import deployment_name, revision_service_names
+from app.model.routing import revision_private_service_spec, revision_public_service_spec
+from app.sim.knative.conditions import Condition, happy, render, status_of
 from app.sim.knative.writing import Context, ensure, get_or_none, owner_reference, write_status
+from app.sim.workloads.scaling import ScalePolicy
 
 NO_TRAFFIC = ("NoTraffic", "The target is not receiving traffic.")
 _OWNER_LABELS = (
@@ -68,14 +68,6 @@ def image_digest(image: str) -> str:
     return f"{repository}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
 
 
-def _initial_scale(revision: dict[str, Any]) -> int:
-    raw = (revision["metadata"].get("annotations") or {}).get(INITIAL_SCALE_ANNOTATION, "1")
-    try:
-        return max(0, int(raw))
-    except ValueError:
-        return 1
-
-
 def desired_deployment(revision: dict[str, Any]) -> dict[str, Any]:
     """The Deployment running a revision: its containers, labels, and the initial scale as replicas."""
     meta = revision["metadata"]
@@ -95,7 +87,7 @@ def desired_deployment(revision: dict[str, Any]) -> dict[str, Any]:
             "ownerReferences": [owner_reference(revision)],
         },
         "spec": {
-            "replicas": _initial_scale(revision),
+            "replicas": ScalePolicy.from_annotations(meta.get("annotations")).initial_scale,
             "selector": {"matchLabels": {REVISION_UID_LABEL: meta["uid"]}},
             "progressDeadlineSeconds": 600,
             "template": {"metadata": {"labels": labels, "annotations": annotations}, "spec": pod_spec},

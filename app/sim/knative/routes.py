@@ -10,6 +10,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.model.labels import (
+    CONFIGURATION_LABEL,
+    INGRESS_CLASS_ANNOTATION,
+    INGRESS_LABEL,
+    ISTIO_INGRESS_CLASS,
+    ROUTE_LABEL,
+    ROUTE_NAMESPACE_LABEL,
+    ROUTES_ANNOTATION,
+    ROUTING_STATE_LABEL,
+    ROUTING_STATE_MODIFIED_ANNOTATION,
+    SERVICE_LABEL,
+)
 from app.model.naming import (
     INGRESS_GATEWAY_SERVICE,
     LOCAL_GATEWAY_SERVICE,
@@ -43,18 +55,6 @@ from app.model.routing import (
 )
 from app.model.traffic import TrafficTarget, default_traffic, parse_traffic
 from app.sim.knative.conditions import Condition, find, happy, render, status_of
-from app.sim.knative.kinds import (
-    CONFIGURATION_LABEL,
-    INGRESS_CLASS_ANNOTATION,
-    INGRESS_LABEL,
-    ISTIO_INGRESS_CLASS,
-    ROUTE_LABEL,
-    ROUTE_NAMESPACE_LABEL,
-    ROUTES_ANNOTATION,
-    ROUTING_STATE_LABEL,
-    ROUTING_STATE_MODIFIED_ANNOTATION,
-    SERVICE_LABEL,
-)
 from app.sim.knative.writing import (
     Context,
     controlled_by,

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.model.labels import (
+    CONFIGURATION_GENERATION_LABEL,
+    LAST_APPLIED_ANNOTATION,
+    SERVICE_LABEL,
+    SERVICE_UID_LABEL,
+)
 from app.model.routing import ROLLOUT_DURATION_ANNOTATION, route_traffic
 from app.model.traffic import default_traffic, go_quote, parse_traffic
 from app.sim.knative.conditions import Condition, find, happy, render
-from app.sim.knative.kinds import LAST_APPLIED_ANNOTATION, SERVICE_LABEL, SERVICE_UID_LABEL
 from app.sim.knative.writing import Context, controlled_by, ensure, get_or_none, owner_reference, write_status
 
 TRAFFIC_NOT_MIGRATED = Condition(
@@ -86,7 +91,7 @@ def name_taken(ctx: Context, config: dict[str, Any]) -> bool:
     revision = get_or_none(ctx, ctx.kinds.revision, meta["namespace"], name)
     if revision is None:
         return False
-    generation = (revision["metadata"].get("labels") or {}).get("serving.knative.dev/configurationGeneration")
+    generation = (revision["metadata"].get("labels") or {}).get(CONFIGURATION_GENERATION_LABEL)
     return not controlled_by(revision, meta["uid"]) or generation != str(meta.get("generation"))
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.model.labels import REVISION_LABEL, ROUTING_STATE_LABEL
 from app.model.views import parse_time
 from app.sim.errors import ApiError
-from app.sim.knative.kinds import REVISION_LABEL, ROUTING_STATE_LABEL
 from app.sim.store import Store, WatchEvent
 from app.sim.workloads.pumping import EventPump
 from app.sim.workloads.scaling import Load, ScalePolicy, desired_scale

@@ -14,8 +14,8 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from app.model.labels import REVISION_LABEL
 from app.sim.copying import clone
-from app.sim.knative.kinds import REVISION_LABEL
 from app.sim.knative.revisions import image_digest
 
 SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"

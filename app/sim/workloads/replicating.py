@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.model.labels import REVISION_LABEL
 from app.model.timestamps import rfc3339
 from app.sim.errors import ApiError
-from app.sim.knative.kinds import REVISION_LABEL
 from app.sim.store import Store, WatchEvent
 from app.sim.workloads.deployments import deployment_status, desired_replicas
 from app.sim.workloads.pods import (
