@@ -12,35 +12,19 @@ from datetime import datetime
 from typing import Any
 
 from app.model.timestamps import rfc3339
-from app.model.views import age, parse_time
+from app.model.views import age, maps, meta, name_of, parse_time, part
 
 Cells = list[Any]
 CellFunction = Callable[[Mapping[str, Any], datetime], Cells]
 NONE = "<none>"
 
 
-def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _dicts(value: Any) -> list[Mapping[str, Any]]:
-    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
-
-
 def _strings(value: Any) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
 
 
-def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    return _dict(obj.get("metadata"))
-
-
-def _name(obj: Mapping[str, Any]) -> str:
-    return str(_meta(obj).get("name", ""))
-
-
 def _age(obj: Mapping[str, Any], now: datetime) -> str:
-    return age(_meta(obj).get("creationTimestamp"), now)
+    return age(meta(obj).get("creationTimestamp"), now)
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -54,8 +38,8 @@ def format_labels(labels: Mapping[str, Any]) -> str:
 
 def format_label_selector(selector: Mapping[str, Any]) -> str:
     """A metav1.LabelSelector as a selector string sorted by key (`app=x,tier in (a,b)`); empty: all."""
-    parts = [(str(k), f"{k}={v}") for k, v in _dict(selector.get("matchLabels")).items()]
-    for expression in _dicts(selector.get("matchExpressions")):
+    parts = [(str(k), f"{k}={v}") for k, v in part(selector, "matchLabels").items()]
+    for expression in maps(selector.get("matchExpressions")):
         key, operator = str(expression.get("key", "")), expression.get("operator", "")
         values = ",".join(sorted(_strings(expression.get("values"))))
         texts = {
@@ -70,25 +54,25 @@ def format_label_selector(selector: Mapping[str, Any]) -> str:
 
 def namespace_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME STATUS AGE."""
-    return [_name(obj), str(_dict(obj.get("status")).get("phase", "")), _age(obj, now)]
+    return [name_of(obj), str(part(obj, "status").get("phase", "")), _age(obj, now)]
 
 
 def service_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE SELECTOR."""
-    spec = _dict(obj.get("spec"))
+    spec = part(obj, "spec")
     kind = str(spec.get("type") or "ClusterIP")
     cluster_ips = _strings(spec.get("clusterIPs")) or _strings(
         [spec["clusterIP"]] if spec.get("clusterIP") else []
     )
-    ports = ",".join(_port_text(port) for port in _dicts(spec.get("ports")))
+    ports = ",".join(_port_text(port) for port in maps(spec.get("ports")))
     return [
-        _name(obj),
+        name_of(obj),
         kind,
         cluster_ips[0] if cluster_ips else NONE,
-        _external_ip(kind, spec, _dict(obj.get("status"))),
+        _external_ip(kind, spec, part(obj, "status")),
         ports or NONE,
         _age(obj, now),
-        format_labels(_dict(spec.get("selector"))),
+        format_labels(part(spec, "selector")),
     ]
 
 
@@ -105,7 +89,7 @@ def _external_ip(kind: str, spec: Mapping[str, Any], status: Mapping[str, Any]) 
     if kind in ("ClusterIP", "NodePort"):
         return ",".join(external) or NONE
     if kind == "LoadBalancer":
-        ingress = _dicts(_dict(status.get("loadBalancer")).get("ingress"))
+        ingress = maps(part(status, "loadBalancer").get("ingress"))
         balancers = [
             str(i.get("ip") or i.get("hostname")) for i in ingress if i.get("ip") or i.get("hostname")
         ]
@@ -117,7 +101,7 @@ def _external_ip(kind: str, spec: Mapping[str, Any], status: Mapping[str, Any]) 
 
 def endpoints_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME ENDPOINTS AGE: at most three ip:port pairs, then "+ N more..."."""
-    return [_name(obj), _endpoints_text(_dicts(obj.get("subsets"))), _age(obj, now)]
+    return [name_of(obj), _endpoints_text(maps(obj.get("subsets"))), _age(obj, now)]
 
 
 def _endpoints_text(subsets: list[Mapping[str, Any]], shown: int = 3) -> str:
@@ -126,8 +110,8 @@ def _endpoints_text(subsets: list[Mapping[str, Any]], shown: int = 3) -> str:
     listed: list[str] = []
     count = 0
     for subset in subsets:
-        addresses = [str(a.get("ip", "")) for a in _dicts(subset.get("addresses"))]
-        ports: list[Mapping[str, Any] | None] = [*_dicts(subset.get("ports"))] or [None]
+        addresses = [str(a.get("ip", "")) for a in maps(subset.get("addresses"))]
+        ports: list[Mapping[str, Any] | None] = [*maps(subset.get("ports"))] or [None]
         for port in ports:
             count += len(addresses)
             for ip in addresses:
@@ -143,40 +127,40 @@ def _host_port(ip: str, port: Any) -> str:
 
 def pod_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES."""
-    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
+    spec, status = part(obj, "spec"), part(obj, "status")
     reason, ready, restarts, last_restart = _pod_state(obj)
     restarts_text = str(restarts)
     if restarts and last_restart is not None:
         restarts_text = f"{restarts} ({age(last_restart, now)} ago)"
-    pod_ips = [str(i.get("ip", "")) for i in _dicts(status.get("podIPs"))]
-    gates = _dicts(spec.get("readinessGates"))
+    pod_ips = [str(i.get("ip", "")) for i in maps(status.get("podIPs"))]
+    gates = maps(spec.get("readinessGates"))
     return [
-        _name(obj),
-        f"{ready}/{len(_dicts(spec.get('containers')))}",
+        name_of(obj),
+        f"{ready}/{len(maps(spec.get('containers')))}",
         reason,
         restarts_text,
         _age(obj, now),
         (pod_ips[0] if pod_ips else str(status.get("podIP") or "")) or NONE,
         str(spec.get("nodeName") or NONE),
         str(status.get("nominatedNodeName") or NONE),
-        _readiness_gates(gates, _dicts(status.get("conditions"))) if gates else NONE,
+        _readiness_gates(gates, maps(status.get("conditions"))) if gates else NONE,
     ]
 
 
 def _pod_state(obj: Mapping[str, Any]) -> tuple[str, int, int, str | None]:
     """(STATUS, ready containers, restarts, last restart time) as kubectl's printPod derives them."""
-    status = _dict(obj.get("status"))
+    status = part(obj, "status")
     reason = str(status.get("reason") or status.get("phase") or "")
     ready = restarts = 0
     last_restart: str | None = None
     running = False
-    for container in reversed(_dicts(status.get("containerStatuses"))):
+    for container in reversed(maps(status.get("containerStatuses"))):
         restarts += _int(container.get("restartCount"))
-        finished = _dict(_dict(container.get("lastState")).get("terminated")).get("finishedAt")
+        finished = part(part(container, "lastState"), "terminated").get("finishedAt")
         if finished and (last_restart is None or str(finished) > last_restart):
             last_restart = str(finished)
-        state = _dict(container.get("state"))
-        waiting, terminated = _dict(state.get("waiting")), state.get("terminated")
+        state = part(container, "state")
+        waiting, terminated = part(state, "waiting"), state.get("terminated")
         if waiting.get("reason"):
             reason = str(waiting["reason"])
         elif isinstance(terminated, Mapping):
@@ -185,9 +169,9 @@ def _pod_state(obj: Mapping[str, Any]) -> tuple[str, int, int, str | None]:
             running = True
             ready += 1
     if reason == "Completed" and running:
-        ready_condition = any(c.get("type") == "Ready" for c in _dicts(status.get("conditions")))
+        ready_condition = any(c.get("type") == "Ready" for c in maps(status.get("conditions")))
         reason = "Running" if ready_condition else "NotReady"
-    if _meta(obj).get("deletionTimestamp"):
+    if meta(obj).get("deletionTimestamp"):
         if status.get("reason") == "NodeLost":
             reason = "Unknown"
         elif status.get("phase") not in ("Succeeded", "Failed"):
@@ -211,10 +195,10 @@ def event_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     first_seen = age(obj.get("firstTimestamp") or obj.get("eventTime"), now)
     last_seen = age(obj["lastTimestamp"], now) if obj.get("lastTimestamp") else first_seen
     count = _int(obj.get("count"))
-    series = _dict(obj.get("series"))
+    series = part(obj, "series")
     if series:
         last_seen, count = age(series.get("lastObservedTime"), now), _int(series.get("count"))
-    involved = _dict(obj.get("involvedObject"))
+    involved = part(obj, "involvedObject")
     kind = str(involved.get("kind", "")).lower()
     target = f"{kind}/{involved['name']}" if involved.get("name") else kind
     return [
@@ -227,12 +211,12 @@ def event_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
         str(obj.get("message", "")).strip(),
         first_seen,
         count or 1,
-        _name(obj),
+        name_of(obj),
     ]
 
 
 def _event_source(obj: Mapping[str, Any]) -> str:
-    source = _dict(obj.get("source"))
+    source = part(obj, "source")
     component = str(source.get("component") or obj.get("reportingComponent") or "")
     host = str(source.get("host") or obj.get("reportingInstance") or "")
     if not component:
@@ -242,45 +226,45 @@ def _event_source(obj: Mapping[str, Any]) -> str:
 
 def configmap_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME DATA AGE."""
-    return [_name(obj), len(_dict(obj.get("data"))) + len(_dict(obj.get("binaryData"))), _age(obj, now)]
+    return [name_of(obj), len(part(obj, "data")) + len(part(obj, "binaryData")), _age(obj, now)]
 
 
 def secret_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME TYPE DATA AGE."""
-    return [_name(obj), str(obj.get("type") or "Opaque"), len(_dict(obj.get("data"))), _age(obj, now)]
+    return [name_of(obj), str(obj.get("type") or "Opaque"), len(part(obj, "data")), _age(obj, now)]
 
 
 def serviceaccount_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME SECRETS AGE."""
-    return [_name(obj), len(_dicts(obj.get("secrets"))), _age(obj, now)]
+    return [name_of(obj), len(maps(obj.get("secrets"))), _age(obj, now)]
 
 
 def deployment_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME READY UP-TO-DATE AVAILABLE AGE CONTAINERS IMAGES SELECTOR."""
-    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
-    containers = _dicts(_dict(_dict(spec.get("template")).get("spec")).get("containers"))
+    spec, status = part(obj, "spec"), part(obj, "status")
+    containers = maps(part(part(spec, "template"), "spec").get("containers"))
     return [
-        _name(obj),
+        name_of(obj),
         f"{_int(status.get('readyReplicas'))}/{_int(spec.get('replicas'), 1)}",
         _int(status.get("updatedReplicas")),
         _int(status.get("availableReplicas")),
         _age(obj, now),
         ",".join(str(c.get("name", "")) for c in containers),
         ",".join(str(c.get("image", "")) for c in containers),
-        format_label_selector(_dict(spec.get("selector"))),
+        format_label_selector(part(spec, "selector")),
     ]
 
 
 def role_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME CREATED-AT (an RFC 3339 timestamp, not an age)."""
-    created = parse_time(_meta(obj).get("creationTimestamp"))
-    return [_name(obj), rfc3339(created) if created else ""]
+    created = parse_time(meta(obj).get("creationTimestamp"))
+    return [name_of(obj), rfc3339(created) if created else ""]
 
 
 def binding_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME ROLE AGE USERS GROUPS SERVICEACCOUNTS."""
-    role = _dict(obj.get("roleRef"))
-    subjects = _dicts(obj.get("subjects"))
+    role = part(obj, "roleRef")
+    subjects = maps(obj.get("subjects"))
 
     def named(kind: str) -> str:
         return ", ".join(str(s.get("name", "")) for s in subjects if s.get("kind") == kind)
@@ -289,7 +273,7 @@ def binding_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
         f"{s.get('namespace', '')}/{s.get('name', '')}" for s in subjects if s.get("kind") == "ServiceAccount"
     )
     return [
-        _name(obj),
+        name_of(obj),
         f"{role.get('kind', '')}/{role.get('name', '')}",
         _age(obj, now),
         named("User"),
