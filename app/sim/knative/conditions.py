@@ -60,10 +60,7 @@ def render(
 
 def status_of(obj: dict[str, Any], type_: str = "Ready") -> str:
     """A condition's status on an object ("Unknown" when absent)."""
-    for condition in (obj.get("status") or {}).get("conditions") or ():
-        if isinstance(condition, dict) and condition.get("type") == type_:
-            return str(condition.get("status", "Unknown"))
-    return "Unknown"
+    return str((find(obj, type_) or {}).get("status", "Unknown"))
 
 
 def find(obj: dict[str, Any], type_: str) -> dict[str, Any] | None:

@@ -73,12 +73,17 @@ def desired_route(ksvc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _from(condition: dict[str, Any] | None, type_: str) -> Condition | None:
-    if condition is None:
-        return None
-    return Condition(
-        type_, condition.get("status", "Unknown"), condition.get("reason", ""), condition.get("message", "")
-    )
+def _mirrored(obj: dict[str, Any], source: str, type_: str) -> Condition:
+    """`obj`'s `source` condition under the name `type_` (Unknown when `obj` has none)."""
+    found = find(obj, source)
+    if found is None:
+        return Condition(type_, "Unknown")
+    return Condition(type_, found.get("status", "Unknown"), found.get("reason", ""), found.get("message", ""))
+
+
+def _not_owned(type_: str, kind: str, name: str) -> Condition:
+    message = f"There is an existing {kind} {go_quote(name)} that we do not own."
+    return Condition(type_, "False", "NotOwned", message)
 
 
 def name_taken(ctx: Context, config: dict[str, Any]) -> bool:
@@ -129,12 +134,7 @@ def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
     route_cond: Condition
     existing = get_or_none(ctx, ctx.kinds.configuration, namespace, name)
     if existing is not None and not controlled_by(existing, uid):
-        config_cond = Condition(
-            "ConfigurationsReady",
-            "False",
-            "NotOwned",
-            f"There is an existing Configuration {go_quote(name)} that we do not own.",
-        )
+        config_cond = _not_owned("ConfigurationsReady", "Configuration", name)
         _write(ctx, ksvc, status, [config_cond, Condition("RoutesReady", "Unknown")])
         return
     config = ensure(ctx, ctx.kinds.configuration, desired_configuration(ksvc))
@@ -145,13 +145,11 @@ def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
         for key in ("latestCreatedRevisionName", "latestReadyRevisionName"):
             if key in config_status:
                 status[key] = config_status[key]
-        config_cond = _from(find(config, "Ready"), "ConfigurationsReady") or Condition(
-            "ConfigurationsReady", "Unknown"
-        )
+        config_cond = _mirrored(config, "Ready", "ConfigurationsReady")
     else:
         config_cond = CONFIG_OUT_OF_DATE
         if byo:  # a BYO name serializes Configuration and Route: wait for the Configuration first
-            _write(ctx, ksvc, status, [config_cond, _previous(ksvc, "RoutesReady")])
+            _write(ctx, ksvc, status, [config_cond, _mirrored(ksvc, "RoutesReady", "RoutesReady")])
             return
     if name_taken(ctx, config):
         template_name = config["spec"]["template"]["metadata"]["name"]
@@ -166,12 +164,7 @@ def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
         return
     existing_route = get_or_none(ctx, ctx.kinds.route, namespace, name)
     if existing_route is not None and not controlled_by(existing_route, uid):
-        route_cond = Condition(
-            "RoutesReady",
-            "False",
-            "NotOwned",
-            f"There is an existing Route {go_quote(name)} that we do not own.",
-        )
+        route_cond = _not_owned("RoutesReady", "Route", name)
         _write(ctx, ksvc, status, [config_cond, route_cond])
         return
     route = ensure(ctx, ctx.kinds.route, desired_route(ksvc))
@@ -182,14 +175,10 @@ def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
         for key in ("url", "address", "traffic"):
             if key in route_status:
                 status[key] = route_status[key]
-        route_cond = _from(find(route, "Ready"), "RoutesReady") or Condition("RoutesReady", "Unknown")
+        route_cond = _mirrored(route, "Ready", "RoutesReady")
         if route_cond.status == "True" and not traffic_migrated(route, config):
             route_cond = TRAFFIC_NOT_MIGRATED
     _write(ctx, ksvc, status, [config_cond, route_cond])
-
-
-def _previous(ksvc: dict[str, Any], type_: str) -> Condition:
-    return _from(find(ksvc, type_), type_) or Condition(type_, "Unknown")
 
 
 def _write(ctx: Context, ksvc: dict[str, Any], status: dict[str, Any], dependents: list[Condition]) -> None:
