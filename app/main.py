@@ -7,32 +7,30 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.kube.caching import ClusterCache
-from app.kube.config import close_api_client, load_api_client
 from app.settings import Settings
-from app.web.app import build_app
+from app.web.app import build_connected_app
+from app.web.connection import ClusterConnection
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The dashboard app; it owns its API client and watch cache, started and stopped by the lifespan.
+    """The dashboard app; it owns its cluster connection (API client and watch cache, replaced when
+    the kubeconfig context is switched), started and stopped by the lifespan.
 
     Discovery is not required to succeed here: a cluster that is down, or lacks Knative or Istio,
     still gets a dashboard that says so, and the cache rediscovers kinds as they appear.
     """
-    api_client = load_api_client(settings.kubeconfig, settings.context, settings.in_cluster)
-    cache = ClusterCache(api_client, namespaces=settings.namespaces, idle_seconds=settings.idle_seconds)
-    app = build_app(settings, cache, api_client)
+    connection = ClusterConnection.from_settings(settings)
+    app = build_connected_app(settings, connection)
     previous = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
-        cache.start()
+        connection.start()
         try:
             async with previous(app_):
                 yield
         finally:
-            cache.stop()
-            close_api_client(api_client)
+            connection.stop()
 
     app.router.lifespan_context = lifespan
     return app

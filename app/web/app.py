@@ -7,10 +7,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from kubernetes.client import ApiClient
 
+from app.kube.access import AccessChecker
 from app.kube.caching import ClusterCache
 from app.kube.resources import Discovery
 from app.settings import Settings
-from app.web import api, demo, editor, editor_api, events, fragments, pages
+from app.web import api, contexts, demo, editor, editor_api, events, fragments, pages
+from app.web.connection import Cluster, ClusterConnection
 from app.web.context import Dashboard
 from app.web.loading import LoadError
 from app.web.observability import install_observability
@@ -21,11 +23,19 @@ from app.web.templating import Renderer, make_environment
 def build_app(
     settings: Settings, cache: ClusterCache, api_client: ApiClient, discovery: Discovery | None = None
 ) -> FastAPI:
-    """The dashboard app. The caller owns `cache` and `api_client` (starts and stops them).
+    """The dashboard app over one fixed cluster. The caller owns `cache` and `api_client` (starts and
+    stops them); contexts are not switched.
 
     Building asks the cluster nothing: the cache discovers kinds on first need. `discovery` is ignored;
     it stays for one step, until the callers in bench/, tests/security and tests/resilience drop it.
     """
+    access = AccessChecker(api_client, ttl=settings.access_review_seconds)
+    return build_connected_app(settings, ClusterConnection(Cluster(api_client, cache, access)))
+
+
+def build_connected_app(settings: Settings, connection: ClusterConnection) -> FastAPI:
+    """The dashboard app over `connection` (create_app's, which may switch contexts). The caller owns
+    the connection (starts and stops it)."""
     app = FastAPI(
         title="Splitboard",
         summary="See and steer Knative Serving traffic",
@@ -33,9 +43,11 @@ def build_app(
         redoc_url=None,
     )
     renderer = Renderer(make_environment(settings.templates_dir))
-    app.state.dashboard = Dashboard(settings, cache, api_client, renderer)
+    app.state.dashboard = Dashboard(settings, connection, renderer)
+    renderer.env.globals["kube_contexts"] = connection.contexts
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api.router)
+    app.include_router(contexts.router)
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.include_router(events.router)
@@ -44,8 +56,8 @@ def build_app(
     app.include_router(editor_api.router)
     app.include_router(demo.demo_router())  # H-demo (issue #6): probes, explain view, presenter mode
     # H-sec (issue #7): write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
-    install_security(app, settings, api_client)
-    install_observability(app, cache, lambda: len(app.state.dashboard.streams))
+    install_security(app, settings, lambda: connection.access)
+    install_observability(app, lambda: connection.cache, lambda: len(app.state.dashboard.streams))
 
     @app.exception_handler(LoadError)
     async def load_error(request: Request, exc: LoadError) -> Response:

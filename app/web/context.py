@@ -13,6 +13,7 @@ from kubernetes.client import ApiClient
 from app.kube.caching import ClusterCache
 from app.kube.resources import Discovery
 from app.settings import Settings
+from app.web.connection import ClusterConnection
 from app.web.streams import EventStreams
 from app.web.templating import Renderer
 
@@ -23,14 +24,24 @@ def utc_now() -> datetime:
 
 @dataclass
 class Dashboard:
-    """The app's collaborators: the cluster cache, the renderer and the open event streams."""
+    """The app's collaborators: the cluster connection, the renderer and the open event streams.
+
+    `cache` and `api_client` are the connection's current ones: read them per use, never keep them
+    (switching the kubeconfig context replaces both)."""
 
     settings: Settings
-    cache: ClusterCache
-    api_client: ApiClient
+    connection: ClusterConnection
     renderer: Renderer
     streams: EventStreams = field(default_factory=lambda: EventStreams())
     clock: Callable[[], datetime] = utc_now
+
+    @property
+    def cache(self) -> ClusterCache:
+        return self.connection.cache
+
+    @property
+    def api_client(self) -> ApiClient:
+        return self.connection.api_client
 
     @property
     def discovery(self) -> Discovery:

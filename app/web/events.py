@@ -44,7 +44,14 @@ def respond(
     everything: tuple[str, ...],
     affected: Callable[[str], frozenset[str]] = affected_sections,
 ) -> StreamingResponse:
-    state = dashboard.cache.connection()
+    shown = dashboard.connection.cluster
+    state = shown.cache.connection()
+
+    def ended() -> ConnectionView | None:
+        """A switch of context closed the feed: say so (the browser reconnects to the new one)."""
+        now = dashboard.connection.cluster
+        return None if now is shown else ConnectionView(True, switched_to=now.context or "another cluster")
+
     stream = event_stream(
         feed,
         dashboard.streams,
@@ -54,6 +61,7 @@ def respond(
         affected=affected,
         everything=frozenset(everything),
         aged=AGED_SECTIONS,
+        ended=ended,
     )
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
 

@@ -43,7 +43,7 @@ router = APIRouter(include_in_schema=False)
 class Metrics:
     """The app's Prometheus registry and the metrics the middleware and the editor update."""
 
-    def __init__(self, cache: ClusterCache, sse_clients: Callable[[], int]) -> None:
+    def __init__(self, cache: Callable[[], ClusterCache], sse_clients: Callable[[], int]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "splitboard_http_requests",
@@ -67,14 +67,15 @@ class Metrics:
 
 
 class _CacheCollector(Collector):
-    """Reads the cache's counters and the open SSE streams at scrape time."""
+    """Reads the current cache's counters and the open SSE streams at scrape time."""
 
-    def __init__(self, cache: ClusterCache, sse_clients: Callable[[], int]) -> None:
+    def __init__(self, cache: Callable[[], ClusterCache], sse_clients: Callable[[], int]) -> None:
         self.cache = cache
         self.sse_clients = sse_clients
 
     def collect(self) -> Iterator[Metric]:
-        stats = self.cache.stats()
+        cache = self.cache()
+        stats = cache.stats()
         for name, text in CACHE_COUNTERS.items():
             yield CounterMetricFamily(f"splitboard_cache_{name}", text, value=stats.get(name, 0))
         yield GaugeMetricFamily(
@@ -89,14 +90,14 @@ class _CacheCollector(Collector):
             value=stats.get("active_namespaces", 0),
         )
         yield GaugeMetricFamily(
-            "splitboard_cluster_connected", "1 when the cluster answers", value=int(self.cache.connected)
+            "splitboard_cluster_connected", "1 when the cluster answers", value=int(cache.connected)
         )
 
 
 class Readiness:
-    """Latched readiness over the cache (see the module docstring)."""
+    """Latched readiness over the current cache (see the module docstring)."""
 
-    def __init__(self, cache: ClusterCache) -> None:
+    def __init__(self, cache: Callable[[], ClusterCache]) -> None:
         self.cache = cache
         self._ready = threading.Event()
 
@@ -104,8 +105,9 @@ class Readiness:
         """Blocking (at most the cache's sync timeout, only before the first list): call from a thread."""
         if self._ready.is_set():
             return True
-        self.cache.namespaces()
-        if self.cache.connected:
+        cache = self.cache()
+        cache.namespaces()
+        if cache.connected:
             self._ready.set()
         return self._ready.is_set()
 
@@ -169,7 +171,9 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(metrics_of(request).registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def install_observability(app: FastAPI, cache: ClusterCache, sse_clients: Callable[[], int]) -> None:
+def install_observability(
+    app: FastAPI, cache: Callable[[], ClusterCache], sse_clients: Callable[[], int]
+) -> None:
     """Add /healthz, /readyz, /metrics and the request metrics (outermost middleware: add it last)."""
     app.state.metrics = Metrics(cache, sse_clients)
     app.state.readiness = Readiness(cache)

@@ -94,9 +94,11 @@ async def event_stream(
     aged: frozenset[str] = frozenset(),
     coalesce: float = COALESCE_SECONDS,
     idle: float = IDLE_SECONDS,
+    ended: Callable[[], ConnectionView | None] = lambda: None,
 ) -> AsyncGenerator[str, None]:
     """Yield SSE messages: first the current state of every section, then each change as it comes,
-    and every `idle` seconds without changes the `aged` sections (so "45s" does not stay 45s)."""
+    and every `idle` seconds without changes the `aged` sections (so "45s" does not stay 45s).
+    When the feed closes, `ended()` may give a last banner (the context was switched) before the end."""
     streams.add(feed)
     try:
         yield sse_event("connection", render_connection(initial))
@@ -106,6 +108,8 @@ async def event_stream(
             item = await feed.aget(timeout=idle)
             if item is None:
                 if feed.closed:
+                    if (last := ended()) is not None:
+                        yield sse_event("connection", render_connection(last))
                     return
                 refreshed = (
                     await anyio.to_thread.run_sync(render, aged & everything) if aged & everything else []

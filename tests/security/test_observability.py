@@ -59,7 +59,7 @@ def test_ready_only_once_the_namespace_list_synced_then_stays_ready(
     )
     try:
         cache.start()
-        readiness = Readiness(cache)
+        readiness = Readiness(lambda: cache)
         assert readiness.check() is False
         sim_cluster.restart()
         assert eventually(readiness.check)

@@ -32,11 +32,13 @@ HIDDEN = "(hidden)"
 
 @dataclass(frozen=True)
 class ConnectionView:
-    """The banner's state: connected, lost (with the error), or `recovered` after a loss."""
+    """The banner's state: connected, lost (with the error), `recovered` after a loss, or
+    `switched_to` another kubeconfig context (the page still shows the previous one)."""
 
     connected: bool
     error: str | None = None
     recovered: bool = False
+    switched_to: str | None = None
 
 
 @dataclass(frozen=True)

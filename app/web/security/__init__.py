@@ -1,7 +1,7 @@
 """Security for the dashboard: who may write, CSRF, same-origin writes, trusted hosts, headers.
 
 What others call:
-- `install_security(app, settings, api_client)`: once, in build_app.
+- `install_security(app, settings, access)`: once, in build_app (`access()`: the AccessChecker).
 - `acting_user(request) -> str | None`: the user for the history Event.
 - `can_edit(request, namespace, name) -> bool` / `edit_refusal(...) -> str | None`: offer the editor?
 - `require_edit`: dependency on every route that writes a Service's traffic (403 otherwise).

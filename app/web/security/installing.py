@@ -4,9 +4,9 @@ the `csrf_token()` template global, wired onto an app built by build_app."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI
-from kubernetes.client import ApiClient
 
 from app.kube.access import AccessChecker
 from app.settings import Settings
@@ -39,8 +39,9 @@ def current_csrf_token() -> str:
     return token
 
 
-def install_security(app: FastAPI, settings: Settings, api_client: ApiClient) -> None:
+def install_security(app: FastAPI, settings: Settings, access: Callable[[], AccessChecker]) -> None:
     """Add the guard (outermost: headers) and sign-in routes; raises ValueError for bad settings.
+    `access` gives the current cluster's access reviews (the kubeconfig context may be switched).
     Call after `app.state.dashboard` exists (its renderer gets the `csrf_token` global)."""
     policy = WritePolicy.from_settings(settings)
     hosts = allowed_hosts(settings)
@@ -56,9 +57,7 @@ def install_security(app: FastAPI, settings: Settings, api_client: ApiClient) ->
         open_paths=frozenset({login.LOGIN_PATH, login.LOGOUT_PATH}),
         probe_paths=PROBE_PATHS,
     )
-    app.state.security = Security(
-        settings, guard, AccessChecker(api_client, ttl=settings.access_review_seconds)
-    )
+    app.state.security = Security(settings, guard, access)
     app.state.dashboard.renderer.env.globals["csrf_token"] = current_csrf_token
     app.include_router(login.router)
     docs = {path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path}

@@ -8,6 +8,7 @@ SelfSubjectAccessReview, kept briefly by app.kube.access.AccessChecker).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
@@ -24,7 +25,8 @@ class Security:
 
     settings: Settings
     guard: Guard
-    access: AccessChecker
+    access: Callable[[], AccessChecker]
+    """The current cluster's access reviews (switching the kubeconfig context replaces them)."""
 
 
 def security_of(request: Request) -> Security:
@@ -51,7 +53,7 @@ def edit_refusal(request: Request, namespace: str, name: str) -> str | None:
         return "Splitboard runs read-only: traffic cannot be changed here."
     if identity_of(request) is None:
         return unauthenticated(security.guard.policy.mode)
-    if not security.access.can_patch(namespace, name):
+    if not security.access().can_patch(namespace, name):
         return (
             f"Splitboard's Kubernetes identity may not patch services.serving.knative.dev"
             f" {name!r} in namespace {namespace!r}."
