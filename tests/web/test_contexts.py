@@ -20,6 +20,7 @@ from app.settings import Settings
 from app.sim.building import KnativeCluster
 from app.sim.cluster import SimCluster
 from app.web.serving import Server
+from tests.plugins.browser import screenshot
 from tests.security.serving import page_token, serve_app
 
 
@@ -149,4 +150,6 @@ def test_switching_in_the_browser_shows_the_other_clusters_namespaces(
     expect(page.locator("tr[data-name='labs-1']")).to_have_count(0)
     expect(page.locator("#context-select")).to_have_value("bare")
     expect(watcher.locator("[data-connection='switched']")).to_contain_text("bare")
+    screenshot(page, "context-switched")
+    screenshot(watcher, "context-switched-banner")
     watcher.close()
