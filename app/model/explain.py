@@ -200,13 +200,6 @@ def _covers(prefix: str, host: str) -> bool:
     return bool(prefix) and (host == prefix or host.startswith(prefix + "."))
 
 
-def _percent(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 @dataclass
 class _Builder:
     """Collects nodes and edges column by column (ids are unique; an edge's paths are the overlap of
