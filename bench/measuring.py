@@ -45,6 +45,20 @@ def page_latency(http: httpx.Client, path: str, n: int, warmup: int = 3) -> Timi
     return time_calls(get, n, warmup)
 
 
+def lone_page_latency(http: httpx.Client, path: str, n: int, gap: float = 1.1) -> Timing:
+    """GET `path` n times, `gap` seconds apart: each view comes alone, in a second of its own (what one
+    person clicking around sees; nothing rendered for an earlier view can be reused)."""
+    samples = []
+    for _ in range(n):
+        time.sleep(gap)
+        started = time.perf_counter()
+        answer = http.get(path)
+        samples.append(time.perf_counter() - started)
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text[:200]}")
+    return Timing(tuple(samples))
+
+
 def kubectl_latency(kubeconfig: Path, namespace: str, cache_dir: Path, n: int) -> Timing:
     """`kubectl get ksvc,revisions,routes,virtualservices,services -n NS` (discovery cache warmed first)."""
     command = [KUBECTL, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache_dir)]

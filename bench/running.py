@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--service", default="svc-0", help="the Service whose split is changed")
     parser.add_argument("--pages", type=int, default=200, help="cached page views timed")
     parser.add_argument("--uncached-pages", type=int, default=30, help="uncached page views timed")
+    parser.add_argument("--lone-pages", type=int, default=15, help="cached page views timed 1.1 s apart")
     parser.add_argument("--kubectl-runs", type=int, default=10)
     parser.add_argument("--patches", type=int, default=30, help="patch-to-SSE samples")
     parser.add_argument("--clients", type=int, default=200, help="SSE clients of the fan-out")
@@ -108,6 +109,8 @@ def _dashboard_measurements(
         results["api_requests_per_cached_view"] = measuring.requests_during(
             count, lambda: _get(http, page), 50
         )
+        lone = measuring.lone_page_latency(http, page, args.lone_pages)
+        results["lone_page"] = lone.to_dict()
         uncached = measuring.page_latency(http, UNCACHED_PREFIX + page, args.uncached_pages)
         results["uncached_page"] = uncached.to_dict()
         results["api_requests_per_uncached_view"] = measuring.requests_during(
@@ -199,7 +202,15 @@ def table(results: dict[str, Any], found: Sequence[Check]) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append("")
-    for key in ("cached_page", "uncached_page", "kubectl", "patch_to_sse", "fan_out", "demo_ready"):
+    for key in (
+        "cached_page",
+        "lone_page",
+        "uncached_page",
+        "kubectl",
+        "patch_to_sse",
+        "fan_out",
+        "demo_ready",
+    ):
         t = results[key]
         lines.append(f"{key:<14} p50 {t['p50_ms']:>9.2f} ms   p99 {t['p99_ms']:>9.2f} ms   n={t['n']}")
     lines.append(
