@@ -80,9 +80,7 @@ class ChangeFeed:
                 self._items.append(item)
             self._cond.notify_all()
             waiters, self._waiters = self._waiters, []
-        for loop, future in waiters:
-            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
-                loop.call_soon_threadsafe(_resolve, future)
+        _wake(waiters)
         return overflowed
 
     def get(self, timeout: float | None = None) -> FeedItem | None:
@@ -134,9 +132,7 @@ class ChangeFeed:
             self._items.clear()
             self._cond.notify_all()
             waiters, self._waiters = self._waiters, []
-        for loop, future in waiters:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_resolve, future)
+        _wake(waiters)
         self._broadcaster.unsubscribe(self)
 
     def __enter__(self) -> ChangeFeed:
@@ -188,6 +184,13 @@ class Broadcaster:
     def close_all(self) -> None:
         for feed in self.feeds():
             feed.close()
+
+
+def _wake(waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
+    """Resolve each waiting `aget()`'s future on its own loop."""
+    for loop, future in waiters:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+            loop.call_soon_threadsafe(_resolve, future)
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
