@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import threading
 import time
 from collections.abc import Sequence
@@ -27,10 +26,9 @@ from app.kube.informing import AddHandler, DeleteHandler, Informer, UpdateHandle
 from app.kube.reflecting import Counters, Reflector, ReflectorOptions
 from app.kube.resources import NAMESPACES, Discovery, discover
 from app.model.objects import KubeObject, NamespaceObjects
+from app.model.validation import dns1123_label_errors
 
 log = logging.getLogger(__name__)
-
-NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 class NamespaceNotAllowed(LookupError):
@@ -373,5 +371,5 @@ def _stop_all(entry: _NamespaceInformers) -> None:
 
 
 def _check_name(namespace: str) -> None:
-    if len(namespace) > 63 or not NAMESPACE_NAME.fullmatch(namespace):
+    if dns1123_label_errors(namespace):
         raise ValueError(f"invalid namespace name {namespace!r}")
