@@ -167,8 +167,8 @@ def test_the_demo_walk_canary_tag_promote_undo(
 
     page.locator(".ed-entries li").first.get_by_role("button", name="Undo this").click()
     expect(page.locator("[data-notice='ok']")).to_contain_text("Applied")
+    expect_served(page, 90, 10)  # first: the notice above still says "Applied" from the promotion
     assert split(knative_api) == [90, 10, 0, 0]
-    expect_served(page, 90, 10)
     assert len(traffic_messages(knative_api)) == 4
     screenshot(page, "editor-demo-walk")
 
