@@ -18,17 +18,11 @@ from app.model.labels import (
     SERVICE_UID_LABEL,
 )
 from app.model.naming import revision_name
+from app.model.ownership import controlled_by, owner_reference
 from app.model.traffic import go_quote
 from app.sim.errors import ApiError
 from app.sim.knative.conditions import Condition, find, render, status_of
-from app.sim.knative.writing import (
-    Context,
-    controlled_by,
-    get_or_none,
-    owner_reference,
-    record_created,
-    write_status,
-)
+from app.sim.knative.writing import Context, get_or_none, record_created, write_status
 
 
 def desired_revision(config: dict[str, Any], name: str, now: str) -> dict[str, Any]:

@@ -26,9 +26,10 @@ from app.model.labels import (
     SKS_LABEL,
 )
 from app.model.naming import deployment_name, revision_service_names
+from app.model.ownership import owner_reference
 from app.model.routing import revision_private_service_spec, revision_public_service_spec
 from app.sim.knative.conditions import Condition, happy, render, status_of
-from app.sim.knative.writing import Context, ensure, get_or_none, owner_reference, write_status
+from app.sim.knative.writing import Context, ensure, get_or_none, write_status
 from app.sim.workloads.scaling import ScalePolicy
 
 NO_TRAFFIC = ("NoTraffic", "The target is not receiving traffic.")

@@ -31,6 +31,7 @@ from app.model.naming import (
     mesh_virtual_service_name,
     route_url,
 )
+from app.model.ownership import controlled_by, owner_reference
 from app.model.routing import (
     ROLLOUT_ANNOTATION,
     ROLLOUT_DURATION_ANNOTATION,
@@ -55,16 +56,7 @@ from app.model.routing import (
 )
 from app.model.traffic import TrafficTarget, default_traffic, parse_traffic
 from app.sim.knative.conditions import Condition, find, happy, render, status_of
-from app.sim.knative.writing import (
-    Context,
-    controlled_by,
-    delete_quietly,
-    ensure,
-    get_or_none,
-    owner_reference,
-    relabel,
-    write_status,
-)
+from app.sim.knative.writing import Context, delete_quietly, ensure, get_or_none, relabel, write_status
 
 ROLLOUT_IN_PROGRESS = Condition(
     "IngressReady",

@@ -13,10 +13,11 @@ from app.model.labels import (
     SERVICE_LABEL,
     SERVICE_UID_LABEL,
 )
+from app.model.ownership import controlled_by, owner_reference
 from app.model.routing import ROLLOUT_DURATION_ANNOTATION, route_traffic
 from app.model.traffic import default_traffic, go_quote, parse_traffic
 from app.sim.knative.conditions import Condition, find, happy, render
-from app.sim.knative.writing import Context, controlled_by, ensure, get_or_none, owner_reference, write_status
+from app.sim.knative.writing import Context, ensure, get_or_none, write_status
 
 TRAFFIC_NOT_MIGRATED = Condition(
     "RoutesReady", "Unknown", "TrafficNotMigrated", "Traffic is not yet migrated to the latest revision."

@@ -48,25 +48,6 @@ class Context:
         return rfc3339(datetime.fromtimestamp(self.clock(), UTC))
 
 
-def owner_reference(owner: dict[str, Any]) -> dict[str, Any]:
-    """A controller reference to `owner` (GC deletes the dependent with it)."""
-    meta = owner["metadata"]
-    return {
-        "apiVersion": owner["apiVersion"],
-        "kind": owner["kind"],
-        "name": meta["name"],
-        "uid": meta["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-
-
-def controlled_by(obj: dict[str, Any], owner_uid: str) -> bool:
-    """Whether `obj`'s controller reference points at `owner_uid`."""
-    refs = obj["metadata"].get("ownerReferences") or []
-    return any(ref.get("controller") and ref.get("uid") == owner_uid for ref in refs)
-
-
 def get_or_none(ctx: Context, rt: ResourceType, namespace: str, name: str) -> dict[str, Any] | None:
     """A shared, read-only stored object, or None."""
     try:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.model.labels import REVISION_LABEL
+from app.model.ownership import owner_reference
 from app.sim.copying import clone
 from app.sim.knative.revisions import image_digest
 
@@ -69,16 +70,7 @@ def new_pod(deployment: Mapping[str, Any], name: str, pod_hash: str) -> dict[str
         "name": name,
         "namespace": meta["namespace"],
         "labels": pod_labels(deployment, pod_hash),
-        "ownerReferences": [
-            {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "name": meta["name"],
-                "uid": meta["uid"],
-                "controller": True,
-                "blockOwnerDeletion": True,
-            }
-        ],
+        "ownerReferences": [owner_reference(deployment)],
         "finalizers": [KUBELET_FINALIZER],
     }
     annotations = (template.get("metadata") or {}).get("annotations")
