@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.model.expressions import LATEST_REF, apply_traffic_expression
+from app.model.labels import SERVICE_LABEL
 from app.model.patches import splits_equal
 from app.model.rebalancing import distribute_evenly, rebalance
 from app.model.routing import RevisionState, resolve_traffic
@@ -28,7 +29,7 @@ from app.model.traffic import (
     parse_traffic,
     validate_traffic,
 )
-from app.model.views import SERVICE_LABEL, labels_of, meta, name_of, readiness, revision_generation
+from app.model.views import labels_of, meta, name_of, readiness, revision_generation
 
 LATEST = LATEST_REF
 """The form's value for a floating target (kn's notation); a revision can never be named so."""

@@ -18,12 +18,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.model.labels import REVISION_LABEL, ROUTE_LABEL
 from app.model.naming import LOCAL_DOMAIN, revision_service_names, route_service_name
 from app.model.objects import NamespaceObjects
 from app.model.views import (
     PALETTE_SIZE,
-    REVISION_LABEL,
-    ROUTE_LABEL,
     env_text,
     is_version_var,
     labels_of,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.model.editing import RevisionChoice, latest_ready
+from app.model.labels import INGRESS_LABEL, ROUTE_LABEL
 from app.model.naming import (
     LOCAL_DOMAIN,
     VISIBILITY_LABEL,
@@ -28,7 +29,7 @@ from app.model.routing import (
     virtual_service_specs,
 )
 from app.model.traffic import TrafficTarget
-from app.model.views import ROUTE_LABEL, labels_of, name_of
+from app.model.views import labels_of, name_of
 
 Obj = Mapping[str, Any]
 
@@ -121,7 +122,7 @@ def domain_config(route: Obj | None, namespace: str) -> tuple[DomainConfig, bool
     return DomainConfig(), True
 
 
-_OWNER_LABELS = (ROUTE_LABEL, "networking.internal.knative.dev/ingress")
+_OWNER_LABELS = (ROUTE_LABEL, INGRESS_LABEL)
 """net-istio labels its VirtualServices with the KIngress (named after the Route) and the Route."""
 
 
