@@ -185,3 +185,12 @@ def test_presenter_mode_fits_its_cards_and_probe_form_on_a_laptop_screen(
     assert max(tops) - min(tops) < 20, f"the probe form wraps: {tops}"
     captions = page.locator("#urls figcaption a").evaluate_all("as => as.map(a => a.innerHTML)")
     assert captions and all("<wbr>" in c for c in captions)  # URLs break after dots, not mid-word
+
+
+def test_presenter_mode_offers_no_theme_toggle_that_would_change_nothing(
+    page: Page, demo_dashboard: Dashboard
+) -> None:
+    _open(page, _page_url(demo_dashboard, "demo?present=1"))
+    expect(page.locator("#theme-toggle")).to_be_hidden()
+    _open(page, _page_url(demo_dashboard, "demo"))
+    expect(page.locator("#theme-toggle")).to_be_visible()
