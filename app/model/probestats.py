@@ -111,8 +111,9 @@ def compile_pattern(text: str) -> re.Pattern[str]:
     return pattern
 
 
-def _env_value(revision: Mapping[str, Any], name: str) -> str | None:
-    for container in revision.get("spec", {}).get("containers") or ():
+def env_value(revision: Mapping[str, Any], name: str) -> str | None:
+    """The literal value of env var `name` in the revision's containers (the first found), or None."""
+    for container in (revision.get("spec") or {}).get("containers") or ():
         for env in container.get("env") or ():
             if isinstance(env, Mapping) and env.get("name") == name and isinstance(env.get("value"), str):
                 return str(env["value"])
@@ -127,7 +128,7 @@ def version_map(revisions: Iterable[Mapping[str, Any]], routed: Iterable[str] = 
     tokens: dict[str, str] = {}
     for revision in sorted(revisions, key=lambda r: r.get("metadata", {}).get("name", "") in preferred):
         name = revision.get("metadata", {}).get("name")
-        token = _env_value(revision, VERSION_VAR)
+        token = env_value(revision, VERSION_VAR)
         if isinstance(name, str) and token:
             tokens[token] = name
     return tokens

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.model.probestats import VERSION_VAR, env_value
+
 LAB_CHAIN = ("customer", "preference", "recommendation")
 CONTENT_TYPE = "text/plain;charset=UTF-8"
 
@@ -23,12 +25,8 @@ def callee(service: str) -> str | None:
 
 
 def version_of(revision: Mapping[str, Any]) -> str:
-    """The VERSION env of the revision's first container, else the revision's name."""
-    containers = (revision.get("spec") or {}).get("containers") or []
-    for var in (containers[0].get("env") or []) if containers else []:
-        if var.get("name") == "VERSION" and var.get("value"):
-            return str(var["value"])
-    return str(revision["metadata"]["name"])
+    """The revision's VERSION env value (the token probes attribute answers by), else its name."""
+    return env_value(revision, VERSION_VAR) or str(revision["metadata"]["name"])
 
 
 def body(services: Sequence[str], version: str, pod: str, count: int) -> str:
