@@ -20,6 +20,7 @@ from app.model.labels import (
 from app.model.naming import revision_name
 from app.model.ownership import controlled_by, owner_reference
 from app.model.traffic import go_quote
+from app.model.views import revision_generation
 from app.sim.errors import ApiError
 from app.sim.knative.conditions import Condition, find, render, status_of
 from app.sim.knative.writing import Context, get_or_none, record_created, write_status
@@ -63,10 +64,8 @@ def desired_revision(config: dict[str, Any], name: str, now: str) -> dict[str, A
 
 
 def _generation(revision: dict[str, Any]) -> int:
-    try:
-        return int((revision["metadata"].get("labels") or {}).get(CONFIGURATION_GENERATION_LABEL, "0"))
-    except ValueError:
-        return 0
+    """The Configuration generation that made the revision (0 when its label is missing or bad)."""
+    return revision_generation(revision) or 0
 
 
 def reconcile_configuration(ctx: Context, namespace: str, name: str) -> None:
