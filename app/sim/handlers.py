@@ -149,17 +149,11 @@ class Api:
             return self._review(request)
         self._authorize(request, verb, found)
         query, rt = request.query, found.rt
-        selectors = {
-            "label_selector": query.get("labelSelector", ""),
-            "field_selector": query.get("fieldSelector", ""),
-        }
         if verb == "get":
             obj = self.store.get(rt, found.namespace, found.name or "", copy=False)
             return Response.json(
                 200,
-                render(
-                    found, obj, wanted(request.accept, request.query.get("includeObject")), {}, single=True
-                ),
+                render(found, obj, _wanted(request), {}, single=True),
             )
         if verb == "list":
             return Response.json(200, self._list(request, found))
@@ -201,7 +195,7 @@ class Api:
             )
             return Response.json(200, view(found, gone))
         deleted = self.store.delete_collection(
-            rt, found.namespace, dry_run=dry_run, propagation=propagation, **selectors
+            rt, found.namespace, dry_run=dry_run, propagation=propagation, **_selectors(query)
         )
         listing = {"resourceVersion": str(self.store.resource_version)}
         return Response.json(200, list_body(found, [view(found, obj) for obj in deleted], listing))
@@ -217,9 +211,8 @@ class Api:
         items, rv = self.store.list(
             found.rt,
             found.namespace,
-            label_selector=query.get("labelSelector", ""),
-            field_selector=query.get("fieldSelector", ""),
             copy=False,
+            **_selectors(query),
         )
         token = query.get("continue")
         if token:
@@ -236,9 +229,7 @@ class Api:
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
             meta["continue"] = encode_continue(rv, sort_key(items[-1]))
-        return render(
-            found, items, wanted(request.accept, request.query.get("includeObject")), meta, single=False
-        )
+        return render(found, items, _wanted(request), meta, single=False)
 
     def _watch(self, request: Request, found: ResourcePath) -> WatchPlan:
         query = request.query
@@ -251,9 +242,8 @@ class Api:
                 found.rt,
                 found.namespace,
                 since=int(since_text or 0) or None,
-                label_selector=query.get("labelSelector", ""),
-                field_selector=query.get("fieldSelector", ""),
                 copy=False,
+                **_selectors(query),
             )
         except ApiError as failure:
             if failure.code != 410:
@@ -267,7 +257,7 @@ class Api:
             error,
             timeout,
             bookmarks,
-            wanted(request.accept, request.query.get("includeObject")),
+            _wanted(request),
         )
 
     def _patch(self, request: Request, found: ResourcePath, dry_run: bool) -> Response:
@@ -371,6 +361,19 @@ def _delete_options(request: Request) -> dict[str, Any]:
         raise errors.bad_request(f'dryRun: Unsupported value: "{dry}": supported values: "All"')
     preconditions = options.get("preconditions") or {}
     return {"propagation": propagation, "dry_run": dry == ["All"], "rv": preconditions.get("resourceVersion")}
+
+
+def _selectors(query: dict[str, str]) -> dict[str, str]:
+    """The label and field selectors of a list, watch or deletecollection request."""
+    return {
+        "label_selector": query.get("labelSelector", ""),
+        "field_selector": query.get("fieldSelector", ""),
+    }
+
+
+def _wanted(request: Request) -> str:
+    """How the client asked to see objects (Accept header and includeObject)."""
+    return wanted(request.accept, request.query.get("includeObject"))
 
 
 def _flag(query: dict[str, str], name: str) -> bool:
