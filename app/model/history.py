@@ -11,21 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from app.model.editing import service_traffic
 from app.model.expressions import LATEST_REF
 from app.model.patches import describe_split, splits_equal
 from app.model.traffic import TrafficTarget
-from app.model.views import meta, name_of
+from app.model.views import Obj, meta, name_of
 
 REASON = "TrafficChanged"
 COMPONENT = "splitboard"
 USER_ANNOTATION = "splitboard.dev/user"
 """Where `app.kube.writing.record_event` puts the acting user."""
 FLAGGER_ANNOTATION = "flagger.app/primary-revision"
-
-Obj = Mapping[str, Any]
 
 
 def change_message(old: Sequence[TrafficTarget], new: Sequence[TrafficTarget], user: str | None) -> str:

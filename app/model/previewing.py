@@ -29,9 +29,7 @@ from app.model.routing import (
     virtual_service_specs,
 )
 from app.model.traffic import TrafficTarget
-from app.model.views import labels_of, name_of
-
-Obj = Mapping[str, Any]
+from app.model.views import Obj, labels_of, name_of
 
 
 @dataclass(frozen=True)
