@@ -24,7 +24,7 @@ from app.kube.errors import ApiError
 from app.kube.feeding import Broadcaster, ChangeFeed, ConnectionChange, ObjectChange, Resync
 from app.kube.informing import AddHandler, DeleteHandler, Informer, UpdateHandler
 from app.kube.reflecting import Counters, Reflector, ReflectorOptions
-from app.kube.resources import NAMESPACES, Discovery, discover
+from app.kube.resources import NAMESPACES, Discovery, Resource, discover
 from app.model.objects import KubeObject, NamespaceObjects
 from app.model.validation import dns1123_label_errors
 
@@ -92,14 +92,7 @@ class ClusterCache:
         self._namespaces_forbidden: str | None = None
         self._broadcaster = Broadcaster(feed_size, on_unsubscribe=self._unpin)
         self._janitor: threading.Thread | None = None
-        self._namespace_informer = Informer(
-            api_client,
-            NAMESPACES,
-            options=self.options,
-            counters=self.counters,
-            on_error=self._reflector_failed,
-            on_recover=self._reflector_recovered,
-        )
+        self._namespace_informer = self._informer(NAMESPACES, None)
         self._namespace_informer.add_handler(*self._handlers("", "namespaces"))
 
     def start(self) -> None:
@@ -280,20 +273,24 @@ class ClusterCache:
     def _new_entry(self, namespace: str, discovery: Discovery) -> _NamespaceInformers:
         informers: dict[str, Informer] = {}
         for kind, resource in discovery.namespace_resources().items():
-            informer = Informer(
-                self.api_client,
-                resource,
-                namespace,
-                options=self.options,
-                counters=self.counters,
-                on_error=self._reflector_failed,
-                on_recover=self._reflector_recovered,
-            )
+            informer = self._informer(resource, namespace)
             informer.add_handler(*self._handlers(namespace, kind))
             informers[kind] = informer
         entry = _NamespaceInformers(informers, time.monotonic())
         entry.reflectors = {i.reflector for i in informers.values()}
         return entry
+
+    def _informer(self, resource: Resource, namespace: str | None) -> Informer:
+        """An informer whose failures and recoveries drive the connection state."""
+        return Informer(
+            self.api_client,
+            resource,
+            namespace,
+            options=self.options,
+            counters=self.counters,
+            on_error=self._reflector_failed,
+            on_recover=self._reflector_recovered,
+        )
 
     def _handlers(self, namespace: str, kind: str) -> tuple[AddHandler, UpdateHandler, DeleteHandler]:
         """Informer handlers that publish an ObjectChange (namespace "" for the namespace list)."""
