@@ -18,6 +18,7 @@ from app.model.labels import REVISION_LABEL, ROUTING_STATE_LABEL
 from app.model.views import parse_time
 from app.sim.errors import ApiError
 from app.sim.store import Store, WatchEvent
+from app.sim.workloads.deployments import desired_replicas
 from app.sim.workloads.pumping import EventPump
 from app.sim.workloads.scaling import Load, ScalePolicy, desired_scale
 from app.sim.workloads.timing import Scheduler
@@ -122,8 +123,7 @@ class Autoscaler:
                 if state.deployment != meta["name"]:
                     state.born = self._born(meta.get("creationTimestamp"))
                 state.deployment = meta["name"]
-                replicas = (event.object.get("spec") or {}).get("replicas")
-                state.replicas = replicas if isinstance(replicas, int) else 1
+                state.replicas = desired_replicas(event.object)
         self._evaluate_soon(key)
 
     def _born(self, created: str | None) -> float:
