@@ -51,19 +51,21 @@ target = st.fixed_dictionaries(
 
 
 @st.composite
-def plausible(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """Splits over real, missing and foreign revisions whose percents mostly sum to 100."""
-    pool = draw(st.sampled_from([OWN, OWN, (*REVISIONS, "@latest")]))
+def plausible(draw: st.DrawFn, exact: bool = False) -> list[dict[str, Any]]:
+    """Splits over real, missing and foreign revisions whose percents mostly sum to 100 (`exact`: over
+    the Service's own revisions, summing to 100, with distinct tags: what the cluster accepts)."""
+    pool = OWN if exact else draw(st.sampled_from([OWN, OWN, (*REVISIONS, "@latest")]))
     picked = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
     cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=len(picked) - 1, max_size=len(picked) - 1)))
     percents = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
-    percents[0] += draw(st.sampled_from([0, 0, 0, -1, 5]))
+    percents[0] += 0 if exact else draw(st.sampled_from([0, 0, 0, -1, 5]))
     split = []
     for index, (revision, percent) in enumerate(zip(picked, percents, strict=True)):
         entry: dict[str, Any] = {"percent": percent}
         entry |= {"latestRevision": True} if revision == "@latest" else {"revisionName": revision}
+        good_tag = st.one_of(st.none(), st.just(f"t{index}"))
         tag = draw(
-            st.one_of(st.none(), st.sampled_from(["current", "candidate", f"t{index}"]), st.none(), tags)
+            good_tag if exact else st.one_of(good_tag, st.sampled_from(["current", "candidate"]), tags)
         )
         if tag is not None:
             entry["tag"] = tag
@@ -91,7 +93,11 @@ well_formed = st.one_of(
     ),
     st.fixed_dictionaries({"resourceVersion": st.just(CURRENT), "expression": expressions}),
 )
+accepted = st.fixed_dictionaries(
+    {"resourceVersion": st.just(CURRENT), "generation": st.just(CURRENT), "traffic": plausible(exact=True)}
+)
 bodies = st.one_of(
+    accepted,
     well_formed,
     well_formed,
     st.fixed_dictionaries(
@@ -172,6 +178,23 @@ def test_json_api_sends_only_valid_splits(
     assert_said_why(answer)
     writes = fuzz_target.writes.take()
     event(f"{verb} answered {answer.status_code}, {'wrote' if writes else 'sent nothing'}")
+    assert invalid_writes(fuzz_target, writes) == []
+
+
+def test_the_recorder_sees_what_an_apply_sends(fuzz_target: FuzzTarget, client: httpx.Client) -> None:
+    """The fuzz tests' oracle is not blind: an accepted apply shows up as a recorded write."""
+    state = current(client)
+    percent = next(p for p in (37, 38) if p not in [t.get("percent") for t in state["traffic"]])
+    split = [
+        {"revisionName": "customer-v3", "percent": percent},
+        {"revisionName": "customer-v4", "percent": 100 - percent},
+    ]
+    fuzz_target.writes.take()
+    body = {"resourceVersion": state["resourceVersion"], "generation": state["generation"], "traffic": split}
+    answer = client.post(f"{API}/apply", json=body)
+    assert answer.status_code == 200, answer.text
+    writes = fuzz_target.writes.take()
+    assert [w.new["spec"]["traffic"][0]["percent"] for w in writes if w.operation == "UPDATE"] == [percent]
     assert invalid_writes(fuzz_target, writes) == []
 
 
