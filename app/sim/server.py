@@ -58,9 +58,7 @@ class ApiServer:
         """End every watch, close every connection, release the port and join the threads."""
         with self._lock:
             self._stopping = True
-            watchers = list(self._watchers)
-        for watcher in watchers:
-            watcher.close()
+        self.end_watches()
         if self._thread.is_alive():
             self._httpd.shutdown()
             self._thread.join()
