@@ -10,14 +10,13 @@ from kubernetes.client import ApiClient
 
 from app.kube.requesting import request_json
 from app.kube.resources import EVENTS, KNATIVE_SERVICES
+from app.model.history import COMPONENT, USER_ANNOTATION
 from app.model.objects import KubeObject
 from app.model.patches import traffic_patch
 from app.model.timestamps import rfc3339
 from app.model.traffic import FieldError, TrafficTarget, parse_traffic
 
 MERGE_PATCH = "application/merge-patch+json"
-FIELD_MANAGER = "splitboard"
-USER_ANNOTATION = "splitboard.dev/user"
 
 
 def patch_traffic(
@@ -40,7 +39,7 @@ def patch_traffic(
     if errors:
         raise ValueError("\n".join(str(e) for e in errors))
     body = traffic_patch(targets, resource_version)
-    query = {"fieldManager": FIELD_MANAGER}
+    query = {"fieldManager": COMPONENT}
     if dry_run:
         query["dryRun"] = "All"
     return request_json(
@@ -98,9 +97,9 @@ def record_event(
         "message": message,
         "type": event_type,
         "action": action,
-        "source": {"component": FIELD_MANAGER},
-        "reportingComponent": FIELD_MANAGER,
-        "reportingInstance": FIELD_MANAGER,
+        "source": {"component": COMPONENT},
+        "reportingComponent": COMPONENT,
+        "reportingInstance": COMPONENT,
         "firstTimestamp": when,
         "lastTimestamp": when,
         "count": 1,

@@ -20,6 +20,8 @@ from app.model.views import Obj, meta, name_of
 
 REASON = "TrafficChanged"
 COMPONENT = "splitboard"
+"""Splitboard's field manager and Event source: `spec.traffic` last written by another manager was
+changed outside Splitboard."""
 USER_ANNOTATION = "splitboard.dev/user"
 """Where `app.kube.writing.record_event` puts the acting user."""
 FLAGGER_ANNOTATION = "flagger.app/primary-revision"
