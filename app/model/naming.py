@@ -89,7 +89,7 @@ def route_host(
     cluster_local: bool = False,
 ) -> str:
     """The host in a route's (or tag's) URL: external, or the local one for a cluster-local route."""
-    if cluster_local or is_cluster_local(None, config):
+    if cluster_local or config.domain == LOCAL_DOMAIN:
         return local_host(route, namespace, tag, config)
     return external_host(route, namespace, tag, config)
 
