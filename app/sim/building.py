@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any
 
 from app.model.naming import LOCAL_DOMAIN, DomainConfig
 from app.sim.access import add_users
 from app.sim.cluster import SimCluster
+from app.sim.knative.conditions import status_of
 from app.sim.knative.reconciling import KnativeController, install_admission
 from app.sim.knative.settings import SimSettings
 from app.sim.scenarios.applying import apply_object
@@ -21,13 +21,6 @@ __all__ = ["KnativeCluster", "SimSettings", "WorkloadSettings", "build_cluster"]
 
 SYSTEM_NAMESPACES = ("knative-serving", "istio-system")
 KSERVICES = "services.serving.knative.dev"
-
-
-def _ready_status(service: dict[str, Any]) -> str:
-    for condition in (service.get("status") or {}).get("conditions") or ():
-        if condition.get("type") == "Ready":
-            return str(condition.get("status", "Unknown"))
-    return "Unknown"
 
 
 class KnativeCluster(SimCluster):
@@ -65,7 +58,7 @@ class KnativeCluster(SimCluster):
                     continue
                 meta = event.object["metadata"]
                 key = f"{meta['namespace']}/{meta['name']}"
-                if event.type == "DELETED" or _ready_status(event.object) != "Unknown":
+                if event.type == "DELETED" or status_of(event.object) != "Unknown":
                     pending.discard(key)
                 else:
                     pending.add(key)
