@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from app.model.routing import REVISION_HEADER
+
 Z95 = 1.959963984540054
 """The standard normal quantile for a two-sided 95% interval."""
-REVISION_HEADER = "Knative-Serving-Revision"
 DEFAULT_PATTERN = r"\bv\d+\b"
 """A version token like `v4`, matched against the revisions' VERSION environment variables."""
 MAX_PATTERN_LENGTH = 200

@@ -25,7 +25,8 @@ from app.model.explain import (
 )
 from app.model.naming import revision_service_names
 from app.model.objects import NamespaceObjects
-from app.model.views import REVISION_HEADER, name_of
+from app.model.routing import REVISION_HEADER
+from app.model.views import name_of
 
 NS = "labs-1"
 

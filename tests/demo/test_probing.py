@@ -9,7 +9,8 @@ import httpx
 import pytest
 from kubernetes.client import ApiClient, CustomObjectsApi
 
-from app.model.probestats import REVISION_HEADER, Attribution, configured_split, version_map
+from app.model.probestats import Attribution, configured_split, version_map
+from app.model.routing import REVISION_HEADER
 from app.web.probing import ProbeError, ProbeLimits, ProbeRegistry, ProbeSpec, probe_spec, probe_target
 from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 from tests.plugins.browser import run_async

@@ -10,7 +10,7 @@ import pytest
 from kubernetes.client import ApiClient, CoreV1Api, V1Container, V1ObjectMeta, V1Pod, V1PodSpec
 from playwright.sync_api import Page, expect
 
-from app.model.views import REVISION_LABEL, SERVICE_LABEL
+from app.model.labels import REVISION_LABEL, SERVICE_LABEL
 from tests.plugins.browser import screenshot
 from tests.serving import Dashboard
 from tests.web.cluster import NS, knative, knative_service, names, patch_service, pod_names

@@ -9,12 +9,6 @@ from __future__ import annotations
 
 from app.model.views.ages import age, human_duration, parse_time
 from app.model.views.bodies import (
-    GENERATION_LABEL,
-    REVISION_HEADER,
-    REVISION_LABEL,
-    ROUTE_LABEL,
-    ROUTING_STATE_LABEL,
-    SERVICE_LABEL,
     Obj,
     as_list,
     as_text,
@@ -76,14 +70,8 @@ from app.model.views.splits import (
 )
 
 __all__ = [
-    "GENERATION_LABEL",
     "HIDDEN",
     "PALETTE_SIZE",
-    "REVISION_HEADER",
-    "REVISION_LABEL",
-    "ROUTE_LABEL",
-    "ROUTING_STATE_LABEL",
-    "SERVICE_LABEL",
     "ConditionView",
     "ConnectionView",
     "DestinationView",

@@ -1,4 +1,4 @@
-"""Reading plain object dicts safely: metadata, labels, nested parts, and the labels Knative sets."""
+"""Reading plain object dicts safely: metadata, labels, nested parts."""
 
 from __future__ import annotations
 
@@ -6,13 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 Obj = Mapping[str, Any]
-
-SERVICE_LABEL = "serving.knative.dev/service"
-ROUTE_LABEL = "serving.knative.dev/route"
-REVISION_LABEL = "serving.knative.dev/revision"
-GENERATION_LABEL = "serving.knative.dev/configurationGeneration"
-ROUTING_STATE_LABEL = "serving.knative.dev/routingState"
-REVISION_HEADER = "Knative-Serving-Revision"
 
 
 def meta(obj: Obj) -> Mapping[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping
 
-from app.model.views.bodies import GENERATION_LABEL, Obj, labels_of, name_of
+from app.model.labels import CONFIGURATION_GENERATION_LABEL
+from app.model.views.bodies import Obj, labels_of, name_of
 
 PALETTE_SIZE = 8
 """Split colours cycle through this many CSS classes (`c0` .. `c7`)."""
@@ -13,7 +14,7 @@ PALETTE_SIZE = 8
 
 def revision_generation(revision: Obj) -> int | None:
     """The Configuration generation that created the revision (label), None if absent."""
-    value = labels_of(revision).get(GENERATION_LABEL)
+    value = labels_of(revision).get(CONFIGURATION_GENERATION_LABEL)
     try:
         return int(value) if value is not None else None
     except ValueError:

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.model.labels import ROUTE_LABEL
+from app.model.routing import REVISION_HEADER
 from app.model.views.bodies import (
-    REVISION_HEADER,
-    ROUTE_LABEL,
     Obj,
     as_list,
     as_text,

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.model.labels import CONFIGURATION_GENERATION_LABEL, ROUTING_STATE_LABEL, SERVICE_LABEL
 from app.model.views.ages import age
 from app.model.views.bodies import (
-    GENERATION_LABEL,
-    ROUTING_STATE_LABEL,
-    SERVICE_LABEL,
     Obj,
     as_text,
     containers,
@@ -123,7 +121,7 @@ def revision_row(
         service=as_text(labels.get(SERVICE_LABEL)),
         traffic=f"{served.percent}%" if served and served.percent else "",
         tags=served.tags if served else (),
-        generation=as_text(labels.get(GENERATION_LABEL)),
+        generation=as_text(labels.get(CONFIGURATION_GENERATION_LABEL)),
         age=age(meta(revision).get("creationTimestamp"), now),
         conditions=state.conditions,
         ready=state.ready,

@@ -6,10 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.model.labels import REVISION_LABEL, SERVICE_LABEL
 from app.model.views.ages import age
 from app.model.views.bodies import (
-    REVISION_LABEL,
-    SERVICE_LABEL,
     Obj,
     as_text,
     containers,
