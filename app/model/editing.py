@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.model.bodies import labels_of, meta, name_of
 from app.model.expressions import LATEST_REF, apply_traffic_expression
 from app.model.labels import SERVICE_LABEL
 from app.model.patches import splits_equal
@@ -29,7 +30,7 @@ from app.model.traffic import (
     parse_traffic,
     validate_traffic,
 )
-from app.model.views import labels_of, meta, name_of, readiness, revision_generation
+from app.model.views import readiness, revision_generation
 
 LATEST = LATEST_REF
 """The form's value for a floating target (kn's notation); a revision can never be named so."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.model.bodies import labels_of, name_of
 from app.model.labels import REVISION_LABEL, ROUTE_LABEL
 from app.model.naming import LOCAL_DOMAIN, revision_service_names, route_service_name
 from app.model.objects import NamespaceObjects
@@ -25,8 +26,6 @@ from app.model.views import (
     PALETTE_SIZE,
     env_text,
     is_version_var,
-    labels_of,
-    name_of,
     pod_status,
     readiness,
     revision_colours,

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from app.model.bodies import Obj, meta, name_of
 from app.model.editing import service_traffic
 from app.model.expressions import LATEST_REF
 from app.model.patches import describe_split, splits_equal
 from app.model.traffic import TrafficTarget
-from app.model.views import Obj, meta, name_of
 
 REASON = "TrafficChanged"
 COMPONENT = "splitboard"

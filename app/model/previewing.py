@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.model.bodies import Obj, labels_of, name_of
 from app.model.editing import RevisionChoice, latest_ready
 from app.model.labels import INGRESS_LABEL, ROUTE_LABEL
 from app.model.naming import (
@@ -29,7 +30,6 @@ from app.model.routing import (
     virtual_service_specs,
 )
 from app.model.traffic import TrafficTarget
-from app.model.views import Obj, labels_of, name_of
 
 
 @dataclass(frozen=True)

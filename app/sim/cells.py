@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from app.model.bodies import maps, meta, name_of, part
 from app.model.timestamps import rfc3339
-from app.model.views import age, maps, meta, name_of, parse_time, part
+from app.model.views import age, parse_time
 
 Cells = list[Any]
 CellFunction = Callable[[Mapping[str, Any], datetime], Cells]

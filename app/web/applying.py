@@ -15,12 +15,12 @@ from app.kube.errors import ApiError
 from app.kube.requesting import request_json
 from app.kube.resources import KNATIVE_SERVICES
 from app.kube.writing import patch_traffic, record_event
+from app.model.bodies import meta, name_of
 from app.model.editing import RevisionChoice, Validation, revision_choices, service_traffic, validate_targets
 from app.model.history import REASON, HistoryEntry, change_message, history
 from app.model.objects import KubeObject
 from app.model.patches import splits_equal
 from app.model.traffic import TrafficTarget
-from app.model.views import meta, name_of
 from app.web.context import Dashboard
 from app.web.loading import LoadError, namespace_objects
 

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Body, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from markupsafe import Markup
 
+from app.model.bodies import name_of
 from app.model.explain import DEFAULT_PATH, ExplainGraph, explain_graph
 from app.model.objects import NamespaceObjects
 from app.model.probestats import (
@@ -35,7 +36,6 @@ from app.model.views import (
     PALETTE_SIZE,
     ConnectionView,
     ServiceView,
-    name_of,
     revision_colours,
     service_scope,
     service_view,

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.model.bodies import meta
 from app.model.editing import (
     PRESETS,
     ActionError,
@@ -45,7 +46,6 @@ from app.model.history import (
 )
 from app.model.patches import describe_split
 from app.model.traffic import TrafficTarget
-from app.model.views import meta
 from app.web import loading
 from app.web.applying import (
     Applied,

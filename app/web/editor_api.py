@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.model.bodies import meta
 from app.model.editing import (
     ActionError,
     Validation,
@@ -35,7 +36,6 @@ from app.model.editing import (
 from app.model.history import HistoryEntry, find_entry, outside_change
 from app.model.previewing import Preview, preview
 from app.model.traffic import FieldError, TrafficTarget, default_traffic, merge_errors, parse_traffic
-from app.model.views import meta
 from app.web.applying import (
     Applied,
     Conflict,

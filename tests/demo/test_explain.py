@@ -12,6 +12,7 @@ import pytest
 
 from app.kube.caching import ClusterCache
 from app.kube.config import load_api_client
+from app.model.bodies import name_of
 from app.model.explain import (
     CHAR_WIDTH,
     DEFAULT_PATH,
@@ -26,7 +27,6 @@ from app.model.explain import (
 from app.model.naming import revision_service_names
 from app.model.objects import NamespaceObjects
 from app.model.routing import REVISION_HEADER
-from app.model.views import name_of
 
 NS = "labs-1"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping
 
+from app.model.bodies import Obj, labels_of, name_of
 from app.model.labels import CONFIGURATION_GENERATION_LABEL
-from app.model.views.bodies import Obj, labels_of, name_of
 
 PALETTE_SIZE = 8
 """Split colours cycle through this many CSS classes (`c0` .. `c7`)."""

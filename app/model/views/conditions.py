@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.model.bodies import Obj, as_text, maps, part
 from app.model.views.ages import age
-from app.model.views.bodies import Obj, as_text, maps, part
 
 
 @dataclass(frozen=True)

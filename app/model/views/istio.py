@@ -6,17 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.model.bodies import Obj, as_list, as_text, labels_of, maps, name_of, part
 from app.model.labels import ROUTE_LABEL
 from app.model.routing import REVISION_HEADER
-from app.model.views.bodies import (
-    Obj,
-    as_list,
-    as_text,
-    labels_of,
-    maps,
-    name_of,
-    part,
-)
 from app.model.views.colours import colour_of
 
 

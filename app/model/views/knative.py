@@ -7,18 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.model.bodies import Obj, as_text, containers, labels_of, maps, meta, name_of, part
 from app.model.labels import CONFIGURATION_GENERATION_LABEL, ROUTING_STATE_LABEL, SERVICE_LABEL
 from app.model.views.ages import age
-from app.model.views.bodies import (
-    Obj,
-    as_text,
-    containers,
-    labels_of,
-    maps,
-    meta,
-    name_of,
-    part,
-)
 from app.model.views.colours import colour_of, revision_generation
 from app.model.views.conditions import readiness
 from app.model.views.splits import RevisionTraffic, TargetView, traffic_differs, traffic_targets

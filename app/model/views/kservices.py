@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.model.bodies import Obj, as_text, maps, meta, name_of, part
 from app.model.views.ages import age
-from app.model.views.bodies import Obj, as_text, maps, meta, name_of, part
 from app.model.views.owners import OwnerLink, owner_chain
 
 

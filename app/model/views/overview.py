@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from app.model.bodies import Obj, as_text, labels_of, meta, name_of
 from app.model.labels import ROUTE_LABEL, SERVICE_LABEL
 from app.model.objects import NamespaceObjects
-from app.model.views.bodies import Obj, as_text, labels_of, meta, name_of
 from app.model.views.colours import revision_colours
 from app.model.views.conditions import ObjectConditions, conditions_of, readiness
 from app.model.views.istio import VirtualServiceView, virtual_service_view

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.model.bodies import Obj, as_text, maps, meta
 from app.model.objects import NamespaceObjects
-from app.model.views.bodies import Obj, as_text, maps, meta
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.model.bodies import Obj, as_text, containers, labels_of, maps, meta, name_of, part
 from app.model.labels import REVISION_LABEL, SERVICE_LABEL
 from app.model.views.ages import age
-from app.model.views.bodies import (
-    Obj,
-    as_text,
-    containers,
-    labels_of,
-    maps,
-    meta,
-    name_of,
-    part,
-)
 from app.model.views.colours import PALETTE_SIZE, colour_of
 from app.model.views.knative import revision_order
 

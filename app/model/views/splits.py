@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.model.views.bodies import Obj, as_text, maps, part
+from app.model.bodies import Obj, as_text, maps, part
 from app.model.views.colours import PALETTE_SIZE, colour_of
 
 
