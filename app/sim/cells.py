@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from app.model.bodies import maps, meta, name_of, part
-from app.model.timestamps import rfc3339
-from app.model.views import age, parse_time
+from app.model.timestamps import parse_time, rfc3339
+from app.model.views import age
 
 Cells = list[Any]
 CellFunction = Callable[[Mapping[str, Any], datetime], Cells]

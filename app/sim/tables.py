@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from app.model.views import age, parse_time
+from app.model.timestamps import parse_time
+from app.model.views import age
 from app.sim.cells import CELLS
 from app.sim.jsonpath import JSONPath
 from app.sim.resources import PrinterColumn, ResourceType

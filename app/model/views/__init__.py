@@ -7,7 +7,7 @@ per thing shown; this package re-exports their public names.
 
 from __future__ import annotations
 
-from app.model.views.ages import age, human_duration, parse_time
+from app.model.views.ages import age, human_duration
 from app.model.views.colours import (
     PALETTE_SIZE,
     colour_index,
@@ -98,7 +98,6 @@ __all__ = [
     "namespace_summary",
     "owner_chain",
     "owner_steps",
-    "parse_time",
     "pod_groups",
     "pod_row",
     "pod_status",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.model.timestamps import parse_time
+
 
 def human_duration(seconds: float) -> str:
     """A duration the way kubectl prints ages: "45s", "5m30s", "3h12m", "2d"."""
@@ -33,16 +35,6 @@ def human_duration(seconds: float) -> str:
     if days < 365 * 8 and rest:
         return f"{years}y{rest}d"
     return f"{years}y"
-
-
-def parse_time(timestamp: str | None) -> datetime | None:
-    """An RFC 3339 timestamp of the API ("2026-11-30T08:00:00Z"), or None when absent or malformed."""
-    if not timestamp:
-        return None
-    try:
-        return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def age(timestamp: str | None, now: datetime) -> str:

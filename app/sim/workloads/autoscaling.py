@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.model.labels import REVISION_LABEL, ROUTING_STATE_LABEL
-from app.model.views import parse_time
+from app.model.timestamps import parse_time
 from app.sim.errors import ApiError
 from app.sim.store import Store, WatchEvent
 from app.sim.workloads.deployments import desired_replicas
