@@ -17,11 +17,11 @@ from kubernetes.client import ApiClient
 
 from app.kube.errors import ApiError
 from app.kube.requesting import request_json
+from app.kube.resources import KNATIVE_SERVICES
 
 log = logging.getLogger(__name__)
 
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
-SERVING = "serving.knative.dev"
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def review(api_client: ApiClient, attributes: ResourceAttributes) -> bool:
 
 def patch_service(namespace: str, name: str) -> ResourceAttributes:
     """Patching a Knative Service: what the traffic editor does."""
-    return ResourceAttributes("patch", SERVING, "services", namespace, name)
+    return ResourceAttributes("patch", KNATIVE_SERVICES.group, KNATIVE_SERVICES.plural, namespace, name)
 
 
 class AccessChecker:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.model.labels import CREATOR_ANNOTATION, LAST_MODIFIER_ANNOTATION
 from app.model.traffic import (
     WEBHOOK_NAME,
     FieldError,
@@ -22,8 +23,6 @@ from app.sim.store import Requester
 USER_CONTAINER = "user-container"
 DEFAULT_TIMEOUT_SECONDS = 300
 DEFAULT_CONTAINER_CONCURRENCY = 0
-CREATOR_ANNOTATION = "serving.knative.dev/creator"
-LAST_MODIFIER_ANNOTATION = "serving.knative.dev/lastModifier"
 
 
 def default_template(template: dict[str, Any]) -> None:
