@@ -12,6 +12,7 @@ from app.sim.cluster import SimCluster
 from app.sim.knative.conditions import status_of
 from app.sim.knative.reconciling import KnativeController, install_admission
 from app.sim.knative.settings import SimSettings
+from app.sim.resources import KSERVICES
 from app.sim.scenarios.applying import apply_object
 from app.sim.scenarios.loading import apply_scenario, load_scenario
 from app.sim.workloads.assembling import Workloads
@@ -20,7 +21,6 @@ from app.sim.workloads.settings import WorkloadSettings
 __all__ = ["KnativeCluster", "SimSettings", "WorkloadSettings", "build_cluster"]
 
 SYSTEM_NAMESPACES = ("knative-serving", "istio-system")
-KSERVICES = "services.serving.knative.dev"
 
 
 class KnativeCluster(SimCluster):

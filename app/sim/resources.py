@@ -28,6 +28,19 @@ KNATIVE_CATEGORIES = ("all", "knative", "serving")
 ISTIO_CATEGORIES = ("istio-io", "networking-istio-io")
 READY = ".status.conditions[?(@.type=='Ready')]"
 
+# Registry keys (ResourceType.key) of the kinds the simulator's own controllers look up by name.
+NAMESPACES = "namespaces"
+SERVICES = "services"
+PODS = "pods"
+EVENTS = "events"
+DEPLOYMENTS = "deployments.apps"
+KSERVICES = "services.serving.knative.dev"
+CONFIGURATIONS = "configurations.serving.knative.dev"
+REVISIONS = "revisions.serving.knative.dev"
+ROUTES = "routes.serving.knative.dev"
+KINGRESSES = "ingresses.networking.internal.knative.dev"
+VIRTUAL_SERVICES = "virtualservices.networking.istio.io"
+
 
 @dataclass(frozen=True)
 class PrinterColumn:

@@ -23,7 +23,7 @@ from app.sim import errors
 from app.sim.copying import clone
 from app.sim.errors import ApiError
 from app.sim.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
-from app.sim.resources import ResourceRegistry, ResourceType
+from app.sim.resources import NAMESPACES, PODS, ResourceRegistry, ResourceType
 from app.sim.selectors import FieldSelector, LabelSelector
 from app.sim.validating import name_errors
 from app.sim.watching import Watcher, WatchEvent
@@ -75,13 +75,13 @@ class AdmissionPlugin(Protocol):
 
 def _default(rt: ResourceType, obj: dict[str, Any]) -> None:
     """The built-in defaults of the few core kinds whose defaults clients show."""
-    if rt.key == "namespaces":
+    if rt.key == NAMESPACES:
         spec = obj.setdefault("spec", {})
         spec.setdefault("finalizers", ["kubernetes"])
         obj["status"] = {"phase": "Active"}
     elif rt.key == "secrets" and not obj.get("type"):
         obj["type"] = "Opaque"
-    elif rt.key == "pods":
+    elif rt.key == PODS:
         # The pod strategy starts every pod Pending, so watchers see a phase from the first event.
         obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
 
@@ -123,8 +123,8 @@ class Store:
         self._compacted = 0  # history holds every event with a resourceVersion above this
         self._watchers: set[Watcher] = set()
         self._admission: dict[str, list[tuple[AdmissionPlugin, bool]]] = {}
-        if self._knows("namespaces"):
-            namespaces = registry.get("namespaces")
+        if self._knows(NAMESPACES):
+            namespaces = registry.get(NAMESPACES)
             for name in INITIAL_NAMESPACES:
                 self.create(namespaces, None, {"metadata": {"name": name}})
 
@@ -205,7 +205,7 @@ class Store:
             if not meta.get("name") and meta.get("generateName"):
                 meta["name"] = self._generated_name(rt, meta)
             self._check_name(rt, meta)
-            if rt.namespaced and self._knows("namespaces"):
+            if rt.namespaced and self._knows(NAMESPACES):
                 self._require_namespace(meta["namespace"])
             if _key(new) in self._table(rt):
                 raise errors.already_exists(rt, meta["name"])
@@ -482,9 +482,9 @@ class Store:
                 return name
 
     def _require_namespace(self, namespace: str) -> None:
-        found = self._table(self.registry.get("namespaces")).get(("", namespace))
+        found = self._table(self.registry.get(NAMESPACES)).get(("", namespace))
         if found is None:
-            raise errors.not_found(self.registry.get("namespaces"), namespace)
+            raise errors.not_found(self.registry.get(NAMESPACES), namespace)
         if found["metadata"].get("deletionTimestamp"):
             raise errors.namespace_terminating(namespace)
 
@@ -576,7 +576,7 @@ class Store:
 
     def _delete(self, rt: ResourceType, current: dict[str, Any], propagation: str) -> dict[str, Any]:
         meta = current["metadata"]
-        if rt.key == "namespaces":
+        if rt.key == NAMESPACES:
             return self._terminate_namespace(rt, meta["name"])
         if propagation == "Foreground":
             self._collect(meta["uid"], "Foreground")
@@ -614,9 +614,9 @@ class Store:
 
     def _settle_namespace(self, name: str) -> None:
         """Remove a Terminating namespace once its last object is gone."""
-        namespace = self._objects.get("namespaces", {}).get(("", name))
+        namespace = self._objects.get(NAMESPACES, {}).get(("", name))
         if namespace and namespace["metadata"].get("deletionTimestamp") and not self._holds_objects(name):
-            self._commit(self.registry.get("namespaces"), "DELETED", namespace, None)
+            self._commit(self.registry.get(NAMESPACES), "DELETED", namespace, None)
 
     def _namespaced_kinds(self) -> builtins.list[ResourceType]:
         return [rt for rt in self.registry.all() if rt.namespaced]

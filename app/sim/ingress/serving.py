@@ -24,14 +24,13 @@ from app.model.routing import NAMESPACE_HEADER, REVISION_HEADER
 from app.sim.errors import ApiError
 from app.sim.ingress.matching import Backend, pick, request_host, revision_host, route_backends
 from app.sim.ingress.replies import CONTENT_TYPE, body, callee, version_of
+from app.sim.resources import REVISIONS, VIRTUAL_SERVICES
 from app.sim.store import Store
 from app.sim.workloads.autoscaling import Autoscaler
 from app.sim.workloads.replicating import Dispatch, PodsController
 
 log = logging.getLogger(__name__)
 
-REVISIONS = "revisions.serving.knative.dev"
-VIRTUAL_SERVICES = "virtualservices.networking.istio.io"
 NO_UPSTREAM = "no healthy upstream"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.model.labels import SERVING
+from app.sim import resources
 from app.sim.resources import ResourceRegistry, ResourceType
 
 
@@ -27,14 +27,14 @@ class Kinds:
     def of(cls, registry: ResourceRegistry) -> Kinds:
         """Look the kinds up in `registry` (KeyError when one is missing)."""
         return cls(
-            ksvc=registry.get(f"services.{SERVING}"),
-            configuration=registry.get(f"configurations.{SERVING}"),
-            revision=registry.get(f"revisions.{SERVING}"),
-            route=registry.get(f"routes.{SERVING}"),
-            kingress=registry.get("ingresses.networking.internal.knative.dev"),
-            virtualservice=registry.get("virtualservices.networking.istio.io"),
-            service=registry.get("services"),
-            deployment=registry.get("deployments.apps"),
-            namespace=registry.get("namespaces"),
-            event=registry.get("events"),
+            ksvc=registry.get(resources.KSERVICES),
+            configuration=registry.get(resources.CONFIGURATIONS),
+            revision=registry.get(resources.REVISIONS),
+            route=registry.get(resources.ROUTES),
+            kingress=registry.get(resources.KINGRESSES),
+            virtualservice=registry.get(resources.VIRTUAL_SERVICES),
+            service=registry.get(resources.SERVICES),
+            deployment=registry.get(resources.DEPLOYMENTS),
+            namespace=registry.get(resources.NAMESPACES),
+            event=registry.get(resources.EVENTS),
         )

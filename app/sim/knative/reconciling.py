@@ -28,6 +28,7 @@ from app.sim.knative.routes import reconcile_route
 from app.sim.knative.services import reconcile_service
 from app.sim.knative.settings import SimSettings
 from app.sim.knative.writing import Context, Key
+from app.sim.resources import KSERVICES, ROUTES
 from app.sim.store import Store, Watcher, WatchEvent
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,8 @@ RECONCILERS: dict[str, Reconcile] = {
 
 def install_admission(store: Store, settings: SimSettings) -> None:
     """Register Knative's webhook for Services and Routes (once per store)."""
-    store.add_admission("services.serving.knative.dev", ServiceAdmission(settings.user))
-    store.add_admission("routes.serving.knative.dev", RouteAdmission())
+    store.add_admission(KSERVICES, ServiceAdmission(settings.user))
+    store.add_admission(ROUTES, RouteAdmission())
 
 
 def keys_for(ctx: Context, event: WatchEvent) -> list[Key]:

@@ -24,6 +24,7 @@ from typing import Any
 from app.model.labels import REVISION_LABEL
 from app.model.timestamps import rfc3339
 from app.sim.errors import ApiError
+from app.sim.resources import DEPLOYMENTS, PODS
 from app.sim.store import Store, WatchEvent
 from app.sim.workloads.deployments import deployment_status, desired_replicas
 from app.sim.workloads.pods import (
@@ -41,8 +42,6 @@ from app.sim.workloads.pods import (
 from app.sim.workloads.pumping import EventPump
 from app.sim.workloads.timing import Scheduler
 
-PODS = "pods"
-DEPLOYMENTS = "deployments.apps"
 Key = tuple[str, str]  # (namespace, name)
 _StatusMaker = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 
