@@ -144,10 +144,19 @@ class Store:
 
     def get(self, rt: ResourceType, namespace: str | None, name: str, *, copy: bool = True) -> dict[str, Any]:
         """One object; NotFound when absent."""
+        found = self.find(rt, namespace, name, copy=copy)
+        if found is None:
+            raise errors.not_found(rt, name)
+        return found
+
+    def find(
+        self, rt: ResourceType, namespace: str | None, name: str, *, copy: bool = True
+    ) -> dict[str, Any] | None:
+        """One object, or None when absent (with copy=False the stored one: read-only)."""
         with self._lock:
             found = self._table(rt).get(self._scope(rt, namespace, name))
         if found is None:
-            raise errors.not_found(rt, name)
+            return None
         return clone(found) if copy else found
 
     def list(

@@ -74,6 +74,16 @@ def test_reads_are_copies(store: Store, ksvc: ResourceType) -> None:
     assert store.list(ksvc)[0][0]["metadata"]["name"] == "customer"
 
 
+def test_find_answers_none_where_get_answers_not_found(store: Store, ksvc: ResourceType) -> None:
+    assert store.find(ksvc, "labs-1", "customer") is None
+    with expect_error(404, "NotFound"):
+        store.get(ksvc, "labs-1", "customer")
+    created = store.create(ksvc, "labs-1", service())
+    assert store.find(ksvc, "labs-1", "customer") == created
+    stored = store.find(ksvc, "labs-1", "customer", copy=False)
+    assert stored is not None and stored is store.find(ksvc, "labs-1", "customer", copy=False)
+
+
 def test_create_errors(store: Store, ksvc: ResourceType) -> None:
     store.create(ksvc, "labs-1", service())
     with expect_error(409, "AlreadyExists") as caught:

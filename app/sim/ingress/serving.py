@@ -21,7 +21,6 @@ from typing import Any
 from app.model.labels import CONFIGURATION_LABEL, SERVICE_LABEL
 from app.model.naming import local_host
 from app.model.routing import NAMESPACE_HEADER, REVISION_HEADER
-from app.sim.errors import ApiError
 from app.sim.ingress.matching import Backend, pick, request_host, revision_host, route_backends
 from app.sim.ingress.replies import CONTENT_TYPE, body, callee, version_of
 from app.sim.resources import REVISIONS, VIRTUAL_SERVICES
@@ -139,7 +138,7 @@ class IngressServer:
         """Deliver a request to a pod of the backend's revision and, through the mesh, to the service
         it calls; the autoscaler counts the request in flight until the callee has answered.
         None when a revision is missing or found no ready pod in time."""
-        revision = _get(store, REVISIONS, backend.namespace, backend.revision)
+        revision = store.find(store.registry.get(REVISIONS), backend.namespace, backend.revision, copy=False)
         if revision is None:
             return None
         labels = revision["metadata"].get("labels") or {}
@@ -169,20 +168,11 @@ class IngressServer:
         backends = route_backends(services, host, headers)
         if backends is None:
             direct = revision_host(host)
-            if direct is None or _get(store, REVISIONS, *direct) is None:
+            if direct is None or store.find(store.registry.get(REVISIONS), *direct, copy=False) is None:
                 return None
             backends = [Backend(direct[0], direct[1], 100)]
         with self._rng_lock:
             return pick(backends, self._rng)
-
-
-def _get(store: Store, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
-    try:
-        return store.get(store.registry.get(kind), namespace, name, copy=False)
-    except ApiError as error:
-        if error.code == 404:
-            return None
-        raise
 
 
 class _Server(ThreadingHTTPServer):

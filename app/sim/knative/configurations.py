@@ -23,7 +23,7 @@ from app.model.traffic import go_quote
 from app.model.views import revision_generation
 from app.sim.errors import ApiError
 from app.sim.knative.conditions import Condition, find, render, status_of
-from app.sim.knative.writing import Context, get_or_none, record_created, write_status
+from app.sim.knative.writing import Context, record_created, write_status
 
 
 def desired_revision(config: dict[str, Any], name: str, now: str) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def _generation(revision: dict[str, Any]) -> int:
 
 def reconcile_configuration(ctx: Context, namespace: str, name: str) -> None:
     """Make this generation's Revision; report the latest created and the latest ready ones."""
-    config = get_or_none(ctx, ctx.kinds.configuration, namespace, name)
+    config = ctx.store.find(ctx.kinds.configuration, namespace, name, copy=False)
     if config is None or config["metadata"].get("deletionTimestamp"):
         return
     meta = config["metadata"]

@@ -29,7 +29,7 @@ from app.model.naming import deployment_name, revision_service_names
 from app.model.ownership import owner_reference
 from app.model.routing import revision_private_service_spec, revision_public_service_spec
 from app.sim.knative.conditions import Condition, happy, render, status_of
-from app.sim.knative.writing import Context, ensure, get_or_none, write_status
+from app.sim.knative.writing import Context, ensure, write_status
 from app.sim.workloads.scaling import ScalePolicy
 
 NO_TRAFFIC = ("NoTraffic", "The target is not receiving traffic.")
@@ -134,7 +134,7 @@ def desired_services(revision: dict[str, Any]) -> list[dict[str, Any]]:
 
 def reconcile_revision(ctx: Context, namespace: str, name: str) -> None:
     """Keep the Revision's Deployment and Services; report readiness (after the delay) and scale."""
-    revision = get_or_none(ctx, ctx.kinds.revision, namespace, name)
+    revision = ctx.store.find(ctx.kinds.revision, namespace, name, copy=False)
     if revision is None or revision["metadata"].get("deletionTimestamp"):
         return
     meta = revision["metadata"]

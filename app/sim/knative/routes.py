@@ -56,7 +56,7 @@ from app.model.routing import (
 )
 from app.model.traffic import TrafficTarget, default_traffic, parse_traffic
 from app.sim.knative.conditions import Condition, find, happy, render, status_of
-from app.sim.knative.writing import Context, delete_quietly, ensure, get_or_none, relabel, write_status
+from app.sim.knative.writing import Context, delete_quietly, ensure, relabel, write_status
 
 ROLLOUT_IN_PROGRESS = Condition(
     "IngressReady",
@@ -75,7 +75,7 @@ def _states(
     configs: dict[str, ConfigurationState] = {}
     for target in targets:
         if target.revision_name:
-            found = get_or_none(ctx, ctx.kinds.revision, namespace, target.revision_name)
+            found = ctx.store.find(ctx.kinds.revision, namespace, target.revision_name, copy=False)
             if found is not None:
                 labels = found["metadata"].get("labels") or {}
                 revisions[target.revision_name] = RevisionState(
@@ -86,7 +86,7 @@ def _states(
                 )
             continue
         name = target.configuration_name or owner or ""
-        config = get_or_none(ctx, ctx.kinds.configuration, namespace, name)
+        config = ctx.store.find(ctx.kinds.configuration, namespace, name, copy=False)
         if config is not None:
             latest = (config.get("status") or {}).get("latestReadyRevisionName")
             configs[name] = ConfigurationState(name, latest, status_of(config) == "False")
@@ -110,7 +110,7 @@ def _encode(rollouts: dict[tuple[str, str], Rollout]) -> str:
 
 def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
     """Resolve the Route's traffic; program KIngress, VirtualServices and Services; report status."""
-    route = get_or_none(ctx, ctx.kinds.route, namespace, name)
+    route = ctx.store.find(ctx.kinds.route, namespace, name, copy=False)
     if route is None:
         _forget_route(ctx, namespace, name)
         return
@@ -307,7 +307,7 @@ def _label_revisions(
         )
         candidates.update((r["metadata"]["name"], r) for r in found)
     for name in routed - set(candidates):
-        revision = get_or_none(ctx, ctx.kinds.revision, namespace, name)
+        revision = ctx.store.find(ctx.kinds.revision, namespace, name, copy=False)
         if revision is not None:
             candidates[name] = revision
     for name, revision in sorted(candidates.items()):

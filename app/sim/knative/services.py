@@ -17,7 +17,7 @@ from app.model.ownership import controlled_by, owner_reference
 from app.model.routing import ROLLOUT_DURATION_ANNOTATION, route_traffic
 from app.model.traffic import default_traffic, go_quote, parse_traffic
 from app.sim.knative.conditions import Condition, find, happy, render
-from app.sim.knative.writing import Context, ensure, get_or_none, write_status
+from app.sim.knative.writing import Context, ensure, write_status
 
 TRAFFIC_NOT_MIGRATED = Condition(
     "RoutesReady", "Unknown", "TrafficNotMigrated", "Traffic is not yet migrated to the latest revision."
@@ -94,7 +94,7 @@ def name_taken(ctx: Context, config: dict[str, Any]) -> bool:
     if not name:
         return False
     meta = config["metadata"]
-    revision = get_or_none(ctx, ctx.kinds.revision, meta["namespace"], name)
+    revision = ctx.store.find(ctx.kinds.revision, meta["namespace"], name, copy=False)
     if revision is None:
         return False
     generation = (revision["metadata"].get("labels") or {}).get(CONFIGURATION_GENERATION_LABEL)
@@ -126,14 +126,14 @@ def traffic_migrated(route: dict[str, Any], config: dict[str, Any]) -> bool:
 
 def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
     """Keep the Service's Configuration and Route as it asks; report their state as its own."""
-    ksvc = get_or_none(ctx, ctx.kinds.ksvc, namespace, name)
+    ksvc = ctx.store.find(ctx.kinds.ksvc, namespace, name, copy=False)
     if ksvc is None or ksvc["metadata"].get("deletionTimestamp"):
         return
     uid = ksvc["metadata"]["uid"]
     status: dict[str, Any] = {"observedGeneration": ksvc["metadata"].get("generation", 1)}
     config_cond: Condition
     route_cond: Condition
-    existing = get_or_none(ctx, ctx.kinds.configuration, namespace, name)
+    existing = ctx.store.find(ctx.kinds.configuration, namespace, name, copy=False)
     if existing is not None and not controlled_by(existing, uid):
         config_cond = _not_owned("ConfigurationsReady", "Configuration", name)
         _write(ctx, ksvc, status, [config_cond, Condition("RoutesReady", "Unknown")])
@@ -163,7 +163,7 @@ def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
         )
         _write(ctx, ksvc, status, [config_cond, route_cond])
         return
-    existing_route = get_or_none(ctx, ctx.kinds.route, namespace, name)
+    existing_route = ctx.store.find(ctx.kinds.route, namespace, name, copy=False)
     if existing_route is not None and not controlled_by(existing_route, uid):
         route_cond = _not_owned("RoutesReady", "Route", name)
         _write(ctx, ksvc, status, [config_cond, route_cond])

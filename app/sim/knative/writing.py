@@ -48,16 +48,6 @@ class Context:
         return rfc3339(datetime.fromtimestamp(self.clock(), UTC))
 
 
-def get_or_none(ctx: Context, rt: ResourceType, namespace: str, name: str) -> dict[str, Any] | None:
-    """A shared, read-only stored object, or None."""
-    try:
-        return ctx.store.get(rt, namespace, name, copy=False)
-    except ApiError as error:
-        if error.code == 404:
-            return None
-        raise
-
-
 def _merged(have: dict[str, str] | None, want: dict[str, str | None] | None) -> dict[str, str]:
     """Stored labels (or annotations) with the desired ones set; a desired None removes a key."""
     return _with(have or {}, want or {})
@@ -79,7 +69,7 @@ def ensure(
     (a None value removes a key), owner references and spec replaced, except the spec fields named
     in `preserve`, which keep their stored values (another controller owns them)."""
     meta = desired["metadata"]
-    current = get_or_none(ctx, rt, meta["namespace"], meta["name"])
+    current = ctx.store.find(rt, meta["namespace"], meta["name"], copy=False)
     if current is None:
         body = clone(desired)
         for key in ("labels", "annotations"):
