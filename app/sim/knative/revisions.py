@@ -28,8 +28,10 @@ from app.model.labels import (
 from app.model.naming import deployment_name, revision_service_names
 from app.model.ownership import owner_reference
 from app.model.routing import revision_private_service_spec, revision_public_service_spec
+from app.sim.images import image_digest
 from app.sim.knative.conditions import Condition, happy, render, status_of
 from app.sim.knative.writing import Context, ensure, write_status
+from app.sim.workloads.deployments import desired_replicas
 from app.sim.workloads.scaling import ScalePolicy
 
 NO_TRAFFIC = ("NoTraffic", "The target is not receiving traffic.")
@@ -58,15 +60,6 @@ def unresolvable_image(revision: dict[str, Any]) -> str | None:
         if host.split(":", 1)[0].endswith(".invalid"):
             return image
     return None
-
-
-def image_digest(image: str) -> str:
-    """A stable fake digest for an image reference (`repo@sha256:...`)."""
-    if "@" in image:
-        return image
-    slash = image.rfind("/")
-    repository = image if ":" not in image[slash + 1 :] else image[: image.rfind(":")]
-    return f"{repository}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
 
 
 def desired_deployment(revision: dict[str, Any]) -> dict[str, Any]:
@@ -146,7 +139,7 @@ def reconcile_revision(ctx: Context, namespace: str, name: str) -> None:
     deployment = ensure(ctx, ctx.kinds.deployment, desired_deployment(revision), preserve=("replicas",))
     for service in desired_services(revision):
         ensure(ctx, ctx.kinds.service, service)
-    desired = int((deployment.get("spec") or {}).get("replicas") or 0)
+    desired = desired_replicas(deployment)
     missing = unresolvable_image(revision)
     remaining = seen + delay - time.monotonic()
     if missing is not None:
