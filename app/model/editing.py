@@ -238,7 +238,7 @@ class RevisionChoice:
 
     @property
     def state(self) -> RevisionState:
-        return RevisionState(self.name, self.service or "", self.service, self.ready)
+        return RevisionState(self.name, self.service, self.ready)
 
 
 def revision_choices(revisions: Sequence[Mapping[str, Any]]) -> list[RevisionChoice]:

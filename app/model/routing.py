@@ -50,7 +50,6 @@ class RevisionState:
     """A Revision as the Route reconciler sees it; `ready` is its Ready condition's status."""
 
     name: str
-    configuration: str
     service: str | None = None
     ready: str = "Unknown"
 

@@ -37,8 +37,8 @@ LAB_TRAFFIC = [
     TrafficTarget(tag="latest", latest_revision=True, percent=0),
 ]
 REVISIONS = {
-    "customer-v3": RevisionState("customer-v3", "customer", "customer", "True"),
-    "customer-v4": RevisionState("customer-v4", "customer", "customer", "True"),
+    "customer-v3": RevisionState("customer-v3", "customer", "True"),
+    "customer-v4": RevisionState("customer-v4", "customer", "True"),
 }
 CONFIGS = {"customer": ConfigurationState("customer", latest_ready="customer-v4")}
 
@@ -174,19 +174,19 @@ def test_cluster_local_routes_have_no_external_host_or_gateway() -> None:
         ),
         (
             [TrafficTarget(revision_name="customer-v3", percent=100, latest_revision=False)],
-            {"customer-v3": RevisionState("customer-v3", "customer", "customer", "Unknown")},
+            {"customer-v3": RevisionState("customer-v3", "customer", "Unknown")},
             CONFIGS,
             ("Unknown", "RevisionMissing", 'Revision "customer-v3" is not yet ready.'),
         ),
         (
             [TrafficTarget(revision_name="customer-v3", percent=100, latest_revision=False)],
-            {"customer-v3": RevisionState("customer-v3", "customer", "customer", "False")},
+            {"customer-v3": RevisionState("customer-v3", "customer", "False")},
             CONFIGS,
             ("False", "RevisionMissing", 'Revision "customer-v3" failed to become ready.'),
         ),
         (
             [TrafficTarget(revision_name="other-00001", percent=100, latest_revision=False)],
-            {"other-00001": RevisionState("other-00001", "other", "other", "True")},
+            {"other-00001": RevisionState("other-00001", "other", "True")},
             CONFIGS,
             (
                 "False",
@@ -225,7 +225,7 @@ def test_an_unready_target_is_reported_before_a_missing_one() -> None:
         TrafficTarget(revision_name="customer-v9", percent=50, latest_revision=False),
         TrafficTarget(revision_name="customer-v3", percent=50, latest_revision=False),
     ]
-    revisions = {"customer-v3": RevisionState("customer-v3", "customer", "customer", "Unknown")}
+    revisions = {"customer-v3": RevisionState("customer-v3", "customer", "Unknown")}
     _, problem = resolve_traffic(spec, owner_service="customer", revisions=revisions, configurations=CONFIGS)
     assert problem is not None and problem.message == 'Revision "customer-v3" is not yet ready.'
 

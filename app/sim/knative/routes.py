@@ -80,7 +80,6 @@ def _states(
                 labels = found["metadata"].get("labels") or {}
                 revisions[target.revision_name] = RevisionState(
                     target.revision_name,
-                    labels.get(CONFIGURATION_LABEL, ""),
                     labels.get(SERVICE_LABEL),
                     status_of(found),
                 )
