@@ -401,11 +401,6 @@ def distribute(rows: Sequence[Row]) -> tuple[Row, ...]:
     return _set_weights(rows, distribute_evenly(_weights(rows), [r.locked for r in rows]))
 
 
-def toggle_lock(rows: Sequence[Row], index: int) -> tuple[Row, ...]:
-    _check_index(rows, index)
-    return tuple(replace(r, locked=not r.locked) if i == index else r for i, r in enumerate(rows))
-
-
 def _check_index(rows: Sequence[Row], index: int) -> None:
     if not 0 <= index < len(rows):
         raise ActionError(f"there is no row {index + 1}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -31,7 +32,6 @@ from app.model.editing import (
     rows_to_targets,
     service_traffic,
     split_preset,
-    toggle_lock,
     validate_rows,
     validate_targets,
 )
@@ -315,13 +315,12 @@ def test_actions_refuse_unreadable_numbers() -> None:
         distribute((Row("a", "", "50"), Row("b", "", "x")))
 
 
-def test_toggle_lock_and_all_to() -> None:
-    locked = toggle_lock(LAB_ROWS, 1)
-    assert [r.locked for r in locked] == [False, True, False]
+def test_all_to_gives_one_row_everything_and_unlocks() -> None:
+    locked = (LAB_ROWS[0], replace(LAB_ROWS[1], locked=True), LAB_ROWS[2])
     assert weights(all_to(locked, 2)) == [0, 0, 100]
     assert not any(r.locked for r in all_to(locked, 2))
     with pytest.raises(ActionError, match="no row 4"):
-        toggle_lock(LAB_ROWS, 3)
+        all_to(LAB_ROWS, 3)
 
 
 def test_add_a_zero_percent_tagged_target() -> None:
