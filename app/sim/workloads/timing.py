@@ -75,11 +75,6 @@ class Scheduler:
         """Run `callback` after `delay` seconds (coalesced per key as call_at does)."""
         self.call_at(self._clock() + max(0.0, delay), key, callback)
 
-    def cancel(self, key: Hashable) -> None:
-        """Forget the pending call of `key`, if any."""
-        with self._cond:
-            self._pending.pop(key, None)
-
     def _next_due(self) -> Callback | None:
         """Wait for the next due callback; None once stopping."""
         with self._cond:
@@ -90,7 +85,7 @@ class Scheduler:
                 when, seq, key = self._heap[0]
                 pending = self._pending.get(key)
                 if pending is None or pending[1] != seq:
-                    heapq.heappop(self._heap)  # replaced or cancelled
+                    heapq.heappop(self._heap)  # replaced by a later call_at
                     continue
                 delay = when - self._clock()
                 if delay > 0:
