@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -51,28 +51,55 @@ def serve(
     """
     cache = ClusterCache(api_client, sync_timeout=5.0, options=options)
     cache.start()
+    try:
+        app = build_app(settings or Settings(), cache, api_client)
+        server = Server(app_config(app, lifespan=lifespan), app)
+        with run_server(server) as url:
+            yield Dashboard(url, app, cache, api_client, server)
+    finally:
+        cache.stop()
+
+
+def app_config(app: FastAPI, *, lifespan: bool = False) -> uvicorn.Config:
+    """uvicorn's settings for a test server: quiet, quick to stop, and (as `splitboard serve`) no
+    proxy-header rewriting: the app judges forwarded headers itself."""
+    return uvicorn.Config(
+        app,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+        lifespan="on" if lifespan else "off",
+        proxy_headers=False,
+    )
+
+
+@contextmanager
+def run_server(server: uvicorn.Server) -> Iterator[str]:
+    """Run `server` from a thread on a port-0 socket of 127.0.0.1 until the block ends; yields its URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.bind(("127.0.0.1", 0))
-        app = build_app(settings or Settings(), cache, api_client)
-        config = uvicorn.Config(
-            app, log_level="warning", timeout_graceful_shutdown=2, lifespan="on" if lifespan else "off"
-        )
-        server = Server(config, app)
         thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="dashboard", daemon=True
+            target=server.run, kwargs={"sockets": [sock]}, name="test-server", daemon=True
         )
         thread.start()
         try:
             while not server.started:
                 if not thread.is_alive():
-                    raise RuntimeError("the dashboard server did not start")
+                    raise RuntimeError("the test server did not start")
                 thread.join(0.01)
             host, port = sock.getsockname()
-            yield Dashboard(f"http://{host}:{port}", app, cache, api_client, server)
+            yield f"http://{host}:{port}"
         finally:
             server.should_exit = True
             thread.join(10)
     finally:
         sock.close()
-        cache.stop()
+
+
+@contextmanager
+def serve_app(
+    app: FastAPI, server_class: Callable[[uvicorn.Config], uvicorn.Server] = uvicorn.Server
+) -> Iterator[str]:
+    """Serve any `app` (built by the test) from a thread; yields its URL."""
+    with run_server(server_class(app_config(app))) as url:
+        yield url

@@ -7,16 +7,13 @@ answers with the acting user and a form field (proving the guard hands the body 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from app.kube.caching import ClusterCache
@@ -26,6 +23,7 @@ from app.web.app import build_app
 from app.web.observability import record_patch
 from app.web.security import acting_user, can_edit, edit_refusal, require_edit
 from app.web.serving import Server
+from tests.serving import serve_app
 
 router = APIRouter(prefix="/_test")
 
@@ -72,32 +70,6 @@ class Served:
 
     def write(self, note: str = "hello", **headers: str) -> httpx.Response:
         return self.client.post(WRITE, data={"note": note}, headers=headers)
-
-
-@contextmanager
-def serve_app(
-    app: FastAPI, server_class: Callable[[uvicorn.Config], uvicorn.Server] = uvicorn.Server
-) -> Iterator[str]:
-    """Serve `app` from a thread on 127.0.0.1 (no proxy-header rewriting, as `splitboard serve`)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off", proxy_headers=False
-    )
-    server = server_class(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="secured", daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the dashboard server did not start")
-            thread.join(0.01)
-        host, port = sock.getsockname()
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @contextmanager
