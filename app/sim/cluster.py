@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import yaml
 
@@ -146,7 +146,7 @@ class SimCluster:
         path.chmod(0o600)
         return path
 
-    def __enter__(self) -> SimCluster:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

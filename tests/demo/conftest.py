@@ -43,13 +43,9 @@ class DemoCluster:
 @pytest.fixture
 def demo_cluster(tmp_path: Path) -> Iterator[DemoCluster]:
     """The lab scenario with simulated pods and the ingress port, started."""
-    cluster = build_cluster(scenario="labs", settings=TEST_SETTINGS, workloads=DEMO_WORKLOADS)
-    cluster.start()
-    try:
+    with build_cluster(scenario="labs", settings=TEST_SETTINGS, workloads=DEMO_WORKLOADS) as cluster:
         assert cluster.ingress_url is not None
         yield DemoCluster(cluster, cluster.ingress_url, cluster.write_kubeconfig(tmp_path / "kubeconfig"))
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture

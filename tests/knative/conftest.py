@@ -10,7 +10,7 @@ import pytest
 
 from app.sim.building import KnativeCluster, build_cluster
 from tests.plugins.knative import TEST_SETTINGS
-from tests.plugins.sim import Kubectl, close_api_client, make_kubectl
+from tests.plugins.sim import Kubectl, make_kubectl, official_client
 
 DATA = Path(__file__).parent / "data"
 SERVING = ("serving.knative.dev", "v1")
@@ -20,12 +20,8 @@ LAB_DOMAIN = "apps.cluster-kharon-ba75.kharon-ba75.example.opentlc.com"
 
 @pytest.fixture
 def v3_cluster() -> Iterator[KnativeCluster]:
-    cluster = build_cluster(scenario=str(DATA / "customer-v3.yaml"), settings=TEST_SETTINGS)
-    cluster.start()
-    try:
+    with build_cluster(scenario=str(DATA / "customer-v3.yaml"), settings=TEST_SETTINGS) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture
@@ -35,11 +31,5 @@ def v3_kubectl(v3_cluster: KnativeCluster, tmp_path: Path) -> Kubectl:
 
 @pytest.fixture
 def v3_api(v3_cluster: KnativeCluster, tmp_path: Path) -> Iterator[Any]:
-    from kubernetes import config
-
-    path = v3_cluster.write_kubeconfig(tmp_path / "v3-api-kubeconfig")
-    api = config.new_client_from_config(config_file=str(path))  # type: ignore[no-untyped-call]
-    try:
+    with official_client(v3_cluster.write_kubeconfig(tmp_path / "v3-api-kubeconfig")) as api:
         yield api
-    finally:
-        close_api_client(api)

@@ -20,7 +20,7 @@ from app.sim.resources import default_registry
 from app.sim.store import Store
 from tests.knative.reading import condition, knative, patch_service
 from tests.plugins.knative import TEST_SETTINGS
-from tests.plugins.sim import close_api_client
+from tests.plugins.sim import official_client
 
 LAB_TRAFFIC = ["current", "candidate", "latest"]
 
@@ -83,20 +83,15 @@ def test_a_failed_revision(knative_cluster: KnativeCluster, knative_api: Any) ->
 @pytest.fixture
 def slow_api(tmp_path: Path) -> Iterator[tuple[KnativeCluster, Any]]:
     """A cluster whose revisions take a minute to become ready."""
-    from kubernetes import config
-
     settings = dataclasses.replace(TEST_SETTINGS, revision_ready_delay=60.0)
-    cluster = build_cluster(scenario=None, settings=settings)
-    cluster.start()
-    api = config.new_client_from_config(config_file=str(cluster.write_kubeconfig(tmp_path / "kc")))  # type: ignore[no-untyped-call]
-    try:
+    with (
+        build_cluster(scenario=None, settings=settings) as cluster,
+        official_client(cluster.write_kubeconfig(tmp_path / "kc")) as api,
+    ):
         client.CoreV1Api(api).create_namespace(
             client.V1Namespace(metadata=client.V1ObjectMeta(name="labs-1"))
         )
         yield cluster, api
-    finally:
-        close_api_client(api)
-        cluster.stop()
 
 
 def test_a_revision_not_yet_ready(slow_api: tuple[KnativeCluster, Any]) -> None:

@@ -15,19 +15,15 @@ from typing import Any
 import pytest
 
 from app.sim.building import KnativeCluster, SimSettings, build_cluster
-from tests.plugins.sim import Kubectl, close_api_client, make_kubectl
+from tests.plugins.sim import Kubectl, make_kubectl, official_client
 
 TEST_SETTINGS = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01)
 
 
 @pytest.fixture
 def knative_cluster() -> Iterator[KnativeCluster]:
-    cluster = build_cluster(scenario="labs", settings=TEST_SETTINGS)
-    cluster.start()
-    try:
+    with build_cluster(scenario="labs", settings=TEST_SETTINGS) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture
@@ -42,10 +38,5 @@ def knative_kubectl(knative_kubeconfig: Path, tmp_path: Path) -> Kubectl:
 
 @pytest.fixture
 def knative_api(knative_kubeconfig: Path) -> Iterator[Any]:
-    from kubernetes import config
-
-    api = config.new_client_from_config(config_file=str(knative_kubeconfig))  # type: ignore[no-untyped-call]
-    try:
+    with official_client(knative_kubeconfig) as api:
         yield api
-    finally:
-        close_api_client(api)

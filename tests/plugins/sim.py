@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,20 +51,24 @@ def make_kubectl(kubeconfig: Path, cache_dir: Path) -> Kubectl:
     return kubectl
 
 
-def close_api_client(api: Any) -> None:
-    """Close an ApiClient's thread pool and its pooled connections."""
-    api.close()
-    api.rest_client.pool_manager.clear()
+@contextmanager
+def official_client(kubeconfig: Path) -> Iterator[Any]:
+    """A kubernetes.client.ApiClient built by the official client's own kubeconfig loader; released after."""
+    from kubernetes import config
+
+    from app.kube.config import close_api_client
+
+    api = config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]
+    try:
+        yield api
+    finally:
+        close_api_client(api)
 
 
 @pytest.fixture
 def sim_cluster() -> Iterator[SimCluster]:
-    cluster = SimCluster(bookmark_interval=0.2)
-    cluster.start()
-    try:
+    with SimCluster(bookmark_interval=0.2) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture
@@ -73,13 +78,8 @@ def sim_kubeconfig(sim_cluster: SimCluster, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def kube_api(sim_kubeconfig: Path) -> Iterator[Any]:
-    from kubernetes import config
-
-    api = config.new_client_from_config(config_file=str(sim_kubeconfig))  # type: ignore[no-untyped-call]
-    try:
+    with official_client(sim_kubeconfig) as api:
         yield api
-    finally:
-        close_api_client(api)
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes import client, config, watch
+from kubernetes import client, watch
 from kubernetes.client import ApiException
 
 from app.sim.cluster import SimCluster
-from tests.plugins.sim import close_api_client
+from tests.plugins.sim import official_client
 from tests.sim.helpers import GROUP, NS, PLURAL, VERSION, ksvc_body, status_of
 
 
@@ -350,8 +350,7 @@ def test_forbidden_by_rbac(sim_cluster: SimCluster, custom: Any, tmp_path: Path)
     )
     sim_cluster.add_token("viv-token", "viv")
     path = sim_cluster.write_kubeconfig(tmp_path / "viv", token="viv-token", user="viv")
-    api = config.new_client_from_config(config_file=str(path))  # type: ignore[no-untyped-call]
-    try:
+    with official_client(path) as api:
         viewer: Any = client.CustomObjectsApi(api)
         assert get(viewer)["metadata"]["name"] == "customer"
         status = failure(
@@ -376,8 +375,6 @@ def test_forbidden_by_rbac(sim_cluster: SimCluster, custom: Any, tmp_path: Path)
             }
         )
         assert review.status is not None and review.status.allowed is False
-    finally:
-        close_api_client(api)
 
 
 # --- watch ---------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 from app.sim.building import KnativeCluster, SimSettings, build_cluster
 from app.sim.workloads.assembling import Workloads
-from tests.plugins.sim import close_api_client
+from tests.plugins.sim import official_client
 from tests.sim_workloads.conftest import GRACE, TEST_SETTINGS, eventually
 
 DOMAIN = "apps.cluster-kharon-ba75.kharon-ba75.example.opentlc.com"
@@ -27,23 +27,14 @@ def lab() -> Iterator[tuple[KnativeCluster, Workloads]]:
     settings = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01)
     cluster = build_cluster(scenario="labs", settings=settings, workloads=TEST_SETTINGS)
     assert cluster.workloads is not None
-    cluster.start()
-    try:
+    with cluster:
         yield cluster, cluster.workloads
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture
 def api(lab: tuple[KnativeCluster, Workloads], tmp_path: Any) -> Iterator[Any]:
-    from kubernetes import config
-
-    path = lab[0].write_kubeconfig(tmp_path / "kubeconfig")
-    client = config.new_client_from_config(config_file=str(path))  # type: ignore[no-untyped-call]
-    try:
+    with official_client(lab[0].write_kubeconfig(tmp_path / "kubeconfig")) as client:
         yield client
-    finally:
-        close_api_client(client)
 
 
 def _revision(api: Any, name: str) -> dict[str, Any]:
