@@ -8,13 +8,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import wait_until
 
 SPLITBOARD = [sys.executable, "-m", "app.cli"]
 KUBECTL = "/usr/bin/kubectl"
@@ -47,13 +48,9 @@ def _running(args: list[str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
         proc.stdout.close()
 
 
-def _wait_for(predicate: object, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(predicate) and predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
+def _wait_for(predicate: Callable[[], object], timeout: float = 20.0) -> None:
+    if not wait_until(predicate, timeout, interval=0.05):
+        raise AssertionError("timed out")
 
 
 def _get(url: str, host: str | None = None) -> tuple[int, str, dict[str, str]]:

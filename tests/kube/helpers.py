@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,19 +11,11 @@ from app.kube.resources import Resource
 from app.model.objects import KubeObject
 from app.sim.cluster import SimCluster
 from app.sim.errors import ApiError as SimApiError
+from tests.waiting import wait_until
 
 CONFIGMAPS = Resource("", "v1", "configmaps", "ConfigMap")
 FAST = ReflectorOptions(watch_timeout=5, relist_period=None, backoff_initial=0.05, backoff_max=0.2)
 """Short backoff; no periodic relist, so tests see exactly what watches and 410s do."""
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def ensure_namespace(cluster: SimCluster, name: str) -> str:

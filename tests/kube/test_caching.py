@@ -13,7 +13,8 @@ from app.kube.config import close_api_client, load_api_client
 from app.kube.feeding import ChangeFeed, ConnectionChange, FeedItem, ObjectChange, Resync
 from app.sim.cluster import SimCluster
 from app.sim.resources import ResourceRegistry, default_registry
-from tests.kube.helpers import FAST, ensure_namespace, limited_user, names, wait_until
+from tests.kube.helpers import FAST, ensure_namespace, limited_user, names
+from tests.waiting import wait_until
 
 CacheFactory = Callable[..., ClusterCache]
 

@@ -23,8 +23,8 @@ from tests.kube.helpers import (
     limited_user,
     names,
     put_configmap,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -22,6 +20,7 @@ from app.sim.building import KnativeCluster
 from app.sim.cluster import SimCluster
 from app.web.observability import JsonFormatter, Readiness, log_config, record_patch
 from tests.security.serving import Served
+from tests.waiting import wait_until
 
 
 def sample(served: Served, name: str, **labels: str) -> float:
@@ -32,15 +31,6 @@ def sample(served: Served, name: str, **labels: str) -> float:
             if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
                 return float(s.value)
     return 0.0
-
-
-def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def test_health_and_readiness_answer(dashboard: Served) -> None:
@@ -62,7 +52,7 @@ def test_ready_only_once_the_namespace_list_synced_then_stays_ready(
         readiness = Readiness(lambda: cache)
         assert readiness.check() is False
         sim_cluster.restart()
-        assert eventually(readiness.check)
+        assert wait_until(readiness.check)
         sim_cluster.stop()
         assert readiness.check() is True
     finally:
@@ -91,14 +81,14 @@ def test_open_event_streams_are_a_gauge(dashboard: Served) -> None:
         lines = stream.iter_lines()  # kept: a dropped iterator closes the connection
         assert next(lines) == "event: connection"
         assert sample(dashboard, "splitboard_sse_clients") == 1
-    assert eventually(lambda: sample(dashboard, "splitboard_sse_clients") == 0)
+    assert wait_until(lambda: sample(dashboard, "splitboard_sse_clients") == 0)
 
 
 def test_watch_restarts_come_from_the_cache(dashboard: Served, knative_cluster: KnativeCluster) -> None:
     dashboard.client.get("/namespaces/labs-1")
     before = sample(dashboard, "splitboard_cache_watch_restarts_total")
     knative_cluster.faults.end_watches()
-    assert eventually(lambda: sample(dashboard, "splitboard_cache_watch_restarts_total") > before)
+    assert wait_until(lambda: sample(dashboard, "splitboard_cache_watch_restarts_total") > before)
     assert sample(dashboard, "splitboard_cluster_connected") == 1
 
 

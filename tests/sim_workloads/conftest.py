@@ -4,7 +4,6 @@ through the official client, so these tests need nothing but the store, the serv
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from app.sim.ingress.serving import IngressServer
 from app.sim.knative.revisions import desired_deployment
 from app.sim.workloads.assembling import Workloads as WorkloadsController
 from app.sim.workloads.settings import WorkloadSettings
+from tests.waiting import wait_until
 
 NAMESPACE = "labs-1"
 DOMAIN = DomainConfig(domain="apps.example.com")
@@ -152,11 +152,8 @@ def host(route: str, tag: str | None = None) -> str:
 
 def eventually(check: Callable[[], bool], timeout: float = 5.0, message: str = "") -> None:
     """Wait until `check()` holds (the controllers work on their own threads)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(message or "condition not reached in time")
-        time.sleep(0.02)
+    if not wait_until(check, timeout, interval=0.02):
+        raise AssertionError(message or "condition not reached in time")
 
 
 @pytest.fixture
