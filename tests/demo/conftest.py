@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from kubernetes.client import ApiClient
 
-from app.kube.config import load_api_client
 from app.settings import Settings
 from app.sim.building import KnativeCluster, WorkloadSettings, build_cluster
 from tests.plugins.knative import TEST_SETTINGS
+from tests.plugins.sim import dashboard_client
 from tests.serving import Dashboard, serve
 
 NAMESPACE = "labs-1"
@@ -50,7 +50,7 @@ def demo_cluster(tmp_path: Path) -> Iterator[DemoCluster]:
 
 @pytest.fixture
 def demo_api(demo_cluster: DemoCluster) -> Iterator[ApiClient]:
-    with load_api_client(demo_cluster.kubeconfig) as client:
+    with dashboard_client(demo_cluster.kubeconfig) as client:
         yield client
 
 

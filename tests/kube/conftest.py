@@ -8,19 +8,16 @@ from pathlib import Path
 import pytest
 from kubernetes.client import ApiClient
 
-from app.kube.config import close_api_client, load_api_client
 from app.sim.cluster import SimCluster
 from tests.kube.helpers import ensure_namespace
+from tests.plugins.sim import dashboard_client
 
 
 @pytest.fixture
 def api(sim_kubeconfig: Path) -> Iterator[ApiClient]:
     """An ApiClient built by the dashboard's own loader from the sim's kubeconfig."""
-    client = load_api_client(sim_kubeconfig)
-    try:
+    with dashboard_client(sim_kubeconfig) as client:
         yield client
-    finally:
-        close_api_client(client)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from app.kube.feeding import ChangeFeed, ConnectionChange, FeedItem, ObjectChang
 from app.sim.cluster import SimCluster
 from app.sim.resources import ResourceRegistry, default_registry
 from tests.kube.helpers import FAST, ensure_namespace, limited_user, names
+from tests.plugins.sim import dashboard_client
 from tests.waiting import wait_until
 
 CacheFactory = Callable[..., ClusterCache]
@@ -58,8 +59,7 @@ def next_matching(
 
 
 def test_objects_of_the_lab_namespace(knative_kubeconfig: Path, make_cache: CacheFactory) -> None:
-    api = load_api_client(knative_kubeconfig)
-    try:
+    with dashboard_client(knative_kubeconfig) as api:
         cache = make_cache(api)
         snapshot = cache.objects("labs-1")
         assert snapshot.complete and snapshot.problems == () and snapshot.knative and snapshot.istio
@@ -74,8 +74,6 @@ def test_objects_of_the_lab_namespace(knative_kubeconfig: Path, make_cache: Cach
         assert cache.active_namespaces() == ["labs-1"]
         assert "labs-1" in cache.namespaces()
         assert cache.stats()["informers"] == 1 + 9
-    finally:
-        close_api_client(api)
 
 
 def test_allow_list_limits_namespaces_and_objects(
@@ -97,8 +95,7 @@ def test_forbidden_namespace_list_falls_back_to_the_allow_list(
 ) -> None:
     ensure_namespace(sim_cluster, "labs-1")
     put_service(sim_cluster, "labs-1", "web")
-    viewer = load_api_client(limited_user(sim_cluster, tmp_path / "viewer", "labs-1", ["*"]))
-    try:
+    with dashboard_client(limited_user(sim_cluster, tmp_path / "viewer", "labs-1", ["*"])) as viewer:
         cache = make_cache(viewer, namespaces=["labs-1"])
         assert cache.namespaces() == ["labs-1"] and cache.has_synced()
         assert cache.namespaces_forbidden is not None and "cannot list" in cache.namespaces_forbidden
@@ -109,8 +106,6 @@ def test_forbidden_namespace_list_falls_back_to_the_allow_list(
         unconfigured = make_cache(viewer)
         assert unconfigured.namespaces() == []
         assert unconfigured.namespaces_forbidden is not None
-    finally:
-        close_api_client(viewer)
 
 
 def test_changes_reach_a_namespace_feed(

@@ -8,21 +8,20 @@ from pathlib import Path
 
 from kubernetes.client import ApiClient
 
-from app.kube.config import close_api_client, load_api_client
 from app.kube.resources import KNATIVE_SERVICES, Discovery, Resource, discover, virtual_services
 from app.sim.cluster import SimCluster
 from app.sim.resources import ResourceRegistry, ResourceType, default_registry
+from tests.plugins.sim import dashboard_client
 
 
 def discover_with(tmp_path: Path, keep: Callable[[ResourceType], ResourceType | None]) -> Discovery:
     """Discovery on a cluster whose registry holds `keep(rt)` for each default kind (None drops it)."""
     kept = (keep(rt) for rt in default_registry().all())
-    with SimCluster(registry=ResourceRegistry(rt for rt in kept if rt is not None)) as cluster:
-        client = load_api_client(cluster.write_kubeconfig(tmp_path / "kubeconfig"))
-        try:
-            return discover(client)
-        finally:
-            close_api_client(client)
+    with (
+        SimCluster(registry=ResourceRegistry(rt for rt in kept if rt is not None)) as cluster,
+        dashboard_client(cluster.write_kubeconfig(tmp_path / "kubeconfig")) as client,
+    ):
+        return discover(client)
 
 
 def test_full_cluster_prefers_istio_v1(api: ApiClient) -> None:

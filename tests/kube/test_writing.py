@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from kubernetes.client import ApiClient
 
-from app.kube.config import close_api_client, load_api_client
 from app.kube.errors import ApiError
 from app.kube.writing import patch_traffic, record_event
 from app.model.traffic import TrafficTarget
 from app.sim.building import KnativeCluster
+from tests.plugins.sim import dashboard_client
 
 SPLIT = [
     {"tag": "current", "revisionName": "customer-v3", "percent": 70},
@@ -27,11 +27,8 @@ DEFAULTED = [{**t, "latestRevision": t.get("latestRevision", False)} for t in SP
 
 @pytest.fixture
 def kapi(knative_kubeconfig: Path) -> Iterator[ApiClient]:
-    client = load_api_client(knative_kubeconfig)
-    try:
+    with dashboard_client(knative_kubeconfig) as client:
         yield client
-    finally:
-        close_api_client(client)
 
 
 def stored(cluster: KnativeCluster, name: str = "customer") -> dict[str, Any]:

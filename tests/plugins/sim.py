@@ -5,6 +5,8 @@
 - kube_api: a kubernetes.client.ApiClient built from that kubeconfig (closed after the test).
 - kubectl: run /usr/bin/kubectl against sim_cluster:
   kubectl(*args, input=None, check=True, timeout=30.0) -> subprocess.CompletedProcess[str].
+- official_client(kubeconfig) / dashboard_client(kubeconfig): context managers giving an ApiClient built by
+  the official client's loader or by the dashboard's (app.kube.config), released at the end.
 """
 
 from __future__ import annotations
@@ -59,6 +61,18 @@ def official_client(kubeconfig: Path) -> Iterator[Any]:
     from app.kube.config import close_api_client
 
     api = config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]
+    try:
+        yield api
+    finally:
+        close_api_client(api)
+
+
+@contextmanager
+def dashboard_client(kubeconfig: Path) -> Iterator[Any]:
+    """A kubernetes.client.ApiClient built by the dashboard's loader (app.kube.config); released after."""
+    from app.kube.config import close_api_client, load_api_client
+
+    api = load_api_client(kubeconfig)
     try:
         yield api
     finally:

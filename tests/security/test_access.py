@@ -12,11 +12,10 @@ import pytest
 import yaml
 
 from app.kube.access import AccessChecker
-from app.kube.config import close_api_client, load_api_client
 from app.sim.access import add_users, parse_users
 from app.sim.building import KnativeCluster
 from tests.editor.forms import EDITOR, editor_html, form_fields, post, set_percents
-from tests.plugins.sim import Kubectl
+from tests.plugins.sim import Kubectl, dashboard_client
 from tests.security.conftest import MakeDashboard
 from tests.security.serving import WRITE
 
@@ -108,25 +107,21 @@ def test_reviews_follow_rbac_down_to_resource_names(users: dict[str, Path], knat
         (users["editor"], True, False),
         (knative_kubeconfig, True, True),
     ):
-        client = load_api_client(kubeconfig)
-        try:
+        with dashboard_client(kubeconfig) as client:
             checker = AccessChecker(client)
             assert checker.can_patch("labs-1", "customer") is customer, kubeconfig
             assert checker.can_patch("labs-1", "recommendation") is recommendation, kubeconfig
-        finally:
-            close_api_client(client)
 
 
 def test_answers_are_kept_for_the_ttl_only(users: dict[str, Path], knative_cluster: KnativeCluster) -> None:
     clock = Clock()
-    client = load_api_client(users["viewer"])
     grant = {
         "namespace": "labs-1",
         "apiGroups": ["serving.knative.dev"],
         "resources": ["services"],
         "verbs": ["patch"],
     }
-    try:
+    with dashboard_client(users["viewer"]) as client:
         checker = AccessChecker(client, ttl=10.0, clock=clock)
         assert checker.can_patch("labs-1", "customer") is False
         more = {"users": [{"name": "viewer", "token": "viewer-token", "rules": [grant]}]}
@@ -135,8 +130,6 @@ def test_answers_are_kept_for_the_ttl_only(users: dict[str, Path], knative_clust
         assert checker.can_patch("labs-1", "customer") is False, "kept"
         clock.now += 2.0
         assert checker.can_patch("labs-1", "customer") is True, "asked again"
-    finally:
-        close_api_client(client)
 
 
 def test_a_failed_review_counts_as_no_and_is_not_kept(
@@ -145,14 +138,11 @@ def test_a_failed_review_counts_as_no_and_is_not_kept(
     kubeconfig = knative_cluster.write_kubeconfig(
         tmp_path / "stranger", token="unknown-token", user="stranger"
     )
-    client = load_api_client(kubeconfig)
-    try:
+    with dashboard_client(kubeconfig) as client:
         checker = AccessChecker(client, clock=Clock())
         assert checker.can_patch("labs-1", "customer") is False
         knative_cluster.add_token("unknown-token", "admin-now", ("system:masters",))
         assert checker.can_patch("labs-1", "customer") is True
-    finally:
-        close_api_client(client)
 
 
 def test_a_user_who_may_not_patch_is_offered_no_editor_and_refused(
