@@ -20,6 +20,7 @@ from app.model.editing import RevisionChoice, Validation, revision_choices, serv
 from app.model.history import REASON, HistoryEntry, change_message, history
 from app.model.objects import KubeObject
 from app.model.patches import splits_equal
+from app.model.previewing import Preview, preview
 from app.model.traffic import TrafficTarget
 from app.web.context import Dashboard
 from app.web.loading import LoadError, namespace_objects
@@ -58,6 +59,19 @@ class Loaded:
     @property
     def own_choices(self) -> list[RevisionChoice]:
         return [c for c in self.choices if c.service == self.name]
+
+    def predict(self, after: Sequence[TrafficTarget], resource_version: str) -> Preview:
+        """What the split `after` would make of this Service's Route and VirtualServices (sends nothing)."""
+        return preview(
+            namespace=self.namespace,
+            service=self.name,
+            resource_version=resource_version,
+            before=self.traffic,
+            after=after,
+            choices=self.choices,
+            route=self.route,
+            virtualservices=self.virtualservices,
+        )
 
 
 def generation_of(service: KubeObject) -> int:

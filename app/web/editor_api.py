@@ -34,7 +34,7 @@ from app.model.editing import (
     validate_targets,
 )
 from app.model.history import HistoryEntry, find_entry, outside_change
-from app.model.previewing import Preview, preview
+from app.model.previewing import Preview
 from app.model.traffic import FieldError, TrafficTarget, default_traffic, merge_errors, parse_traffic
 from app.web.applying import (
     Applied,
@@ -275,16 +275,7 @@ def preview_traffic(
     except BadChange as exc:
         return _bad(exc)
     validation = validate_targets(targets, loaded.name, loaded.choices)
-    result = preview(
-        namespace=namespace,
-        service=loaded.name,
-        resource_version=change.resource_version,
-        before=loaded.traffic,
-        after=targets,
-        choices=loaded.choices,
-        route=loaded.route,
-        virtualservices=loaded.virtualservices,
-    )
+    result = loaded.predict(targets, change.resource_version)
     return JSONResponse(preview_body(result, validation))
 
 

@@ -26,7 +26,7 @@ from app.model.editing import (
     validate_rows,
 )
 from app.model.history import HistoryEntry, OutsideChange, flagger_primary, outside_change, previous_split
-from app.model.previewing import Preview, preview
+from app.model.previewing import Preview
 from app.model.views import colour_index
 from app.web.applying import Loaded
 from app.web.context import Dashboard
@@ -160,16 +160,7 @@ def build_view(
     latest = latest_ready(own, name)
     validation = validate_rows(form.rows, name, loaded.choices)
     targets, parse_errors = rows_to_targets(form.rows)
-    predicted = preview(
-        namespace=loaded.namespace,
-        service=name,
-        resource_version=form.resource_version,
-        before=loaded.traffic,
-        after=targets,
-        choices=loaded.choices,
-        route=loaded.route,
-        virtualservices=loaded.virtualservices,
-    )
+    predicted = loaded.predict(targets, form.resource_version)
     generations = {c.name: c.generation for c in loaded.choices}
     rows = []
     for index, row in enumerate(form.rows):
