@@ -11,8 +11,8 @@ import pytest
 from kubernetes.client import ApiClient
 
 from app.settings import Settings
-from app.sim.building import KnativeCluster, WorkloadSettings, build_cluster
-from tests.plugins.knative import TEST_SETTINGS
+from app.sim.building import KnativeCluster, build_cluster
+from tests.plugins.knative import FAST_WORKLOADS, TEST_SETTINGS
 from tests.plugins.sim import dashboard_client
 from tests.serving import Dashboard, serve
 
@@ -21,15 +21,8 @@ GRACE = 1.0
 """Idle seconds before the simulated autoscaler scales a revision to zero."""
 
 
-DEMO_WORKLOADS = WorkloadSettings(
-    scale_to_zero_grace=GRACE,
-    cold_start_delay=0.05,
-    pod_stop_delay=0.05,
-    autoscale_window=1.0,
-    autoscale_tick=0.05,
-    request_seconds=0.5,
-    request_timeout=2.0,
-    seed=42,
+DEMO_WORKLOADS = dataclasses.replace(
+    FAST_WORKLOADS, scale_to_zero_grace=GRACE, request_seconds=0.5, request_timeout=2.0
 )
 
 

@@ -14,10 +14,14 @@ from typing import Any
 
 import pytest
 
-from app.sim.building import KnativeCluster, SimSettings, build_cluster
+from app.sim.building import KnativeCluster, SimSettings, WorkloadSettings, build_cluster
 from tests.plugins.sim import Kubectl, make_kubectl, official_client
 
 TEST_SETTINGS = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01)
+FAST_WORKLOADS = WorkloadSettings(
+    cold_start_delay=0.05, pod_stop_delay=0.05, autoscale_window=1.0, autoscale_tick=0.05, seed=42
+)
+"""Simulated pods and autoscaling in tens of milliseconds, seeded; suites set their grace and requests."""
 
 
 @pytest.fixture

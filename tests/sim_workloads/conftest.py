@@ -5,7 +5,7 @@ through the official client, so these tests need nothing but the store, the serv
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -18,22 +18,13 @@ from app.sim.cluster import SimCluster
 from app.sim.ingress.serving import IngressServer
 from app.sim.knative.revisions import desired_deployment
 from app.sim.workloads.assembling import Workloads as WorkloadsController
-from app.sim.workloads.settings import WorkloadSettings
+from tests.plugins.knative import FAST_WORKLOADS
 from tests.waiting import wait_until
 
 NAMESPACE = "labs-1"
 DOMAIN = DomainConfig(domain="apps.example.com")
 GRACE = 0.6
-TEST_SETTINGS = WorkloadSettings(
-    scale_to_zero_grace=GRACE,
-    cold_start_delay=0.05,
-    pod_stop_delay=0.05,
-    autoscale_window=1.0,
-    autoscale_tick=0.05,
-    request_seconds=1.0,
-    request_timeout=1.0,
-    seed=42,
-)
+TEST_SETTINGS = replace(FAST_WORKLOADS, scale_to_zero_grace=GRACE, request_seconds=1.0, request_timeout=1.0)
 
 
 @dataclass
