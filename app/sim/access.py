@@ -27,10 +27,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.sim.resources import RBAC_GROUP
 from app.sim.scenarios.applying import apply_object
 from app.sim.store import Store
 
-RBAC = "rbac.authorization.k8s.io/v1"
+RBAC = f"{RBAC_GROUP}/v1"
 RULE_FIELDS = ("apiGroups", "resources", "verbs", "resourceNames")
 AddToken = Callable[[str, str, tuple[str, ...]], None]
 
@@ -88,7 +89,7 @@ def rbac_objects(user: ScenarioUser) -> list[dict[str, Any]]:
         body = {k: list(rule[k]) for k in RULE_FIELDS if k in rule}
         by_namespace.setdefault(rule.get("namespace"), []).append(body)
     name = "scenario-user-" + re.sub(r"[^a-z0-9-]+", "-", user.name.lower()).strip("-")
-    subject = {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user.name}
+    subject = {"kind": "User", "apiGroup": RBAC_GROUP, "name": user.name}
     objects: list[dict[str, Any]] = []
     for namespace, rules in by_namespace.items():
         meta = {"name": name, **({"namespace": namespace} if namespace else {})}
@@ -99,7 +100,7 @@ def rbac_objects(user: ScenarioUser) -> list[dict[str, Any]]:
                 "apiVersion": RBAC,
                 "kind": f"{role_kind}Binding",
                 "metadata": dict(meta),
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": name},
+                "roleRef": {"apiGroup": RBAC_GROUP, "kind": role_kind, "name": name},
                 "subjects": [subject],
             }
         )

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.sim.errors import ApiError
-from app.sim.resources import ResourceType
+from app.sim.resources import RBAC_GROUP, ResourceType
 from app.sim.store import Store
 
 MASTERS = "system:masters"
-RBAC = "rbac.authorization.k8s.io"
 SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
 SERVICE_ACCOUNTS = "system:serviceaccounts"
 
@@ -111,10 +110,10 @@ def allowed(store: Store, user: User, attrs: Attributes) -> bool:
 
 def _rules(store: Store, user: User, namespace: str) -> Iterator[dict[str, Any]]:
     registry = store.registry
-    cluster_roles = registry.get(f"clusterroles.{RBAC}")
-    bindings = list(store.list(registry.get(f"clusterrolebindings.{RBAC}"), copy=False)[0])
+    cluster_roles = registry.get(f"clusterroles.{RBAC_GROUP}")
+    bindings = list(store.list(registry.get(f"clusterrolebindings.{RBAC_GROUP}"), copy=False)[0])
     if namespace:
-        bindings += store.list(registry.get(f"rolebindings.{RBAC}"), namespace, copy=False)[0]
+        bindings += store.list(registry.get(f"rolebindings.{RBAC_GROUP}"), namespace, copy=False)[0]
     for binding in bindings:
         where = (binding.get("metadata") or {}).get("namespace") or ""
         if not any(_names(subject, user, where) for subject in binding.get("subjects") or []):
@@ -123,7 +122,7 @@ def _rules(store: Store, user: User, namespace: str) -> Iterator[dict[str, Any]]
         if ref.get("kind") == "ClusterRole":
             role = _find(store, cluster_roles, None, ref.get("name", ""))
         else:
-            role = _find(store, registry.get(f"roles.{RBAC}"), namespace, ref.get("name", ""))
+            role = _find(store, registry.get(f"roles.{RBAC_GROUP}"), namespace, ref.get("name", ""))
         yield from (role or {}).get("rules") or []
 
 

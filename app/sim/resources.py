@@ -27,6 +27,7 @@ BUILT_IN_GROUPS = frozenset({"", "apps", "batch", "policy", "autoscaling"})
 KNATIVE_CATEGORIES = ("all", "knative", "serving")
 ISTIO_CATEGORIES = ("istio-io", "networking-istio-io")
 READY = ".status.conditions[?(@.type=='Ready')]"
+RBAC_GROUP = "rbac.authorization.k8s.io"
 
 # Registry keys (ResourceType.key) of the kinds the simulator's own controllers look up by name.
 NAMESPACES = "namespaces"
@@ -370,7 +371,7 @@ def _apps_types() -> list[ResourceType]:
 
 
 def _rbac_types() -> list[ResourceType]:
-    group, name = "rbac.authorization.k8s.io", _name_column()
+    group, name = RBAC_GROUP, _name_column()
     created = _col("Created At", "string", _AGE_DESCRIPTION)
     binding_columns = (
         name,
