@@ -9,7 +9,6 @@ from kubernetes.client import ApiClient
 
 from app.kube.access import AccessChecker
 from app.kube.caching import ClusterCache
-from app.kube.resources import Discovery
 from app.settings import Settings
 from app.web import api, contexts, demo, editor, editor_api, events, fragments, pages
 from app.web.connection import Cluster, ClusterConnection
@@ -20,15 +19,10 @@ from app.web.security import install_security
 from app.web.templating import Renderer, make_environment
 
 
-def build_app(
-    settings: Settings, cache: ClusterCache, api_client: ApiClient, discovery: Discovery | None = None
-) -> FastAPI:
+def build_app(settings: Settings, cache: ClusterCache, api_client: ApiClient) -> FastAPI:
     """The dashboard app over one fixed cluster. The caller owns `cache` and `api_client` (starts and
-    stops them); contexts are not switched.
-
-    Building asks the cluster nothing: the cache discovers kinds on first need. `discovery` is ignored;
-    it stays for one step, until the callers in bench/, tests/security and tests/resilience drop it.
-    """
+    stops them); contexts are not switched. Building asks the cluster nothing: the cache discovers
+    kinds on first need."""
     access = AccessChecker(api_client, ttl=settings.access_review_seconds)
     return build_connected_app(settings, ClusterConnection(Cluster(api_client, cache, access)))
 

@@ -79,7 +79,7 @@ def serve_dashboard(settings: Settings, kubeconfig: Path) -> Iterator[Served]:
     cache = ClusterCache(api_client, sync_timeout=5.0)
     cache.start()
     try:
-        app = build_app(settings, cache, api_client, cache.discovery())
+        app = build_app(settings, cache, api_client)
         app.include_router(router)
         with (
             serve_app(app, lambda config: Server(config, app)) as url,
