@@ -12,12 +12,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from app.kube.watching import ListWatch
 from app.model.objects import NamespaceObjects
 from app.model.views import namespace_overview
 from app.web.context import Dashboard
 from app.web.pages import events_url, render_page
+from app.web.sections import NAMESPACE_SECTIONS, namespace_section
 
 UNCACHED_PREFIX = "/bench/uncached"
 
@@ -44,9 +46,9 @@ def add_uncached_page(app: FastAPI) -> None:
     def uncached_namespace_page(request: Request, namespace: str) -> HTMLResponse:
         dashboard: Dashboard = request.app.state.dashboard
         overview = namespace_overview(list_namespace(dashboard, namespace), dashboard.clock())
-        return render_page(
-            request, dashboard, "namespace.html", {"o": overview, "events": events_url(namespace)}
-        )
+        sections = {n: Markup(namespace_section(dashboard.renderer, n, overview)) for n in NAMESPACE_SECTIONS}
+        context = {"namespace": namespace, "sections": sections, "events": events_url(namespace)}
+        return render_page(request, dashboard, "namespace.html", context)
 
     app.add_api_route(
         f"{UNCACHED_PREFIX}/namespaces/{{namespace}}",

@@ -89,6 +89,10 @@ class ClusterCache:
         self._watched: dict[str, _NamespaceInformers] = {}
         self._failing: dict[Reflector, str] = {}
         """Reflectors whose last request found the cluster unreachable or unwell, with the error."""
+        self._changes: dict[str, int] = {}
+        """Object changes seen per namespace ("" for the namespace list), for `version`."""
+        self._epoch = 0
+        """Bumped by every reflector failure or recovery and every change of the served kinds."""
         self._namespaces_forbidden: str | None = None
         self._broadcaster = Broadcaster(feed_size, on_unsubscribe=self._unpin)
         self._janitor: threading.Thread | None = None
@@ -140,6 +144,7 @@ class ClusterCache:
         changed = found is not None and fresh != found
         with self._lock:
             self._discovery, self._discovered_at = fresh, now
+            self._epoch += changed
             replaced = dict(self._watched) if changed and not self._stopping.is_set() else {}
             for ns, old in replaced.items():
                 entry = self._watched[ns] = self._new_entry(ns, fresh)
@@ -215,6 +220,16 @@ class ClusterCache:
             return self._broadcaster.subscribe(None)
         self._ensure(namespace, self.discovery(), pin=True)
         return self._broadcaster.subscribe(namespace)
+
+    def version(self, namespace: str) -> tuple[int, int, int]:
+        """A value that changes whenever `objects(namespace)` may answer differently: an object in it
+        changed, a reflector failed or recovered, the kinds were rediscovered, or one more of its
+        informers has its first list. For memoizing what is derived from a snapshot; never blocks."""
+        with self._lock:
+            entry = self._watched.get(namespace)
+            informers = list(entry.informers.values()) if entry is not None else []
+            changes, epoch = self._changes.get(namespace, 0), self._epoch
+        return changes, epoch, sum(i.has_synced() for i in informers)
 
     def connection(self) -> ConnectionState:
         with self._lock:
@@ -299,6 +314,8 @@ class ClusterCache:
             name = str((obj.get("metadata") or {}).get("name", ""))
             if kind == "namespaces" and self.allowed and name not in self.allowed:
                 return
+            with self._lock:
+                self._changes[namespace] = self._changes.get(namespace, 0) + 1
             self._broadcaster.publish(ObjectChange(namespace, kind, name, change_type))
 
         return (
@@ -332,6 +349,8 @@ class ClusterCache:
                 self._forget_failures(entry.reflectors)
 
     def _reflector_failed(self, reflector: Reflector, error: ApiError) -> None:
+        with self._lock:
+            self._epoch += 1  # snapshots now carry a problem
         if reflector is self._namespace_informer.reflector and error.code == 403:
             with self._lock:
                 self._namespaces_forbidden = error.message
@@ -345,6 +364,8 @@ class ClusterCache:
             self._broadcaster.publish(ConnectionChange(connected=False, error=str(error)))
 
     def _reflector_recovered(self, reflector: Reflector) -> None:
+        with self._lock:
+            self._epoch += 1
         if reflector is self._namespace_informer.reflector:
             with self._lock:
                 self._namespaces_forbidden = None

@@ -14,6 +14,7 @@ from app.kube.caching import ClusterCache
 from app.kube.resources import Discovery
 from app.settings import Settings
 from app.web.connection import ClusterConnection
+from app.web.rendering import SectionCache
 from app.web.streams import EventStreams
 from app.web.templating import Renderer
 
@@ -34,6 +35,11 @@ class Dashboard:
     renderer: Renderer
     streams: EventStreams = field(default_factory=lambda: EventStreams())
     clock: Callable[[], datetime] = utc_now
+    sections: SectionCache = field(init=False)
+    """The namespace pages' rendered sections, shared by page views and SSE streams."""
+
+    def __post_init__(self) -> None:
+        self.sections = SectionCache(lambda: self.cache, self.renderer, lambda: self.clock())
 
     @property
     def cache(self) -> ClusterCache:

@@ -22,7 +22,6 @@ from app.web.sections import (
     LIVE_SERVICE_SECTIONS,
     NAMESPACE_SECTIONS,
     affected_sections,
-    namespace_section,
     service_section,
 )
 from app.web.streams import RenderSections, event_stream
@@ -96,10 +95,8 @@ async def namespace_events(dashboard: DashboardDep, namespace: str) -> Streaming
     feed = await subscribe(dashboard, namespace)
 
     def render(names: frozenset[str]) -> list[tuple[str, str]]:
-        overview = loading.overview(dashboard, namespace)
-        return [
-            (n, namespace_section(dashboard.renderer, n, overview)) for n in NAMESPACE_SECTIONS if n in names
-        ]
+        wanted = [n for n in NAMESPACE_SECTIONS if n in names]
+        return list(loading.namespace_sections(dashboard, namespace, wanted).items())
 
     return respond(dashboard, feed, rendered_or_nothing(render), NAMESPACE_SECTIONS)
 

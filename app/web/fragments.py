@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from app.web import loading
 from app.web.context import DashboardDep
 from app.web.loading import LoadError
-from app.web.sections import NAMESPACE_SECTIONS, SERVICE_SECTIONS, namespace_section, service_section
+from app.web.sections import NAMESPACE_SECTIONS, SERVICE_SECTIONS, service_section
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -17,8 +17,7 @@ router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 def namespace_fragment(dashboard: DashboardDep, namespace: str, section: str) -> HTMLResponse:
     if section not in NAMESPACE_SECTIONS:
         raise LoadError(404, "No such section", f"Sections are: {', '.join(NAMESPACE_SECTIONS)}.")
-    overview = loading.overview(dashboard, namespace)
-    return HTMLResponse(namespace_section(dashboard.renderer, section, overview))
+    return HTMLResponse(loading.namespace_sections(dashboard, namespace, (section,))[section])
 
 
 @router.get("/namespaces/{namespace}/services/{name}/sections/{section}", name="service_section")

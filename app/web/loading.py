@@ -5,7 +5,7 @@ Blocking (the cache may wait for a first list): call from a thread, never from t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from app.kube.caching import NamespaceNotAllowed
@@ -21,6 +21,7 @@ from app.model.views import (
     service_view,
 )
 from app.web.context import Dashboard
+from app.web.sections import NAMESPACE_SECTIONS
 
 
 class LoadError(Exception):
@@ -57,6 +58,15 @@ def namespace_objects(dashboard: Dashboard, namespace: str) -> NamespaceObjects:
     check_shown(dashboard, namespace)
     with reading_the_cluster():
         return dashboard.cache.objects(namespace)
+
+
+def namespace_sections(
+    dashboard: Dashboard, namespace: str, names: Iterable[str] = NAMESPACE_SECTIONS
+) -> dict[str, str]:
+    """The namespace page's sections as HTML, rendered once per change (app.web.rendering)."""
+    check_shown(dashboard, namespace)
+    with reading_the_cluster():
+        return dashboard.sections.namespace(namespace, names)
 
 
 def subscribe(dashboard: Dashboard, namespace: str | None) -> ChangeFeed:

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from app.model.views import ConnectionView
 from app.web import loading
@@ -44,8 +45,9 @@ def namespaces_page(request: Request, dashboard: DashboardDep) -> HTMLResponse:
 
 @router.get("/namespaces/{namespace}", name="namespace_page")
 def namespace_page(request: Request, dashboard: DashboardDep, namespace: str) -> HTMLResponse:
-    overview = loading.overview(dashboard, namespace)
-    return render_page(request, dashboard, "namespace.html", {"o": overview, "events": events_url(namespace)})
+    sections = {name: Markup(html) for name, html in loading.namespace_sections(dashboard, namespace).items()}
+    context = {"namespace": namespace, "sections": sections, "events": events_url(namespace)}
+    return render_page(request, dashboard, "namespace.html", context)
 
 
 @router.get("/namespaces/{namespace}/services/{name}", name="service_page")

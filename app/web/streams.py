@@ -9,6 +9,7 @@ disconnect, or when `EventStreams.close_all()` runs at server shutdown.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterable
 
@@ -25,8 +26,10 @@ RenderSections = Callable[[frozenset[str]], list[tuple[str, str]]]
 """Section names -> (event name, HTML) pairs; blocking, run in a thread."""
 
 
+@functools.lru_cache(maxsize=64)
 def sse_event(event: str, data: str) -> str:
-    """One SSE message; every line of `data` gets its own `data:` field."""
+    """One SSE message; every line of `data` gets its own `data:` field. Memoized: a shared section's
+    markup is formatted once for all the streams it goes to."""
     lines = data.splitlines() or [""]
     return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
 

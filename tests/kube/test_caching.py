@@ -217,3 +217,20 @@ def test_kinds_installed_later_are_picked_up(make_cache: CacheFactory, tmp_path:
         finally:
             cache.stop()  # before its cluster and client go
             close_api_client(api)
+
+
+def test_version_moves_with_every_change_a_snapshot_would_show(
+    sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
+) -> None:
+    ensure_namespace(sim_cluster, "labs-1")
+    cache = make_cache(api)
+    cache.objects("labs-1")
+    synced = cache.version("labs-1")
+    assert cache.version("labs-1") == synced  # nothing changed: the same value
+    put_service(sim_cluster, "labs-1", "web")
+    assert wait_until(lambda: "web" in names(cache.objects("labs-1").kservices))
+    changed = cache.version("labs-1")
+    assert changed != synced
+    sim_cluster.stop()  # the watches fail: snapshots now carry problems
+    assert wait_until(lambda: cache.version("labs-1") != changed)
+    sim_cluster.start()
