@@ -26,7 +26,7 @@ UNCACHED_PREFIX = "/bench/uncached"
 
 def list_namespace(dashboard: Dashboard, namespace: str) -> NamespaceObjects:
     """What `ClusterCache.objects` returns, read from the API server now (one list per kind)."""
-    discovery = dashboard.discovery
+    discovery = dashboard.cache.discovery()
     listed: dict[str, Any] = {
         kind: tuple(sorted(ListWatch(dashboard.api_client, resource, namespace).list().items, key=_name))
         for kind, resource in discovery.namespace_resources().items()

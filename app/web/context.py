@@ -11,7 +11,6 @@ from fastapi import Depends, Request
 from kubernetes.client import ApiClient
 
 from app.kube.caching import ClusterCache
-from app.kube.resources import Discovery
 from app.settings import Settings
 from app.web.connection import ClusterConnection
 from app.web.rendering import SectionCache
@@ -48,11 +47,6 @@ class Dashboard:
     @property
     def api_client(self) -> ApiClient:
         return self.connection.api_client
-
-    @property
-    def discovery(self) -> Discovery:
-        """The cache's current answer (bench/uncached.py reads this; it can call the cache itself)."""
-        return self.cache.discovery()
 
 
 def get_dashboard(request: Request) -> Dashboard:
