@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR := static/vendor/htmx.min.js static/vendor/sse.min.js
 
-.PHONY: demo test lint typecheck contracts unit setup bench load clean
+.PHONY: demo test lint typecheck contracts unit setup realcluster bench load clean
 
 setup: $(STAMP) $(VENDOR)
 
@@ -36,7 +36,12 @@ typecheck: setup
 contracts: setup
 	$(BIN)/lint-imports
 
-unit: setup
+# The real control plane of the both-backend tests (tests/realcluster): built once into a cache outside
+# the checkout, keyed by its go.sum; a cold build compiles Kubernetes and takes a while.
+realcluster:
+	scripts/build-realcluster >/dev/null
+
+unit: setup realcluster
 	$(BIN)/pytest -q
 
 test: lint typecheck contracts unit

@@ -1,3 +1,8 @@
 """Shared fixtures live in tests/plugins so each layer's owner keeps its own."""
 
-pytest_plugins = ["tests.plugins.sim", "tests.plugins.knative", "tests.plugins.browser"]
+pytest_plugins = [
+    "tests.plugins.sim",
+    "tests.plugins.knative",
+    "tests.plugins.browser",
+    "tests.plugins.backends",
+]

@@ -1,0 +1,56 @@
+"""The lab's objects reach the real API server as the simulator made them, and come back after a test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.kube.requesting import request_json
+from tests.backends import Backend
+from tests.backends.lab import LAB_NAMESPACE
+
+SERVICE = f"/apis/serving.knative.dev/v1/namespaces/{LAB_NAMESPACE}/services/customer"
+
+
+def kinds_and_names(api: Any, path: str) -> list[str]:
+    return sorted(o["metadata"]["name"] for o in request_json(api, "GET", path)["items"])
+
+
+def test_the_lab_holds_the_simulators_objects_with_their_statuses(lab: Backend) -> None:
+    api = lab.client()
+    ns = LAB_NAMESPACE
+    assert kinds_and_names(api, f"/apis/serving.knative.dev/v1/namespaces/{ns}/services") == [
+        "customer",
+        "preference",
+        "recommendation",
+    ]
+    assert "customer-v4" in kinds_and_names(api, f"/apis/serving.knative.dev/v1/namespaces/{ns}/revisions")
+    service = request_json(api, "GET", SERVICE)
+    assert [t.get("tag") for t in service["spec"]["traffic"]] == ["current", "candidate", "latest"]
+    ready = {c["type"]: c["status"] for c in service["status"]["conditions"]}
+    assert ready["Ready"] == "True"
+    assert service["status"]["observedGeneration"] == service["metadata"]["generation"]
+    # The generated Kubernetes Services keep their owners: the garbage collector left them alone.
+    generated = request_json(api, "GET", f"/api/v1/namespaces/{ns}/services")["items"]
+    assert len(generated) >= 10
+    assert all(s["metadata"].get("ownerReferences") for s in generated)
+
+
+@pytest.mark.parametrize("round", [1, 2])
+def test_each_test_starts_from_the_lab_as_written(lab: Backend, round: int) -> None:
+    """Two rounds: whatever the first changed, the second finds the lab's 50/50 split again."""
+    api = lab.client()
+    service = request_json(api, "GET", SERVICE)
+    assert [t["percent"] for t in service["spec"]["traffic"]] == [50, 50, 0]
+    service["spec"]["traffic"] = [{"revisionName": "customer-v4", "percent": 100}]
+    request_json(api, "PUT", SERVICE, body=service)
+    event = {
+        "metadata": {"name": f"extra-{round}"},
+        "involvedObject": {"kind": "Service", "name": "customer", "namespace": LAB_NAMESPACE},
+        "reason": "Test",
+        "message": "left behind",
+    }
+    request_json(api, "POST", f"/api/v1/namespaces/{LAB_NAMESPACE}/events", body=event)
+    names = kinds_and_names(api, f"/api/v1/namespaces/{LAB_NAMESPACE}/events")
+    assert f"extra-{3 - round}" not in names
