@@ -1,0 +1,1044 @@
+"""The differential cases, as data: each is a short script run on the simulator and on the real server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from tests.differential.kinds import (
+    CLUSTERROLE,
+    CONFIGMAP,
+    DEPLOYMENT,
+    EVENT,
+    IMAGE,
+    KINDS,
+    KSERVICE,
+    NAMESPACE,
+    RBAC,
+    ROLE,
+    ROLEBINDING,
+    ROUTE,
+    SECRET,
+    SERVICE,
+    VIRTUALSERVICE,
+    Kind,
+)
+from tests.differential.steps import (
+    APPLY,
+    JSON_PATCH,
+    MERGE,
+    STRATEGIC,
+    TABLE,
+    Await,
+    Call,
+    Case,
+    Grant,
+    Kubectl,
+    Step,
+    Watch,
+)
+
+CM = CONFIGMAP
+DRY = {"dryRun": "All"}
+READ_CONFIGMAPS = {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}
+
+
+def make(kind: Kind, name: str = "demo", save: dict[str, str] | None = None, **fields: Any) -> Call:
+    """A setup step: create a sample object (only the status code is compared)."""
+    return Call("POST", kind.collection, kind.obj(name, **fields), view="code", save=save or {})
+
+
+def get(kind: Kind, name: str = "demo", **options: Any) -> Call:
+    return Call("GET", kind.item(name), **options)
+
+
+def patch(kind: Kind, name: str, body: Any, content_type: str = MERGE, **options: Any) -> Call:
+    return Call("PATCH", kind.item(name), body, content_type=content_type, **options)
+
+
+def apply(kind: Kind, name: str, body: Any, manager: str, **query: str) -> Call:
+    return Call("PATCH", kind.item(name), body, query={"fieldManager": manager, **query}, content_type=APPLY)
+
+
+def case(id: str, category: str, *steps: Step) -> Case:
+    return Case(id, category, steps)
+
+
+def per_kind() -> Iterator[Case]:
+    """The basic verbs on every kind."""
+    for k in KINDS:
+        yield case(f"create-{k.id}", "create", Call("POST", k.collection, k.obj("demo")))
+        yield case(f"get-{k.id}", "get", make(k), get(k))
+        yield case(
+            f"patch-merge-{k.id}",
+            "patch-merge",
+            make(k),
+            patch(k, "demo", {"metadata": {"labels": {"patched": "yes"}}}),
+        )
+        yield case(f"apply-create-{k.id}", "apply", apply(k, "demo", k.obj("demo"), "differential"))
+        # A real Namespace stays (Terminating) until its controller has emptied it: wait for it to go.
+        gone = Await(k.item("demo"), 404) if k is NAMESPACE else get(k, view="code")
+        yield case(f"delete-{k.id}", "delete", make(k), Call("DELETE", k.item("demo")), gone)
+        yield case(
+            f"dryrun-create-{k.id}",
+            "dryrun",
+            Call("POST", k.collection, k.obj("demo"), query=DRY),
+            get(k, view="code"),
+        )
+        query = {} if k.namespaced else {"fieldSelector": f"metadata.name={k.name('demo')}"}
+        yield case(
+            f"table-{k.id}",
+            "table",
+            make(k),
+            Call("GET", k.collection, query=query, accept=TABLE, view="table"),
+        )
+        path = k.collection if k.namespaced else k.item("demo")
+        yield case(f"rbac-denied-{k.id}", "rbac", Call("GET", path, user="viewer"))
+    for k in (CM, KSERVICE, NAMESPACE):
+        yield case(f"get-missing-{k.id}", "get", get(k, "missing"))
+
+
+def four_configmaps() -> tuple[Call, ...]:
+    return (
+        make(CM, "a1", metadata={"name": "a1", "labels": {"app": "a", "tier": "x", "case": "{ns}"}}),
+        make(CM, "a2", metadata={"name": "a2", "labels": {"app": "a", "case": "{ns}"}}),
+        make(CM, "b1", metadata={"name": "b1", "labels": {"app": "b", "tier": "y", "case": "{ns}"}}),
+        make(CM, "c1", metadata={"name": "c1"}),
+    )
+
+
+def listing(query: dict[str, str], kind: Kind = CM, **options: Any) -> Call:
+    return Call("GET", kind.collection, query=query, view="names", **options)
+
+
+def lists() -> Iterator[Case]:
+    selectors = {
+        "label-equals": "app=a",
+        "label-double-equals": "app==a",
+        "label-not-equals": "app!=a",
+        "label-in": "app in (a,b)",
+        "label-notin": "app notin (a)",
+        "label-exists": "tier",
+        "label-not-exists": "!tier",
+        "label-and": "app=a,tier=x",
+        "label-invalid": "app=(a",
+        "label-bad-value": "app=-a-",
+    }
+    for name, selector in selectors.items():
+        yield case(f"list-{name}", "list", *four_configmaps(), listing({"labelSelector": selector}))
+    fields = {
+        "field-name": "metadata.name=a1",
+        "field-name-not": "metadata.name!=a1",
+        "field-namespace": "metadata.namespace={ns}",
+        "field-unknown": "data.color=blue",
+        "field-and-label": "metadata.name=a1",
+    }
+    for name, selector in fields.items():
+        query = {"fieldSelector": selector}
+        if name == "field-and-label":
+            query["labelSelector"] = "app=b"
+        yield case(f"list-{name}", "list", *four_configmaps(), listing(query))
+    yield case(
+        "list-field-secret-type",
+        "list",
+        make(SECRET, "plain"),
+        make(SECRET, "auth", type="kubernetes.io/basic-auth", stringData={"username": "u", "password": "p"}),
+        listing({"fieldSelector": "type=kubernetes.io/basic-auth"}, SECRET),
+    )
+    yield case(
+        "list-field-event-involved",
+        "list",
+        make(EVENT, "e1"),
+        make(EVENT, "e2", involvedObject={"kind": "ConfigMap", "name": "other", "namespace": "{ns}"}),
+        listing({"fieldSelector": "involvedObject.name=target"}, EVENT),
+    )
+    yield case(
+        "list-field-ksvc-name",
+        "list",
+        make(KSERVICE, "one"),
+        make(KSERVICE, "two"),
+        listing({"fieldSelector": "metadata.name=two"}, KSERVICE),
+    )
+    yield case(
+        "list-field-ksvc-unknown",
+        "list",
+        make(KSERVICE, "one"),
+        listing({"fieldSelector": "spec.template=x"}, KSERVICE),
+    )
+    yield case(
+        "list-cluster-wide-label",
+        "list",
+        *four_configmaps(),
+        Call("GET", "/api/v1/configmaps", query={"labelSelector": "case={ns},app=a"}, view="names"),
+    )
+    yield case(
+        "list-namespaces-by-name-label",
+        "list",
+        Call(
+            "GET",
+            "/api/v1/namespaces",
+            query={"labelSelector": "kubernetes.io/metadata.name={ns}"},
+            view="names",
+        ),
+    )
+    yield case("list-chunk-first", "list", *four_configmaps(), listing({"limit": "2"}))
+    yield case(
+        "list-chunk-continue",
+        "list",
+        *four_configmaps(),
+        listing({"limit": "2"}, save={"continue": "metadata.continue"}),
+        listing({"limit": "2", "continue": "{continue}"}),
+    )
+    yield case(
+        "list-chunk-last-page",
+        "list",
+        *four_configmaps(),
+        listing({"limit": "3"}, save={"continue": "metadata.continue"}),
+        listing({"limit": "3", "continue": "{continue}"}),
+    )
+    yield case(
+        "list-chunk-with-label",
+        "list",
+        *four_configmaps(),
+        listing({"limit": "1", "labelSelector": "app=a"}, save={"continue": "metadata.continue"}),
+        listing({"limit": "1", "labelSelector": "app=a", "continue": "{continue}"}),
+    )
+    yield case(
+        "list-chunk-bad-token", "list", *four_configmaps(), listing({"limit": "1", "continue": "bogus"})
+    )
+    yield case("list-chunk-bad-limit", "list", *four_configmaps(), listing({"limit": "many"}))
+    yield case("list-limit-above-count", "list", *four_configmaps(), listing({"limit": "10"}))
+    yield case(
+        "list-chunk-ksvc",
+        "list",
+        make(KSERVICE, "one"),
+        make(KSERVICE, "two"),
+        make(KSERVICE, "three"),
+        listing({"limit": "2"}, KSERVICE, save={"continue": "metadata.continue"}),
+        listing({"limit": "2", "continue": "{continue}"}, KSERVICE),
+    )
+    yield case(
+        "list-full-configmaps",
+        "list",
+        make(CM, "a1"),
+        Call("GET", CM.collection),
+    )
+
+
+def patches() -> Iterator[Case]:
+    def json_patch(id: str, ops: Any, kind: Kind = CM) -> Case:
+        return case(f"patch-json-{id}", "patch-json", make(kind), patch(kind, "demo", ops, JSON_PATCH))
+
+    yield json_patch("add-label", [{"op": "add", "path": "/metadata/labels/extra", "value": "x"}])
+    yield json_patch("replace-data", [{"op": "replace", "path": "/data/color", "value": "red"}])
+    yield json_patch("remove-key", [{"op": "remove", "path": "/data/color"}])
+    yield json_patch("remove-missing", [{"op": "remove", "path": "/data/nothing"}])
+    yield json_patch("test-fails", [{"op": "test", "path": "/data/color", "value": "green"}])
+    yield json_patch(
+        "test-passes",
+        [
+            {"op": "test", "path": "/data/color", "value": "blue"},
+            {"op": "add", "path": "/data/size", "value": "L"},
+        ],
+    )
+    yield json_patch("not-a-list", {"op": "add", "path": "/data/size", "value": "L"})
+    yield json_patch("bad-op", [{"op": "frobnicate", "path": "/data/color"}])
+    yield json_patch("wrong-type", [{"op": "add", "path": "/data/size", "value": 3}])
+    yield json_patch(
+        "ksvc-image",
+        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": IMAGE + "2"}],
+        KSERVICE,
+    )
+    yield json_patch(
+        "deployment-replicas", [{"op": "replace", "path": "/spec/replicas", "value": 3}], DEPLOYMENT
+    )
+
+    def merge(id: str, body: Any, kind: Kind = CM, name: str = "demo") -> Case:
+        return case(f"patch-merge-{id}", "patch-merge", make(kind), patch(kind, name, body))
+
+    yield merge("null-removes", {"data": {"color": None, "size": "L"}})
+    yield merge("missing-object", {"data": {"size": "L"}}, name="missing")
+    yield merge("rename", {"metadata": {"name": "other"}})
+    yield merge("malformed", "{not json")
+    yield merge("wrong-type", {"data": {"size": 3}})
+    yield merge(
+        "deployment-containers",
+        {"spec": {"template": {"spec": {"containers": [{"name": "side", "image": IMAGE}]}}}},
+        DEPLOYMENT,
+    )
+    yield merge("ksvc-traffic-wrong-type", {"spec": {"traffic": [{"percent": "all"}]}}, KSERVICE)
+    yield merge("vs-hosts", {"spec": {"hosts": ["a.example.com", "b.example.com"]}}, VIRTUALSERVICE)
+
+    def strategic(id: str, body: Any, kind: Kind = DEPLOYMENT, setup: Call | None = None) -> Case:
+        return case(
+            f"patch-strategic-{id}",
+            "patch-strategic",
+            setup or make(kind),
+            patch(kind, "demo", body, STRATEGIC),
+        )
+
+    yield strategic(
+        "deployment-env",
+        {
+            "spec": {
+                "template": {"spec": {"containers": [{"name": "app", "env": [{"name": "A", "value": "1"}]}]}}
+            }
+        },
+    )
+    yield strategic(
+        "deployment-add-container",
+        {"spec": {"template": {"spec": {"containers": [{"name": "side", "image": IMAGE}]}}}},
+    )
+    two = DEPLOYMENT.obj("demo")
+    two["spec"]["template"]["spec"]["containers"].append({"name": "side", "image": IMAGE})
+    yield strategic(
+        "delete-directive",
+        {"spec": {"template": {"spec": {"containers": [{"name": "side", "$patch": "delete"}]}}}},
+        setup=Call("POST", DEPLOYMENT.collection, two, view="code"),
+    )
+    yield strategic(
+        "replace-directive",
+        {"metadata": {"labels": {"$patch": "replace", "only": "this"}}},
+        CM,
+    )
+    yield strategic("configmap-labels", {"metadata": {"labels": {"extra": "x"}}}, CM)
+    yield strategic(
+        "service-ports", {"spec": {"ports": [{"port": 443, "targetPort": 8443, "name": "tls"}]}}, SERVICE
+    )
+    yield strategic("ksvc-unsupported", {"metadata": {"labels": {"extra": "x"}}}, KSERVICE)
+    yield strategic("vs-unsupported", {"metadata": {"labels": {"extra": "x"}}}, VIRTUALSERVICE)
+    yield case(
+        "patch-unsupported-media-type",
+        "patch-merge",
+        make(CM),
+        patch(CM, "demo", {"data": {"size": "L"}}, "text/plain"),
+    )
+
+
+def applies() -> Iterator[Case]:
+    def cm(data: dict[str, str], **extra: Any) -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "demo"}, "data": data, **extra}
+
+    yield case(
+        "apply-update",
+        "apply",
+        apply(
+            CM,
+            "demo",
+            cm({"color": "blue"}),
+            "a",
+        ),
+        apply(CM, "demo", cm({"color": "red", "size": "L"}), "a"),
+    )
+    yield case("apply-no-field-manager", "apply", Call("PATCH", CM.item("demo"), cm({}), content_type=APPLY))
+    yield case(
+        "apply-conflict",
+        "apply",
+        apply(CM, "demo", cm({"color": "blue"}), "a"),
+        apply(CM, "demo", cm({"color": "red"}), "b"),
+    )
+    yield case(
+        "apply-force",
+        "apply",
+        apply(CM, "demo", cm({"color": "blue"}), "a"),
+        apply(CM, "demo", cm({"color": "red"}), "b", force="true"),
+    )
+    yield case(
+        "apply-conflict-with-update",
+        "apply",
+        Call("POST", CM.collection, CM.obj("demo"), query={"fieldManager": "creator"}),
+        apply(CM, "demo", cm({"color": "red"}), "b"),
+    )
+    yield case(
+        "apply-shared-value",
+        "apply",
+        apply(CM, "demo", cm({"color": "blue"}), "a"),
+        apply(CM, "demo", cm({"color": "blue"}), "b"),
+    )
+    yield case(
+        "apply-removes-dropped-field",
+        "apply",
+        apply(CM, "demo", cm({"color": "blue", "size": "L"}), "a"),
+        apply(CM, "demo", cm({"color": "blue"}), "a"),
+    )
+    yield case(
+        "apply-ksvc-conflict",
+        "apply",
+        apply(KSERVICE, "demo", KSERVICE.obj("demo"), "a"),
+        apply(
+            KSERVICE,
+            "demo",
+            KSERVICE.obj("demo", spec={"template": {"spec": {"containers": [{"image": IMAGE + "2"}]}}}),
+            "b",
+        ),
+    )
+    yield case(
+        "apply-dry-run",
+        "apply",
+        apply(CM, "demo", cm({"color": "blue"}), "a", dryRun="All"),
+        get(CM, view="code"),
+    )
+    yield case(
+        "apply-wrong-kind",
+        "apply",
+        apply(CM, "demo", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "demo"}}, "a"),
+    )
+    yield case(
+        "apply-yaml-body",
+        "apply",
+        apply(
+            CM,
+            "demo",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  color: blue\n",
+            "a",
+        ),
+    )
+    yield case("apply-invalid-yaml", "apply", apply(CM, "demo", "kind: [unclosed", "a"))
+    yield case(
+        "apply-unknown-field",
+        "apply",
+        apply(CM, "demo", cm({"color": "blue"}, bogus="x"), "a"),
+    )
+    yield case(
+        "apply-name-mismatch",
+        "apply",
+        apply(CM, "demo", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "other"}}, "a"),
+    )
+
+
+def kubectl_cases() -> Iterator[Case]:
+    ns = ("-n", "{ns}")
+
+    def k(*args: str, input: str | None = None, as_user: str | None = None, output: str = "text") -> Kubectl:
+        return Kubectl((*args, *ns), input, as_user, output)
+
+    def kc(id: str, *steps: Step) -> Case:
+        return case(f"kubectl-{id}", "kubectl", *steps)
+
+    cm_yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  color: {color}\n"
+    blue, red = cm_yaml.replace("{color}", "blue"), cm_yaml.replace("{color}", "red")
+    ksvc_yaml = (
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: hello\nspec:\n"
+        f"  template:\n    spec:\n      containers:\n      - image: {IMAGE}\n"
+    )
+    yield kc("get-configmaps", make(CM), k("get", "configmaps"))
+    yield kc("get-configmaps-wide", make(CM), k("get", "configmaps", "-o", "wide", "--show-labels"))
+    yield kc("get-name", make(CM), k("get", "configmaps", "-o", "name"))
+    yield kc("get-json", make(CM), k("get", "configmap", "demo", "-o", "json", output="json"))
+    yield kc("get-missing", k("get", "configmap", "missing"))
+    yield kc("get-ksvc", make(KSERVICE), k("get", "ksvc"))
+    yield kc("get-routes-revisions", make(ROUTE), k("get", "routes,revisions,configurations"))
+    yield kc("get-virtualservices", make(VIRTUALSERVICE), k("get", "virtualservices.networking.istio.io"))
+    yield kc(
+        "get-deployments-columns",
+        make(DEPLOYMENT),
+        k("get", "deployments", "-o", "custom-columns=NAME:.metadata.name,STRATEGY:.spec.strategy.type"),
+    )
+    yield kc(
+        "get-services",
+        make(SERVICE),
+        k("get", "services", "-o", "custom-columns=NAME:.metadata.name,TYPE:.spec.type"),
+    )
+    yield kc("get-selector", *four_configmaps(), k("get", "configmaps", "-l", "app in (a,b)", "-o", "name"))
+    yield kc("get-field-selector", *four_configmaps(), k("get", "cm", "--field-selector", "metadata.name=b1"))
+    yield kc("get-chunked", *four_configmaps(), k("get", "configmaps", "--chunk-size=1", "-o", "name"))
+    yield kc("get-forbidden", k("get", "configmaps", as_user="viewer"))
+    yield kc("get-ksvc-forbidden", k("get", "ksvc", as_user="viewer"))
+    yield kc("create-stdin", k("create", "-f", "-", input=blue))
+    yield kc("create-duplicate", make(CM), k("create", "-f", "-", input=blue))
+    yield kc("create-forbidden", k("create", "-f", "-", input=blue, as_user="viewer"))
+    yield kc(
+        "create-dry-run-server",
+        k("create", "-f", "-", "--dry-run=server", "-o", "json", input=blue, output="json"),
+    )
+    yield kc(
+        "create-secret-generic",
+        k("create", "secret", "generic", "s", "--from-literal=a=b", "-o", "json", output="json"),
+    )
+    yield kc(
+        "create-deployment", k("create", "deployment", "web", f"--image={IMAGE}", "-o", "json", output="json")
+    )
+    yield kc("create-role", k("create", "role", "reader", "--verb=get,list", "--resource=configmaps"))
+    yield kc("create-invalid-name", k("create", "configmap", "Bad_Name"))
+    yield kc(
+        "apply-client-side",
+        k("apply", "-f", "-", input=blue),
+        k("apply", "-f", "-", input=red),
+        k("get", "configmap", "demo", "-o", "json", output="json"),
+    )
+    yield kc(
+        "apply-server-side",
+        k("apply", "--server-side", "-f", "-", input=blue),
+        k("get", "configmap", "demo", "-o", "json", "--show-managed-fields", output="json"),
+    )
+    yield kc(
+        "apply-server-side-conflict",
+        k("apply", "--server-side", "--field-manager=first", "-f", "-", input=blue),
+        k("apply", "--server-side", "--field-manager=second", "-f", "-", input=red),
+    )
+    yield kc(
+        "apply-server-side-force",
+        k("apply", "--server-side", "--field-manager=first", "-f", "-", input=blue),
+        k("apply", "--server-side", "--field-manager=second", "--force-conflicts", "-f", "-", input=red),
+        k("get", "configmap", "demo", "-o", "json", "--show-managed-fields", output="json"),
+    )
+    yield kc(
+        "apply-client-then-server",
+        k("apply", "-f", "-", input=blue),
+        k("apply", "--server-side", "-f", "-", input=red),
+    )
+    yield kc(
+        "apply-ksvc-server-side",
+        k("apply", "--server-side", "-f", "-", input=ksvc_yaml),
+        k("get", "ksvc", "hello"),
+    )
+    yield kc("replace", make(CM), k("replace", "-f", "-", input=red))
+    yield kc(
+        "replace-stale",
+        make(CM, save={"rv": "metadata.resourceVersion"}),
+        patch(CM, "demo", {"data": {"size": "L"}}, view="code"),
+        k("replace", "-f", "-", input=red.replace("name: demo", "name: demo\n  resourceVersion: '{rv}'")),
+    )
+    yield kc(
+        "patch-merge",
+        make(CM),
+        k("patch", "configmap", "demo", "--type=merge", "-p", '{"data":{"size":"L"}}'),
+    )
+    yield kc(
+        "patch-json",
+        make(CM),
+        k("patch", "configmap", "demo", "--type=json", "-p", '[{"op":"remove","path":"/data/missing"}]'),
+    )
+    yield kc(
+        "patch-strategic-ksvc",
+        make(KSERVICE),
+        k("patch", "ksvc", "demo", "-p", '{"metadata":{"labels":{"a":"b"}}}'),
+    )
+    yield kc(
+        "label",
+        make(CM),
+        k("label", "configmap", "demo", "team=blue"),
+        k("label", "configmap", "demo", "team=red"),
+    )
+    yield kc("annotate", make(CM), k("annotate", "configmap", "demo", "note=hi", "-o", "json", output="json"))
+    yield kc("delete", make(CM), k("delete", "configmap", "demo"), k("get", "configmaps"))
+    yield kc("delete-missing", k("delete", "configmap", "missing"))
+    yield kc("delete-orphan", make(DEPLOYMENT), k("delete", "deployment", "demo", "--cascade=orphan"))
+    yield kc("scale", make(DEPLOYMENT), k("scale", "deployment", "demo", "--replicas=3"))
+    yield kc("auth-can-i", Kubectl(("auth", "can-i", "list", "configmaps", *ns), as_user="viewer"))
+    yield kc(
+        "auth-can-i-granted",
+        Grant("viewer", (READ_CONFIGMAPS,)),
+        Kubectl(("auth", "can-i", "get", "configmaps", *ns), as_user="viewer"),
+    )
+    yield kc("api-resources-knative", Kubectl(("api-resources", "--api-group=serving.knative.dev")))
+    yield kc("explain-configmap-data", Kubectl(("explain", "configmap.data")))
+    yield kc("diff", make(CM), k("diff", "-f", "-", input=red))
+
+
+def replaces() -> Iterator[Case]:
+    def body(rv: str | None = "{rv}", **extra: Any) -> dict[str, Any]:
+        obj = CM.obj("demo", data={"color": "green"})
+        if rv is not None:
+            obj["metadata"]["resourceVersion"] = rv
+        obj.update(extra)
+        return obj
+
+    saving = {"rv": "metadata.resourceVersion"}
+    yield case("replace-current", "replace", make(CM, save=saving), Call("PUT", CM.item("demo"), body()))
+    yield case(
+        "replace-stale",
+        "replace",
+        make(CM, save=saving),
+        patch(CM, "demo", {"data": {"size": "L"}}, view="code"),
+        Call("PUT", CM.item("demo"), body()),
+    )
+    yield case("replace-without-rv", "replace", make(CM), Call("PUT", CM.item("demo"), body(None)))
+    yield case("replace-missing", "replace", Call("PUT", CM.item("demo"), body(None)))
+    yield case("replace-name-mismatch", "replace", make(CM), Call("PUT", CM.item("other"), body(None)))
+    bad_rv = body("not-a-number")
+    yield case("replace-bad-rv", "replace", make(CM), Call("PUT", CM.item("demo"), bad_rv))
+    ksvc_update = KSERVICE.obj("demo")
+    ksvc_update["metadata"]["resourceVersion"] = "{rv}"
+    ksvc_update["spec"]["template"]["spec"]["containers"][0]["image"] = IMAGE + "2"
+    yield case(
+        "replace-ksvc-current",
+        "replace",
+        make(KSERVICE, save=saving),
+        Call("PUT", KSERVICE.item("demo"), ksvc_update),
+    )
+    yield case(
+        "replace-ksvc-stale",
+        "replace",
+        make(KSERVICE, save=saving),
+        patch(KSERVICE, "demo", {"metadata": {"labels": {"x": "y"}}}, view="code"),
+        Call("PUT", KSERVICE.item("demo"), ksvc_update),
+    )
+    yield case(
+        "replace-ksvc-without-rv",
+        "replace",
+        make(KSERVICE),
+        Call("PUT", KSERVICE.item("demo"), KSERVICE.obj("demo")),
+    )
+    with_status = dict(ksvc_update, status={"url": "http://hello.example.com"})
+    yield case(
+        "replace-ksvc-status-ignored",
+        "replace",
+        make(KSERVICE, save=saving),
+        Call("PUT", KSERVICE.item("demo"), with_status),
+    )
+    yield case(
+        "replace-ksvc-status-subresource",
+        "replace",
+        make(KSERVICE, save=saving),
+        Call("PUT", KSERVICE.item("demo") + "/status", with_status),
+    )
+    yield case(
+        "replace-deployment-status-subresource",
+        "replace",
+        make(DEPLOYMENT),
+        Call(
+            "PATCH",
+            DEPLOYMENT.item("demo") + "/status",
+            {"metadata": {"labels": {"via": "status"}}},
+            content_type=MERGE,
+            view="code",
+        ),
+        get(DEPLOYMENT),
+    )
+
+
+def dry_runs() -> Iterator[Case]:
+    yield case(
+        "dryrun-patch",
+        "dryrun",
+        make(CM),
+        patch(CM, "demo", {"data": {"size": "L"}}, query=DRY),
+        get(CM),
+    )
+    yield case(
+        "dryrun-delete", "dryrun", make(CM), Call("DELETE", CM.item("demo"), query=DRY), get(CM, view="code")
+    )
+    yield case(
+        "dryrun-replace",
+        "dryrun",
+        make(CM),
+        Call("PUT", CM.item("demo"), CM.obj("demo", data={"color": "red"}), query=DRY),
+        get(CM),
+    )
+    yield case(
+        "dryrun-invalid-value",
+        "dryrun",
+        Call("POST", CM.collection, CM.obj("demo"), query={"dryRun": "Some"}),
+    )
+    generated = CM.obj("demo")
+    generated["metadata"] = {"generateName": "gen-"}
+    yield case("dryrun-generate-name", "dryrun", Call("POST", CM.collection, generated, query=DRY))
+    yield case(
+        "dryrun-delete-options-body",
+        "dryrun",
+        make(CM),
+        Call("DELETE", CM.item("demo"), {"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": ["All"]}),
+        get(CM, view="code"),
+    )
+
+
+def watches() -> Iterator[Case]:
+    saving = {"rv": "metadata.resourceVersion"}
+    yield case(
+        "watch-configmap-sequence",
+        "watch",
+        make(CM, save=saving),
+        patch(CM, "demo", {"data": {"size": "L"}}, view="code"),
+        Call("DELETE", CM.item("demo"), view="code"),
+        make(CM, "again"),
+        Watch(CM.collection, {"resourceVersion": "{rv}"}, events=3),
+    )
+    yield case(
+        "watch-from-zero",
+        "watch",
+        make(CM, "a"),
+        make(CM, "b"),
+        Watch(CM.collection, {"resourceVersion": "0"}, events=2),
+    )
+    yield case(
+        "watch-label-leaves-selector",
+        "watch",
+        make(CM, save=saving),
+        patch(CM, "demo", {"metadata": {"labels": {"app": None}}}, view="code"),
+        patch(CM, "demo", {"metadata": {"labels": {"app": "demo"}}}, view="code"),
+        Watch(CM.collection, {"resourceVersion": "{rv}", "labelSelector": "app=demo"}, events=2),
+    )
+    yield case(
+        "watch-field-selector",
+        "watch",
+        make(CM, "a", save=saving),
+        make(CM, "b"),
+        patch(CM, "b", {"data": {"size": "L"}}, view="code"),
+        patch(CM, "a", {"data": {"size": "L"}}, view="code"),
+        Watch(CM.collection, {"resourceVersion": "{rv}", "fieldSelector": "metadata.name=a"}, events=1),
+    )
+    yield case(
+        "watch-ksvc-sequence",
+        "watch",
+        make(KSERVICE, save=saving),
+        patch(KSERVICE, "demo", {"metadata": {"labels": {"x": "y"}}}, view="code"),
+        Call("DELETE", KSERVICE.item("demo"), view="code"),
+        Watch(KSERVICE.collection, {"resourceVersion": "{rv}"}, events=2),
+    )
+    yield case(
+        "watch-virtualservice-sequence",
+        "watch",
+        make(VIRTUALSERVICE, save=saving),
+        patch(VIRTUALSERVICE, "demo", {"spec": {"hosts": ["x.example.com"]}}, view="code"),
+        Watch(VIRTUALSERVICE.collection, {"resourceVersion": "{rv}"}, events=1),
+    )
+    yield case("watch-denied", "watch", Watch(CM.collection, user="viewer"))
+    yield case("watch-bad-resource-version", "watch", Watch(CM.collection, {"resourceVersion": "abc"}))
+    yield case(
+        "watch-single-object",
+        "watch",
+        make(CM, "a", save=saving),
+        make(CM, "b"),
+        Call("DELETE", CM.item("a"), view="code"),
+        Watch(CM.collection, {"resourceVersion": "{rv}", "fieldSelector": "metadata.name=a"}, events=1),
+    )
+
+
+def deletes() -> Iterator[Case]:
+    def family(policy: str, *after: Step, body: Any = None) -> tuple[Step, ...]:
+        owner_ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": "{uid}"}
+        query = {} if body is not None else {"propagationPolicy": policy}
+        return (
+            make(CM, "owner", save={"uid": "metadata.uid"}),
+            make(CM, "child", metadata={"name": "child", "ownerReferences": [owner_ref]}),
+            Call("DELETE", CM.item("owner"), body, query=query),
+            *after,
+        )
+
+    yield case(
+        "delete-foreground",
+        "delete",
+        *family("Foreground", Await(CM.item("child"), 404), Await(CM.item("owner"), 404)),
+    )
+    yield case("delete-background", "delete", *family("Background", Await(CM.item("child"), 404)))
+    yield case("delete-orphan", "delete", *family("Orphan", Await(CM.item("owner"), 404), get(CM, "child")))
+    yield case(
+        "delete-orphan-in-body",
+        "delete",
+        *family("", body={"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Orphan"}),
+    )
+    yield case(
+        "delete-invalid-policy",
+        "delete",
+        make(CM),
+        Call("DELETE", CM.item("demo"), query={"propagationPolicy": "Sideways"}),
+    )
+    yield case(
+        "delete-precondition-uid",
+        "delete",
+        make(CM),
+        Call("DELETE", CM.item("demo"), {"preconditions": {"uid": "00000000-0000-0000-0000-000000000000"}}),
+    )
+    yield case(
+        "delete-precondition-rv",
+        "delete",
+        make(CM, save={"rv": "metadata.resourceVersion"}),
+        patch(CM, "demo", {"data": {"size": "L"}}, view="code"),
+        Call("DELETE", CM.item("demo"), {"preconditions": {"resourceVersion": "{rv}"}}),
+    )
+    yield case("delete-missing", "delete", Call("DELETE", CM.item("missing")))
+    yield case(
+        "delete-collection-label",
+        "delete",
+        *four_configmaps(),
+        Call("DELETE", CM.collection, query={"labelSelector": "app=a"}, view="names"),
+        listing({}),
+    )
+    for policy in ("Foreground", "Background", "Orphan"):
+        yield case(
+            f"delete-deployment-{policy.lower()}",
+            "delete",
+            make(DEPLOYMENT),
+            Call("DELETE", DEPLOYMENT.item("demo"), query={"propagationPolicy": policy}),
+        )
+    yield case(
+        "delete-ksvc-foreground",
+        "delete",
+        make(KSERVICE),
+        Call("DELETE", KSERVICE.item("demo"), query={"propagationPolicy": "Foreground"}),
+    )
+    yield case(
+        "delete-namespace-terminates",
+        "delete",
+        make(NAMESPACE),
+        Call("DELETE", NAMESPACE.item("demo")),
+    )
+
+
+def rbac() -> Iterator[Case]:
+    for verb, step in {
+        "get": get(CM, user="viewer"),
+        "create": Call("POST", CM.collection, CM.obj("other"), user="viewer"),
+        "delete": Call("DELETE", CM.item("demo"), user="viewer"),
+        "patch": patch(CM, "demo", {"data": {"size": "L"}}, user="viewer"),
+        "update": Call("PUT", CM.item("demo"), CM.obj("demo"), user="viewer"),
+        "deletecollection": Call("DELETE", CM.collection, user="viewer"),
+        "list-all-namespaces": Call("GET", "/api/v1/configmaps", user="viewer"),
+        "list-namespaces": Call("GET", "/api/v1/namespaces", user="viewer"),
+        "create-ksvc": Call("POST", KSERVICE.collection, KSERVICE.obj("other"), user="bob"),
+    }.items():
+        yield case(f"rbac-denied-{verb}", "rbac", make(CM), step)
+    yield case(
+        "rbac-get-only",
+        "rbac",
+        make(CM),
+        Grant("viewer", (READ_CONFIGMAPS,)),
+        get(CM, user="viewer", view="code"),
+        Call("GET", CM.collection, user="viewer"),
+    )
+    yield case(
+        "rbac-resource-names",
+        "rbac",
+        make(CM, "a"),
+        make(CM, "b"),
+        Grant("viewer", ({**READ_CONFIGMAPS, "resourceNames": ["a"]},)),
+        get(CM, "a", user="viewer", view="code"),
+        get(CM, "b", user="viewer"),
+    )
+    group_binding = {
+        "metadata": {"name": "team-a-reads"},
+        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "{ns}-reader"},
+        "subjects": [{"kind": "Group", "name": "team-a", "apiGroup": RBAC}],
+    }
+    yield case(
+        "rbac-group-binding",
+        "rbac",
+        make(CM),
+        Call("POST", CLUSTERROLE.collection, CLUSTERROLE.obj("reader", rules=[READ_CONFIGMAPS]), view="code"),
+        Call("POST", f"/apis/{RBAC}/v1/namespaces/{{ns}}/rolebindings", group_binding, view="code"),
+        get(CM, user="alice", view="code"),
+        get(CM, user="bob"),
+    )
+    yield case(
+        "rbac-cluster-role",
+        "rbac",
+        *four_configmaps(),
+        Grant("editor", ({"apiGroups": [""], "resources": ["configmaps"], "verbs": ["list"]},), cluster=True),
+        Call("GET", "/api/v1/configmaps", query={"labelSelector": "case={ns}"}, user="editor", view="names"),
+    )
+    yield case(
+        "rbac-escalation-refused",
+        "rbac",
+        Grant("editor", ({"apiGroups": [RBAC], "resources": ["roles"], "verbs": ["create"]},)),
+        Call(
+            "POST",
+            ROLE.collection,
+            ROLE.obj("wider", rules=[{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]),
+            user="editor",
+        ),
+    )
+    review = {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectAccessReview",
+        "spec": {"resourceAttributes": {"namespace": "{ns}", "verb": "list", "resource": "configmaps"}},
+    }
+    yield case(
+        "rbac-self-subject-access-review",
+        "rbac",
+        Call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", review, user="viewer"),
+    )
+    yield case(
+        "rbac-watch-granted",
+        "rbac",
+        make(CM),
+        Grant("viewer", ({"apiGroups": [""], "resources": ["configmaps"], "verbs": ["watch"]},)),
+        Watch(CM.collection, {"resourceVersion": "0"}, events=1, user="viewer"),
+    )
+
+
+def invalid() -> Iterator[Case]:
+    def post(id: str, kind: Kind, body: Any, **options: Any) -> Case:
+        return case(f"invalid-{id}", "invalid", Call("POST", kind.collection, body, **options))
+
+    yield post("malformed-json", CM, '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {')
+    yield post("empty-body", CM, "")
+    yield post("json-array", CM, [CM.obj("demo")])
+    yield post("data-not-a-map", CM, CM.obj("demo", data="color=blue"))
+    yield post("data-value-number", CM, CM.obj("demo", data={"size": 3}))
+    replicas = DEPLOYMENT.obj("demo")
+    replicas["spec"]["replicas"] = "two"
+    yield post("deployment-replicas-string", DEPLOYMENT, replicas)
+    no_selector = DEPLOYMENT.obj("demo")
+    del no_selector["spec"]["selector"]
+    yield post("deployment-missing-selector", DEPLOYMENT, no_selector)
+    no_image = DEPLOYMENT.obj("demo")
+    no_image["spec"]["template"]["spec"]["containers"] = [{"name": "app"}]
+    yield post("deployment-missing-image", DEPLOYMENT, no_image)
+    mismatch = DEPLOYMENT.obj("demo")
+    mismatch["spec"]["template"]["metadata"]["labels"] = {"app": "other"}
+    yield post("deployment-selector-mismatch", DEPLOYMENT, mismatch)
+    yield post("service-missing-ports", SERVICE, SERVICE.obj("demo", spec={"selector": {"app": "demo"}}))
+    yield post("service-port-out-of-range", SERVICE, SERVICE.obj("demo", spec={"ports": [{"port": 70000}]}))
+    yield post(
+        "role-rule-missing-verbs", ROLE, ROLE.obj("demo", rules=[{"apiGroups": [""], "resources": ["pods"]}])
+    )
+    yield post("rolebinding-missing-roleref", ROLE, ROLE.obj("demo", rules="all"))
+    yield post("missing-name", CM, {"apiVersion": "v1", "kind": "ConfigMap", "data": {}})
+    yield post("name-uppercase", CM, CM.obj("Bad_Name"))
+    yield post("name-too-long", CM, CM.obj("n" * 254))
+    yield post("service-name-digit", SERVICE, SERVICE.obj("1web"))
+    yield post(
+        "namespace-name-dot",
+        NAMESPACE,
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a.b"}},
+    )
+    yield post("ksvc-name-uppercase", KSERVICE, KSERVICE.obj("Hello"))
+    yield post("kind-mismatch", CM, SECRET.obj("demo"))
+    yield post("api-version-unknown", CM, dict(CM.obj("demo"), apiVersion="v2"))
+    yield post(
+        "namespace-mismatch",
+        CM,
+        dict(CM.obj("demo"), metadata={"name": "demo", "namespace": "elsewhere"}),
+    )
+    yield post(
+        "label-value-invalid", CM, dict(CM.obj("demo"), metadata={"name": "demo", "labels": {"app": "-x-"}})
+    )
+    yield post(
+        "ksvc-traffic-percent-string",
+        KSERVICE,
+        KSERVICE.obj("demo", spec={"traffic": [{"percent": "fifty", "latestRevision": True}]}),
+    )
+    yield post("ksvc-spec-not-object", KSERVICE, KSERVICE.obj("demo", spec="hello"))
+    yield post("route-traffic-not-list", ROUTE, ROUTE.obj("demo", spec={"traffic": {"percent": 100}}))
+    yield post(
+        "vs-hosts-string", VIRTUALSERVICE, VIRTUALSERVICE.obj("demo", spec={"hosts": "hello.example.com"})
+    )
+    yield post("secret-data-not-base64", SECRET, {**SECRET.obj("demo"), "data": {"password": "not base64!"}})
+    yield post(
+        "event-wrong-namespace",
+        EVENT,
+        EVENT.obj("demo", involvedObject={"kind": "ConfigMap", "name": "target", "namespace": "elsewhere"}),
+    )
+    yield post("generate-name", CM, dict(CM.obj("demo"), metadata={"generateName": "gen-"}))
+    yield post("generate-name-invalid", CM, dict(CM.obj("demo"), metadata={"generateName": "Gen_"}))
+
+
+def unknown_fields() -> Iterator[Case]:
+    def post(id: str, kind: Kind, body: Any, validation: str | None) -> Case:
+        query = {"fieldValidation": validation} if validation else {}
+        read = get(kind, view="object")
+        return case(f"unknown-{id}", "unknown-fields", Call("POST", kind.collection, body, query=query), read)
+
+    for validation in ("Strict", "Warn", "Ignore", None):
+        suffix = (validation or "default").lower()
+        yield post(f"configmap-{suffix}", CM, CM.obj("demo", bogus="x"), validation)
+        yield post(
+            f"ksvc-{suffix}",
+            KSERVICE,
+            KSERVICE.obj("demo", spec={"bogus": 1, "template": {"spec": {"containers": [{"image": IMAGE}]}}}),
+            validation,
+        )
+    nested = DEPLOYMENT.obj("demo")
+    nested["spec"]["template"]["spec"]["containers"][0]["bogus"] = True
+    yield post("deployment-nested-strict", DEPLOYMENT, nested, "Strict")
+    yield post(
+        "virtualservice-strict",
+        VIRTUALSERVICE,
+        VIRTUALSERVICE.obj("demo", spec={"hosts": ["h"], "bogus": 1}),
+        "Strict",
+    )
+    duplicate = (
+        '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"demo"},"data":{"a":"1"},"data":{"b":"2"}}'
+    )
+    yield post("duplicate-field-strict", CM, duplicate, "Strict")
+    yield post("duplicate-field-warn", CM, duplicate, "Warn")
+    yield post("bad-validation-value", CM, CM.obj("demo"), "Loose")
+    yield case(
+        "unknown-patch-strict",
+        "unknown-fields",
+        make(CM),
+        patch(CM, "demo", {"bogus": "x"}, query={"fieldValidation": "Strict"}),
+    )
+
+
+def immutables() -> Iterator[Case]:
+    def changed(id: str, kind: Kind, body: Any, setup: Call | None = None) -> Case:
+        return case(f"immutable-{id}", "immutable", setup or make(kind), patch(kind, "demo", body))
+
+    yield changed(
+        "service-cluster-ip", SERVICE, {"spec": {"clusterIP": "10.0.0.222", "clusterIPs": ["10.0.0.222"]}}
+    )
+    yield changed("service-cluster-ip-none", SERVICE, {"spec": {"clusterIP": "None", "clusterIPs": ["None"]}})
+    yield changed(
+        "deployment-selector", DEPLOYMENT, {"spec": {"selector": {"matchLabels": {"app": "other"}}}}
+    )
+    frozen = CM.obj("demo", immutable=True)
+    yield changed(
+        "configmap-data", CM, {"data": {"color": "red"}}, Call("POST", CM.collection, frozen, view="code")
+    )
+    yield changed(
+        "configmap-unfreeze", CM, {"immutable": False}, Call("POST", CM.collection, frozen, view="code")
+    )
+    yield changed(
+        "configmap-labels-allowed",
+        CM,
+        {"metadata": {"labels": {"still": "editable"}}},
+        Call("POST", CM.collection, frozen, view="code"),
+    )
+    secret = SECRET.obj("demo", immutable=True)
+    yield changed(
+        "secret-data",
+        SECRET,
+        {"stringData": {"password": "new"}},
+        Call("POST", SECRET.collection, secret, view="code"),
+    )
+    yield changed("secret-type", SECRET, {"type": "kubernetes.io/basic-auth"})
+    yield changed("rolebinding-roleref", ROLEBINDING, {"roleRef": {"name": "other"}})
+    yield changed("namespace-name", NAMESPACE, {"metadata": {"name": "{ns}-renamed"}})
+    yield changed("uid", CM, {"metadata": {"uid": "00000000-0000-0000-0000-000000000000"}})
+    yield changed("creation-timestamp", CM, {"metadata": {"creationTimestamp": "2020-01-01T00:00:00Z"}})
+
+
+def tables() -> Iterator[Case]:
+    yield case("table-single-object", "table", make(CM), get(CM, accept=TABLE, view="table"))
+    yield case(
+        "table-include-object-none",
+        "table",
+        make(KSERVICE),
+        Call("GET", KSERVICE.collection, query={"includeObject": "None"}, accept=TABLE, view="table"),
+    )
+    yield case(
+        "table-fallback-accept",
+        "table",
+        make(CM),
+        Call("GET", CM.collection, accept=TABLE + ",application/json", view="table"),
+    )
+    yield case(
+        "table-empty-list",
+        "table",
+        Call("GET", KSERVICE.collection, accept=TABLE, view="table"),
+    )
+
+
+def all_cases() -> tuple[Case, ...]:
+    groups = (
+        per_kind,
+        lists,
+        patches,
+        applies,
+        kubectl_cases,
+        replaces,
+        dry_runs,
+        watches,
+        deletes,
+        rbac,
+        invalid,
+        unknown_fields,
+        immutables,
+        tables,
+    )
+    return tuple(found for group in groups for found in group())
+
+
+CASES = all_cases()
