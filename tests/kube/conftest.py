@@ -1,4 +1,10 @@
-"""Fixtures for the kube layer's tests: a client of our own on the simulated cluster."""
+"""Fixtures for the kube layer's tests.
+
+- admin_api: the dashboard's own client (app.kube.config) for the backend's admin, on both backends.
+- fresh_namespace: a namespace of the test's own on that backend.
+- api / namespace: the same on a bare simulator (`sim_cluster`), for the tests that use its fault
+  switches and so run there alone.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,19 @@ from pathlib import Path
 import pytest
 from kubernetes.client import ApiClient
 
-from app.sim.cluster import SimCluster
-from tests.kube.helpers import ensure_namespace
+from tests.backends import Backend, create_namespace
 from tests.plugins.sim import dashboard_client
+
+
+@pytest.fixture
+def admin_api(backend: Backend) -> Iterator[ApiClient]:
+    with dashboard_client(backend.kubeconfig()) as client:
+        yield client
+
+
+@pytest.fixture
+def fresh_namespace(backend: Backend) -> str:
+    return backend.namespace()
 
 
 @pytest.fixture
@@ -21,5 +37,5 @@ def api(sim_kubeconfig: Path) -> Iterator[ApiClient]:
 
 
 @pytest.fixture
-def namespace(sim_cluster: SimCluster) -> str:
-    return ensure_namespace(sim_cluster, "labs-1")
+def namespace(api: ApiClient) -> str:
+    return create_namespace(api, "labs-1")

@@ -1,9 +1,21 @@
-"""The ClusterCache against simulated clusters: snapshots, namespaces, feed, connection, idle stop."""
+"""The ClusterCache against the simulated and a real API server: snapshots, namespaces, feed, connection,
+idle stop.
+
+Most tests run on both backends. On the simulator alone:
+
+- test_connection_is_lost_and_back_and_data_is_right_afterwards and
+  test_version_moves_with_every_change_a_snapshot_would_show stop the simulated server and write into its
+  store meanwhile, which the real one cannot be (test_an_api_server_restart_... is the real server's
+  version: nobody can write while it is down).
+- test_kinds_installed_later_are_picked_up serves a registry that grows during the test; the real
+  cluster of the session has every CRD installed once and keeps it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kubernetes.client import ApiClient
@@ -13,11 +25,22 @@ from app.kube.config import close_api_client, load_api_client
 from app.kube.feeding import ChangeFeed, ConnectionChange, FeedItem, ObjectChange, Resync
 from app.sim.cluster import SimCluster
 from app.sim.resources import ResourceRegistry, default_registry
-from tests.kube.helpers import FAST, ensure_namespace, limited_user, names
+from tests.backends import Backend, create_namespace
+from tests.kube.helpers import (
+    FAST,
+    delete_service,
+    limited_user,
+    names,
+    put_service,
+    store_delete,
+    store_put_service,
+)
 from tests.plugins.sim import dashboard_client
 from tests.waiting import wait_until
 
 CacheFactory = Callable[..., ClusterCache]
+KNATIVE_AND_ISTIO = ["configurations", "ingresses", "revisions", "routes", "services", "virtualservices"]
+"""The cache's kinds of the Knative and Istio API groups (its `services` are Knative's)."""
 
 
 @pytest.fixture
@@ -37,11 +60,6 @@ def make_cache() -> Iterator[CacheFactory]:
         cache.stop()
 
 
-def put_service(cluster: SimCluster, namespace: str, name: str) -> None:
-    body = {"metadata": {"name": name, "namespace": namespace}, "spec": {"ports": [{"port": 80}]}}
-    cluster.store.create(cluster.store.registry.get("services"), namespace, body)
-
-
 def next_matching(
     feed: ChangeFeed, wanted: Callable[[FeedItem], bool], timeout: float = 5.0
 ) -> FeedItem | None:
@@ -58,8 +76,8 @@ def next_matching(
     return found[0] if found else None
 
 
-def test_objects_of_the_lab_namespace(knative_kubeconfig: Path, make_cache: CacheFactory) -> None:
-    with dashboard_client(knative_kubeconfig) as api:
+def test_objects_of_the_lab_namespace(lab: Backend, make_cache: CacheFactory) -> None:
+    with dashboard_client(lab.kubeconfig()) as api:
         cache = make_cache(api)
         snapshot = cache.objects("labs-1")
         assert snapshot.complete and snapshot.problems == () and snapshot.knative and snapshot.istio
@@ -77,68 +95,88 @@ def test_objects_of_the_lab_namespace(knative_kubeconfig: Path, make_cache: Cach
 
 
 def test_allow_list_limits_namespaces_and_objects(
-    sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
+    backend: Backend, admin_api: ApiClient, make_cache: CacheFactory
 ) -> None:
-    ensure_namespace(sim_cluster, "labs-1")
-    ensure_namespace(sim_cluster, "labs-2")
-    cache = make_cache(api, namespaces=["labs-1", "absent"])
-    assert cache.namespaces() == ["labs-1"]
+    allowed, other = backend.namespace(), backend.namespace()
+    cache = make_cache(admin_api, namespaces=[allowed, "absent"])
+    assert cache.namespaces() == [allowed]
     with pytest.raises(NamespaceNotAllowed):
-        cache.objects("labs-2")
+        cache.objects(other)
     with pytest.raises(ValueError, match="invalid namespace"):
         cache.objects("../secrets")
     assert cache.active_namespaces() == []
 
 
 def test_forbidden_namespace_list_falls_back_to_the_allow_list(
-    sim_cluster: SimCluster, make_cache: CacheFactory, tmp_path: Path
+    backend: Backend, admin_api: ApiClient, fresh_namespace: str, make_cache: CacheFactory
 ) -> None:
-    ensure_namespace(sim_cluster, "labs-1")
-    put_service(sim_cluster, "labs-1", "web")
-    with dashboard_client(limited_user(sim_cluster, tmp_path / "viewer", "labs-1", ["*"])) as viewer:
-        cache = make_cache(viewer, namespaces=["labs-1"])
-        assert cache.namespaces() == ["labs-1"] and cache.has_synced()
-        assert cache.namespaces_forbidden is not None and "cannot list" in cache.namespaces_forbidden
+    put_service(admin_api, fresh_namespace, "web")
+    with dashboard_client(limited_user(backend, fresh_namespace, ["*"])) as viewer:
+        cache = make_cache(viewer, namespaces=[fresh_namespace])
+        assert cache.namespaces() == [fresh_namespace] and cache.has_synced()
+        assert cache.namespaces_forbidden is not None
+        assert 'User "viewer" cannot list resource "namespaces"' in cache.namespaces_forbidden
         assert cache.connected  # a refusal is not a lost connection
-        snapshot = cache.objects("labs-1")
-        assert names(snapshot.kservices) == ["web"] and snapshot.complete
+        snapshot = cache.objects(fresh_namespace)
+        assert names(snapshot.kservices) == ["web"] and snapshot.complete and snapshot.problems == ()
 
         unconfigured = make_cache(viewer)
         assert unconfigured.namespaces() == []
         assert unconfigured.namespaces_forbidden is not None
 
 
-def test_changes_reach_a_namespace_feed(
-    sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
+def test_a_forbidden_kind_is_reported_and_the_allowed_ones_are_shown(
+    backend: Backend, admin_api: ApiClient, fresh_namespace: str, make_cache: CacheFactory
 ) -> None:
-    ensure_namespace(sim_cluster, "labs-1")
-    ensure_namespace(sim_cluster, "labs-2")
-    cache = make_cache(api)
-    with cache.subscribe("labs-1") as feed, cache.subscribe() as everything:
-        assert cache.active_namespaces() == ["labs-1"]
-        cache.objects("labs-1")  # synced: later changes are live ones
-        put_service(sim_cluster, "labs-1", "web")
-        wanted = ObjectChange("labs-1", "kservices", "web", "ADDED")
+    put_service(admin_api, fresh_namespace, "web")
+    core_only = limited_user(backend, fresh_namespace, ["services", "pods", "events"], groups=("",))
+    with dashboard_client(core_only) as viewer:
+        cache = make_cache(viewer, namespaces=[fresh_namespace])
+        snapshot = cache.objects(fresh_namespace)
+        assert names(snapshot.kservices) == ["web"] and snapshot.services == ()
+        assert not snapshot.complete
+        refused = {problem.split(":")[0]: problem for problem in snapshot.problems}
+        assert sorted(refused) == KNATIVE_AND_ISTIO
+        assert refused["services"].startswith("services: 403 Forbidden: ")
+        assert (
+            'User "viewer" cannot list resource "services" in API group "serving.knative.dev"'
+            in (refused["services"])
+        )
+        assert cache.connected  # refusals are not a lost connection: no banner
+        assert cache.stats()["errors"] >= len(KNATIVE_AND_ISTIO)
+
+
+def test_changes_reach_a_namespace_feed(
+    backend: Backend, admin_api: ApiClient, make_cache: CacheFactory
+) -> None:
+    watched, unwatched = backend.namespace(), backend.namespace()
+    cache = make_cache(admin_api)
+    with cache.subscribe(watched) as feed, cache.subscribe() as everything:
+        assert cache.active_namespaces() == [watched]
+        cache.objects(watched)  # synced: later changes are live ones
+        put_service(admin_api, watched, "web")
+        wanted = ObjectChange(watched, "kservices", "web", "ADDED")
         assert next_matching(feed, lambda item: item == wanted) == wanted
         assert next_matching(everything, lambda item: item == wanted) == wanted
-        ensure_namespace(sim_cluster, "labs-3")
-        added = ObjectChange("", "namespaces", "labs-3", "ADDED")
+        created = backend.namespace()
+        added = ObjectChange("", "namespaces", created, "ADDED")
         assert next_matching(feed, lambda item: item == added) == added
-        put_service(sim_cluster, "labs-2", "other")  # no informer runs for labs-2: nobody is told
-        assert next_matching(everything, lambda item: getattr(item, "namespace", "") == "labs-2", 0.3) is None
-        assert wait_until(lambda: "labs-3" in cache.namespaces())
+        put_service(admin_api, unwatched, "other")  # no informer runs there: nobody is told
+        assert (
+            next_matching(everything, lambda item: getattr(item, "namespace", "") == unwatched, 0.3) is None
+        )
+        assert wait_until(lambda: created in cache.namespaces())
 
 
 def test_a_subscriber_that_falls_behind_is_told_to_resync(
-    sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
+    admin_api: ApiClient, fresh_namespace: str, make_cache: CacheFactory
 ) -> None:
-    ensure_namespace(sim_cluster, "labs-1")
-    cache = make_cache(api, feed_size=3)
-    with cache.subscribe("labs-1") as slow:
-        cache.objects("labs-1")
+    cache = make_cache(admin_api, feed_size=3)
+    with cache.subscribe(fresh_namespace) as slow:
+        cache.objects(fresh_namespace)
         for i in range(6):
-            put_service(sim_cluster, "labs-1", f"web-{i}")
-        assert wait_until(lambda: len(cache.objects("labs-1").kservices) == 6)
+            put_service(admin_api, fresh_namespace, f"web-{i}")
+        assert wait_until(lambda: len(cache.objects(fresh_namespace).kservices) == 6)
         assert wait_until(lambda: cache.stats()["feed_overflows"] >= 1)
         assert slow.drain()[0] == Resync()
 
@@ -146,8 +184,8 @@ def test_a_subscriber_that_falls_behind_is_told_to_resync(
 def test_connection_is_lost_and_back_and_data_is_right_afterwards(
     sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
 ) -> None:
-    ensure_namespace(sim_cluster, "labs-1")
-    put_service(sim_cluster, "labs-1", "before")
+    create_namespace(api, "labs-1")
+    store_put_service(sim_cluster, "labs-1", "before")
     cache = make_cache(api)
     with cache.subscribe("labs-1") as feed:
         assert names(cache.objects("labs-1").kservices) == ["before"]
@@ -156,8 +194,8 @@ def test_connection_is_lost_and_back_and_data_is_right_afterwards(
         lost = next_matching(feed, lambda item: isinstance(item, ConnectionChange))
         assert isinstance(lost, ConnectionChange) and not lost.connected and lost.error
         assert not cache.connected and cache.last_error
-        put_service(sim_cluster, "labs-1", "during")  # straight into the store while nobody can watch
-        sim_cluster.store.delete(sim_cluster.store.registry.get("services"), "labs-1", "before")
+        store_put_service(sim_cluster, "labs-1", "during")  # straight into the store while nobody can watch
+        store_delete(sim_cluster, "services", "labs-1", "before")
         sim_cluster.start()
         back = next_matching(feed, lambda item: isinstance(item, ConnectionChange))
         assert back == ConnectionChange(connected=True)
@@ -165,35 +203,62 @@ def test_connection_is_lost_and_back_and_data_is_right_afterwards(
         assert cache.connection().connected and cache.stats()["errors"] >= 1
 
 
-def test_idle_namespaces_stop_unless_a_feed_holds_them(
-    sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
+@pytest.mark.real
+def test_an_api_server_restart_is_a_lost_connection_and_the_data_is_right_afterwards(
+    real_backend: Backend, real_cluster: Any, make_cache: CacheFactory
 ) -> None:
-    ensure_namespace(sim_cluster, "labs-1")
-    ensure_namespace(sim_cluster, "labs-2")
-    cache = make_cache(api, idle_seconds=0.2)
-    cache.objects("labs-1")
-    feed = cache.subscribe("labs-2")
-    assert cache.active_namespaces() == ["labs-1", "labs-2"]
-    assert wait_until(lambda: cache.active_namespaces() == ["labs-2"], 3.0)
+    with dashboard_client(real_backend.kubeconfig()) as api:
+        namespace = real_backend.namespace()
+        put_service(api, namespace, "before")
+        cache = make_cache(api)
+        with cache.subscribe(namespace) as feed:
+            assert names(cache.objects(namespace).kservices) == ["before"]
+            assert cache.connected and cache.has_synced()
+            synced = cache.version(namespace)
+            # It stops listening at once; the open watches break when it is killed a second later.
+            real_cluster.stop_apiserver(grace=1.0)
+            lost = next_matching(feed, lambda item: isinstance(item, ConnectionChange), 10.0)
+            assert isinstance(lost, ConnectionChange) and not lost.connected and lost.error
+            assert not cache.connected and cache.last_error
+            assert cache.version(namespace) != synced  # snapshots now carry problems
+            real_cluster.start_apiserver()
+            put_service(api, namespace, "after")
+            delete_service(api, namespace, "before")
+            back = next_matching(feed, lambda item: isinstance(item, ConnectionChange), 10.0)
+            assert back == ConnectionChange(connected=True)
+            assert wait_until(lambda: names(cache.objects(namespace).kservices) == ["after"])
+            snapshot = cache.objects(namespace)
+            assert snapshot.complete and snapshot.problems == ()
+            assert cache.connection().connected and cache.stats()["errors"] >= 1
+
+
+def test_idle_namespaces_stop_unless_a_feed_holds_them(
+    backend: Backend, admin_api: ApiClient, make_cache: CacheFactory
+) -> None:
+    asked, held = backend.namespace(), backend.namespace()
+    cache = make_cache(admin_api, idle_seconds=0.2)
+    cache.objects(asked)
+    feed = cache.subscribe(held)
+    assert cache.active_namespaces() == sorted([asked, held])
+    assert wait_until(lambda: cache.active_namespaces() == [held], 3.0)
     feed.close()
     assert wait_until(lambda: cache.active_namespaces() == [], 3.0)
     assert cache.stats()["informers"] == 1
-    put_service(sim_cluster, "labs-1", "web")  # a namespace asked for again starts afresh
-    assert names(cache.objects("labs-1").kservices) == ["web"]
+    put_service(admin_api, asked, "web")  # a namespace asked for again starts afresh
+    assert names(cache.objects(asked).kservices) == ["web"]
 
 
-def test_stop_ends_informers_and_feeds(sim_cluster: SimCluster, api: ApiClient) -> None:
-    ensure_namespace(sim_cluster, "labs-1")
-    cache = ClusterCache(api, options=FAST)
+def test_stop_ends_informers_and_feeds(admin_api: ApiClient, fresh_namespace: str) -> None:
+    cache = ClusterCache(admin_api, options=FAST)
     assert not cache.has_synced()  # nothing is asked before start()
     cache.start()
-    cache.objects("labs-1")
+    cache.objects(fresh_namespace)
     feed = cache.subscribe()
     cache.stop()
     assert feed.get(1.0) is None and feed.closed
     assert cache.active_namespaces() == []
     with pytest.raises(RuntimeError, match="stopped"):
-        cache.objects("labs-1")
+        cache.objects(fresh_namespace)
 
 
 def test_kinds_installed_later_are_picked_up(make_cache: CacheFactory, tmp_path: Path) -> None:
@@ -201,8 +266,8 @@ def test_kinds_installed_later_are_picked_up(make_cache: CacheFactory, tmp_path:
     istio = [rt for rt in everything.all() if rt.group == "networking.istio.io"]
     registry = ResourceRegistry(rt for rt in everything.all() if rt not in istio)
     with SimCluster(registry=registry) as cluster:
-        ensure_namespace(cluster, "labs-1")
         api = load_api_client(cluster.write_kubeconfig(tmp_path / "kubeconfig"))
+        create_namespace(api, "labs-1")
         cache = make_cache(api, rediscover_seconds=0.1)
         try:
             with cache.subscribe("labs-1") as feed:
@@ -222,12 +287,12 @@ def test_kinds_installed_later_are_picked_up(make_cache: CacheFactory, tmp_path:
 def test_version_moves_with_every_change_a_snapshot_would_show(
     sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
 ) -> None:
-    ensure_namespace(sim_cluster, "labs-1")
+    create_namespace(api, "labs-1")
     cache = make_cache(api)
     cache.objects("labs-1")
     synced = cache.version("labs-1")
     assert cache.version("labs-1") == synced  # nothing changed: the same value
-    put_service(sim_cluster, "labs-1", "web")
+    put_service(api, "labs-1", "web")
     assert wait_until(lambda: "web" in names(cache.objects("labs-1").kservices))
     changed = cache.version("labs-1")
     assert changed != synced

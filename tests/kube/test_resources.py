@@ -1,4 +1,8 @@
-"""Discovery of Knative, Istio and KIngress kinds against clusters that serve more or less of them."""
+"""Discovery of Knative, Istio and KIngress kinds against clusters that serve more or less of them.
+
+The full cluster is both backends' (the real one serves the real Knative and Istio CRDs); the clusters
+that serve fewer or older kinds are simulators built for one test, as the session's real cluster keeps
+every CRD it was started with."""
 
 from __future__ import annotations
 
@@ -24,8 +28,8 @@ def discover_with(tmp_path: Path, keep: Callable[[ResourceType], ResourceType | 
         return discover(client)
 
 
-def test_full_cluster_prefers_istio_v1(api: ApiClient) -> None:
-    found = discover(api)
+def test_full_cluster_prefers_istio_v1(admin_api: ApiClient) -> None:
+    found = discover(admin_api)
     assert found == Discovery(serving_version="v1", istio_version="v1", kingress_version="v1alpha1")
     assert found.knative and found.istio
     kinds = found.namespace_resources()

@@ -152,9 +152,10 @@ class RealCluster:
         self.startup_seconds["ready"] = time.monotonic() - begin
 
     def stop(self) -> None:
+        """Stop everything; the cluster is thrown away, so nobody waits for watches to drain."""
         for process in (self.controller_manager, self.apiserver, self.etcd):
             if process is not None:
-                process.stop()
+                process.stop(grace=2.0)
 
     def start_apiserver(self) -> None:
         """Start (or start again) the API server; returns once /readyz answers ok."""
@@ -165,9 +166,17 @@ class RealCluster:
         self.apiserver.start()
         self._wait_ready(self.apiserver, "/readyz", timeout=120)
 
-    def stop_apiserver(self) -> None:
+    def stop_apiserver(self, grace: float = 10.0) -> None:
+        """Stop the API server: SIGTERM, then SIGKILL after `grace` seconds. It stops listening at once,
+        but open watches (the controller manager's, a test's) keep it draining until it is killed."""
         if self.apiserver is not None:
-            self.apiserver.stop()
+            self.apiserver.stop(grace)
+
+    def restart_apiserver(self, grace: float = 1.0) -> None:
+        """Stop the API server and start it again on the same port, etcd and its data untouched. Its watch
+        caches start afresh at etcd's current revision: a watch from an older resourceVersion gets 410."""
+        self.stop_apiserver(grace)
+        self.start_apiserver()
 
     def __enter__(self) -> Self:
         try:
