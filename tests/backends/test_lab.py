@@ -43,6 +43,8 @@ def test_each_test_starts_from_the_lab_as_written(lab: Backend, round: int) -> N
     api = lab.client()
     service = request_json(api, "GET", SERVICE)
     assert [t["percent"] for t in service["spec"]["traffic"]] == [50, 50, 0]
+    # Putting the spec back moved the generation on; the status observes it, as a controller's would.
+    assert service["status"]["observedGeneration"] == service["metadata"]["generation"]
     service["spec"]["traffic"] = [{"revisionName": "customer-v4", "percent": 100}]
     request_json(api, "PUT", SERVICE, body=service)
     event = {

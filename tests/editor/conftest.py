@@ -74,10 +74,11 @@ def lab_service() -> dict[str, Any]:
 from tests.serving import Dashboard  # noqa: E402
 from tests.web.conftest import (  # noqa: E402  (fixtures shared with the web suite)
     dashboard_api,
+    lab_dashboard,
     served_dashboard,
 )
 
-__all__ = ["dashboard_api", "served_dashboard"]
+__all__ = ["dashboard_api", "lab_dashboard", "served_dashboard"]
 
 
 @contextmanager
@@ -96,4 +97,11 @@ def csrf_client(url: str) -> Iterator[httpx.Client]:
 def client(served_dashboard: Dashboard) -> Iterator[httpx.Client]:
     """A client of the dashboard on the labs cluster (build_app routes the editor)."""
     with csrf_client(served_dashboard.url) as http:
+        yield http
+
+
+@pytest.fixture
+def lab_client(lab_dashboard: Dashboard) -> Iterator[httpx.Client]:
+    """A client of the dashboard on the `lab` backend (the simulator, then the real API server)."""
+    with csrf_client(lab_dashboard.url) as http:
         yield http

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import httpx
+from kubernetes.client import ApiClient, CoreV1Api
 
 NS = "labs-1"
 EDITOR = f"/namespaces/{NS}/services/customer/traffic"
@@ -113,3 +114,9 @@ def unescape(text: str) -> str:
 
 def spec_traffic(service: dict[str, Any]) -> list[dict[str, Any]]:
     return list(service["spec"]["traffic"])
+
+
+def traffic_events(api: ApiClient) -> list[dict[str, Any]]:
+    """The history Events (TrafficChanged) in the lab's namespace, as the cluster holds them."""
+    events = CoreV1Api(api).list_namespaced_event(NS).to_dict()["items"]
+    return [e for e in events if e["reason"] == "TrafficChanged"]

@@ -1,4 +1,8 @@
-"""The editor's JSON API on the simulated cluster: the same validation, precondition and error bodies."""
+"""The editor's JSON API: the same validation, precondition and error bodies as the form.
+
+Tests taking `lab` run on the simulator and on the real API server (where nothing reconciles Knative: they
+judge the Service's spec and the history Events). Those that need the simulator's fault switches or write
+its RBAC store directly take `client` / `knative_cluster` and run there alone."""
 
 from __future__ import annotations
 
@@ -15,8 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.kube.config import load_api_client
 from app.sim.building import KnativeCluster
+from tests.backends import Backend
 from tests.editor.conftest import LAB_TRAFFIC, csrf_client
-from tests.editor.forms import API, EDITOR, form_fields, notices, set_percents, spec_traffic
+from tests.editor.forms import API, EDITOR, form_fields, notices, set_percents, spec_traffic, traffic_events
 from tests.serving import serve
 from tests.web.cluster import knative_service, patch_service
 
@@ -42,16 +47,19 @@ def version(client: httpx.Client) -> str:
     return str(state["resourceVersion"])
 
 
-def test_get_shows_the_split_revisions_and_version(client: httpx.Client, knative_api: ApiClient) -> None:
-    state = client.get(API).json()
-    assert state["resourceVersion"] == knative_service(knative_api, "customer")["metadata"]["resourceVersion"]
+def test_get_shows_the_split_revisions_and_version(lab: Backend, lab_client: httpx.Client) -> None:
+    api = lab.client()
+    state = lab_client.get(API).json()
+    assert state["resourceVersion"] == knative_service(api, "customer")["metadata"]["resourceVersion"]
     assert [t["percent"] for t in state["traffic"]] == [50, 50, 0]
     assert {r["name"] for r in state["revisions"]} >= {"customer-v3", "customer-v4"}
     assert state["history"] == []
 
 
-def test_preview_predicts_route_and_virtualservices(client: httpx.Client) -> None:
-    body = client.post(f"{API}/preview", json={"resourceVersion": version(client), "traffic": CANARY}).json()
+def test_preview_predicts_route_and_virtualservices(lab_client: httpx.Client) -> None:
+    body = lab_client.post(
+        f"{API}/preview", json={"resourceVersion": version(lab_client), "traffic": CANARY}
+    ).json()
     assert body["valid"] is True
     assert body["patch"]["spec"]["traffic"][2] == {"tag": "latest", "latestRevision": True, "percent": 0}
     assert [t["percent"] for t in body["routeTraffic"]["after"]] == [90, 10, 0]
@@ -62,15 +70,18 @@ def test_preview_predicts_route_and_virtualservices(client: httpx.Client) -> Non
     assert default["after"] == {"customer-v3": 90, "customer-v4": 10}
 
 
-def test_apply_then_revert_through_the_history(client: httpx.Client, knative_api: ApiClient) -> None:
-    applied = client.post(f"{API}/apply", json={"resourceVersion": version(client), "traffic": CANARY})
+def test_apply_then_revert_through_the_history(lab: Backend, lab_client: httpx.Client) -> None:
+    api = lab.client()
+    applied = lab_client.post(
+        f"{API}/apply", json={"resourceVersion": version(lab_client), "traffic": CANARY}
+    )
     assert applied.status_code == 200, applied.text
     assert applied.json()["event"]
-    assert [t["percent"] for t in spec_traffic(knative_service(knative_api, "customer"))] == [90, 10, 0]
-    history = wait_for(lambda: client.get(f"{API}/history").json())
+    assert [t["percent"] for t in spec_traffic(knative_service(api, "customer"))] == [90, 10, 0]
+    history = wait_for(lambda: lab_client.get(f"{API}/history").json())
     assert history[0]["event"] == applied.json()["event"]
     assert history[0]["after"][0]["percent"] == 90
-    reverted = client.post(
+    reverted = lab_client.post(
         f"{API}/revert",
         json={
             "resourceVersion": applied.json()["resourceVersion"],
@@ -80,7 +91,33 @@ def test_apply_then_revert_through_the_history(client: httpx.Client, knative_api
         },
     )
     assert reverted.status_code == 200, reverted.text
-    assert [t["percent"] for t in spec_traffic(knative_service(knative_api, "customer"))] == [50, 50, 0]
+    assert [t["percent"] for t in spec_traffic(knative_service(api, "customer"))] == [50, 50, 0]
+    recorded = {e["metadata"]["name"]: e["message"] for e in traffic_events(api)}
+    assert recorded[applied.json()["event"]].endswith(
+        "-> current customer-v3 90%, candidate customer-v4 10%, latest @latest 0%"
+    )
+    assert recorded[reverted.json()["event"]].endswith(
+        "-> current customer-v3 50%, candidate customer-v4 50%, latest @latest 0%"
+    )
+
+
+def test_a_dry_run_answers_what_the_cluster_would_store_and_stores_nothing(
+    lab: Backend, lab_client: httpx.Client
+) -> None:
+    api = lab.client()
+    before = knative_service(api, "customer")
+    response = lab_client.post(
+        f"{API}/dryrun", json={"resourceVersion": version(lab_client), "traffic": CANARY}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["dryRun"] is True and body["event"] is None
+    assert [t["percent"] for t in body["traffic"]] == [90, 10, 0]
+    assert [t["percent"] for t in body["previous"]] == [50, 50, 0]
+    after = knative_service(api, "customer")
+    assert after["spec"] == before["spec"]
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    assert traffic_events(api) == []
 
 
 def test_an_expression_with_kns_remainder_rule(client: httpx.Client) -> None:
@@ -117,34 +154,37 @@ INVALID: list[tuple[list[dict[str, Any]], str]] = [
 ]
 
 
-def test_invalid_splits_are_refused_with_422_and_nothing_sent(
-    client: httpx.Client, knative_api: ApiClient
-) -> None:
-    before = knative_service(knative_api, "customer")
+def test_invalid_splits_are_refused_with_422_and_nothing_sent(lab: Backend, lab_client: httpx.Client) -> None:
+    api = lab.client()
+    before = knative_service(api, "customer")
     for traffic, message in INVALID:
-        response = client.post(f"{API}/apply", json={"resourceVersion": version(client), "traffic": traffic})
+        response = lab_client.post(
+            f"{API}/apply", json={"resourceVersion": version(lab_client), "traffic": traffic}
+        )
         assert response.status_code == 422, traffic
         body = response.json()
         assert body["code"] == 422 and body["reason"] == "Invalid"
         assert message in [e["text"] for e in body["errors"]]
-    after = knative_service(knative_api, "customer")
+    after = knative_service(api, "customer")
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    assert after["spec"] == before["spec"]
+    assert traffic_events(api) == []
 
 
 def test_a_stale_resource_version_is_409_with_the_current_split(
-    client: httpx.Client, knative_api: ApiClient
+    lab: Backend, lab_client: httpx.Client
 ) -> None:
-    stale = version(client)
-    patch_service(knative_api, "customer", {"spec": {"traffic": [{"latestRevision": True, "percent": 100}]}})
-    response = client.post(f"{API}/apply", json={"resourceVersion": stale, "traffic": CANARY})
+    api = lab.client()
+    stale = version(lab_client)
+    patch_service(api, "customer", {"spec": {"traffic": [{"latestRevision": True, "percent": 100}]}})
+    response = lab_client.post(f"{API}/apply", json={"resourceVersion": stale, "traffic": CANARY})
     assert response.status_code == 409
     body = response.json()
     assert "the object has been modified" in body["message"]
     assert body["current"]["traffic"] == [{"latestRevision": True, "percent": 100}]
     assert body["yours"][0]["percent"] == 90
-    assert spec_traffic(knative_service(knative_api, "customer")) == [
-        {"latestRevision": True, "percent": 100}
-    ]
+    assert spec_traffic(knative_service(api, "customer")) == [{"latestRevision": True, "percent": 100}]
+    assert traffic_events(api) == []
 
 
 def test_the_api_is_documented_and_an_unknown_entry_is_404(client: httpx.Client) -> None:

@@ -1,6 +1,10 @@
-"""The editor in a real browser (Chromium via Playwright) on the simulated lab cluster: dragging with the
-mouse, the keyboard, applying and watching Route and VirtualServices follow live, the demo's walk, and
-two browsers on one Service where no update is lost."""
+"""The editor in a real browser (Chromium via Playwright): dragging with the mouse, the keyboard, applying
+and watching Route and VirtualServices follow live, the demo's walk, and two browsers on one Service where
+no update is lost.
+
+Tests taking `lab_dashboard` run on the simulator and on the real API server, where nothing reconciles
+Knative: they judge the Service's spec and the history Events. Those watching Routes and VirtualServices
+follow a change need the simulator's reconciler and run there alone."""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ import pytest
 from kubernetes.client import ApiClient, CoreV1Api
 from playwright.sync_api import Browser, Page, expect
 
-from tests.editor.forms import EDITOR, NS
+from tests.backends import Backend
+from tests.editor.forms import EDITOR, NS, traffic_events
 from tests.plugins.browser import screenshot
 from tests.serving import Dashboard
 from tests.web.cluster import knative_service
@@ -181,11 +186,12 @@ def second_page(browser: Browser) -> Iterator[Page]:
 
 
 def test_two_browsers_on_one_service_lose_no_update(
-    page: Page, second_page: Page, served_dashboard: Dashboard, knative_api: ApiClient
+    page: Page, second_page: Page, lab: Backend, lab_dashboard: Dashboard
 ) -> None:
+    knative_api = lab.client()
     alice, bob = page, second_page
-    open_editor(alice, served_dashboard)
-    open_editor(bob, served_dashboard)
+    open_editor(alice, lab_dashboard)
+    open_editor(bob, lab_dashboard)
     bob.locator("#ed-t0-percent").fill("30")
     expect(bob.locator("#ed-t1-percent")).to_have_value("70")
 
@@ -213,7 +219,7 @@ def test_two_browsers_on_one_service_lose_no_update(
         "current customer-v3 90%",
         "current customer-v3 30%",
     ]
-    screenshot(bob, "editor-two-browsers")
+    screenshot(bob, f"editor-two-browsers-{lab.name}")
 
 
 def test_live_mode_applies_on_release(
@@ -226,3 +232,40 @@ def test_live_mode_applies_on_release(
     expect(page.locator("[data-notice='ok']")).to_contain_text("Applied")
     assert split(knative_api) == [0, 100, 0]
     expect_served(page, 0, 100)
+
+
+def test_on_a_laptop_screen_a_dragged_split_is_applied_to_the_clusters_service(
+    browser: Browser, lab: Backend, lab_dashboard: Dashboard
+) -> None:
+    """The Service page at 1366x768: drag a slider, type the exact value, apply; the cluster's Service
+    spec has the new split and the history its Event. On the real server the page first names the
+    writer of the lab's split (managedFields) and no longer does once Splitboard's apply took it over."""
+    api = lab.client()
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(f"{lab_dashboard.url}/namespaces/{NS}/services/customer")
+        expect(page.locator("main[data-live='open']")).to_have_count(1)
+        expect(page.locator("[data-outside]")).to_have_count(1 if lab.name == "real" else 0)
+        slider = page.locator("#ed-t0-slider")
+        expect(slider).to_have_value("50")
+        slider.scroll_into_view_if_needed()
+        drag(page, "#ed-t0-slider", 0.25)
+        dropped = int(slider.input_value())
+        assert 15 <= dropped <= 35, dropped  # a mouse lands near, not exactly on, 25
+        expect(page.locator("#ed-t1-percent")).to_have_value(str(100 - dropped))
+        page.locator("#ed-t0-percent").fill("30")
+        expect(page.locator("#ed-t1-percent")).to_have_value("70")
+        expect(page.locator("#ed-summary [data-total]")).to_have_attribute("data-total", "100")
+        assert split(api) == [50, 50, 0]  # nothing is sent before Apply
+        page.locator("#ed-apply").click()
+        expect(page.locator("[data-notice='ok']")).to_contain_text("Applied")
+        assert split(api) == [30, 70, 0]
+        (event,) = traffic_events(api)
+        assert event["message"].endswith(
+            "-> current customer-v3 30%, candidate customer-v4 70%, latest @latest 0%"
+        )
+        expect(page.locator("[data-outside]")).to_have_count(0)
+        screenshot(page, f"service-page-applied-1366-{lab.name}")
+    finally:
+        context.close()

@@ -1,4 +1,5 @@
-"""Web fixtures: the dashboard served by uvicorn (tests/serving.py) on the simulated Knative cluster."""
+"""Web fixtures: the dashboard served by uvicorn (tests/serving.py) on the simulated Knative cluster, or on
+the `lab` backend (tests/plugins/backends.py): once on the simulator, once on the real API server."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from kubernetes.client import ApiClient
 
 from app.kube.config import load_api_client
+from tests.backends import Backend
 from tests.plugins.browser import screenshot
 from tests.serving import FAST_RETRIES, Dashboard, serve
 
@@ -27,4 +29,14 @@ def dashboard_api(knative_kubeconfig: Path) -> Iterator[ApiClient]:
 def served_dashboard(dashboard_api: ApiClient) -> Iterator[Dashboard]:
     """The dashboard on the simulated Knative cluster (labs scenario)."""
     with serve(dashboard_api) as dashboard:
+        yield dashboard
+
+
+@pytest.fixture
+def lab_dashboard(lab: Backend) -> Iterator[Dashboard]:
+    """The dashboard on the `lab` backend's admin kubeconfig, with its own ApiClient built as `splitboard
+    serve` builds it: a test taking this runs once on the simulator and once on the real API server.
+
+    On the real server nothing reconciles Knative: a change of a Service's spec stays in its spec."""
+    with load_api_client(lab.kubeconfig("admin")) as client, serve(client) as dashboard:
         yield dashboard

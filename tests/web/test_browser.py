@@ -1,5 +1,8 @@
 """Real-browser tests (Chromium via Playwright): the pages render, and cluster changes show up live,
-without a reload, well within a few seconds."""
+without a reload, well within a few seconds.
+
+The tests of what a page shows take `lab_dashboard` and run on the simulator and on the real API server;
+those watching a change follow (Routes, new revisions, pods) need the simulator's controllers."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from kubernetes.client import ApiClient, CoreV1Api, V1Container, V1ObjectMeta, V
 from playwright.sync_api import Page, expect
 
 from app.model.labels import REVISION_LABEL, SERVICE_LABEL
+from tests.backends import Backend
 from tests.plugins.browser import screenshot
 from tests.serving import Dashboard
 from tests.web.cluster import NS, knative, knative_service, names, patch_service, pod_names
@@ -31,10 +35,9 @@ def assert_not_reloaded(page: Page) -> None:
     assert page.evaluate("window.splitboardNoReload === true")
 
 
-def test_namespace_page_shows_every_section(
-    page: Page, served_dashboard: Dashboard, knative_api: ApiClient
-) -> None:
-    open_live(page, f"{served_dashboard.url}/namespaces/{NS}")
+def test_namespace_page_shows_every_section(page: Page, lab: Backend, lab_dashboard: Dashboard) -> None:
+    knative_api = lab.client()
+    open_live(page, f"{lab_dashboard.url}/namespaces/{NS}")
     for name in SECTIONS:
         expect(page.locator(f"section#{name}")).to_be_visible()
     expect(page.locator("#services tbody tr")).to_have_count(len(knative(knative_api, "services")))
@@ -43,7 +46,7 @@ def test_namespace_page_shows_every_section(
     expect(page.locator("#summary [data-count='revisions']")).to_have_text(
         str(len(knative(knative_api, "revisions")))
     )
-    screenshot(page, "namespace-labs-1")
+    screenshot(page, f"namespace-labs-1-{lab.name}")
 
 
 def test_a_traffic_patch_shows_without_reload(
@@ -117,10 +120,9 @@ def test_the_banner_shows_a_lost_connection_and_its_return(
     assert_not_reloaded(page)
 
 
-def test_service_page_sections_and_yaml(
-    page: Page, served_dashboard: Dashboard, knative_api: ApiClient
-) -> None:
-    open_live(page, f"{served_dashboard.url}/namespaces/{NS}/services/customer")
+def test_service_page_sections_and_yaml(page: Page, lab: Backend, lab_dashboard: Dashboard) -> None:
+    knative_api = lab.client()
+    open_live(page, f"{lab_dashboard.url}/namespaces/{NS}/services/customer")
     customer = knative_service(knative_api, "customer")
     expect(page.locator("#services tbody tr")).to_have_count(1)
     expect(page.locator("#conditions tbody[data-kind='Service'] tr")).to_have_count(
@@ -132,7 +134,7 @@ def test_service_page_sections_and_yaml(
     expect(details.locator(".highlight")).to_contain_text("spec:")
     page.locator("#yaml button").click()
     expect(page.locator("#yaml details[data-kind='Service'][data-name='customer']")).to_have_count(1)
-    screenshot(page, "service-customer")
+    screenshot(page, f"service-customer-{lab.name}")
 
 
 def test_theme_toggle_is_remembered(page: Page, served_dashboard: Dashboard) -> None:

@@ -1,5 +1,9 @@
-"""Pages, fragments and the JSON API over the simulated Knative cluster (labs scenario), compared with
-what the cluster itself says through the official client."""
+"""Pages, fragments and the JSON API over the lab, compared with what the cluster itself says through the
+official client.
+
+Tests taking `lab_dashboard` run on the simulator (labs scenario) and on the real API server, which holds
+the lab's objects as data (and Pending pods its controllers made for the lab's Deployments); the rest are
+about the app alone, or need the simulator's reconciler to make a new revision."""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ import base64
 import copy
 import re
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 from kubernetes.client import ApiClient, CoreV1Api, V1ObjectMeta, V1Secret
 
+from tests.backends import Backend
 from tests.serving import Dashboard
 from tests.web.cluster import (
     NS,
@@ -30,42 +37,138 @@ def get(dashboard: Dashboard, path: str, **headers: str) -> httpx.Response:
         return client.get(path, headers=headers)
 
 
-def test_namespaces_page_counts_each_kind(served_dashboard: Dashboard, knative_api: ApiClient) -> None:
-    response = get(served_dashboard, "/")
-    assert response.status_code == 200
-    listing = section(response.text, "namespaces")
-    assert NS in row_names(listing)
-    row = re.search(rf'<tr data-name="{NS}">(.*?)</tr>', listing, re.S)
-    assert row is not None
-    counts = [int(n) for n in re.findall(r'<td class="num">(\d+)', row.group(1))]
-    assert counts == [
-        len(knative(knative_api, "services")),
-        len(knative(knative_api, "revisions")),
-        len(knative(knative_api, "routes")),
-        len(virtualservice_names(knative_api)),
-        len(core_service_names(knative_api)),
-        len(pod_names(knative_api)),
-    ]
+def eventually(check: Callable[[], None], timeout: float = 5.0) -> None:
+    """Run `check` until it passes. The dashboard's cache follows the cluster within milliseconds, and on
+    the real server the deployment controller may still be making the lab's pods as a test starts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            check()
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
-def test_namespace_page_sections_show_the_clusters_objects(
-    served_dashboard: Dashboard, knative_api: ApiClient
+BANNERS = {
+    "lost connection": 'data-connection="lost"',
+    "kinds still loading": "data-incomplete",
+    "problems reading the cluster": '<ul class="notice plain">',
+    "a kind not served": "This cluster does not serve",
+}
+
+
+def assert_no_banners(html: str) -> None:
+    shown = [what for what, mark in BANNERS.items() if mark in html]
+    assert shown == [], f"the page shows {shown}"
+
+
+def test_namespaces_page_counts_each_kind(lab: Backend, lab_dashboard: Dashboard) -> None:
+    api = lab.client()
+
+    def check() -> None:
+        response = get(lab_dashboard, "/")
+        assert response.status_code == 200
+        assert_no_banners(response.text)
+        listing = section(response.text, "namespaces")
+        assert NS in row_names(listing)
+        row = re.search(rf'<tr data-name="{NS}">(.*?)</tr>', listing, re.S)
+        assert row is not None
+        counts = [int(n) for n in re.findall(r'<td class="num">(\d+)', row.group(1))]
+        assert counts == [
+            len(knative(api, "services")),
+            len(knative(api, "revisions")),
+            len(knative(api, "routes")),
+            len(virtualservice_names(api)),
+            len(core_service_names(api)),
+            len(pod_names(api)),
+        ]
+
+    eventually(check)
+
+
+def test_namespace_page_sections_show_the_clusters_objects(lab: Backend, lab_dashboard: Dashboard) -> None:
+    api = lab.client()
+
+    def check() -> None:
+        response = get(lab_dashboard, f"/namespaces/{NS}")
+        assert response.status_code == 200
+        assert response.headers["vary"] == "HX-Request"
+        page = response.text
+        assert_no_banners(page)
+        assert sorted(row_names(section(page, "services"))) == names(knative(api, "services"))
+        assert sorted(row_names(section(page, "revisions"))) == names(knative(api, "revisions"))
+        assert sorted(row_names(section(page, "routes"), "article")) == names(knative(api, "routes"))
+        assert sorted(row_names(section(page, "virtualservices"), "article")) == virtualservice_names(api)
+        assert sorted(row_names(section(page, "kservices"))) == core_service_names(api)
+        assert sorted(row_names(section(page, "pods"))) == pod_names(api)
+
+    eventually(check)
+
+
+def cells(html: str, name: str) -> list[str]:
+    """The text of each cell of the row `name`."""
+    row = re.search(rf'<tr data-name="{re.escape(name)}">(.*?)</tr>', html, re.S)
+    assert row is not None, f"no row {name!r}"
+    found = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", c).replace("<wbr>", "").split()) for c in found]
+
+
+def test_generated_services_show_their_addresses_and_owner_chains(
+    lab: Backend, lab_dashboard: Dashboard
 ) -> None:
-    response = get(served_dashboard, f"/namespaces/{NS}")
-    assert response.status_code == 200
-    assert response.headers["vary"] == "HX-Request"
-    page = response.text
-    assert sorted(row_names(section(page, "services"))) == names(knative(knative_api, "services"))
-    assert sorted(row_names(section(page, "revisions"))) == names(knative(knative_api, "revisions"))
-    assert sorted(row_names(section(page, "routes"), "article")) == names(knative(knative_api, "routes"))
-    assert sorted(row_names(section(page, "virtualservices"), "article")) == virtualservice_names(knative_api)
-    assert sorted(row_names(section(page, "kservices"))) == core_service_names(knative_api)
-    assert sorted(row_names(section(page, "pods"))) == pod_names(knative_api)
+    """The cluster's own cluster IPs (the real server allocates them from its range), and each generated
+    Service's owners followed up to its Knative Service, every link found in the cache."""
+    api = lab.client()
+    kservices = section(get(lab_dashboard, f"/namespaces/{NS}").text, "kservices")
+    assert 'class="unresolved"' not in kservices
+    services = CoreV1Api(api).list_namespaced_service(NS).items
+    assert services
+    for service in services:
+        name = str(service.metadata and service.metadata.name)
+        spec: Any = service.spec
+        owners = (service.metadata and service.metadata.owner_references) or []
+        assert len(owners) == 1, name
+        _, kind, address, _ports, chain, _age = cells(kservices, name)
+        assert kind == spec.type
+        wanted = spec.external_name if spec.type == "ExternalName" else spec.cluster_ip
+        assert address.replace(" ", "") == wanted, name
+        assert chain.startswith(f"{owners[0].kind} {owners[0].name}"), (name, chain)
+        assert re.search(r"Service \S+$", chain), (name, chain)  # up to the Knative Service
 
 
-def test_revision_rows_carry_the_served_split(served_dashboard: Dashboard, knative_api: ApiClient) -> None:
-    customer = knative_service(knative_api, "customer")
-    revisions = section(get(served_dashboard, f"/namespaces/{NS}").text, "revisions")
+def test_pods_show_the_status_the_cluster_gives_them(lab: Backend, lab_dashboard: Dashboard) -> None:
+    """On the real server the lab's Deployments have pods, made by its controllers and left Pending (no
+    scheduler or kubelet runs); the simulator's lab runs no workloads, so its revisions show none. The
+    page shows what each pod's status says."""
+    api = lab.client()
+
+    def check() -> None:
+        pods_html = section(get(lab_dashboard, f"/namespaces/{NS}").text, "pods")
+        pods = CoreV1Api(api).list_namespaced_pod(NS).items
+        assert sorted(row_names(pods_html)) == pod_names(api)
+        for pod in pods:
+            name = str(pod.metadata and pod.metadata.name)
+            status: Any = pod.status
+            ready = sum(1 for c in status.container_statuses or [] if c.ready)
+            total = len(status.container_statuses or []) or len(pod.spec.containers if pod.spec else [])
+            assert cells(pods_html, name)[1:3] == [status.phase, f"{ready}/{total}"], name
+        if not pods:
+            assert pods_html.count("no pods (scaled to zero)") == len(knative(api, "revisions"))
+
+    eventually(check)
+    phases = [p.status.phase for p in CoreV1Api(api).list_namespaced_pod(NS).items if p.status]
+    if lab.name == "real":
+        assert len(phases) == len(knative(api, "revisions")) and set(phases) == {"Pending"}
+    else:
+        assert phases == []
+
+
+def test_revision_rows_carry_the_served_split(lab: Backend, lab_dashboard: Dashboard) -> None:
+    api = lab.client()
+    customer = knative_service(api, "customer")
+    revisions = section(get(lab_dashboard, f"/namespaces/{NS}").text, "revisions")
     served: dict[str, int] = {}
     for target in customer["status"]["traffic"]:
         served[target["revisionName"]] = served.get(target["revisionName"], 0) + target.get("percent", 0)
@@ -75,10 +178,10 @@ def test_revision_rows_carry_the_served_split(served_dashboard: Dashboard, knati
         assert row.group(1) == (f"{percent}%" if percent else "")
 
 
-def test_section_fragment_is_the_pages_partial(served_dashboard: Dashboard) -> None:
-    page = get(served_dashboard, f"/namespaces/{NS}").text
+def test_section_fragment_is_the_pages_partial(lab_dashboard: Dashboard) -> None:
+    page = get(lab_dashboard, f"/namespaces/{NS}").text
     for name in ("routes", "virtualservices"):  # sections without ages, which may tick between requests
-        fragment = get(served_dashboard, f"/namespaces/{NS}/sections/{name}")
+        fragment = get(lab_dashboard, f"/namespaces/{NS}/sections/{name}")
         assert fragment.status_code == 200
         assert fragment.text == section(page, name)
 
@@ -90,14 +193,18 @@ def test_htmx_request_gets_only_the_content(served_dashboard: Dashboard) -> None
 
 
 def test_service_page_shows_one_service_its_conditions_and_yaml(
-    served_dashboard: Dashboard, knative_api: ApiClient
+    lab: Backend, lab_dashboard: Dashboard
 ) -> None:
-    customer = knative_service(knative_api, "customer")
-    page = get(served_dashboard, f"/namespaces/{NS}/services/customer").text
+    api = lab.client()
+    customer = knative_service(api, "customer")
+    response = get(lab_dashboard, f"/namespaces/{NS}/services/customer")
+    assert response.status_code == 200
+    page = response.text
+    assert_no_banners(page)
     assert row_names(section(page, "services")) == ["customer"]
     own = [
         r
-        for r in knative(knative_api, "revisions")
+        for r in knative(api, "revisions")
         if r["metadata"]["labels"].get("serving.knative.dev/service") == "customer"
     ]
     assert sorted(row_names(section(page, "revisions"))) == names(own)
@@ -135,29 +242,37 @@ def test_service_and_namespace_pages_link_each_service_to_its_explain_and_demo_p
         assert get(served_dashboard, url).status_code == 200, url
 
 
-def test_unknown_things_answer_404_pages(served_dashboard: Dashboard) -> None:
-    assert get(served_dashboard, "/namespaces/no-such-namespace").status_code == 404
-    missing = get(served_dashboard, f"/namespaces/{NS}/services/nope")
+def test_unknown_things_answer_404_pages(lab_dashboard: Dashboard) -> None:
+    assert get(lab_dashboard, "/namespaces/no-such-namespace").status_code == 404
+    missing = get(lab_dashboard, f"/namespaces/{NS}/services/nope")
     assert missing.status_code == 404 and "has no Knative Service" in missing.text
-    assert get(served_dashboard, "/namespaces/Bad_Name").status_code == 404
-    assert get(served_dashboard, f"/namespaces/{NS}/sections/nope").status_code == 404
-    assert get(served_dashboard, "/api/namespaces/no-such-namespace").json()["detail"]
-    assert get(served_dashboard, "/namespaces/no-such-namespace/events").status_code == 404
-    assert get(served_dashboard, f"/namespaces/{NS}/services/nope/events").status_code == 404
+    assert get(lab_dashboard, "/namespaces/Bad_Name").status_code == 404
+    assert get(lab_dashboard, f"/namespaces/{NS}/sections/nope").status_code == 404
+    assert get(lab_dashboard, "/api/namespaces/no-such-namespace").json()["detail"]
+    assert get(lab_dashboard, "/namespaces/no-such-namespace/events").status_code == 404
+    assert get(lab_dashboard, f"/namespaces/{NS}/services/nope/events").status_code == 404
 
 
-def test_json_api_matches_the_cluster(served_dashboard: Dashboard, knative_api: ApiClient) -> None:
-    overview = get(served_dashboard, f"/api/namespaces/{NS}").json()
-    assert sorted(r["name"] for r in overview["revisions"]) == names(knative(knative_api, "revisions"))
-    assert sorted(s["name"] for s in overview["services"]) == names(knative(knative_api, "services"))
-    summaries = {s["namespace"]: s for s in get(served_dashboard, "/api/namespaces").json()}
-    assert summaries[NS]["pods"] == len(pod_names(knative_api))
-    service = get(served_dashboard, f"/api/namespaces/{NS}/services/customer").json()
-    customer = knative_service(knative_api, "customer")
+def test_json_api_matches_the_cluster(lab: Backend, lab_dashboard: Dashboard) -> None:
+    api = lab.client()
+    overview = get(lab_dashboard, f"/api/namespaces/{NS}").json()
+    assert sorted(r["name"] for r in overview["revisions"]) == names(knative(api, "revisions"))
+    assert sorted(s["name"] for s in overview["services"]) == names(knative(api, "services"))
+    assert sorted(r["name"] for r in overview["routes"]) == names(knative(api, "routes"))
+
+    def counted() -> None:
+        summaries = {s["namespace"]: s for s in get(lab_dashboard, "/api/namespaces").json()}
+        assert summaries[NS]["virtualservices"] == len(virtualservice_names(api))
+        assert summaries[NS]["kservices"] == len(core_service_names(api))
+        assert summaries[NS]["pods"] == len(pod_names(api))
+
+    eventually(counted)
+    service = get(lab_dashboard, f"/api/namespaces/{NS}/services/customer").json()
+    customer = knative_service(api, "customer")
     assert [(t["revision"], t["percent"]) for t in service["sections"]["services"][0]["segments"]] == [
         (t["revisionName"], t.get("percent", 0)) for t in customer["status"]["traffic"]
     ]
-    schema = get(served_dashboard, "/openapi.json").json()
+    schema = get(lab_dashboard, "/openapi.json").json()
     assert {"NamespaceOverview", "ServiceView", "NamespaceSummary"} <= set(schema["components"]["schemas"])
 
 
