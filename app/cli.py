@@ -25,6 +25,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--kubeconfig", type=Path, help="also write the simulated cluster's kubeconfig here")
     demo.add_argument("--scenario", default="labs")
     demo.add_argument("--state-file", type=Path, help="keep the simulated cluster's objects in this file")
+    _add_knative_flags(demo)
 
     serve = sub.add_parser(
         "serve", help="the dashboard against a real cluster (flags override SPLITBOARD_* variables)"
@@ -38,7 +39,24 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--kubeconfig", type=Path, default=Path("splitboard-sim.kubeconfig"))
     sim.add_argument("--state-file", type=Path)
     sim.add_argument("--ingress-port", type=int, default=0, help="port of the simulated ingress gateway")
+    _add_knative_flags(sim)
     return parser
+
+
+def _add_knative_flags(parser: argparse.ArgumentParser) -> None:
+    """The simulated cluster's Knative release and ingress (app.model.profiles)."""
+    parser.add_argument(
+        "--knative",
+        choices=("current", "seed"),
+        help="which Knative the simulated cluster reproduces: `current` (Knative Serving 1.23 with "
+        "net-istio 1.22/1.23) or `seed` (what the lab text shows); default: the scenario's (the lab: seed)",
+    )
+    parser.add_argument(
+        "--ingress",
+        choices=("istio", "kourier"),
+        default="istio",
+        help="the ingress: net-istio (VirtualServices) or Kourier (no Istio: the KIngress alone)",
+    )
 
 
 def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
@@ -100,6 +118,8 @@ def run_sim(args: argparse.Namespace) -> None:
         port=args.port,
         state_file=args.state_file,
         workloads=WorkloadSettings(ingress_port=args.ingress_port),
+        knative=args.knative,
+        ingress=args.ingress,
     )
     cluster.start()
     try:
@@ -109,6 +129,7 @@ def run_sim(args: argparse.Namespace) -> None:
         print(
             f"ingress gateway at {cluster.ingress_url} (send a route's host as the Host header)", flush=True
         )
+        print(f"Knative: {cluster.profile.name}, {cluster.profile.release}", flush=True)
         _wait_for_signal()
     finally:
         cluster.stop()
@@ -117,7 +138,13 @@ def run_sim(args: argparse.Namespace) -> None:
 def run_demo(args: argparse.Namespace) -> None:
     from app.sim.building import WorkloadSettings, build_cluster
 
-    cluster = build_cluster(scenario=args.scenario, state_file=args.state_file, workloads=WorkloadSettings())
+    cluster = build_cluster(
+        scenario=args.scenario,
+        state_file=args.state_file,
+        workloads=WorkloadSettings(),
+        knative=args.knative,
+        ingress=args.ingress,
+    )
     cluster.start()
     try:
         cluster.wait_ready()

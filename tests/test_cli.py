@@ -131,3 +131,39 @@ def test_serve_refuses_a_bad_flag_value_by_name(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         parser().parse_args(["serve", "--port", "eighty"])
     assert "--port: expected a whole number" in capsys.readouterr().err
+
+
+def test_demo_and_sim_choose_the_knative_they_reproduce() -> None:
+    from app.cli import parser
+
+    args = parser().parse_args(["demo", "--knative", "current", "--ingress", "kourier"])
+    assert (args.knative, args.ingress) == ("current", "kourier")
+    args = parser().parse_args(["sim"])
+    assert (args.knative, args.ingress) == (None, "istio")  # None: the scenario's (the lab: seed)
+
+
+def test_sim_under_current_serves_net_istios_virtual_services(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "sim.kubeconfig"
+    with _running(["sim", "--knative", "current", "--kubeconfig", str(kubeconfig)], tmp_path) as proc:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert "Knative: current, Knative Serving 1.23.0" in lines[2]
+        out = subprocess.run(
+            [
+                KUBECTL,
+                "--kubeconfig",
+                str(kubeconfig),
+                "get",
+                "vs",
+                "customer-ingress",
+                "-n",
+                "labs-1",
+                "-o",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+        assert len(json.loads(out)["spec"]["http"]) == 16

@@ -20,8 +20,6 @@ DEFAULT_TAG_TEMPLATE = "{{.Tag}}-{{.Name}}"
 
 VISIBILITY_LABEL = "networking.knative.dev/visibility"
 CLUSTER_LOCAL = "cluster-local"
-LOCAL_GATEWAY_SERVICE = f"knative-local-gateway.istio-system.{LOCAL_DOMAIN}"
-INGRESS_GATEWAY_SERVICE = f"istio-ingressgateway.istio-system.{LOCAL_DOMAIN}"
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,8 @@ def address_url(route: str, namespace: str) -> str:
 
 
 def ingress_virtual_service_name(ingress: str) -> str:
-    """net-istio's VirtualService for the gateways (named just `<route>` before Knative 0.13)."""
+    """Today's net-istio VirtualService for the gateways (named just `<route>` before Knative 0.13:
+    KnativeProfile.ingress_virtual_service_name knows which)."""
     return f"{ingress}-ingress"
 
 

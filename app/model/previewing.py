@@ -22,7 +22,10 @@ from app.model.naming import (
     mesh_virtual_service_name,
 )
 from app.model.patches import TargetDiff, diff_traffic, traffic_patch
+from app.model.profiles import CURRENT, SEED, KnativeProfile
 from app.model.routing import (
+    HASH_HEADER,
+    PROBE_OVERRIDE,
     ConfigurationState,
     resolve_traffic,
     route_traffic,
@@ -94,11 +97,19 @@ def _revision_of(destination: Mapping[str, Any]) -> str:
     return host.split(".", 1)[0]
 
 
+def _is_probe(route: Mapping[str, Any]) -> bool:
+    """A probe route: every match asks for the `K-Network-Hash: override` header only probers send."""
+    matches = [m for m in route.get("match") or [] if isinstance(m, Mapping)]
+    return bool(matches) and all(
+        ((m.get("headers") or {}).get(HASH_HEADER) or {}).get("exact") == PROBE_OVERRIDE for m in matches
+    )
+
+
 def host_weights(spec: Mapping[str, Any]) -> list[HostWeights]:
-    """The weights of a VirtualService spec per matched host (probe-only routes skipped)."""
+    """The weights of a VirtualService spec per matched host (probe and empty routes skipped)."""
     out: list[HostWeights] = []
     for route in spec.get("http") or []:
-        if not isinstance(route, Mapping) or not route.get("route"):
+        if not isinstance(route, Mapping) or not route.get("route") or _is_probe(route):
             continue
         weights = tuple(
             (_revision_of(d), int(d.get("weight") or 0)) for d in route["route"] if isinstance(d, Mapping)
@@ -136,6 +147,19 @@ def _route_virtual_services(route: str, virtualservices: Sequence[Obj]) -> list[
     return sorted(owned, key=lambda vs: (name_of(vs).endswith("-mesh"), name_of(vs)))
 
 
+def release_of(virtualservices: Sequence[Obj]) -> KnativeProfile:
+    """The Knative release whose net-istio wrote these VirtualServices: the seed's adds the probe hash on
+    every route; today's sets it on probe routes only."""
+    for vs in virtualservices:
+        for route in (vs.get("spec") or {}).get("http") or []:
+            request = ((route.get("headers") or {}) if isinstance(route, Mapping) else {}).get(
+                "request"
+            ) or {}
+            if HASH_HEADER in (request.get("add") or {}):
+                return SEED
+    return CURRENT
+
+
 def preview(
     *,
     namespace: str,
@@ -159,10 +183,15 @@ def preview(
     route_before = tuple(dict(t) for t in status.get("traffic") or [] if isinstance(t, Mapping))
     hosts: list[HostChange] = []
     if problem is None:
-        predicted = virtual_service_specs(service, namespace, resolved, config, cluster_local=cluster_local)
         current = _route_virtual_services(service, virtualservices)
+        profile = release_of(current)
+        predicted = virtual_service_specs(
+            service, namespace, resolved, config, cluster_local=cluster_local, profile=profile
+        )
         for index, spec in enumerate(predicted):
-            fallback = (ingress_virtual_service_name, mesh_virtual_service_name)[index](service)
+            fallback = (profile.ingress_virtual_service_name, profile.mesh_virtual_service_name)[index](
+                service
+            )
             existing = current[index] if index < len(current) else None
             name = name_of(existing) if existing is not None else fallback
             now = {w.host: w for w in host_weights(existing.get("spec") or {})} if existing else {}

@@ -3,11 +3,13 @@
 The simulated reconciler builds its objects with these functions and the dashboard's editor previews
 with them, so the two can never disagree. Covered: the Route a Service asks for, resolving targets
 against revisions (with the Route reconciler's error conditions), `status.traffic`, gradual rollouts
-(`serving.knative.dev/rollout-duration`), the KIngress rules, net-istio's two VirtualServices and the
-Kubernetes Services that appear beside them.
+(`serving.knative.dev/rollout-duration`), the KIngress rules and annotations, net-istio's two
+VirtualServices and the Kubernetes Services that appear beside them. Where Knative releases differ, a
+KnativeProfile (app.model.profiles) says how; the default is today's (`CURRENT`).
 
 Upstream: knative/serving `pkg/reconciler/route/{traffic,resources}`, `pkg/apis/serving/v1/
-route_lifecycle.go`; net-istio `pkg/reconciler/ingress/resources/virtual_service.go`.
+route_lifecycle.go`; net-istio `pkg/reconciler/ingress/resources/virtual_service.go`; knative/networking
+`pkg/ingress/ingress.go` (InsertProbe, ComputeHash, ExpandedHosts).
 """
 
 from __future__ import annotations
@@ -19,23 +21,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.model.labels import REVISION_LABEL
+from app.model.labels import REVISION_UID_LABEL
 from app.model.naming import (
+    CLUSTER_DOMAIN,
     DEFAULT_DOMAIN_CONFIG,
     LOCAL_DOMAIN,
-    LOCAL_GATEWAY_SERVICE,
     DomainConfig,
     external_host,
     local_hosts,
     route_service_name,
     route_url,
 )
+from app.model.profiles import CURRENT, KnativeProfile
 from app.model.traffic import TrafficTarget, go_quote
 
-INGRESS_GATEWAY = "knative-serving/knative-ingress-gateway"
-LOCAL_GATEWAY = "knative-serving/knative-local-gateway"
 MESH_GATEWAY = "mesh"
 HASH_HEADER = "K-Network-Hash"
+PROBE_OVERRIDE = "override"
+"""The K-Network-Hash value a prober sends so that only the probe routes match its request."""
 NAMESPACE_HEADER = "Knative-Serving-Namespace"
 REVISION_HEADER = "Knative-Serving-Revision"
 ROLLOUT_DURATION_ANNOTATION = "serving.knative.dev/rollout-duration"
@@ -401,79 +404,170 @@ def host_rules(
 
 
 def _split(namespace: str, share: RevisionShare) -> dict[str, Any]:
+    # Keys in the order of networking's Go struct (IngressBackend inline, then percent and the header
+    # map, whose keys Go sorts): the probe hash is taken over exactly this serialization.
     return {
-        "serviceName": share.revision_name,
         "serviceNamespace": namespace,
+        "serviceName": share.revision_name,
         "servicePort": 80,
         "percent": share.percent,
         "appendHeaders": {NAMESPACE_HEADER: namespace, REVISION_HEADER: share.revision_name},
     }
 
 
-def kingress_spec(namespace: str, rules: Sequence[HostRule]) -> dict[str, Any]:
-    """The KIngress spec the Route reconciler writes: per host rule an ExternalIP and a ClusterLocal rule."""
+def _ingress_rule(hosts: Sequence[str], visibility: str, namespace: str, rule: HostRule) -> dict[str, Any]:
+    paths = [{"splits": [_split(namespace, s) for s in rule.splits]}]
+    return {"hosts": list(hosts), "visibility": visibility, "http": {"paths": paths}}
+
+
+def kingress_spec(
+    namespace: str, rules: Sequence[HostRule], profile: KnativeProfile = CURRENT
+) -> dict[str, Any]:
+    """The KIngress spec the Route reconciler writes: per target name (sorted, "" first) the
+    ClusterLocal rule, then the ExternalIP one(s), one per external host since Knative 1.21."""
     out: list[dict[str, Any]] = []
     for rule in rules:
-        paths = [{"splits": [_split(namespace, s) for s in rule.splits]}]
-        if rule.external_hosts:
-            out.append(
-                {"hosts": list(rule.external_hosts), "visibility": "ExternalIP", "http": {"paths": paths}}
-            )
-        out.append({"hosts": list(rule.local_hosts), "visibility": "ClusterLocal", "http": {"paths": paths}})
-    return {"httpOption": "Enabled", "rules": out}
+        out.append(_ingress_rule(rule.local_hosts, "ClusterLocal", namespace, rule))
+        if not rule.external_hosts:
+            continue
+        if profile.external_rule_per_host:
+            out.extend(_ingress_rule((h,), "ExternalIP", namespace, rule) for h in rule.external_hosts)
+        else:
+            out.append(_ingress_rule(rule.external_hosts, "ExternalIP", namespace, rule))
+    return {"rules": out, "httpOption": "Enabled"}
 
 
-def ingress_hash(name: str, namespace: str, spec: Mapping[str, Any]) -> str:
-    """The probe hash net-istio stamps on every route: sha256 of the KIngress spec, namespace, name."""
-    payload = json.dumps(spec, sort_keys=True, separators=(",", ":")) + namespace + name
-    return hashlib.sha256(payload.encode()).hexdigest()
+def ingress_hash(
+    name: str, namespace: str, spec: Mapping[str, Any], profile: KnativeProfile = CURRENT
+) -> str:
+    """The probe hash: sha256 over the KIngress spec as Go serializes it (struct field order, compact),
+    then its namespace and name, in hex (the seed's era kept 32 hex digits)."""
+    payload = json.dumps(spec, separators=(",", ":")) + namespace + name
+    return hashlib.sha256(payload.encode()).hexdigest()[: profile.hash_hex_digits]
 
 
-def _destinations(namespace: str, splits: Sequence[RevisionShare]) -> list[dict[str, Any]]:
+def tag_to_host(rules: Sequence[HostRule]) -> str:
+    """The KIngress's `networking.internal.knative.dev/tag-to-host` annotation: each tag's primary
+    hosts, the cluster-local one first, as Go serializes a map (keys sorted); "" without tags."""
+    mapping = {
+        rule.tag: [rule.local_hosts[-1], *rule.external_hosts] for rule in rules if rule.tag is not None
+    }
+    if not mapping:
+        return ""
+    return json.dumps(dict(sorted(mapping.items())), separators=(",", ":"))
+
+
+def expanded_hosts(hosts: Sequence[str]) -> list[str]:
+    """networking's ExpandedHosts, sorted: each host also without `.cluster.local` and `.svc.cluster.local`
+    (a short form whose last label is all digits is not a valid name and is left out)."""
+    out: set[str] = set()
+    for host in hosts:
+        for suffix in ("", f".{CLUSTER_DOMAIN}", f".{LOCAL_DOMAIN}"):
+            if suffix and not host.endswith(suffix):
+                continue
+            short = host[: len(host) - len(suffix)] if suffix else host
+            tld = short.rsplit(".", 1)[-1]
+            if len(tld) <= 63 and any(c == "-" or c > "9" for c in tld):
+                out.add(short)
+    return sorted(out)
+
+
+def _host_prefix(host: str) -> str:
+    """A host as net-istio matches it: cluster-local names without `.svc.<cluster domain>`."""
+    suffix = f".{LOCAL_DOMAIN}"
+    return host[: -len(suffix)] if host.endswith(suffix) else host
+
+
+def distinct_prefixes(hosts: Sequence[str]) -> list[str]:
+    """The authority prefixes that match these hosts, none covered by a shorter one (sorted)."""
+    out: list[str] = []
+    for host in sorted(_host_prefix(h) for h in sorted(hosts)):
+        if not any(host.startswith(kept) for kept in out):
+            out.append(host)
+    return sorted(out)
+
+
+def _headers(profile: KnativeProfile, values: Mapping[str, str]) -> dict[str, Any]:
+    return {"request": {profile.header_operation: dict(sorted(values.items()))}}
+
+
+def _destinations(
+    namespace: str, splits: Sequence[RevisionShare], profile: KnativeProfile
+) -> list[dict[str, Any]]:
     return [
         {
             "destination": {"host": f"{s.revision_name}.{namespace}.{LOCAL_DOMAIN}", "port": {"number": 80}},
-            "headers": {"request": {"set": {NAMESPACE_HEADER: namespace, REVISION_HEADER: s.revision_name}}},
+            "headers": _headers(profile, {NAMESPACE_HEADER: namespace, REVISION_HEADER: s.revision_name}),
             "weight": s.percent,
         }
         for s in splits
     ]
 
 
-def _http_route(matches: list[dict[str, Any]], namespace: str, rule: HostRule, probe: str) -> dict[str, Any]:
-    return {
-        "headers": {"request": {"set": {HASH_HEADER: probe}}},
-        "match": matches,
-        "retries": {},
-        "route": _destinations(namespace, rule.splits),
-    }
+def _match(prefix: str, gateway: str, probe: bool = False) -> dict[str, Any]:
+    match: dict[str, Any] = {"authority": {"prefix": prefix}, "gateways": [gateway]}
+    if probe:
+        match["headers"] = {HASH_HEADER: {"exact": PROBE_OVERRIDE}}
+    return match
 
 
-def _match(prefix: str, gateway: str) -> dict[str, Any]:
-    return {"authority": {"prefix": prefix}, "gateways": [gateway]}
+def _routes(
+    matches: Sequence[tuple[str, str]], namespace: str, rule: HostRule, probe: str, profile: KnativeProfile
+) -> list[dict[str, Any]]:
+    """The http route(s) for one set of (prefix, gateway) matches: with split-out probes a probe copy
+    first (it matches `K-Network-Hash: override` and answers with the hash) then the route itself;
+    else one route that adds the hash to every request."""
+
+    def route(is_probe: bool) -> dict[str, Any]:
+        http: dict[str, Any] = {"match": [_match(p, g, is_probe) for p, g in matches]}
+        if is_probe or not profile.probe_routes:
+            http["headers"] = _headers(profile, {HASH_HEADER: probe})
+        http["retries"] = dict(profile.retries)
+        http["route"] = _destinations(namespace, rule.splits, profile)
+        if profile.timeout:
+            http["timeout"] = profile.timeout
+        if profile.websocket_upgrade:
+            http["websocketUpgrade"] = True
+        return http
+
+    return [route(True), route(False)] if profile.probe_routes else [route(False)]
 
 
-def ingress_virtual_service_spec(namespace: str, rules: Sequence[HostRule], probe: str) -> dict[str, Any]:
-    """`<route>-ingress`: every host, the ingress and local gateways, one http route per host rule."""
+def ingress_virtual_service_spec(
+    namespace: str, rules: Sequence[HostRule], probe: str, profile: KnativeProfile = CURRENT
+) -> dict[str, Any]:
+    """The gateways' VirtualService: every host (cluster-local ones in their three spellings). Now: per
+    KIngress rule (cluster-local, then external) a probe route and a route; the seed's era: one route
+    per target name matching its external hosts on the ingress gateway and its local one."""
+    gateways = profile.gateways
     hosts: set[str] = set()
     http: list[dict[str, Any]] = []
-    gateways: set[str] = set()
     for rule in rules:
-        hosts.update(rule.external_hosts, rule.local_hosts)
-        matches = [_match(h, INGRESS_GATEWAY) for h in rule.external_hosts]
-        matches.append(_match(rule.local_hosts[0], LOCAL_GATEWAY))
-        gateways.update(g for m in matches for g in m["gateways"])
-        http.append(_http_route(matches, namespace, rule, probe))
-    return {"gateways": sorted(gateways), "hosts": sorted(hosts), "http": http}
+        hosts.update(expanded_hosts([*rule.local_hosts, *rule.external_hosts]))
+        local = [(p, gateways.local) for p in distinct_prefixes(rule.local_hosts)]
+        if profile.route_per_visibility:
+            http += _routes(local, namespace, rule, probe, profile)
+            for host in rule.external_hosts:
+                external = [(p, gateways.external) for p in distinct_prefixes([host])]
+                http += _routes(external, namespace, rule, probe, profile)
+        else:
+            external = [(p, gateways.external) for p in distinct_prefixes(rule.external_hosts)]
+            http += _routes([*external, *local], namespace, rule, probe, profile)
+    used = sorted({g for route in http for m in route["match"] for g in m["gateways"]})
+    return {"gateways": used, "hosts": sorted(hosts), "http": http}
 
 
-def mesh_virtual_service_spec(namespace: str, rules: Sequence[HostRule], probe: str) -> dict[str, Any]:
-    """`<route>-mesh`: only the `*.svc.cluster.local` hosts, for sidecars (gateway `mesh`)."""
-    hosts = sorted(h for rule in rules for h in rule.local_hosts if h.endswith(f".{LOCAL_DOMAIN}"))
-    http = [
-        _http_route([_match(rule.local_hosts[0], MESH_GATEWAY)], namespace, rule, probe) for rule in rules
-    ]
-    return {"gateways": [MESH_GATEWAY], "hosts": hosts, "http": http}
+def mesh_virtual_service_spec(
+    namespace: str, rules: Sequence[HostRule], probe: str, profile: KnativeProfile = CURRENT
+) -> dict[str, Any]:
+    """The sidecars' VirtualService (gateway `mesh`): the cluster-local hosts in their three spellings,
+    and the routes of the cluster-local rules only."""
+    local = [h for rule in rules for h in rule.local_hosts if h.endswith(f".{LOCAL_DOMAIN}")]
+    http: list[dict[str, Any]] = []
+    for rule in rules:
+        matches = [(p, MESH_GATEWAY) for p in distinct_prefixes(rule.local_hosts)]
+        http += _routes(matches, namespace, rule, probe, profile)
+    return {"gateways": [MESH_GATEWAY], "hosts": expanded_hosts(local), "http": http}
 
 
 def virtual_service_specs(
@@ -483,12 +577,14 @@ def virtual_service_specs(
     config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
     *,
     cluster_local: bool = False,
+    profile: KnativeProfile = CURRENT,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The specs of `<route>-ingress` and `<route>-mesh` for these resolved targets."""
+    """The specs of the gateways' and the mesh VirtualService for these resolved targets."""
     rules = host_rules(route, namespace, targets, config, cluster_local=cluster_local)
-    probe = ingress_hash(route, namespace, kingress_spec(namespace, rules))
-    return ingress_virtual_service_spec(namespace, rules, probe), mesh_virtual_service_spec(
-        namespace, rules, probe
+    probe = ingress_hash(route, namespace, kingress_spec(namespace, rules, profile), profile)
+    return (
+        ingress_virtual_service_spec(namespace, rules, probe, profile),
+        mesh_virtual_service_spec(namespace, rules, probe, profile),
     )
 
 
@@ -504,12 +600,16 @@ def route_service_names(
     ]
 
 
-def placeholder_service_spec() -> dict[str, Any]:
-    """A route's (or tag's) placeholder Service: an ExternalName to the local gateway."""
+H2C = "kubernetes.io/h2c"
+
+
+def placeholder_service_spec(profile: KnativeProfile = CURRENT) -> dict[str, Any]:
+    """A route's (or tag's) placeholder Service once its KIngress is ready: an ExternalName to the
+    ingress's private load balancer, port `http2` with the h2c app protocol (Knative 1.14+)."""
     return {
         "type": "ExternalName",
-        "externalName": LOCAL_GATEWAY_SERVICE,
-        "ports": [{"name": "http2", "port": 80, "protocol": "TCP", "targetPort": 80}],
+        "externalName": profile.gateways.private_service,
+        "ports": [{"name": "http2", "appProtocol": H2C, "port": 80, "protocol": "TCP", "targetPort": 80}],
         "sessionAffinity": "None",
     }
 
@@ -519,23 +619,71 @@ _PUBLIC_PORTS = [
     {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 8112},
 ]
 _PRIVATE_EXTRA_PORTS = [
-    {"name": "http-autometric", "port": 9090, "protocol": "TCP", "targetPort": 9090},
-    {"name": "http-usermetric", "port": 9091, "protocol": "TCP", "targetPort": 9091},
+    {"name": "http-autometric", "port": 9090, "protocol": "TCP", "targetPort": "http-autometric"},
+    {"name": "http-usermetric", "port": 9091, "protocol": "TCP", "targetPort": "http-usermetric"},
     {"name": "http-istio", "port": 8012, "protocol": "TCP", "targetPort": 8012},
 ]
+ENDPOINT_PORTS = [
+    {"name": "http", "port": 8012, "protocol": "TCP"},
+    {"name": "https", "port": 8112, "protocol": "TCP"},
+]
+"""The ports of a revision's public Endpoints (the queue-proxy's, or the activator's, which match)."""
 
 
 def revision_public_service_spec() -> dict[str, Any]:
-    """The revision's public Service: ClusterIP without a selector (endpoints come from the activator
-    or the pods)."""
+    """The revision's public Service: ClusterIP without a selector (the ServerlessService writes its
+    Endpoints: the pods', or the activator's while scaled to zero)."""
     return {"type": "ClusterIP", "ports": [dict(p) for p in _PUBLIC_PORTS], "sessionAffinity": "None"}
 
 
-def revision_private_service_spec(revision: str) -> dict[str, Any]:
-    """The revision's private Service: selects the revision's pods, with the metrics ports too."""
+def revision_private_service_spec(revision_uid: str) -> dict[str, Any]:
+    """The revision's private Service: selects the revision's pods by uid, with the metrics ports too."""
     return {
         "type": "ClusterIP",
         "ports": [dict(p) for p in _PUBLIC_PORTS + _PRIVATE_EXTRA_PORTS],
-        "selector": {REVISION_LABEL: revision},
+        "selector": {REVISION_UID_LABEL: revision_uid},
         "sessionAffinity": "None",
     }
+
+
+# --- The KIngress's rollout annotation ---------------------------------------------------------------
+
+KINGRESS_ROLLOUT_ANNOTATION = "networking.internal.knative.dev/rollout"
+TAG_TO_HOST_ANNOTATION = "networking.internal.knative.dev/tag-to-host"
+
+
+def kingress_rollout(
+    targets: Sequence[ResolvedTarget], rollouts: Mapping[tuple[str, str], Rollout], now: float, step: float
+) -> str:
+    """`networking.internal.knative.dev/rollout` as the Route reconciler serializes it: per target name
+    ("" for the whole split, then each tag, where the one target has 100%) each floating target with
+    traffic, its revisions (several while a gradual rollout moves traffic) and step parameters; sorted
+    by configuration then tag, `{}` when nothing floats."""
+    entries: list[tuple[tuple[str, str], dict[str, Any]]] = []
+    names: list[tuple[str, list[ResolvedTarget]]] = [("", list(targets))]
+    names += [(t.tag, [replace(t, percent=100)]) for t in targets if t.tag]
+    for name, group in names:
+        for target in group:
+            if not target.latest_revision or target.percent <= 0:
+                continue
+            config = target.configuration_name or ""
+            entry: dict[str, Any] = {"configurationName": config}
+            if name:
+                entry["tag"] = name
+            entry["percent"] = target.percent
+            rollout = rollouts.get(rollout_key(target)) if not name else None
+            params: dict[str, Any] = {}
+            if rollout is not None and rollout.percent == target.percent and rollout.in_progress(now):
+                shares, next_change = rollout_split(rollout, now, step)
+                entry["revisions"] = [{"revisionName": s.revision_name, "percent": s.percent} for s in shares]
+                params = {"starttime": int(rollout.started * 1e9), "stepDuration": int(step * 1e9)}
+                if next_change is not None:
+                    params["nextStepTime"] = int(next_change * 1e9)
+            else:
+                entry["revisions"] = [{"revisionName": target.revision_name, "percent": target.percent}]
+            entry["stepParams"] = params
+            entries.append(((config, name), entry))
+    if not entries:
+        return "{}"
+    ordered = [entry for _, entry in sorted(entries, key=lambda e: e[0])]
+    return json.dumps({"configurations": ordered}, separators=(",", ":"))

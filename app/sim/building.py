@@ -1,4 +1,5 @@
-"""build_cluster: a simulated cluster with Knative Serving + net-istio, loaded with a scenario."""
+"""build_cluster: a simulated cluster with Knative Serving and its ingress (a profile of
+app.model.profiles: net-istio or Kourier), loaded with a scenario."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import time
 from pathlib import Path
 
 from app.model.naming import LOCAL_DOMAIN, DomainConfig
+from app.model.profiles import CURRENT, KnativeProfile, profile_named
 from app.sim.access import add_users
 from app.sim.cluster import SimCluster
 from app.sim.knative.conditions import status_of
 from app.sim.knative.reconciling import KnativeController, install_admission
 from app.sim.knative.settings import SimSettings
-from app.sim.resources import KSERVICES
+from app.sim.resources import KSERVICES, default_registry
 from app.sim.scenarios.applying import apply_object
 from app.sim.scenarios.loading import apply_scenario, load_scenario
 from app.sim.workloads.assembling import Workloads
@@ -21,6 +23,7 @@ from app.sim.workloads.settings import WorkloadSettings
 __all__ = ["KnativeCluster", "SimSettings", "WorkloadSettings", "build_cluster"]
 
 SYSTEM_NAMESPACES = ("knative-serving", "istio-system")
+KOURIER_NAMESPACES = ("knative-serving", "kourier-system")
 
 
 class KnativeCluster(SimCluster):
@@ -29,6 +32,8 @@ class KnativeCluster(SimCluster):
 
     knative: KnativeController
     workloads: Workloads | None = None
+    profile: KnativeProfile = CURRENT
+    """The Knative release (and ingress) the control plane reproduces."""
 
     @property
     def ingress_url(self) -> str | None:
@@ -72,24 +77,31 @@ def build_cluster(
     port: int = 0,
     state_file: Path | None = None,
     workloads: WorkloadSettings | None = None,
+    knative: str | None = None,
+    ingress: str | None = None,
 ) -> KnativeCluster:
     """A cluster (not started) with Knative's webhook and reconciler, and `scenario` applied through
     the store unless `state_file` brought objects back. With `workloads`, revisions also get pods,
     an autoscaler and a request simulator (`ingress_url`). The scenario's users get their tokens and
-    RBAC rules. ValueError for an unknown scenario."""
+    RBAC rules. `knative` names the Knative profile (default: the scenario's, e.g. `seed` for the lab)
+    and `ingress` its ingress (`istio`, default, or `kourier`). ValueError for an unknown scenario,
+    profile or ingress."""
     settings = settings or SimSettings()
     if workloads is not None:
         settings = dataclasses.replace(settings, simulate_pods=True)
     plan = load_scenario(scenario)
+    profile = profile_named(knative or plan.knative, ingress)
     domain = settings.domain or plan.domain or LOCAL_DOMAIN
-    cluster = KnativeCluster(host=host, port=port, state_file=state_file)
+    registry = default_registry(profile.serving_versions, profile.served_virtual_service_versions)
+    cluster = KnativeCluster(host=host, port=port, state_file=state_file, registry=registry)
+    cluster.profile = profile
     install_admission(cluster.store, settings)
-    controller = KnativeController(settings, DomainConfig(domain=domain))
+    controller = KnativeController(settings, DomainConfig(domain=domain), profile)
     cluster.knative = controller
     store = cluster.store
     restored = bool(store.list(store.registry.get(KSERVICES), copy=False)[0])
     if not restored:
-        for namespace in SYSTEM_NAMESPACES:
+        for namespace in SYSTEM_NAMESPACES if profile.istio else KOURIER_NAMESPACES:
             apply_object(store, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
         apply_object(
             store,

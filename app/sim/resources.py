@@ -40,7 +40,10 @@ CONFIGURATIONS = "configurations.serving.knative.dev"
 REVISIONS = "revisions.serving.knative.dev"
 ROUTES = "routes.serving.knative.dev"
 KINGRESSES = "ingresses.networking.internal.knative.dev"
+SERVERLESS_SERVICES = "serverlessservices.networking.internal.knative.dev"
+POD_AUTOSCALERS = "podautoscalers.autoscaling.internal.knative.dev"
 VIRTUAL_SERVICES = "virtualservices.networking.istio.io"
+ENDPOINTS = "endpoints"
 
 
 @dataclass(frozen=True)
@@ -421,8 +424,8 @@ def _authorization_types() -> list[ResourceType]:
     ]
 
 
-def _knative_types() -> list[ResourceType]:
-    group, versions = "serving.knative.dev", ("v1", "v1alpha1")
+def _knative_types(versions: tuple[str, ...]) -> list[ResourceType]:
+    group = "serving.knative.dev"
     latest_created = _crd_col("LatestCreated", ".status.latestCreatedRevisionName")
     latest_ready = _crd_col("LatestReady", ".status.latestReadyRevisionName")
     ready = _crd_col("Ready", f"{READY}.status")
@@ -491,14 +494,49 @@ def _knative_types() -> list[ResourceType]:
             subresources=("status",),
             printer_columns=(ready, reason),
         ),
+        # Knative's internal kinds between a Revision and its Services (served as CRDs, v1alpha1 only).
+        ResourceType(
+            "networking.internal.knative.dev",
+            ("v1alpha1",),
+            "ServerlessService",
+            "serverlessservices",
+            "serverlessservice",
+            short_names=("sks",),
+            categories=("knative-internal", "networking"),
+            subresources=("status",),
+            printer_columns=(
+                _crd_col("Mode", ".spec.mode"),
+                _crd_col("Activators", ".spec.numActivators", "integer"),
+                _crd_col("ServiceName", ".status.serviceName"),
+                _crd_col("PrivateServiceName", ".status.privateServiceName"),
+                ready,
+                reason,
+            ),
+        ),
+        ResourceType(
+            "autoscaling.internal.knative.dev",
+            ("v1alpha1",),
+            "PodAutoscaler",
+            "podautoscalers",
+            "podautoscaler",
+            short_names=("kpa", "pa"),
+            categories=("knative-internal", "autoscaling"),
+            subresources=("status",),
+            printer_columns=(
+                _crd_col("DesiredScale", ".status.desiredScale", "integer"),
+                _crd_col("ActualScale", ".status.actualScale", "integer"),
+                ready,
+                reason,
+            ),
+        ),
     ]
 
 
-def _istio_types() -> list[ResourceType]:
+def _istio_types(versions: tuple[str, ...]) -> list[ResourceType]:
     return [
         ResourceType(
             "networking.istio.io",
-            ("v1", "v1beta1", "v1alpha3"),
+            versions,
             "VirtualService",
             "virtualservices",
             "virtualservice",
@@ -520,15 +558,19 @@ def _istio_types() -> list[ResourceType]:
     ]
 
 
-def default_registry() -> ResourceRegistry:
-    """A fresh registry: built-in kinds, Knative Serving, net-istio's Ingress, Istio's VirtualService."""
+def default_registry(
+    serving_versions: tuple[str, ...] = ("v1", "v1alpha1"),
+    virtual_service_versions: tuple[str, ...] = ("v1", "v1beta1", "v1alpha3"),
+) -> ResourceRegistry:
+    """A fresh registry: built-in kinds, Knative Serving at `serving_versions` (preferred first) with its
+    internal kinds, and, on a cluster with Istio (some `virtual_service_versions`), the VirtualService."""
     return ResourceRegistry(
         [
             *_core_types(),
             *_apps_types(),
             *_rbac_types(),
             *_authorization_types(),
-            *_knative_types(),
-            *_istio_types(),
+            *_knative_types(serving_versions),
+            *(_istio_types(virtual_service_versions) if virtual_service_versions else []),
         ]
     )

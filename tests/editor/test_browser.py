@@ -39,7 +39,7 @@ def expect_served(page: Page, v3: int, v4: int) -> None:
     status = page.locator("#routes article[data-name='customer'] [data-side='status']")
     expect(status.locator("tr[data-revision='customer-v3'] td.num").first).to_have_text(f"{v3}%")
     expect(status.locator("tr[data-revision='customer-v4'] td.num").first).to_have_text(f"{v4}%")
-    ingress = page.locator("#virtualservices article[data-name='customer-ingress'] table.http tbody tr").first
+    ingress = page.locator("#virtualservices article[data-name='customer'] table.http tbody tr").first
     expect(ingress.locator(f"li[data-revision='customer-v3'][data-weight='{v3}']")).to_have_count(
         1 if v3 else 0
     )
@@ -155,7 +155,7 @@ def test_the_demo_walk_canary_tag_promote_undo(
     page.locator("#ed-apply").click()
     expect(page.locator("[data-notice='ok']")).to_contain_text("Applied")
     expect(page.locator("#ed-t3-info a[data-tag-url]")).to_contain_text("stable-customer.labs-1.")
-    expect(page.locator("#virtualservices article[data-name='customer-ingress']")).to_contain_text(
+    expect(page.locator("#virtualservices article[data-name='customer']")).to_contain_text(
         "stable-customer.labs-1"
     )
 

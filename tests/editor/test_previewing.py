@@ -20,20 +20,25 @@ def destination(revision: str, weight: int) -> dict[str, Any]:
     }
 
 
-def http(host: str, *routes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "match": [
+def http(host: str, *routes: dict[str, Any]) -> list[dict[str, Any]]:
+    """Today's net-istio routes for one target name: per KIngress rule (cluster-local, then external) a
+    probe copy (it matches `K-Network-Hash: override`) before the route itself."""
+    out = []
+    for prefix, gateway in (
+        (f"{host}.labs-1", "knative-serving/knative-local-gateway"),
+        (f"{host}.labs-1.{DOMAIN}", "knative-serving/knative-ingress-gateway"),
+    ):
+        match = {"authority": {"prefix": prefix}, "gateways": [gateway]}
+        probe = {**match, "headers": {"K-Network-Hash": {"exact": "override"}}}
+        out.append(
             {
-                "authority": {"prefix": f"{host}.labs-1.{DOMAIN}"},
-                "gateways": ["knative-serving/knative-ingress-gateway"],
-            },
-            {
-                "authority": {"prefix": f"{host}.labs-1"},
-                "gateways": ["knative-serving/knative-local-gateway"],
-            },
-        ],
-        "route": list(routes),
-    }
+                "match": [probe],
+                "headers": {"request": {"set": {"K-Network-Hash": "h"}}},
+                "route": list(routes),
+            }
+        )
+        out.append({"match": [match], "route": list(routes)})
+    return out
 
 
 def lab_route() -> dict[str, Any]:
@@ -59,10 +64,10 @@ def lab_ingress() -> dict[str, Any]:
         "metadata": {"name": "customer-ingress", "labels": {"serving.knative.dev/route": "customer"}},
         "spec": {
             "http": [
-                http("customer", destination("customer-v3", 50), destination("customer-v4", 50)),
-                http("candidate-customer", destination("customer-v4", 100)),
-                http("current-customer", destination("customer-v3", 100)),
-                http("latest-customer", destination("customer-v4", 100)),
+                *http("customer", destination("customer-v3", 50), destination("customer-v4", 50)),
+                *http("candidate-customer", destination("customer-v4", 100)),
+                *http("current-customer", destination("customer-v3", 100)),
+                *http("latest-customer", destination("customer-v4", 100)),
             ]
         },
     }
@@ -130,7 +135,8 @@ def test_a_new_tag_adds_its_host(choices: list[RevisionChoice]) -> None:
         virtualservices=[lab_ingress()],
     )
     added = [h for h in result.hosts if h.change == "added" and h.virtual_service == "customer-ingress"]
-    assert [h.host for h in added] == ["preview-customer.labs-1"]
+    # Today's net-istio routes a tag's cluster-local and external hosts apart: both are new.
+    assert [h.host for h in added] == ["preview-customer.labs-1", f"preview-customer.labs-1.{DOMAIN}"]
     assert result.route_after[3]["url"] == f"http://preview-customer.labs-1.{DOMAIN}"
     assert [t.change for t in result.targets][-1] == "added"
 

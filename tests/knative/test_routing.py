@@ -102,6 +102,8 @@ def _weights(route: dict[str, Any]) -> list[tuple[str, int]]:
 
 
 def test_ingress_virtual_service_matches_the_lab() -> None:
+    """Today's net-istio (the default profile): per KIngress rule a probe route then the route; the
+    goldens of every field are in test_profiles.py."""
     ingress, _ = virtual_service_specs("customer", "labs-1", lab_targets(), LAB)
     assert ingress["hosts"] == LAB_HOSTS
     assert ingress["gateways"] == [
@@ -110,36 +112,33 @@ def test_ingress_virtual_service_matches_the_lab() -> None:
     ]
     prefixes = [[m["authority"]["prefix"] for m in r["match"]] for r in ingress["http"]]
     assert prefixes == [
-        [f"{name}.labs-1.{LAB_DOMAIN}", f"{name}.labs-1"]
+        [host]
         for name in ("customer", "candidate-customer", "current-customer", "latest-customer")
-    ]
-    assert [m["gateways"] for m in ingress["http"][0]["match"]] == [
-        ["knative-serving/knative-ingress-gateway"],
-        ["knative-serving/knative-local-gateway"],
+        for host in (f"{name}.labs-1",) * 2 + (f"{name}.labs-1.{LAB_DOMAIN}",) * 2
     ]
     v3, v4 = "customer-v3.labs-1.svc.cluster.local", "customer-v4.labs-1.svc.cluster.local"
-    assert [_weights(r) for r in ingress["http"]] == [
+    assert [_weights(r) for r in ingress["http"]][::4] == [
         [(v3, 50), (v4, 50)],
         [(v4, 100)],
         [(v3, 100)],
         [(v4, 100)],
     ]
-    first = ingress["http"][0]
+    first = ingress["http"][1]
     assert first["retries"] == {}
-    assert "timeout" not in first
+    assert "timeout" not in first and "headers" not in first
     assert first["route"][0]["destination"]["port"] == {"number": 80}
     assert first["route"][0]["headers"] == {
         "request": {"set": {"Knative-Serving-Namespace": "labs-1", "Knative-Serving-Revision": "customer-v3"}}
     }
-    probes = {r["headers"]["request"]["set"]["K-Network-Hash"] for r in ingress["http"]}
+    probes = {r["headers"]["request"]["set"]["K-Network-Hash"] for r in ingress["http"][::2]}
     assert len(probes) == 1 and len(probes.pop()) == 64
 
 
 def test_mesh_virtual_service_keeps_cluster_hosts_only() -> None:
     _, mesh = virtual_service_specs("customer", "labs-1", lab_targets(), LAB)
     assert mesh["gateways"] == ["mesh"]
-    assert mesh["hosts"] == [h for h in LAB_HOSTS if h.endswith(".svc.cluster.local")]
-    assert [r["match"] for r in mesh["http"]][1] == [
+    assert mesh["hosts"] == [h for h in LAB_HOSTS if LAB_DOMAIN not in h]
+    assert [r["match"] for r in mesh["http"]][3] == [
         {"authority": {"prefix": "candidate-customer.labs-1"}, "gateways": ["mesh"]}
     ]
 
@@ -289,6 +288,6 @@ def test_kubernetes_service_names_and_specs() -> None:
     spec = placeholder_service_spec()
     assert spec["externalName"] == "knative-local-gateway.istio-system.svc.cluster.local"
     assert spec["ports"][0]["name"] == "http2" and spec["ports"][0]["port"] == 80
-    private = revision_private_service_spec("customer-v3")
-    assert private["selector"] == {"serving.knative.dev/revision": "customer-v3"}
+    private = revision_private_service_spec("uid-of-customer-v3")
+    assert private["selector"] == {"serving.knative.dev/revisionUID": "uid-of-customer-v3"}
     assert {p["port"] for p in private["ports"]} == {80, 443, 9090, 9091, 8012}

@@ -1,5 +1,7 @@
 """Fixtures for the simulated cluster with the Knative/net-istio control plane.
 
+- knative_profile: the Knative profile knative_cluster reproduces (None: the lab's own, `seed`); a
+  module overrides this fixture to run its tests against another (e.g. "current").
 - knative_cluster: build_cluster(scenario="labs") with no delays, started; stopped after the test.
 - knative_kubeconfig: the Path of an admin kubeconfig for it.
 - knative_kubectl: kubectl bound to that kubeconfig (the `kubectl` fixture's call shape).
@@ -25,8 +27,13 @@ FAST_WORKLOADS = WorkloadSettings(
 
 
 @pytest.fixture
-def knative_cluster() -> Iterator[KnativeCluster]:
-    with build_cluster(scenario="labs", settings=TEST_SETTINGS) as cluster:
+def knative_profile() -> str | None:
+    return None
+
+
+@pytest.fixture
+def knative_cluster(knative_profile: str | None) -> Iterator[KnativeCluster]:
+    with build_cluster(scenario="labs", settings=TEST_SETTINGS, knative=knative_profile) as cluster:
         yield cluster
 
 

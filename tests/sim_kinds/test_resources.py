@@ -21,6 +21,16 @@ CONTRACT_KINDS = {
     "revisions.serving.knative.dev": ("serving.knative.dev", "Revision", True),
     "routes.serving.knative.dev": ("serving.knative.dev", "Route", True),
     "ingresses.networking.internal.knative.dev": ("networking.internal.knative.dev", "Ingress", True),
+    "serverlessservices.networking.internal.knative.dev": (
+        "networking.internal.knative.dev",
+        "ServerlessService",
+        True,
+    ),
+    "podautoscalers.autoscaling.internal.knative.dev": (
+        "autoscaling.internal.knative.dev",
+        "PodAutoscaler",
+        True,
+    ),
     "virtualservices.networking.istio.io": ("networking.istio.io", "VirtualService", True),
     "roles.rbac.authorization.k8s.io": ("rbac.authorization.k8s.io", "Role", True),
     "rolebindings.rbac.authorization.k8s.io": ("rbac.authorization.k8s.io", "RoleBinding", True),
@@ -140,6 +150,12 @@ def test_groups_sort_versions_by_kubernetes_priority() -> None:
         ["v1alpha1", "v11alpha2", "foo1", "v2", "v1beta2", "v1", "v12alpha1"], key=version_priority
     )
     assert ordered == ["v2", "v1", "v1beta2", "v12alpha1", "v11alpha2", "v1alpha1", "foo1"]
+
+
+def test_a_profile_chooses_the_serving_versions_and_whether_istio_is_there() -> None:
+    today = default_registry(("v1",), ())
+    assert today.get("services.serving.knative.dev").versions == ("v1",)
+    assert "virtualservices.networking.istio.io" not in {rt.key for rt in today.all()}
 
 
 def test_custom_kinds_are_those_outside_kubernetes_groups() -> None:

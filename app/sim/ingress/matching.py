@@ -17,10 +17,15 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from app.model.labels import INGRESS_CLASS_ANNOTATION
 from app.model.naming import local_hosts
-from app.model.routing import INGRESS_GATEWAY, LOCAL_GATEWAY, NAMESPACE_HEADER, REVISION_HEADER
+from app.model.profiles import ISTIO, ISTIO_GATEWAYS, SEED_ISTIO_GATEWAYS
+from app.model.routing import NAMESPACE_HEADER, REVISION_HEADER
 
-GATEWAYS = frozenset((INGRESS_GATEWAY, LOCAL_GATEWAY))
+GATEWAYS = frozenset(
+    (ISTIO_GATEWAYS.external, ISTIO_GATEWAYS.local, SEED_ISTIO_GATEWAYS.external, SEED_ISTIO_GATEWAYS.local)
+)
+"""The gateways the simulated ingress stands for, under today's names and the seed's."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,33 @@ def route_backends(
             if any(_matches(m, host, found, bound) for m in route.get("match") or [{}]):
                 return _backends(route)
     return None
+
+
+def kingress_backends(
+    kingresses: Iterable[Mapping[str, Any]], host: str, headers: Mapping[str, str] | None = None
+) -> list[Backend] | None:
+    """The splits of the first path serving `host` in a KIngress of another class than Istio's (Kourier
+    programs its proxies from the KIngress itself: exact hosts, header matches, weighted splits)."""
+    found = {k.lower(): v for k, v in (headers or {}).items()}
+    for kingress in kingresses:
+        annotations = (kingress.get("metadata") or {}).get("annotations") or {}
+        if annotations.get(INGRESS_CLASS_ANNOTATION, ISTIO) == ISTIO:
+            continue
+        for rule in (kingress.get("spec") or {}).get("rules") or []:
+            if host not in (rule.get("hosts") or []):
+                continue
+            for path in (rule.get("http") or {}).get("paths") or []:
+                wanted = path.get("headers") or {}
+                if all(found.get(str(k).lower()) == str(v.get("exact")) for k, v in wanted.items()):
+                    return [_split_backend(split) for split in path.get("splits") or []]
+    return None
+
+
+def _split_backend(split: Mapping[str, Any]) -> Backend:
+    headers = {str(k): str(v) for k, v in (split.get("appendHeaders") or {}).items()}
+    namespace = headers.get(NAMESPACE_HEADER, str(split.get("serviceNamespace", "")))
+    revision = headers.get(REVISION_HEADER, str(split.get("serviceName", "")))
+    return Backend(namespace, revision, int(split.get("percent") or 0), tuple(sorted(headers.items())))
 
 
 def _matches(match: Mapping[str, Any], host: str, headers: Mapping[str, str], bound: frozenset[str]) -> bool:

@@ -21,9 +21,16 @@ from typing import Any
 from app.model.labels import CONFIGURATION_LABEL, SERVICE_LABEL
 from app.model.naming import local_host
 from app.model.routing import NAMESPACE_HEADER, REVISION_HEADER
-from app.sim.ingress.matching import Backend, pick, request_host, revision_host, route_backends
+from app.sim.ingress.matching import (
+    Backend,
+    kingress_backends,
+    pick,
+    request_host,
+    revision_host,
+    route_backends,
+)
 from app.sim.ingress.replies import CONTENT_TYPE, body, callee, version_of
-from app.sim.resources import REVISIONS, VIRTUAL_SERVICES
+from app.sim.resources import KINGRESSES, REVISIONS, VIRTUAL_SERVICES
 from app.sim.store import Store
 from app.sim.workloads.autoscaling import Autoscaler
 from app.sim.workloads.replicating import Dispatch, PodsController
@@ -164,8 +171,14 @@ class IngressServer:
 
     def _route(self, store: Store, host: str, headers: Mapping[str, str]) -> Backend | None:
         """The revision a request for `host` goes to (weighted pick), or None for an unknown host."""
-        services, _ = store.list(store.registry.get(VIRTUAL_SERVICES), copy=False)
-        backends = route_backends(services, host, headers)
+        served = {rt.key for rt in store.registry.all()}
+        backends = None
+        if VIRTUAL_SERVICES in served:
+            services, _ = store.list(store.registry.get(VIRTUAL_SERVICES), copy=False)
+            backends = route_backends(services, host, headers)
+        if backends is None:
+            kingresses, _ = store.list(store.registry.get(KINGRESSES), copy=False)
+            backends = kingress_backends(kingresses, host, headers)
         if backends is None:
             direct = revision_host(host)
             if direct is None or store.find(store.registry.get(REVISIONS), *direct, copy=False) is None:

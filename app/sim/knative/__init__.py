@@ -1,8 +1,10 @@
-"""The simulated Knative Serving + net-istio control plane.
+"""The simulated Knative Serving control plane with its ingress (net-istio or Kourier), shaped by the
+KnativeProfile it is given (app.model.profiles: `current` or the seed's).
 
 - admission: the webhook (defaulting, then app.model.traffic's validation) for Services and Routes.
 - reconciling: KnativeController, one watch of every kind feeding a work queue (queueing) of
-  (kind, namespace, name) keys, reconciled by services, configurations, revisions and routes; the
+  (kind, namespace, name) keys, reconciled by services, configurations, revisions (with their
+  PodAutoscaler, ServerlessService, Services and Endpoints) and routes (KIngress, VirtualServices); the
   shapes of what they write come from app.model.routing and app.model.naming.
 - writing: the shared Context and compare-before-write helpers; conditions: Knative condition sets.
 

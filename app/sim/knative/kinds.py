@@ -17,23 +17,36 @@ class Kinds:
     revision: ResourceType
     route: ResourceType
     kingress: ResourceType
-    virtualservice: ResourceType
+    serverlessservice: ResourceType
+    podautoscaler: ResourceType
+    virtualservice: ResourceType | None
+    """None on a cluster without Istio."""
     service: ResourceType
+    endpoints: ResourceType
+    pod: ResourceType
     deployment: ResourceType
     namespace: ResourceType
     event: ResourceType
 
     @classmethod
     def of(cls, registry: ResourceRegistry) -> Kinds:
-        """Look the kinds up in `registry` (KeyError when one is missing)."""
+        """Look the kinds up in `registry` (KeyError when one is missing; the VirtualService is optional)."""
         return cls(
             ksvc=registry.get(resources.KSERVICES),
             configuration=registry.get(resources.CONFIGURATIONS),
             revision=registry.get(resources.REVISIONS),
             route=registry.get(resources.ROUTES),
             kingress=registry.get(resources.KINGRESSES),
-            virtualservice=registry.get(resources.VIRTUAL_SERVICES),
+            serverlessservice=registry.get(resources.SERVERLESS_SERVICES),
+            podautoscaler=registry.get(resources.POD_AUTOSCALERS),
+            virtualservice=(
+                registry.get(resources.VIRTUAL_SERVICES)
+                if resources.VIRTUAL_SERVICES in {rt.key for rt in registry.all()}
+                else None
+            ),
             service=registry.get(resources.SERVICES),
+            endpoints=registry.get(resources.ENDPOINTS),
+            pod=registry.get(resources.PODS),
             deployment=registry.get(resources.DEPLOYMENTS),
             namespace=registry.get(resources.NAMESPACES),
             event=registry.get(resources.EVENTS),

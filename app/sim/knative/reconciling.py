@@ -18,13 +18,14 @@ from app.model.labels import (
     SKS_LABEL,
 )
 from app.model.naming import DomainConfig
+from app.model.profiles import CURRENT, KnativeProfile
 from app.sim.errors import ApiError
 from app.sim.knative.admission import RouteAdmission, ServiceAdmission
 from app.sim.knative.configurations import reconcile_configuration
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.queueing import WorkQueue
 from app.sim.knative.revisions import reconcile_revision
-from app.sim.knative.routes import reconcile_route
+from app.sim.knative.routes import finalize_kingress, reconcile_route
 from app.sim.knative.services import reconcile_service
 from app.sim.knative.settings import SimSettings
 from app.sim.knative.writing import Context, Key
@@ -39,6 +40,7 @@ RECONCILERS: dict[str, Reconcile] = {
     "configuration": reconcile_configuration,
     "revision": reconcile_revision,
     "route": reconcile_route,
+    "kingress": finalize_kingress,
 }
 
 
@@ -78,12 +80,14 @@ def keys_for(ctx: Context, event: WatchEvent) -> list[Key]:
         add("service", labels.get(SERVICE_LABEL))
     elif rt == kinds.kingress.key:
         add("route", labels.get(ROUTE_LABEL))
-    elif rt == kinds.virtualservice.key:
-        add("route", labels.get(INGRESS_LABEL))
-    elif rt == kinds.service.key:
+        if meta.get("deletionTimestamp"):
+            add("kingress", name)
+    elif kinds.virtualservice is not None and rt == kinds.virtualservice.key:
+        add("route", labels.get(INGRESS_LABEL) or labels.get(ROUTE_LABEL))
+    elif rt in (kinds.service.key, kinds.endpoints.key):
         add("route", labels.get(ROUTE_LABEL))
         add("revision", labels.get(SKS_LABEL))
-    elif rt == kinds.deployment.key:
+    elif rt in (kinds.deployment.key, kinds.pod.key, kinds.serverlessservice.key, kinds.podautoscaler.key):
         add("revision", labels.get(REVISION_LABEL))
     return keys
 
@@ -108,10 +112,13 @@ def _routes_using(
 
 
 class KnativeController:
-    """Knative Serving + net-istio on the simulated store; start/stop may repeat (state is kept)."""
+    """Knative Serving and its ingress (as `profile` says) on the simulated store; start/stop may repeat
+    (state is kept)."""
 
-    def __init__(self, settings: SimSettings, domain: DomainConfig) -> None:
-        self.settings, self.domain = settings, domain
+    def __init__(
+        self, settings: SimSettings, domain: DomainConfig, profile: KnativeProfile = CURRENT
+    ) -> None:
+        self.settings, self.domain, self.profile = settings, domain, profile
         self._queue = WorkQueue()
         self._first_seen: dict[str, float] = {}
         self._ctx: Context | None = None
@@ -131,6 +138,7 @@ class KnativeController:
             self.domain,
             self._defer,
             first_seen=self._first_seen,
+            profile=self.profile,
         )
         self._queue.reopen()
         self._stopping.clear()

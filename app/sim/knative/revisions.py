@@ -20,6 +20,10 @@ from app.model.labels import (
     CONFIGURATION_UID_LABEL,
     REVISION_LABEL,
     REVISION_UID_LABEL,
+    ROUTE_LABEL,
+    ROUTES_ANNOTATION,
+    ROUTING_STATE_LABEL,
+    ROUTING_STATE_MODIFIED_ANNOTATION,
     SERVICE_LABEL,
     SERVICE_TYPE_LABEL,
     SERVICE_UID_LABEL,
@@ -27,11 +31,13 @@ from app.model.labels import (
 )
 from app.model.naming import deployment_name, revision_service_names
 from app.model.ownership import owner_reference
-from app.model.routing import revision_private_service_spec, revision_public_service_spec
+from app.model.routing import ENDPOINT_PORTS, revision_private_service_spec, revision_public_service_spec
+from app.sim.copying import clone
 from app.sim.images import image_digest
 from app.sim.knative.conditions import Condition, happy, render, status_of
 from app.sim.knative.writing import Context, ensure, write_status
 from app.sim.workloads.deployments import desired_replicas
+from app.sim.workloads.pods import is_ready, is_terminating
 from app.sim.workloads.scaling import ScalePolicy
 
 NO_TRAFFIC = ("NoTraffic", "The target is not receiving traffic.")
@@ -94,20 +100,102 @@ def _cluster_ip(namespace: str, name: str) -> str:
     return f"10.96.{digest[0]}.{max(2, digest[1])}"
 
 
-def desired_services(revision: dict[str, Any]) -> list[dict[str, Any]]:
-    """The revision's public and private Services."""
+_NOT_COPIED = {ROUTES_ANNOTATION, ROUTING_STATE_MODIFIED_ANNOTATION}
+"""Revision annotations its PodAutoscaler does not carry (the labeler's), as Knative filters them."""
+KPA_CLASS = "kpa.autoscaling.knative.dev"
+CLASS_ANNOTATION = "autoscaling.knative.dev/class"
+METRIC_ANNOTATION = "autoscaling.knative.dev/metric"
+MIN_ACTIVATORS = 2
+ACTIVATOR_IPS = ("10.244.0.201", "10.244.0.202")
+"""The simulated activator pods in knative-serving: the public Endpoints of a revision at zero."""
+
+
+def _autoscaler_meta(revision: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The PodAutoscaler's labels (the revision's, without route and routing state, plus the revision,
+    its uid and `app`) and annotations (the revision's, without the labeler's, with the KPA defaults)."""
+    meta = revision["metadata"]
+    labels = {
+        k: v for k, v in (meta.get("labels") or {}).items() if k not in (ROUTE_LABEL, ROUTING_STATE_LABEL)
+    }
+    labels.update({REVISION_LABEL: meta["name"], REVISION_UID_LABEL: meta["uid"]})
+    labels.setdefault("app", meta["name"])
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in _NOT_COPIED}
+    annotations.setdefault(CLASS_ANNOTATION, KPA_CLASS)
+    annotations.setdefault(METRIC_ANNOTATION, "concurrency")
+    return labels, annotations
+
+
+def desired_pod_autoscaler(revision: dict[str, Any]) -> dict[str, Any]:
+    """The revision's PodAutoscaler (KPA): it scales the Deployment and owns the ServerlessService."""
+    meta = revision["metadata"]
+    labels, annotations = _autoscaler_meta(revision)
+    state = (meta.get("labels") or {}).get(ROUTING_STATE_LABEL)
+    reachability = {"active": "Reachable", "reserve": "Unreachable"}.get(state or "", "")
+    spec: dict[str, Any] = {
+        "containerConcurrency": (revision.get("spec") or {}).get("containerConcurrency", 0),
+        "scaleTargetRef": {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": deployment_name(meta["name"]),
+        },
+        "protocolType": "http1",
+    }
+    if reachability:
+        spec["reachability"] = reachability
+    return {
+        "apiVersion": "autoscaling.internal.knative.dev/v1alpha1",
+        "kind": "PodAutoscaler",
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "labels": labels,
+            "annotations": annotations,
+            "ownerReferences": [owner_reference(revision)],
+        },
+        "spec": spec,
+    }
+
+
+def desired_serverless_service(pa: dict[str, Any], serving: bool) -> dict[str, Any]:
+    """The PodAutoscaler's ServerlessService: Serve while pods take the traffic, Proxy through the
+    activator at zero; its labels are the PodAutoscaler's, its annotations without the metric."""
+    meta = pa["metadata"]
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != METRIC_ANNOTATION}
+    return {
+        "apiVersion": "networking.internal.knative.dev/v1alpha1",
+        "kind": "ServerlessService",
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "labels": dict(meta.get("labels") or {}),
+            "annotations": annotations,
+            "ownerReferences": [owner_reference(pa)],
+        },
+        "spec": {
+            "mode": "Serve" if serving else "Proxy",
+            "objectRef": pa["spec"]["scaleTargetRef"],
+            "protocolType": "http1",
+            "numActivators": MIN_ACTIVATORS,
+        },
+    }
+
+
+def desired_services(revision: dict[str, Any], owner: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The revision's public and private Services, owned by its ServerlessService (`owner`, whose labels
+    and annotations they carry) or, without one, by the revision."""
     meta = revision["metadata"]
     public, private = revision_service_names(meta["name"])
+    if owner is not None:
+        base_labels = dict(owner["metadata"].get("labels") or {})
+        annotations = dict(owner["metadata"].get("annotations") or {})
+    else:
+        base_labels, annotations = revision_labels(revision) | {"app": meta["name"]}, {}
     out = []
     for name, kind, spec in (
         (public, "Public", revision_public_service_spec()),
-        (private, "Private", revision_private_service_spec(meta["name"])),
+        (private, "Private", revision_private_service_spec(meta["uid"])),
     ):
-        labels = revision_labels(revision) | {
-            SKS_LABEL: meta["name"],
-            SERVICE_TYPE_LABEL: kind,
-            "app": meta["name"],
-        }
+        labels = base_labels | {SKS_LABEL: meta["name"], SERVICE_TYPE_LABEL: kind}
         spec["clusterIP"] = _cluster_ip(meta["namespace"], name)
         out.append(
             {
@@ -117,12 +205,176 @@ def desired_services(revision: dict[str, Any]) -> list[dict[str, Any]]:
                     "name": name,
                     "namespace": meta["namespace"],
                     "labels": labels,
-                    "ownerReferences": [owner_reference(revision)],
+                    "annotations": annotations,
+                    "ownerReferences": [owner_reference(owner or revision)],
                 },
                 "spec": spec,
             }
         )
     return out
+
+
+def _address(pod: dict[str, Any]) -> dict[str, Any]:
+    meta = pod["metadata"]
+    address: dict[str, Any] = {"ip": (pod.get("status") or {}).get("podIP", "")}
+    node = (pod.get("spec") or {}).get("nodeName")
+    if node:
+        address["nodeName"] = node
+    address["targetRef"] = {
+        "kind": "Pod",
+        "name": meta["name"],
+        "namespace": meta["namespace"],
+        "uid": meta["uid"],
+    }
+    return address
+
+
+def private_endpoints(service: dict[str, Any], pods: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the endpoints controller writes for the private Service: its ready pods' IPs (the others
+    as not ready) on every port of the Service."""
+    meta = service["metadata"]
+    with_ip = [p for p in pods if (p.get("status") or {}).get("podIP") and not is_terminating(p)]
+    ready = sorted((_address(p) for p in with_ip if is_ready(p)), key=lambda a: a["ip"])
+    waiting = sorted((_address(p) for p in with_ip if not is_ready(p)), key=lambda a: a["ip"])
+    ports = [
+        {
+            "name": p["name"],
+            "port": p["targetPort"] if isinstance(p["targetPort"], int) else p["port"],
+            "protocol": "TCP",
+        }
+        for p in service["spec"]["ports"]
+    ]
+    subset: dict[str, Any] = {}
+    if ready:
+        subset["addresses"] = ready
+    if waiting:
+        subset["notReadyAddresses"] = waiting
+    return {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "labels": dict(meta.get("labels") or {}),
+        },
+        "subsets": [{**subset, "ports": ports}] if subset else [],
+    }
+
+
+def public_endpoints(
+    service: dict[str, Any], sks: dict[str, Any], ready: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What the ServerlessService writes for the public Service: the ready pods (Serve), or the
+    activator's pods (Proxy), on the queue-proxy's ports."""
+    meta = service["metadata"]
+    addresses = ready if sks["spec"]["mode"] == "Serve" else [{"ip": ip} for ip in ACTIVATOR_IPS]
+    return {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "labels": dict(meta.get("labels") or {}),
+            "annotations": dict(meta.get("annotations") or {}),
+            "ownerReferences": [owner_reference(sks)],
+        },
+        "subsets": [{"addresses": addresses, "ports": [dict(p) for p in ENDPOINT_PORTS]}]
+        if addresses
+        else [],
+    }
+
+
+def _write_endpoints(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
+    """Create or replace Endpoints when their subsets, labels or owners differ."""
+    meta = desired["metadata"]
+    current = ctx.store.find(ctx.kinds.endpoints, meta["namespace"], meta["name"], copy=False)
+    if current is None:
+        return ctx.store.create(ctx.kinds.endpoints, meta["namespace"], clone(desired))
+    have = current["metadata"]
+    same = (
+        current.get("subsets", []) == desired["subsets"]
+        and (have.get("labels") or {}) == meta.get("labels", {})
+        and (have.get("ownerReferences") or []) == meta.get("ownerReferences", [])
+    )
+    if same:
+        return current
+    body = clone(current)
+    body["subsets"] = clone(desired["subsets"])
+    for key in ("labels", "annotations", "ownerReferences"):
+        if key in meta:
+            body["metadata"][key] = clone(meta[key])
+    return ctx.store.update(ctx.kinds.endpoints, meta["namespace"], meta["name"], body)
+
+
+def _networking(ctx: Context, revision: dict[str, Any], desired: int, ready_now: bool) -> None:
+    """The revision's PodAutoscaler, ServerlessService, Services and Endpoints (the profile decides
+    whether the first two exist)."""
+    meta = revision["metadata"]
+    namespace = meta["namespace"]
+    pods, _ = ctx.store.list(
+        ctx.kinds.pod, namespace, label_selector=f"{REVISION_UID_LABEL}={meta['uid']}", copy=False
+    )
+    sks: dict[str, Any] | None = None
+    pa: dict[str, Any] | None = None
+    serving = any(is_ready(p) for p in pods) or (desired > 0 and not ctx.settings.simulate_pods and ready_now)
+    if ctx.profile.serverless_services:
+        pa = ensure(ctx, ctx.kinds.podautoscaler, desired_pod_autoscaler(revision))
+        sks = ensure(ctx, ctx.kinds.serverlessservice, desired_serverless_service(pa, serving))
+    services = [ensure(ctx, ctx.kinds.service, s) for s in desired_services(revision, sks)]
+    public, private = services
+    private_eps = _write_endpoints(ctx, private_endpoints(private, pods))
+    ready_addresses = [a for s in private_eps.get("subsets") or [] for a in s.get("addresses") or []]
+    if sks is not None:
+        _write_endpoints(ctx, public_endpoints(public, sks, ready_addresses))
+        _sks_status(ctx, sks, bool(ready_addresses))
+    if pa is not None and sks is not None:
+        _pa_status(ctx, pa, sks, desired, len(ready_addresses), ready_now)
+
+
+def _sks_status(ctx: Context, sks: dict[str, Any], populated: bool) -> None:
+    name = sks["metadata"]["name"]
+    proxy = sks["spec"]["mode"] == "Proxy"
+    endpoints = (
+        Condition.true("EndpointsPopulated")
+        if populated
+        else Condition("EndpointsPopulated", "False", "NoHealthyBackends", "K8s Service is not ready")
+    )
+    activator = Condition("ActivatorEndpointsPopulated", "True" if proxy else "False", severity="Info")
+    status = {
+        "observedGeneration": sks["metadata"].get("generation", 1),
+        "serviceName": name,
+        "privateServiceName": revision_service_names(name)[1],
+        "conditions": render(
+            [endpoints, activator, happy([endpoints])],
+            (sks.get("status") or {}).get("conditions"),
+            ctx.timestamp(),
+        ),
+    }
+    write_status(ctx, ctx.kinds.serverlessservice, sks, status)
+
+
+def _pa_status(
+    ctx: Context, pa: dict[str, Any], sks: dict[str, Any], desired: int, actual: int, initialized: bool
+) -> None:
+    active = Condition.true("Active") if desired > 0 else Condition("Active", "False", *NO_TRAFFIC)
+    dependents = [
+        active,
+        Condition.true("ScaleTargetInitialized")
+        if initialized
+        else Condition("ScaleTargetInitialized", "Unknown"),
+        Condition("SKSReady", status_of(sks)),
+    ]
+    status = {
+        "observedGeneration": pa["metadata"].get("generation", 1),
+        "serviceName": (sks.get("status") or {}).get("serviceName", sks["metadata"]["name"]),
+        "metricsServiceName": revision_service_names(sks["metadata"]["name"])[1],
+        "desiredScale": desired,
+        "actualScale": actual,
+        "conditions": render(
+            [*dependents, happy(dependents)], (pa.get("status") or {}).get("conditions"), ctx.timestamp()
+        ),
+    }
+    write_status(ctx, ctx.kinds.podautoscaler, pa, status)
 
 
 def reconcile_revision(ctx: Context, namespace: str, name: str) -> None:
@@ -137,8 +389,6 @@ def reconcile_revision(ctx: Context, namespace: str, name: str) -> None:
         meta["uid"], time.monotonic() - (delay if status_of(revision) == "True" else 0)
     )
     deployment = ensure(ctx, ctx.kinds.deployment, desired_deployment(revision), preserve=("replicas",))
-    for service in desired_services(revision):
-        ensure(ctx, ctx.kinds.service, service)
     desired = desired_replicas(deployment)
     missing = unresolvable_image(revision)
     remaining = seen + delay - time.monotonic()
@@ -184,3 +434,4 @@ def reconcile_revision(ctx: Context, namespace: str, name: str) -> None:
             for c in containers
         ]
     write_status(ctx, ctx.kinds.revision, revision, status)
+    _networking(ctx, revision, desired, ready.status == "True")

@@ -14,7 +14,7 @@ from app.model.labels import (
     CONFIGURATION_LABEL,
     INGRESS_CLASS_ANNOTATION,
     INGRESS_LABEL,
-    ISTIO_INGRESS_CLASS,
+    LAST_APPLIED_ANNOTATION,
     ROUTE_LABEL,
     ROUTE_NAMESPACE_LABEL,
     ROUTES_ANNOTATION,
@@ -22,20 +22,15 @@ from app.model.labels import (
     ROUTING_STATE_MODIFIED_ANNOTATION,
     SERVICE_LABEL,
 )
-from app.model.naming import (
-    INGRESS_GATEWAY_SERVICE,
-    LOCAL_GATEWAY_SERVICE,
-    address_url,
-    ingress_virtual_service_name,
-    is_cluster_local,
-    mesh_virtual_service_name,
-    route_url,
-)
+from app.model.naming import VISIBILITY_LABEL, address_url, is_cluster_local, route_url
 from app.model.ownership import controlled_by, owner_reference
 from app.model.routing import (
+    KINGRESS_ROLLOUT_ANNOTATION,
     ROLLOUT_ANNOTATION,
     ROLLOUT_DURATION_ANNOTATION,
+    TAG_TO_HOST_ANNOTATION,
     ConfigurationState,
+    HostRule,
     ResolvedTarget,
     RevisionState,
     Rollout,
@@ -44,6 +39,7 @@ from app.model.routing import (
     host_rules,
     ingress_hash,
     ingress_virtual_service_spec,
+    kingress_rollout,
     kingress_spec,
     mesh_virtual_service_spec,
     parse_duration,
@@ -53,8 +49,10 @@ from app.model.routing import (
     rollout_split,
     route_service_names,
     status_traffic,
+    tag_to_host,
 )
 from app.model.traffic import TrafficTarget, default_traffic, parse_traffic
+from app.sim.copying import clone
 from app.sim.knative.conditions import Condition, find, happy, render, status_of
 from app.sim.knative.writing import Context, delete_quietly, ensure, relabel, write_status
 
@@ -65,6 +63,9 @@ ROLLOUT_IN_PROGRESS = Condition(
     "A gradual rollout of the latest revision(s) is in progress.",
 )
 TLS_NOT_ENABLED = "external-domain-tls is not enabled"
+KINGRESS_FINALIZER = "ingresses.networking.internal.knative.dev"
+_NOT_PROPAGATED = {LAST_APPLIED_ANNOTATION, ROLLOUT_ANNOTATION}
+"""Route annotations a KIngress does not copy: kubectl's, and the simulator's own rollout record."""
 TLS_NOT_ENABLED_LOCAL = "TLS is not enabled for cluster-local"
 
 
@@ -147,8 +148,10 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
         )
         _write(ctx, route, status, [assigned, ingress_cond, cert])
         return
-    route, effective, rolling = _roll(ctx, route, resolved)
-    _program(ctx, route, effective, local)
+    route, effective, rollouts = _roll(ctx, route, resolved)
+    rolling = any(r.in_progress(ctx.now()) for r in rollouts.values())
+    rollout = kingress_rollout(resolved, rollouts, ctx.now(), ctx.settings.rollout_step)
+    _program(ctx, route, effective, local, rollout)
     _label_revisions(
         ctx, route, effective, {t.configuration_name for t in resolved if t.configuration_name}, owner
     )
@@ -159,9 +162,9 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
 
 def _roll(
     ctx: Context, route: dict[str, Any], resolved: list[ResolvedTarget]
-) -> tuple[dict[str, Any], list[ResolvedTarget], bool]:
+) -> tuple[dict[str, Any], list[ResolvedTarget], dict[tuple[str, str], Rollout]]:
     """Advance the rollouts of floating targets; the route (re-read if its annotation changed),
-    the targets as they are split now, and whether a rollout is still in progress."""
+    the targets as they are split now, and the rollouts."""
     now, step = ctx.now(), ctx.settings.rollout_step
     duration = parse_duration((route["metadata"].get("annotations") or {}).get(ROLLOUT_DURATION_ANNOTATION))
     before = _rollouts(route)
@@ -188,22 +191,29 @@ def _roll(
         if next_change is not None:
             meta = route["metadata"]
             ctx.defer(("route", meta["namespace"], meta["name"]), max(0.0, next_change - now))
-    return route, apply_rollouts(resolved, after, now, step), bool(rolling)
+    return route, apply_rollouts(resolved, after, now, step), after
 
 
-def _program(ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], local: bool) -> None:
-    """Write the KIngress, net-istio's VirtualServices and the placeholder Services."""
+def _program(
+    ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], local: bool, rollout: str
+) -> None:
+    """Write the KIngress, then what its ingress class makes of it (net-istio's VirtualServices; Kourier
+    programs its proxies from the KIngress alone), and the placeholder Services."""
+    profile = ctx.profile
     meta = route["metadata"]
     name, namespace = meta["name"], meta["namespace"]
     rules = host_rules(name, namespace, targets, ctx.domain, cluster_local=local)
-    spec = kingress_spec(namespace, rules)
-    labels = {ROUTE_LABEL: name, ROUTE_NAMESPACE_LABEL: namespace}
-    owner = (meta.get("labels") or {}).get(SERVICE_LABEL)
-    if owner:
-        labels[SERVICE_LABEL] = owner
-    # Like Knative: the Route's annotations (creator, lastModifier...) plus the ingress class.
-    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != ROLLOUT_ANNOTATION}
-    annotations[INGRESS_CLASS_ANNOTATION] = ISTIO_INGRESS_CLASS
+    spec = kingress_spec(namespace, rules, profile)
+    # The Route's labels plus its name and namespace; its annotations (kubectl's last-applied left out)
+    # under the ingress class and the rollout state.
+    labels: dict[str, str | None] = dict(meta.get("labels") or {})
+    labels.update({ROUTE_LABEL: name, ROUTE_NAMESPACE_LABEL: namespace})
+    annotations: dict[str, str | None] = {INGRESS_CLASS_ANNOTATION: profile.ingress_class}
+    if profile.rollout_annotation:
+        annotations[KINGRESS_ROLLOUT_ANNOTATION] = rollout
+    annotations.update((k, v) for k, v in (meta.get("annotations") or {}).items() if k not in _NOT_PROPAGATED)
+    if profile.tag_to_host_annotation:
+        annotations[TAG_TO_HOST_ANNOTATION] = tag_to_host(rules) or None
     kingress = ensure(
         ctx,
         ctx.kinds.kingress,
@@ -216,36 +226,62 @@ def _program(ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget],
                 "labels": labels,
                 "annotations": annotations,
                 "ownerReferences": [owner_reference(route)],
+                "finalizers": [KINGRESS_FINALIZER],
             },
             "spec": spec,
         },
     )
     _ingress_status(ctx, kingress)
-    probe = ingress_hash(name, namespace, spec)
-    vs_labels = {k: v for k, v in labels.items() if k not in (ROUTE_LABEL, ROUTE_NAMESPACE_LABEL)}
-    vs_labels[INGRESS_LABEL] = name
-    for vs_name, vs_spec in (
-        (ingress_virtual_service_name(name), ingress_virtual_service_spec(namespace, rules, probe)),
-        (mesh_virtual_service_name(name), mesh_virtual_service_spec(namespace, rules, probe)),
-    ):
+    if ctx.kinds.virtualservice is not None and profile.istio:
+        _virtual_services(ctx, kingress, rules)
+    _placeholders(ctx, route, [t.tag for t in targets if t.tag])
+
+
+def _virtual_services(ctx: Context, kingress: dict[str, Any], rules: list[HostRule]) -> None:
+    """net-istio: the gateways' and the mesh VirtualService of a KIngress, owned by it."""
+    assert ctx.kinds.virtualservice is not None
+    profile = ctx.profile
+    meta = kingress["metadata"]
+    name, namespace = meta["name"], meta["namespace"]
+    probe = ingress_hash(name, namespace, kingress["spec"], profile)
+    if profile.virtual_service_route_labels:
+        labels = {k: meta["labels"][k] for k in (ROUTE_LABEL, ROUTE_NAMESPACE_LABEL)}
+    else:  # net-istio: the KIngress's labels but the route's two, and the KIngress's name
+        labels = {
+            k: v
+            for k, v in (meta.get("labels") or {}).items()
+            if k not in (ROUTE_LABEL, ROUTE_NAMESPACE_LABEL)
+        }
+        labels[INGRESS_LABEL] = name
+    specs = (
+        (
+            profile.ingress_virtual_service_name(name),
+            ingress_virtual_service_spec(namespace, rules, probe, profile),
+        ),
+        (
+            profile.mesh_virtual_service_name(name),
+            mesh_virtual_service_spec(namespace, rules, probe, profile),
+        ),
+    )
+    for vs_name, vs_spec in specs:
         desired = {
-            "apiVersion": "networking.istio.io/v1beta1",
+            "apiVersion": profile.virtual_service_api_version,
             "kind": "VirtualService",
             "metadata": {
                 "name": vs_name,
                 "namespace": namespace,
-                "labels": vs_labels,
-                "annotations": annotations,
+                "labels": labels,
+                "annotations": dict(meta.get("annotations") or {}),
                 "ownerReferences": [owner_reference(kingress)],
             },
             "spec": vs_spec,
         }
         ensure(ctx, ctx.kinds.virtualservice, desired)
-    _placeholders(ctx, route, [t.tag for t in targets if t.tag])
 
 
 def _ingress_status(ctx: Context, kingress: dict[str, Any]) -> None:
     conditions = [Condition.true(t) for t in ("LoadBalancerReady", "NetworkConfigured")]
+    gateways = ctx.profile.gateways
     status = {
         "observedGeneration": kingress["metadata"].get("generation", 1),
         "conditions": render(
@@ -253,20 +289,21 @@ def _ingress_status(ctx: Context, kingress: dict[str, Any]) -> None:
             (kingress.get("status") or {}).get("conditions"),
             ctx.timestamp(),
         ),
-        "publicLoadBalancer": {"ingress": [{"domainInternal": INGRESS_GATEWAY_SERVICE}]},
-        "privateLoadBalancer": {"ingress": [{"domainInternal": LOCAL_GATEWAY_SERVICE}]},
+        "publicLoadBalancer": {"ingress": [{"domainInternal": gateways.public_service}]},
+        "privateLoadBalancer": {"ingress": [{"domainInternal": gateways.private_service}]},
     }
     write_status(ctx, ctx.kinds.kingress, kingress, status)
 
 
 def _placeholders(ctx: Context, route: dict[str, Any], tags: list[str]) -> None:
+    """The Route's Kubernetes Services (its own and one per tag): Knative's placeholders, named as the
+    hosts, with the Route's labels (but visibility) and annotations."""
     meta = route["metadata"]
     name, namespace = meta["name"], meta["namespace"]
     wanted = route_service_names(name, tags, ctx.domain)
-    labels = {ROUTE_LABEL: name}
-    owner = (meta.get("labels") or {}).get(SERVICE_LABEL)
-    if owner:
-        labels[SERVICE_LABEL] = owner
+    labels = {k: v for k, v in (meta.get("labels") or {}).items() if k != VISIBILITY_LABEL}
+    labels[ROUTE_LABEL] = name
+    annotations = dict(meta.get("annotations") or {})
     for service_name in wanted:
         ensure(
             ctx,
@@ -278,9 +315,10 @@ def _placeholders(ctx: Context, route: dict[str, Any], tags: list[str]) -> None:
                     "name": service_name,
                     "namespace": namespace,
                     "labels": labels,
+                    "annotations": annotations,
                     "ownerReferences": [owner_reference(route)],
                 },
-                "spec": placeholder_service_spec(),
+                "spec": placeholder_service_spec(ctx.profile),
             },
         )
     existing, _ = ctx.store.list(
@@ -346,3 +384,16 @@ def _write(ctx: Context, route: dict[str, Any], status: dict[str, Any], dependen
     previous = (route.get("status") or {}).get("conditions")
     status["conditions"] = render([*dependents, happy(dependents)], previous, ctx.timestamp())
     write_status(ctx, ctx.kinds.route, route, status)
+
+
+def finalize_kingress(ctx: Context, namespace: str, name: str) -> None:
+    """The ingress controller's finalizer: once a KIngress is being deleted (its Route is gone), what it
+    programmed goes with it (the VirtualServices are owned by it) and the finalizer is dropped."""
+    kingress = ctx.store.find(ctx.kinds.kingress, namespace, name, copy=False)
+    if kingress is None or not kingress["metadata"].get("deletionTimestamp"):
+        return
+    finalizers = kingress["metadata"].get("finalizers") or []
+    if KINGRESS_FINALIZER in finalizers:
+        body = clone(kingress)
+        body["metadata"]["finalizers"] = [f for f in finalizers if f != KINGRESS_FINALIZER]
+        ctx.store.update(ctx.kinds.kingress, namespace, name, body)

@@ -66,6 +66,8 @@ def desired_route(ksvc: dict[str, Any]) -> dict[str, Any]:
     traffic = route_traffic(ksvc["metadata"]["name"], default_traffic(targets))
     meta = _child_meta(ksvc)
     meta["annotations"].setdefault(ROLLOUT_DURATION_ANNOTATION, None)  # removed with the Service's
+    # Knative labels a Route with its Service's name only (the Configuration also gets the uid).
+    meta["labels"][SERVICE_UID_LABEL] = None
     return {
         "apiVersion": "serving.knative.dev/v1",
         "kind": "Route",

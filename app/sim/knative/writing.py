@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.model.naming import DomainConfig
+from app.model.profiles import CURRENT, KnativeProfile
 from app.model.timestamps import rfc3339
 from app.sim.copying import clone
 from app.sim.errors import ApiError
@@ -36,6 +37,8 @@ class Context:
     defer: Callable[[Hashable, float], None]
     """Reconcile a key again after so many seconds."""
     clock: Callable[[], float] = time.time
+    profile: KnativeProfile = CURRENT
+    """The Knative release whose shapes the reconcilers write."""
     first_seen: dict[str, float] = field(default_factory=dict)
     """Revision uid -> when this control plane first saw it (clock seconds)."""
 
@@ -152,6 +155,8 @@ _REPORTED = {
     "Revision": "configuration-controller",
     "Ingress": "route-controller",
     "VirtualService": "istio-ingress-controller",
+    "PodAutoscaler": "revision-controller",
+    "ServerlessService": "kpa-class-podautoscaler-controller",
 }
 
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.model.profiles import PROFILES
 from app.sim.access import ScenarioUser, parse_users
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A config-domain domain (None: the default) and steps of manifests; each step is applied in
-    order, then the control plane settles before the next. `users` get bearer tokens and RBAC rules
-    (app.sim.access)."""
+    """A config-domain domain (None: the default), the Knative profile it shows, and steps of manifests;
+    each step is applied in order, then the control plane settles before the next. `users` get bearer
+    tokens and RBAC rules (app.sim.access)."""
 
     domain: str | None
     steps: tuple[tuple[dict[str, Any], ...], ...]
     users: tuple[ScenarioUser, ...] = ()
+    knative: str = "current"
+    """The Knative profile the scenario shows by default (app.model.profiles; `--knative` overrides)."""
 
 
 def parse_scenario(data: Any, source: str) -> Scenario:
@@ -31,4 +34,7 @@ def parse_scenario(data: Any, source: str) -> Scenario:
     domain = data.get("domain")
     if domain is not None and not isinstance(domain, str):
         raise ValueError(f"{source}: domain must be a string")
-    return Scenario(domain, tuple(steps), parse_users(data, source))
+    knative = data.get("knative", "current")
+    if knative not in PROFILES:
+        raise ValueError(f"{source}: knative must be one of {', '.join(PROFILES)}")
+    return Scenario(domain, tuple(steps), parse_users(data, source), knative)
