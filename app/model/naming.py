@@ -46,10 +46,11 @@ def tag_host_name(route: str, tag: str | None, config: DomainConfig = DEFAULT_DO
     return config.tag_template.replace("{{.Tag}}", tag).replace("{{.Name}}", route)
 
 
-def is_cluster_local(labels: Mapping[str, str] | None, config: DomainConfig = DEFAULT_DOMAIN_CONFIG) -> bool:
-    """Whether a route is reachable only inside the cluster (its label, or a cluster-local domain)."""
-    labelled = (labels or {}).get(VISIBILITY_LABEL) == CLUSTER_LOCAL
-    return labelled or config.domain == LOCAL_DOMAIN
+def is_cluster_local(labels: Mapping[str, str] | None) -> bool:
+    """Whether a route is reachable only inside the cluster: its visibility label alone decides. A
+    route under the default `svc.cluster.local` domain is still external to Knative (serving's
+    visibility resolver reads labels only), so it keeps its ExternalIP rule."""
+    return (labels or {}).get(VISIBILITY_LABEL) == CLUSTER_LOCAL
 
 
 def external_host(
@@ -86,8 +87,9 @@ def route_host(
     *,
     cluster_local: bool = False,
 ) -> str:
-    """The host in a route's (or tag's) URL: external, or the local one for a cluster-local route."""
-    if cluster_local or config.domain == LOCAL_DOMAIN:
+    """The host in a route's (or tag's) URL: external, or the local one for a cluster-local route (which
+    serving renders with the default template and domain, whatever config-domain says)."""
+    if cluster_local:
         return local_host(route, namespace, tag, config)
     return external_host(route, namespace, tag, config)
 

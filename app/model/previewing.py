@@ -15,7 +15,6 @@ from app.model.bodies import Obj, labels_of, name_of
 from app.model.editing import RevisionChoice, latest_ready
 from app.model.labels import INGRESS_LABEL, ROUTE_LABEL
 from app.model.naming import (
-    LOCAL_DOMAIN,
     VISIBILITY_LABEL,
     DomainConfig,
     ingress_virtual_service_name,
@@ -127,8 +126,8 @@ def domain_config(route: Obj | None, namespace: str) -> tuple[DomainConfig, bool
     prefix = f"{name_of(route)}.{namespace}." if route is not None else ""
     if prefix and host.startswith(prefix) and host != prefix:
         domain = host[len(prefix) :]
-        return DomainConfig(domain=domain), cluster_local or domain == LOCAL_DOMAIN
-    return DomainConfig(), True
+        return DomainConfig(domain=domain), cluster_local
+    return DomainConfig(), cluster_local
 
 
 _OWNER_LABELS = (ROUTE_LABEL, INGRESS_LABEL)

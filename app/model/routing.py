@@ -73,8 +73,9 @@ class TrafficProblem:
     status: str  # "False" or "Unknown"
     reason: str
     message: str
-    missing: bool = False
-    """The target does not exist (reported only when no other target has a problem)."""
+    failure: bool = True
+    """A true failure (a missing, foreign or failed target) rather than one still becoming ready: when
+    several targets are bad, the Route reports the last failure, or else the first unready target."""
 
 
 @dataclass(frozen=True)
@@ -101,16 +102,17 @@ def resolve_traffic(
     revisions: Mapping[str, RevisionState],
     configurations: Mapping[str, ConfigurationState],
 ) -> tuple[list[ResolvedTarget], TrafficProblem | None]:
-    """Bind a Route's targets to revisions, or say why not (the first unready/failed/foreign target,
-    else the first missing one). On a problem the Route keeps its previous `status.traffic`."""
+    """Bind a Route's targets to revisions, or say why not. Every target is looked at (serving keeps
+    going to learn every referenced object); the problem reported is the first one, replaced by any
+    later failure, so a missing or failed target wins over one still becoming ready and the last
+    failure wins over earlier ones. On a problem the Route keeps its previous `status.traffic`."""
     resolved: list[ResolvedTarget] = []
-    missing: TrafficProblem | None = None
+    problem: TrafficProblem | None = None
     for target in targets:
         found = _target_revision(target, owner_service, revisions, configurations)
         if isinstance(found, TrafficProblem):
-            if not found.missing:
-                return [], found
-            missing = missing or found
+            if problem is None or found.failure:
+                problem = found
             continue
         floating = target.revision_name is None
         resolved.append(
@@ -122,8 +124,8 @@ def resolve_traffic(
                 configuration_name=(target.configuration_name or owner_service) if floating else None,
             )
         )
-    if missing is not None:
-        return [], missing
+    if problem is not None:
+        return [], problem
     return resolved, None
 
 
@@ -148,27 +150,34 @@ def _target_revision(
             message = f"Configuration {go_quote(config_name)} does not have any ready Revision."
             return TrafficProblem("False", "RevisionMissing", message)
         message = f"Configuration {go_quote(config_name)} is waiting for a Revision to become ready."
-        return TrafficProblem("Unknown", "RevisionMissing", message)
+        return TrafficProblem("Unknown", "RevisionMissing", message, failure=False)
     return config.latest_ready
 
 
 def _missing(kind: str, name: str) -> TrafficProblem:
     message = f"{kind} {go_quote(name)} referenced in traffic not found."
-    return TrafficProblem("False", f"{kind}Missing", message, missing=True)
+    return TrafficProblem("False", f"{kind}Missing", message)
 
 
 def _revision_problem(revision: RevisionState, owner_service: str | None) -> TrafficProblem | None:
     quoted = go_quote(revision.name)
-    if owner_service is not None and revision.service is not None and revision.service != owner_service:
-        message = (
-            f"Revision {quoted} belongs to Service {go_quote(revision.service)}, "
-            f"not Service {go_quote(owner_service)}."
-        )
+    # A Service's Route may only send traffic to that Service's revisions; one of a standalone
+    # Configuration (no service label) is as foreign as another Service's.
+    if owner_service is not None and revision.service != owner_service:
+        if revision.service is None:
+            message = f"Revision {quoted} does not belong to Service {go_quote(owner_service)}."
+        else:
+            message = (
+                f"Revision {quoted} belongs to Service {go_quote(revision.service)}, "
+                f"not Service {go_quote(owner_service)}."
+            )
         return TrafficProblem("False", "RevisionNotOwned", message)
     if revision.ready == "False":
         return TrafficProblem("False", "RevisionMissing", f"Revision {quoted} failed to become ready.")
     if revision.ready != "True":
-        return TrafficProblem("Unknown", "RevisionMissing", f"Revision {quoted} is not yet ready.")
+        return TrafficProblem(
+            "Unknown", "RevisionMissing", f"Revision {quoted} is not yet ready.", failure=False
+        )
     return None
 
 
@@ -603,12 +612,16 @@ def route_service_names(
 H2C = "kubernetes.io/h2c"
 
 
-def placeholder_service_spec(profile: KnativeProfile = CURRENT) -> dict[str, Any]:
-    """A route's (or tag's) placeholder Service once its KIngress is ready: an ExternalName to the
-    ingress's private load balancer, port `http2` with the h2c app protocol (Knative 1.14+)."""
+def placeholder_service_spec(
+    profile: KnativeProfile = CURRENT, *, external_name: str | None = None
+) -> dict[str, Any]:
+    """A route's (or tag's) placeholder Service: an ExternalName, port `http2` with the h2c app protocol
+    (Knative 1.14+). Serving creates it pointing at the name's own domain (`external_name`, the host
+    the domain template gives) because the KIngress has no load balancer yet, and repoints it at the
+    ingress's private load balancer once the KIngress status names one (the default)."""
     return {
         "type": "ExternalName",
-        "externalName": profile.gateways.private_service,
+        "externalName": external_name or profile.gateways.private_service,
         "ports": [{"name": "http2", "appProtocol": H2C, "port": 80, "protocol": "TCP", "targetPort": 80}],
         "sessionAffinity": "None",
     }

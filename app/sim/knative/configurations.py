@@ -12,6 +12,8 @@ from app.model.labels import (
     CONFIGURATION_LABEL,
     CONFIGURATION_UID_LABEL,
     CREATOR_ANNOTATION,
+    LAST_MODIFIER_ANNOTATION,
+    ROUTES_ANNOTATION,
     ROUTING_STATE_LABEL,
     ROUTING_STATE_MODIFIED_ANNOTATION,
     SERVICE_LABEL,
@@ -46,9 +48,18 @@ def desired_revision(config: dict[str, Any], name: str, now: str) -> dict[str, A
             labels[key] = config_labels[key]
     annotations = dict(template_meta.get("annotations") or {})
     annotations[ROUTING_STATE_MODIFIED_ANNOTATION] = now
-    creator = (meta.get("annotations") or {}).get(CREATOR_ANNOTATION)
-    if creator:
-        annotations[CREATOR_ANNOTATION] = creator
+    config_annotations = meta.get("annotations") or {}
+    # The revision's creator is whoever last changed the Configuration (its lastModifier), not the
+    # Configuration's own creator.
+    modifier = config_annotations.get(LAST_MODIFIER_ANNOTATION)
+    if modifier is not None:
+        annotations[CREATOR_ANNOTATION] = modifier
+    # A Configuration some route already sends traffic to hands that on: the new revision starts
+    # active instead of pending, so it is never taken for an unrouted one.
+    routes = config_annotations.get(ROUTES_ANNOTATION)
+    if routes is not None:
+        annotations[ROUTES_ANNOTATION] = routes
+        labels[ROUTING_STATE_LABEL] = "active"
     return {
         "apiVersion": "serving.knative.dev/v1",
         "kind": "Revision",

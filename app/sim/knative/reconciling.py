@@ -25,7 +25,7 @@ from app.sim.knative.configurations import reconcile_configuration
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.queueing import WorkQueue
 from app.sim.knative.revisions import reconcile_revision
-from app.sim.knative.routes import finalize_kingress, reconcile_route
+from app.sim.knative.routes import reconcile_kingress, reconcile_route
 from app.sim.knative.services import reconcile_service
 from app.sim.knative.settings import SimSettings
 from app.sim.knative.writing import Context, Key
@@ -40,7 +40,7 @@ RECONCILERS: dict[str, Reconcile] = {
     "configuration": reconcile_configuration,
     "revision": reconcile_revision,
     "route": reconcile_route,
-    "kingress": finalize_kingress,
+    "kingress": reconcile_kingress,
 }
 
 
@@ -80,8 +80,7 @@ def keys_for(ctx: Context, event: WatchEvent) -> list[Key]:
         add("service", labels.get(SERVICE_LABEL))
     elif rt == kinds.kingress.key:
         add("route", labels.get(ROUTE_LABEL))
-        if meta.get("deletionTimestamp"):
-            add("kingress", name)
+        add("kingress", name)
     elif kinds.virtualservice is not None and rt == kinds.virtualservice.key:
         add("route", labels.get(INGRESS_LABEL) or labels.get(ROUTE_LABEL))
     elif rt in (kinds.service.key, kinds.endpoints.key):

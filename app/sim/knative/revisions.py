@@ -11,6 +11,7 @@ Upstream: knative/serving `pkg/reconciler/revision`, `pkg/apis/serving/v1/revisi
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from typing import Any
 
@@ -156,9 +157,60 @@ def desired_pod_autoscaler(revision: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def desired_serverless_service(pa: dict[str, Any], serving: bool) -> dict[str, Any]:
-    """The PodAutoscaler's ServerlessService: Serve while pods take the traffic, Proxy through the
-    activator at zero; its labels are the PodAutoscaler's, its annotations without the metric."""
+TARGET_BURST_CAPACITY_ANNOTATION = "autoscaling.knative.dev/target-burst-capacity"
+TARGET_ANNOTATION = "autoscaling.knative.dev/target"
+DEFAULT_TARGET_BURST_CAPACITY = 200.0
+"""config-autoscaler's `target-burst-capacity`: the spare concurrency a revision must have before the
+activator leaves its request path."""
+DEFAULT_CONTAINER_CONCURRENCY_TARGET = 100.0
+"""config-autoscaler's `container-concurrency-target-default`: one pod's capacity when the revision
+sets neither containerConcurrency nor a target."""
+
+
+def _number(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def pod_capacity(pa: dict[str, Any]) -> float:
+    """One pod's concurrency capacity as the KPA's decider counts it (its TotalValue): the target
+    annotation (capped by containerConcurrency), else containerConcurrency, else the default 100."""
+    concurrency = float((pa.get("spec") or {}).get("containerConcurrency") or 0)
+    total = concurrency or DEFAULT_CONTAINER_CONCURRENCY_TARGET
+    target = _number((pa["metadata"].get("annotations") or {}).get(TARGET_ANNOTATION))
+    if target is not None:
+        total = min(target, concurrency) if concurrency else target
+    return total
+
+
+def target_burst_capacity(pa: dict[str, Any]) -> float:
+    """The PodAutoscaler's target burst capacity: its annotation, else the cluster default (200)."""
+    found = _number((pa["metadata"].get("annotations") or {}).get(TARGET_BURST_CAPACITY_ANNOTATION))
+    return DEFAULT_TARGET_BURST_CAPACITY if found is None else found
+
+
+def excess_burst_capacity(ready_pods: int, capacity: float, burst: float, panic_concurrency: float) -> float:
+    """The decider's excess burst capacity: what the ready pods can take beyond the requests in flight
+    and the burst to absorb; a burst of 0 never needs the activator, a negative one always does."""
+    if burst == 0:
+        return 0.0
+    if burst < 0:
+        return -1.0
+    return math.floor(ready_pods * capacity - burst - panic_concurrency)
+
+
+def sks_mode(want: int, excess: float) -> str:
+    """The KPA's choice: the activator leaves the request path (Serve) only when the revision should
+    have pods and they have spare capacity for a burst; otherwise it stays in front (Proxy), which is
+    why a one-pod revision under the default burst capacity of 200 is proxied."""
+    return "Serve" if want > 0 and excess >= 0 else "Proxy"
+
+
+def desired_serverless_service(pa: dict[str, Any], mode: str) -> dict[str, Any]:
+    """The PodAutoscaler's ServerlessService in the KPA's mode (`sks_mode`); its labels are the
+    PodAutoscaler's, its annotations without the metric."""
     meta = pa["metadata"]
     annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != METRIC_ANNOTATION}
     return {
@@ -172,7 +224,7 @@ def desired_serverless_service(pa: dict[str, Any], serving: bool) -> dict[str, A
             "ownerReferences": [owner_reference(pa)],
         },
         "spec": {
-            "mode": "Serve" if serving else "Proxy",
+            "mode": mode,
             "objectRef": pa["spec"]["scaleTargetRef"],
             "protocolType": "http1",
             "numActivators": MIN_ACTIVATORS,
@@ -265,9 +317,11 @@ def public_endpoints(
     service: dict[str, Any], sks: dict[str, Any], ready: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """What the ServerlessService writes for the public Service: the ready pods (Serve), or the
-    activator's pods (Proxy), on the queue-proxy's ports."""
+    activator's pods (Proxy, and also in Serve mode while no pod is ready: the public Endpoints are
+    what the ingress routes to, so serving never leaves them empty), on the queue-proxy's ports."""
     meta = service["metadata"]
-    addresses = ready if sks["spec"]["mode"] == "Serve" else [{"ip": ip} for ip in ACTIVATOR_IPS]
+    serve = sks["spec"]["mode"] == "Serve" and bool(ready)
+    addresses = ready if serve else [{"ip": ip} for ip in ACTIVATOR_IPS]
     return {
         "apiVersion": "v1",
         "kind": "Endpoints",
@@ -316,30 +370,44 @@ def _networking(ctx: Context, revision: dict[str, Any], desired: int, ready_now:
     )
     sks: dict[str, Any] | None = None
     pa: dict[str, Any] | None = None
-    serving = any(is_ready(p) for p in pods) or (desired > 0 and not ctx.settings.simulate_pods and ready_now)
+    ready_pods = sum(1 for p in pods if is_ready(p))
+    if not ctx.settings.simulate_pods:
+        # Without simulated pods the revision's replicas count as ready once the revision is.
+        ready_pods = desired if ready_now else 0
     if ctx.profile.serverless_services:
         pa = ensure(ctx, ctx.kinds.podautoscaler, desired_pod_autoscaler(revision))
-        sks = ensure(ctx, ctx.kinds.serverlessservice, desired_serverless_service(pa, serving))
+        # The simulated autoscaler keeps its request counts to itself: the decider's panic concurrency
+        # is taken as 0, so only the ready pods and the burst capacity decide the mode.
+        excess = excess_burst_capacity(ready_pods, pod_capacity(pa), target_burst_capacity(pa), 0.0)
+        mode = sks_mode(desired, excess)
+        sks = ensure(ctx, ctx.kinds.serverlessservice, desired_serverless_service(pa, mode))
     services = [ensure(ctx, ctx.kinds.service, s) for s in desired_services(revision, sks)]
     public, private = services
     private_eps = _write_endpoints(ctx, private_endpoints(private, pods))
     ready_addresses = [a for s in private_eps.get("subsets") or [] for a in s.get("addresses") or []]
     if sks is not None:
         _write_endpoints(ctx, public_endpoints(public, sks, ready_addresses))
-        _sks_status(ctx, sks, bool(ready_addresses))
+        sks = _sks_status(ctx, sks, bool(ready_addresses))
     if pa is not None and sks is not None:
         _pa_status(ctx, pa, sks, desired, len(ready_addresses), ready_now)
 
 
-def _sks_status(ctx: Context, sks: dict[str, Any], populated: bool) -> None:
+ACTIVATOR_BACKED = ("ActivatorEndpointsPopulated", "Revision is backed by Activator")
+
+
+def _sks_status(ctx: Context, sks: dict[str, Any], populated: bool) -> dict[str, Any]:
+    """The ServerlessService's conditions as its reconciler marks them: EndpointsPopulated True with a
+    ready pod behind the private Service, else Unknown; the activator (an Info condition, same reason
+    and message either way) backs the revision in Proxy mode or while no pod is ready."""
     name = sks["metadata"]["name"]
     proxy = sks["spec"]["mode"] == "Proxy"
     endpoints = (
         Condition.true("EndpointsPopulated")
         if populated
-        else Condition("EndpointsPopulated", "False", "NoHealthyBackends", "K8s Service is not ready")
+        else Condition("EndpointsPopulated", "Unknown", "NoHealthyBackends", "K8s Service is not ready")
     )
-    activator = Condition("ActivatorEndpointsPopulated", "True" if proxy else "False", severity="Info")
+    backed = "True" if proxy or not populated else "False"
+    activator = Condition("ActivatorEndpointsPopulated", backed, *ACTIVATOR_BACKED, severity="Info")
     status = {
         "observedGeneration": sks["metadata"].get("generation", 1),
         "serviceName": name,
@@ -350,7 +418,7 @@ def _sks_status(ctx: Context, sks: dict[str, Any], populated: bool) -> None:
             ctx.timestamp(),
         ),
     }
-    write_status(ctx, ctx.kinds.serverlessservice, sks, status)
+    return write_status(ctx, ctx.kinds.serverlessservice, sks, status)
 
 
 def _pa_status(

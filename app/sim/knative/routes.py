@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from app.model.labels import (
-    CONFIGURATION_LABEL,
     INGRESS_CLASS_ANNOTATION,
     INGRESS_LABEL,
     LAST_APPLIED_ANNOTATION,
@@ -22,7 +21,7 @@ from app.model.labels import (
     ROUTING_STATE_MODIFIED_ANNOTATION,
     SERVICE_LABEL,
 )
-from app.model.naming import VISIBILITY_LABEL, address_url, is_cluster_local, route_url
+from app.model.naming import VISIBILITY_LABEL, address_url, is_cluster_local, route_host, route_url
 from app.model.ownership import controlled_by, owner_reference
 from app.model.routing import (
     KINGRESS_ROLLOUT_ANNOTATION,
@@ -55,6 +54,7 @@ from app.model.traffic import TrafficTarget, default_traffic, parse_traffic
 from app.sim.copying import clone
 from app.sim.knative.conditions import Condition, find, happy, render, status_of
 from app.sim.knative.writing import Context, delete_quietly, ensure, relabel, write_status
+from app.sim.resources import ResourceType
 
 ROLLOUT_IN_PROGRESS = Condition(
     "IngressReady",
@@ -63,10 +63,15 @@ ROLLOUT_IN_PROGRESS = Condition(
     "A gradual rollout of the latest revision(s) is in progress.",
 )
 TLS_NOT_ENABLED = "external-domain-tls is not enabled"
+"""CertificateProvisioned's message with external-domain-tls off (the default), cluster-local routes
+included: serving only says "TLS is not enabled for cluster-local" when external TLS is on."""
+INGRESS_NOT_CONFIGURED = Condition(
+    "IngressReady", "Unknown", "IngressNotConfigured", "Ingress has not yet been reconciled."
+)
 KINGRESS_FINALIZER = "ingresses.networking.internal.knative.dev"
+ROUTE_FINALIZER = "routes.serving.knative.dev"
 _NOT_PROPAGATED = {LAST_APPLIED_ANNOTATION, ROLLOUT_ANNOTATION}
 """Route annotations a KIngress does not copy: kubectl's, and the simulator's own rollout record."""
-TLS_NOT_ENABLED_LOCAL = "TLS is not enabled for cluster-local"
 
 
 def _states(
@@ -115,11 +120,13 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
         _forget_route(ctx, namespace, name)
         return
     if route["metadata"].get("deletionTimestamp"):
+        _finalize_route(ctx, route)
         return
+    route = _with_finalizer(ctx, route)
     meta = route["metadata"]
     labels = meta.get("labels") or {}
     owner = labels.get(SERVICE_LABEL)
-    local = is_cluster_local(labels, ctx.domain)
+    local = is_cluster_local(labels)
     parsed, _ = parse_traffic((route.get("spec") or {}).get("traffic"))
     targets = default_traffic(parsed, in_service=False)
     revisions, configs = _states(ctx, namespace, targets, owner)
@@ -130,34 +137,72 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
     status: dict[str, Any] = {
         "observedGeneration": meta.get("generation", 1),
         "url": route_url(name, namespace, None, ctx.domain, cluster_local=local),
-        "address": {"url": address_url(name, namespace)},
     }
-    cert = Condition(
-        "CertificateProvisioned", "True", "TLSNotEnabled", TLS_NOT_ENABLED_LOCAL if local else TLS_NOT_ENABLED
-    )
+    # A generation seen for the first time is not ready before its ingress is: serving marks the
+    # ingress unconfigured first, and only a reconciled KIngress changes that.
+    new_generation = previous.get("observedGeneration") != meta.get("generation", 1)
     if problem is not None:
-        if "traffic" in previous:
-            status["traffic"] = previous["traffic"]
+        # Serving stops before the placeholders, TLS and the ingress: everything else in the status
+        # stays as the last reconcile left it.
+        for key in ("address", "traffic"):
+            if key in previous:
+                status[key] = previous[key]
         assigned = Condition("AllTrafficAssigned", problem.status, problem.reason, problem.message)
-        ingress = find(route, "IngressReady") or {}
-        ingress_cond = Condition(
-            "IngressReady",
-            ingress.get("status", "Unknown"),
-            ingress.get("reason", ""),
-            ingress.get("message", ""),
-        )
-        _write(ctx, route, status, [assigned, ingress_cond, cert])
+        ingress_cond = INGRESS_NOT_CONFIGURED if new_generation else _kept(route, "IngressReady")
+        _write(ctx, route, status, [assigned, ingress_cond, _kept(route, "CertificateProvisioned")])
+        _sync_routing_meta(ctx, namespace, name)
         return
+    status["address"] = {"url": address_url(name, namespace)}
+    cert = Condition("CertificateProvisioned", "True", "TLSNotEnabled", TLS_NOT_ENABLED)
     route, effective, rollouts = _roll(ctx, route, resolved)
     rolling = any(r.in_progress(ctx.now()) for r in rollouts.values())
     rollout = kingress_rollout(resolved, rollouts, ctx.now(), ctx.settings.rollout_step)
-    _program(ctx, route, effective, local, rollout)
-    _label_revisions(
-        ctx, route, effective, {t.configuration_name for t in resolved if t.configuration_name}, owner
-    )
+    kingress = _program(ctx, route, effective, local, rollout)
     status["traffic"] = status_traffic(name, namespace, effective, ctx.domain, cluster_local=local)
-    ingress_cond = ROLLOUT_IN_PROGRESS if rolling else Condition.true("IngressReady")
+    if rolling:
+        ingress_cond = ROLLOUT_IN_PROGRESS
+    elif not _observed(kingress):
+        ingress_cond = INGRESS_NOT_CONFIGURED
+    else:
+        ingress_cond = _kept(kingress, "Ready", "IngressReady")
     _write(ctx, route, status, [Condition.true("AllTrafficAssigned"), ingress_cond, cert])
+    _sync_routing_meta(ctx, namespace, name)
+
+
+def _kept(obj: dict[str, Any], source: str, type_: str | None = None) -> Condition:
+    """A condition as `obj` has it now (Unknown without reason when it has none), under `type_`."""
+    found = find(obj, source) or {}
+    return Condition(
+        type_ or source, found.get("status", "Unknown"), found.get("reason", ""), found.get("message", "")
+    )
+
+
+def _observed(kingress: dict[str, Any]) -> bool:
+    """Whether the ingress controller has reconciled the KIngress's current generation."""
+    observed = (kingress.get("status") or {}).get("observedGeneration")
+    return observed is not None and observed == kingress["metadata"].get("generation", 1)
+
+
+def _with_finalizer(ctx: Context, route: dict[str, Any]) -> dict[str, Any]:
+    """The Route with serving's finalizer, which lets it withdraw the routing metadata it put on
+    revisions and configurations before the Route goes."""
+    finalizers = route["metadata"].get("finalizers") or []
+    if ROUTE_FINALIZER in finalizers:
+        return route
+    body = clone(route)
+    body["metadata"]["finalizers"] = [*finalizers, ROUTE_FINALIZER]
+    meta = body["metadata"]
+    return ctx.store.update(ctx.kinds.route, meta["namespace"], meta["name"], body)
+
+
+def _finalize_route(ctx: Context, route: dict[str, Any]) -> None:
+    meta = route["metadata"]
+    _forget_route(ctx, meta["namespace"], meta["name"])
+    finalizers = meta.get("finalizers") or []
+    if ROUTE_FINALIZER in finalizers:
+        body = clone(route)
+        body["metadata"]["finalizers"] = [f for f in finalizers if f != ROUTE_FINALIZER]
+        ctx.store.update(ctx.kinds.route, meta["namespace"], meta["name"], body)
 
 
 def _roll(
@@ -196,7 +241,7 @@ def _roll(
 
 def _program(
     ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], local: bool, rollout: str
-) -> None:
+) -> dict[str, Any]:
     """Write the KIngress, then what its ingress class makes of it (net-istio's VirtualServices; Kourier
     programs its proxies from the KIngress alone), and the placeholder Services."""
     profile = ctx.profile
@@ -231,10 +276,10 @@ def _program(
             "spec": spec,
         },
     )
-    _ingress_status(ctx, kingress)
     if ctx.kinds.virtualservice is not None and profile.istio:
         _virtual_services(ctx, kingress, rules)
-    _placeholders(ctx, route, [t.tag for t in targets if t.tag])
+    _placeholders(ctx, route, [t.tag for t in targets if t.tag], local, kingress)
+    return kingress
 
 
 def _virtual_services(ctx: Context, kingress: dict[str, Any], rules: list[HostRule]) -> None:
@@ -295,32 +340,40 @@ def _ingress_status(ctx: Context, kingress: dict[str, Any]) -> None:
     write_status(ctx, ctx.kinds.kingress, kingress, status)
 
 
-def _placeholders(ctx: Context, route: dict[str, Any], tags: list[str]) -> None:
+def _placeholders(
+    ctx: Context, route: dict[str, Any], tags: list[str], local: bool, kingress: dict[str, Any]
+) -> None:
     """The Route's Kubernetes Services (its own and one per tag): Knative's placeholders, named as the
-    hosts, with the Route's labels (but visibility) and annotations."""
+    hosts, with the Route's labels (but visibility) and annotations. A new one is an ExternalName to
+    its own domain; once the KIngress status names its private load balancer, every one points there."""
     meta = route["metadata"]
     name, namespace = meta["name"], meta["namespace"]
     wanted = route_service_names(name, tags, ctx.domain)
     labels = {k: v for k, v in (meta.get("labels") or {}).items() if k != VISIBILITY_LABEL}
     labels[ROUTE_LABEL] = name
     annotations = dict(meta.get("annotations") or {})
-    for service_name in wanted:
-        ensure(
-            ctx,
-            ctx.kinds.service,
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {
-                    "name": service_name,
-                    "namespace": namespace,
-                    "labels": labels,
-                    "annotations": annotations,
-                    "ownerReferences": [owner_reference(route)],
-                },
-                "spec": placeholder_service_spec(ctx.profile),
+    balancers = ((kingress.get("status") or {}).get("privateLoadBalancer") or {}).get("ingress") or []
+    gateway = str(balancers[0].get("domainInternal") or "") if balancers else ""
+    for tag, service_name in zip([None, *sorted(set(tags))], wanted, strict=True):
+        desired = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": service_name,
+                "namespace": namespace,
+                "labels": labels,
+                "annotations": annotations,
+                "ownerReferences": [owner_reference(route)],
             },
-        )
+        }
+        if ctx.store.find(ctx.kinds.service, namespace, service_name, copy=False) is None:
+            host = route_host(name, namespace, tag, ctx.domain, cluster_local=local)
+            first = {**desired, "spec": placeholder_service_spec(ctx.profile, external_name=host)}
+            ensure(ctx, ctx.kinds.service, first)
+        if gateway:
+            ensure(
+                ctx, ctx.kinds.service, {**desired, "spec": placeholder_service_spec(external_name=gateway)}
+            )
     existing, _ = ctx.store.list(
         ctx.kinds.service, namespace, label_selector=f"{ROUTE_LABEL}={name}", copy=False
     )
@@ -329,55 +382,92 @@ def _placeholders(ctx: Context, route: dict[str, Any], tags: list[str]) -> None:
             delete_quietly(ctx, ctx.kinds.service, namespace, service["metadata"]["name"])
 
 
-def _label_revisions(
-    ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], configs: set[str], owner: str | None
+def _sync_routing_meta(ctx: Context, namespace: str, name: str) -> None:
+    """Knative's labeler: the revisions and configurations a Route's spec or status names (and, for a
+    latestRevision target, its configuration's latest created revision) list the Route in
+    `serving.knative.dev/routes`, a revision turning `active`; once the Route is ready or failed for
+    its generation, those it no longer names drop it (a revision left without routes is `reserve`).
+    A revision no route ever named keeps the state it was created with."""
+    route = ctx.store.find(ctx.kinds.route, namespace, name, copy=False)
+    if route is None:
+        return
+    revisions: set[str] = set()
+    configs: set[str] = set()
+    status, spec = route.get("status") or {}, route.get("spec") or {}
+    for target in [*(status.get("traffic") or []), *(spec.get("traffic") or [])]:
+        if not isinstance(target, dict):
+            continue
+        config_name = target.get("configurationName")
+        if target.get("revisionName"):
+            revision = ctx.store.find(ctx.kinds.revision, namespace, target["revisionName"], copy=False)
+            if revision is None:
+                continue
+            revisions.add(target["revisionName"])
+            owner = next(
+                (r for r in revision["metadata"].get("ownerReferences") or [] if r.get("controller")), None
+            )
+            if owner is not None and owner.get("kind") == "Configuration":
+                config_name = owner["name"]
+        if config_name:
+            config = ctx.store.find(ctx.kinds.configuration, namespace, config_name, copy=False)
+            if config is None:
+                continue
+            configs.add(config_name)
+            latest = (config.get("status") or {}).get("latestCreatedRevisionName")
+            if latest and target.get("latestRevision"):
+                revisions.add(latest)
+    settled = status.get("observedGeneration") == route["metadata"].get("generation") and status_of(
+        route
+    ) in ("True", "False")
+    for rt, listed, routing_state in (
+        (ctx.kinds.revision, revisions, True),
+        (ctx.kinds.configuration, configs, False),
+    ):
+        if settled:
+            for obj in _routed_by(ctx, rt, namespace, name, routing_state):
+                if obj["metadata"]["name"] not in listed:
+                    _set_routing_meta(ctx, rt, obj, name, remove=True, routing_state=routing_state)
+        for obj_name in sorted(listed):
+            named = ctx.store.find(rt, namespace, obj_name, copy=False)
+            if named is not None:
+                _set_routing_meta(ctx, rt, named, name, remove=False, routing_state=routing_state)
+
+
+def _routes_of(obj: dict[str, Any]) -> set[str]:
+    raw = (obj["metadata"].get("annotations") or {}).get(ROUTES_ANNOTATION) or ""
+    return {r for r in raw.split(",") if r}
+
+
+def _routed_by(
+    ctx: Context, rt: ResourceType, namespace: str, route: str, routing_state: bool
+) -> list[dict[str, Any]]:
+    """The objects listing `route` (revisions: only the active ones, as the labeler selects them)."""
+    selector = f"{ROUTING_STATE_LABEL}=active" if routing_state else ""
+    found, _ = ctx.store.list(rt, namespace, label_selector=selector, copy=False)
+    return [obj for obj in found if route in _routes_of(obj)]
+
+
+def _set_routing_meta(
+    ctx: Context, rt: ResourceType, obj: dict[str, Any], route: str, *, remove: bool, routing_state: bool
 ) -> None:
-    """Knative's labeler: a revision lists the routes that send it traffic (`serving.knative.dev/routes`)
-    and is `active` while one does, else `reserve` (a new one stays `pending` until it is ready)."""
-    meta = route["metadata"]
-    namespace = meta["namespace"]
-    routed = {t.revision_name for t in targets}
-    candidates: dict[str, dict[str, Any]] = {}
-    for config in configs | ({owner} if owner else set()):
-        found, _ = ctx.store.list(
-            ctx.kinds.revision, namespace, label_selector=f"{CONFIGURATION_LABEL}={config}", copy=False
-        )
-        candidates.update((r["metadata"]["name"], r) for r in found)
-    for name in routed - set(candidates):
-        revision = ctx.store.find(ctx.kinds.revision, namespace, name, copy=False)
-        if revision is not None:
-            candidates[name] = revision
-    for name, revision in sorted(candidates.items()):
-        labels = revision["metadata"].get("labels") or {}
-        annotations = revision["metadata"].get("annotations") or {}
-        routes = {r for r in annotations.get(ROUTES_ANNOTATION, "").split(",") if r}
-        routes = routes | {meta["name"]} if name in routed else routes - {meta["name"]}
-        current = labels.get(ROUTING_STATE_LABEL)
-        if routes:
-            state = "active"
-        elif current == "pending" and status_of(revision) == "Unknown":
-            state = "pending"
-        else:
-            state = "reserve"
-        changes: dict[str, str | None] = {ROUTES_ANNOTATION: ",".join(sorted(routes)) or None}
-        if state != current:
-            changes[ROUTING_STATE_MODIFIED_ANNOTATION] = ctx.timestamp()
-        relabel(ctx, ctx.kinds.revision, revision, {ROUTING_STATE_LABEL: state}, changes)
+    routes = _routes_of(obj) - {route} if remove else _routes_of(obj) | {route}
+    annotations: dict[str, str | None] = {ROUTES_ANNOTATION: ",".join(sorted(routes)) or None}
+    labels: dict[str, str | None] = {}
+    if routing_state:
+        state = "active" if routes else "reserve"
+        if (obj["metadata"].get("labels") or {}).get(ROUTING_STATE_LABEL) != state:
+            labels[ROUTING_STATE_LABEL] = state
+            annotations[ROUTING_STATE_MODIFIED_ANNOTATION] = ctx.timestamp()
+    relabel(ctx, rt, obj, labels, annotations)
 
 
 def _forget_route(ctx: Context, namespace: str, name: str) -> None:
-    """A deleted Route no longer routes the revisions that list it."""
-    revisions, _ = ctx.store.list(ctx.kinds.revision, namespace, copy=False)
-    for revision in revisions:
-        routes = ((revision["metadata"].get("annotations") or {}).get(ROUTES_ANNOTATION) or "").split(",")
-        if name in routes:
-            left = ",".join(r for r in routes if r and r != name)
-            state = "active" if left else "reserve"
-            annotations = {
-                ROUTES_ANNOTATION: left or None,
-                ROUTING_STATE_MODIFIED_ANNOTATION: ctx.timestamp(),
-            }
-            relabel(ctx, ctx.kinds.revision, revision, {ROUTING_STATE_LABEL: state}, annotations)
+    """A Route going away no longer routes the revisions and configurations that list it."""
+    for rt, routing_state in ((ctx.kinds.revision, True), (ctx.kinds.configuration, False)):
+        found, _ = ctx.store.list(rt, namespace, copy=False)
+        for obj in found:
+            if name in _routes_of(obj):
+                _set_routing_meta(ctx, rt, obj, name, remove=True, routing_state=routing_state)
 
 
 def _write(ctx: Context, route: dict[str, Any], status: dict[str, Any], dependents: list[Condition]) -> None:
@@ -386,11 +476,17 @@ def _write(ctx: Context, route: dict[str, Any], status: dict[str, Any], dependen
     write_status(ctx, ctx.kinds.route, route, status)
 
 
-def finalize_kingress(ctx: Context, namespace: str, name: str) -> None:
-    """The ingress controller's finalizer: once a KIngress is being deleted (its Route is gone), what it
-    programmed goes with it (the VirtualServices are owned by it) and the finalizer is dropped."""
+def reconcile_kingress(ctx: Context, namespace: str, name: str) -> None:
+    """The ingress controller: it reports each new generation of a KIngress ready (with its load
+    balancers) after the Route reconciler wrote it, and, once a KIngress is being deleted (its Route is
+    gone), lets what it programmed go with it (the VirtualServices are owned by it) and drops the
+    finalizer."""
     kingress = ctx.store.find(ctx.kinds.kingress, namespace, name, copy=False)
-    if kingress is None or not kingress["metadata"].get("deletionTimestamp"):
+    if kingress is None:
+        return
+    if not kingress["metadata"].get("deletionTimestamp"):
+        if not _observed(kingress) or find(kingress, "Ready") is None:
+            _ingress_status(ctx, kingress)
         return
     finalizers = kingress["metadata"].get("finalizers") or []
     if KINGRESS_FINALIZER in finalizers:

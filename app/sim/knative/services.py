@@ -10,6 +10,7 @@ from typing import Any
 from app.model.labels import (
     CONFIGURATION_GENERATION_LABEL,
     LAST_APPLIED_ANNOTATION,
+    ROUTES_ANNOTATION,
     SERVICE_LABEL,
     SERVICE_UID_LABEL,
 )
@@ -50,12 +51,27 @@ def _child_meta(ksvc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def desired_configuration(ksvc: dict[str, Any]) -> dict[str, Any]:
-    """The Configuration a Service asks for: its template."""
+ROLLOUT_DURATION_KEYS = (ROLLOUT_DURATION_ANNOTATION, "serving.knative.dev/rolloutDuration")
+"""The rollout duration's annotation and its older spelling: the Route's business, not the
+Configuration's."""
+
+
+def desired_configuration(ksvc: dict[str, Any], existing: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Configuration a Service asks for: its template, the Service's annotations without the
+    rollout duration, and `serving.knative.dev/routes` naming the Service's Route beside any route the
+    labeler already listed there (`existing`)."""
+    meta = _child_meta(ksvc)
+    for key in ROLLOUT_DURATION_KEYS:
+        meta["annotations"].pop(key, None)
+    meta["annotations"].update(dict.fromkeys(ROLLOUT_DURATION_KEYS))  # gone with the Service's
+    meta["annotations"][LAST_APPLIED_ANNOTATION] = None
+    have = ((existing or {}).get("metadata") or {}).get("annotations") or {}
+    routes = {r for r in str(have.get(ROUTES_ANNOTATION) or "").split(",") if r}
+    meta["annotations"][ROUTES_ANNOTATION] = ",".join(sorted(routes | {ksvc["metadata"]["name"]}))
     return {
         "apiVersion": "serving.knative.dev/v1",
         "kind": "Configuration",
-        "metadata": _child_meta(ksvc),
+        "metadata": meta,
         "spec": {"template": (ksvc.get("spec") or {}).get("template") or {}},
     }
 
@@ -140,7 +156,7 @@ def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
         config_cond = _not_owned("ConfigurationsReady", "Configuration", name)
         _write(ctx, ksvc, status, [config_cond, Condition("RoutesReady", "Unknown")])
         return
-    config = ensure(ctx, ctx.kinds.configuration, desired_configuration(ksvc))
+    config = ensure(ctx, ctx.kinds.configuration, desired_configuration(ksvc, existing))
     config_status = config.get("status") or {}
     byo = bool(((config["spec"].get("template") or {}).get("metadata") or {}).get("name"))
     reconciled = config_status.get("observedGeneration") == config["metadata"].get("generation")
