@@ -99,3 +99,21 @@ def grant(
     }
     request_json(api, "POST", f"{base}/{kind.lower()}s", body={"metadata": meta, "rules": rules})
     request_json(api, "POST", f"{base}/{kind.lower()}bindings", body=binding)
+
+
+def backend_on_sim(sim: Any, folder: Path) -> Backend:
+    """A Backend on a simulated cluster that knows every test user by a token, as the real one does."""
+    for user in USERS[1:]:
+        sim.add_token(f"{user}-token", user, USER_GROUPS.get(user, ()))
+
+    def write(path: Path, user: str) -> Path:
+        token = None if user == "admin" else f"{user}-token"
+        written: Path = sim.write_kubeconfig(path, token=token, user=user)
+        return written
+
+    return Backend("sim", folder, write, sim=sim)
+
+
+def backend_on_real(cluster: Any, folder: Path) -> Backend:
+    """A Backend on a real control plane (tests.realcluster.controlplane.RealCluster)."""
+    return Backend("real", folder, lambda path, user: cluster.write_kubeconfig(path, user))

@@ -25,11 +25,14 @@ from app.kube.errors import ApiError
 from app.kube.requesting import request_json
 
 LAB_NAMESPACE = "labs-1"
+LAB_PROFILE = "current"
+"""The Knative release the lab is shaped by on both backends: the real server has Knative 1.23's CRDs
+(and Istio 1.32's, which refuse the seed era's `websocketUpgrade`), so both hold what 1.23 makes."""
 
 Body = dict[str, Any]
 
 SERVER_OWNED = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink")
-SKIPPED_KINDS = {"ReplicaSet", "Pod", "Endpoints", "EndpointSlice"}
+SKIPPED_KINDS = {"ReplicaSet", "Pod", "EndpointSlice"}
 """Made on the real cluster by its own controllers (from the Deployments) or by no one without a kubelet."""
 
 
@@ -59,7 +62,7 @@ def snapshot(namespace: str = LAB_NAMESPACE) -> list[Body]:
     from app.sim.building import SimSettings, build_cluster
 
     settings = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01)
-    with build_cluster(scenario="labs", settings=settings) as cluster:
+    with build_cluster(scenario="labs", settings=settings, knative=LAB_PROFILE) as cluster:
         if not cluster.wait_ready(timeout=30):
             raise RuntimeError("the simulator's labs scenario did not become ready")
         time.sleep(0.2)  # let the last status writes land

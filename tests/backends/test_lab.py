@@ -56,3 +56,25 @@ def test_each_test_starts_from_the_lab_as_written(lab: Backend, round: int) -> N
     request_json(api, "POST", f"/api/v1/namespaces/{LAB_NAMESPACE}/events", body=event)
     names = kinds_and_names(api, f"/api/v1/namespaces/{LAB_NAMESPACE}/events")
     assert f"extra-{3 - round}" not in names
+
+
+def test_revision_services_keep_knatives_owner_chain_on_the_server(lab: Backend) -> None:
+    """Knative 1.23 makes a revision's Services through its ServerlessService, which its PodAutoscaler
+    owns, which the Revision owns (serving pkg/reconciler/autoscaling/kpa, pkg/reconciler/revision/
+    resources/pa.go): written through the API with remapped uids, the chain still resolves there."""
+    api = lab.client()
+    ns = LAB_NAMESPACE
+
+    def owner(path: str) -> tuple[str, str]:
+        (reference,) = request_json(api, "GET", path)["metadata"]["ownerReferences"]
+        return reference["kind"], reference["name"]
+
+    assert owner(f"/api/v1/namespaces/{ns}/services/customer-v3-private") == (
+        "ServerlessService",
+        "customer-v3",
+    )
+    sks = f"/apis/networking.internal.knative.dev/v1alpha1/namespaces/{ns}/serverlessservices/customer-v3"
+    assert owner(sks) == ("PodAutoscaler", "customer-v3")
+    pa = f"/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/{ns}/podautoscalers/customer-v3"
+    assert owner(pa) == ("Revision", "customer-v3")
+    assert "customer-v3-private" in kinds_and_names(api, f"/api/v1/namespaces/{ns}/endpoints")

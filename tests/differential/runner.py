@@ -12,7 +12,7 @@ import urllib3
 from kubernetes.client import ApiClient
 
 from app.kube.errors import ApiError
-from tests.backends import USER_GROUPS, USERS, Backend, create_namespace, grant
+from tests.backends import Backend, backend_on_sim, create_namespace, grant
 from tests.differential.normalizing import Normalizer
 from tests.differential.steps import Await, Call, Case, Grant, Kubectl, Step, Watch
 from tests.plugins.sim import Kubectl as KubectlRunner
@@ -56,15 +56,7 @@ def sim_side(folder: Path) -> Iterator[Side]:
     from app.sim.cluster import SimCluster
 
     with SimCluster() as sim:
-        for user in USERS[1:]:
-            sim.add_token(f"{user}-token", user, USER_GROUPS.get(user, ()))
-
-        def write(path: Path, user: str) -> Path:
-            token = None if user == "admin" else f"{user}-token"
-            written: Path = sim.write_kubeconfig(path, token=token, user=user)
-            return written
-
-        side = Side("sim", Backend("sim", folder, write), folder / "kube-cache")
+        side = Side("sim", backend_on_sim(sim, folder), folder / "kube-cache")
         try:
             yield side
         finally:

@@ -5,10 +5,10 @@
 - real_cluster (session): the control plane, built when missing and started once per test session.
 - backend: a tests.backends.Backend on a fresh simulator, or on the session's real cluster.
 - real_backend: a Backend on the real cluster alone (for tests marked `real`).
-- lab: a Backend whose cluster holds the lab (namespace labs-1): on the simulator the `labs` scenario
-  with its Knative reconciler; on the real cluster the simulator's lab objects and statuses written
-  through the API once per session, and put back as they were before each test (no Knative controller
-  runs there).
+- lab: a Backend whose cluster holds the lab (namespace labs-1) as Knative 1.23 makes it (the
+  simulator's `current` profile): on the simulator the `labs` scenario with its Knative reconciler;
+  on the real cluster the simulator's lab objects and statuses written through the API once per
+  session, and put back as they were before each test (no Knative controller runs there).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.backends import USER_GROUPS, USERS, Backend
+from tests.backends import Backend, backend_on_real, backend_on_sim
 
 BACKENDS = ("sim", "real")
 
@@ -67,33 +67,17 @@ def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield cluster
 
 
-def _real_backend(cluster: Any, folder: Path) -> Backend:
-    return Backend("real", folder, lambda path, user: cluster.write_kubeconfig(path, user))
-
-
-def _sim_backend(sim: Any, folder: Path) -> Backend:
-    for user in USERS[1:]:
-        sim.add_token(f"{user}-token", user, USER_GROUPS.get(user, ()))
-
-    def write(path: Path, user: str) -> Path:
-        token = None if user == "admin" else f"{user}-token"
-        written: Path = sim.write_kubeconfig(path, token=token, user=user)
-        return written
-
-    return Backend("sim", folder, write, sim=sim)
-
-
 @pytest.fixture
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "real":
-        made = _real_backend(request.getfixturevalue("real_cluster"), tmp_path)
+        made = backend_on_real(request.getfixturevalue("real_cluster"), tmp_path)
         yield made
         made.close()
         return
     from app.sim.cluster import SimCluster
 
     with SimCluster(bookmark_interval=0.2) as sim:
-        made = _sim_backend(sim, tmp_path)
+        made = backend_on_sim(sim, tmp_path)
         yield made
         made.close()
 
@@ -101,7 +85,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 @pytest.fixture
 def real_backend(real_cluster: Any, tmp_path: Path) -> Iterator[Backend]:
     """The real cluster alone, for tests of what only it has (its own tests are marked `real`)."""
-    made = _real_backend(real_cluster, tmp_path)
+    made = backend_on_real(real_cluster, tmp_path)
     yield made
     made.close()
 
@@ -113,7 +97,7 @@ def real_lab(real_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Any
     from tests.backends.lab import LAB_NAMESPACE, LabCopy, snapshot
 
     folder = tmp_path_factory.mktemp("real-lab")
-    made = _real_backend(real_cluster, folder)
+    made = backend_on_real(real_cluster, folder)
     try:
         api = made.client()
         create_namespace(api, LAB_NAMESPACE)
@@ -125,15 +109,16 @@ def real_lab(real_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Any
 @pytest.fixture
 def lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "real":
-        made = _real_backend(request.getfixturevalue("real_cluster"), tmp_path)
+        made = backend_on_real(request.getfixturevalue("real_cluster"), tmp_path)
         request.getfixturevalue("real_lab").restore(made.client())
         yield made
         made.close()
         return
     from app.sim.building import build_cluster
+    from tests.backends.lab import LAB_PROFILE
     from tests.plugins.knative import TEST_SETTINGS
 
-    with build_cluster(scenario="labs", settings=TEST_SETTINGS) as sim:
-        made = _sim_backend(sim, tmp_path)
+    with build_cluster(scenario="labs", settings=TEST_SETTINGS, knative=LAB_PROFILE) as sim:
+        made = backend_on_sim(sim, tmp_path)
         yield made
         made.close()
