@@ -6,6 +6,8 @@
   when nobody has asked for it for `idle_seconds` and no change feed is subscribed to it.
 - Changes fan out to subscribers (`subscribe()`), never blocking the watch threads.
 - Reflector failures drive the connection state (lost with the error, then back) for the banner.
+- The detail kinds (`DETAIL_KINDS`) only add to what the pages show; an identity that may not read them
+  (an RBAC from before they were watched) gets the pages without them, not a problem notice.
 Objects returned are shared and read-only by contract: copy before changing.
 """
 
@@ -29,6 +31,11 @@ from app.model.objects import KubeObject, NamespaceObjects
 from app.model.validation import dns1123_label_errors
 
 log = logging.getLogger(__name__)
+
+
+DETAIL_KINDS = frozenset({"serverlessservices", "podautoscalers", "endpoints"})
+"""Kinds that fill in owner chains and backends: refused (403), they are left out quietly, listed in
+`NamespaceObjects.unreadable`, and do not hold the snapshot's `complete` back."""
 
 
 class NamespaceNotAllowed(LookupError):
@@ -195,10 +202,13 @@ class ClusterCache:
             informer.reflector.wait_settled(max(0.0, deadline - time.monotonic()))
         snapshot: dict[str, tuple[KubeObject, ...]] = {}
         problems: list[str] = []
+        unreadable: list[str] = []
         for kind, informer in entry.informers.items():
             snapshot[kind] = tuple(informer.lister.list())
             error = informer.reflector.last_error
-            if error is not None:
+            if error is not None and kind in DETAIL_KINDS and error.code == 403:
+                unreadable.append(kind)
+            elif error is not None:
                 problems.append(f"{kind}: {error}")
         with self._lock:
             entry.last_used = time.monotonic()
@@ -207,8 +217,9 @@ class ClusterCache:
             **snapshot,
             knative=discovery.knative,
             istio=discovery.istio,
-            complete=all(i.has_synced() for i in entry.informers.values()),
+            complete=all(i.has_synced() for k, i in entry.informers.items() if k not in unreadable),
             problems=tuple(problems),
+            unreadable=tuple(unreadable),
         )
 
     def subscribe(self, namespace: str | None = None) -> ChangeFeed:

@@ -2,6 +2,9 @@
 
 Knative and Istio are optional: a cluster without them is reported by `Discovery` so pages can say
 so instead of failing. Istio's VirtualService version is discovered (v1, else v1beta1, else v1alpha3).
+A cluster with Knative but another ingress (Kourier) serves no VirtualServices at all: the KIngress
+is then what routes requests. Knative's ServerlessServices and PodAutoscalers (between a Revision and
+its Kubernetes Services) and core Endpoints are watched to show owner chains and what backs a Service.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, request_json
 SERVING_GROUP = "serving.knative.dev"
 ISTIO_GROUP = "networking.istio.io"
 KINGRESS_GROUP = "networking.internal.knative.dev"
+AUTOSCALING_GROUP = "autoscaling.internal.knative.dev"
 ISTIO_VERSIONS = ("v1", "v1beta1", "v1alpha3")
 """VirtualService versions in order of preference."""
 
@@ -50,7 +54,10 @@ CONFIGURATIONS = Resource(SERVING_GROUP, "v1", "configurations", "Configuration"
 REVISIONS = Resource(SERVING_GROUP, "v1", "revisions", "Revision")
 ROUTES = Resource(SERVING_GROUP, "v1", "routes", "Route")
 KINGRESSES = Resource(KINGRESS_GROUP, "v1alpha1", "ingresses", "Ingress")
+SERVERLESS_SERVICES = Resource(KINGRESS_GROUP, "v1alpha1", "serverlessservices", "ServerlessService")
+POD_AUTOSCALERS = Resource(AUTOSCALING_GROUP, "v1alpha1", "podautoscalers", "PodAutoscaler")
 CORE_SERVICES = Resource("", "v1", "services", "Service")
+ENDPOINTS = Resource("", "v1", "endpoints", "Endpoints")
 PODS = Resource("", "v1", "pods", "Pod")
 EVENTS = Resource("", "v1", "events", "Event")
 NAMESPACES = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
@@ -72,11 +79,21 @@ class Discovery:
     """The preferred served version of networking.istio.io virtualservices, if any."""
     kingress_version: str | None
     """"v1alpha1" when Knative's internal Ingress kind is served."""
+    serverless_service_version: str | None = None
+    """"v1alpha1" when Knative's ServerlessServices are served (they own a revision's Services)."""
+    pod_autoscaler_version: str | None = None
+    """"v1alpha1" when Knative's PodAutoscalers are served (they own the ServerlessServices)."""
 
     @property
     def complete(self) -> bool:
         """Every optional kind is served: nothing more to discover."""
-        return None not in (self.serving_version, self.istio_version, self.kingress_version)
+        return None not in (
+            self.serving_version,
+            self.istio_version,
+            self.kingress_version,
+            self.serverless_service_version,
+            self.pod_autoscaler_version,
+        )
 
     @property
     def knative(self) -> bool:
@@ -100,7 +117,11 @@ class Discovery:
             found["virtualservices"] = virtual_services(self.istio_version)
         if self.kingress_version is not None:
             found["ingresses"] = KINGRESSES
-        found.update(kservices=CORE_SERVICES, pods=PODS, events=EVENTS)
+        if self.serverless_service_version is not None:
+            found["serverlessservices"] = SERVERLESS_SERVICES
+        if self.pod_autoscaler_version is not None:
+            found["podautoscalers"] = POD_AUTOSCALERS
+        found.update(kservices=CORE_SERVICES, endpoints=ENDPOINTS, pods=PODS, events=EVENTS)
         return found
 
 
@@ -111,21 +132,34 @@ def discover(api_client: ApiClient, *, timeout: Timeout = DEFAULT_TIMEOUT) -> Di
         for group in request_json(api_client, "GET", "/apis", timeout=timeout).get("groups", [])
     }
 
+    listed: dict[str, set[str]] = {}
+    """Each group version's plurals, asked once (one group serves KIngresses and ServerlessServices)."""
+
     def serves(group: str, version: str, *plurals: str) -> bool:
         if version not in groups.get(group, []):
             return False
-        try:
-            listing = request_json(api_client, "GET", f"/apis/{group}/{version}", timeout=timeout)
-        except ApiError as exc:
-            if exc.code == 404:
-                return False
-            raise
-        return set(plurals) <= _plurals(listing)
+        path = f"/apis/{group}/{version}"
+        if path not in listed:
+            try:
+                listed[path] = _plurals(request_json(api_client, "GET", path, timeout=timeout))
+            except ApiError as exc:
+                if exc.code != 404:
+                    raise
+                listed[path] = set()
+        return set(plurals) <= listed[path]
 
     serving = "v1" if serves(SERVING_GROUP, "v1", *(r.plural for r in SERVING_KINDS)) else None
     istio = next((v for v in ISTIO_VERSIONS if serves(ISTIO_GROUP, v, "virtualservices")), None)
     kingress = "v1alpha1" if serves(KINGRESS_GROUP, "v1alpha1", "ingresses") else None
-    return Discovery(serving_version=serving, istio_version=istio, kingress_version=kingress)
+    sks = "v1alpha1" if serves(KINGRESS_GROUP, "v1alpha1", "serverlessservices") else None
+    pa = "v1alpha1" if serves(AUTOSCALING_GROUP, "v1alpha1", "podautoscalers") else None
+    return Discovery(
+        serving_version=serving,
+        istio_version=istio,
+        kingress_version=kingress,
+        serverless_service_version=sks,
+        pod_autoscaler_version=pa,
+    )
 
 
 def _plurals(resource_list: dict[str, Any]) -> set[str]:

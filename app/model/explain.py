@@ -2,9 +2,12 @@
 
 Columns, left to right: the Service's `spec.traffic` -> the Route's `status.traffic` (with URLs) -> the
 Route's placeholder Kubernetes Services (the DNS names) -> net-istio's VirtualServices and their http
-routes (one per tag plus the route URL's, with weights) -> each revision's Kubernetes Services ->
-the Revisions -> their pods. Every node and edge knows which paths pass through it (the route URL,
-`DEFAULT_PATH`, and each tag), so selecting a tag highlights its whole way through.
+routes (one per tag plus the route URL's, with weights; the probe routes net-istio puts before each
+route are folded into one line of their VirtualService) or, on a cluster without Istio (Kourier), the
+KIngress and its rules, which that ingress reads directly -> each revision's Kubernetes Services (with
+what their Endpoints hold: pods, or the activator while scaled to zero) -> the Revisions -> their pods.
+Every node and edge knows which paths pass through it (the route URL, `DEFAULT_PATH`, and each tag),
+so selecting a tag highlights its whole way through.
 
 Built from the cached objects as they are, not from predictions: what is drawn is what the cluster
 holds. The layout is deterministic (monospace text widths), so the SVG template only draws numbers.
@@ -26,10 +29,12 @@ from app.model.views import (
     PALETTE_SIZE,
     env_text,
     is_version_var,
+    kingress_view,
     pod_status,
     readiness,
     revision_colours,
     revision_generation,
+    service_backends,
     service_scope,
     traffic_targets,
     virtual_service_view,
@@ -47,6 +52,8 @@ COLUMNS = (
     "Revisions",
     "Pods",
 )
+KINGRESS_COLUMN = "KIngress rules"
+"""Column 3's title where the KIngress is drawn instead of VirtualServices (no Istio)."""
 
 FONT_SIZE = 12.0
 CHAR_WIDTH = 7.3
@@ -87,7 +94,7 @@ class Node:
     id: str
     column: int
     kind: str
-    """spec | route | status | kservice | virtualservice | rule | revision | pod | empty"""
+    """spec | route | status | kservice | virtualservice | kingress | rule | revision | pod | empty"""
     title: str
     lines: tuple[str, ...]
     ref: ObjectRef | None
@@ -163,6 +170,8 @@ class ExplainGraph:
     height: float
     notes: tuple[str, ...] = ()
     """What could not be drawn and why (e.g. no Route yet)."""
+    info: tuple[str, ...] = ()
+    """What a reader should know that is no problem (e.g. no Istio: the KIngress is drawn instead)."""
 
     def node(self, node_id: str) -> Node:
         return next(n for n in self.nodes if n.id == node_id)
@@ -230,6 +239,7 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
     colours = revision_colours(objects.revisions)
     build = _Builder()
     notes: list[str] = []
+    info: list[str] = []
     svc = scope.services[0]
     route = next(
         (r for r in scope.routes if name_of(r) == service), scope.routes[0] if scope.routes else None
@@ -266,7 +276,14 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
         )
 
     # Column 1: the Route and its status.traffic.
-    if not objects.istio:
+    draw_kingress = not scope.virtualservices and bool(scope.ingresses)
+    if not objects.istio and draw_kingress:
+        names = ", ".join(sorted({kingress_view(k, colours).class_name for k in scope.ingresses}))
+        info.append(
+            f"No Istio on this cluster: the ingress ({names}) routes requests by the KIngress itself,"
+            " so its rules are drawn where VirtualServices would be."
+        )
+    elif not objects.istio:
         notes.append("This cluster serves no Istio VirtualServices: the ingress routes cannot be shown.")
     if route is None:
         notes.append(f"No Route {service} yet: the Service has not been reconciled.")
@@ -348,10 +365,13 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
         if t.percent > 0:
             build.link(f"status-{i}", f"ksvc-{_service_for(service_path, DEFAULT_PATH)}", f"{t.percent}%")
 
-    # Column 3: the VirtualServices and their http routes.
+    # Column 3: the VirtualServices and their http routes, or the KIngress and its rules.
     rule_targets: list[tuple[str, str, int]] = []
     for vs in sorted(scope.virtualservices, key=name_of):
         _add_virtual_service(build, vs, colours, path_hosts, rule_targets, everything)
+    if draw_kingress:
+        for kingress in sorted(scope.ingresses, key=name_of):
+            _add_kingress(build, kingress, colours, path_hosts, rule_targets, everything)
     for node in list(build.nodes.values()):
         if node.kind == "rule":
             for key in node.paths:
@@ -359,9 +379,19 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
 
     # Columns 4-6: revision Services, Revisions, pods.
     _add_revisions(build, scope, colours, rule_targets, notes)
-    nodes, edges, columns, width, height = layout(list(build.nodes.values()), build.edges)
+    titles = tuple(KINGRESS_COLUMN if i == 3 and draw_kingress else t for i, t in enumerate(COLUMNS))
+    nodes, edges, columns, width, height = layout(list(build.nodes.values()), build.edges, titles)
     return ExplainGraph(
-        objects.namespace, service, nodes, edges, tuple(choices), columns, width, height, tuple(notes)
+        objects.namespace,
+        service,
+        nodes,
+        edges,
+        tuple(choices),
+        columns,
+        width,
+        height,
+        tuple(notes),
+        tuple(info),
     )
 
 
@@ -379,7 +409,7 @@ def _add_virtual_service(
 ) -> None:
     view = virtual_service_view(vs, colours)
     ref = ObjectRef("VirtualService", view.name)
-    prefixes = [[m.authority for m in rule.matches] for rule in view.http]
+    prefixes = [[m.authority for m in rule.matches] for rule in view.http]  # probe routes left out
 
     def owner(host: str) -> int | None:
         best: tuple[int, int] | None = None
@@ -395,6 +425,11 @@ def _add_virtual_service(
         index = owner(host)
         (owned.setdefault(index, []) if index is not None else loose).append(host)
     header = [_clip(f"gateway {g}") for g in view.gateways] + [_clip(f"host {h}") for h in loose]
+    if view.probes:
+        # Each probe route repeats the next route's matches and splits for K-Network-Hash: override;
+        # drawn, they would double the column and say nothing about where requests go.
+        count = len(view.probes)
+        header.append(f"+ {count} probe route{'' if count == 1 else 's'} (K-Network-Hash: override)")
     build.add(
         Node(
             f"vs-{view.name}",
@@ -406,18 +441,56 @@ def _add_virtual_service(
             everything,
         )
     )
-    for index, rule in enumerate(view.http):
-        keys = frozenset(
-            key for key, host in path_hosts.items() if host and any(_covers(p, host) for p in prefixes[index])
-        )
-        label = "route URL" if keys == {DEFAULT_PATH} else ", ".join(f"tag {k}" for k in sorted(keys)) or "?"
-        lines = [_clip(h) for h in owned.get(index, [])]
+    for position, rule in enumerate(view.http):
+        keys = _path_keys(path_hosts, prefixes[position])
+        lines = [_clip(h) for h in owned.get(position, [])]
         lines += [f"-> {d.revision} {d.weight}%" for d in rule.destinations]
-        node_id = f"rule-{view.name}-{index}"
-        build.add(Node(node_id, 3, "rule", f"http[{index}] {label}", tuple(lines), ref, keys))
+        node_id = f"rule-{view.name}-{rule.index}"
+        build.add(
+            Node(node_id, 3, "rule", f"http[{rule.index}] {_path_label(keys)}", tuple(lines), ref, keys)
+        )
         for d in rule.destinations:
             if d.weight > 0:
                 rule_targets.append((node_id, d.host.split(".", 1)[0], d.weight))
+
+
+def _path_keys(path_hosts: Mapping[str, str], prefixes: Sequence[str]) -> frozenset[str]:
+    """The paths (route URL, tags) whose host one of these authority prefixes or hosts names."""
+    return frozenset(
+        key for key, host in path_hosts.items() if host and any(_covers(p, host) for p in prefixes)
+    )
+
+
+def _path_label(keys: frozenset[str]) -> str:
+    return "route URL" if keys == {DEFAULT_PATH} else ", ".join(f"tag {k}" for k in sorted(keys)) or "?"
+
+
+def _add_kingress(
+    build: _Builder,
+    kingress: Mapping[str, Any],
+    colours: Mapping[str, int],
+    path_hosts: Mapping[str, str],
+    rule_targets: list[tuple[str, str, int]],
+    everything: frozenset[str],
+) -> None:
+    """The KIngress and one box per rule: what an ingress without VirtualServices (Kourier) reads."""
+    view = kingress_view(kingress, colours)
+    ref = ObjectRef("Ingress", view.name)
+    header = [f"class {view.class_name}", f"Ready {view.ready}"]
+    build.add(
+        Node(f"king-{view.name}", 3, "kingress", f"KIngress {view.name}", tuple(header), ref, everything)
+    )
+    for rule in view.rules:
+        # A ClusterLocal rule's short host (`customer.labs-1`) names the route URL's host as a prefix,
+        # exactly as the VirtualService matches it; the ExternalIP rule names it whole.
+        keys = _path_keys(path_hosts, rule.hosts)
+        lines = [_clip(h) for h in rule.hosts] + [f"-> {s.service} {s.percent}%" for s in rule.splits]
+        node_id = f"krule-{view.name}-{rule.index}"
+        title = f"rules[{rule.index}] {rule.visibility} {_path_label(keys)}"
+        build.add(Node(node_id, 3, "rule", title, tuple(lines), ref, keys))
+        for split in rule.splits:
+            if split.percent > 0:
+                rule_targets.append((node_id, split.service, split.percent))
 
 
 def _add_revisions(
@@ -428,6 +501,8 @@ def _add_revisions(
     notes: list[str],
 ) -> None:
     kservices = {name_of(s): s for s in scope.kservices}
+    endpoints = {name_of(e): e for e in scope.endpoints}
+    serverless = {name_of(s): s for s in scope.serverlessservices}
     revisions = {name_of(r): r for r in scope.revisions}
     rule_paths: dict[str, frozenset[str]] = {}
     for rule_id, svc_name, _ in rule_targets:
@@ -445,13 +520,17 @@ def _add_revisions(
         for svc_name, visibility in ((public, "public"), (private, "private")):
             ks = kservices.get(svc_name)
             role = "public: routed to" if visibility == "public" else "private: selects the pods"
+            lines = [role] if ks else ["not found"]
+            backends = service_backends(ks, endpoints, serverless, scope.pods) if ks else None
+            if backends is not None:
+                lines.append(f"endpoints: {backends.text}")
             build.add(
                 Node(
                     f"ksvc-{svc_name}",
                     4,
                     "kservice",
                     f"Service {svc_name}",
-                    (role if ks else "not found",),
+                    tuple(lines),
                     ObjectRef("Service (core)", svc_name) if ks else None,
                     paths,
                     colour,
@@ -530,13 +609,13 @@ def _revision_node(revision: Mapping[str, Any], paths: frozenset[str], colour: i
 
 
 def layout(
-    nodes: Sequence[Node], edges: Sequence[Edge]
+    nodes: Sequence[Node], edges: Sequence[Edge], titles: Sequence[str] = COLUMNS
 ) -> tuple[tuple[Node, ...], tuple[Edge, ...], tuple[Column, ...], float, float]:
     """Place nodes in their columns (top to bottom, input order) and route edges between them.
 
     Column width fits its longest text; heights fit the lines; edges are cubic curves from the right
     middle of the source to the left middle of the target, labelled at their midpoint."""
-    widths = [len(title) * CHAR_WIDTH + 2 * PADDING for title in COLUMNS]
+    widths = [len(title) * CHAR_WIDTH + 2 * PADDING for title in titles]
     for n in nodes:
         longest = max(len(text) for text in n.rows)
         widths[n.column] = max(widths[n.column], longest * CHAR_WIDTH + 2 * PADDING)
@@ -546,7 +625,7 @@ def layout(
         xs.append(x)
         x += w + COLUMN_GAP
     total_width = x - COLUMN_GAP + PADDING
-    tops = [HEADER_HEIGHT + PADDING] * len(COLUMNS)
+    tops = [HEADER_HEIGHT + PADDING] * len(titles)
     placed: dict[str, Node] = {}
     for n in nodes:
         height = len(n.rows) * LINE_HEIGHT + 2 * PADDING - (LINE_HEIGHT - FONT_SIZE)
@@ -560,5 +639,5 @@ def layout(
         mx = (x1 + x2) / 2
         d = f"M{x1:.1f},{y1:.1f} C{mx:.1f},{y1:.1f} {mx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
         routed.append(Edge(e.source, e.target, e.paths, e.label, d, mx, (y1 + y2) / 2 - 3))
-    columns = tuple(Column(title, xs[i]) for i, title in enumerate(COLUMNS))
+    columns = tuple(Column(title, xs[i]) for i, title in enumerate(titles))
     return tuple(placed.values()), tuple(routed), columns, total_width, total_height

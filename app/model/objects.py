@@ -28,7 +28,13 @@ class NamespaceObjects:
     pods: tuple[KubeObject, ...] = ()
     events: tuple[KubeObject, ...] = ()
     ingresses: tuple[KubeObject, ...] = ()
-    """Knative's internal Ingresses (networking.internal.knative.dev)."""
+    """Knative's internal Ingresses (networking.internal.knative.dev): the KIngresses."""
+    serverlessservices: tuple[KubeObject, ...] = ()
+    """Knative's ServerlessServices: they own a revision's Kubernetes Services and public Endpoints."""
+    podautoscalers: tuple[KubeObject, ...] = ()
+    """Knative's PodAutoscalers: owned by a Revision, they own its ServerlessService."""
+    endpoints: tuple[KubeObject, ...] = ()
+    """Core Endpoints: which pod (or activator) IPs back each Kubernetes Service."""
     knative: bool = True
     """False when the cluster does not serve Knative Serving: pages say so instead of showing nothing."""
     istio: bool = True
@@ -37,3 +43,6 @@ class NamespaceObjects:
     """False when some kinds had not finished their first list in time (the tuples may lack objects)."""
     problems: tuple[str, ...] = ()
     """Why some kinds are missing or stale, e.g. "pods: 403 Forbidden: ..."; empty when all is well."""
+    unreadable: tuple[str, ...] = ()
+    """Detail kinds (ServerlessServices, PodAutoscalers, Endpoints) the dashboard may not read: the
+    pages show less (owner chains stop early, no backends) and say so quietly."""

@@ -68,8 +68,11 @@ _AFFECTED = {
     "services": frozenset({"split", "explain", "urls", "services"}),
     "routes": frozenset({"split", "explain", "urls"}),
     "revisions": frozenset({"explain", "pods"}),
+    "ingresses": frozenset({"explain"}),
     "virtualservices": frozenset({"explain"}),
     "kservices": frozenset({"explain"}),
+    "endpoints": frozenset({"explain"}),
+    "serverlessservices": frozenset({"explain"}),
     "pods": frozenset({"explain", "pods"}),
 }
 

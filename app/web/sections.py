@@ -6,12 +6,22 @@ from __future__ import annotations
 from app.model.views import NamespaceOverview, ServiceView
 from app.web.templating import Renderer
 
-NAMESPACE_SECTIONS = ("summary", "services", "revisions", "routes", "virtualservices", "kservices", "pods")
+NAMESPACE_SECTIONS = (
+    "summary",
+    "services",
+    "revisions",
+    "routes",
+    "ingresses",
+    "virtualservices",
+    "kservices",
+    "pods",
+)
 SERVICE_SECTIONS = (
     "services",
     "routes",
     "revisions",
     "conditions",
+    "ingresses",
     "virtualservices",
     "kservices",
     "pods",
@@ -28,8 +38,13 @@ _AFFECTED: dict[str, frozenset[str]] = {
     "configurations": frozenset({"conditions"}),
     "revisions": frozenset({"summary", "services", "revisions", "pods", "conditions"}),
     "routes": frozenset({"summary", "revisions", "routes", "conditions"}),
+    "ingresses": frozenset({"summary", "ingresses"}),
     "virtualservices": frozenset({"summary", "virtualservices"}),
     "kservices": frozenset({"summary", "kservices"}),
+    # These three only fill in the Kubernetes Services' owner chains and backends.
+    "serverlessservices": frozenset({"kservices"}),
+    "podautoscalers": frozenset({"kservices"}),
+    "endpoints": frozenset({"kservices"}),
     "pods": frozenset({"summary", "pods"}),
 }
 

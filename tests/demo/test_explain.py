@@ -181,7 +181,7 @@ def test_long_hosts_wrap_after_dots_and_every_drawn_row_fits_its_box(graph: Expl
 
 
 def test_without_istio_or_a_route_the_graph_says_what_is_missing(lab_objects: NamespaceObjects) -> None:
-    bare = dataclasses.replace(lab_objects, istio=False, virtualservices=(), routes=())
+    bare = dataclasses.replace(lab_objects, istio=False, virtualservices=(), routes=(), ingresses=())
     graph = explain_graph(bare, "customer")
     assert graph is not None
     assert graph.notes == (

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from kubernetes.client import ApiClient
 
-from app.kube.caching import ClusterCache, NamespaceNotAllowed
+from app.kube.caching import DETAIL_KINDS, ClusterCache, NamespaceNotAllowed
 from app.kube.config import close_api_client, load_api_client
 from app.kube.feeding import ChangeFeed, ConnectionChange, FeedItem, ObjectChange, Resync
 from app.sim.cluster import SimCluster
@@ -91,7 +91,7 @@ def test_objects_of_the_lab_namespace(lab: Backend, make_cache: CacheFactory) ->
         assert all(s["kind"] == "Service" for s in snapshot.services)
         assert cache.active_namespaces() == ["labs-1"]
         assert "labs-1" in cache.namespaces()
-        assert cache.stats()["informers"] == 1 + 9
+        assert cache.stats()["informers"] == 1 + 12
 
 
 def test_allow_list_limits_namespaces_and_objects(
@@ -144,6 +144,32 @@ def test_a_forbidden_kind_is_reported_and_the_allowed_ones_are_shown(
         )
         assert cache.connected  # refusals are not a lost connection: no banner
         assert cache.stats()["errors"] >= len(KNATIVE_AND_ISTIO)
+
+
+def test_refused_detail_kinds_are_left_out_quietly(
+    backend: Backend, admin_api: ApiClient, fresh_namespace: str, make_cache: CacheFactory
+) -> None:
+    """An identity whose RBAC predates the watch of ServerlessServices, PodAutoscalers and Endpoints (an
+    older deploy/ role) still gets whole pages: those kinds only fill in owner chains and backends, so
+    their refusal is listed as unreadable, not as a problem, and the snapshot counts as complete."""
+    put_service(admin_api, fresh_namespace, "web")
+    shown = [
+        "services",
+        "configurations",
+        "revisions",
+        "routes",
+        "virtualservices",
+        "ingresses",
+        "pods",
+        "events",
+    ]
+    with dashboard_client(limited_user(backend, fresh_namespace, shown)) as viewer:
+        cache = make_cache(viewer, namespaces=[fresh_namespace])
+        snapshot = cache.objects(fresh_namespace)
+        assert names(snapshot.kservices) == ["web"]
+        assert snapshot.problems == () and snapshot.complete
+        assert sorted(snapshot.unreadable) == sorted(DETAIL_KINDS)
+        assert cache.connected
 
 
 def test_changes_reach_a_namespace_feed(
@@ -278,7 +304,7 @@ def test_kinds_installed_later_are_picked_up(make_cache: CacheFactory, tmp_path:
                 assert wait_until(lambda: cache.objects("labs-1").istio)
                 assert next_matching(feed, lambda item: isinstance(item, Resync)) == Resync()
                 assert cache.active_namespaces() == ["labs-1"] and cache.objects("labs-1").complete
-                assert cache.stats()["informers"] == 1 + 9
+                assert cache.stats()["informers"] == 1 + 12
         finally:
             cache.stop()  # before its cluster and client go
             close_api_client(api)

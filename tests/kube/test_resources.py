@@ -30,8 +30,14 @@ def discover_with(tmp_path: Path, keep: Callable[[ResourceType], ResourceType | 
 
 def test_full_cluster_prefers_istio_v1(admin_api: ApiClient) -> None:
     found = discover(admin_api)
-    assert found == Discovery(serving_version="v1", istio_version="v1", kingress_version="v1alpha1")
-    assert found.knative and found.istio
+    assert found == Discovery(
+        serving_version="v1",
+        istio_version="v1",
+        kingress_version="v1alpha1",
+        serverless_service_version="v1alpha1",
+        pod_autoscaler_version="v1alpha1",
+    )
+    assert found.knative and found.istio and found.complete
     kinds = found.namespace_resources()
     assert list(kinds) == [
         "services",
@@ -40,7 +46,10 @@ def test_full_cluster_prefers_istio_v1(admin_api: ApiClient) -> None:
         "routes",
         "virtualservices",
         "ingresses",
+        "serverlessservices",
+        "podautoscalers",
         "kservices",
+        "endpoints",
         "pods",
         "events",
     ]
@@ -64,7 +73,7 @@ def test_cluster_without_knative_and_istio_is_flagged(tmp_path: Path) -> None:
     found = discover_with(tmp_path, core_only)
     assert found == Discovery(serving_version=None, istio_version=None, kingress_version=None)
     assert not found.knative and not found.istio
-    assert list(found.namespace_resources()) == ["kservices", "pods", "events"]
+    assert list(found.namespace_resources()) == ["kservices", "endpoints", "pods", "events"]
 
 
 def test_resource_paths() -> None:
@@ -76,3 +85,23 @@ def test_resource_paths() -> None:
         "/api/v1/namespaces/labs-1"
     )
     assert virtual_services("v1beta1").api_version == "networking.istio.io/v1beta1"
+
+
+def test_knative_with_kourier_serves_no_virtual_services_but_the_rest(tmp_path: Path) -> None:
+    """Knative with Kourier (as OpenShift Serverless ships it): no networking.istio.io at all, while the
+    KIngress, ServerlessService and PodAutoscaler kinds are served; the cache then watches no
+    VirtualServices, so their absence costs no request and no error."""
+
+    def without_istio(rt: ResourceType) -> ResourceType | None:
+        return None if rt.group == "networking.istio.io" else rt
+
+    found = discover_with(tmp_path, without_istio)
+    assert found.knative and not found.istio and not found.complete
+    assert (found.kingress_version, found.serverless_service_version, found.pod_autoscaler_version) == (
+        "v1alpha1",
+        "v1alpha1",
+        "v1alpha1",
+    )
+    kinds = found.namespace_resources()
+    assert "virtualservices" not in kinds
+    assert {"ingresses", "serverlessservices", "podautoscalers", "endpoints"} <= set(kinds)

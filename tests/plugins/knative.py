@@ -6,6 +6,9 @@
 - knative_kubeconfig: the Path of an admin kubeconfig for it.
 - knative_kubectl: kubectl bound to that kubeconfig (the `kubectl` fixture's call shape).
 - knative_api: a kubernetes.client.ApiClient for it (closed after the test).
+- knative_shape: one of KNATIVE_SHAPES (`seed`, `current`, `kourier`), a test running once per shape;
+  parametrize `knative_shape` directly to run fewer.
+- shaped_cluster: the labs scenario built for `knative_shape` (no workloads), started.
 """
 
 from __future__ import annotations
@@ -24,6 +27,27 @@ FAST_WORKLOADS = WorkloadSettings(
     cold_start_delay=0.05, pod_stop_delay=0.05, autoscale_window=1.0, autoscale_tick=0.05, seed=42
 )
 """Simulated pods and autoscaling in tens of milliseconds, seeded; suites set their grace and requests."""
+
+
+KNATIVE_SHAPES = {
+    "seed": ("seed", "istio"),
+    "current": ("current", "istio"),
+    "kourier": ("current", "kourier"),
+}
+"""The clusters the dashboard must show cleanly, as (Knative profile, ingress): the lab's own Knative,
+Knative Serving 1.23 with net-istio, and the same release with Kourier (no Istio, no VirtualServices)."""
+
+
+@pytest.fixture(params=list(KNATIVE_SHAPES))
+def knative_shape(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def shaped_cluster(knative_shape: str) -> Iterator[KnativeCluster]:
+    knative, ingress = KNATIVE_SHAPES[knative_shape]
+    with build_cluster(scenario="labs", settings=TEST_SETTINGS, knative=knative, ingress=ingress) as cluster:
+        yield cluster
 
 
 @pytest.fixture

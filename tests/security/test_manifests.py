@@ -128,4 +128,19 @@ def test_exactly_these_rights_are_enough_to_show_and_edit(
     overview = served.client.get("/api/namespaces/labs-1")
     assert overview.status_code == 200, overview.text
     assert "customer" in overview.text
+    # Every kind the dashboard watches is readable: no problem, no kind left out, and a revision's
+    # Service is followed through its ServerlessService and PodAutoscaler up to the Knative Service.
+    body = overview.json()
+    assert body["problems"] == [] and body["kservices"]["unreadable"] == []
+    assert [i["name"] for i in body["kingresses"]] == ["customer", "preference", "recommendation"]
+    row = next(r for r in body["kservices"]["rows"] if r["name"] == "customer-v3-private")
+    chain = [(link["kind"], link["found"]) for link in row["owners"]]
+    assert chain == [
+        ("ServerlessService", True),
+        ("PodAutoscaler", True),
+        ("Revision", True),
+        ("Configuration", True),
+        ("Service", True),
+    ]
+    assert row["backends"] is not None
     assert served.client.get("/_test/namespaces/labs-1/services/customer/can-edit").json()["can_edit"] is True

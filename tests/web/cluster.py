@@ -39,6 +39,13 @@ def virtualservice_names(api: ApiClient, namespace: str = NS) -> list[str]:
     return []
 
 
+def kingress_names(api: ApiClient, namespace: str = NS) -> list[str]:
+    listing = CustomObjectsApi(api).list_namespaced_custom_object(
+        "networking.internal.knative.dev", "v1alpha1", namespace, "ingresses"
+    )
+    return names(cast(dict[str, Any], listing)["items"])
+
+
 def core_service_names(api: ApiClient, namespace: str = NS) -> list[str]:
     return sorted(
         str(s.metadata and s.metadata.name) for s in CoreV1Api(api).list_namespaced_service(namespace).items

@@ -10,8 +10,10 @@ import pytest
 from kubernetes.client import ApiClient
 
 from app.kube.config import load_api_client
+from app.sim.building import KnativeCluster
 from tests.backends import Backend
 from tests.plugins.browser import screenshot
+from tests.plugins.sim import official_client
 from tests.serving import FAST_RETRIES, Dashboard, serve
 
 __all__ = ["FAST_RETRIES", "Dashboard", "screenshot", "serve"]
@@ -39,4 +41,21 @@ def lab_dashboard(lab: Backend) -> Iterator[Dashboard]:
 
     On the real server nothing reconciles Knative: a change of a Service's spec stays in its spec."""
     with load_api_client(lab.kubeconfig("admin")) as client, serve(client) as dashboard:
+        yield dashboard
+
+
+@pytest.fixture
+def shaped_api(shaped_cluster: KnativeCluster, tmp_path: Path) -> Iterator[ApiClient]:
+    """The test's own client on the cluster of `knative_shape` (the truth pages are compared with)."""
+    with official_client(shaped_cluster.write_kubeconfig(tmp_path / "truth")) as api:
+        yield api
+
+
+@pytest.fixture
+def shaped_dashboard(shaped_cluster: KnativeCluster, tmp_path: Path) -> Iterator[Dashboard]:
+    """The dashboard on the cluster of `knative_shape` (seed, current, kourier), with its own client."""
+    with (
+        load_api_client(shaped_cluster.write_kubeconfig(tmp_path / "dashboard")) as api,
+        serve(api) as dashboard,
+    ):
         yield dashboard

@@ -22,6 +22,7 @@ from tests.serving import Dashboard
 from tests.web.cluster import (
     NS,
     core_service_names,
+    kingress_names,
     knative,
     knative_service,
     names,
@@ -80,6 +81,7 @@ def test_namespaces_page_counts_each_kind(lab: Backend, lab_dashboard: Dashboard
             len(knative(api, "services")),
             len(knative(api, "revisions")),
             len(knative(api, "routes")),
+            len(kingress_names(api)),
             len(virtualservice_names(api)),
             len(core_service_names(api)),
             len(pod_names(api)),
@@ -130,7 +132,7 @@ def test_generated_services_show_their_addresses_and_owner_chains(
         spec: Any = service.spec
         owners = (service.metadata and service.metadata.owner_references) or []
         assert len(owners) == 1, name
-        _, kind, address, _ports, chain, _age = cells(kservices, name)
+        _, kind, address, _ports, _endpoints, chain, _age = cells(kservices, name)
         assert kind == spec.type
         wanted = spec.external_name if spec.type == "ExternalName" else spec.cluster_ip
         assert address.replace(" ", "") == wanted, name

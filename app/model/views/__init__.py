@@ -8,6 +8,7 @@ per thing shown; this package re-exports their public names.
 from __future__ import annotations
 
 from app.model.views.ages import age, human_duration
+from app.model.views.backends import BackendView, EndpointAddress, service_backends
 from app.model.views.colours import (
     PALETTE_SIZE,
     colour_index,
@@ -21,7 +22,16 @@ from app.model.views.istio import (
     HttpRouteView,
     MatchView,
     VirtualServiceView,
+    is_probe_route,
     virtual_service_view,
+)
+from app.model.views.kingress import (
+    IngressRuleView,
+    KIngressView,
+    RolloutEntry,
+    SplitView,
+    kingress_view,
+    rollout_entries,
 )
 from app.model.views.knative import (
     RevisionRow,
@@ -61,10 +71,14 @@ from app.model.views.splits import (
 __all__ = [
     "HIDDEN",
     "PALETTE_SIZE",
+    "BackendView",
     "ConditionView",
     "ConnectionView",
     "DestinationView",
+    "EndpointAddress",
     "HttpRouteView",
+    "IngressRuleView",
+    "KIngressView",
     "KServiceRow",
     "KServicesView",
     "MatchView",
@@ -78,9 +92,11 @@ __all__ = [
     "RelatedObject",
     "RevisionRow",
     "RevisionTraffic",
+    "RolloutEntry",
     "RouteView",
     "ServiceRow",
     "ServiceView",
+    "SplitView",
     "TargetView",
     "VirtualServiceView",
     "age",
@@ -91,7 +107,9 @@ __all__ = [
     "env_text",
     "human_duration",
     "index_by_uid",
+    "is_probe_route",
     "is_version_var",
+    "kingress_view",
     "kservice_row",
     "kservices_view",
     "namespace_overview",
@@ -108,7 +126,9 @@ __all__ = [
     "revision_generation",
     "revision_order",
     "revision_row",
+    "rollout_entries",
     "route_view",
+    "service_backends",
     "service_row",
     "service_scope",
     "service_view",

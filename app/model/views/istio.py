@@ -1,4 +1,12 @@
-"""Istio VirtualServices as net-istio generates them: hosts, gateways, matches, weighted destinations."""
+"""Istio VirtualServices as net-istio generates them: hosts, gateways, matches, weighted destinations.
+
+Since knative/networking 0.18 every KIngress path becomes two http routes: first a probe copy, which
+matches only requests carrying `K-Network-Hash: override` and answers with the hash of the KIngress
+spec (so the prober can tell that Envoy has this version), then the route itself (knative/networking
+`pkg/ingress/ingress.go` InsertProbe; net-istio `pkg/reconciler/ingress/resources/virtual_service.go`).
+The probe routes are told apart and kept aside: they carry the same splits as their route, and half of
+a VirtualService's routes would otherwise be noise to a reader.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.model.bodies import Obj, as_list, as_text, labels_of, maps, name_of, part
-from app.model.labels import ROUTE_LABEL
-from app.model.routing import REVISION_HEADER
+from app.model.labels import INGRESS_LABEL, ROUTE_LABEL
+from app.model.routing import HASH_HEADER, PROBE_OVERRIDE, REVISION_HEADER
 from app.model.views.colours import colour_of
 
 
@@ -33,8 +41,12 @@ class DestinationView:
 
 @dataclass(frozen=True)
 class HttpRouteView:
+    index: int
+    """The route's place in `spec.http` (probe routes included), as `http[i]` names it."""
     matches: tuple[MatchView, ...]
     destinations: tuple[DestinationView, ...]
+    probe: bool = False
+    """A readiness probe copy: it matches only `K-Network-Hash: override`."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +55,15 @@ class VirtualServiceView:
 
     name: str
     route: str
+    """The Route it serves (the seed's net-istio labelled it; today's labels name the KIngress)."""
+    ingress: str
+    """The KIngress it was made from ("" when unlabelled)."""
     hosts: tuple[str, ...]
     gateways: tuple[str, ...]
     http: tuple[HttpRouteView, ...]
+    """The routes that serve requests, probe routes left out."""
+    probes: tuple[HttpRouteView, ...] = ()
+    """The probe routes, in their order."""
 
 
 def _authority(match: Mapping[str, Any]) -> str:
@@ -54,6 +72,14 @@ def _authority(match: Mapping[str, Any]) -> str:
         if key in authority:
             return as_text(authority[key]) if key == "prefix" else f"{key} {as_text(authority[key])}"
     return ""
+
+
+def is_probe_route(rule: Mapping[str, Any]) -> bool:
+    """Whether an http route is a probe copy: one of its matches requires `K-Network-Hash: override`."""
+    return any(
+        as_text(part(part(m, "headers"), HASH_HEADER).get("exact")) == PROBE_OVERRIDE
+        for m in maps(rule.get("match"))
+    )
 
 
 def _destination_revision(route: Mapping[str, Any], host: str) -> str:
@@ -67,8 +93,8 @@ def _destination_revision(route: Mapping[str, Any], host: str) -> str:
 
 def virtual_service_view(vs: Obj, colours: Mapping[str, int]) -> VirtualServiceView:
     spec = part(vs, "spec")
-    http = []
-    for rule in maps(spec.get("http")):
+    http: list[HttpRouteView] = []
+    for index, rule in enumerate(maps(spec.get("http"))):
         destinations = []
         weighted = maps(rule.get("route"))
         for target in weighted:
@@ -89,11 +115,14 @@ def virtual_service_view(vs: Obj, colours: Mapping[str, int]) -> VirtualServiceV
             MatchView(_authority(m), tuple(as_text(g) for g in as_list(m.get("gateways"))))
             for m in maps(rule.get("match"))
         )
-        http.append(HttpRouteView(matches, tuple(destinations)))
+        http.append(HttpRouteView(index, matches, tuple(destinations), is_probe_route(rule)))
+    labels = labels_of(vs)
     return VirtualServiceView(
         name=name_of(vs),
-        route=as_text(labels_of(vs).get(ROUTE_LABEL)),
+        route=as_text(labels.get(ROUTE_LABEL)),
+        ingress=as_text(labels.get(INGRESS_LABEL)),
         hosts=tuple(as_text(h) for h in as_list(spec.get("hosts"))),
         gateways=tuple(as_text(g) for g in as_list(spec.get("gateways"))),
-        http=tuple(http),
+        http=tuple(h for h in http if not h.probe),
+        probes=tuple(h for h in http if h.probe),
     )

@@ -1,4 +1,4 @@
-"""Kubernetes Services with the controllers that generated them."""
+"""Kubernetes Services with the controllers that generated them and what backs them (their Endpoints)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from app.model.bodies import Obj, as_text, maps, meta, name_of, part
+from app.model.objects import NamespaceObjects
 from app.model.views.ages import age
+from app.model.views.backends import BackendView, service_backends
 from app.model.views.owners import OwnerLink, owner_chain
 
 
@@ -23,8 +25,11 @@ class KServiceRow:
     ports: tuple[str, ...]
     """ "http 80->8012/TCP" per port."""
     owners: tuple[OwnerLink, ...]
+    """Nearest first: a revision's Service <- ServerlessService <- PodAutoscaler <- Revision <- ..."""
     generated: bool
     age: str
+    backends: BackendView | None = None
+    """The pods or the activator its Endpoints list (None: an ExternalName, or no Endpoints cached)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class KServicesView:
     rows: tuple[KServiceRow, ...]
     generated: int
     """How many of them nobody created by hand (they have an owner)."""
+    unreadable: tuple[str, ...] = ()
+    """Detail kinds the dashboard may not read: owner chains and backends are then partial."""
 
 
 def port_text(port: Mapping[str, Any]) -> str:
@@ -44,7 +51,9 @@ def port_text(port: Mapping[str, Any]) -> str:
     return f"{name} {text}" if name else text
 
 
-def kservice_row(service: Obj, by_uid: Mapping[str, Obj], now: datetime) -> KServiceRow:
+def kservice_row(
+    service: Obj, by_uid: Mapping[str, Obj], now: datetime, backends: BackendView | None = None
+) -> KServiceRow:
     spec = part(service, "spec")
     kind = as_text(spec.get("type") or "ClusterIP")
     address = spec.get("externalName") if kind == "ExternalName" else spec.get("clusterIP")
@@ -57,9 +66,18 @@ def kservice_row(service: Obj, by_uid: Mapping[str, Obj], now: datetime) -> KSer
         owners=owners,
         generated=bool(owners),
         age=age(meta(service).get("creationTimestamp"), now),
+        backends=backends,
     )
 
 
-def kservices_view(services: Iterable[Obj], by_uid: Mapping[str, Obj], now: datetime) -> KServicesView:
-    rows = tuple(kservice_row(s, by_uid, now) for s in sorted(services, key=name_of))
-    return KServicesView(rows, sum(1 for r in rows if r.generated))
+def kservices_view(
+    services: Iterable[Obj], objects: NamespaceObjects, by_uid: Mapping[str, Obj], now: datetime
+) -> KServicesView:
+    """Rows for `services`; owners, Endpoints, ServerlessServices and pods are looked up in `objects`."""
+    endpoints = {name_of(e): e for e in objects.endpoints}
+    sks = {name_of(s): s for s in objects.serverlessservices}
+    rows = tuple(
+        kservice_row(s, by_uid, now, service_backends(s, endpoints, sks, objects.pods))
+        for s in sorted(services, key=name_of)
+    )
+    return KServicesView(rows, sum(1 for r in rows if r.generated), tuple(objects.unreadable))

@@ -13,6 +13,7 @@ from app.model.objects import NamespaceObjects
 from app.model.views.colours import revision_colours
 from app.model.views.conditions import ObjectConditions, conditions_of, readiness
 from app.model.views.istio import VirtualServiceView, virtual_service_view
+from app.model.views.kingress import KIngressView, kingress_view
 from app.model.views.knative import (
     RevisionRow,
     RouteView,
@@ -56,6 +57,9 @@ class NamespaceSummary:
     kservices_generated: int
     pods: int
     pods_running: int
+    kingresses: int = 0
+    istio: bool = True
+    """False when the cluster serves no VirtualServices (then `virtualservices` means nothing)."""
 
 
 def namespace_summary(objects: NamespaceObjects) -> NamespaceSummary:
@@ -65,6 +69,8 @@ def namespace_summary(objects: NamespaceObjects) -> NamespaceSummary:
         services_ready=sum(1 for s in objects.services if readiness(s).ok),
         revisions=len(objects.revisions),
         routes=len(objects.routes),
+        kingresses=len(objects.ingresses),
+        istio=objects.istio,
         virtualservices=len(objects.virtualservices),
         kservices=len(objects.kservices),
         kservices_generated=sum(1 for s in objects.kservices if controller_ref(s) is not None),
@@ -82,6 +88,7 @@ class NamespaceOverview:
     services: tuple[ServiceRow, ...]
     revisions: tuple[RevisionRow, ...]
     routes: tuple[RouteView, ...]
+    kingresses: tuple[KIngressView, ...]
     virtualservices: tuple[VirtualServiceView, ...]
     kservices: KServicesView
     pods: tuple[PodGroup, ...]
@@ -112,10 +119,11 @@ def _overview(objects: NamespaceObjects, scope: NamespaceObjects, now: datetime)
             revision_row(r, traffic, colours, now) for r in sorted(scope.revisions, key=revision_order)
         ),
         routes=tuple(route_view(r, colours) for r in sorted(scope.routes, key=name_of)),
+        kingresses=tuple(kingress_view(k, colours) for k in sorted(scope.ingresses, key=name_of)),
         virtualservices=tuple(
             virtual_service_view(v, colours) for v in sorted(scope.virtualservices, key=name_of)
         ),
-        kservices=kservices_view(scope.kservices, by_uid, now),
+        kservices=kservices_view(scope.kservices, objects, by_uid, now),
         pods=pod_groups(scope.pods, scope.revisions, colours, now),
         knative=objects.knative,
         istio=objects.istio,
@@ -167,6 +175,9 @@ def service_scope(objects: NamespaceObjects, name: str) -> NamespaceObjects | No
         pods=pick(objects.pods),
         events=(),
         ingresses=pick(objects.ingresses),
+        serverlessservices=pick(objects.serverlessservices),
+        podautoscalers=pick(objects.podautoscalers),
+        endpoints=pick(objects.endpoints),
     )
 
 
@@ -197,7 +208,10 @@ def service_view(objects: NamespaceObjects, name: str, now: datetime) -> Service
         *shown,
         ("Ingress", scope.ingresses),
         ("VirtualService", scope.virtualservices),
+        ("PodAutoscaler", scope.podautoscalers),
+        ("ServerlessService", scope.serverlessservices),
         ("Service (core)", scope.kservices),
+        ("Endpoints", scope.endpoints),
         ("Pod", scope.pods),
     )
     related = tuple(

@@ -74,4 +74,7 @@ def _all_groups(objects: NamespaceObjects) -> tuple[tuple[dict[str, Any], ...], 
         objects.kservices,
         objects.pods,
         objects.ingresses,
+        objects.serverlessservices,
+        objects.podautoscalers,
+        objects.endpoints,
     )
