@@ -107,15 +107,19 @@ def test_revision_services_show_their_owner_chain_and_endpoints(
     (`pkg/reconciler/serverlessservice/resources/services.go`), which its PodAutoscaler owns
     (`pkg/reconciler/autoscaling/kpa/resources/sks.go`), which the Revision owns
     (`pkg/reconciler/revision/resources/pa.go`); every link is found in the dashboard's cache, and each
-    revision Service names its Endpoints (the lab runs no pods here: none ready)."""
+    revision Service names its Endpoints. The lab runs no pods here, so the ServerlessService is in
+    Proxy mode: its public Endpoints are the activator's (`pkg/reconciler/serverlessservice/
+    serverlessservice.go`), the private Service has none ready."""
     kservices = section(get(shaped_dashboard, f"/namespaces/{NS}").text, "kservices")
     assert 'class="unresolved"' not in kservices
     assert sorted(row_names(kservices)) == core_service_names(shaped_api)
     core = CoreV1Api(shaped_api)
-    for name in ("customer-v3", "customer-v3-private"):
+    for name, backed_by in (("customer-v3", "activator"), ("customer-v3-private", "none")):
         row = re.search(rf'<tr data-name="{name}">(.*?)</tr>', kservices, re.S)
         assert row is not None
-        chain = re.findall(r"<li[^>]*>([^<]+)</li>", row.group(1).split('data-col="endpoints"')[1])
+        chain_list = re.search(r'<ol class="chain">(.*?)</ol>', row.group(1), re.S)
+        assert chain_list is not None
+        chain = re.findall(r"<li[^>]*>([^<]+)</li>", chain_list.group(1))
         assert chain[:4] == [
             "ServerlessService customer-v3",
             "PodAutoscaler customer-v3",
@@ -125,8 +129,13 @@ def test_revision_services_show_their_owner_chain_and_endpoints(
         metadata: Any = core.read_namespaced_service(name, NS).metadata
         owner = (metadata.owner_references or [])[0]
         assert (owner.kind, owner.name) == ("ServerlessService", "customer-v3")
+        assert f'data-backends="{backed_by}"' in row.group(1), (knative_shape, name)
         subsets = core.read_namespaced_endpoints(name, NS).subsets or []
-        assert not subsets and 'data-backends="none"' in row.group(1)
+        addresses = [a.ip for subset in subsets for a in subset.addresses or []]
+        if backed_by == "activator":
+            assert addresses and all(ip in row.group(1) for ip in addresses)
+        else:
+            assert addresses == []
 
 
 def test_the_service_page_has_the_kingress_and_the_objects_between(
@@ -188,8 +197,10 @@ def test_the_explain_view_draws_each_shape(knative_shape: str, shaped_dashboard:
             "VirtualService customer-mesh",
         ]
         assert "probe route" not in svg
-    # Every revision Service says what its Endpoints hold.
-    assert svg.count("endpoints: no ready endpoints") == 4
+    # Every revision Service says what its Endpoints hold: with no pods the public ones are the
+    # activator's (the ServerlessService is in Proxy mode), the private ones have none ready.
+    assert svg.count("endpoints: no ready endpoints") == 2
+    assert svg.count("endpoints: activator") == 2
     fragment = get(shaped_dashboard, path, **{"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text and "<svg" in fragment.text
 
@@ -244,8 +255,10 @@ def endpoints_cell(dashboard: Dashboard, service: str) -> str:
     return row.group(1)
 
 
-def test_a_serving_revision_is_backed_by_its_pods(tmp_path: Path) -> None:
-    """Serve mode: the public Endpoints list the revision's ready pods, as the private ones do."""
+def test_a_small_serving_revision_shows_its_pods_behind_the_activator(tmp_path: Path) -> None:
+    """With pods ready, the private Endpoints list them; the public ones stay the activator's, because
+    Knative's default target-burst-capacity (200) is more than one pod can absorb, so the KPA keeps the
+    ServerlessService in Proxy mode (knative/serving `pkg/reconciler/autoscaling/kpa/kpa.go`)."""
     with workload_dashboard(tmp_path, grace=30.0) as (dashboard, truth):
 
         def check() -> None:
@@ -255,10 +268,11 @@ def test_a_serving_revision_is_backed_by_its_pods(tmp_path: Path) -> None:
             items: list[Any] = pods.items
             names = sorted(str(p.metadata.name) for p in items if p.status.pod_ip)
             assert names
-            for service in ("customer-v3", "customer-v3-private"):
-                cell = endpoints_cell(dashboard, service)
-                assert 'data-backends="pods"' in cell, service
-                assert sorted(re.findall(r"<li[^>]*>(customer-v3-[^ <]+)", cell)) == names, service
+            private = endpoints_cell(dashboard, "customer-v3-private")
+            assert 'data-backends="pods"' in private
+            assert sorted(re.findall(r"<li[^>]*>(customer-v3-[^ <]+)", private)) == names
+            public = endpoints_cell(dashboard, "customer-v3")
+            assert 'data-backends="activator"' in public and "SKS in Proxy mode" in public
 
         eventually(check, timeout=10)
 
