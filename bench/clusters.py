@@ -9,7 +9,7 @@ from app.sim.building import KnativeCluster, SimSettings, build_cluster
 from app.sim.faults import Faults
 from app.sim.scenarios.loading import apply_scenario, load_scenario
 
-FAST = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01)
+FAST = SimSettings(revision_ready_delay=0.0, retry_delay=0.01, time_scale=10.0)
 """No artificial delays: the benchmarks time the dashboard, not the simulated controllers."""
 SETTLE_SECONDS = 600.0
 """How long one scenario step may take to reconcile (a step of a large scenario is hundreds of Services)."""

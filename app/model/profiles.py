@@ -97,7 +97,9 @@ class KnativeProfile:
     """The seed's VirtualServices carry `serving.knative.dev/route` and `routeNamespace`; net-istio
     now copies the KIngress labels without those two and adds `networking.internal.knative.dev/ingress`."""
     rollout_annotation: bool = True
-    """The KIngress carries `networking.internal.knative.dev/rollout` (the rollout state, 0.20+)."""
+    """Gradual rollouts (`serving.knative.dev/rollout-duration`, 0.20+): the KIngress carries their state
+    in `networking.internal.knative.dev/rollout`. False: no such annotation, and a new latest revision
+    takes its target's traffic at once whatever the duration says."""
     tag_to_host_annotation: bool = True
     """The KIngress carries `networking.internal.knative.dev/tag-to-host` (1.22+)."""
     external_rule_per_host: bool = True

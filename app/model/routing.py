@@ -2,8 +2,8 @@
 
 The simulated reconciler builds its objects with these functions and the dashboard's editor previews
 with them, so the two can never disagree. Covered: the Route a Service asks for, resolving targets
-against revisions (with the Route reconciler's error conditions), `status.traffic`, gradual rollouts
-(`serving.knative.dev/rollout-duration`), the KIngress rules and annotations, net-istio's two
+against revisions (with the Route reconciler's error conditions), `status.traffic` (during a gradual
+rollout too; the stepping itself is app.model.rollouts), the KIngress rules and annotations, net-istio's two
 VirtualServices and the Kubernetes Services that appear beside them. Where Knative releases differ, a
 KnativeProfile (app.model.profiles) says how; the default is today's (`CURRENT`).
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -33,6 +32,10 @@ from app.model.naming import (
     route_url,
 )
 from app.model.profiles import CURRENT, KnativeProfile
+from app.model.rollouts import KINGRESS_ROLLOUT_ANNOTATION as KINGRESS_ROLLOUT_ANNOTATION
+from app.model.rollouts import ROLLOUT_DURATION_ANNOTATION as ROLLOUT_DURATION_ANNOTATION
+from app.model.rollouts import ConfigurationRollout, Rollout, sorted_rollout
+from app.model.rollouts import RevisionShare as RevisionShare
 from app.model.traffic import TrafficTarget, go_quote
 
 MESH_GATEWAY = "mesh"
@@ -41,8 +44,7 @@ PROBE_OVERRIDE = "override"
 """The K-Network-Hash value a prober sends so that only the probe routes match its request."""
 NAMESPACE_HEADER = "Knative-Serving-Namespace"
 REVISION_HEADER = "Knative-Serving-Revision"
-ROLLOUT_DURATION_ANNOTATION = "serving.knative.dev/rollout-duration"
-ROLLOUT_ANNOTATION = "serving.knative.dev/rollout"
+TAG_TO_HOST_ANNOTATION = "networking.internal.knative.dev/tag-to-host"
 
 
 # --- Inputs: what the Route reconciler knows about revisions and configurations ------------------------
@@ -188,189 +190,76 @@ def status_traffic(
     config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
     *,
     cluster_local: bool = False,
+    rollout: Rollout | None = None,
 ) -> list[dict[str, Any]]:
-    """A Route's `status.traffic`: spec order, latest resolved, `url` only on tagged entries."""
+    """A Route's `status.traffic`: spec order, latest resolved, `url` only on tagged entries.
+
+    During a gradual rollout (`rollout`, which Knative passes only while one is in progress) each
+    latestRevision target lists the revisions of its target name's rollout, oldest first, each with
+    the target's tag, url and latestRevision: a tagged target shows its tag's own rollout (which
+    carries 100%), whatever its share of the Route's split."""
     entries: list[dict[str, Any]] = []
     for target in targets:
-        entry: dict[str, Any] = {}
-        if target.tag:
-            entry["tag"] = target.tag
-        entry["revisionName"] = target.revision_name
-        entry["latestRevision"] = target.latest_revision
-        entry["percent"] = target.percent
-        if target.tag:
-            entry["url"] = route_url(route, namespace, target.tag, config, cluster_local=cluster_local)
-        entries.append(entry)
+        found = rollout.find(target.tag or "", target.configuration_name or "") if rollout else None
+        shares = (
+            found.revisions
+            if found is not None and target.latest_revision
+            else (RevisionShare(target.revision_name, target.percent),)
+        )
+        for share in shares:
+            entry: dict[str, Any] = {}
+            if target.tag:
+                entry["tag"] = target.tag
+            entry["revisionName"] = share.revision_name
+            entry["latestRevision"] = target.latest_revision
+            entry["percent"] = share.percent
+            if target.tag:
+                entry["url"] = route_url(route, namespace, target.tag, config, cluster_local=cluster_local)
+            entries.append(entry)
     return entries
 
 
-# --- Gradual rollout ---------------------------------------------------------------------------------
+# --- What each target name routes, and its rollout -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RevisionShare:
-    """A revision's share of the whole Route's traffic."""
-
-    revision_name: str
-    percent: int
-
-
-@dataclass(frozen=True)
-class Rollout:
-    """The rollout state of one floating target (a configuration under a tag, "" for none).
-
-    Traffic moves to `revision_name` over `duration` seconds from `started`, out of `previous`
-    (the split when it began, oldest first, summing to `percent`). No `previous`: nothing in flight.
-    The simulator keeps these under Knative's `serving.knative.dev/rollout` Route annotation, in its
-    own JSON shape (Knative's records the current split and step timings instead).
-    """
-
-    configuration_name: str
-    tag: str
-    percent: int
-    revision_name: str
-    previous: tuple[RevisionShare, ...] = ()
-    started: float = 0.0
-    duration: float = 0.0
-
-    def in_progress(self, now: float) -> bool:
-        """Whether traffic is still moving at `now`."""
-        return bool(self.previous) and now < self.started + self.duration
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON kept in the Route's rollout annotation."""
-        data: dict[str, Any] = {
-            "configurationName": self.configuration_name,
-            "tag": self.tag,
-            "percent": self.percent,
-            "revisionName": self.revision_name,
-        }
-        if self.previous:
-            data["previous"] = [
-                {"revisionName": s.revision_name, "percent": s.percent} for s in self.previous
-            ]
-            data["started"] = self.started
-            data["duration"] = self.duration
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Rollout:
-        """Read to_dict()'s JSON back; KeyError/ValueError/TypeError when malformed."""
-        previous = tuple(
-            RevisionShare(str(s["revisionName"]), int(s["percent"])) for s in data.get("previous", ())
-        )
-        return cls(
-            configuration_name=str(data["configurationName"]),
-            tag=str(data.get("tag", "")),
-            percent=int(data["percent"]),
-            revision_name=str(data["revisionName"]),
-            previous=previous,
-            started=float(data.get("started", 0.0)),
-            duration=float(data.get("duration", 0.0)),
-        )
-
-
-def parse_duration(text: str | None) -> float:
-    """A Go duration annotation (`90s`, `2m`, `1m30s`, `500ms`) in seconds; 0 when absent or invalid."""
-    if not text:
-        return 0.0
-    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-    total, number = 0.0, ""
-    index = 0
-    while index < len(text):
-        ch = text[index]
-        if ch.isdigit() or ch == ".":
-            number += ch
-            index += 1
-            continue
-        unit = "ms" if text.startswith("ms", index) else ch
-        if unit not in units or not number:
-            return 0.0
-        try:
-            total += float(number) * units[unit]
-        except ValueError:
-            return 0.0
-        number = ""
-        index += len(unit)
-    return 0.0 if number else total
-
-
-def rollout_split(rollout: Rollout, now: float, step: float) -> tuple[list[RevisionShare], float | None]:
-    """The split at `now` and when it next changes (None once done).
-
-    The new revision starts at 1% and gains an equal part of the rest every `step` seconds; it takes
-    its traffic from the oldest revisions first, and has everything at `started + duration`."""
-    total = rollout.percent
-    if not rollout.in_progress(now) or total <= 1:
-        return [RevisionShare(rollout.revision_name, total)], None
-    steps = max(1, math.ceil(rollout.duration / step))
-    done = max(0, int((now - rollout.started) / step))
-    gained = min(total - 1, 1 + (total - 1) * done // steps)
-    shares: dict[str, int] = {}
-    take = gained
-    for share in rollout.previous:
-        kept = share.percent - min(take, share.percent)
-        take -= share.percent - kept
-        if kept:
-            shares[share.revision_name] = shares.get(share.revision_name, 0) + kept
-    shares[rollout.revision_name] = shares.get(rollout.revision_name, 0) + gained
-    next_change = min(rollout.started + (done + 1) * step, rollout.started + rollout.duration)
-    return [RevisionShare(name, percent) for name, percent in shares.items()], next_change
-
-
-def advance_rollout(
-    previous: Rollout | None,
-    *,
-    configuration_name: str,
-    tag: str,
-    percent: int,
-    latest: str,
-    now: float,
-    duration: float,
-    step: float,
-) -> Rollout:
-    """The next rollout state for a floating target whose latest ready revision is `latest`.
-
-    A new latest revision starts a rollout from the current split when a duration is set and the
-    target carries more than 1%. A change of the target's percent finishes any rollout at once."""
-    settled = Rollout(configuration_name, tag, percent, latest)
-    if previous is None or previous.percent != percent or duration <= 0 or percent <= 1:
-        return settled
-    if previous.revision_name == latest:
-        return previous if previous.in_progress(now) else settled
-    current, _ = rollout_split(previous, now, step)
-    return replace(settled, previous=tuple(current), started=now, duration=duration)
-
-
-def rollout_key(target: ResolvedTarget) -> tuple[str, str]:
-    """Which rollout a floating target belongs to: (configuration, tag or "")."""
-    return target.configuration_name or "", target.tag or ""
-
-
-def apply_rollouts(
-    targets: Sequence[ResolvedTarget], rollouts: Mapping[tuple[str, str], Rollout], now: float, step: float
-) -> list[ResolvedTarget]:
-    """Targets with each floating one spread over its rollout's current split (tag and url stay on
-    the newest revision's entry)."""
-    out: list[ResolvedTarget] = []
+def traffic_groups(targets: Sequence[ResolvedTarget]) -> dict[str, list[ResolvedTarget]]:
+    """The targets per target name as the Route reconciler groups them: "" holds every target, a tag
+    its own; within a name, targets of one revision merge into the first (percents summed), and a
+    name left with one target has all of that name's traffic (100%)."""
+    named: dict[str, list[ResolvedTarget]] = {"": list(targets)}
     for target in targets:
-        rollout = rollouts.get(rollout_key(target)) if target.latest_revision else None
-        if rollout is None or rollout.percent != target.percent or not rollout.in_progress(now):
-            out.append(target)
-            continue
-        shares, _ = rollout_split(rollout, now, step)
-        for share in shares:
-            newest = share.revision_name == target.revision_name
-            out.append(
-                replace(
-                    target,
-                    tag=target.tag if newest else None,
-                    revision_name=share.revision_name,
-                    percent=share.percent,
-                    latest_revision=newest,
-                )
+        if target.tag:
+            named.setdefault(target.tag, []).append(target)
+    groups: dict[str, list[ResolvedTarget]] = {}
+    for name, group in named.items():
+        merged: dict[str, ResolvedTarget] = {}
+        for target in group:
+            first = merged.get(target.revision_name)
+            merged[target.revision_name] = (
+                target if first is None else replace(first, percent=first.percent + target.percent)
             )
-    return out
+        consolidated = list(merged.values())
+        if len(consolidated) == 1:
+            consolidated = [replace(consolidated[0], percent=100)]
+        groups[name] = consolidated
+    return groups
+
+
+def current_rollout(targets: Sequence[ResolvedTarget]) -> Rollout:
+    """The rollout the traffic asks for with every latestRevision target already on its latest
+    revision (Knative's BuildRollout): per target name, each such target with traffic."""
+    configurations = [
+        ConfigurationRollout(
+            configuration_name=target.configuration_name or "",
+            tag=name,
+            percent=target.percent,
+            revisions=(RevisionShare(target.revision_name, target.percent),),
+        )
+        for name, group in traffic_groups(targets).items()
+        for target in group
+        if target.latest_revision and target.percent != 0
+    ]
+    return sorted_rollout(configurations)
 
 
 # --- KIngress and net-istio VirtualServices ----------------------------------------------------------
@@ -393,23 +282,30 @@ def host_rules(
     config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
     *,
     cluster_local: bool = False,
+    rollout: Rollout | None = None,
 ) -> list[HostRule]:
-    """The default rule (non-zero targets merged per revision, spec order) then one per tag, sorted;
-    a tag sends everything to its revision."""
-    merged: dict[str, int] = {}
-    for target in targets:
-        if target.percent > 0:
-            merged[target.revision_name] = merged.get(target.revision_name, 0) + target.percent
-    tags = {t.tag: t.revision_name for t in targets if t.tag}
+    """The default rule then one per tag, sorted: each name's merged targets with traffic, in order,
+    a latestRevision target split over its rollout's revisions while one moves its traffic."""
+    groups = traffic_groups(targets)
 
-    def rule(tag: str | None, splits: tuple[RevisionShare, ...]) -> HostRule:
-        """The hosts of the default target (tag None) or of a tag, with these splits."""
+    def splits(name: str) -> tuple[RevisionShare, ...]:
+        out: list[RevisionShare] = []
+        for target in groups[name]:
+            if target.percent == 0:
+                continue
+            found = rollout.find(name, target.configuration_name or "") if rollout else None
+            if target.latest_revision and found is not None and not found.done:
+                out.extend(found.revisions)
+            else:
+                out.append(RevisionShare(target.revision_name, target.percent))
+        return tuple(out)
+
+    def rule(tag: str | None) -> HostRule:
+        """The hosts of the default target (tag None) or of a tag, with its splits."""
         external = () if cluster_local else (external_host(route, namespace, tag, config),)
-        return HostRule(tag, external, tuple(local_hosts(route, namespace, tag, config)), splits)
+        return HostRule(tag, external, tuple(local_hosts(route, namespace, tag, config)), splits(tag or ""))
 
-    rules = [rule(None, tuple(RevisionShare(name, pct) for name, pct in merged.items()))]
-    rules += [rule(tag, (RevisionShare(tags[tag], 100),)) for tag in sorted(tags)]
-    return rules
+    return [rule(None), *(rule(tag) for tag in sorted(name for name in groups if name))]
 
 
 def _split(namespace: str, share: RevisionShare) -> dict[str, Any]:
@@ -657,46 +553,3 @@ def revision_private_service_spec(revision_uid: str) -> dict[str, Any]:
         "selector": {REVISION_UID_LABEL: revision_uid},
         "sessionAffinity": "None",
     }
-
-
-# --- The KIngress's rollout annotation ---------------------------------------------------------------
-
-KINGRESS_ROLLOUT_ANNOTATION = "networking.internal.knative.dev/rollout"
-TAG_TO_HOST_ANNOTATION = "networking.internal.knative.dev/tag-to-host"
-
-
-def kingress_rollout(
-    targets: Sequence[ResolvedTarget], rollouts: Mapping[tuple[str, str], Rollout], now: float, step: float
-) -> str:
-    """`networking.internal.knative.dev/rollout` as the Route reconciler serializes it: per target name
-    ("" for the whole split, then each tag, where the one target has 100%) each floating target with
-    traffic, its revisions (several while a gradual rollout moves traffic) and step parameters; sorted
-    by configuration then tag, `{}` when nothing floats."""
-    entries: list[tuple[tuple[str, str], dict[str, Any]]] = []
-    names: list[tuple[str, list[ResolvedTarget]]] = [("", list(targets))]
-    names += [(t.tag, [replace(t, percent=100)]) for t in targets if t.tag]
-    for name, group in names:
-        for target in group:
-            if not target.latest_revision or target.percent <= 0:
-                continue
-            config = target.configuration_name or ""
-            entry: dict[str, Any] = {"configurationName": config}
-            if name:
-                entry["tag"] = name
-            entry["percent"] = target.percent
-            rollout = rollouts.get(rollout_key(target)) if not name else None
-            params: dict[str, Any] = {}
-            if rollout is not None and rollout.percent == target.percent and rollout.in_progress(now):
-                shares, next_change = rollout_split(rollout, now, step)
-                entry["revisions"] = [{"revisionName": s.revision_name, "percent": s.percent} for s in shares]
-                params = {"starttime": int(rollout.started * 1e9), "stepDuration": int(step * 1e9)}
-                if next_change is not None:
-                    params["nextStepTime"] = int(next_change * 1e9)
-            else:
-                entry["revisions"] = [{"revisionName": target.revision_name, "percent": target.percent}]
-            entry["stepParams"] = params
-            entries.append(((config, name), entry))
-    if not entries:
-        return "{}"
-    ordered = [entry for _, entry in sorted(entries, key=lambda e: e[0])]
-    return json.dumps({"configurations": ordered}, separators=(",", ":"))

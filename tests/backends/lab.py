@@ -61,7 +61,7 @@ def snapshot(namespace: str = LAB_NAMESPACE) -> list[Body]:
 
     from app.sim.building import SimSettings, build_cluster
 
-    settings = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01)
+    settings = SimSettings(revision_ready_delay=0.0, retry_delay=0.01)
     with build_cluster(scenario="labs", settings=settings, knative=LAB_PROFILE) as cluster:
         if not cluster.wait_ready(timeout=30):
             raise RuntimeError("the simulator's labs scenario did not become ready")

@@ -54,7 +54,7 @@ def _get(kubectl: Kubectl, *args: str) -> dict[str, Any]:
 def seed_walkthrough(tmp_path: Path) -> Iterator[Kubectl]:
     """The lab as its text runs it: customer at v3, then customer-traffic-split.yml applied with kubectl
     at serving.knative.dev/v1alpha1, by the lab's user (`user1` of `labs-1`)."""
-    settings = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01, user="user1")
+    settings = SimSettings(revision_ready_delay=0.0, retry_delay=0.01, user="user1")
     with build_cluster(scenario=str(DATA / "customer-v3.yaml"), settings=settings) as cluster:
         kubectl = make_kubectl(cluster.write_kubeconfig(tmp_path / "seed.kubeconfig"), tmp_path / "seed")
         split = (DATA / "customer-traffic-split.yml").read_text(encoding="utf-8")

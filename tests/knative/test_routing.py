@@ -12,16 +12,11 @@ from app.model.routing import (
     ResolvedTarget,
     RevisionShare,
     RevisionState,
-    Rollout,
-    advance_rollout,
-    apply_rollouts,
     host_rules,
     kingress_spec,
-    parse_duration,
     placeholder_service_spec,
     resolve_traffic,
     revision_private_service_spec,
-    rollout_split,
     route_service_names,
     route_traffic,
     status_traffic,
@@ -230,55 +225,6 @@ def test_a_missing_target_is_reported_before_an_unready_one() -> None:
     _, problem = resolve_traffic(spec, owner_service="customer", revisions=revisions, configurations=CONFIGS)
     assert problem is not None
     assert problem.message == 'Revision "customer-v9" referenced in traffic not found.'
-
-
-def test_durations() -> None:
-    assert parse_duration("90s") == 90
-    assert parse_duration("1m30s") == 90
-    assert parse_duration("500ms") == 0.5
-    assert parse_duration("1h") == 3600
-    assert parse_duration("") == 0
-    assert parse_duration("ten") == 0
-    assert parse_duration("10") == 0
-
-
-def test_rollout_starts_at_one_percent_and_steps_to_all() -> None:
-    settled = advance_rollout(
-        None, configuration_name="c", tag="", percent=100, latest="c-1", now=0, duration=10, step=1
-    )
-    assert rollout_split(settled, 0, 1) == ([RevisionShare("c-1", 100)], None)
-    rollout = advance_rollout(
-        settled, configuration_name="c", tag="", percent=100, latest="c-2", now=100, duration=10, step=1
-    )
-    assert rollout_split(rollout, 100, 1) == ([RevisionShare("c-1", 99), RevisionShare("c-2", 1)], 101)
-    assert rollout_split(rollout, 105.5, 1) == ([RevisionShare("c-1", 50), RevisionShare("c-2", 50)], 106)
-    assert rollout_split(rollout, 109.9, 1)[0][1].percent < 100
-    assert rollout_split(rollout, 110, 1) == ([RevisionShare("c-2", 100)], None)
-    finished = advance_rollout(
-        rollout, configuration_name="c", tag="", percent=100, latest="c-2", now=111, duration=10, step=1
-    )
-    assert finished == settled.__class__("c", "", 100, "c-2")
-
-
-def test_a_new_revision_during_a_rollout_starts_from_the_current_split() -> None:
-    first = Rollout("c", "", 100, "c-2", (RevisionShare("c-1", 100),), started=0, duration=10)
-    second = advance_rollout(
-        first, configuration_name="c", tag="", percent=100, latest="c-3", now=5, duration=10, step=1
-    )
-    assert second.previous == (RevisionShare("c-1", 50), RevisionShare("c-2", 50))
-    shares, _ = rollout_split(second, 5, 1)
-    assert shares == [RevisionShare("c-1", 49), RevisionShare("c-2", 50), RevisionShare("c-3", 1)]
-    assert Rollout.from_dict(second.to_dict()) == second
-
-
-def test_apply_rollouts_spreads_the_floating_target() -> None:
-    rollout = Rollout("c", "", 100, "c-2", (RevisionShare("c-1", 100),), started=0, duration=10)
-    targets = [ResolvedTarget(None, "c-2", 100, True, "c")]
-    spread = apply_rollouts(targets, {("c", ""): rollout}, now=0, step=1)
-    assert [(t.revision_name, t.percent, t.latest_revision) for t in spread] == [
-        ("c-1", 99, False),
-        ("c-2", 1, True),
-    ]
 
 
 def test_kubernetes_service_names_and_specs() -> None:

@@ -22,7 +22,8 @@ import pytest
 from app.sim.building import KnativeCluster, SimSettings, WorkloadSettings, build_cluster
 from tests.plugins.sim import Kubectl, make_kubectl, official_client
 
-TEST_SETTINGS = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01)
+TEST_SETTINGS = SimSettings(revision_ready_delay=0.0, retry_delay=0.01, time_scale=10.0)
+"""No delays, and gradual rollouts ten times faster than Knative times them (a 10 s rollout in a second)."""
 FAST_WORKLOADS = WorkloadSettings(
     cold_start_delay=0.05, pod_stop_delay=0.05, autoscale_window=1.0, autoscale_tick=0.05, seed=42
 )

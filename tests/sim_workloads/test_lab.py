@@ -24,7 +24,7 @@ NAMESPACE = "labs-1"
 
 @pytest.fixture
 def lab() -> Iterator[tuple[KnativeCluster, Workloads]]:
-    settings = SimSettings(revision_ready_delay=0.0, rollout_step=0.05, retry_delay=0.01)
+    settings = SimSettings(revision_ready_delay=0.0, retry_delay=0.01)
     cluster = build_cluster(scenario="labs", settings=settings, workloads=TEST_SETTINGS)
     assert cluster.workloads is not None
     with cluster:

@@ -120,6 +120,7 @@ class KnativeController:
         self.settings, self.domain, self.profile = settings, domain, profile
         self._queue = WorkQueue()
         self._first_seen: dict[str, float] = {}
+        self._epoch = time.time()  # the rollout clock's start, kept across restarts
         self._ctx: Context | None = None
         self._threads: list[threading.Thread] = []
         self._state = threading.Condition()
@@ -138,6 +139,7 @@ class KnativeController:
             self._defer,
             first_seen=self._first_seen,
             profile=self.profile,
+            epoch=self._epoch,
         )
         self._queue.reopen()
         self._stopping.clear()

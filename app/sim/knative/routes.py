@@ -7,7 +7,6 @@ Upstream: knative/serving `pkg/reconciler/route`, `pkg/reconciler/labeler`; net-
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from app.model.labels import (
@@ -23,29 +22,28 @@ from app.model.labels import (
 )
 from app.model.naming import VISIBILITY_LABEL, address_url, is_cluster_local, route_host, route_url
 from app.model.ownership import controlled_by, owner_reference
-from app.model.routing import (
+from app.model.rollouts import (
     KINGRESS_ROLLOUT_ANNOTATION,
-    ROLLOUT_ANNOTATION,
-    ROLLOUT_DURATION_ANNOTATION,
+    Rollout,
+    observe_ready,
+    read_rollout,
+    rollout_duration,
+    step,
+)
+from app.model.routing import (
     TAG_TO_HOST_ANNOTATION,
     ConfigurationState,
     HostRule,
     ResolvedTarget,
     RevisionState,
-    Rollout,
-    advance_rollout,
-    apply_rollouts,
+    current_rollout,
     host_rules,
     ingress_hash,
     ingress_virtual_service_spec,
-    kingress_rollout,
     kingress_spec,
     mesh_virtual_service_spec,
-    parse_duration,
     placeholder_service_spec,
     resolve_traffic,
-    rollout_key,
-    rollout_split,
     route_service_names,
     status_traffic,
     tag_to_host,
@@ -70,8 +68,8 @@ INGRESS_NOT_CONFIGURED = Condition(
 )
 KINGRESS_FINALIZER = "ingresses.networking.internal.knative.dev"
 ROUTE_FINALIZER = "routes.serving.knative.dev"
-_NOT_PROPAGATED = {LAST_APPLIED_ANNOTATION, ROLLOUT_ANNOTATION}
-"""Route annotations a KIngress does not copy: kubectl's, and the simulator's own rollout record."""
+_NOT_PROPAGATED = {LAST_APPLIED_ANNOTATION}
+"""Route annotations a KIngress does not copy: kubectl's."""
 
 
 def _states(
@@ -96,21 +94,6 @@ def _states(
             latest = (config.get("status") or {}).get("latestReadyRevisionName")
             configs[name] = ConfigurationState(name, latest, status_of(config) == "False")
     return revisions, configs
-
-
-def _rollouts(route: dict[str, Any]) -> dict[tuple[str, str], Rollout]:
-    raw = (route["metadata"].get("annotations") or {}).get(ROLLOUT_ANNOTATION)
-    try:
-        entries = json.loads(raw)["configurations"] if raw else []
-        rollouts = [Rollout.from_dict(entry) for entry in entries]
-    except (ValueError, KeyError, TypeError):
-        return {}
-    return {(r.configuration_name, r.tag): r for r in rollouts}
-
-
-def _encode(rollouts: dict[tuple[str, str], Rollout]) -> str:
-    entries = [rollouts[key].to_dict() for key in sorted(rollouts)]
-    return json.dumps({"configurations": entries}, separators=(",", ":"))
 
 
 def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
@@ -154,11 +137,14 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
         return
     status["address"] = {"url": address_url(name, namespace)}
     cert = Condition("CertificateProvisioned", "True", "TLSNotEnabled", TLS_NOT_ENABLED)
-    route, effective, rollouts = _roll(ctx, route, resolved)
-    rolling = any(r.in_progress(ctx.now()) for r in rollouts.values())
-    rollout = kingress_rollout(resolved, rollouts, ctx.now(), ctx.settings.rollout_step)
-    kingress = _program(ctx, route, effective, local, rollout)
-    status["traffic"] = status_traffic(name, namespace, effective, ctx.domain, cluster_local=local)
+    rollout = _rollout(ctx, route, resolved)
+    kingress = _program(ctx, route, resolved, local, rollout)
+    rolling = not rollout.done
+    # While traffic moves, status.traffic shows the split of the moment (Knative recomputes it with
+    # the rollout only then; otherwise every target shows its own revision and percent).
+    status["traffic"] = status_traffic(
+        name, namespace, resolved, ctx.domain, cluster_local=local, rollout=rollout if rolling else None
+    )
     if rolling:
         ingress_cond = ROLLOUT_IN_PROGRESS
     elif not _observed(kingress):
@@ -205,49 +191,43 @@ def _finalize_route(ctx: Context, route: dict[str, Any]) -> None:
         ctx.store.update(ctx.kinds.route, meta["namespace"], meta["name"], body)
 
 
-def _roll(
-    ctx: Context, route: dict[str, Any], resolved: list[ResolvedTarget]
-) -> tuple[dict[str, Any], list[ResolvedTarget], dict[tuple[str, str], Rollout]]:
-    """Advance the rollouts of floating targets; the route (re-read if its annotation changed),
-    the targets as they are split now, and the rollouts."""
-    now, step = ctx.now(), ctx.settings.rollout_step
-    duration = parse_duration((route["metadata"].get("annotations") or {}).get(ROLLOUT_DURATION_ANNOTATION))
-    before = _rollouts(route)
-    after: dict[tuple[str, str], Rollout] = {}
-    for target in resolved:
-        if target.latest_revision:
-            key = rollout_key(target)
-            after[key] = advance_rollout(
-                before.get(key),
-                configuration_name=key[0],
-                tag=key[1],
-                percent=target.percent,
-                latest=target.revision_name,
-                now=now,
-                duration=duration,
-                step=step,
-            )
-    encoded = _encode(after) if after else None
-    if encoded != (route["metadata"].get("annotations") or {}).get(ROLLOUT_ANNOTATION):
-        route = relabel(ctx, ctx.kinds.route, route, {}, {ROLLOUT_ANNOTATION: encoded})
-    rolling = [r for r in after.values() if r.in_progress(now)]
-    for rollout in rolling:
-        _, next_change = rollout_split(rollout, now, step)
-        if next_change is not None:
-            meta = route["metadata"]
-            ctx.defer(("route", meta["namespace"], meta["name"]), max(0.0, next_change - now))
-    return route, apply_rollouts(resolved, after, now, step), after
+def _rollout(ctx: Context, route: dict[str, Any], resolved: list[ResolvedTarget]) -> Rollout:
+    """The rollout to program now: the traffic's own (every latestRevision target on its latest
+    revision) when there is no KIngress yet, no rollout duration or no gradual rollout in this
+    release; else the state kept in the KIngress's annotation stepped to now, its step parameters
+    computed once the KIngress is first ready. The Route is reconciled again when the next step is due."""
+    wanted = current_rollout(resolved)
+    meta = route["metadata"]
+    kingress = ctx.store.find(ctx.kinds.kingress, meta["namespace"], meta["name"], copy=False)
+    duration = rollout_duration(meta.get("annotations") or {}, ctx.settings.rollout_duration)
+    if kingress is None or duration <= 0 or not ctx.profile.rollout_annotation:
+        return wanted
+    previous = read_rollout((kingress["metadata"].get("annotations") or {}).get(KINGRESS_ROLLOUT_ANNOTATION))
+    now = ctx.knative_now()
+    # The first time the KIngress is seen ready since the Route last reported it ready (a rollout has
+    # just begun, or the ingress was down): that is when the first 1% has taken effect.
+    if previous is not None and _ready(kingress) and _kept(route, "IngressReady").status != "True":
+        previous = observe_ready(previous, now, duration)
+    effective, next_step = step(wanted, previous, now)
+    if next_step > 0:
+        ctx.defer(("route", meta["namespace"], meta["name"]), ctx.wall_delay(next_step - now))
+    return effective
+
+
+def _ready(kingress: dict[str, Any]) -> bool:
+    """The ingress's IsReady: its current generation reconciled and Ready."""
+    return _observed(kingress) and _kept(kingress, "Ready").status == "True"
 
 
 def _program(
-    ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], local: bool, rollout: str
+    ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], local: bool, rollout: Rollout
 ) -> dict[str, Any]:
     """Write the KIngress, then what its ingress class makes of it (net-istio's VirtualServices; Kourier
     programs its proxies from the KIngress alone), and the placeholder Services."""
     profile = ctx.profile
     meta = route["metadata"]
     name, namespace = meta["name"], meta["namespace"]
-    rules = host_rules(name, namespace, targets, ctx.domain, cluster_local=local)
+    rules = host_rules(name, namespace, targets, ctx.domain, cluster_local=local, rollout=rollout)
     spec = kingress_spec(namespace, rules, profile)
     # The Route's labels plus its name and namespace; its annotations (kubectl's last-applied left out)
     # under the ingress class and the rollout state.
@@ -255,7 +235,7 @@ def _program(
     labels.update({ROUTE_LABEL: name, ROUTE_NAMESPACE_LABEL: namespace})
     annotations: dict[str, str | None] = {INGRESS_CLASS_ANNOTATION: profile.ingress_class}
     if profile.rollout_annotation:
-        annotations[KINGRESS_ROLLOUT_ANNOTATION] = rollout
+        annotations[KINGRESS_ROLLOUT_ANNOTATION] = rollout.annotation()
     annotations.update((k, v) for k, v in (meta.get("annotations") or {}).items() if k not in _NOT_PROPAGATED)
     if profile.tag_to_host_annotation:
         annotations[TAG_TO_HOST_ANNOTATION] = tag_to_host(rules) or None

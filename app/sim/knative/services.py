@@ -15,7 +15,8 @@ from app.model.labels import (
     SERVICE_UID_LABEL,
 )
 from app.model.ownership import controlled_by, owner_reference
-from app.model.routing import ROLLOUT_DURATION_ANNOTATION, route_traffic
+from app.model.rollouts import ROLLOUT_DURATION_ANNOTATION, ROLLOUT_DURATION_KEYS
+from app.model.routing import route_traffic
 from app.model.traffic import default_traffic, go_quote, parse_traffic
 from app.sim.knative.conditions import Condition, find, happy, render
 from app.sim.knative.writing import Context, ensure, write_status
@@ -51,16 +52,12 @@ def _child_meta(ksvc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-ROLLOUT_DURATION_KEYS = (ROLLOUT_DURATION_ANNOTATION, "serving.knative.dev/rolloutDuration")
-"""The rollout duration's annotation and its older spelling: the Route's business, not the
-Configuration's."""
-
-
 def desired_configuration(ksvc: dict[str, Any], existing: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Configuration a Service asks for: its template, the Service's annotations without the
     rollout duration, and `serving.knative.dev/routes` naming the Service's Route beside any route the
     labeler already listed there (`existing`)."""
     meta = _child_meta(ksvc)
+    # The rollout duration is the Route's business, not the Configuration's.
     for key in ROLLOUT_DURATION_KEYS:
         meta["annotations"].pop(key, None)
     meta["annotations"].update(dict.fromkeys(ROLLOUT_DURATION_KEYS))  # gone with the Service's

@@ -41,10 +41,28 @@ class Context:
     """The Knative release whose shapes the reconcilers write."""
     first_seen: dict[str, float] = field(default_factory=dict)
     """Revision uid -> when this control plane first saw it (clock seconds)."""
+    epoch: float | None = None
+    """When the rollout clock starts running `settings.time_scale` times faster than `clock` (clock
+    seconds; None: when this context is made). The controller keeps one for all its contexts so the
+    rollout clock never runs backwards across a stop and start."""
+
+    def __post_init__(self) -> None:
+        if self.epoch is None:
+            self.epoch = self.clock()
 
     def now(self) -> float:
-        """Wall-clock seconds (rollouts are timed with it)."""
+        """Wall-clock seconds."""
         return self.clock()
+
+    def knative_now(self) -> int:
+        """Now on the rollout clock, in Unix nanoseconds as Knative stamps its step parameters."""
+        assert self.epoch is not None
+        elapsed = (self.clock() - self.epoch) * self.settings.time_scale
+        return int((self.epoch + elapsed) * 1e9)
+
+    def wall_delay(self, knative_nanoseconds: int) -> float:
+        """Wall-clock seconds until so many nanoseconds have passed on the rollout clock."""
+        return knative_nanoseconds / 1e9 / self.settings.time_scale
 
     def timestamp(self) -> str:
         """Now in Kubernetes' timestamp format."""
