@@ -53,6 +53,13 @@ def is_cluster_local(labels: Mapping[str, str] | None) -> bool:
     return (labels or {}).get(VISIBILITY_LABEL) == CLUSTER_LOCAL
 
 
+def marks_local(labels: Mapping[str, str] | None) -> bool:
+    """Whether a route's or tag's placeholder Service makes that name cluster-local: serving reads the
+    visibility label of a placeholder by presence (any non-empty value), while a Route's label must say
+    `cluster-local`."""
+    return bool((labels or {}).get(VISIBILITY_LABEL))
+
+
 def external_host(
     route: str, namespace: str, tag: str | None = None, config: DomainConfig = DEFAULT_DOMAIN_CONFIG
 ) -> str:

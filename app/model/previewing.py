@@ -15,10 +15,12 @@ from app.model.bodies import Obj, labels_of, name_of
 from app.model.editing import RevisionChoice, latest_ready
 from app.model.labels import INGRESS_LABEL, ROUTE_LABEL
 from app.model.naming import (
-    VISIBILITY_LABEL,
+    LOCAL_DOMAIN,
     DomainConfig,
     ingress_virtual_service_name,
+    is_cluster_local,
     mesh_virtual_service_name,
+    tag_host_name,
 )
 from app.model.patches import TargetDiff, diff_traffic, traffic_patch
 from app.model.profiles import CURRENT, SEED, KnativeProfile
@@ -26,6 +28,7 @@ from app.model.routing import (
     HASH_HEADER,
     PROBE_OVERRIDE,
     ConfigurationState,
+    local_names,
     resolve_traffic,
     route_traffic,
     status_traffic,
@@ -118,16 +121,26 @@ def host_weights(spec: Mapping[str, Any]) -> list[HostWeights]:
 
 
 def domain_config(route: Obj | None, namespace: str) -> tuple[DomainConfig, bool]:
-    """The route's domain (read back from its status.url under the default domain template) and whether
-    it is cluster-local."""
-    cluster_local = route is not None and labels_of(route).get(VISIBILITY_LABEL) == "cluster-local"
-    url = str(((route or {}).get("status") or {}).get("url") or "")
-    host = url.split("://", 1)[-1].split("/", 1)[0]
-    prefix = f"{name_of(route)}.{namespace}." if route is not None else ""
-    if prefix and host.startswith(prefix) and host != prefix:
-        domain = host[len(prefix) :]
-        return DomainConfig(domain=domain), cluster_local
-    return DomainConfig(), cluster_local
+    """The route's domain (read back from its URLs under the default templates) and whether the Route is
+    cluster-local. A URL under the cluster-local domain gives way to another: a placeholder's label can
+    make the Route's own URL (or a tag's) the in-cluster one while the other names stay external."""
+    if route is None:
+        return DomainConfig(), False
+    cluster_local = is_cluster_local(labels_of(route))
+    name, status = name_of(route), route.get("status") or {}
+    urls = [(name, status.get("url"))] + [
+        (tag_host_name(name, str(t["tag"])), t.get("url"))
+        for t in status.get("traffic") or []
+        if isinstance(t, Mapping) and t.get("tag")
+    ]
+    domains: list[str] = []
+    for host_name, url in urls:
+        host = str(url or "").split("://", 1)[-1].split("/", 1)[0]
+        prefix = f"{host_name}.{namespace}."
+        if host.startswith(prefix) and host != prefix:
+            domains.append(host[len(prefix) :])
+    domain = next((d for d in domains if d != LOCAL_DOMAIN), domains[0] if domains else None)
+    return (DomainConfig(domain=domain) if domain else DomainConfig()), cluster_local
 
 
 _OWNER_LABELS = (ROUTE_LABEL, INGRESS_LABEL)
@@ -169,15 +182,24 @@ def preview(
     choices: Sequence[RevisionChoice],
     route: Obj | None,
     virtualservices: Sequence[Obj],
+    placeholders: Sequence[Obj] = (),
 ) -> Preview:
-    """Predict the change from `before` (the Service's block now) to `after`."""
+    """Predict the change from `before` (the Service's block now) to `after`. `placeholders`: the
+    namespace's Kubernetes Services (those labelled with the Route count), whose visibility label keeps
+    a tag cluster-local; a tag new in `after` has none yet and is external."""
     config, cluster_local = domain_config(route, namespace)
+    placeholder_labels = {
+        name_of(s): labels_of(s) for s in placeholders if labels_of(s).get(ROUTE_LABEL) == service
+    }
+    local = local_names(
+        service, [t.tag for t in after], placeholder_labels, config, cluster_local=cluster_local
+    )
     states = {c.name: c.state for c in choices}
     configurations = {service: ConfigurationState(service, latest_ready(choices, service))}
     resolved, problem = resolve_traffic(
         route_traffic(service, after), owner_service=service, revisions=states, configurations=configurations
     )
-    route_after = status_traffic(service, namespace, resolved, config, cluster_local=cluster_local)
+    route_after = status_traffic(service, namespace, resolved, config, local_names=local)
     status = (route or {}).get("status") or {}
     route_before = tuple(dict(t) for t in status.get("traffic") or [] if isinstance(t, Mapping))
     hosts: list[HostChange] = []
@@ -185,7 +207,7 @@ def preview(
         current = _route_virtual_services(service, virtualservices)
         profile = release_of(current)
         predicted = virtual_service_specs(
-            service, namespace, resolved, config, cluster_local=cluster_local, profile=profile
+            service, namespace, resolved, config, local_names=local, profile=profile
         )
         for index, spec in enumerate(predicted):
             fallback = (profile.ingress_virtual_service_name, profile.mesh_virtual_service_name)[index](

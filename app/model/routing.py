@@ -3,11 +3,12 @@
 The simulated reconciler builds its objects with these functions and the dashboard's editor previews
 with them, so the two can never disagree. Covered: the Route a Service asks for, resolving targets
 against revisions (with the Route reconciler's error conditions), `status.traffic` (during a gradual
-rollout too; the stepping itself is app.model.rollouts), the KIngress rules and annotations, net-istio's two
+rollout too; the stepping itself is app.model.rollouts), which target names are cluster-local (the
+Route's label, or a tag's placeholder Service's), the KIngress rules and annotations, net-istio's two
 VirtualServices and the Kubernetes Services that appear beside them. Where Knative releases differ, a
 KnativeProfile (app.model.profiles) says how; the default is today's (`CURRENT`).
 
-Upstream: knative/serving `pkg/reconciler/route/{traffic,resources}`, `pkg/apis/serving/v1/
+Upstream: knative/serving `pkg/reconciler/route/{traffic,resources,visibility}`, `pkg/apis/serving/v1/
 route_lifecycle.go`; net-istio `pkg/reconciler/ingress/resources/virtual_service.go`; knative/networking
 `pkg/ingress/ingress.go` (InsertProbe, ComputeHash, ExpandedHosts).
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,6 +29,7 @@ from app.model.naming import (
     DomainConfig,
     external_host,
     local_hosts,
+    marks_local,
     route_service_name,
     route_url,
 )
@@ -190,9 +192,11 @@ def status_traffic(
     config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
     *,
     cluster_local: bool = False,
+    local_names: Collection[str] = frozenset(),
     rollout: Rollout | None = None,
 ) -> list[dict[str, Any]]:
-    """A Route's `status.traffic`: spec order, latest resolved, `url` only on tagged entries.
+    """A Route's `status.traffic`: spec order, latest resolved, `url` only on tagged entries (the
+    cluster-local one for a tag in `local_names`, or for every tag of a cluster-local route).
 
     During a gradual rollout (`rollout`, which Knative passes only while one is in progress) each
     latestRevision target lists the revisions of its target name's rollout, oldest first, each with
@@ -214,7 +218,8 @@ def status_traffic(
             entry["latestRevision"] = target.latest_revision
             entry["percent"] = share.percent
             if target.tag:
-                entry["url"] = route_url(route, namespace, target.tag, config, cluster_local=cluster_local)
+                local = cluster_local or target.tag in local_names
+                entry["url"] = route_url(route, namespace, target.tag, config, cluster_local=local)
             entries.append(entry)
     return entries
 
@@ -262,6 +267,32 @@ def current_rollout(targets: Sequence[ResolvedTarget]) -> Rollout:
     return sorted_rollout(configurations)
 
 
+# --- Visibility: which target names stay inside the cluster ----------------------------------------
+
+
+def local_names(
+    route: str,
+    tags: Iterable[str | None],
+    placeholders: Mapping[str, Mapping[str, str]],
+    config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
+    *,
+    cluster_local: bool = False,
+) -> frozenset[str]:
+    """Serving's visibility resolver: the target names ("" for the Route's own, else a tag of its spec)
+    that are cluster-local. All of them when the Route is; otherwise a name is when the placeholder
+    Service named as its host carries the visibility label, so one tag can be kept inside the cluster
+    while the Route stays public. `placeholders`: the Services labelled with the Route, by name, with
+    their labels. A tag whose placeholder does not exist yet is external."""
+    names = {""} | {tag for tag in tags if tag}
+    if cluster_local:
+        return frozenset(names)
+    return frozenset(
+        name
+        for name in names
+        if marks_local(placeholders.get(route_service_name(route, name or None, config)))
+    )
+
+
 # --- KIngress and net-istio VirtualServices ----------------------------------------------------------
 
 
@@ -282,10 +313,13 @@ def host_rules(
     config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
     *,
     cluster_local: bool = False,
+    local_names: Collection[str] = frozenset(),
     rollout: Rollout | None = None,
 ) -> list[HostRule]:
     """The default rule then one per tag, sorted: each name's merged targets with traffic, in order,
-    a latestRevision target split over its rollout's revisions while one moves its traffic."""
+    a latestRevision target split over its rollout's revisions while one moves its traffic. A
+    cluster-local name (every name of a cluster-local route, else those in `local_names`, "" for the
+    default target) has no external host: serving writes only its ClusterLocal rule."""
     groups = traffic_groups(targets)
 
     def splits(name: str) -> tuple[RevisionShare, ...]:
@@ -302,7 +336,8 @@ def host_rules(
 
     def rule(tag: str | None) -> HostRule:
         """The hosts of the default target (tag None) or of a tag, with its splits."""
-        external = () if cluster_local else (external_host(route, namespace, tag, config),)
+        local = cluster_local or (tag or "") in local_names
+        external = () if local else (external_host(route, namespace, tag, config),)
         return HostRule(tag, external, tuple(local_hosts(route, namespace, tag, config)), splits(tag or ""))
 
     return [rule(None), *(rule(tag) for tag in sorted(name for name in groups if name))]
@@ -482,10 +517,13 @@ def virtual_service_specs(
     config: DomainConfig = DEFAULT_DOMAIN_CONFIG,
     *,
     cluster_local: bool = False,
+    local_names: Collection[str] = frozenset(),
     profile: KnativeProfile = CURRENT,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The specs of the gateways' and the mesh VirtualService for these resolved targets."""
-    rules = host_rules(route, namespace, targets, config, cluster_local=cluster_local)
+    rules = host_rules(
+        route, namespace, targets, config, cluster_local=cluster_local, local_names=local_names
+    )
     probe = ingress_hash(route, namespace, kingress_spec(namespace, rules, profile), profile)
     return (
         ingress_virtual_service_spec(namespace, rules, probe, profile),

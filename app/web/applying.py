@@ -15,9 +15,10 @@ from app.kube.errors import ApiError
 from app.kube.requesting import request_json
 from app.kube.resources import KNATIVE_SERVICES
 from app.kube.writing import patch_traffic, record_event
-from app.model.bodies import meta, name_of
+from app.model.bodies import labels_of, meta, name_of
 from app.model.editing import RevisionChoice, Validation, revision_choices, service_traffic, validate_targets
 from app.model.history import REASON, HistoryEntry, change_message, history
+from app.model.labels import ROUTE_LABEL
 from app.model.objects import KubeObject
 from app.model.patches import splits_equal
 from app.model.previewing import Preview, preview
@@ -39,6 +40,9 @@ class Loaded:
     route: KubeObject | None
     virtualservices: tuple[KubeObject, ...]
     history: tuple[HistoryEntry, ...]
+    placeholders: tuple[KubeObject, ...] = ()
+    """The Kubernetes Services labelled with the Route: a visibility label on one keeps that tag
+    cluster-local, which the preview must know."""
 
     @property
     def name(self) -> str:
@@ -71,6 +75,7 @@ class Loaded:
             choices=self.choices,
             route=self.route,
             virtualservices=self.virtualservices,
+            placeholders=self.placeholders,
         )
 
 
@@ -94,6 +99,7 @@ def load(dashboard: Dashboard, namespace: str, name: str) -> Loaded:
         route=next((r for r in objects.routes if name_of(r) == name), None),
         virtualservices=objects.virtualservices,
         history=tuple(history(objects.events, name)),
+        placeholders=tuple(s for s in objects.kservices if labels_of(s).get(ROUTE_LABEL) == name),
     )
 
 

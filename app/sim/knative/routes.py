@@ -41,6 +41,7 @@ from app.model.routing import (
     ingress_hash,
     ingress_virtual_service_spec,
     kingress_spec,
+    local_names,
     mesh_virtual_service_spec,
     placeholder_service_spec,
     resolve_traffic,
@@ -116,10 +117,19 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
     resolved, problem = resolve_traffic(
         targets, owner_service=owner, revisions=revisions, configurations=configs
     )
+    # Serving resolves visibility before it looks at whether the traffic can be assigned, so the URL
+    # follows a placeholder's label even while a target is missing.
+    local_targets = local_names(
+        name,
+        [t.tag for t in targets],
+        _placeholder_labels(ctx, namespace, name),
+        ctx.domain,
+        cluster_local=local,
+    )
     previous = route.get("status") or {}
     status: dict[str, Any] = {
         "observedGeneration": meta.get("generation", 1),
-        "url": route_url(name, namespace, None, ctx.domain, cluster_local=local),
+        "url": route_url(name, namespace, None, ctx.domain, cluster_local="" in local_targets),
     }
     # A generation seen for the first time is not ready before its ingress is: serving marks the
     # ingress unconfigured first, and only a reconciled KIngress changes that.
@@ -138,12 +148,17 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
     status["address"] = {"url": address_url(name, namespace)}
     cert = Condition("CertificateProvisioned", "True", "TLSNotEnabled", TLS_NOT_ENABLED)
     rollout = _rollout(ctx, route, resolved)
-    kingress = _program(ctx, route, resolved, local, rollout)
+    kingress = _program(ctx, route, resolved, local, local_targets, rollout)
     rolling = not rollout.done
     # While traffic moves, status.traffic shows the split of the moment (Knative recomputes it with
     # the rollout only then; otherwise every target shows its own revision and percent).
     status["traffic"] = status_traffic(
-        name, namespace, resolved, ctx.domain, cluster_local=local, rollout=rollout if rolling else None
+        name,
+        namespace,
+        resolved,
+        ctx.domain,
+        local_names=local_targets,
+        rollout=rollout if rolling else None,
     )
     if rolling:
         ingress_cond = ROLLOUT_IN_PROGRESS
@@ -219,15 +234,30 @@ def _ready(kingress: dict[str, Any]) -> bool:
     return _observed(kingress) and _kept(kingress, "Ready").status == "True"
 
 
+def _placeholder_labels(ctx: Context, namespace: str, route: str) -> dict[str, dict[str, str]]:
+    """The labels of the Services labelled with the Route, by name: where a user marks one tag (or the
+    Route's own name) cluster-local."""
+    found, _ = ctx.store.list(
+        ctx.kinds.service, namespace, label_selector=f"{ROUTE_LABEL}={route}", copy=False
+    )
+    return {s["metadata"]["name"]: dict(s["metadata"].get("labels") or {}) for s in found}
+
+
 def _program(
-    ctx: Context, route: dict[str, Any], targets: list[ResolvedTarget], local: bool, rollout: Rollout
+    ctx: Context,
+    route: dict[str, Any],
+    targets: list[ResolvedTarget],
+    local: bool,
+    local_targets: frozenset[str],
+    rollout: Rollout,
 ) -> dict[str, Any]:
     """Write the KIngress, then what its ingress class makes of it (net-istio's VirtualServices; Kourier
-    programs its proxies from the KIngress alone), and the placeholder Services."""
+    programs its proxies from the KIngress alone), and the placeholder Services. `local` is the Route's
+    own visibility, `local_targets` the names that are cluster-local (see local_names)."""
     profile = ctx.profile
     meta = route["metadata"]
     name, namespace = meta["name"], meta["namespace"]
-    rules = host_rules(name, namespace, targets, ctx.domain, cluster_local=local, rollout=rollout)
+    rules = host_rules(name, namespace, targets, ctx.domain, local_names=local_targets, rollout=rollout)
     spec = kingress_spec(namespace, rules, profile)
     # The Route's labels plus its name and namespace; its annotations (kubectl's last-applied left out)
     # under the ingress class and the rollout state.
@@ -325,7 +355,9 @@ def _placeholders(
 ) -> None:
     """The Route's Kubernetes Services (its own and one per tag): Knative's placeholders, named as the
     hosts, with the Route's labels (but visibility) and annotations. A new one is an ExternalName to
-    its own domain; once the KIngress status names its private load balancer, every one points there."""
+    its own domain (as the Route's visibility gives it); once the KIngress status names its private
+    load balancer, every one points there. Labels are merged into the stored ones, never replaced: a
+    visibility label a user put on a placeholder is how that name is kept cluster-local."""
     meta = route["metadata"]
     name, namespace = meta["name"], meta["namespace"]
     wanted = route_service_names(name, tags, ctx.domain)
