@@ -46,11 +46,14 @@ def tag_host_name(route: str, tag: str | None, config: DomainConfig = DEFAULT_DO
     return config.tag_template.replace("{{.Tag}}", tag).replace("{{.Name}}", route)
 
 
-def is_cluster_local(labels: Mapping[str, str] | None) -> bool:
-    """Whether a route is reachable only inside the cluster: its visibility label alone decides. A
-    route under the default `svc.cluster.local` domain is still external to Knative (serving's
-    visibility resolver reads labels only), so it keeps its ExternalIP rule."""
-    return (labels or {}).get(VISIBILITY_LABEL) == CLUSTER_LOCAL
+def is_cluster_local(labels: Mapping[str, str] | None, config: DomainConfig | None = None) -> bool:
+    """Whether a route is reachable only inside the cluster. Serving's visibility resolver takes the
+    domain config-domain gives the route's labels: the visibility label picks the cluster's own domain,
+    and so does a cluster whose only domain is that default `svc.cluster.local` (no domain set up), so
+    such a route gets no ExternalIP rule either. Without `config` only the label is read."""
+    if (labels or {}).get(VISIBILITY_LABEL) == CLUSTER_LOCAL:
+        return True
+    return config is not None and config.domain == LOCAL_DOMAIN
 
 
 def marks_local(labels: Mapping[str, str] | None) -> bool:

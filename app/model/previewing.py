@@ -140,7 +140,9 @@ def domain_config(route: Obj | None, namespace: str) -> tuple[DomainConfig, bool
         if host.startswith(prefix) and host != prefix:
             domains.append(host[len(prefix) :])
     domain = next((d for d in domains if d != LOCAL_DOMAIN), domains[0] if domains else None)
-    return (DomainConfig(domain=domain) if domain else DomainConfig()), cluster_local
+    config = DomainConfig(domain=domain) if domain else DomainConfig()
+    # Every URL in the cluster's own domain: no domain is set up, so serving keeps the whole route local.
+    return config, cluster_local or is_cluster_local(None, config)
 
 
 _OWNER_LABELS = (ROUTE_LABEL, INGRESS_LABEL)

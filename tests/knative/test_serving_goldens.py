@@ -239,10 +239,14 @@ def default_domain(tmp_path: Path) -> Iterator[tuple[KnativeCluster, Kubectl]]:
         yield cluster, kubectl
 
 
-def test_the_default_domain_keeps_an_external_rule(default_domain: tuple[KnativeCluster, Kubectl]) -> None:
-    """serving pkg/reconciler/route/resources/ingress.go (makeIngressSpec: an ExternalIP rule unless the
-    name's visibility is ClusterLocal) and pkg/reconciler/route/visibility/visibility.go (visibility
-    from the `networking.knative.dev/visibility` label, not from the domain)."""
+def test_the_default_domain_makes_routes_cluster_local(
+    default_domain: tuple[KnativeCluster, Kubectl],
+) -> None:
+    """serving pkg/reconciler/route/visibility/visibility.go (routeVisibility: a route whose domain,
+    from config/domain.go's LookupDomainForLabels, is `svc.<cluster domain>` is ClusterLocal; with no
+    domain configured DefaultDomain is exactly that, as visibility_test.go's "two tags initial default
+    with cluster domain suffix" expects) and pkg/reconciler/route/resources/ingress.go (makeIngressSpec:
+    an ExternalIP rule only for a name that is not ClusterLocal)."""
     cluster, kubectl = default_domain
     inner = _hello("inner", labels={"networking.knative.dev/visibility": "cluster-local"})
     for manifest in (_hello("hello"), inner):
@@ -254,15 +258,12 @@ def test_the_default_domain_keeps_an_external_rule(default_domain: tuple[Knative
         return [(r["visibility"], r["hosts"]) for r in got["spec"]["rules"]]
 
     local = ["hello.labs-1", "hello.labs-1.svc", "hello.labs-1.svc.cluster.local"]
-    assert rules("hello") == [("ClusterLocal", local), ("ExternalIP", ["hello.labs-1.svc.cluster.local"])]
+    assert rules("hello") == [("ClusterLocal", local)]
     assert [visibility for visibility, _ in rules("inner")] == ["ClusterLocal"]
     route = json.loads(kubectl("get", "route", "hello", "-n", NS, "-o", "json").stdout)
     assert route["status"]["url"] == "http://hello.labs-1.svc.cluster.local"
     vs = json.loads(kubectl("get", "vs", "hello-ingress", "-n", NS, "-o", "json").stdout)
-    assert vs["spec"]["gateways"] == [
-        "knative-serving/knative-ingress-gateway",
-        "knative-serving/knative-local-gateway",
-    ]
+    assert vs["spec"]["gateways"] == ["knative-serving/knative-local-gateway"]
 
 
 # --- 4. Placeholder Services ---------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
     meta = route["metadata"]
     labels = meta.get("labels") or {}
     owner = labels.get(SERVICE_LABEL)
-    local = is_cluster_local(labels)
+    local = is_cluster_local(labels, ctx.domain)
     parsed, _ = parse_traffic((route.get("spec") or {}).get("traffic"))
     targets = default_traffic(parsed, in_service=False)
     revisions, configs = _states(ctx, namespace, targets, owner)
