@@ -45,11 +45,11 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.include_router(events.router)
-    # The traffic editor (issue #5): its page fills service.html's `editor` block.
+    # The traffic editor: its page fills service.html's `editor` block.
     app.include_router(editor.router)
     app.include_router(editor_api.router)
-    app.include_router(demo.demo_router())  # H-demo (issue #6): probes, explain view, presenter mode
-    # H-sec (issue #7): write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
+    app.include_router(demo.demo_router())  # probes, explain view, presenter mode
+    # Write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
     install_security(app, settings, lambda: connection.access)
     install_observability(app, lambda: connection.cache, lambda: len(app.state.dashboard.streams))
 

@@ -132,6 +132,28 @@ def test_a_bad_tag_is_flagged_while_typing_and_cannot_be_applied(
     assert split(knative_api) == [50, 50, 0]
 
 
+def test_apply_clicked_the_moment_a_preset_lands_is_sent_by_htmx_not_the_browser(
+    page: Page, served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    """A presenter's quick "3 then a": the Apply of the form just swapped in must not fall back to a native
+    submit, which would leave the page for the bare form answer."""
+    open_editor(page, served_dashboard)
+    page.evaluate(
+        """() => {
+          window.stayed = true;
+          document.body.addEventListener("htmx:afterSwap", function click(e) {
+            if (e.detail.target.id !== "traffic-editor") { return; }
+            document.body.removeEventListener("htmx:afterSwap", click);
+            setTimeout(() => document.querySelector("#ed-apply").click(), 0);
+          });
+        }"""
+    )
+    page.get_by_role("button", name="Canary 90/10").click()
+    expect(page.locator("[data-notice='ok']")).to_contain_text("Applied")
+    assert page.evaluate("window.stayed === true"), "the click submitted the form natively"
+    assert split(knative_api) == [90, 10, 0]
+
+
 def traffic_messages(api: ApiClient) -> list[str]:
     events = CoreV1Api(api).list_namespaced_event(NS).to_dict()["items"]
     found = [e for e in events if e["reason"] == "TrafficChanged"]
