@@ -301,16 +301,7 @@ def private_endpoints(service: dict[str, Any], pods: list[dict[str, Any]]) -> di
         subset["addresses"] = ready
     if waiting:
         subset["notReadyAddresses"] = waiting
-    return {
-        "apiVersion": "v1",
-        "kind": "Endpoints",
-        "metadata": {
-            "name": meta["name"],
-            "namespace": meta["namespace"],
-            "labels": dict(meta.get("labels") or {}),
-        },
-        "subsets": [{**subset, "ports": ports}] if subset else [],
-    }
+    return _endpoints(meta, [{**subset, "ports": ports}] if subset else [])
 
 
 def public_endpoints(
@@ -322,20 +313,24 @@ def public_endpoints(
     meta = service["metadata"]
     serve = sks["spec"]["mode"] == "Serve" and bool(ready)
     addresses = ready if serve else [{"ip": ip} for ip in ACTIVATOR_IPS]
-    return {
-        "apiVersion": "v1",
-        "kind": "Endpoints",
-        "metadata": {
-            "name": meta["name"],
-            "namespace": meta["namespace"],
-            "labels": dict(meta.get("labels") or {}),
-            "annotations": dict(meta.get("annotations") or {}),
-            "ownerReferences": [owner_reference(sks)],
-        },
-        "subsets": [{"addresses": addresses, "ports": [dict(p) for p in ENDPOINT_PORTS]}]
-        if addresses
-        else [],
+    subsets = [{"addresses": addresses, "ports": [dict(p) for p in ENDPOINT_PORTS]}] if addresses else []
+    return _endpoints(
+        meta,
+        subsets,
+        annotations=dict(meta.get("annotations") or {}),
+        ownerReferences=[owner_reference(sks)],
+    )
+
+
+def _endpoints(service_meta: dict[str, Any], subsets: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """Endpoints named and labelled as their Service, with `extra` metadata (the writer's own marks)."""
+    metadata = {
+        "name": service_meta["name"],
+        "namespace": service_meta["namespace"],
+        "labels": dict(service_meta.get("labels") or {}),
+        **extra,
     }
+    return {"apiVersion": "v1", "kind": "Endpoints", "metadata": metadata, "subsets": subsets}
 
 
 def _write_endpoints(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
