@@ -82,6 +82,14 @@ class Settings:
             "the Host header; unset: probes request the route URLs themselves"
         },
     )
+    # Traffic probes: how often one client may start one, and how much of each answer is searched
+    probe_starts_per_minute: int = field(
+        default=10,
+        metadata={"help": "probes one client (address, or proxy user) may start per minute; 0: no limit"},
+    )
+    probe_body_bytes: int = field(
+        default=65536, metadata={"help": "bytes of each probed answer read and searched for a version token"}
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:

@@ -1,19 +1,26 @@
-"""What a traffic probe saw, beside what the split asks for: tallies, 95% intervals and their wording.
+r"""What a traffic probe saw, beside what the split asks for: tallies, 95% intervals and their wording.
 
 A 50/50 split answering 6 and 4 out of 10 requests is chance, not a fault. For each revision this module
 gives the observed share with its Wilson score interval, and the range of counts a binomial draw at the
 configured percent lands in 95% of the time, so the dashboard can say "as expected" or "unexpected"
 with the numbers behind it. It also attributes a response to a revision (a header, else a version token
 in the body). Pure: no I/O, no clocks.
+
+Body patterns come from whoever starts a probe and run over answers the probed app chose, so they are
+compiled with RE2, whose matching time grows linearly with the body: a pattern such as `(\w+\s?)+$` that
+backtracks for hours in Python's `re` is matched in one pass. Features that need backtracking
+(backreferences, look-around) are refused with a message saying so.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+import re2
 
 from app.model.routing import REVISION_HEADER
 
@@ -22,6 +29,8 @@ Z95 = 1.959963984540054
 DEFAULT_PATTERN = r"\bv\d+\b"
 """A version token like `v4`, matched against the revisions' VERSION environment variables."""
 MAX_PATTERN_LENGTH = 200
+PATTERN_MEMORY = 1 << 20
+"""Bytes RE2 may spend on one compiled pattern (its default is 8 MiB; 200 characters need far less)."""
 VERSION_VAR = "VERSION"
 
 Verdict = Literal["expected", "unexpected", "waiting"]
@@ -97,19 +106,56 @@ def binomial_range(trials: int, p: float, coverage: float = 0.95) -> tuple[int, 
 # --------------------------------------------------------------------------------------- attribution
 
 
-def compile_pattern(text: str) -> re.Pattern[str]:
-    """A body pattern from user input; a clear ValueError when it is unusable."""
+class PatternError(ValueError):
+    """A body pattern that cannot be used; the message says why and what to change."""
+
+
+class BodyPattern:
+    """A compiled body pattern: finds version tokens in an answer in time linear in its length."""
+
+    def __init__(self, text: str, compiled: Any) -> None:
+        self.text = text
+        self._compiled = compiled
+        self.groups: int = compiled.groups
+
+    def tokens(self, body: str) -> Iterator[str]:
+        """Each match's token (its group when the pattern has one, else the whole match), in order."""
+        for match in self._compiled.finditer(body):
+            token = match.group(1) if self.groups else match.group(0)
+            if isinstance(token, str):
+                yield token
+
+
+def compile_pattern(text: str) -> BodyPattern:
+    """A body pattern from user input; PatternError (a ValueError) with a clear message when unusable."""
     if not text:
-        raise ValueError("the body pattern is empty")
+        raise PatternError("the body pattern is empty")
     if len(text) > MAX_PATTERN_LENGTH:
-        raise ValueError(f"the body pattern is longer than {MAX_PATTERN_LENGTH} characters")
+        raise PatternError(f"the body pattern is longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        pattern = re.compile(text)
+        # Python's parser names syntax errors plainly; compiling never matches, so this is safe.
+        groups = re.compile(text).groups
     except re.error as exc:
-        raise ValueError(f"the body pattern is not a valid regular expression: {exc}") from None
-    if pattern.groups > 1:
-        raise ValueError("the body pattern may have at most one group (the version token)")
-    return pattern
+        raise PatternError(f"the body pattern is not a valid regular expression: {exc}") from None
+    if groups > 1:
+        raise PatternError("the body pattern may have at most one group (the version token)")
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = PATTERN_MEMORY
+    try:
+        compiled = re2.compile(text, options)
+    except re2.error as exc:
+        raise PatternError(
+            "the body pattern needs backtracking (backreferences, look-around or the like), which could"
+            f" take hours on a hostile answer; use plain groups, classes and repeats ({_re2_reason(exc)})"
+        ) from None
+    return BodyPattern(text, compiled)
+
+
+def _re2_reason(exc: Exception) -> str:
+    """RE2's own words for a refused pattern (its errors carry bytes)."""
+    reason = exc.args[0] if exc.args else exc
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
 
 
 def env_value(revision: Mapping[str, Any], name: str) -> str | None:
@@ -139,7 +185,7 @@ def version_map(revisions: Iterable[Mapping[str, Any]], routed: Iterable[str] = 
 class Attribution:
     """How a response names its revision: a header first, else a token of the body."""
 
-    pattern: re.Pattern[str] = field(default_factory=lambda: re.compile(DEFAULT_PATTERN))
+    pattern: BodyPattern = field(default_factory=lambda: compile_pattern(DEFAULT_PATTERN))
     versions: Mapping[str, str] = field(default_factory=dict)
     """Version token -> revision (see `version_map`)."""
     revisions: frozenset[str] = frozenset()
@@ -151,8 +197,7 @@ def attribute(header_value: str | None, body: str, rule: Attribution) -> str | N
     """The revision that answered: the header's value, else the first body token that names one."""
     if header_value and header_value.strip():
         return header_value.strip()
-    for match in rule.pattern.finditer(body):
-        token = match.group(1) if rule.pattern.groups else match.group(0)
+    for token in rule.pattern.tokens(body):
         if token in rule.versions:
             return rule.versions[token]
         if token in rule.revisions:

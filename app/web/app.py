@@ -48,7 +48,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     # The traffic editor: its page fills service.html's `editor` block.
     app.include_router(editor.router)
     app.include_router(editor_api.router)
-    app.include_router(demo.demo_router())  # probes, explain view, presenter mode
+    app.include_router(demo.demo_router(demo.probe_limits(settings)))  # probes, explain, presenter mode
     # Write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
     install_security(app, settings, lambda: connection.access)
     install_observability(app, lambda: connection.cache, lambda: len(app.state.dashboard.streams))
@@ -56,9 +56,9 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     @app.exception_handler(LoadError)
     async def load_error(request: Request, exc: LoadError) -> Response:
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+            return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=exc.headers)
         context = {"heading": exc.heading, "message": exc.message, "events": None}
         html = renderer.page("message.html", context)
-        return HTMLResponse(html, status_code=exc.status_code)
+        return HTMLResponse(html, status_code=exc.status_code, headers=exc.headers)
 
     return app

@@ -28,6 +28,7 @@ from app.model.objects import NamespaceObjects
 from app.model.probestats import (
     Attribution,
     Comparison,
+    PatternError,
     compile_pattern,
     configured_split,
     version_map,
@@ -40,9 +41,10 @@ from app.model.views import (
     service_scope,
     service_view,
 )
+from app.settings import Settings
 from app.web import loading
 from app.web.applying import load
-from app.web.context import Dashboard, DashboardDep
+from app.web.context import Dashboard, DashboardDep, get_dashboard
 from app.web.editor import initial_view
 from app.web.events import SSE_HEADERS, rendered_or_nothing, respond, subscribe
 from app.web.loading import LoadError
@@ -57,6 +59,8 @@ from app.web.probing import (
     probe_spec,
     probe_target,
 )
+from app.web.security import probe_refusal
+from app.web.security.permissions import identity_of
 from app.web.streams import sse_event
 
 TEMPLATES = "demo/partials.html"
@@ -249,8 +253,8 @@ def _plan(
     spec = probe_spec(namespace, name, fields, registry.limits)
     try:
         pattern = compile_pattern(spec.pattern)
-    except ValueError as exc:
-        raise ProbeError(str(exc)) from None
+    except PatternError as exc:
+        raise ProbeError(str(exc), status=422) from None
     objects = loading.namespace_objects(dashboard, namespace)
     scope = service_scope(objects, name)
     if scope is None:
@@ -278,6 +282,36 @@ def _plan(
     return spec, target, configured, attribution
 
 
+def probe_limits(settings: Settings) -> ProbeLimits:
+    """The probe limits `settings` choose (the rest stay at ProbeLimits' defaults); ValueError names a
+    setting out of range."""
+    if settings.probe_body_bytes < 1:
+        raise ValueError(f"SPLITBOARD_PROBE_BODY_BYTES must be at least 1, got {settings.probe_body_bytes}")
+    if settings.probe_starts_per_minute < 0:
+        raise ValueError(
+            f"SPLITBOARD_PROBE_STARTS_PER_MINUTE must be 0 (no limit) or more,"
+            f" got {settings.probe_starts_per_minute}"
+        )
+    return ProbeLimits(
+        max_body_bytes=settings.probe_body_bytes, starts_per_client=settings.probe_starts_per_minute
+    )
+
+
+def requester(request: Request) -> str:
+    """Whom a probe start counts against: the user a trusted proxy names (many users share its
+    address), else the client's address."""
+    identity = identity_of(request)
+    if identity is not None and identity.via == "proxy" and identity.user:
+        return f"user:{identity.user}"
+    return f"address:{request.client.host if request.client else ''}"
+
+
+def refused(exc: ProbeError) -> LoadError:
+    """A probe that cannot start as an HTTP error (with Retry-After when started too often)."""
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return LoadError(exc.status, "Cannot start the probe", str(exc), headers=headers)
+
+
 # ------------------------------------------------------------------------------------------ the router
 
 
@@ -303,11 +337,18 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
     async def view_of(dashboard: Dashboard, probe: Probe) -> ProbeView:
         return await anyio.to_thread.run_sync(current_view, dashboard, probe)
 
-    async def start(dashboard: Dashboard, namespace: str, name: str, fields: Mapping[str, str]) -> Probe:
+    async def start(request: Request, namespace: str, name: str, fields: Mapping[str, str]) -> Probe:
+        """A started probe, or ProbeError: refused for this visitor, started too often, or bad input."""
+        refusal = probe_refusal(request)
+        if refusal is not None:
+            raise ProbeError(refusal, status=403)
+        client = requester(request)
+        registry.starts.check(client)  # before reading the cluster: a refused start costs nothing
+        dashboard = get_dashboard(request)
         spec, target, configured, attribution = await anyio.to_thread.run_sync(
             _plan, dashboard, registry, namespace, name, fields
         )
-        return registry.start(spec, target, configured, attribution)
+        return registry.start(spec, target, configured, attribution, client=client)
 
     def find(namespace: str, name: str, probe_id: str) -> Probe:
         probe = registry.get(probe_id, namespace, name)
@@ -324,6 +365,7 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
         summary="Start a traffic probe of the route URL or a tag URL",
     )
     async def api_start(
+        request: Request,
         dashboard: DashboardDep,
         namespace: str,
         name: str,
@@ -331,9 +373,9 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
     ) -> ProbeView:
         fields = {k: "" if v is None else str(v) for k, v in body.items()}
         try:
-            probe = await start(dashboard, namespace, name, fields)
+            probe = await start(request, namespace, name, fields)
         except ProbeError as exc:
-            raise LoadError(409 if exc.busy else 400, "Cannot start the probe", str(exc)) from None
+            raise refused(exc) from None
         return await view_of(dashboard, probe)
 
     @router.get(
@@ -364,11 +406,13 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
         form = await request.form()
         fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         try:
-            probe = await start(dashboard, namespace, name, fields)
+            probe = await start(request, namespace, name, fields)
         except ProbeError as exc:
             if not is_fragment_request(request):
-                raise LoadError(409 if exc.busy else 400, "Cannot start the probe", str(exc)) from None
-            return HTMLResponse(renderer_macro(dashboard, "probe_error", str(exc)))
+                raise refused(exc) from None
+            # 200, as htmx swaps only successful answers; the status stays readable for scripts
+            html = renderer_macro(dashboard, "probe_error", str(exc), exc.status)
+            return HTMLResponse(html, headers=refused(exc).headers)
         return await probe_answer(request, dashboard, probe)
 
     @router.post("/namespaces/{namespace}/services/{name}/probes/{probe_id}/stop", include_in_schema=False)
@@ -452,6 +496,7 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
         editor = initial_view(request, load(dashboard, namespace, name))
         context = _page_context(dashboard, view, events=_events_url(namespace, name, view)) | {
             "probe": probe_now,
+            "probe_refusal": probe_refusal(request),
             "editor": editor,
         }
         if is_fragment_request(request):

@@ -27,11 +27,15 @@ from app.web.sections import NAMESPACE_SECTIONS
 class LoadError(Exception):
     """Why a page or API answer cannot be given: an HTTP status, a heading and a sentence."""
 
-    def __init__(self, status_code: int, heading: str, message: str) -> None:
+    def __init__(
+        self, status_code: int, heading: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.heading = heading
         self.message = message
+        self.headers = headers
+        """Extra response headers (e.g. Retry-After with a 429)."""
 
 
 @contextmanager

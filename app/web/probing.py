@@ -5,6 +5,11 @@ timeout on each, and can be stopped at any time. It only reaches the cluster's o
 status URLs) or loopback: through the configured ingress address with the URL's Host header when one is
 set (as Knative's docs curl a gateway without DNS), else the URL itself. Probes run as tasks on the
 server's event loop; watchers wait on `Probe.changed` to push the tally live.
+
+The event loop serves every page, so no answer is searched on it: the first `max_body_bytes` of each
+answer are decoded and matched in the registry's own small thread pool, with a linear-time pattern
+(see app.model.probestats). Each client may start only `starts_per_client` probes per `start_window`
+seconds; more is refused with a 429 and the seconds to wait.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import itertools
 import math
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -33,9 +40,6 @@ from app.model.probestats import (
     record,
     record_error,
 )
-
-MAX_BODY_BYTES = 64 * 1024
-"""Only the start of a body is searched for a version token."""
 
 State = Literal["running", "done", "stopped", "failed"]
 
@@ -56,6 +60,14 @@ class ProbeLimits:
     """Requests of one probe in flight at once."""
     keep_finished: int = 20
     """Finished probes kept for their tallies (the oldest are forgotten)."""
+    max_body_bytes: int = 64 * 1024
+    """Only the start of each answer is read and searched for a version token."""
+    match_workers: int = 2
+    """Threads searching answers, shared by all probes (the event loop never searches)."""
+    starts_per_client: int = 10
+    """Probes one client may start per `start_window` (0: no limit)."""
+    start_window: float = 60.0
+    """Seconds."""
 
 
 @dataclass(frozen=True)
@@ -73,11 +85,14 @@ class ProbeSpec:
 
 
 class ProbeError(ValueError):
-    """A probe that cannot start; the message says why (HTTP 400, or 409 when `busy`)."""
+    """A probe that cannot start; the message says why and `status` is the HTTP status to answer:
+    400 bad input, 409 too many running, 422 an unusable body pattern, 429 started too often (then
+    `retry_after` is the whole seconds to wait)."""
 
-    def __init__(self, message: str, *, busy: bool = False) -> None:
+    def __init__(self, message: str, *, status: int = 400, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.busy = busy
+        self.status = status
+        self.retry_after = retry_after
 
 
 def _number(fields: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
@@ -195,20 +210,29 @@ class Probe:
         return self.version
 
 
-async def _one(client: httpx.AsyncClient, probe: Probe, timeout: float) -> None:
+def _attribute_body(header: str | None, body: bytes, rule: Attribution) -> str | None:
+    """The revision an answer names; runs in a match thread, never on the event loop."""
+    return attribute(header, body.decode("utf-8", errors="replace"), rule)
+
+
+async def _one(
+    client: httpx.AsyncClient, probe: Probe, timeout: float, limits: ProbeLimits, matcher: ThreadPoolExecutor
+) -> None:
     headers = {"Host": probe.target.host} if probe.target.host else {}
     try:
         async with client.stream("GET", probe.target.connect, headers=headers, timeout=timeout) as response:
             body = bytearray()
             async for chunk in response.aiter_bytes():
-                body.extend(chunk[: MAX_BODY_BYTES - len(body)])
-                if len(body) >= MAX_BODY_BYTES:
+                body.extend(chunk[: limits.max_body_bytes - len(body)])
+                if len(body) >= limits.max_body_bytes:
                     break
         if response.status_code >= 400:
             probe.tally = record_error(probe.tally, f"HTTP {response.status_code}")
         else:
-            text = body.decode("utf-8", errors="replace")
-            revision = attribute(response.headers.get(probe.attribution.header), text, probe.attribution)
+            header = response.headers.get(probe.attribution.header)
+            revision = await asyncio.get_running_loop().run_in_executor(
+                matcher, _attribute_body, header, bytes(body), probe.attribution
+            )
             probe.tally = record(probe.tally, revision)
     except httpx.TimeoutException:
         probe.tally = record_error(probe.tally, f"timed out after {timeout:g}s")
@@ -229,13 +253,16 @@ def probe_client(limits: ProbeLimits) -> httpx.AsyncClient:
     )
 
 
-async def run_probe(probe: Probe, limits: ProbeLimits) -> None:
-    """Send the probe's requests on schedule until its count or duration is reached (or it is cancelled)."""
+async def run_probe(probe: Probe, limits: ProbeLimits, matcher: ThreadPoolExecutor) -> None:
+    """Send the probe's requests on schedule until its count or duration is reached (or it is cancelled);
+    answers are searched in `matcher`'s threads."""
     async with probe_client(limits) as client:
-        await _send_all(client, probe, limits)
+        await _send_all(client, probe, limits, matcher)
 
 
-async def _send_all(client: httpx.AsyncClient, probe: Probe, limits: ProbeLimits) -> None:
+async def _send_all(
+    client: httpx.AsyncClient, probe: Probe, limits: ProbeLimits, matcher: ThreadPoolExecutor
+) -> None:
     spec = probe.spec
     interval = 1.0 / spec.rate
     slots = asyncio.Semaphore(limits.concurrency)
@@ -245,7 +272,8 @@ async def _send_all(client: httpx.AsyncClient, probe: Probe, limits: ProbeLimits
 
     async def send() -> None:
         try:
-            await _one(client, probe, min(limits.request_timeout, max(0.1, deadline - loop.time())))
+            timeout = min(limits.request_timeout, max(0.1, deadline - loop.time()))
+            await _one(client, probe, timeout, limits, matcher)
         finally:
             slots.release()
 
@@ -278,13 +306,75 @@ async def _send_all(client: httpx.AsyncClient, probe: Probe, limits: ProbeLimits
         probe.bump()
 
 
+class StartLimiter:
+    """At most `limit` starts per client in any `window` seconds: a sliding window of start times.
+
+    Clients are keyed by the caller (an address or a user name); at most `max_clients` are remembered,
+    the longest-known forgotten first, so a flood of new addresses cannot grow memory without bound."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.max_clients = max_clients
+        self._starts: dict[str, deque[float]] = {}
+
+    def wait(self, client: str) -> float:
+        """Seconds until `client` may start another probe (0: now)."""
+        if self.limit <= 0:
+            return 0.0
+        now = self.clock()
+        starts = self._starts.get(client)
+        if starts is None:
+            return 0.0
+        while starts and starts[0] <= now - self.window:
+            starts.popleft()
+        if not starts:
+            del self._starts[client]
+            return 0.0
+        return 0.0 if len(starts) < self.limit else starts[0] + self.window - now
+
+    def record(self, client: str) -> None:
+        if self.limit <= 0:
+            return
+        self._starts.setdefault(client, deque()).append(self.clock())
+        while len(self._starts) > self.max_clients:
+            del self._starts[next(iter(self._starts))]
+
+    def check(self, client: str) -> None:
+        """ProbeError(429) naming the wait when `client` has started its allowance already."""
+        wait = self.wait(client)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise ProbeError(
+                f"too many probes started: at most {self.limit} per {self.window:g} seconds;"
+                f" try again in {seconds} s",
+                status=429,
+                retry_after=seconds,
+            )
+
+
 class ProbeRegistry:
     """The probes of one app: starts them (within limits), finds them, stops them, closes them all."""
 
     def __init__(self, limits: ProbeLimits | None = None) -> None:
         self.limits = limits or ProbeLimits()
+        self.starts = StartLimiter(self.limits.starts_per_client, self.limits.start_window)
         self._probes: dict[str, Probe] = {}
         self._ids = itertools.count(1)
+        self._matcher: ThreadPoolExecutor | None = None
+
+    def matcher(self) -> ThreadPoolExecutor:
+        """The threads that search answers (made on first use, again after `aclose`)."""
+        if self._matcher is None:
+            self._matcher = ThreadPoolExecutor(self.limits.match_workers, thread_name_prefix="probe-match")
+        return self._matcher
 
     def running(self) -> list[Probe]:
         return [p for p in self._probes.values() if not p.finished]
@@ -295,15 +385,20 @@ class ProbeRegistry:
         target: ProbeTarget,
         configured: list[tuple[str, int]],
         attribution: Attribution,
+        client: str = "",
     ) -> Probe:
-        """Start a probe on the running event loop; ProbeError(busy) when too many already run."""
+        """Start a probe on the running event loop for `client` (who asked: an address or a user);
+        ProbeError 409 when too many already run, 429 when this client started too many lately."""
         if len(self.running()) >= self.limits.max_running:
             raise ProbeError(
-                f"{self.limits.max_running} probes are running already; stop one or wait", busy=True
+                f"{self.limits.max_running} probes are running already; stop one or wait", status=409
             )
+        self.starts.check(client)
+        self.starts.record(client)
         probe_id = f"{next(self._ids)}-{secrets.token_hex(4)}"
         probe = Probe(probe_id, spec, target, configured, attribution, started=time.monotonic())
-        probe.task = asyncio.create_task(run_probe(probe, self.limits), name=f"probe-{probe_id}")
+        work = run_probe(probe, self.limits, self.matcher())
+        probe.task = asyncio.create_task(work, name=f"probe-{probe_id}")
         self._probes[probe_id] = probe
         self._forget_old()
         return probe
@@ -336,6 +431,9 @@ class ProbeRegistry:
             await task
 
     async def aclose(self) -> None:
-        """Stop every probe (at app shutdown)."""
+        """Stop every probe and the match threads (at app shutdown)."""
         for probe in list(self._probes.values()):
             await self.stop(probe)
+        matcher, self._matcher = self._matcher, None
+        if matcher is not None:
+            matcher.shutdown(wait=False, cancel_futures=True)

@@ -12,6 +12,7 @@ from app.model.probestats import (
     DEFAULT_PATTERN,
     Attribution,
     Interval,
+    PatternError,
     Tally,
     attribute,
     binomial_range,
@@ -167,6 +168,21 @@ def test_a_custom_pattern_group_selects_the_token() -> None:
 def test_bad_patterns_are_refused_clearly(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         compile_pattern(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [r"(v\d+)\1", r"(?P<v>v\d)(?P=v)", r"(?=v)\w+", r"(?!x)v\d", r"(?<=version )v\d+", r"v\d++"],
+)
+def test_patterns_that_need_backtracking_are_refused_naming_why(text: str) -> None:
+    with pytest.raises(PatternError, match=r"^the body pattern needs backtracking .* \(.+\)$"):
+        compile_pattern(text)
+
+
+def test_a_backtracking_prone_pattern_is_accepted_and_finds_its_token() -> None:
+    rule = Attribution(pattern=compile_pattern(r"(\w+\s?)+$"), versions={"v4": "customer-v4"})
+    assert attribute(None, "hello from v4", rule) == "customer-v4"
+    assert attribute(None, "a" * 20 + "!", rule) is None
 
 
 def test_configured_split_of_route_and_tag_urls() -> None:

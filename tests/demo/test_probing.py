@@ -11,7 +11,17 @@ from kubernetes.client import ApiClient, CustomObjectsApi
 
 from app.model.probestats import Attribution, configured_split, version_map
 from app.model.routing import REVISION_HEADER
-from app.web.probing import ProbeError, ProbeLimits, ProbeRegistry, ProbeSpec, probe_spec, probe_target
+from app.settings import Settings
+from app.web.demo import probe_limits
+from app.web.probing import (
+    ProbeError,
+    ProbeLimits,
+    ProbeRegistry,
+    ProbeSpec,
+    StartLimiter,
+    probe_spec,
+    probe_target,
+)
 from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 from tests.plugins.browser import run_async
 from tests.serving import Dashboard
@@ -136,6 +146,35 @@ def test_probe_requests_are_bounded(fields: dict[str, str], message: str) -> Non
 def test_probe_defaults() -> None:
     spec = probe_spec(NAMESPACE, "customer", {"target": "current"}, ProbeLimits())
     assert (spec.tag, spec.count, spec.rate, spec.duration) == ("current", 100, 20.0, 300.0)
+
+
+def test_starts_are_limited_per_client_over_a_sliding_window() -> None:
+    now = [1000.0]
+    limiter = StartLimiter(2, 60.0, clock=lambda: now[0], max_clients=3)
+    limiter.record("a")
+    now[0] += 10
+    limiter.record("a")
+    assert limiter.wait("b") == 0.0  # another client has its own allowance
+    with pytest.raises(ProbeError, match=r"at most 2 per 60 seconds; try again in 50 s") as refused:
+        limiter.check("a")
+    assert (refused.value.status, refused.value.retry_after) == (429, 50)
+    now[0] += 50  # the first start leaves the window
+    limiter.check("a")
+    for client in ("b", "c", "d"):
+        limiter.record(client)
+    assert limiter.wait("a") == 0.0  # more clients than remembered: the longest-known is forgotten
+    unlimited = StartLimiter(0, 60.0)
+    for _ in range(100):
+        unlimited.record("a")
+    unlimited.check("a")
+
+
+def test_probe_settings_out_of_range_are_refused_by_name() -> None:
+    assert probe_limits(Settings(probe_body_bytes=10, probe_starts_per_minute=0)).max_body_bytes == 10
+    with pytest.raises(ValueError, match="SPLITBOARD_PROBE_BODY_BYTES must be at least 1, got 0"):
+        probe_limits(Settings(probe_body_bytes=0))
+    with pytest.raises(ValueError, match="SPLITBOARD_PROBE_STARTS_PER_MINUTE must be 0"):
+        probe_limits(Settings(probe_starts_per_minute=-1))
 
 
 def test_only_the_clusters_urls_and_loopback_may_be_probed() -> None:

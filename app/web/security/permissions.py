@@ -61,6 +61,20 @@ def edit_refusal(request: Request, namespace: str, name: str) -> str | None:
     return None
 
 
+def probe_refusal(request: Request) -> str | None:
+    """Why this request may not start a traffic probe, or None when it may.
+
+    A probe sends up to thousands of requests to the Service's URLs, so it needs what a write needs:
+    a dashboard that is not read-only and a request with an identity. It changes nothing in the
+    cluster, so Splitboard's own permission to patch the Service is not asked."""
+    security = security_of(request)
+    if security.settings.read_only:
+        return "Splitboard runs read-only: probes, which send traffic to the Service, are off."
+    if identity_of(request) is None:
+        return unauthenticated(security.guard.policy.mode)
+    return None
+
+
 def can_edit(request: Request, namespace: str, name: str) -> bool:
     """Whether to offer the traffic editor (sliders) for this Service. Blocking: call from a thread."""
     return edit_refusal(request, namespace, name) is None
