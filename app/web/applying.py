@@ -344,10 +344,13 @@ def _stale_message(name: str, now: KubeObject, wanted: Precondition) -> str:
             f'The Service "{name}" was deleted and created again since you loaded it (UID {wanted.uid}, '
             f"now {uid_of(now)}): your change was meant for the old one. Load it again and review the split."
         )
-    return (
+    stale = (
         f'Operation cannot be fulfilled on services.serving.knative.dev "{name}": the object has been '
         "modified; please apply your changes to the latest version and try again"
     )
+    if not wanted.uid and wanted.generation and generation_of(now) == wanted.generation:
+        return f"{stale} (give the uid read with resourceVersion to accept a newer status at this generation)"
+    return stale
 
 
 def _read_back(
