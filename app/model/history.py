@@ -144,21 +144,24 @@ def _managers(event: Obj) -> set[str]:
 
 
 def event_writer(event: Obj) -> str | None:
-    """Who the Event says wrote it: its reporting component, else its source, else a field manager."""
+    """Who wrote the Event, as far as it tells: a field manager other than Splitboard (the API server
+    records it, from the writer's fieldManager or user agent), else its reporting component or source."""
+    others = sorted(_managers(event) - {COMPONENT, ""})
+    if others:
+        return others[0]
     source = event.get("source") or {}
     component = source.get("component") if isinstance(source, Mapping) else ""
     named = event.get("reportingComponent") or component
-    return str(named) if named else next(iter(sorted(_managers(event) - {""})), None)
+    return str(named) if named else None
 
 
-def _written_by_splitboard(event: Obj) -> bool:
+def _claims_splitboard(event: Obj) -> bool:
     source = event.get("source") or {}
     return (
         isinstance(source, Mapping)
         and source.get("component") == COMPONENT
         and event.get("reportingComponent") == COMPONENT
         and str(event.get("reportingInstance") or "").startswith(COMPONENT)
-        and _managers(event) <= {COMPONENT}
     )
 
 
@@ -167,7 +170,7 @@ def why_untrusted(event: Obj, change: SignedChange, uid: str | None, key: bytes)
     another name, unsigned, signed with another key or over other content, or about an earlier
     Service of the same name (`uid`: the Service's now; None when unknown)."""
     writer = event_writer(event)
-    if not _written_by_splitboard(event):
+    if not _claims_splitboard(event) or not _managers(event) <= {COMPONENT}:
         return f"written by {writer}, not by Splitboard" if writer else "not written by Splitboard"
     signature = str((meta(event).get("annotations") or {}).get(SIGNATURE_ANNOTATION) or "")
     if not signature:

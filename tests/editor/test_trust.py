@@ -124,7 +124,9 @@ def test_a_forged_history_entry_is_an_outside_change_never_undone(lab: Backend) 
         history = editor_html(page).split('id="ed-history"')[1]
         entry = re.search(rf'<li[^>]*data-event="{forged}"[^>]*>(.*?)</li>', history, re.S)
         assert entry is not None and "data-outside-entry" in entry.group(0), "shown as Splitboard's own"
-        assert "Outside change" in entry.group(1) and "signature does not match" in entry.group(1)
+        assert "Outside change" in entry.group(1)
+        # The simulator records no field managers; the real API server names bob's client's.
+        assert "signature does not match" in entry.group(1) or "not by Splitboard" in entry.group(1)
         assert f"revert:{forged}:" not in page, "an outside entry is offered to undo"
 
         fields = form_fields(page)
