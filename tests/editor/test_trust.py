@@ -296,3 +296,15 @@ def test_a_patch_without_answer_that_did_not_land_is_reported_not_applied(
         assert answer.json()["current"]["resourceVersion"] == before["metadata"]["resourceVersion"]
     assert percents(knative_service(knative_api, "customer")) == percents(before)
     assert traffic_events(knative_api) == []
+
+
+def test_an_editor_with_edits_is_told_when_its_service_is_recreated(
+    client: httpx.Client, knative_api: ApiClient
+) -> None:
+    edited = set_percents(form_fields(client.get(EDITOR).text), 90, 10, 0)
+    new = recreate(knative_api)
+    settled(client, new)
+    answer = post(client, edited, "", f"{EDITOR}/sync")
+    assert answer.status_code == 200
+    assert "data-stale" in answer.text, "the new Service's version was taken as the one being edited"
+    assert 'id="ed-rv"' not in answer.text
