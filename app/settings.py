@@ -91,6 +91,26 @@ class Settings:
         default=65536, metadata={"help": "bytes of each probed answer read and searched for a version token"}
     )
 
+    # Traffic history and writes: who may be believed in the history, and how long a write may take.
+    history_key: str | None = field(
+        default=None,
+        repr=False,
+        metadata={
+            "help": "secret that signs the traffic history (HMAC); unset: a new random key per process, so "
+            "history another process signed reads as outside change"
+        },
+    )
+    history_key_file: Path | None = field(
+        default=None, metadata={"help": "file holding the history key, e.g. a mounted Secret (read at start)"}
+    )
+    write_timeout_seconds: float = field(
+        default=30.0,
+        metadata={
+            "help": "how long a traffic patch may wait for the cluster's answer; then the Service is read "
+            "back to tell whether it landed"
+        },
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
         """Settings from `SPLITBOARD_*` variables, then `overrides` (flags) that are not None."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from kubernetes.client import ApiClient
 
-from app.kube.requesting import request_json
+from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, request_json
 from app.kube.resources import EVENTS, KNATIVE_SERVICES
 from app.model.history import COMPONENT, USER_ANNOTATION
 from app.model.objects import KubeObject
@@ -27,13 +27,15 @@ def patch_traffic(
     resource_version: str,
     *,
     dry_run: bool = False,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> KubeObject:
     """Replace a Knative Service's `spec.traffic`, only if it is still at `resource_version`.
 
     `traffic` is targets or their JSON; JSON of the wrong shape raises ValueError and sends nothing.
     Returns the object the server answered (with `dry_run`, what it would become: nothing is stored).
     A stale resourceVersion gives ApiError 409 Conflict; a rejected traffic block 422 (or 400) with
-    the admission webhook's message, verbatim.
+    the admission webhook's message, verbatim. No answer within `timeout` raises Unreachable, and
+    then the patch may still have landed: only reading the Service back tells.
     """
     targets, errors = _targets(traffic)
     if errors:
@@ -49,6 +51,7 @@ def patch_traffic(
         query=query,
         body=body,
         content_type=MERGE_PATCH,
+        timeout=timeout,
     )
 
 
@@ -71,16 +74,21 @@ def record_event(
     user: str | None = None,
     event_type: str = "Normal",
     now: datetime | None = None,
+    annotations: Mapping[str, str] | None = None,
 ) -> KubeObject:
-    """Create a core/v1 Event about `involved` (as `kubectl describe` shows), e.g. who changed traffic."""
+    """Create a core/v1 Event about `involved` (as `kubectl describe` shows), e.g. who changed traffic.
+
+    Written under Splitboard's name (source, reporting component and field manager) with the acting
+    user and any `annotations` (such as the history signature) on it."""
     when = rfc3339(now or datetime.now(UTC))
     metadata = involved.get("metadata") or {}
     event_metadata: dict[str, Any] = {
         "generateName": f"{metadata.get('name', 'object')}.",
         "namespace": namespace,
     }
-    if user:
-        event_metadata["annotations"] = {USER_ANNOTATION: user}
+    notes = {**({USER_ANNOTATION: user} if user else {}), **(annotations or {})}
+    if notes:
+        event_metadata["annotations"] = notes
     body = {
         "apiVersion": "v1",
         "kind": "Event",
@@ -104,4 +112,5 @@ def record_event(
         "lastTimestamp": when,
         "count": 1,
     }
-    return request_json(api_client, "POST", EVENTS.path(namespace), body=body)
+    query = {"fieldManager": COMPONENT}
+    return request_json(api_client, "POST", EVENTS.path(namespace), query=query, body=body)

@@ -35,7 +35,8 @@ from app.model.views import readiness, revision_generation
 LATEST = LATEST_REF
 """The form's value for a floating target (kn's notation); a revision can never be named so."""
 MAX_ROWS = 50
-"""More targets than any editor needs; a form with more is refused, not truncated."""
+"""More targets than any editor needs; a form with more is refused, not truncated. The JSON API refuses
+more as well (one limit for every way of sending a split)."""
 
 
 _WHOLE = re.compile(r"[+-]?\d{1,9}")
@@ -126,6 +127,9 @@ class EditorForm:
     rows: tuple[Row, ...]
     generation: int = 0
     """The Service's metadata.generation when the editor loaded it."""
+    uid: str = ""
+    """The Service's metadata.uid when the editor loaded it (a Service deleted and created again under
+    the same name has another, though its generation may be the same)."""
     base: tuple[TrafficTarget, ...] = ()
     """The split the editor loaded (what "pending edits" are measured against; never sent)."""
     expression: str = ""
@@ -186,7 +190,7 @@ def has_pending_edits(form: EditorForm) -> bool:
 
 def parse_form(fields: Mapping[str, str], trigger: str | None = None) -> EditorForm:
     """An `EditorForm` from posted fields (`rv`, `t<i>.target|tag|percent|slider|prev|anchor|locked`,
-    `gen`, `base`, `drag`, `expression`, `live`); `trigger` is the name of the input that caused the
+    `gen`, `uid`, `base`, `drag`, `expression`, `live`); `trigger` is the name of the input that caused the
     post (htmx sends it). Malformed hidden fields are ignored (no anchor, no drag), never trusted."""
     resource_version = fields.get("rv", "").strip()
     if not resource_version:
@@ -212,6 +216,7 @@ def parse_form(fields: Mapping[str, str], trigger: str | None = None) -> EditorF
         resource_version=resource_version,
         rows=rows,
         generation=_whole(fields.get("gen")) or 0,
+        uid=fields.get("uid", "").strip(),
         base=_base(fields.get("base", "")),
         expression=fields.get("expression", ""),
         live="live" in fields,

@@ -5,10 +5,19 @@ message reads `Traffic changed by <user>: <old split> -> <new split>` in `descri
 read back exactly, so any entry can be restored later and `kubectl describe` shows the same text.
 Changes made by others (kubectl, GitOps, Flagger) have no such Event: they are recognised because the
 Service's split differs from the last one Splitboard recorded.
+
+Anyone allowed to create Events can write one that looks like Splitboard's, naming any user. So an entry
+is trusted only when it was written under Splitboard's own name (its source, reporting component and
+field manager) and carries a signature the dashboard verifies: an HMAC over the change (the Service's
+namespace, name and UID, the old and new split, the user and the time) with the dashboard's history
+key. Every other entry is listed as an outside change and never offered to undo or roll back to.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,6 +33,8 @@ COMPONENT = "splitboard"
 changed outside Splitboard."""
 USER_ANNOTATION = "splitboard.dev/user"
 """Where `app.kube.writing.record_event` puts the acting user."""
+SIGNATURE_ANNOTATION = "splitboard.dev/signature"
+"""The HMAC (hex SHA-256) over the change, made with the dashboard's history key."""
 FLAGGER_ANNOTATION = "flagger.app/primary-revision"
 
 
@@ -66,8 +77,30 @@ def parse_change(
 
 
 @dataclass(frozen=True)
+class SignedChange:
+    """What a history signature covers: which Service (by UID too), the change, who and when."""
+
+    namespace: str
+    name: str
+    uid: str
+    old: tuple[TrafficTarget, ...]
+    new: tuple[TrafficTarget, ...]
+    user: str | None
+    time: str
+
+    def signature(self, key: bytes) -> str:
+        """The HMAC-SHA256 (hex) of the change with `key`."""
+        fields = [self.namespace, self.name, self.uid, describe_split(self.old), describe_split(self.new)]
+        text = json.dumps([*fields, self.user or "", self.time], separators=(",", ":"))
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+    def verifies(self, key: bytes, signature: str) -> bool:
+        return hmac.compare_digest(self.signature(key), signature)
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
-    """One change Splitboard applied, read back from its Event."""
+    """One TrafficChanged Event read back: a change Splitboard applied, or one made to look so."""
 
     event: str
     time: str
@@ -75,6 +108,14 @@ class HistoryEntry:
     old: tuple[TrafficTarget, ...]
     new: tuple[TrafficTarget, ...]
     message: str
+    distrust: str | None = None
+    """None for Splitboard's own signed entry, else why it counts as an outside change."""
+    writer: str | None = None
+    """Who wrote the Event, as far as it tells (its reporting component, source or field manager)."""
+
+    @property
+    def trusted(self) -> bool:
+        return self.distrust is None
 
     @property
     def old_text(self) -> str:
@@ -97,9 +138,78 @@ def _sort_key(event: Obj) -> tuple[str, int]:
     return _time(event), int(version) if version.isdigit() else 0
 
 
-def history(events: Sequence[Obj], service: str) -> list[HistoryEntry]:
-    """The TrafficChanged entries Splitboard recorded on Knative Service `service`, newest first.
-    Events whose message is not a change Splitboard wrote (other tools', or damaged) are skipped."""
+def _managers(event: Obj) -> set[str]:
+    entries = meta(event).get("managedFields") or []
+    return {str(e.get("manager") or "") for e in entries if isinstance(e, Mapping)}
+
+
+def event_writer(event: Obj) -> str | None:
+    """Who wrote the Event, as far as it tells: a field manager other than Splitboard (the API server
+    records it, from the writer's fieldManager or user agent), else its reporting component or source."""
+    others = sorted(_managers(event) - {COMPONENT, ""})
+    if others:
+        return others[0]
+    source = event.get("source") or {}
+    component = source.get("component") if isinstance(source, Mapping) else ""
+    named = event.get("reportingComponent") or component
+    return str(named) if named else None
+
+
+def _claims_splitboard(event: Obj) -> bool:
+    source = event.get("source") or {}
+    return (
+        isinstance(source, Mapping)
+        and source.get("component") == COMPONENT
+        and event.get("reportingComponent") == COMPONENT
+        and str(event.get("reportingInstance") or "").startswith(COMPONENT)
+    )
+
+
+def why_untrusted(event: Obj, change: SignedChange, uid: str | None, key: bytes) -> str | None:
+    """Why this history Event is not Splitboard's own record of `change` (None when it is): written under
+    another name, unsigned, signed with another key or over other content, or about an earlier
+    Service of the same name (`uid`: the Service's now; None when unknown)."""
+    writer = event_writer(event)
+    if not _claims_splitboard(event) or not _managers(event) <= {COMPONENT}:
+        return f"written by {writer}, not by Splitboard" if writer else "not written by Splitboard"
+    signature = str((meta(event).get("annotations") or {}).get(SIGNATURE_ANNOTATION) or "")
+    if not signature:
+        return "not signed by Splitboard"
+    if not change.verifies(key, signature):
+        return "its signature does not match (another Splitboard's key, or altered)"
+    if uid is not None and change.uid != uid:
+        return f"recorded for an earlier Service named {change.name}"
+    return None
+
+
+def _entry(event: Obj, namespace: str, service: str, uid: str | None, key: bytes) -> HistoryEntry | None:
+    user = (meta(event).get("annotations") or {}).get(USER_ANNOTATION) or None
+    message = str(event.get("message") or "")
+    change = parse_change(message, user)
+    if change is None:
+        return None
+    involved = event.get("involvedObject") or {}
+    signed = SignedChange(
+        namespace, service, str(involved.get("uid") or ""), change[0], change[1], user, _time(event)
+    )
+    return HistoryEntry(
+        event=name_of(event),
+        time=signed.time,
+        user=user,
+        old=change[0],
+        new=change[1],
+        message=message,
+        distrust=why_untrusted(event, signed, uid, key),
+        writer=event_writer(event),
+    )
+
+
+def history(
+    events: Sequence[Obj], service: str, *, key: bytes, namespace: str = "", uid: str | None = None
+) -> list[HistoryEntry]:
+    """The TrafficChanged entries about Knative Service `service` (in `namespace`, with `uid` now),
+    newest first, each trusted or not (see `why_untrusted`, with the history `key`). Events whose message
+    is not a change as Splitboard words it (other tools', or damaged) are skipped."""
     entries: list[HistoryEntry] = []
     for event in sorted(events, key=_sort_key, reverse=True):
         involved = event.get("involvedObject") or {}
@@ -108,13 +218,16 @@ def history(events: Sequence[Obj], service: str) -> list[HistoryEntry]:
         api_version = str(involved.get("apiVersion", ""))
         if involved.get("kind") != "Service" or not api_version.startswith("serving.knative.dev/"):
             continue
-        user = (meta(event).get("annotations") or {}).get(USER_ANNOTATION) or None
-        message = str(event.get("message") or "")
-        change = parse_change(message, user)
-        if change is None:
-            continue
-        entries.append(HistoryEntry(name_of(event), _time(event), user, change[0], change[1], message))
+        where = namespace or str(involved.get("namespace") or meta(event).get("namespace") or "")
+        entry = _entry(event, where, service, uid, key)
+        if entry is not None:
+            entries.append(entry)
     return entries
+
+
+def trusted(entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
+    """Splitboard's own signed entries: the only ones undo, roll back and change detection go by."""
+    return [e for e in entries if e.trusted]
 
 
 def find_entry(entries: Sequence[HistoryEntry], event: str) -> HistoryEntry | None:
@@ -125,10 +238,12 @@ def previous_split(
     current: Sequence[TrafficTarget], entries: Sequence[HistoryEntry]
 ) -> tuple[TrafficTarget, ...]:
     """What "roll back" restores: the split before Splitboard's last change, or that change itself
-    when someone else has changed the split since. Empty without history."""
-    if not entries:
+    when someone else has changed the split since. Empty without trusted history (an outside entry
+    is never restored, whatever it claims)."""
+    own = trusted(entries)
+    if not own:
         return ()
-    last = entries[0]
+    last = own[0]
     return last.old if splits_equal(current, last.new) else last.new
 
 
@@ -163,7 +278,9 @@ def flagger_primary(service: Obj) -> str | None:
 def outside_change(service: Obj, entries: Sequence[HistoryEntry]) -> OutsideChange | None:
     """Whether the Service's current split is not the last one Splitboard applied, and by whom.
 
-    Without any recorded entry nothing can be told apart, unless Flagger or a field manager says so."""
+    Without any recorded entry nothing can be told apart, unless Flagger or a field manager says so.
+    Only Splitboard's own signed entries count as what it applied."""
+    entries = trusted(entries)
     current = service_traffic(service)
     if entries and splits_equal(current, entries[0].new):
         return None

@@ -15,6 +15,7 @@ class Faults:
         self._drops = 0
         self._failures: list[int] = []
         self._latency = 0.0
+        self._answers: list[tuple[str, float, bool]] = []
 
     def drop_next_watch_events(self, n: int = 1) -> None:
         """Silently leave out the next `n` events sent on any watch stream (clients must heal)."""
@@ -45,10 +46,25 @@ class Faults:
         with self._lock:
             self._latency = seconds
 
+    def delay_next_answers(self, seconds: float, n: int = 1, method: str = "PATCH") -> None:
+        """Carry out the next `n` `method` requests, then hold each answer `seconds` before sending it:
+        the change is made, but a client with a shorter timeout has given up waiting."""
+        self._add_answers(method, seconds, False, n)
+
+    def drop_next_answers(self, n: int = 1, method: str = "PATCH") -> None:
+        """Carry out the next `n` `method` requests, then close the connection without answering."""
+        self._add_answers(method, 0.0, True, n)
+
+    def _add_answers(self, method: str, seconds: float, drop: bool, n: int) -> None:
+        if n < 0 or seconds < 0:
+            raise ValueError("n and seconds must not be negative")
+        with self._lock:
+            self._answers.extend([(method.upper(), seconds, drop)] * n)
+
     def clear(self) -> None:
         """Turn every switch off."""
         with self._lock:
-            self._drops, self._failures, self._latency = 0, [], 0.0
+            self._drops, self._failures, self._latency, self._answers = 0, [], 0.0, []
 
     # --- consulted by the server -----------------------------------------------------------------
 
@@ -62,6 +78,16 @@ class Faults:
         """The error code the current request must fail with, if any."""
         with self._lock:
             return self._failures.pop(0) if self._failures else None
+
+    def take_answer_fault(self, method: str) -> tuple[float, bool] | None:
+        """For a request just carried out: (seconds to hold its answer, whether to drop it instead), or
+        None when its answer goes out as usual."""
+        with self._lock:
+            index = next((i for i, a in enumerate(self._answers) if a[0] == method.upper()), None)
+            if index is None:
+                return None
+            _, seconds, drop = self._answers.pop(index)
+            return seconds, drop
 
     def take_drop(self) -> bool:
         """True when the current watch event must be dropped."""

@@ -192,8 +192,20 @@ class _Handler(BaseHTTPRequestHandler):
             answer = Response.error(errors.internal_error(f"{type(error).__name__}: {error}"))
         if isinstance(answer, WatchPlan):
             self._stream(answer)
-        else:
+        elif self._answer_delivered(owner.faults.take_answer_fault(self.command)):
             self._send(answer)
+
+    def _answer_delivered(self, fault: tuple[float, bool] | None) -> bool:
+        """Hold the answer as a fault switch says; False when it must be dropped (connection closed)."""
+        if fault is None:
+            return True
+        seconds, drop = fault
+        time.sleep(seconds)
+        if drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+        return not drop
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)

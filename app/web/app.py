@@ -16,6 +16,7 @@ from app.web.context import Dashboard
 from app.web.loading import LoadError
 from app.web.observability import install_observability
 from app.web.security import install_security
+from app.web.signing import history_key
 from app.web.templating import Renderer, make_environment
 
 
@@ -37,7 +38,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
         redoc_url=None,
     )
     renderer = Renderer(make_environment(settings.templates_dir))
-    app.state.dashboard = Dashboard(settings, connection, renderer)
+    app.state.dashboard = Dashboard(settings, connection, renderer, history_key=history_key(settings))
     renderer.env.globals["kube_contexts"] = connection.contexts
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api.router)

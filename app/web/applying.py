@@ -2,7 +2,9 @@
 
 Blocking (the cache may wait for a first list; writes are HTTP calls): call from a worker thread.
 Every write is a conditional merge patch of `spec.traffic` (app.kube.writing); nothing is sent when the
-model's validation refuses the split, and a refusal by the cluster changes nothing.
+model's validation refuses the split, and a refusal by the cluster changes nothing. A patch whose answer
+is lost (timed out, connection dropped) may still have landed: the Service is read back before any
+outcome is reported.
 """
 
 from __future__ import annotations
@@ -11,17 +13,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from app.kube.errors import ApiError
+from app.kube.errors import ApiError, Unreachable
 from app.kube.requesting import request_json
 from app.kube.resources import KNATIVE_SERVICES
 from app.kube.writing import patch_traffic, record_event
 from app.model.bodies import labels_of, meta, name_of
 from app.model.editing import RevisionChoice, Validation, revision_choices, service_traffic, validate_targets
-from app.model.history import REASON, HistoryEntry, change_message, history
+from app.model.history import (
+    REASON,
+    SIGNATURE_ANNOTATION,
+    HistoryEntry,
+    SignedChange,
+    change_message,
+    history,
+)
 from app.model.labels import ROUTE_LABEL
 from app.model.objects import KubeObject
-from app.model.patches import splits_equal
+from app.model.patches import describe_split, splits_equal
 from app.model.previewing import Preview, preview
+from app.model.timestamps import rfc3339
 from app.model.traffic import TrafficTarget
 from app.web.context import Dashboard
 from app.web.loading import LoadError, namespace_objects
@@ -57,6 +67,10 @@ class Loaded:
         return generation_of(self.service)
 
     @property
+    def uid(self) -> str:
+        return uid_of(self.service)
+
+    @property
     def traffic(self) -> list[TrafficTarget]:
         return service_traffic(self.service)
 
@@ -84,6 +98,10 @@ def generation_of(service: KubeObject) -> int:
     return value if isinstance(value, int) else 0
 
 
+def uid_of(service: KubeObject) -> str:
+    return str(meta(service).get("uid") or "")
+
+
 def load(dashboard: Dashboard, namespace: str, name: str) -> Loaded:
     """The Service `name` and its revisions, Route, VirtualServices and history (LoadError 404 if none)."""
     objects = namespace_objects(dashboard, namespace)
@@ -98,7 +116,9 @@ def load(dashboard: Dashboard, namespace: str, name: str) -> Loaded:
         choices=tuple(revision_choices(objects.revisions)),
         route=next((r for r in objects.routes if name_of(r) == name), None),
         virtualservices=objects.virtualservices,
-        history=tuple(history(objects.events, name)),
+        history=tuple(
+            history(objects.events, name, key=dashboard.history_key, namespace=namespace, uid=uid_of(service))
+        ),
         placeholders=tuple(s for s in objects.kservices if labels_of(s).get(ROUTE_LABEL) == name),
     )
 
@@ -121,8 +141,12 @@ class Applied:
     dry_run: bool
     event: KubeObject | None = None
     """The TrafficChanged Event recorded (None for a dry run or when recording failed)."""
+    entry: HistoryEntry | None = None
+    """That Event as a (signed, trusted) history entry."""
     warning: str | None = None
     """Why the change was applied but not recorded in the history."""
+    read_back: bool = False
+    """The cluster's answer was lost; reading the Service back showed the change in place."""
 
     @property
     def event_name(self) -> str | None:
@@ -131,9 +155,8 @@ class Applied:
     def after(self, loaded: Loaded) -> Loaded:
         """What the editor shows next: the patched Service, and the new entry on top of the history
         (the cache may not have seen the Event yet: "Undo" must undo this change, not the one before)."""
-        entries = history([self.event], loaded.name) if self.event is not None else []
         known = {e.event for e in loaded.history}
-        fresh = tuple(e for e in entries if e.event not in known)
+        fresh = (self.entry,) if self.entry is not None and self.entry.event not in known else ()
         return replace(loaded, service=self.service, history=fresh + loaded.history)
 
 
@@ -165,7 +188,28 @@ class Unchanged:
     """The split asked for is the one the Service already has: nothing to send."""
 
 
-Outcome = Applied | Invalid | Conflict | Refused | Unchanged
+@dataclass(frozen=True)
+class Unanswered:
+    """The patch got no answer (timed out, connection dropped) and reading the Service back shows it did
+    not take effect, or could not be read at all (`now` None: whether it landed is unknown)."""
+
+    error: ApiError
+    now: KubeObject | None
+    sent_version: str
+
+    @property
+    def message(self) -> str:
+        said = f"The cluster did not answer the change ({self.error.reason}: {self.error.message})."
+        if self.now is None:
+            return f"{said} Nor could the Service be read back: whether it was applied is unknown. Reload."
+        split = describe_split(service_traffic(self.now))
+        version = str(meta(self.now).get("resourceVersion") or "")
+        if version == self.sent_version:
+            return f"{said} Read back, the Service is unchanged (still {split}): not applied so far."
+        return f"{said} Read back, the Service has another split ({split}): not applied."
+
+
+Outcome = Applied | Invalid | Conflict | Refused | Unchanged | Unanswered
 
 
 def patch_outcome(outcome: Outcome) -> str:
@@ -179,23 +223,32 @@ def patch_outcome(outcome: Outcome) -> str:
         return "conflict"
     if isinstance(outcome, Unchanged):
         return "unchanged"
+    if isinstance(outcome, Unanswered):
+        return "error"
     return "refused" if 400 <= outcome.error.code < 500 else "error"
 
 
 @dataclass(frozen=True)
 class Precondition:
-    """What the editor loaded: the Service's resourceVersion and generation then."""
+    """What the editor loaded: the Service's resourceVersion, generation and UID then."""
 
     resource_version: str
     generation: int = field(default=0)
+    uid: str = ""
+    """Empty when the caller did not say (then only the exact resourceVersion is accepted)."""
 
 
 def same_spec(service: KubeObject, wanted: Precondition) -> bool:
     """Whether `service` still has the spec the editor loaded: the same resourceVersion, or the same
-    generation (only the status moved since, as the controllers do after every change)."""
+    object (UID) at the same generation (only the status moved since, as the controllers do after
+    every change). A Service deleted and created again starts over at generation 1: the same
+    generation then says nothing about the spec, which is why the UID must match too."""
+    if wanted.uid and uid_of(service) != wanted.uid:
+        return False
     if str(meta(service).get("resourceVersion") or "") == wanted.resource_version:
         return True
-    return wanted.generation > 0 and generation_of(service) == wanted.generation
+    same_object = bool(wanted.uid)
+    return same_object and wanted.generation > 0 and generation_of(service) == wanted.generation
 
 
 def change_traffic(
@@ -223,14 +276,14 @@ def change_traffic(
             if not same_spec(service, wanted):
                 if attempt == "cache":
                     continue
-                return Conflict(ApiError(409, "Conflict", _stale_message(loaded.name)), service)
+                stale = _stale_message(loaded.name, service, wanted)
+                return Conflict(ApiError(409, "Conflict", stale), service)
             old = tuple(service_traffic(service))
             if splits_equal(old, targets) and not dry_run:
                 return Unchanged()
-            version = str(meta(service).get("resourceVersion") or "")
-            answer = patch_traffic(
-                dashboard.api_client, loaded.namespace, loaded.name, list(targets), version, dry_run=dry_run
-            )
+            answer = _patch(dashboard, loaded, service, targets, dry_run=dry_run)
+        except _LostAnswer as lost:
+            return _read_back(dashboard, loaded.namespace, service, targets, user, lost.error)
         except ApiError as error:
             if error.code == 409 and attempt == "cache":
                 continue
@@ -242,6 +295,41 @@ def change_traffic(
     raise AssertionError("unreachable: the server attempt always returns")
 
 
+class _LostAnswer(Exception):
+    """The patch was sent but its answer lost: it may have landed."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _patch(
+    dashboard: Dashboard,
+    loaded: Loaded,
+    service: KubeObject,
+    targets: Sequence[TrafficTarget],
+    *,
+    dry_run: bool,
+) -> KubeObject:
+    """The patch conditional on `service`'s resourceVersion; _LostAnswer when a real write's answer is
+    lost (no answer in time, connection dropped, or the API server's own 504 Timeout)."""
+    version = str(meta(service).get("resourceVersion") or "")
+    try:
+        return patch_traffic(
+            dashboard.api_client,
+            loaded.namespace,
+            loaded.name,
+            list(targets),
+            version,
+            dry_run=dry_run,
+            timeout=dashboard.settings.write_timeout_seconds,
+        )
+    except ApiError as error:
+        if not dry_run and (isinstance(error, Unreachable) or error.code == 504):
+            raise _LostAnswer(error) from error
+        raise
+
+
 def _conflict(dashboard: Dashboard, loaded: Loaded, error: ApiError) -> Conflict:
     try:
         theirs: KubeObject | None = fetch_service(dashboard, loaded.namespace, loaded.name)
@@ -250,11 +338,42 @@ def _conflict(dashboard: Dashboard, loaded: Loaded, error: ApiError) -> Conflict
     return Conflict(error, theirs)
 
 
-def _stale_message(name: str) -> str:
-    return (
+def _stale_message(name: str, now: KubeObject, wanted: Precondition) -> str:
+    if wanted.uid and uid_of(now) != wanted.uid:
+        return (
+            f'The Service "{name}" was deleted and created again since you loaded it (UID {wanted.uid}, '
+            f"now {uid_of(now)}): your change was meant for the old one. Load it again and review the split."
+        )
+    stale = (
         f'Operation cannot be fulfilled on services.serving.knative.dev "{name}": the object has been '
         "modified; please apply your changes to the latest version and try again"
     )
+    if not wanted.uid and wanted.generation and generation_of(now) == wanted.generation:
+        return f"{stale} (give the uid read with resourceVersion to accept a newer status at this generation)"
+    return stale
+
+
+def _read_back(
+    dashboard: Dashboard,
+    namespace: str,
+    before: KubeObject,
+    targets: Sequence[TrafficTarget],
+    user: str | None,
+    error: ApiError,
+) -> Outcome:
+    """The outcome of a patch whose answer was lost, from the Service as the cluster has it now: the
+    split sent is in place (same object) means applied, and it is recorded like any other change."""
+    sent_version = str(meta(before).get("resourceVersion") or "")
+    try:
+        now = fetch_service(dashboard, namespace, name_of(before))
+    except ApiError:
+        return Unanswered(error, None, sent_version)
+    landed = uid_of(now) == uid_of(before) and splits_equal(service_traffic(now), targets)
+    if not landed or str(meta(now).get("resourceVersion") or "") == sent_version:
+        return Unanswered(error, now, sent_version)
+    old = tuple(service_traffic(before))
+    applied = _record(dashboard, namespace, now, old, tuple(service_traffic(now)), user)
+    return replace(applied, read_back=True)
 
 
 def _record(
@@ -265,6 +384,9 @@ def _record(
     new: tuple[TrafficTarget, ...],
     user: str | None,
 ) -> Applied:
+    """Record the applied change as a TrafficChanged Event, signed with the dashboard's history key."""
+    now = dashboard.clock()
+    change = SignedChange(namespace, name_of(service), uid_of(service), old, new, user, rfc3339(now))
     try:
         event = record_event(
             dashboard.api_client,
@@ -274,11 +396,14 @@ def _record(
             change_message(old, new, user),
             action=ACTION,
             user=user,
-            now=dashboard.clock(),
+            now=now,
+            annotations={SIGNATURE_ANNOTATION: change.signature(dashboard.history_key)},
         )
     except ApiError as error:
         return Applied(service, old, new, False, warning=f"The change is not in the history: {error}")
-    return Applied(service, old, new, False, event=event)
+    key, uid = dashboard.history_key, uid_of(service)
+    entries = history([event], name_of(service), key=key, namespace=namespace, uid=uid)
+    return Applied(service, old, new, False, event=event, entry=entries[0] if entries else None)
 
 
 def status_body(error: ApiError) -> dict[str, Any]:

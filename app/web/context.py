@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ class Dashboard:
     renderer: Renderer
     streams: EventStreams = field(default_factory=lambda: EventStreams())
     clock: Callable[[], datetime] = utc_now
+    history_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    """Signs the TrafficChanged Events this dashboard writes; only history it verifies is trusted."""
     sections: SectionCache = field(init=False)
     """The namespace pages' rendered sections, shared by page views and SSE streams."""
 

@@ -40,10 +40,7 @@ from app.model.editing import (
     split_preset,
     validate_rows,
 )
-from app.model.history import (
-    find_entry,
-    previous_split,
-)
+from app.model.history import find_entry, previous_split
 from app.model.patches import describe_split
 from app.model.traffic import TrafficTarget
 from app.web import loading
@@ -55,6 +52,7 @@ from app.web.applying import (
     Outcome,
     Precondition,
     Refused,
+    Unanswered,
     Unchanged,
     change_traffic,
     generation_of,
@@ -141,6 +139,8 @@ def outcome_view(
     if isinstance(outcome, Applied):
         applied = outcome.after(loaded)
         text = f"{describe_split(outcome.old)} -> {describe_split(outcome.new)}"
+        if outcome.read_back:
+            text += ". The cluster's answer was lost; reading the Service back shows the change in place"
         notice = Notice(
             "warning" if outcome.warning else "ok", "Applied", f"{text}. {outcome.warning or ''}".strip()
         )
@@ -163,6 +163,13 @@ def outcome_view(
             generation=generation_of(theirs) if theirs else 0,
         )
         return build_view(loaded, form, refusal=refusal, conflict=conflict), 409, loaded
+    if isinstance(outcome, Unanswered):
+        title = "Not applied: no answer from the cluster" if outcome.now else "Unknown: no answer"
+        return (
+            build_view(loaded, form, refusal=refusal, notice=Notice("error", title, outcome.message)),
+            504,
+            loaded,
+        )
     assert isinstance(outcome, Refused)
     status = status_body(outcome.error)
     notice = Notice(
@@ -189,30 +196,33 @@ def run_action(
     refusal: str | None,
 ) -> tuple[EditorView, int, Loaded]:
     """One press of an editor button (blocking: may write to the cluster). `refusal` says why this
-    user may not write (then apply, dry run and revert answer 403 and send nothing). Every write's
-    outcome is counted on /metrics (dry runs are not: they change nothing)."""
+    user may not write (then apply and dry run answer 403 and send nothing). Every write's outcome is
+    counted on /metrics (dry runs are not: they change nothing). Undo, restore and roll back only fill
+    the rows: the user sees the preview and applies."""
     name = loaded.name
     verb, _, argument = action.partition(":")
-    writes = verb in {"apply", "revert"}
+    writes = verb == "apply"
     try:
-        if verb in {"apply", "dryrun", "revert"}:
+        if verb == "revert":
+            chosen = _revert_targets(loaded, argument)
+            form = replace(form, rows=rows_from_traffic(chosen), anchor=(), drag=None)
+            notice = Notice("info", "Review the preview below, then apply", describe_split(chosen))
+            return build_view(loaded, form, refusal=refusal, notice=notice), 200, loaded
+        if verb in {"apply", "dryrun"}:
             if refusal is not None:
                 if writes:
                     record_patch(request, "refused")
                 notice = Notice("error", "You cannot change this Service's traffic here", refusal)
                 return build_view(loaded, form, refusal=refusal, notice=notice), 403, loaded
             targets, errors = rows_to_targets(form.rows)
-            if verb == "revert":
-                targets = list(_revert_targets(loaded, argument))
-                form = replace(form, rows=rows_from_traffic(targets))
-            if errors and verb != "revert":
+            if errors:
                 validation = validate_rows(form.rows, name, loaded.choices)
                 outcome: Outcome = Invalid(validation)
             else:
                 outcome = change_traffic(
                     dashboard,
                     loaded,
-                    Precondition(form.resource_version, form.generation),
+                    Precondition(form.resource_version, form.generation, form.uid),
                     targets,
                     user=user,
                     dry_run=not writes,
@@ -228,6 +238,7 @@ def run_action(
                 form,
                 resource_version=loaded.resource_version,
                 generation=loaded.generation,
+                uid=loaded.uid,
                 base=tuple(loaded.traffic),
             )
             notice = Notice(
@@ -274,11 +285,14 @@ def _edit_rows(
 
 
 def _revert_targets(loaded: Loaded, argument: str) -> tuple[TrafficTarget, ...]:
-    """`<event>:old` (undo that change) or `<event>:new` (restore the split it set)."""
+    """`<event>:old` (undo that change) or `<event>:new` (restore the split it set); only Splitboard's
+    own signed entries: an outside entry's split is whatever its writer chose."""
     event, _, which = argument.rpartition(":")
     entry = find_entry(loaded.history, event)
     if entry is None or which not in {"old", "new"}:
         raise ActionError(f"no history entry {event!r} to revert to")
+    if not entry.trusted:
+        raise ActionError(f"history entry {event!r} is an outside change ({entry.distrust}): not offered")
     return entry.old if which == "old" else entry.new
 
 
@@ -331,7 +345,11 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
         if form.live and released and moved is not None and view.can_apply:
             targets, _ = rows_to_targets(edited.rows)
             outcome = change_traffic(
-                dashboard, loaded, Precondition(form.resource_version, form.generation), targets, user=user
+                dashboard,
+                loaded,
+                Precondition(form.resource_version, form.generation, form.uid),
+                targets,
+                user=user,
             )
             record_patch(request, patch_outcome(outcome))
             applied_view, _, _ = outcome_view(loaded, edited, outcome, refusal=refusal)
@@ -364,18 +382,10 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
             if loaded.resource_version == form.resource_version:
                 return Response(status_code=204)
             return replace_editor(dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal))
-        if loaded.resource_version == form.resource_version or loaded.generation < form.generation:
-            # current, or the cache has not yet seen our own write
-            if event in ("sse:routes", "sse:virtualservices") and loaded.generation == form.generation:
-                return HTMLResponse(
-                    render(dashboard, "preview", build_view(loaded, form, refusal=refusal), True)
-                )
-            return Response(status_code=204)
-        if loaded.generation == form.generation:
-            followed = replace(form, resource_version=loaded.resource_version)
-            return HTMLResponse(
-                render(dashboard, "status_update", build_view(loaded, followed, refusal=refusal))
-            )
+        recreated = bool(form.uid) and loaded.uid != form.uid  # deleted and created again: a new spec
+        followed = None if recreated else _follow_same_spec(dashboard, loaded, form, event)
+        if followed is not None:
+            return followed
         if not (has_pending_edits(form) or form.expression.strip()):
             text = f"Updated: {changed_by(loaded)} changed the Service"
             notice = Notice("info", text, describe_split(loaded.traffic))
@@ -386,3 +396,16 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
         return HTMLResponse(render(dashboard, "stale_banner", stale, True))
 
     return await run_in_threadpool(work)
+
+
+def _follow_same_spec(dashboard: Dashboard, loaded: Loaded, form: EditorForm, event: str) -> Response | None:
+    """The sync answer while the Service keeps the spec the editor loaded (None when it does not)."""
+    if loaded.resource_version == form.resource_version or loaded.generation < form.generation:
+        # current, or the cache has not yet seen our own write
+        if event in ("sse:routes", "sse:virtualservices") and loaded.generation == form.generation:
+            return HTMLResponse(render(dashboard, "preview", build_view(loaded, form, refusal=None), True))
+        return Response(status_code=204)
+    if loaded.generation == form.generation:
+        followed = replace(form, resource_version=loaded.resource_version)
+        return HTMLResponse(render(dashboard, "status_update", build_view(loaded, followed, refusal=None)))
+    return None

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.model.bodies import meta
 from app.model.editing import (
+    MAX_ROWS,
     ActionError,
     Validation,
     apply_expression,
@@ -44,6 +45,7 @@ from app.web.applying import (
     Outcome,
     Precondition,
     Refused,
+    Unanswered,
     Unchanged,
     change_traffic,
     load,
@@ -58,8 +60,13 @@ router = APIRouter(prefix="/api/namespaces/{namespace}/services/{name}/traffic",
 
 
 GENERATION_HELP = (
-    "The Service's metadata.generation read with resourceVersion. Given, a newer resourceVersion with the "
-    "same generation (only the status moved, as the controllers do after every change) is accepted."
+    "The Service's metadata.generation read with resourceVersion. Given with the uid, a newer "
+    "resourceVersion of the same object with the same generation (only the status moved, as the "
+    "controllers do after every change) is accepted."
+)
+UID_HELP = (
+    "The Service's metadata.uid read with resourceVersion. A Service deleted and created again under "
+    "the same name has another uid (and may have the same generation): the change is then refused (409)."
 )
 
 
@@ -71,6 +78,7 @@ class TrafficChange(BaseModel):
 
     resource_version: str = Field(alias="resourceVersion", min_length=1, examples=["123"])
     generation: int = Field(default=0, ge=0, description=GENERATION_HELP)
+    uid: str = Field(default="", description=UID_HELP)
     traffic: list[Any] | None = Field(
         default=None,
         examples=[
@@ -91,6 +99,7 @@ class Revert(BaseModel):
 
     resource_version: str = Field(alias="resourceVersion", min_length=1)
     generation: int = Field(default=0, ge=0, description=GENERATION_HELP)
+    uid: str = Field(default="", description=UID_HELP)
     event: str = Field(description="The TrafficChanged Event's name, from the history")
     to: str = Field(default="before", pattern="^(before|after)$")
 
@@ -170,6 +179,15 @@ def outcome_response(outcome: Outcome, yours: Sequence[TrafficTarget]) -> JSONRe
             "yours": _traffic(yours),
         }
         return JSONResponse(body, status_code=409)
+    if isinstance(outcome, Unanswered):
+        now = None
+        if outcome.now is not None:
+            now = {
+                "resourceVersion": meta(outcome.now).get("resourceVersion"),
+                "traffic": _traffic(service_traffic(outcome.now)),
+            }
+        body = {"code": 504, "reason": "Timeout", "message": outcome.message, "current": now}
+        return JSONResponse(body, status_code=504)
     if isinstance(outcome, Refused):
         error = outcome.error
         body = {
@@ -185,6 +203,7 @@ def outcome_response(outcome: Outcome, yours: Sequence[TrafficTarget]) -> JSONRe
             "dryRun": outcome.dry_run,
             "resourceVersion": meta(outcome.service).get("resourceVersion"),
             "generation": meta(outcome.service).get("generation"),
+            "uid": meta(outcome.service).get("uid"),
             "traffic": _traffic(outcome.new),
             "previous": _traffic(outcome.old),
             "event": outcome.event_name,
@@ -202,6 +221,8 @@ def history_body(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
             "before": _traffic(e.old),
             "after": _traffic(e.new),
             "message": e.message,
+            "trusted": e.trusted,
+            "outsideChange": None if e.trusted else {"why": e.distrust, "writer": e.writer},
         }
         for e in entries
     ]
@@ -230,11 +251,20 @@ def requested_targets(loaded: Loaded, change: TrafficChange) -> list[TrafficTarg
         except ActionError as exc:
             raise BadChange([FieldError(str(exc), ("expression",))]) from exc
         targets, _ = rows_to_targets(rows)
+        if len(targets) > MAX_ROWS:
+            raise BadChange([_too_many(len(targets))])
         return targets
+    if change.traffic is not None and len(change.traffic) > MAX_ROWS:
+        raise BadChange([_too_many(len(change.traffic))])
     targets, errors = parse_traffic(change.traffic)
     if errors:
         raise BadChange(merge_errors(errors))
     return default_traffic(targets)
+
+
+def _too_many(count: int) -> FieldError:
+    """The editor's limit holds here too: more targets than any Service needs is refused, not cut."""
+    return FieldError(f"at most {MAX_ROWS} traffic targets, this change has {count}", ("traffic",))
 
 
 def _bad(exc: BadChange) -> JSONResponse:
@@ -253,6 +283,7 @@ def get_traffic(dashboard: DashboardDep, namespace: str, name: str) -> dict[str,
     return {
         "resourceVersion": loaded.resource_version,
         "generation": loaded.generation,
+        "uid": loaded.uid,
         "traffic": _traffic(loaded.traffic),
         "revisions": [
             {"name": c.name, "ready": c.ready, "reason": c.reason, "generation": c.generation}
@@ -303,7 +334,7 @@ async def _change(
         outcome = change_traffic(
             dashboard,
             loaded,
-            Precondition(change.resource_version, change.generation),
+            Precondition(change.resource_version, change.generation, change.uid),
             targets,
             user=user,
             dry_run=dry_run,
@@ -356,10 +387,13 @@ async def revert_traffic(
                 "message": f"no history entry {revert.event!r} for {name}",
             }
             return JSONResponse(body, status_code=404)
+        if not entry.trusted:
+            said = f"history entry {revert.event!r} is an outside change ({entry.distrust}): "
+            body = {"code": 422, "reason": "Invalid", "message": said + "it cannot be reverted to"}
+            return JSONResponse(body, status_code=422)
         targets = list(entry.old if revert.to == "before" else entry.new)
-        outcome = change_traffic(
-            dashboard, loaded, Precondition(revert.resource_version, revert.generation), targets, user=user
-        )
+        wanted = Precondition(revert.resource_version, revert.generation, revert.uid)
+        outcome = change_traffic(dashboard, loaded, wanted, targets, user=user)
         record_patch(request, patch_outcome(outcome))
         return outcome_response(outcome, targets)
 

@@ -25,7 +25,14 @@ from app.model.editing import (
     rows_to_targets,
     validate_rows,
 )
-from app.model.history import HistoryEntry, OutsideChange, flagger_primary, outside_change, previous_split
+from app.model.history import (
+    HistoryEntry,
+    OutsideChange,
+    flagger_primary,
+    outside_change,
+    previous_split,
+    trusted,
+)
 from app.model.previewing import Preview
 from app.model.views import colour_index
 from app.web.applying import Loaded
@@ -101,6 +108,7 @@ class EditorView:
     name: str
     resource_version: str
     generation: int
+    uid: str
     base: str
     rows: tuple[RowView, ...]
     choices: tuple[RevisionChoice, ...]
@@ -110,6 +118,8 @@ class EditorView:
     preview: Preview
     pending: bool
     history: tuple[HistoryEntry, ...]
+    newest_own: str | None
+    """The newest entry Splitboard itself signed (its split is the current one: nothing to restore)."""
     outside: OutsideChange | None
     flagger: str | None
     expression: str
@@ -138,6 +148,7 @@ def fresh_form(loaded: Loaded) -> EditorForm:
         resource_version=loaded.resource_version,
         rows=rows_from_traffic(traffic),
         generation=loaded.generation,
+        uid=loaded.uid,
         base=tuple(traffic),
     )
 
@@ -187,6 +198,7 @@ def build_view(
         name=name,
         resource_version=form.resource_version,
         generation=form.generation,
+        uid=form.uid,
         base=base_text(form.base),
         rows=tuple(rows),
         choices=own,
@@ -196,6 +208,7 @@ def build_view(
         preview=predicted,
         pending=has_pending_edits(form),
         history=loaded.history,
+        newest_own=next((e.event for e in trusted(loaded.history)), None),
         outside=outside_change(loaded.service, loaded.history),
         flagger=flagger_primary(loaded.service),
         expression=form.expression,
@@ -219,8 +232,9 @@ def changed_by(loaded: Loaded) -> str:
     outside = outside_change(loaded.service, loaded.history)
     if outside is not None:
         return outside.who
-    if loaded.history:
-        return loaded.history[0].user or "someone using Splitboard"
+    own = trusted(loaded.history)
+    if own:
+        return own[0].user or "someone using Splitboard"
     return "someone"
 
 

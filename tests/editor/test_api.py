@@ -86,6 +86,7 @@ def test_apply_then_revert_through_the_history(lab: Backend, lab_client: httpx.C
         json={
             "resourceVersion": applied.json()["resourceVersion"],
             "generation": applied.json()["generation"],
+            "uid": applied.json()["uid"],
             "event": applied.json()["event"],
             "to": "before",
         },

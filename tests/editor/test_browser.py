@@ -193,8 +193,11 @@ def test_the_demo_walk_canary_tag_promote_undo(
     ]
 
     page.locator(".ed-entries li").first.get_by_role("button", name="Undo this").click()
+    expect(page.locator("[data-notice='info']")).to_contain_text("Review the preview")  # nothing sent yet
+    assert split(knative_api) == [0, 100, 0, 0]
+    page.locator("#ed-apply").click()
     expect(page.locator("[data-notice='ok']")).to_contain_text("Applied")
-    expect_served(page, 90, 10)  # first: the notice above still says "Applied" from the promotion
+    expect_served(page, 90, 10)
     assert split(knative_api) == [90, 10, 0, 0]
     assert len(traffic_messages(knative_api)) == 4
     screenshot(page, "editor-demo-walk")

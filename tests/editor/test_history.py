@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from app.model.history import (
+    COMPONENT,
     REASON,
+    SIGNATURE_ANNOTATION,
     USER_ANNOTATION,
+    HistoryEntry,
+    SignedChange,
     change_message,
     find_entry,
     history,
@@ -26,29 +30,44 @@ CANARY = [
 ]
 
 
+KEY = b"the dashboard's history key"
+UID = "uid-of-customer"
+
+
 def event(
     name: str, old: list[TrafficTarget], new: list[TrafficTarget], when: str, **kw: Any
 ) -> dict[str, Any]:
-    """An Event as Splitboard records it."""
+    """An Event as Splitboard records it: under its own name, signed with KEY (or `key`)."""
+    service, user, uid = kw.get("service", "customer"), kw.get("user"), kw.get("uid", UID)
+    signed = SignedChange("labs-1", service, uid, tuple(old), tuple(new), user, when)
+    annotations = {SIGNATURE_ANNOTATION: signed.signature(kw.get("key", KEY))}
     return {
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {
             "name": name,
             "namespace": "labs-1",
-            "annotations": {USER_ANNOTATION: kw["user"]} if kw.get("user") else {},
+            "annotations": {USER_ANNOTATION: user, **annotations} if user else annotations,
         },
         "involvedObject": {
             "apiVersion": "serving.knative.dev/v1",
             "kind": "Service",
-            "name": kw.get("service", "customer"),
+            "name": service,
             "namespace": "labs-1",
+            "uid": uid,
         },
         "reason": kw.get("reason", REASON),
-        "message": change_message(old, new, kw.get("user")),
+        "message": change_message(old, new, user),
         "lastTimestamp": when,
         "type": "Normal",
+        "source": {"component": COMPONENT},
+        "reportingComponent": COMPONENT,
+        "reportingInstance": COMPONENT,
     }
+
+
+def read(events: list[dict[str, Any]], uid: str | None = UID) -> list[HistoryEntry]:
+    return history(events, "customer", key=KEY, namespace="labs-1", uid=uid)
 
 
 def test_the_message_reads_old_to_new_with_the_user() -> None:
@@ -77,7 +96,7 @@ def test_history_reads_back_the_services_entries_newest_first() -> None:
     ]
     broken = event("broken", HALF, CANARY, "2026-11-30T09:08:00Z")
     broken["message"] = "Traffic changed: something else happened"
-    entries = history([*events, broken], "customer")
+    entries = read([*events, broken])
     assert [e.event for e in entries] == ["e2", "e1"]
     assert entries[1].user == "alice"
     assert list(entries[1].new) == CANARY
@@ -87,7 +106,7 @@ def test_history_reads_back_the_services_entries_newest_first() -> None:
 
 
 def test_roll_back_restores_the_split_before_splitboards_last_change() -> None:
-    entries = history([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")], "customer")
+    entries = read([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")])
     assert list(previous_split(CANARY, entries)) == HALF
     # someone changed it since: roll back to what Splitboard applied last
     promoted = [TrafficTarget(revision_name="customer-v4", percent=100)]
@@ -96,13 +115,13 @@ def test_roll_back_restores_the_split_before_splitboards_last_change() -> None:
 
 
 def test_a_split_splitboard_applied_is_not_flagged() -> None:
-    entries = history([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")], "customer")
+    entries = read([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")])
     canary = service([t.to_dict() for t in CANARY])
     assert outside_change(canary, entries) is None
 
 
 def test_a_split_changed_with_kubectl_is_flagged_with_its_field_manager() -> None:
-    entries = history([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")], "customer")
+    entries = read([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")])
     managed = [
         {"manager": "splitboard", "time": "2026-11-30T09:00:00Z", "fieldsV1": {"f:spec": {"f:traffic": {}}}},
         {
@@ -126,3 +145,61 @@ def test_flagger_is_named_when_it_manages_the_service() -> None:
     assert flagged is not None
     assert flagged.who == "Flagger"
     assert "customer-v3" in flagged.detail
+
+
+# --- Forged history --------------------------------------------------------------------------------
+
+
+def forged(key: bytes = KEY, **changes: Any) -> dict[str, Any]:
+    """A future-dated entry naming alice that sends everything to customer-v4: what an identity allowed
+    only to create Events can post."""
+    promote = [TrafficTarget(revision_name="customer-v4", latest_revision=False, percent=100)]
+    posted = event("forged", CANARY, promote, "2099-01-01T00:00:00Z", user="alice", key=key)
+    for path, value in changes.items():
+        *parents, last = path.split(".")
+        target = posted
+        for part in parents:
+            target = target[part]
+        if value is None:
+            target.pop(last, None)
+        else:
+            target[last] = value
+    return posted
+
+
+FORGERIES = {
+    "unsigned": ({"metadata.annotations": {USER_ANNOTATION: "alice"}}, "not signed by Splitboard"),
+    "signed with another key": (
+        {"metadata.annotations": forged(key=b"x")["metadata"]["annotations"]},
+        "another",
+    ),
+    "altered after signing": ({"message": change_message(HALF, HALF, "alice")}, "does not match"),
+    "written by another tool": ({"source": {"component": "evil"}, "reportingComponent": "evil"}, "evil"),
+    "another field manager": (
+        {"metadata.managedFields": [{"manager": "kubectl-create"}]},
+        "not by Splitboard",
+    ),
+}
+
+
+def test_forged_entries_are_outside_changes_never_rolled_back_to() -> None:
+    honest = event("e1", HALF, CANARY, "2026-11-30T09:00:00Z", user="bob")
+    for label, (changes, why) in FORGERIES.items():
+        entries = read([honest, forged(**changes)])
+        assert [e.event for e in entries] == ["forged", "e1"], label
+        assert not entries[0].trusted and why in (entries[0].distrust or ""), (label, entries[0].distrust)
+        assert entries[1].trusted
+        assert list(previous_split(CANARY, entries)) == HALF, label  # bob's change, not the forgery
+        assert outside_change(service([t.to_dict() for t in CANARY]), entries) is None, label
+
+
+def test_a_forgery_alone_offers_no_roll_back() -> None:
+    entries = read([forged(**FORGERIES["unsigned"][0])])
+    assert previous_split(CANARY, entries) == ()
+
+
+def test_history_of_an_earlier_service_of_the_same_name_is_not_trusted() -> None:
+    entries = read([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")], uid="uid-of-the-new-one")
+    assert not entries[0].trusted
+    assert "earlier Service" in (entries[0].distrust or "")
+    assert read([event("e1", HALF, CANARY, "2026-11-30T09:00:00Z")])[0].trusted

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import urllib3
 from kubernetes import client, watch
 from kubernetes.client import ApiException
 
@@ -491,6 +492,24 @@ def test_latency(custom: Any, sim_cluster: SimCluster) -> None:
     custom.list_namespaced_custom_object(GROUP, VERSION, NS, PLURAL)
     assert time.monotonic() - started >= 0.2
     sim_cluster.faults.set_latency(0)
+
+
+@pytest.mark.parametrize("fault", ["late", "dropped"])
+def test_a_write_whose_answer_is_late_or_dropped_still_lands(
+    custom: Any, sim_cluster: SimCluster, fault: str
+) -> None:
+    create(custom, ksvc_body())
+    if fault == "late":
+        sim_cluster.faults.delay_next_answers(1.0)
+    else:
+        sim_cluster.faults.drop_next_answers()
+    patch = {"metadata": {"annotations": {"landed": "yes"}}}
+    with pytest.raises((urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ProtocolError)):
+        custom.patch_namespaced_custom_object(
+            GROUP, VERSION, NS, PLURAL, "customer", patch, _request_timeout=0.2
+        )
+    assert get(custom)["metadata"]["annotations"]["landed"] == "yes"
+    assert get(custom)["metadata"]["name"] == "customer"  # only the patch was held: reads answer at once
 
 
 def test_dropped_watch_events(custom: Any, sim_cluster: SimCluster) -> None:

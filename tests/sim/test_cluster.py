@@ -108,7 +108,13 @@ def test_concurrent_writers_get_distinct_versions_and_watchers_see_all(sim_clust
 
 @pytest.mark.parametrize(
     ("call", "args"),
-    [("drop_next_watch_events", (-1,)), ("fail_next", (1, 200)), ("set_latency", (-0.5,))],
+    [
+        ("drop_next_watch_events", (-1,)),
+        ("fail_next", (1, 200)),
+        ("set_latency", (-0.5,)),
+        ("delay_next_answers", (-1.0,)),
+        ("drop_next_answers", (-1,)),
+    ],
 )
 def test_fault_switches_refuse_nonsense(call: str, args: tuple[Any, ...]) -> None:
     faults = Faults(end_watches=lambda: None, compact=lambda: None)
