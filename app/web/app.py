@@ -39,7 +39,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
         redoc_url=None,
     )
     limits = ServerLimits.from_settings(settings)  # bad limits fail here, before serving
-    renderer = Renderer(make_environment(settings.templates_dir))
+    renderer = Renderer(make_environment(settings.templates_dir, limits.value_display_chars))
     app.state.dashboard = Dashboard(settings, connection, renderer)
     renderer.env.globals["kube_contexts"] = connection.contexts
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
