@@ -15,6 +15,8 @@ HUGE = 250_000
 ANNOTATION = "x" * (HUGE - 1) + "A"
 """Ends in a letter found nowhere else, so a page holds the full value only if it holds "xA"."""
 VERSION = "v" * (HUGE - 1) + "Z"
+VERSION_MARK = f"… ({(len('APP_VERSION=') + HUGE - 2000) // 1024} KB more)"
+"""The revisions table shows "APP_VERSION=<value>" cut to 2,000 characters (the default)."""
 
 
 def make_heavy(api: ApiClient, dashboard: Dashboard, name: str = "customer") -> None:
