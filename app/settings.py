@@ -111,6 +111,33 @@ class Settings:
         },
     )
 
+    # Server limits: what one client, a slow network or a heavy namespace may cost the server.
+    header_timeout_seconds: float = field(
+        default=10.0,
+        metadata={"help": "a request's head must arrive within this long of its first byte or of connecting"},
+    )
+    idle_timeout_seconds: float = field(
+        default=5.0, metadata={"help": "a kept-alive connection with no request is closed after this long"}
+    )
+    max_connections_per_client: int = field(
+        default=64,
+        metadata={
+            "help": "open connections allowed from one address, more are refused (503); 0: no cap. Behind a"
+            " reverse proxy every connection comes from its address: raise it to suit"
+        },
+    )
+    max_body_bytes: int = field(
+        default=1 << 20, metadata={"help": "largest request body (forms and JSON); larger ones get 413"}
+    )
+    render_concurrency: int = field(
+        default=2,
+        metadata={"help": "namespace and Service pages rendered at once; more wait their turn, off the loop"},
+    )
+    value_display_chars: int = field(
+        default=2000,
+        metadata={"help": "longest annotation or env value shown in tables; the YAML view has the rest"},
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
         """Settings from `SPLITBOARD_*` variables, then `overrides` (flags) that are not None."""

@@ -13,6 +13,8 @@ from app.settings import Settings
 from app.web import api, contexts, demo, editor, editor_api, events, fragments, pages
 from app.web.connection import Cluster, ClusterConnection
 from app.web.context import Dashboard
+from app.web.limiting import BodyLimit
+from app.web.limits import ServerLimits
 from app.web.loading import LoadError
 from app.web.observability import install_observability
 from app.web.security import install_security
@@ -37,7 +39,8 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
         docs_url="/docs",
         redoc_url=None,
     )
-    renderer = Renderer(make_environment(settings.templates_dir))
+    limits = ServerLimits.from_settings(settings)  # bad limits fail here, before serving
+    renderer = Renderer(make_environment(settings.templates_dir, limits.value_display_chars))
     app.state.dashboard = Dashboard(settings, connection, renderer, history_key=history_key(settings))
     renderer.env.globals["kube_contexts"] = connection.contexts
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
@@ -52,6 +55,8 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     app.include_router(demo.demo_router(demo.probe_limits(settings)))  # probes, explain, presenter mode
     # Write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
     install_security(app, settings, lambda: connection.access)
+    # Outside the guard, which reads form bodies itself.
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     install_observability(app, lambda: connection.cache, lambda: len(app.state.dashboard.streams))
 
     @app.exception_handler(LoadError)

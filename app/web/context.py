@@ -14,7 +14,7 @@ from kubernetes.client import ApiClient
 from app.kube.caching import ClusterCache
 from app.settings import Settings
 from app.web.connection import ClusterConnection
-from app.web.rendering import SectionCache
+from app.web.rendering import RenderQueue, SectionCache
 from app.web.streams import EventStreams
 from app.web.templating import Renderer
 
@@ -39,9 +39,12 @@ class Dashboard:
     """Signs the TrafficChanged Events this dashboard writes; only history it verifies is trusted."""
     sections: SectionCache = field(init=False)
     """The namespace pages' rendered sections, shared by page views and SSE streams."""
+    renders: RenderQueue = field(init=False)
+    """Namespace and Service page renders, a few at a time (settings.render_concurrency)."""
 
     def __post_init__(self) -> None:
         self.sections = SectionCache(lambda: self.cache, self.renderer, lambda: self.clock())
+        self.renders = RenderQueue(self.settings.render_concurrency)
 
     @property
     def cache(self) -> ClusterCache:

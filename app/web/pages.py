@@ -44,14 +44,22 @@ def namespaces_page(request: Request, dashboard: DashboardDep) -> HTMLResponse:
 
 
 @router.get("/namespaces/{namespace}", name="namespace_page")
-def namespace_page(request: Request, dashboard: DashboardDep, namespace: str) -> HTMLResponse:
+async def namespace_page(request: Request, dashboard: DashboardDep, namespace: str) -> HTMLResponse:
+    return await dashboard.renders.run(_namespace_page, request, dashboard, namespace)
+
+
+def _namespace_page(request: Request, dashboard: Dashboard, namespace: str) -> HTMLResponse:
     sections = {name: Markup(html) for name, html in loading.namespace_sections(dashboard, namespace).items()}
     context = {"namespace": namespace, "sections": sections, "events": events_url(namespace)}
     return render_page(request, dashboard, "namespace.html", context)
 
 
 @router.get("/namespaces/{namespace}/services/{name}", name="service_page")
-def service_page(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> HTMLResponse:
+async def service_page(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> HTMLResponse:
+    return await dashboard.renders.run(_service_page, request, dashboard, namespace, name)
+
+
+def _service_page(request: Request, dashboard: Dashboard, namespace: str, name: str) -> HTMLResponse:
     view = loading.service(dashboard, namespace, name)
     editor = initial_view(request, load(dashboard, namespace, name))
     context = {"view": view, "editor": editor, "events": events_url(namespace, name)}

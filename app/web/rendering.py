@@ -8,16 +8,44 @@ exactly what a fresh render would give. One thread renders while the others wait
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ParamSpec, TypeVar
+
+import anyio
+import anyio.to_thread
 
 from app.kube.caching import ClusterCache
 from app.model.objects import NamespaceObjects
 from app.model.views import NamespaceOverview, namespace_overview
 from app.web.sections import namespace_section
 from app.web.templating import Renderer
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class RenderQueue:
+    """Page renders that read a namespace run a few at a time in worker threads; the others wait their
+    turn without holding a thread. Twenty parallel requests for a heavy page then cost two renders at a
+    time, and the server's shared worker threads stay free for health checks and light pages."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self._limiter is None:  # made on the serving event loop, at first use
+            self._limiter = anyio.CapacityLimiter(self.slots)
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs), limiter=self._limiter)
+
+    @property
+    def waiting(self) -> int:
+        """Renders waiting for a turn (0 before the first)."""
+        return self._limiter.statistics().tasks_waiting if self._limiter else 0
 
 
 @dataclass

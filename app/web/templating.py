@@ -6,6 +6,7 @@ those macros, so each thing has exactly one piece of markup. Autoescaping is alw
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,9 +20,15 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
 from app.model.explain import object_anchor
+from app.model.views import clip, size_text
 
 PARTIALS = "partials.html"
+YAML_INLINE_BYTES = 64 * 1024
+"""Objects larger than this (as JSON) are not put into the page: their YAML is loaded when opened."""
+YAML_HIGHLIGHT_BYTES = 256 * 1024
+"""Larger objects are shown as plain text: highlighting costs seconds per megabyte."""
 _BREAK_AFTER = re.compile(r"(?<=[./:])")
+_FAST_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def breakable(text: object) -> Markup:
@@ -36,8 +43,34 @@ def yaml_html(obj: Mapping[str, Any]) -> Markup:
     return Markup(highlight(text, YamlLexer(), HtmlFormatter(cssclass="highlight")))
 
 
-def make_environment(templates_dir: Path) -> Environment:
-    """A Jinja2 environment over `templates_dir`: autoescape on, undefined names are errors."""
+def encoded_size(obj: Any) -> int:
+    """About how large an object is (its compact JSON, in characters): cheap to learn, unlike its YAML."""
+    return len(json.dumps(obj, separators=(",", ":"), default=str))
+
+
+def full_yaml_html(obj: Mapping[str, Any]) -> Markup:
+    """An object as YAML, highlighted unless it is too large for that."""
+    if encoded_size(obj) <= YAML_HIGHLIGHT_BYTES:
+        return yaml_html(obj)
+    text = yaml.dump(
+        dict(obj), Dumper=_FAST_DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=True
+    )
+    return Markup('<div class="highlight"><pre>{}</pre></div>').format(text)
+
+
+def clipped_html(text: object, limit: int) -> Markup:
+    """A value cut for a table, with a visible mark saying how much more there is."""
+    clipped = clip(str(text), limit)
+    if not clipped.more:
+        return Markup("{}").format(clipped.shown)
+    return Markup('{}<span class="clipped" title="The full value is in the YAML view">{}</span>').format(
+        clipped.shown, clipped.mark
+    )
+
+
+def make_environment(templates_dir: Path, value_chars: int = 2000) -> Environment:
+    """A Jinja2 environment over `templates_dir`: autoescape on, undefined names are errors; values
+    longer than `value_chars` are cut in tables (the `clip` filter)."""
     env = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=True,
@@ -47,6 +80,10 @@ def make_environment(templates_dir: Path) -> Environment:
     )
     env.filters["yaml_html"] = yaml_html
     env.filters["breakable"] = breakable
+    env.filters["clip"] = lambda text: clipped_html(text, value_chars)
+    env.filters["encoded_size"] = encoded_size
+    env.filters["size_text"] = size_text
+    env.globals["YAML_INLINE_BYTES"] = YAML_INLINE_BYTES
     env.globals["object_anchor"] = object_anchor
     return env
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from app.model.views.ages import age, human_duration
 from app.model.views.backends import BackendView, EndpointAddress, service_backends
+from app.model.views.clipping import Clipped, clip, size_text
 from app.model.views.colours import (
     PALETTE_SIZE,
     colour_index,
@@ -72,6 +73,7 @@ __all__ = [
     "HIDDEN",
     "PALETTE_SIZE",
     "BackendView",
+    "Clipped",
     "ConditionView",
     "ConnectionView",
     "DestinationView",
@@ -100,6 +102,7 @@ __all__ = [
     "TargetView",
     "VirtualServiceView",
     "age",
+    "clip",
     "colour_index",
     "colour_of",
     "conditions_of",
@@ -132,6 +135,7 @@ __all__ = [
     "service_row",
     "service_scope",
     "service_view",
+    "size_text",
     "traffic_by_revision",
     "traffic_differs",
     "traffic_targets",
