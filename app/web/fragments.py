@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.web import loading
 from app.web.context import DashboardDep
 from app.web.loading import LoadError
 from app.web.sections import NAMESPACE_SECTIONS, SERVICE_SECTIONS, service_section
+from app.web.security import require_reveal
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -21,8 +22,13 @@ def namespace_fragment(dashboard: DashboardDep, namespace: str, section: str) ->
 
 
 @router.get("/namespaces/{namespace}/services/{name}/sections/{section}", name="service_section")
-def service_fragment(dashboard: DashboardDep, namespace: str, name: str, section: str) -> HTMLResponse:
+def service_fragment(
+    request: Request, dashboard: DashboardDep, namespace: str, name: str, section: str, reveal: bool = False
+) -> HTMLResponse:
+    """One section; `reveal=true` shows secret-like env values in the YAML (needs an identity)."""
     if section not in SERVICE_SECTIONS:
         raise LoadError(404, "No such section", f"Sections are: {', '.join(SERVICE_SECTIONS)}.")
-    view = loading.service(dashboard, namespace, name)
+    if reveal:
+        require_reveal(request, namespace, name)
+    view = loading.service(dashboard, namespace, name, reveal)
     return HTMLResponse(service_section(dashboard.renderer, section, view))

@@ -5,11 +5,13 @@ What others call:
 - `acting_user(request) -> str | None`: the user for the history Event.
 - `can_edit(request, namespace, name) -> bool` / `edit_refusal(...) -> str | None`: offer the editor?
 - `require_edit`: dependency on every route that writes a Service's traffic (403 otherwise).
+- `require_reveal(request, namespace, name)`: before showing secret-like env values unmasked (403
+  without an identity; logged).
 Templates: `<body hx-headers='{"X-CSRF-Token": "{{ csrf_token() }}"}'>` makes htmx send the token;
 a plain form adds `<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">`.
 """
 
 from app.web.security.installing import install_security
-from app.web.security.permissions import acting_user, can_edit, edit_refusal, require_edit
+from app.web.security.permissions import acting_user, can_edit, edit_refusal, require_edit, require_reveal
 
-__all__ = ["acting_user", "can_edit", "edit_refusal", "install_security", "require_edit"]
+__all__ = ["acting_user", "can_edit", "edit_refusal", "install_security", "require_edit", "require_reveal"]
