@@ -127,7 +127,7 @@ def in_networks(address: str | None, networks: tuple[IPNetwork, ...]) -> bool:
 def read_mode(settings: Settings, policy: WritePolicy) -> Mode:
     """Who may read: OPEN (anyone), or TOKEN/PROXY (the identity writing needs); ValueError when the
     read mode asks for an identity the write mode cannot give."""
-    wanted = settings.read_auth.strip().lower()
+    wanted = (settings.read_auth or "open").strip().lower()
     if wanted == "open":
         return Mode.OPEN
     if wanted not in ("token", "proxy"):
