@@ -96,7 +96,10 @@ def _serve(settings: Settings) -> None:
     from app.web.observability import log_config
     from app.web.serving import Server
 
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except ValueError as exc:  # settings that cannot work or would leave a hole: say which, start nothing
+        sys.exit(f"splitboard: {exc}")
     config = uvicorn.Config(
         app,
         host=settings.host,

@@ -64,12 +64,44 @@ class Settings:
     allowed_hosts: tuple[str, ...] = field(
         default=(),
         metadata={
-            "help": "Host headers served (DNS-rebinding guard); empty: localhost names on loopback, else any"
+            "help": "Host headers served (DNS-rebinding guard): names, `*.example.com`, IPs or CIDRs, or `*`;"
+            " empty: the localhost names on loopback; required when listening beyond loopback"
         },
     )
     allowed_origins: tuple[str, ...] = field(
         default=(),
         metadata={"help": "extra origins allowed to post, e.g. the public URL when a proxy rewrites Host"},
+    )
+    # Who may read, how long a sign-in lasts, and how many wrong tokens a client may try.
+    read_auth: str = field(
+        default="open",
+        metadata={
+            "help": "who may read: `open` (whoever reaches the dashboard), `token` (signed in or Bearer, as"
+            " for writes) or `proxy` (the trusted proxy's user header); /healthz and /readyz stay open"
+        },
+    )
+    secure_cookies: bool = field(
+        default=False,
+        metadata={
+            "help": "mark cookies Secure even when no TLS is seen (else: https, or X-Forwarded-Proto"
+            " from a trusted proxy)"
+        },
+    )
+    session_seconds: int = field(
+        default=8 * 3600, metadata={"help": "a sign-in ends this long after it was made, used or not"}
+    )
+    session_idle_seconds: int = field(
+        default=3600, metadata={"help": "a sign-in ends after this long without a request"}
+    )
+    auth_failures: int = field(
+        default=10,
+        metadata={
+            "help": "wrong tokens (sign-in or Bearer) a client address may send within"
+            " AUTH_FAILURE_SECONDS before it gets 429"
+        },
+    )
+    auth_failure_seconds: float = field(
+        default=300.0, metadata={"help": "the window in which wrong tokens are counted"}
     )
     access_review_seconds: float = field(
         default=10.0, metadata={"help": "how long a permission answer (SelfSubjectAccessReview) is kept"}

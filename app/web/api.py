@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from app.model.views import NamespaceOverview, NamespaceSummary, ServiceView
 from app.web import loading
 from app.web.context import DashboardDep
+from app.web.security import require_reveal
 
 router = APIRouter(prefix="/api", tags=["read"])
 
@@ -22,5 +23,11 @@ def get_namespace(dashboard: DashboardDep, namespace: str) -> NamespaceOverview:
 
 
 @router.get("/namespaces/{namespace}/services/{name}", summary="One Knative Service and what it generated")
-def get_service(dashboard: DashboardDep, namespace: str, name: str) -> ServiceView:
-    return loading.service(dashboard, namespace, name)
+def get_service(
+    request: Request, dashboard: DashboardDep, namespace: str, name: str, reveal: bool = False
+) -> ServiceView:
+    """Secret-like env values in the objects are masked; `reveal=true` shows them (needs the identity
+    writing needs; logged)."""
+    if reveal:
+        require_reveal(request, namespace, name)
+    return loading.service(dashboard, namespace, name, reveal)

@@ -85,8 +85,9 @@ def overview(dashboard: Dashboard, namespace: str) -> NamespaceOverview:
     return namespace_overview(namespace_objects(dashboard, namespace), dashboard.clock())
 
 
-def service(dashboard: Dashboard, namespace: str, name: str) -> ServiceView:
-    """The Service page's data; LoadError 404 when there is no such Knative Service (or no Knative)."""
+def service(dashboard: Dashboard, namespace: str, name: str, reveal: bool = False) -> ServiceView:
+    """The Service page's data (secret-like env values masked unless `reveal`); LoadError 404 when
+    there is no such Knative Service (or no Knative)."""
     objects = namespace_objects(dashboard, namespace)
     if not objects.knative:
         raise LoadError(
@@ -94,7 +95,7 @@ def service(dashboard: Dashboard, namespace: str, name: str) -> ServiceView:
             "Knative is not served",
             "This cluster does not serve Knative Serving (serving.knative.dev/v1).",
         )
-    view = service_view(objects, name, dashboard.clock())
+    view = service_view(objects, name, dashboard.clock(), reveal)
     if view is None:
         raise LoadError(
             404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."

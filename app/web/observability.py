@@ -5,7 +5,8 @@
   so a cluster outage shows the dashboard's banner instead of taking the dashboard away.
 - `/metrics`: requests and latency by route template, open SSE streams, the cache's watch counters,
   and traffic patch outcomes (`record_patch(request, outcome)` from the editor). Each app has its
-  own registry, so apps built side by side (tests) never share counters.
+  own registry, so apps built side by side (tests) never share counters. Unlike the two probes it
+  is served only to allowed Host names and, with a read mode, to an identity (see HEALTH_PATHS).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.kube.caching import ClusterCache
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
+"""Served whatever the Host and without an identity: kubelet probes use the pod's address and sign in
+nowhere. /metrics is not among them: it goes through the Host check and the read mode like a page."""
 PATCH_OUTCOMES = ("applied", "conflict", "invalid", "refused", "unchanged", "error")
 CACHE_COUNTERS = {
     "relists": "Full lists made by the cache's reflectors",

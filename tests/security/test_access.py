@@ -200,7 +200,7 @@ def test_the_traffic_editor_refuses_to_apply_for_a_user_who_may_not_patch(
 def test_the_proxys_user_is_written_into_the_history_event(
     make_dashboard: MakeDashboard, knative_kubectl: Kubectl
 ) -> None:
-    served = make_dashboard(auth="proxy", host="0.0.0.0")
+    served = make_dashboard(auth="proxy", host="0.0.0.0", allowed_hosts=("127.0.0.1",))
     alice = {"X-Forwarded-User": "alice"}
     fields = form_fields(served.client.get(EDITOR).text)
     response = post(served.client, set_percents(fields, 90, 10, 0), "apply", **alice)

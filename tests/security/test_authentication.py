@@ -15,7 +15,7 @@ TOKEN = "correct-horse-battery-staple-42"
 
 
 def test_beyond_loopback_without_a_token_nobody_writes(make_dashboard: MakeDashboard) -> None:
-    served = make_dashboard(host="0.0.0.0")
+    served = make_dashboard(host="0.0.0.0", allowed_hosts=("127.0.0.1",))
     response = served.write(**{"X-CSRF-Token": served.csrf_token()})
     assert response.status_code == 401
     assert "SPLITBOARD_AUTH_TOKEN" in response.text
@@ -59,7 +59,7 @@ def test_signing_in_sets_a_session_that_writes_with_csrf_until_signing_out(
     assert "HttpOnly" in signed_in.headers["set-cookie"]
     assert served.write().status_code == 403, "the session alone is not enough: CSRF still applies"
     response = served.write(**{"X-CSRF-Token": csrf})
-    assert response.status_code == 200 and response.json()["user"] == "token"
+    assert response.status_code == 200 and response.json()["user"].startswith("session ")
     assert served.client.post("/logout", data={"csrf_token": csrf}).status_code == 303
     assert served.write(**{"X-CSRF-Token": csrf}).status_code == 401
 
@@ -76,7 +76,9 @@ def test_signing_in_needs_csrf_and_never_redirects_off_site(make_dashboard: Make
 def test_the_token_can_come_from_a_mounted_file(make_dashboard: MakeDashboard, tmp_path: Path) -> None:
     secret = tmp_path / "token"
     secret.write_text(TOKEN + "\n", encoding="utf-8")
-    served = make_dashboard(auth="token", auth_token_file=secret, host="0.0.0.0")
+    served = make_dashboard(
+        auth="token", auth_token_file=secret, host="0.0.0.0", allowed_hosts=("127.0.0.1",)
+    )
     assert served.write(Authorization=f"Bearer {TOKEN}").status_code == 200
 
 
@@ -96,7 +98,7 @@ def test_settings_that_cannot_work_are_refused_at_start(fields: dict[str, object
 
 
 def test_the_proxys_user_is_the_acting_user(make_dashboard: MakeDashboard) -> None:
-    served = make_dashboard(auth="proxy", host="0.0.0.0")
+    served = make_dashboard(auth="proxy", host="0.0.0.0", allowed_hosts=("127.0.0.1",))
     csrf = {"X-CSRF-Token": served.csrf_token()}
     assert served.write(**csrf).status_code == 401
     alice = served.write(**csrf, **{"X-Forwarded-User": "alice", "X-Forwarded-Email": "alice@example.com"})
@@ -106,7 +108,9 @@ def test_the_proxys_user_is_the_acting_user(make_dashboard: MakeDashboard) -> No
 
 
 def test_user_headers_from_an_untrusted_address_are_ignored(make_dashboard: MakeDashboard) -> None:
-    served = make_dashboard(auth="proxy", host="0.0.0.0", trusted_proxies=("10.0.0.0/8",))
+    served = make_dashboard(
+        auth="proxy", host="0.0.0.0", allowed_hosts=("127.0.0.1",), trusted_proxies=("10.0.0.0/8",)
+    )
     response = served.write(**{"X-CSRF-Token": served.csrf_token(), "X-Forwarded-User": "mallory"})
     assert response.status_code == 401
 
@@ -114,6 +118,6 @@ def test_user_headers_from_an_untrusted_address_are_ignored(make_dashboard: Make
 def test_only_plain_printable_user_names_count() -> None:
     policy = WritePolicy.from_settings(Settings(auth="proxy"))
     assert policy.mode is Mode.PROXY
-    assert policy.identify({"x-forwarded-user": "eve\u202e"}, "127.0.0.1", False) is None
-    assert policy.identify({"x-forwarded-user": "x" * 300}, "127.0.0.1", False) is None
-    assert policy.identify({"x-forwarded-user": " carol "}, "::1", False) == Identity("carol", "proxy")
+    assert policy.identify({"x-forwarded-user": "eve\u202e"}, "127.0.0.1", None) is None
+    assert policy.identify({"x-forwarded-user": "x" * 300}, "127.0.0.1", None) is None
+    assert policy.identify({"x-forwarded-user": " carol "}, "::1", None) == Identity("carol", "proxy")

@@ -104,6 +104,9 @@ def test_the_pod_runs_unprivileged_and_probes_the_apps_endpoints(knative_kubectl
     }
     probes = {container["readinessProbe"]["httpGet"]["path"], container["livenessProbe"]["httpGet"]["path"]}
     assert probes == {"/readyz", "/healthz"} and probes <= PROBE_PATHS
+    # The image listens on 0.0.0.0, where the dashboard will not start without its Host names.
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    assert "localhost" in env["SPLITBOARD_ALLOWED_HOSTS"].split(",")
 
 
 @pytest.mark.parametrize(("directory", "namespaces"), [(BASE, ()), (NAMESPACED, ("labs-1",))])

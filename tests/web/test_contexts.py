@@ -119,7 +119,9 @@ def test_an_unknown_context_is_refused_and_changes_nothing(switching: Switching)
 
 
 def test_a_visitor_without_an_identity_may_not_switch(two_contexts: Path) -> None:
-    settings = Settings(kubeconfig=two_contexts, host="0.0.0.0", auth_token="sesame")
+    settings = Settings(
+        kubeconfig=two_contexts, host="0.0.0.0", allowed_hosts=("127.0.0.1",), auth_token="sesame"
+    )
     with serve(settings) as served:
         answer = served.switch("bare")
         assert answer.status_code == 401

@@ -46,6 +46,7 @@ from app.model.views.knative import (
     service_row,
 )
 from app.model.views.kservices import KServiceRow, KServicesView, kservice_row, kservices_view, port_text
+from app.model.views.masking import masked, masked_value, secret_like
 from app.model.views.overview import (
     HIDDEN,
     ConnectionView,
@@ -115,6 +116,8 @@ __all__ = [
     "kingress_view",
     "kservice_row",
     "kservices_view",
+    "masked",
+    "masked_value",
     "namespace_overview",
     "namespace_summary",
     "owner_chain",
@@ -131,6 +134,7 @@ __all__ = [
     "revision_row",
     "rollout_entries",
     "route_view",
+    "secret_like",
     "service_backends",
     "service_row",
     "service_scope",

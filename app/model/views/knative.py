@@ -12,6 +12,7 @@ from app.model.labels import CONFIGURATION_GENERATION_LABEL, ROUTING_STATE_LABEL
 from app.model.views.ages import age
 from app.model.views.colours import colour_of, revision_generation
 from app.model.views.conditions import readiness
+from app.model.views.masking import masked_value
 from app.model.views.splits import RevisionTraffic, TargetView, traffic_differs, traffic_targets
 
 
@@ -72,10 +73,10 @@ class RevisionRow:
 
 
 def env_text(env: Mapping[str, Any]) -> str:
-    """An env var as "NAME=value"; a valueFrom shows only what it refers to."""
+    """An env var as "NAME=value" (a secret-like value masked); a valueFrom shows only what it refers to."""
     name = as_text(env.get("name"))
     if "value" in env:
-        return f"{name}={as_text(env.get('value'))}"
+        return f"{name}={masked_value(name, as_text(env.get('value')))}"
     source = part(env, "valueFrom")
     for key, kind in (("secretKeyRef", "secret"), ("configMapKeyRef", "configmap")):
         ref = part(source, key)

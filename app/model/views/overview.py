@@ -24,6 +24,7 @@ from app.model.views.knative import (
     service_row,
 )
 from app.model.views.kservices import KServicesView, kservices_view
+from app.model.views.masking import masked
 from app.model.views.owners import controller_ref, index_by_uid, owner_steps
 from app.model.views.pods import PodGroup, pod_groups, pod_status
 from app.model.views.splits import traffic_by_revision
@@ -143,13 +144,16 @@ class RelatedObject:
 
 @dataclass(frozen=True)
 class ServiceView:
-    """The Service page: the namespace sections narrowed to one Knative Service and what it generated."""
+    """The Service page: the namespace sections narrowed to one Knative Service and what it generated.
+    The objects' secret-like env values are masked unless `revealed`; `masked` counts them."""
 
     namespace: str
     name: str
     sections: NamespaceOverview
     conditions: tuple[ObjectConditions, ...]
     related: tuple[RelatedObject, ...]
+    masked: int = 0
+    revealed: bool = False
 
 
 def service_scope(objects: NamespaceObjects, name: str) -> NamespaceObjects | None:
@@ -188,8 +192,11 @@ def _belongs(obj: Obj, service: str, uid: str, by_uid: Mapping[str, Obj], routes
     return any(as_text(ref.get("uid")) == uid for ref, _ in owner_steps(obj, by_uid))
 
 
-def service_view(objects: NamespaceObjects, name: str, now: datetime) -> ServiceView | None:
-    """The Service page's data, or None when the namespace has no Knative Service `name`."""
+def service_view(
+    objects: NamespaceObjects, name: str, now: datetime, reveal: bool = False
+) -> ServiceView | None:
+    """The Service page's data, or None when the namespace has no Knative Service `name`; secret-like
+    env values masked unless `reveal`."""
     scope = service_scope(objects, name)
     if scope is None:
         return None
@@ -214,12 +221,19 @@ def service_view(objects: NamespaceObjects, name: str, now: datetime) -> Service
         ("Endpoints", scope.endpoints),
         ("Pod", scope.pods),
     )
-    related = tuple(
-        RelatedObject(kind, name_of(obj), redacted(obj))
+    bodies = [
+        (kind, name_of(obj), redacted(obj))
         for kind, group in related_groups
         for obj in sorted(group, key=name_of)
+    ]
+    hiding = [masked(body) for _, _, body in bodies]
+    hidden = sum(count for _, count in hiding)
+    related = tuple(
+        RelatedObject(kind, obj_name, body if reveal else shown)
+        for (kind, obj_name, body), (shown, _) in zip(bodies, hiding, strict=True)
     )
-    return ServiceView(objects.namespace, name, _overview(objects, scope, now), conditions, related)
+    overview = _overview(objects, scope, now)
+    return ServiceView(objects.namespace, name, overview, conditions, related, hidden, reveal and hidden > 0)
 
 
 def redacted(obj: Obj) -> dict[str, Any]:

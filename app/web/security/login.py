@@ -1,9 +1,12 @@
 """Signing in with the auth token (token mode): a form that sets an HttpOnly session cookie, so a
-browser can write without ever storing the token itself. Signing out ends the cookie."""
+browser can read and write without ever storing the token itself. The person may give a name, which
+history records with a per-session label. Signing out ends the session on the server too, so a copy
+of the cookie is worthless afterwards. Wrong tokens count towards the client's throttle."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -11,15 +14,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.web.context import DashboardDep
-from app.web.security.guarding import session_cookie
+from app.web.security.guarding import LOGIN_PATH, SESSION_COOKIE, session_cookie
 from app.web.security.permissions import security_of
-from app.web.security.policy import Mode
-from app.web.security.signing import Signer
+from app.web.security.policy import MAX_NAME_LENGTH, Mode, user_value
 from app.web.templating import Renderer
 
+log = logging.getLogger(__name__)
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 TEMPLATE = "security/login.html"
-LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
 
 
@@ -42,25 +44,37 @@ def login(
     request: Request,
     dashboard: DashboardDep,
     token: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     guard = security_of(request).guard
     expected = guard.policy.token
-    if guard.policy.mode is not Mode.TOKEN or expected is None:
-        return _form(dashboard.renderer, guard.policy.mode, "/", None, 404)
+    mode, target = guard.policy.mode, local_path(next)
+    if mode is not Mode.TOKEN or expected is None:
+        return _form(dashboard.renderer, mode, "/", None, 404)
+    person = user_value(name, MAX_NAME_LENGTH) if name.strip() else None
+    if name.strip() and person is None:
+        error = f"A name is plain printable text of at most {MAX_NAME_LENGTH} characters."
+        return _form(dashboard.renderer, mode, target, error, 400)
+    address = str(request.scope["state"]["client_address"])
     if not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        return _form(dashboard.renderer, guard.policy.mode, local_path(next), "Wrong token.", 401)
-    response = RedirectResponse(local_path(next), status_code=303)
-    response.headers.append(
-        "set-cookie", session_cookie(Signer.session(expected, int(guard.clock())), request.scope)
-    )
+        guard.throttle.failed(address)
+        return _form(dashboard.renderer, mode, target, "Wrong token.", 401)
+    guard.throttle.succeeded(address)
+    session_id, session = guard.sessions.create(person)
+    log.info("signed in from %s as %r", address, session.user)
+    response = RedirectResponse(target, status_code=303)
+    cookie = session_cookie(session_id, request.scope, int(guard.sessions.lifetime))
+    response.headers.append("set-cookie", cookie)
     return response
 
 
 @router.post(LOGOUT_PATH, name="logout")
 def logout(request: Request) -> Response:
+    """End the session on the server (the cookie alone would survive in a copy) and in the browser."""
+    security_of(request).guard.sessions.revoke(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/", status_code=303)
-    response.headers.append("set-cookie", session_cookie("", request.scope))
+    response.headers.append("set-cookie", session_cookie("", request.scope, 0))
     return response
 
 

@@ -8,6 +8,7 @@ SelfSubjectAccessReview, kept briefly by app.kube.access.AccessChecker).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from app.kube.access import AccessChecker
 from app.settings import Settings
 from app.web.security.guarding import SAFE_METHODS, Guard, unauthenticated
 from app.web.security.policy import Identity
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,20 @@ def require_edit(request: Request, namespace: str, name: str) -> None:
     refusal = edit_refusal(request, namespace, name)
     if refusal is not None:
         raise HTTPException(status_code=403, detail=refusal)
+
+
+def may_reveal(request: Request) -> bool:
+    """Whether this request may see secret-like env values unmasked: it needs an identity (the one
+    writing needs), so an anonymous reader, or a page another site rebinds, never does."""
+    return identity_of(request) is not None
+
+
+def require_reveal(request: Request, namespace: str, name: str) -> None:
+    """Allow (and log) showing a Service's secret-like env values, or 403 saying what would allow it."""
+    if not may_reveal(request):
+        message = unauthenticated(security_of(request).guard.policy.mode)
+        raise HTTPException(status_code=403, detail=f"Showing hidden values needs an identity. {message}")
+    identity = identity_of(request)
+    client = request.scope.get("state", {}).get("client_address")
+    who = identity.user if identity and identity.user else "the local user"
+    log.info("revealed secret-like env values of %s/%s to %s (from %s)", namespace, name, who, client)

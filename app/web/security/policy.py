@@ -1,6 +1,8 @@
-"""Who may write: the authentication mode chosen from the settings, and the identity of a request.
+"""Who may write (and read): the authentication modes chosen from the settings, and the identity of a
+request.
 
-Reading is open to whoever reaches the dashboard; every state-changing request needs an identity:
+Reading is open to whoever reaches the dashboard unless SPLITBOARD_READ_AUTH asks for the same identity
+as writing (`token` or `proxy`). Every state-changing request needs an identity:
 - `open`: bound to a loopback address and no token set: whoever can reach it is the machine's user;
 - `token`: `Authorization: Bearer <token>`, or the session cookie the sign-in page sets for it;
 - `proxy`: user headers (e.g. oauth2-proxy's X-Forwarded-User/-Email) from a trusted proxy address;
@@ -20,6 +22,8 @@ from app.settings import Settings
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 LOOPBACK_NAMES = ("localhost",)
 MAX_USER_LENGTH = 253
+MAX_NAME_LENGTH = 64
+"""A name given at sign-in: short enough for history tables."""
 
 
 class Mode(enum.StrEnum):
@@ -64,7 +68,7 @@ class WritePolicy:
         """The policy of `settings`; ValueError for a mode that cannot work (e.g. token without one)."""
         token = _token(settings)
         wanted = settings.auth.strip().lower()
-        proxies = tuple(_network(raw) for raw in settings.trusted_proxies)
+        proxies = trusted_networks(settings)
         headers = {"user_header": settings.proxy_user_header, "email_header": settings.proxy_email_header}
         if wanted == "token":
             if token is None:
@@ -80,16 +84,19 @@ class WritePolicy:
             return cls(Mode.TOKEN, token)
         return cls(Mode.OPEN if is_loopback(settings.host) else Mode.CLOSED)
 
-    def identify(self, headers: Mapping[str, str], client: str | None, session: bool) -> Identity | None:
-        """The identity of a request (`headers` lower-cased names; `session`: a valid sign-in cookie)."""
+    def identify(
+        self, headers: Mapping[str, str], client: str | None, session_user: str | None
+    ) -> Identity | None:
+        """The identity of a request (`headers` lower-cased names; `session_user`: the user of a valid
+        sign-in cookie)."""
         if self.mode is Mode.OPEN:
             return Identity(None, "loopback")
         if self.mode is Mode.TOKEN:
             if self.bearer_matches(headers.get("authorization")):
                 return Identity("token", "bearer")
-            return Identity("token", "session") if session else None
+            return Identity(session_user, "session") if session_user else None
         if self.mode is Mode.PROXY and self._trusted(client):
-            user = _user_value(headers.get(self.user_header.lower())) or _user_value(
+            user = user_value(headers.get(self.user_header.lower())) or user_value(
                 headers.get(self.email_header.lower())
             )
             return Identity(user, "proxy") if user else None
@@ -103,13 +110,43 @@ class WritePolicy:
         return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.token.encode())
 
     def _trusted(self, client: str | None) -> bool:
-        if client is None:
-            return False
-        try:
-            address = ipaddress.ip_address(client)
-        except ValueError:
-            return False
-        return any(address in network for network in self.proxies)
+        return in_networks(client, self.proxies)
+
+
+def in_networks(address: str | None, networks: tuple[IPNetwork, ...]) -> bool:
+    """Whether `address` (an IP in text) lies in one of `networks`; False for anything else."""
+    if address is None:
+        return False
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def read_mode(settings: Settings, policy: WritePolicy) -> Mode:
+    """Who may read: OPEN (anyone), or TOKEN/PROXY (the identity writing needs); ValueError when the
+    read mode asks for an identity the write mode cannot give."""
+    wanted = (settings.read_auth or "open").strip().lower()
+    if wanted == "open":
+        return Mode.OPEN
+    if wanted not in ("token", "proxy"):
+        raise ValueError(f"read_auth={settings.read_auth!r}: expected open, token or proxy")
+    if policy.mode.value != wanted:
+        raise ValueError(
+            f"read_auth={wanted} needs the same write mode: "
+            + (
+                "set SPLITBOARD_AUTH_TOKEN (or _FILE)"
+                if wanted == "token"
+                else "set SPLITBOARD_AUTH=proxy and SPLITBOARD_TRUSTED_PROXIES"
+            )
+        )
+    return policy.mode
+
+
+def trusted_networks(settings: Settings) -> tuple[IPNetwork, ...]:
+    """The addresses whose forwarded headers (user, client address, scheme) are believed."""
+    return tuple(_network(raw) for raw in settings.trusted_proxies)
 
 
 def _token(settings: Settings) -> str | None:
@@ -131,11 +168,11 @@ def _network(raw: str) -> IPNetwork:
         raise ValueError(f"trusted proxy {raw!r}: {exc}") from None
 
 
-def _user_value(raw: str | None) -> str | None:
-    """A header's user name, or None when absent or not plain printable text."""
+def user_value(raw: str | None, limit: int = MAX_USER_LENGTH) -> str | None:
+    """A user name (header or sign-in form), or None when absent or not plain printable text."""
     if raw is None:
         return None
     value = raw.strip()
-    if not value or len(value) > MAX_USER_LENGTH or not value.isprintable():
+    if not value or len(value) > limit or not value.isprintable():
         return None
     return value

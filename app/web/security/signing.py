@@ -1,9 +1,8 @@
-"""HMAC-signed values: the CSRF token bound to the browser's CSRF cookie, and the sign-in session.
+"""HMAC-signed values: the CSRF token bound to the browser's CSRF cookie (sign-in sessions are kept
+on the server: sessions.py).
 
 The CSRF cookie holds a random nonce; the token a page carries is HMAC(secret, nonce). Another site can
 neither read the token (same-origin policy) nor compute it for a nonce it planted (it lacks the secret).
-A session cookie is `<issued>.<mac>` keyed by the auth token itself, so changing the token ends every
-session.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import hmac
 import secrets
 
 NONCE_BYTES = 24
-SESSION_SECONDS = 12 * 3600
 
 
 def _b64(data: bytes) -> str:
@@ -49,22 +47,3 @@ class Signer:
         if nonce is None or not self.valid_nonce(nonce) or not token:
             return False
         return hmac.compare_digest(self.csrf_token(nonce).encode(), token.strip().encode("utf-8", "replace"))
-
-    @staticmethod
-    def session(auth_token: str, issued: int) -> str:
-        """A sign-in cookie value for someone who proved they hold `auth_token` at `issued` (epoch s)."""
-        return f"{issued}.{_mac(_session_key(auth_token), f'session:{issued}')}"
-
-    @staticmethod
-    def session_valid(auth_token: str, value: str | None, now: float) -> bool:
-        if not value:
-            return False
-        issued_text, _, mac = value.partition(".")
-        if not issued_text.isdigit() or not 0 <= now - int(issued_text) < SESSION_SECONDS:
-            return False
-        expected = _mac(_session_key(auth_token), f"session:{issued_text}")
-        return hmac.compare_digest(expected.encode(), mac.encode("utf-8", "replace"))
-
-
-def _session_key(auth_token: str) -> bytes:
-    return hashlib.sha256(b"splitboard-session:" + auth_token.encode("utf-8")).digest()
