@@ -104,7 +104,8 @@ class WatchChecker:
             try:
                 self.check_once()
             except Exception:  # a bug must not end the checks: say so and try next round
-                log.exception("watch check failed")
+                if not self._stopping.is_set():  # stopping closes the client under a running list
+                    log.exception("watch check failed")
 
     def _compare(self, reflector: Reflector) -> _Pending | None:
         if self._stopping.is_set() or not reflector.has_synced() or reflector.last_error is not None:

@@ -74,4 +74,7 @@ class ReconnectProbe:
             request_json(self.api_client, "GET", "/version", timeout=(timeout, timeout))
         except ApiError:
             return False
+        except Exception:  # e.g. the client closed while stopping: not an answer, and no crash
+            log.debug("reconnect probe failed", exc_info=True)
+            return False
         return True
