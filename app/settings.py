@@ -103,6 +103,18 @@ class Settings:
     auth_failure_seconds: float = field(
         default=300.0, metadata={"help": "the window in which wrong tokens are counted"}
     )
+    # Freshness: finding missed watch events, and noticing the API server's return.
+    watch_check_seconds: float = field(
+        default=30.0,
+        metadata={
+            "help": "how often each watch is compared with a fresh list to find changes it missed (pages "
+            "say `stale` until read again); 0 turns the checks off"
+        },
+    )
+    reconnect_seconds: float = field(
+        default=2.0,
+        metadata={"help": "while the cluster is unreachable, how often to ask whether it is back"},
+    )
     access_review_seconds: float = field(
         default=10.0, metadata={"help": "how long a permission answer (SelfSubjectAccessReview) is kept"}
     )

@@ -5,7 +5,12 @@
 - Each namespace gets a set of informers (the kinds `Discovery` finds) on first use; the set stops
   when nobody has asked for it for `idle_seconds` and no change feed is subscribed to it.
 - Changes fan out to subscribers (`subscribe()`), never blocking the watch threads.
-- Reflector failures drive the connection state (lost with the error, then back) for the banner.
+- Reflector failures drive the connection state (lost with the error, then back) for the banner;
+  while lost, a probe notices the server's return within `reconnect_seconds` and wakes every watch.
+- Every `check_seconds` each watch is compared with a fresh list (app.kube.checking): one found to
+  have missed changes makes the state `stale` until its kind has been listed again.
+- A namespace whose informers went idle keeps what they last saw: during an outage its pages show
+  that, dated, rather than nothing. It is forgotten when the namespace is deleted.
 - The detail kinds (`DETAIL_KINDS`) only add to what the pages show; an identity that may not read them
   (an RBAC from before they were watched) gets the pages without them, not a problem notice.
 Objects returned are shared and read-only by contract: copy before changing.
@@ -19,12 +24,15 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from kubernetes.client import ApiClient
 
+from app.kube.checking import WatchChecker
 from app.kube.errors import ApiError
 from app.kube.feeding import Broadcaster, ChangeFeed, ConnectionChange, ObjectChange, Resync
 from app.kube.informing import AddHandler, DeleteHandler, Informer, UpdateHandler
+from app.kube.reconnecting import ReconnectProbe
 from app.kube.reflecting import Counters, Reflector, ReflectorOptions
 from app.kube.resources import NAMESPACES, Discovery, Resource, discover
 from app.model.objects import KubeObject, NamespaceObjects
@@ -47,6 +55,8 @@ class ConnectionState:
     connected: bool
     error: str | None = None
     """The failure that made the connection count as lost (None while connected)."""
+    stale: bool = False
+    """Some watch missed changes: what it shows may be old until its kind is listed again."""
 
 
 @dataclass
@@ -76,7 +86,13 @@ class ClusterCache:
         options: ReflectorOptions | None = None,
         feed_size: int = 1000,
         rediscover_seconds: float = 60.0,
+        check_seconds: float | None = 30.0,
+        check_grace: float | None = None,
+        reconnect_seconds: float = 2.0,
     ) -> None:
+        """`check_seconds`: how often watches are compared with a list (None: never); `check_grace`:
+        how long a difference may be an event still on its way (default: a sixth of the period,
+        at most 5 s, so a missed change is found within 1.2 periods plus the lists' time)."""
         for ns in namespaces:
             _check_name(ns)
         if idle_seconds <= 0 or sync_timeout < 0 or feed_size < 1:
@@ -96,6 +112,10 @@ class ClusterCache:
         self._watched: dict[str, _NamespaceInformers] = {}
         self._failing: dict[Reflector, str] = {}
         """Reflectors whose last request found the cluster unreachable or unwell, with the error."""
+        self._stale: set[Reflector] = set()
+        """Reflectors whose watch missed changes, until their next list is stored."""
+        self._last_seen: dict[str, _NamespaceInformers] = {}
+        """Stopped (idle) namespaces' informers, kept for what their stores last held."""
         self._changes: dict[str, int] = {}
         """Object changes seen per namespace ("" for the namespace list), for `version`."""
         self._epoch = 0
@@ -105,18 +125,33 @@ class ClusterCache:
         self._janitor: threading.Thread | None = None
         self._namespace_informer = self._informer(NAMESPACES, None)
         self._namespace_informer.add_handler(*self._handlers("", "namespaces"))
+        self._probe = ReconnectProbe(api_client, self._server_back, interval=reconnect_seconds)
+        self._checker: WatchChecker | None = None
+        if check_seconds is not None:
+            grace = min(5.0, check_seconds / 6) if check_grace is None else check_grace
+            self._checker = WatchChecker(
+                self._reflectors, self._watch_missed, period=check_seconds, grace=grace
+            )
 
     def start(self) -> None:
-        """Start watching namespaces and the idle janitor (no request is made before this)."""
+        """Start watching namespaces, the idle janitor, the watch checks and the reconnect probe (no
+        request is made before this)."""
         self._namespace_informer.start()
         self._janitor = threading.Thread(target=self._reap_idle, name="cluster-cache janitor", daemon=True)
         self._janitor.start()
+        self._probe.start()
+        if self._checker is not None:
+            self._checker.start()
 
     def stop(self) -> None:
         """Stop every informer and the janitor, and close every change feed."""
         self._stopping.set()
+        self._probe.stop(timeout=0)
+        if self._checker is not None:
+            self._checker.stop(timeout=0)
         with self._lock:
             watched, self._watched = list(self._watched.values()), {}
+            self._last_seen = {}
         self._namespace_informer.stop()
         for entry in watched:
             _stop_all(entry)
@@ -159,7 +194,7 @@ class ClusterCache:
             started = [i for ns in replaced for i in self._watched[ns].informers.values()]
         for old in replaced.values():
             _stop_all(old)
-            self._forget_failures(old.reflectors)
+            self._forget(old.reflectors)
         for informer in started:
             informer.start()
         if changed:
@@ -212,15 +247,32 @@ class ClusterCache:
                 problems.append(f"{kind}: {error}")
         with self._lock:
             entry.last_used = time.monotonic()
+        shown = [i.reflector for k, i in entry.informers.items() if k not in unreadable]
+        connected, stale, observed_at = self._freshness(shown)
         return NamespaceObjects(
             namespace=namespace,
             **snapshot,
             knative=discovery.knative,
             istio=discovery.istio,
-            complete=all(i.has_synced() for k, i in entry.informers.items() if k not in unreadable),
+            complete=all(r.has_synced() for r in shown),
             problems=tuple(problems),
             unreadable=tuple(unreadable),
+            connected=connected,
+            stale=stale,
+            observed_at=observed_at,
         )
+
+    def _freshness(self, reflectors: list[Reflector]) -> tuple[bool, bool, datetime | None]:
+        """`connected`, `stale` and `observed_at` of a snapshot read from `reflectors`' stores."""
+        now = time.time()
+        with self._lock:
+            failing = [r for r in reflectors if r in self._failing]
+            stale = [r for r in reflectors if r in self._stale]
+        dates = [_observed(r, now, stale=r in stale) for r in reflectors]
+        known = [d for d in dates if d is not None]
+        observed = min(known) if known and len(known) == len(dates) else None
+        at = None if observed is None else datetime.fromtimestamp(observed, UTC)
+        return not failing, bool(stale), at
 
     def subscribe(self, namespace: str | None = None) -> ChangeFeed:
         """A change feed: every change (namespace None), or one namespace's changes plus namespace-list
@@ -244,9 +296,10 @@ class ClusterCache:
 
     def connection(self) -> ConnectionState:
         with self._lock:
+            stale = bool(self._stale)
             if not self._failing:
-                return ConnectionState(connected=True)
-            return ConnectionState(connected=False, error=next(iter(self._failing.values())))
+                return ConnectionState(connected=True, stale=stale)
+            return ConnectionState(connected=False, error=next(iter(self._failing.values())), stale=stale)
 
     @property
     def connected(self) -> bool:
@@ -297,10 +350,16 @@ class ClusterCache:
             raise RuntimeError("the cluster cache is stopped")
 
     def _new_entry(self, namespace: str, discovery: Discovery) -> _NamespaceInformers:
+        """New informers for `namespace` (called with the lock held), seeded with what its idle
+        informers last saw, if any."""
+        seen = self._last_seen.pop(namespace, None)
         informers: dict[str, Informer] = {}
         for kind, resource in discovery.namespace_resources().items():
             informer = self._informer(resource, namespace)
             informer.add_handler(*self._handlers(namespace, kind))
+            previous = seen.informers.get(kind) if seen is not None else None
+            if previous is not None and previous.resource == resource:
+                informer.seed(previous)
             informers[kind] = informer
         entry = _NamespaceInformers(informers, time.monotonic())
         entry.reflectors = {i.reflector for i in informers.values()}
@@ -316,6 +375,7 @@ class ClusterCache:
             counters=self.counters,
             on_error=self._reflector_failed,
             on_recover=self._reflector_recovered,
+            on_relist=self._reflector_relisted,
         )
 
     def _handlers(self, namespace: str, kind: str) -> tuple[AddHandler, UpdateHandler, DeleteHandler]:
@@ -327,6 +387,8 @@ class ClusterCache:
                 return
             with self._lock:
                 self._changes[namespace] = self._changes.get(namespace, 0) + 1
+                if kind == "namespaces" and change_type == "DELETED":
+                    self._last_seen.pop(name, None)
             self._broadcaster.publish(ObjectChange(namespace, kind, name, change_type))
 
         return (
@@ -354,10 +416,13 @@ class ClusterCache:
                     for ns, e in self._watched.items()
                     if e.pins == 0 and now - e.last_used >= self.idle_seconds
                 ]
-                stopped = [self._watched.pop(ns) for ns in idle]
-            for entry in stopped:
+                stopped = {ns: self._watched.pop(ns) for ns in idle}
+            for entry in stopped.values():
                 _stop_all(entry)
-                self._forget_failures(entry.reflectors)
+                self._forget(entry.reflectors)
+            with self._lock:
+                if not self._stopping.is_set():
+                    self._last_seen.update(stopped)
 
     def _reflector_failed(self, reflector: Reflector, error: ApiError) -> None:
         with self._lock:
@@ -371,8 +436,10 @@ class ClusterCache:
         with self._lock:
             was_connected = not self._failing
             self._failing[reflector] = str(error)
+            stale = bool(self._stale)
         if was_connected:
-            self._broadcaster.publish(ConnectionChange(connected=False, error=str(error)))
+            self._probe.lost()
+            self._broadcaster.publish(ConnectionChange(connected=False, error=str(error), stale=stale))
 
     def _reflector_recovered(self, reflector: Reflector) -> None:
         with self._lock:
@@ -388,8 +455,60 @@ class ClusterCache:
             for reflector in reflectors:
                 self._failing.pop(reflector, None)
             back = had_failures and not self._failing
+            stale = bool(self._stale)
         if back:
-            self._broadcaster.publish(ConnectionChange(connected=True))
+            self._probe.back()
+            self._broadcaster.publish(ConnectionChange(connected=True, stale=stale))
+
+    def _forget(self, reflectors: set[Reflector]) -> None:
+        """Stopped reflectors neither fail nor miss anything any more."""
+        self._forget_failures(reflectors)
+        for reflector in reflectors:
+            self._reflector_relisted(reflector)
+
+    def _reflectors(self) -> list[Reflector]:
+        """Every running reflector (what the watch checks go through)."""
+        with self._lock:
+            entries = list(self._watched.values())
+        return [self._namespace_informer.reflector, *(r for e in entries for r in e.reflectors)]
+
+    def _server_back(self) -> None:
+        """The probe heard the server again: every reflector waiting to retry tries now."""
+        with self._lock:
+            waiting = list(self._failing)
+        for reflector in waiting:
+            reflector.retry_now()
+
+    def _watch_missed(self, reflector: Reflector, keys: list[str]) -> None:
+        """A check found changes `reflector`'s watch never delivered: say the data is stale, relist."""
+        with self._lock:
+            was_fresh = not self._stale
+            self._stale.add(reflector)
+            self._epoch += 1
+            connected = not self._failing
+        if was_fresh:
+            self._broadcaster.publish(ConnectionChange(connected=connected, stale=True))
+        reflector.request_relist()
+
+    def _reflector_relisted(self, reflector: Reflector) -> None:
+        with self._lock:
+            if reflector not in self._stale:
+                return
+            self._stale.discard(reflector)
+            self._epoch += 1
+            resynced, connected = not self._stale, not self._failing
+        if resynced:
+            self._broadcaster.publish(ConnectionChange(connected=connected, resynced=True))
+
+
+def _observed(reflector: Reflector, now: float, *, stale: bool) -> float | None:
+    """Until when `reflector`'s store is known to equal the server's state: now while its watch
+    is live, the last list or passed check while stale, the last answer while failing."""
+    if stale:
+        return reflector.listed_at
+    if reflector.last_error is not None or not reflector.has_synced():
+        return reflector.heard_at
+    return now
 
 
 def _stop_all(entry: _NamespaceInformers) -> None:

@@ -34,10 +34,13 @@ class ObjectChange:
 
 @dataclass(frozen=True)
 class ConnectionChange:
-    """The API server became unreachable (`connected` False, with the error) or reachable again."""
+    """The API server became unreachable (`connected` False, with the error) or reachable again,
+    or a watch was found to have missed changes (`stale`) and its kind was listed again (`resynced`)."""
 
     connected: bool
     error: str | None = None
+    stale: bool = False
+    resynced: bool = False
 
 
 @dataclass(frozen=True)

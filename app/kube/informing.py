@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from kubernetes.client import ApiClient
 
-from app.kube.reflecting import Counters, ErrorCallback, RecoverCallback, Reflector, ReflectorOptions
+from app.kube.reflecting import (
+    Counters,
+    ErrorCallback,
+    RecoverCallback,
+    Reflector,
+    ReflectorOptions,
+    RelistCallback,
+)
 from app.kube.resources import Resource
 from app.kube.store import Change, Store
 from app.kube.watching import ListWatch
@@ -62,6 +69,7 @@ class Informer:
         counters: Counters | None = None,
         on_error: ErrorCallback | None = None,
         on_recover: RecoverCallback | None = None,
+        on_relist: RelistCallback | None = None,
     ) -> None:
         self.resource = resource
         self.namespace = namespace
@@ -75,6 +83,7 @@ class Informer:
             on_changes=self._dispatch,
             on_error=on_error,
             on_recover=on_recover,
+            on_relist=on_relist,
             options=options,
             counters=counters,
         )
@@ -88,6 +97,14 @@ class Informer:
         if self._started:
             raise RuntimeError("add handlers before starting the informer")
         self._handlers.append(_Handlers(on_add, on_update, on_delete))
+
+    def seed(self, previous: Informer) -> None:
+        """Start from what a stopped informer of the same kind last held (before `start()`): until
+        the first list, readers get the last seen objects rather than none."""
+        if self._started:
+            raise RuntimeError("seed the informer before starting it")
+        self.store.replace(previous.store.list())
+        self.reflector.inherit(previous.reflector)
 
     def start(self) -> None:
         self._started = True

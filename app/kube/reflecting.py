@@ -3,7 +3,8 @@
 It lists, then watches from the list's resourceVersion (with bookmarks, whose resourceVersion it
 tracks). On 410 Expired it relists at once; on any other failure it backs off exponentially with
 jitter (capped), then relists. A relist replaces the store and reports exactly the differences, so no
-change is missed and no stale object survives. An optional periodic relist heals events a watch lost.
+change is missed and no stale object survives. An optional periodic relist heals events a watch lost,
+and `request_relist()` asks for one at once (when a check found the watch missed something).
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ class ReflectorOptions:
     backoff_factor: float = 2.0
     jitter: float = 0.5
     """Each delay is stretched by a random fraction up to this much (then capped)."""
-    backoff_reset: float = 120.0
-    """Seconds without a failure after which the delays start again from `backoff_initial` (a
-    success alone does not reset them: a server that fails every watch right after a good list
-    must still see the delays grow)."""
+    backoff_reset: float = 10.0
+    """Seconds a success must last (no failure since) for the delays to start again from
+    `backoff_initial`: a server that fails every watch right after a good list still sees them grow,
+    while one that was back and healthy is retried quickly the next time it goes away."""
 
     def __post_init__(self) -> None:
         if self.watch_timeout < 1:
@@ -55,6 +56,34 @@ class ReflectorOptions:
         """The delay before retrying after `failures` consecutive failures (>= 1)."""
         base = self.backoff_initial * self.backoff_factor ** (failures - 1)
         return min(self.backoff_max, base * (1.0 + self.jitter * rng.random()))
+
+
+class Backoff:
+    """The retry delays of one reflector: growing with each failure, starting over once a success
+    has lasted `options.backoff_reset` seconds. Times are passed in, so the sequence is testable."""
+
+    def __init__(self, options: ReflectorOptions, rng: random.Random) -> None:
+        self.options = options
+        self._rng = rng
+        self._failures = 0
+        self._healthy_since: float | None = None
+
+    def succeeded(self, now: float) -> None:
+        """A request succeeded at `now` (the first success after a failure starts the healthy time)."""
+        if self._healthy_since is None:
+            self._healthy_since = now
+
+    def failed(self, now: float) -> float:
+        """A request failed at `now`: the delay before the next attempt."""
+        if self._healthy_since is not None and now - self._healthy_since >= self.options.backoff_reset:
+            self._failures = 0
+        self._healthy_since = None
+        self._failures += 1
+        return self.options.backoff(self._failures, self._rng)
+
+    def reset(self) -> None:
+        """Start the delays over (the server is known to be back)."""
+        self._failures = 0
 
 
 class Counters:
@@ -78,13 +107,15 @@ class Counters:
 ChangesCallback = Callable[[list[Change]], None]
 ErrorCallback = Callable[["Reflector", ApiError], None]
 RecoverCallback = Callable[["Reflector"], None]
+RelistCallback = Callable[["Reflector"], None]
 
 
 class Reflector:
     """Runs list+watch of `list_watch` into `store` on its own thread, reporting every change.
 
     `on_changes` is called on the reflector's thread, outside the store's lock, and must be quick.
-    `on_error` is called for each failure; `on_recover` when a request succeeds after failures.
+    `on_error` is called for each failure; `on_recover` when a request succeeds after failures;
+    `on_relist` after each list has been stored (and its changes reported).
     """
 
     def __init__(
@@ -95,6 +126,7 @@ class Reflector:
         on_changes: ChangesCallback,
         on_error: ErrorCallback | None = None,
         on_recover: RecoverCallback | None = None,
+        on_relist: RelistCallback | None = None,
         options: ReflectorOptions | None = None,
         counters: Counters | None = None,
         name: str | None = None,
@@ -109,18 +141,23 @@ class Reflector:
         self._on_changes = on_changes
         self._on_error = on_error
         self._on_recover = on_recover
-        self._rng = rng or random.Random()
+        self._on_relist = on_relist
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._wake = threading.Event()
+        """Ends a backoff wait early: set by `stop()` and `retry_now()`."""
         self._synced = threading.Event()
         self._settled = threading.Event()
         self._thread: threading.Thread | None = None
         self._stream: WatchStream | None = None
         self._resource_version = ""
-        self._failures = 0
-        self._last_failure = -math.inf
+        self._backoff = Backoff(self.options, rng or random.Random())
         self._last_error: ApiError | None = None
         self._next_relist = math.inf
+        self._relist_requested = False
+        self._relists = 0
+        self._heard_at: float | None = None
+        self._listed_at: float | None = None
 
     def start(self) -> None:
         """Start the background thread (once)."""
@@ -133,6 +170,7 @@ class Reflector:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop promptly: end the open watch and wait (up to `timeout`) for the thread."""
         self._stopping.set()
+        self._wake.set()
         with self._lock:
             stream, thread = self._stream, self._thread
         if stream is not None:
@@ -157,6 +195,54 @@ class Reflector:
         """The failure the reflector is currently retrying after, None while healthy."""
         with self._lock:
             return self._last_error
+
+    @property
+    def relists(self) -> int:
+        """How many lists have been stored (a check comparing the store with a list of its own
+        knows from a change of this number that the store was replaced meanwhile)."""
+        with self._lock:
+            return self._relists
+
+    @property
+    def heard_at(self) -> float | None:
+        """When (wall-clock seconds) the server last answered: a list, a watch opening, an event."""
+        with self._lock:
+            return self._heard_at
+
+    @property
+    def listed_at(self) -> float | None:
+        """When (wall-clock seconds) the store was last known to equal the server's state: the last
+        stored list, or the last check that found nothing missing (`confirm`)."""
+        with self._lock:
+            return self._listed_at
+
+    def confirm(self, at: float) -> None:
+        """A check found the store equal to a list the server gave at `at`."""
+        with self._lock:
+            self._listed_at = max(at, self._listed_at or at)
+
+    def inherit(self, previous: Reflector) -> None:
+        """Take over the dates of a stopped reflector whose objects the store was seeded with."""
+        with self._lock:
+            self._heard_at, self._listed_at = previous.heard_at, previous.listed_at
+
+    def request_relist(self) -> None:
+        """Relist now (the watch missed something): the open watch ends and the store is replaced."""
+        with self._lock:
+            self._relist_requested = True
+            stream = self._stream
+        if stream is not None:
+            stream.close()
+        self._wake.set()
+
+    def retry_now(self) -> None:
+        """The server is back: end a backoff wait now and start the delays over."""
+        with self._lock:
+            failing = self._last_error is not None
+            if failing:
+                self._backoff.reset()
+        if failing:
+            self._wake.set()
 
     @property
     def resource_version(self) -> str:
@@ -190,10 +276,15 @@ class Reflector:
                 self._failed(ApiError(0, type(exc).__name__, str(exc)))
 
     def _relist(self) -> None:
+        with self._lock:
+            self._relist_requested = False
+        started = time.time()
         listed = self.list_watch.list()
         changes = self.store.replace(listed.items)
         with self._lock:
             self._resource_version = listed.resource_version
+            self._relists += 1
+            self._listed_at = started
         if self.options.relist_period is not None:
             self._next_relist = time.monotonic() + self.options.relist_period
         self.counters.add("relists")
@@ -202,6 +293,8 @@ class Reflector:
         self._settled.set()
         if changes:
             self._on_changes(changes)
+        if self._on_relist is not None:
+            self._on_relist(self)
 
     def _watch(self) -> bool:
         """Watch until the server ends the request; return whether a relist is due."""
@@ -210,10 +303,11 @@ class Reflector:
         with self._lock:
             self._stream = stream
         try:
-            if self._stopping.is_set():
+            if self._stopping.is_set() or self._relist_due():
                 stream.close()
             self._succeeded()
             for event in events:
+                self._heard()
                 rv = resource_version(event.object)
                 if event.type != "BOOKMARK":
                     change = self.store.apply(event.type, event.object)
@@ -239,10 +333,19 @@ class Reflector:
         return max(1, math.ceil(remaining))
 
     def _relist_due(self) -> bool:
+        with self._lock:
+            if self._relist_requested:
+                return True
         return time.monotonic() >= self._next_relist
 
-    def _succeeded(self) -> None:
+    def _heard(self) -> None:
         with self._lock:
+            self._heard_at = time.time()
+
+    def _succeeded(self) -> None:
+        self._heard()
+        with self._lock:
+            self._backoff.succeeded(time.monotonic())
             recovered = self._last_error is not None
             self._last_error = None
         if recovered:
@@ -253,15 +356,12 @@ class Reflector:
     def _failed(self, error: ApiError) -> None:
         with self._lock:
             self._last_error = error
-            now = time.monotonic()
-            if now - self._last_failure > self.options.backoff_reset:
-                self._failures = 0
-            self._last_failure = now
-            self._failures += 1
-            delay = self.options.backoff(self._failures, self._rng)
+            delay = self._backoff.failed(time.monotonic())
+            self._wake.clear()  # a wake-up meant for an earlier wait must not cut this one short
         self.counters.add("errors")
         log.warning("reflector %s: %s; retrying in %.1fs", self.name, error, delay)
         if self._on_error is not None:
             self._on_error(self, error)
         self._settled.set()
-        self._stopping.wait(delay)
+        if not self._stopping.is_set():
+            self._wake.wait(delay)

@@ -62,6 +62,11 @@ class Store:
         with self._lock:
             return list(self._items)
 
+    def versions(self) -> dict[str, str]:
+        """Each key's resourceVersion (what a check compares with a fresh list)."""
+        with self._lock:
+            return {key: resource_version(obj) for key, obj in self._items.items()}
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._items)

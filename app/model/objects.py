@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeAlias
 
 KubeObject: TypeAlias = dict[str, Any]
@@ -46,3 +47,11 @@ class NamespaceObjects:
     unreadable: tuple[str, ...] = ()
     """Detail kinds (ServerlessServices, PodAutoscalers, Endpoints) the dashboard may not read: the
     pages show less (owner chains stop early, no backends) and say so quietly."""
+    connected: bool = True
+    """False while the API server cannot be reached for this namespace's kinds: the tuples are what
+    the dashboard last saw."""
+    stale: bool = False
+    """True while a watch is known to have missed changes and its kind is being listed again."""
+    observed_at: datetime | None = None
+    """When the tuples were last known to equal the cluster's state: now while every watch is live,
+    else the last answer from the server (None: never answered)."""

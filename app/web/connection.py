@@ -66,7 +66,13 @@ class Contexts:
 
 def cluster_for(settings: Settings, api_client: ApiClient, context: str | None = None) -> Cluster:
     """A Cluster over `api_client` (not started), with the cache and access reviews `settings` ask for."""
-    cache = ClusterCache(api_client, namespaces=settings.namespaces, idle_seconds=settings.idle_seconds)
+    cache = ClusterCache(
+        api_client,
+        namespaces=settings.namespaces,
+        idle_seconds=settings.idle_seconds,
+        check_seconds=settings.watch_check_seconds or None,
+        reconnect_seconds=settings.reconnect_seconds,
+    )
     return Cluster(api_client, cache, AccessChecker(api_client, ttl=settings.access_review_seconds), context)
 
 

@@ -544,6 +544,6 @@ def _page_context(dashboard: Dashboard, view: DemoView, *, events: str) -> dict[
         "view": view,
         "present": view.present,
         "events": events,
-        "connection": ConnectionView(state.connected, state.error),
+        "connection": ConnectionView(state.connected, state.error, stale=state.stale),
         "probe": None,
     }

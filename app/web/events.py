@@ -56,7 +56,7 @@ def respond(
         dashboard.streams,
         render=render,
         render_connection=lambda view: dashboard.renderer.partial("connection", view),
-        initial=ConnectionView(state.connected, state.error),
+        initial=ConnectionView(state.connected, state.error, stale=state.stale),
         affected=affected,
         everything=frozenset(everything),
         aged=AGED_SECTIONS,

@@ -96,6 +96,14 @@ def service(dashboard: Dashboard, namespace: str, name: str, reveal: bool = Fals
             "This cluster does not serve Knative Serving (serving.knative.dev/v1).",
         )
     view = service_view(objects, name, dashboard.clock(), reveal)
+    if view is None and not (objects.complete and objects.connected):
+        # Not having seen a Service is no proof that there is none: never a 404 for it then.
+        raise LoadError(
+            503,
+            "Cannot read the cluster",
+            f"The dashboard cannot tell whether namespace {namespace!r} has a Knative Service {name!r}: "
+            f"{'; '.join(objects.problems) or 'its Services have not been listed yet.'}",
+        )
     if view is None:
         raise LoadError(
             404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."

@@ -26,14 +26,19 @@ def is_fragment_request(request: Request) -> bool:
 def render_page(
     request: Request, dashboard: Dashboard, template: str, context: dict[str, Any]
 ) -> HTMLResponse:
-    state = dashboard.cache.connection()
-    full = {"connection": ConnectionView(state.connected, state.error), "events": None, **context}
+    full = {"connection": current_connection(dashboard), "events": None, **context}
     renderer = dashboard.renderer
     if is_fragment_request(request):
         html = renderer.block(template, "content", full)
     else:
         html = renderer.page(template, full)
     return HTMLResponse(html, headers={"Vary": "HX-Request"})
+
+
+def current_connection(dashboard: Dashboard) -> ConnectionView:
+    """The banner's state now."""
+    state = dashboard.cache.connection()
+    return ConnectionView(state.connected, state.error, stale=state.stale)
 
 
 @router.get("/", name="namespaces_page")

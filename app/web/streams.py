@@ -82,7 +82,13 @@ def sections_for(
 
 
 def connection_view(item: ConnectionChange) -> ConnectionView:
-    return ConnectionView(connected=item.connected, error=item.error, recovered=item.connected)
+    return ConnectionView(
+        connected=item.connected,
+        error=item.error,
+        recovered=item.connected and not item.resynced,
+        stale=item.stale,
+        resynced=item.resynced,
+    )
 
 
 async def event_stream(

@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from kubernetes.client import ApiClient
@@ -26,9 +27,10 @@ HEALING = dataclasses.replace(FAST, relist_period=1.0)
 
 
 @contextmanager
-def serve(api_client: ApiClient, options: ReflectorOptions) -> Iterator[Dashboard]:
-    """The dashboard over `api_client` (writes open on loopback), served by uvicorn from a thread."""
-    cache = ClusterCache(api_client, sync_timeout=5.0, options=options)
+def serve(api_client: ApiClient, options: ReflectorOptions, **cache_options: Any) -> Iterator[Dashboard]:
+    """The dashboard over `api_client` (writes open on loopback), served by uvicorn from a thread;
+    `cache_options` go to the ClusterCache (check and reconnect periods, idle time)."""
+    cache = ClusterCache(api_client, sync_timeout=5.0, options=options, **cache_options)
     cache.start()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))

@@ -35,13 +35,16 @@ HIDDEN = "(hidden)"
 
 @dataclass(frozen=True)
 class ConnectionView:
-    """The banner's state: connected, lost (with the error), `recovered` after a loss, or
-    `switched_to` another kubeconfig context (the page still shows the previous one)."""
+    """The banner's state: connected, lost (with the error), `recovered` after a loss, `stale` (a
+    watch missed changes; its kind is being read again), `resynced` after that, or `switched_to`
+    another kubeconfig context (the page still shows the previous one)."""
 
     connected: bool
     error: str | None = None
     recovered: bool = False
     switched_to: str | None = None
+    stale: bool = False
+    resynced: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,12 @@ class NamespaceSummary:
     kingresses: int = 0
     istio: bool = True
     """False when the cluster serves no VirtualServices (then `virtualservices` means nothing)."""
+    connected: bool = True
+    """False when the counts are what the dashboard last saw before the cluster became unreachable."""
+    stale: bool = False
+    """True while a watch is known to have missed changes (the counts may be old)."""
+    observedAt: datetime | None = None  # camelCase: the JSON API's name for it
+    """When the counts were last known to be the cluster's (now while the watches are live)."""
 
 
 def namespace_summary(objects: NamespaceObjects) -> NamespaceSummary:
@@ -77,6 +86,9 @@ def namespace_summary(objects: NamespaceObjects) -> NamespaceSummary:
         kservices_generated=sum(1 for s in objects.kservices if controller_ref(s) is not None),
         pods=len(objects.pods),
         pods_running=sum(1 for p in objects.pods if pod_status(p) == "Running"),
+        connected=objects.connected,
+        stale=objects.stale,
+        observedAt=objects.observed_at,
     )
 
 
@@ -101,6 +113,12 @@ class NamespaceOverview:
     """Why some kinds are missing or stale (from the cache); empty when all is well."""
     complete: bool
     """False while some kinds have not finished their first list (the sections may lack objects)."""
+    connected: bool = True
+    """False when the sections are what the dashboard last saw before the cluster became unreachable."""
+    stale: bool = False
+    """True while a watch is known to have missed changes (the sections may be old)."""
+    observedAt: datetime | None = None  # camelCase: the JSON API's name for it
+    """When the sections were last known to be the cluster's (now while the watches are live)."""
 
 
 def namespace_overview(objects: NamespaceObjects, now: datetime) -> NamespaceOverview:
@@ -130,6 +148,9 @@ def _overview(objects: NamespaceObjects, scope: NamespaceObjects, now: datetime)
         istio=objects.istio,
         problems=objects.problems,
         complete=objects.complete,
+        connected=objects.connected,
+        stale=objects.stale,
+        observedAt=objects.observed_at,
     )
 
 
@@ -154,6 +175,12 @@ class ServiceView:
     related: tuple[RelatedObject, ...]
     masked: int = 0
     revealed: bool = False
+    connected: bool = True
+    """False when this is what the dashboard last saw before the cluster became unreachable."""
+    stale: bool = False
+    """True while a watch is known to have missed changes (this may be old)."""
+    observedAt: datetime | None = None  # camelCase: the JSON API's name for it
+    """When this was last known to be the cluster's (now while the watches are live)."""
 
 
 def service_scope(objects: NamespaceObjects, name: str) -> NamespaceObjects | None:
@@ -232,8 +259,18 @@ def service_view(
         RelatedObject(kind, obj_name, body if reveal else shown)
         for (kind, obj_name, body), (shown, _) in zip(bodies, hiding, strict=True)
     )
-    overview = _overview(objects, scope, now)
-    return ServiceView(objects.namespace, name, overview, conditions, related, hidden, reveal and hidden > 0)
+    return ServiceView(
+        objects.namespace,
+        name,
+        _overview(objects, scope, now),
+        conditions,
+        related,
+        hidden,
+        reveal and hidden > 0,
+        connected=objects.connected,
+        stale=objects.stale,
+        observedAt=objects.observed_at,
+    )
 
 
 def redacted(obj: Obj) -> dict[str, Any]:
