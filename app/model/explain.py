@@ -27,6 +27,7 @@ from app.model.naming import LOCAL_DOMAIN, revision_service_names, route_service
 from app.model.objects import NamespaceObjects
 from app.model.views import (
     PALETTE_SIZE,
+    TargetView,
     env_text,
     is_version_var,
     kingress_view,
@@ -231,36 +232,107 @@ class _Builder:
 # ------------------------------------------------------------------------------------------- building
 
 
+@dataclass(frozen=True)
+class _Paths:
+    """The ways in the diagram can highlight: the route URL (DEFAULT_PATH) and each tag the Route
+    serves, with their host names."""
+
+    route_name: str
+    route_url: str
+    tag_urls: dict[str, str]
+
+    @property
+    def hosts(self) -> dict[str, str]:
+        return {DEFAULT_PATH: _host(self.route_url)} | {tag: _host(url) for tag, url in self.tag_urls.items()}
+
+    @property
+    def everything(self) -> frozenset[str]:
+        return frozenset(self.hosts)
+
+    def choices(self) -> tuple[PathChoice, ...]:
+        first = PathChoice(DEFAULT_PATH, "route URL", self.route_url)
+        return (first, *(PathChoice(tag, f"tag {tag}", url) for tag, url in self.tag_urls.items()))
+
+    def services(self) -> dict[str, str]:
+        """Placeholder Service name -> the path it serves (one per host name)."""
+        return {
+            (
+                _host(url).split(".", 1)[0]
+                or route_service_name(self.route_name, key if key != DEFAULT_PATH else None)
+            ): key
+            for key, url in ({DEFAULT_PATH: self.route_url} | self.tag_urls).items()
+        }
+
+
+def _entry_paths(tag: str, percent: int) -> frozenset[str]:
+    """The paths a traffic entry is on: its tag's, and the route URL's when it carries traffic."""
+    return frozenset(([tag] if tag else []) + ([DEFAULT_PATH] if percent > 0 else []))
+
+
 def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | None:
-    """The explain graph of Knative Service `service`, or None when the namespace has no such Service."""
+    """The explain graph of Knative Service `service`, or None when the namespace has no such Service.
+    Columns left to right: the Service's traffic block, the Route, its placeholder Services, the
+    ingress (VirtualServices or KIngress), revision Services, Revisions, pods."""
     scope = service_scope(objects, service)
     if scope is None:
         return None
     colours = revision_colours(objects.revisions)
-    build = _Builder()
-    notes: list[str] = []
-    info: list[str] = []
-    svc = scope.services[0]
     route = next(
         (r for r in scope.routes if name_of(r) == service), scope.routes[0] if scope.routes else None
     )
-    route_name = name_of(route) if route else service
     status_traffic = traffic_targets((route or {}).get("status", {}).get("traffic"), colours)
-    route_url = str((route or {}).get("status", {}).get("url") or "")
+    paths = _Paths(
+        name_of(route) if route else service,
+        str((route or {}).get("status", {}).get("url") or ""),
+        {t.tag: t.url for t in status_traffic if t.tag},
+    )
+    draw_kingress = not scope.virtualservices and bool(scope.ingresses)
+    notes, info = _ingress_notes(objects, scope, colours, draw_kingress)
+    build = _Builder()
+    spec_targets = traffic_targets(scope.services[0].get("spec", {}).get("traffic"), colours)
+    _add_spec(build, spec_targets, service)
+    if route is None:
+        notes.append(f"No Route {service} yet: the Service has not been reconciled.")
+    else:
+        _add_route(build, paths)
+    _add_status(build, status_traffic, spec_targets, paths.route_name)
+    service_path = paths.services()
+    _add_placeholders(build, scope, service_path, paths.route_name)
+    _link_placeholders(build, status_traffic, service_path)
+    _add_ingress(build, scope, colours, paths, service_path, draw_kingress, notes)
+    titles = tuple(KINGRESS_COLUMN if i == 3 and draw_kingress else t for i, t in enumerate(COLUMNS))
+    nodes, edges, columns, width, height = layout(list(build.nodes.values()), build.edges, titles)
+    return ExplainGraph(
+        objects.namespace,
+        service,
+        nodes,
+        edges,
+        paths.choices(),
+        columns,
+        width,
+        height,
+        tuple(notes),
+        tuple(info),
+    )
 
-    # Path keys: the route URL, then every tag the Route serves.
-    tag_urls = {t.tag: t.url for t in status_traffic if t.tag}
-    choices = [PathChoice(DEFAULT_PATH, "route URL", route_url)]
-    choices += [PathChoice(tag, f"tag {tag}", url) for tag, url in tag_urls.items()]
-    path_hosts = {DEFAULT_PATH: _host(route_url)} | {tag: _host(url) for tag, url in tag_urls.items()}
 
-    def entry_paths(tag: str, percent: int) -> frozenset[str]:
-        return frozenset(([tag] if tag else []) + ([DEFAULT_PATH] if percent > 0 else []))
+def _ingress_notes(
+    objects: NamespaceObjects, scope: NamespaceObjects, colours: Mapping[str, int], draw_kingress: bool
+) -> tuple[list[str], list[str]]:
+    """What the diagram says about the ingress it can or cannot draw: (notes, info)."""
+    if objects.istio:
+        return [], []
+    if draw_kingress:
+        names = ", ".join(sorted({kingress_view(k, colours).class_name for k in scope.ingresses}))
+        return [], [
+            f"No Istio on this cluster: the ingress ({names}) routes requests by the KIngress itself,"
+            " so its rules are drawn where VirtualServices would be."
+        ]
+    return ["This cluster serves no Istio VirtualServices: the ingress routes cannot be shown."], []
 
-    everything = frozenset(path_hosts)
 
-    # Column 0: the Service's traffic block.
-    spec_targets = traffic_targets(svc.get("spec", {}).get("traffic"), colours)
+def _add_spec(build: _Builder, spec_targets: Sequence[TargetView], service: str) -> None:
+    """Column 0: the Service's traffic block."""
     for i, t in enumerate(spec_targets):
         build.add(
             Node(
@@ -270,35 +342,34 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
                 f"tag {t.tag}" if t.tag else "(no tag)",
                 (t.revision or "latest revision", f"{t.percent}%"),
                 ObjectRef("Service", service),
-                entry_paths(t.tag, t.percent),
+                _entry_paths(t.tag, t.percent),
                 t.colour,
             )
         )
 
-    # Column 1: the Route and its status.traffic.
-    draw_kingress = not scope.virtualservices and bool(scope.ingresses)
-    if not objects.istio and draw_kingress:
-        names = ", ".join(sorted({kingress_view(k, colours).class_name for k in scope.ingresses}))
-        info.append(
-            f"No Istio on this cluster: the ingress ({names}) routes requests by the KIngress itself,"
-            " so its rules are drawn where VirtualServices would be."
+
+def _add_route(build: _Builder, paths: _Paths) -> None:
+    """Column 1's head: the Route itself, on every path."""
+    build.add(
+        Node(
+            "route",
+            1,
+            "route",
+            f"Route {paths.route_name}",
+            (_clip(paths.route_url),),
+            ObjectRef("Route", paths.route_name),
+            paths.everything,
         )
-    elif not objects.istio:
-        notes.append("This cluster serves no Istio VirtualServices: the ingress routes cannot be shown.")
-    if route is None:
-        notes.append(f"No Route {service} yet: the Service has not been reconciled.")
-    else:
-        build.add(
-            Node(
-                "route",
-                1,
-                "route",
-                f"Route {route_name}",
-                (_clip(route_url),),
-                ObjectRef("Route", route_name),
-                everything,
-            )
-        )
+    )
+
+
+def _add_status(
+    build: _Builder,
+    status_traffic: Sequence[TargetView],
+    spec_targets: Sequence[TargetView],
+    route: str,
+) -> None:
+    """Column 1: the Route's status.traffic, each entry linked from the spec entries it resolves."""
     for i, t in enumerate(status_traffic):
         lines = [t.revision + (" (latest)" if t.latest_revision else ""), f"{t.percent}%"]
         if t.url:
@@ -310,30 +381,35 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
                 "status",
                 f"tag {t.tag}" if t.tag else "(no tag)",
                 tuple(lines),
-                ObjectRef("Route", route_name),
-                entry_paths(t.tag, t.percent),
+                ObjectRef("Route", route),
+                _entry_paths(t.tag, t.percent),
                 t.colour,
             )
         )
         for j, s in enumerate(spec_targets):
-            same_tag = bool(s.tag) and s.tag == t.tag
-            untagged = (
-                not s.tag and not t.tag and (s.revision == t.revision if s.revision else t.latest_revision)
-            )
-            if same_tag or untagged:
+            if _resolves(s, t):
                 build.link(f"spec-{j}", node.id)
 
-    # Column 2: the Route's placeholder Services (one per host name: the route's and each tag's).
-    service_path = {
-        (
-            _host(url).split(".", 1)[0]
-            or route_service_name(route_name, key if key != DEFAULT_PATH else None)
-        ): key
-        for key, url in ({DEFAULT_PATH: route_url} | tag_urls).items()
-    }
-    revision_names = {name_of(r) for r in scope.revisions}
+
+def _resolves(spec: TargetView, status: TargetView) -> bool:
+    """Whether the status entry is what the spec entry became: same tag, or both untagged for the
+    same revision (or the latest one)."""
+    if spec.tag:
+        return spec.tag == status.tag
+    if status.tag:
+        return False
+    return spec.revision == status.revision if spec.revision else status.latest_revision
+
+
+def _add_placeholders(
+    build: _Builder, scope: NamespaceObjects, service_path: Mapping[str, str], route_name: str
+) -> None:
+    """Column 2: the Route's placeholder Services (one per host name: the route's and each tag's),
+    and any other Service labelled with the Route that is no revision's."""
     revision_service_owner = {
-        svc_name: rev for rev in revision_names for svc_name in revision_service_names(rev)
+        svc_name: rev
+        for rev in (name_of(r) for r in scope.revisions)
+        for svc_name in revision_service_names(rev)
     }
     placeholders = {
         name_of(ks): ks
@@ -359,40 +435,41 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
                 missing=ks is None,
             )
         )
+
+
+def _link_placeholders(
+    build: _Builder, status_traffic: Sequence[TargetView], service_path: Mapping[str, str]
+) -> None:
+    """A tagged entry reaches its tag's Service; an entry with traffic, the route's."""
     for i, t in enumerate(status_traffic):
         if t.tag:
             build.link(f"status-{i}", f"ksvc-{_service_for(service_path, t.tag)}")
         if t.percent > 0:
             build.link(f"status-{i}", f"ksvc-{_service_for(service_path, DEFAULT_PATH)}", f"{t.percent}%")
 
-    # Column 3: the VirtualServices and their http routes, or the KIngress and its rules.
+
+def _add_ingress(
+    build: _Builder,
+    scope: NamespaceObjects,
+    colours: Mapping[str, int],
+    paths: _Paths,
+    service_path: Mapping[str, str],
+    draw_kingress: bool,
+    notes: list[str],
+) -> None:
+    """Column 3: the VirtualServices and their http routes, or the KIngress and its rules; then
+    columns 4-6: revision Services, Revisions, pods."""
     rule_targets: list[tuple[str, str, int]] = []
     for vs in sorted(scope.virtualservices, key=name_of):
-        _add_virtual_service(build, vs, colours, path_hosts, rule_targets, everything)
+        _add_virtual_service(build, vs, colours, paths.hosts, rule_targets, paths.everything)
     if draw_kingress:
         for kingress in sorted(scope.ingresses, key=name_of):
-            _add_kingress(build, kingress, colours, path_hosts, rule_targets, everything)
+            _add_kingress(build, kingress, colours, paths.hosts, rule_targets, paths.everything)
     for node in list(build.nodes.values()):
         if node.kind == "rule":
             for key in node.paths:
                 build.link(f"ksvc-{_service_for(service_path, key)}", node.id)
-
-    # Columns 4-6: revision Services, Revisions, pods.
     _add_revisions(build, scope, colours, rule_targets, notes)
-    titles = tuple(KINGRESS_COLUMN if i == 3 and draw_kingress else t for i, t in enumerate(COLUMNS))
-    nodes, edges, columns, width, height = layout(list(build.nodes.values()), build.edges, titles)
-    return ExplainGraph(
-        objects.namespace,
-        service,
-        nodes,
-        edges,
-        tuple(choices),
-        columns,
-        width,
-        height,
-        tuple(notes),
-        tuple(info),
-    )
 
 
 def _service_for(service_path: Mapping[str, str], key: str) -> str:
@@ -500,14 +577,12 @@ def _add_revisions(
     rule_targets: Sequence[tuple[str, str, int]],
     notes: list[str],
 ) -> None:
-    kservices = {name_of(s): s for s in scope.kservices}
-    endpoints = {name_of(e): e for e in scope.endpoints}
-    serverless = {name_of(s): s for s in scope.serverlessservices}
+    """Columns 4-6: each revision's public and private Services, the Revision, its pods; routed
+    revisions in the order the routes name them, then the rest, newest first."""
     revisions = {name_of(r): r for r in scope.revisions}
     rule_paths: dict[str, frozenset[str]] = {}
     for rule_id, svc_name, _ in rule_targets:
         rule_paths[svc_name] = rule_paths.get(svc_name, frozenset()) | build.nodes[rule_id].paths
-    # Routed revisions in the order the routes name them, then the rest, newest first.
     routed = list(dict.fromkeys(svc for _, svc, _ in rule_targets))
     rest = sorted(set(revisions) - set(routed), key=lambda n: -(revision_generation(revisions[n]) or 0))
     pods_by_revision: dict[str, list[Mapping[str, Any]]] = {}
@@ -516,68 +591,96 @@ def _add_revisions(
     for name in routed + rest:
         paths = rule_paths.get(name, frozenset())
         colour = colours.get(name, PALETTE_SIZE)
-        public, private = revision_service_names(name)
-        for svc_name, visibility in ((public, "public"), (private, "private")):
-            ks = kservices.get(svc_name)
-            role = "public: routed to" if visibility == "public" else "private: selects the pods"
-            lines = [role] if ks else ["not found"]
-            backends = service_backends(ks, endpoints, serverless, scope.pods) if ks else None
-            if backends is not None:
-                lines.append(f"endpoints: {backends.text}")
-            build.add(
-                Node(
-                    f"ksvc-{svc_name}",
-                    4,
-                    "kservice",
-                    f"Service {svc_name}",
-                    tuple(lines),
-                    ObjectRef("Service (core)", svc_name) if ks else None,
-                    paths,
-                    colour,
-                    missing=ks is None,
-                )
-            )
-        revision = revisions.get(name)
-        if revision is None:
-            notes.append(f"Routes send traffic to revision {name}, which the cluster does not hold.")
-            build.add(
-                Node(
-                    f"rev-{name}",
-                    5,
-                    "revision",
-                    f"Revision {name}",
-                    ("not found",),
-                    None,
-                    paths,
-                    colour,
-                    missing=True,
-                )
-            )
-        else:
-            build.add(_revision_node(revision, paths, colour))
-        build.link(f"ksvc-{public}", f"rev-{name}")
-        build.link(f"ksvc-{private}", f"rev-{name}")
-        pods = sorted(pods_by_revision.get(name, []), key=name_of)
-        for pod in pods:
-            pod_name = name_of(pod)
-            build.add(
-                Node(
-                    f"pod-{pod_name}",
-                    6,
-                    "pod",
-                    pod_name,
-                    (pod_status(pod),),
-                    ObjectRef("Pod", pod_name),
-                    paths,
-                    colour,
-                )
-            )
-            build.link(f"rev-{name}", f"pod-{pod_name}")
-        if not pods:
-            build.add(Node(f"nopods-{name}", 6, "empty", "no pods", ("scaled to zero",), None, paths, colour))
-            build.link(f"rev-{name}", f"nopods-{name}")
+        _add_revision_services(build, scope, name, paths, colour)
+        _add_revision(build, revisions.get(name), name, paths, colour, notes)
+        for svc_name in revision_service_names(name):
+            build.link(f"ksvc-{svc_name}", f"rev-{name}")
+        _add_pods(build, name, sorted(pods_by_revision.get(name, []), key=name_of), paths, colour)
     for rule_id, svc_name, weight in rule_targets:
         build.link(rule_id, f"ksvc-{svc_name}", f"{weight}%")
+
+
+def _add_revision_services(
+    build: _Builder, scope: NamespaceObjects, revision: str, paths: frozenset[str], colour: int
+) -> None:
+    """Column 4: the revision's public Service (what the ingress routes to) and private one (which
+    selects the pods), with the backends their Endpoints list (linked once the Revision is drawn)."""
+    kservices = {name_of(s): s for s in scope.kservices}
+    endpoints = {name_of(e): e for e in scope.endpoints}
+    serverless = {name_of(s): s for s in scope.serverlessservices}
+    public, private = revision_service_names(revision)
+    for svc_name, role in ((public, "public: routed to"), (private, "private: selects the pods")):
+        ks = kservices.get(svc_name)
+        lines = [role] if ks else ["not found"]
+        backends = service_backends(ks, endpoints, serverless, scope.pods) if ks else None
+        if backends is not None:
+            lines.append(f"endpoints: {backends.text}")
+        build.add(
+            Node(
+                f"ksvc-{svc_name}",
+                4,
+                "kservice",
+                f"Service {svc_name}",
+                tuple(lines),
+                ObjectRef("Service (core)", svc_name) if ks else None,
+                paths,
+                colour,
+                missing=ks is None,
+            )
+        )
+
+
+def _add_revision(
+    build: _Builder,
+    revision: Mapping[str, Any] | None,
+    name: str,
+    paths: frozenset[str],
+    colour: int,
+    notes: list[str],
+) -> None:
+    """Column 5: the Revision, or a missing box (and a note) for one the routes name but the cluster
+    does not hold."""
+    if revision is not None:
+        build.add(_revision_node(revision, paths, colour))
+        return
+    notes.append(f"Routes send traffic to revision {name}, which the cluster does not hold.")
+    build.add(
+        Node(
+            f"rev-{name}",
+            5,
+            "revision",
+            f"Revision {name}",
+            ("not found",),
+            None,
+            paths,
+            colour,
+            missing=True,
+        )
+    )
+
+
+def _add_pods(
+    build: _Builder, revision: str, pods: Sequence[Mapping[str, Any]], paths: frozenset[str], colour: int
+) -> None:
+    """Column 6: the revision's pods, or one "scaled to zero" box."""
+    for pod in pods:
+        pod_name = name_of(pod)
+        build.add(
+            Node(
+                f"pod-{pod_name}",
+                6,
+                "pod",
+                pod_name,
+                (pod_status(pod),),
+                ObjectRef("Pod", pod_name),
+                paths,
+                colour,
+            )
+        )
+        build.link(f"rev-{revision}", f"pod-{pod_name}")
+    if not pods:
+        build.add(Node(f"nopods-{revision}", 6, "empty", "no pods", ("scaled to zero",), None, paths, colour))
+        build.link(f"rev-{revision}", f"nopods-{revision}")
 
 
 def _revision_node(revision: Mapping[str, Any], paths: frozenset[str], colour: int) -> Node:
