@@ -9,13 +9,13 @@ from typing import Any, Protocol, Self
 
 import yaml
 
-from app.sim.authorizing import Authenticator
-from app.sim.faults import Faults
-from app.sim.handlers import Api
-from app.sim.persistence import Persister
-from app.sim.resources import ResourceRegistry, default_registry
-from app.sim.server import ApiServer
-from app.sim.store import Store
+from app.sim.apiserver.authorizing import Authenticator
+from app.sim.apiserver.faults import Faults
+from app.sim.apiserver.handlers import Api
+from app.sim.apiserver.server import ApiServer
+from app.sim.storage.persistence import Persister
+from app.sim.storage.resources import ResourceRegistry, default_registry
+from app.sim.storage.store import Store
 
 CONTEXT = "splitboard-sim"
 

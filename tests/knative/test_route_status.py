@@ -16,8 +16,8 @@ from app.sim.building import KnativeCluster, build_cluster
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.services import reconcile_service, traffic_migrated
 from app.sim.knative.writing import Context
-from app.sim.resources import default_registry
-from app.sim.store import Store
+from app.sim.storage.resources import default_registry
+from app.sim.storage.store import Store
 from tests.knative.reading import condition, knative, patch_service
 from tests.plugins.knative import TEST_SETTINGS
 from tests.plugins.sim import official_client

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from app.sim.apiserver.faults import Faults
 from app.sim.cluster import SimCluster
-from app.sim.faults import Faults
-from app.sim.store import Store
+from app.sim.storage.store import Store
 from tests.sim.helpers import ksvc_body
 
 

@@ -30,8 +30,8 @@ from app.sim.ingress.matching import (
     route_backends,
 )
 from app.sim.ingress.replies import CONTENT_TYPE, body, callee, version_of
-from app.sim.resources import KINGRESSES, REVISIONS, VIRTUAL_SERVICES
-from app.sim.store import Store
+from app.sim.storage.resources import KINGRESSES, REVISIONS, VIRTUAL_SERVICES
+from app.sim.storage.store import Store
 from app.sim.workloads.autoscaling import Autoscaler
 from app.sim.workloads.replicating import Dispatch, PodsController
 

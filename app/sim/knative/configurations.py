@@ -23,9 +23,9 @@ from app.model.naming import revision_name
 from app.model.ownership import controlled_by, owner_reference
 from app.model.traffic import go_quote
 from app.model.views import revision_generation
-from app.sim.errors import ApiError
 from app.sim.knative.conditions import Condition, find, render, status_of
 from app.sim.knative.writing import Context, record_created, write_status
+from app.sim.storage.errors import ApiError
 
 
 def desired_revision(config: dict[str, Any], name: str, now: str) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from app.model.labels import (
 )
 from app.model.naming import DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile
-from app.sim.errors import ApiError
 from app.sim.knative.admission import RouteAdmission, ServiceAdmission
 from app.sim.knative.configurations import reconcile_configuration
 from app.sim.knative.kinds import Kinds
@@ -29,8 +28,9 @@ from app.sim.knative.routes import reconcile_kingress, reconcile_route
 from app.sim.knative.services import reconcile_service
 from app.sim.knative.settings import SimSettings
 from app.sim.knative.writing import Context, Key
-from app.sim.resources import KSERVICES, ROUTES
-from app.sim.store import Store, Watcher, WatchEvent
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import KSERVICES, ROUTES
+from app.sim.storage.store import Store, Watcher, WatchEvent
 
 log = logging.getLogger(__name__)
 

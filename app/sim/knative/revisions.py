@@ -33,10 +33,10 @@ from app.model.labels import (
 from app.model.naming import deployment_name, revision_service_names
 from app.model.ownership import owner_reference
 from app.model.routing import ENDPOINT_PORTS, revision_private_service_spec, revision_public_service_spec
-from app.sim.copying import clone
 from app.sim.images import image_digest
 from app.sim.knative.conditions import Condition, happy, render, status_of
 from app.sim.knative.writing import Context, ensure, write_status
+from app.sim.storage.copying import clone
 from app.sim.workloads.deployments import desired_replicas
 from app.sim.workloads.pods import is_ready, is_terminating
 from app.sim.workloads.scaling import ScalePolicy

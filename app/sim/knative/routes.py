@@ -50,10 +50,10 @@ from app.model.routing import (
     tag_to_host,
 )
 from app.model.traffic import TrafficTarget, default_traffic, parse_traffic
-from app.sim.copying import clone
 from app.sim.knative.conditions import Condition, find, happy, render, status_of
 from app.sim.knative.writing import Context, delete_quietly, ensure, relabel, write_status
-from app.sim.resources import ResourceType
+from app.sim.storage.copying import clone
+from app.sim.storage.resources import ResourceType
 
 ROLLOUT_IN_PROGRESS = Condition(
     "IngressReady",

@@ -16,12 +16,12 @@ from typing import Any
 from app.model.naming import DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile
 from app.model.timestamps import rfc3339
-from app.sim.copying import clone
-from app.sim.errors import ApiError
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.settings import SimSettings
-from app.sim.resources import ResourceType
-from app.sim.store import Store
+from app.sim.storage.copying import clone
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import ResourceType
+from app.sim.storage.store import Store
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from app.model.labels import REVISION_LABEL, ROUTING_STATE_LABEL
 from app.model.timestamps import parse_time
-from app.sim.errors import ApiError
-from app.sim.resources import DEPLOYMENTS, REVISIONS
-from app.sim.store import Store, WatchEvent
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import DEPLOYMENTS, REVISIONS
+from app.sim.storage.store import Store, WatchEvent
 from app.sim.workloads.deployments import desired_replicas
 from app.sim.workloads.pumping import EventPump
 from app.sim.workloads.scaling import Load, ScalePolicy, desired_scale

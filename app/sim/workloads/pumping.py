@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Collection
 
-from app.sim.store import Store, Watcher, WatchEvent
+from app.sim.storage.store import Store, Watcher, WatchEvent
 
 log = logging.getLogger(__name__)
 

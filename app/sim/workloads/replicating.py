@@ -23,9 +23,9 @@ from typing import Any
 
 from app.model.labels import REVISION_LABEL
 from app.model.timestamps import rfc3339
-from app.sim.errors import ApiError
-from app.sim.resources import DEPLOYMENTS, PODS
-from app.sim.store import Store, WatchEvent
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import DEPLOYMENTS, PODS
+from app.sim.storage.store import Store, WatchEvent
 from app.sim.workloads.deployments import deployment_status, desired_replicas
 from app.sim.workloads.pods import (
     KUBELET_FINALIZER,

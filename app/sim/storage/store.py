@@ -19,14 +19,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from app.model.timestamps import rfc3339
-from app.sim import errors
-from app.sim.copying import clone
-from app.sim.errors import ApiError
-from app.sim.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
-from app.sim.resources import NAMESPACES, PODS, ResourceRegistry, ResourceType
-from app.sim.selectors import FieldSelector, LabelSelector
-from app.sim.validating import name_errors
-from app.sim.watching import Watcher, WatchEvent
+from app.sim.storage import errors
+from app.sim.storage.copying import clone
+from app.sim.storage.errors import ApiError
+from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
+from app.sim.storage.resources import NAMESPACES, PODS, ResourceRegistry, ResourceType
+from app.sim.storage.selectors import FieldSelector, LabelSelector
+from app.sim.storage.validating import name_errors
+from app.sim.storage.watching import Watcher, WatchEvent
 
 __all__ = ["AdmissionPlugin", "ApiError", "Requester", "Store", "WatchEvent", "Watcher"]
 
