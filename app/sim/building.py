@@ -10,6 +10,7 @@ from pathlib import Path
 from app.model.naming import LOCAL_DOMAIN, DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile, profile_named
 from app.sim.apiserver.access import add_users
+from app.sim.client import Client
 from app.sim.cluster import SimCluster
 from app.sim.knative.conditions import status_of
 from app.sim.knative.reconciling import KnativeController, install_admission
@@ -112,7 +113,7 @@ def build_cluster(
                 "data": {domain: ""},
             },
         )
-        controller.start(store)
+        controller.start(Client(store))
         try:
             apply_scenario(store, plan, controller.settle)
         finally:

@@ -17,8 +17,9 @@ from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
 from app.sim.apiserver.paths import ResourcePath, parse_resource_path
 from app.sim.apiserver.representations import JSON, encode, list_body, render, view, wanted
 from app.sim.storage import errors
+from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError
-from app.sim.storage.store import Requester, Store
+from app.sim.storage.store import Store
 from app.sim.storage.watching import Watcher
 
 OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"

@@ -17,14 +17,14 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from app.model.timestamps import rfc3339
 from app.sim.controllers.garbage import GarbageCollector
 from app.sim.controllers.namespaces import NamespaceController
 from app.sim.storage import errors
+from app.sim.storage.admission import AdmissionPlugin, Requester
 from app.sim.storage.copying import clone
 from app.sim.storage.errors import ApiError
 from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
@@ -33,7 +33,7 @@ from app.sim.storage.selectors import FieldSelector, LabelSelector
 from app.sim.storage.validating import name_errors
 from app.sim.storage.watching import Watcher, WatchEvent
 
-__all__ = ["AdmissionPlugin", "ApiError", "Requester", "Store", "WatchEvent", "Watcher"]
+__all__ = ["ApiError", "Store", "WatchEvent", "Watcher"]
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 PATCH_MEDIA_TYPES = (
@@ -52,30 +52,6 @@ _SYSTEM_METADATA = (
 )
 
 Key = tuple[str, str]  # (namespace or "", name)
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who asks for a write, as admission webhooks are told (the AdmissionReview's userInfo)."""
-
-    username: str
-    groups: tuple[str, ...] = ()
-
-
-class AdmissionPlugin(Protocol):
-    """A mutating + validating admission webhook for one kind.
-
-    A plugin whose `mutate` also takes a keyword `requester: Requester | None` is told who writes
-    (None: the cluster's own writes, such as controllers and scenarios); others are called as declared.
-    """
-
-    name: str
-
-    def mutate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        """Default fields of `new` in place ("CREATE" or "UPDATE")."""
-
-    def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
-        """Error texts; an empty list admits the object."""
 
 
 def _default(rt: ResourceType, obj: dict[str, Any]) -> None:
