@@ -28,8 +28,9 @@ from app.sim.storage.admission import AdmissionPlugin, Requester
 from app.sim.storage.copying import clone
 from app.sim.storage.errors import ApiError
 from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
-from app.sim.storage.resources import NAMESPACES, PODS, ResourceRegistry, ResourceType
+from app.sim.storage.resources import NAMESPACES, ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
+from app.sim.storage.strategies import SYSTEM_METADATA, default, generation_body, tracks_generation
 from app.sim.storage.validating import name_errors
 from app.sim.storage.watching import Watcher, WatchEvent
 
@@ -42,45 +43,12 @@ PATCH_MEDIA_TYPES = (
     "application/apply-patch+yaml",
 )
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-# Metadata only the server sets: kept from the stored object on every update.
-_SYSTEM_METADATA = (
-    "uid",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "generation",
-)
-
 Key = tuple[str, str]  # (namespace or "", name)
-
-
-def _default(rt: ResourceType, obj: dict[str, Any]) -> None:
-    """The built-in defaults of the few core kinds whose defaults clients show."""
-    if rt.key == NAMESPACES:
-        spec = obj.setdefault("spec", {})
-        spec.setdefault("finalizers", ["kubernetes"])
-        obj["status"] = {"phase": "Active"}
-    elif rt.key == "secrets" and not obj.get("type"):
-        obj["type"] = "Opaque"
-    elif rt.key == PODS:
-        # The pod strategy starts every pod Pending, so watchers see a phase from the first event.
-        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
 
 
 def _key(obj: dict[str, Any]) -> Key:
     meta = obj["metadata"]
     return (meta.get("namespace") or "", meta["name"])
-
-
-def _tracks_generation(rt: ResourceType) -> bool:
-    """Custom resources and the workload kinds count spec changes in metadata.generation; core kinds
-    such as ConfigMap, Service or Pod have no generation."""
-    return rt.is_custom or rt.group in ("apps", "batch", "networking.k8s.io", "policy", "autoscaling")
-
-
-def _body(obj: dict[str, Any]) -> dict[str, Any]:
-    """The part of an object whose change bumps metadata.generation."""
-    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
 
 class Store:
@@ -202,14 +170,14 @@ class Store:
             if _key(new) in self._table(rt):
                 raise errors.already_exists(rt, meta["name"])
             self._admit(rt, "CREATE", new, None, requester)
-            for field in (*_SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
+            for field in (*SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
                 meta.pop(field, None)
             meta.update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(self._clock()))
-            if _tracks_generation(rt):
+            if tracks_generation(rt):
                 meta["generation"] = 1
             if "status" in rt.subresources:
                 new.pop("status", None)
-            _default(rt, new)
+            default(rt, new)
             if dry_run:
                 return new
             return clone(self._commit(rt, "ADDED", new, None))
@@ -535,7 +503,7 @@ class Store:
         else:
             new = body
             meta, old_meta = new["metadata"], current["metadata"]
-            for field in _SYSTEM_METADATA:
+            for field in SYSTEM_METADATA:
                 if field in old_meta:
                     meta[field] = old_meta[field]
                 else:
@@ -556,7 +524,7 @@ class Store:
                         "is being deleted, found new finalizers " + str(sorted(added)),
                     )
                     raise errors.invalid(rt, meta["name"], [cause])
-            if _tracks_generation(rt) and _body(new) != _body(current):
+            if tracks_generation(rt) and generation_body(new) != generation_body(current):
                 meta["generation"] = int(old_meta.get("generation") or 0) + 1
         new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if new == current or dry_run:
