@@ -9,14 +9,15 @@ from pathlib import Path
 
 from app.model.naming import LOCAL_DOMAIN, DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile, profile_named
-from app.sim.access import add_users
+from app.sim.apiserver.access import add_users
+from app.sim.client import Client
 from app.sim.cluster import SimCluster
 from app.sim.knative.conditions import status_of
 from app.sim.knative.reconciling import KnativeController, install_admission
 from app.sim.knative.settings import SimSettings
-from app.sim.resources import KSERVICES, default_registry
 from app.sim.scenarios.applying import apply_object
 from app.sim.scenarios.loading import apply_scenario, load_scenario
+from app.sim.storage.resources import KSERVICES, default_registry
 from app.sim.workloads.assembling import Workloads
 from app.sim.workloads.settings import WorkloadSettings
 
@@ -112,7 +113,7 @@ def build_cluster(
                 "data": {domain: ""},
             },
         )
-        controller.start(store)
+        controller.start(Client(store))
         try:
             apply_scenario(store, plan, controller.settle)
         finally:

@@ -9,21 +9,22 @@ from typing import Any, Protocol, Self
 
 import yaml
 
-from app.sim.authorizing import Authenticator
-from app.sim.faults import Faults
-from app.sim.handlers import Api
-from app.sim.persistence import Persister
-from app.sim.resources import ResourceRegistry, default_registry
-from app.sim.server import ApiServer
-from app.sim.store import Store
+from app.sim.apiserver.authorizing import Authenticator
+from app.sim.apiserver.faults import Faults
+from app.sim.apiserver.handlers import Api
+from app.sim.apiserver.server import ApiServer
+from app.sim.client import Client
+from app.sim.storage.persistence import Persister
+from app.sim.storage.resources import ResourceRegistry, default_registry
+from app.sim.storage.store import Store
 
 CONTEXT = "splitboard-sim"
 
 
 class Controller(Protocol):
-    """Something that works on the store while the cluster runs (e.g. the Knative reconciler)."""
+    """Something that works on the cluster while it runs (e.g. the Knative reconciler), through a Client."""
 
-    def start(self, store: Store) -> None:
+    def start(self, client: Client) -> None:
         """Begin working (in its own threads)."""
 
     def stop(self) -> None:
@@ -71,7 +72,7 @@ class SimCluster:
         with self._lock:
             self._controllers.append(controller)
             if self._server is not None:
-                controller.start(self.store)
+                controller.start(Client(self.store))
 
     def add_token(self, token: str, user: str, groups: tuple[str, ...] = ()) -> None:
         """Accept bearer `token` as `user`; RBAC objects in the store decide what the user may do."""
@@ -95,7 +96,7 @@ class SimCluster:
             server.start()
             self._server = server
             for controller in self._controllers:
-                controller.start(self.store)
+                controller.start(Client(self.store))
             if self._persister is not None:
                 self._persister.start()
 

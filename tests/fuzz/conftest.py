@@ -13,7 +13,7 @@ import pytest
 
 from app.kube.config import close_api_client, load_api_client
 from app.sim.building import KnativeCluster, build_cluster
-from app.sim.copying import clone
+from app.sim.storage.copying import clone
 from tests.plugins.knative import TEST_SETTINGS
 from tests.resilience.serving import FAST, serve
 from tests.web.conftest import Dashboard

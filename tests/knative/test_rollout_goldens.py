@@ -32,10 +32,10 @@ from app.model.rollouts import (
 )
 from app.model.routing import ResolvedTarget, host_rules, status_traffic
 from app.sim.building import KnativeCluster, build_cluster
-from app.sim.errors import ApiError
 from app.sim.knative.settings import SimSettings
-from app.sim.resources import KINGRESSES, KSERVICES, ROUTES
 from app.sim.scenarios.applying import apply_object
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import KINGRESSES, KSERVICES, ROUTES
 from tests.knative.reading import condition
 
 NS = "rollouts"

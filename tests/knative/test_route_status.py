@@ -13,11 +13,12 @@ from kubernetes import client
 
 from app.model.naming import DomainConfig
 from app.sim.building import KnativeCluster, build_cluster
+from app.sim.client import Client
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.services import reconcile_service, traffic_migrated
 from app.sim.knative.writing import Context
-from app.sim.resources import default_registry
-from app.sim.store import Store
+from app.sim.storage.resources import default_registry
+from app.sim.storage.store import Store
 from tests.knative.reading import condition, knative, patch_service
 from tests.plugins.knative import TEST_SETTINGS
 from tests.plugins.sim import official_client
@@ -145,7 +146,7 @@ def test_the_service_reports_traffic_not_migrated_while_the_route_catches_up() -
     the API, so this drives the Service reconciler by hand over a store holding that moment."""
     store = Store(default_registry())
     kinds = Kinds.of(store.registry)
-    ctx = Context(store, kinds, TEST_SETTINGS, DomainConfig(), defer=lambda key, seconds: None)
+    ctx = Context(Client(store), kinds, TEST_SETTINGS, DomainConfig(), defer=lambda key, seconds: None)
     store.create(kinds.namespace, None, {"metadata": {"name": "labs-1"}})
     template = {"spec": {"containers": [{"image": "quay.io/dsanchor/preference:quarkus"}]}}
     ksvc = {"metadata": {"name": "preference", "namespace": "labs-1"}, "spec": {"template": template}}

@@ -16,8 +16,8 @@ from app.model.routing import ConfigurationState, RevisionState, resolve_traffic
 from app.model.traffic import TrafficTarget
 from app.sim.building import KnativeCluster, build_cluster
 from app.sim.knative.revisions import excess_burst_capacity, sks_mode
-from app.sim.resources import REVISIONS, ROUTES, SERVICES
-from app.sim.watching import WatchEvent
+from app.sim.storage.resources import REVISIONS, ROUTES, SERVICES
+from app.sim.storage.watching import WatchEvent
 from tests.knative.conftest import LAB_DOMAIN
 from tests.knative.reading import condition, knative, patch_service
 from tests.plugins.knative import TEST_SETTINGS

@@ -19,7 +19,7 @@ from app.kube.requesting import request_json
 from app.kube.resources import Resource
 from app.model.objects import KubeObject
 from app.sim.cluster import SimCluster
-from app.sim.errors import ApiError as SimApiError
+from app.sim.storage.errors import ApiError as SimApiError
 from tests.backends import Backend, grant
 from tests.waiting import wait_until
 

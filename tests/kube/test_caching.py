@@ -24,7 +24,7 @@ from app.kube.caching import DETAIL_KINDS, ClusterCache, NamespaceNotAllowed
 from app.kube.config import close_api_client, load_api_client
 from app.kube.feeding import ChangeFeed, ConnectionChange, FeedItem, ObjectChange, Resync
 from app.sim.cluster import SimCluster
-from app.sim.resources import ResourceRegistry, default_registry
+from app.sim.storage.resources import ResourceRegistry, default_registry
 from tests.backends import Backend, create_namespace
 from tests.kube.helpers import (
     FAST,

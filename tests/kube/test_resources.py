@@ -14,7 +14,7 @@ from kubernetes.client import ApiClient
 
 from app.kube.resources import KNATIVE_SERVICES, Discovery, Resource, discover, virtual_services
 from app.sim.cluster import SimCluster
-from app.sim.resources import ResourceRegistry, ResourceType, default_registry
+from app.sim.storage.resources import ResourceRegistry, ResourceType, default_registry
 from tests.plugins.sim import dashboard_client
 
 

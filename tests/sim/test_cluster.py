@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from app.sim.apiserver.faults import Faults
+from app.sim.client import Client
 from app.sim.cluster import SimCluster
-from app.sim.faults import Faults
-from app.sim.store import Store
 from tests.sim.helpers import ksvc_body
 
 
@@ -23,8 +23,8 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def start(self, store: Store) -> None:
-        self.calls.append(f"start:{store.resource_version > 0}")
+    def start(self, client: Client) -> None:
+        self.calls.append(f"start:{client.resource_version > 0}")
 
     def stop(self) -> None:
         self.calls.append("stop")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.sim.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
+from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
 
 
 def test_merge_patch_rfc7386_example() -> None:

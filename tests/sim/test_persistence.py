@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.sim.persistence import Persister
-from app.sim.resources import default_registry
-from app.sim.store import Store
+from app.sim.storage.persistence import Persister
+from app.sim.storage.resources import default_registry
+from app.sim.storage.store import Store
 
 
 def test_changes_are_saved_in_the_background(tmp_path: Path) -> None:

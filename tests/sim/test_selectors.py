@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.sim.errors import ApiError
-from app.sim.selectors import FieldSelector, LabelSelector
+from app.sim.storage.errors import ApiError
+from app.sim.storage.selectors import FieldSelector, LabelSelector
 
 LABELS = {"app": "customer", "tier": "web", "version": "3"}
 

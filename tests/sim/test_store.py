@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from app.sim.errors import ApiError
-from app.sim.resources import ResourceType, default_registry
-from app.sim.store import Requester, Store
+from app.sim.storage.admission import Requester
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import ResourceType, default_registry
+from app.sim.storage.store import Store
 
 KSVC_KEY = "services.serving.knative.dev"
 

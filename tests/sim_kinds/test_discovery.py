@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from app.sim.discovery import (
+from app.sim.apiserver.discovery import (
     api_group,
     api_group_list,
     api_resource_list,
@@ -16,7 +16,7 @@ from app.sim.discovery import (
     core_resource_list,
     version_info,
 )
-from app.sim.resources import default_registry
+from app.sim.storage.resources import default_registry
 
 
 def as_model(document: dict[str, Any] | None, model: str) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.sim.jsonpath import JSONPath
+from app.sim.apiserver.jsonpath import JSONPath
 
 REVISION: dict[str, Any] = {
     "metadata": {

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.sim.openapi import (
+from app.sim.apiserver.openapi import (
     PATCH_TYPES,
     group_version_paths,
     openapi_v2,
@@ -15,7 +15,7 @@ from app.sim.openapi import (
     openapi_v3_path,
     schema_name,
 )
-from app.sim.resources import default_registry
+from app.sim.storage.resources import default_registry
 
 
 def document(path: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.sim.resources import ResourceRegistry, ResourceType, default_registry, version_priority
+from app.sim.storage.resources import ResourceRegistry, ResourceType, default_registry, version_priority
 
 CONTRACT_KINDS = {
     "namespaces": ("", "Namespace", False),

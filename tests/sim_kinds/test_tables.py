@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from app.sim.cells import format_label_selector
-from app.sim.resources import default_registry
-from app.sim.tables import columns, print_value, to_table
+from app.sim.apiserver.cells import format_label_selector
+from app.sim.apiserver.tables import columns, print_value, to_table
+from app.sim.storage.resources import default_registry
 
 NOW = datetime(2026, 11, 30, 9, 0, 0, tzinfo=UTC)
 CREATED = "2026-11-30T08:55:00Z"  # five minutes before NOW

@@ -11,7 +11,7 @@ from kubernetes.client import CoreV1Api, V1Namespace, V1ObjectMeta, V1Service, V
 
 from app.kube.config import load_api_client
 from app.sim.cluster import SimCluster
-from app.sim.resources import ResourceRegistry, default_registry
+from app.sim.storage.resources import ResourceRegistry, default_registry
 from tests.serving import Dashboard, serve
 from tests.web.markup import row_names, section
 

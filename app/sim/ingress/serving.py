@@ -21,6 +21,7 @@ from typing import Any
 from app.model.labels import CONFIGURATION_LABEL, SERVICE_LABEL
 from app.model.naming import local_host
 from app.model.routing import NAMESPACE_HEADER, REVISION_HEADER
+from app.sim.client import Client
 from app.sim.ingress.matching import (
     Backend,
     kingress_backends,
@@ -30,8 +31,7 @@ from app.sim.ingress.matching import (
     route_backends,
 )
 from app.sim.ingress.replies import CONTENT_TYPE, body, callee, version_of
-from app.sim.resources import KINGRESSES, REVISIONS, VIRTUAL_SERVICES
-from app.sim.store import Store
+from app.sim.storage.resources import KINGRESSES, REVISIONS, VIRTUAL_SERVICES
 from app.sim.workloads.autoscaling import Autoscaler
 from app.sim.workloads.replicating import Dispatch, PodsController
 
@@ -81,7 +81,7 @@ class IngressServer:
         self._timeout = timeout
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
-        self._store: Store | None = None
+        self._client: Client | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -90,11 +90,11 @@ class IngressServer:
         """`http://host:port` (the port is known once started)."""
         return f"http://{self.host}:{self.port}"
 
-    def start(self, store: Store) -> None:
+    def start(self, client: Client) -> None:
         """Bind the port and serve requests on a thread (one more thread per connection)."""
         if self._server is not None:
             return
-        self._store = store
+        self._client = client
         server = _Server((self.host, self.port), self)
         self.port = int(server.server_address[1])
         self._server = server
@@ -118,14 +118,14 @@ class IngressServer:
 
     def answer(self, host_header: str, headers: Mapping[str, str]) -> Reply:
         """The reply to a request with this Host header (and request headers)."""
-        store = self._store
-        if store is None:
+        client = self._client
+        if client is None:
             raise RuntimeError("the ingress is not started")
         started = time.monotonic()
-        backend = self._route(store, request_host(host_header), headers)
+        backend = self._route(client, request_host(host_header), headers)
         if backend is None:
             return Reply(404)
-        served = self._serve(store, backend)
+        served = self._serve(client, backend)
         if served is None:
             return Reply(503, (("content-type", "text/plain"),), NO_UPSTREAM)
         sent = dict(backend.headers)
@@ -141,11 +141,11 @@ class IngressServer:
             body(served.services, served.version, served.dispatch.pod, served.dispatch.count),
         )
 
-    def _serve(self, store: Store, backend: Backend) -> _Served | None:
+    def _serve(self, client: Client, backend: Backend) -> _Served | None:
         """Deliver a request to a pod of the backend's revision and, through the mesh, to the service
         it calls; the autoscaler counts the request in flight until the callee has answered.
         None when a revision is missing or found no ready pod in time."""
-        revision = store.find(store.registry.get(REVISIONS), backend.namespace, backend.revision, copy=False)
+        revision = client.lister.get(client.registry.get(REVISIONS), backend.namespace, backend.revision)
         if revision is None:
             return None
         labels = revision["metadata"].get("labels") or {}
@@ -158,10 +158,10 @@ class IngressServer:
             services = [service]
             next_service = callee(service)
             hop = (
-                self._route(store, local_host(next_service, backend.namespace), {}) if next_service else None
+                self._route(client, local_host(next_service, backend.namespace), {}) if next_service else None
             )
             if hop is not None:
-                called = self._serve(store, hop)
+                called = self._serve(client, hop)
                 if called is None:
                     return None
                 services += called.services
@@ -169,19 +169,19 @@ class IngressServer:
         finally:
             self._autoscaler.request_finished(backend.namespace, backend.revision)
 
-    def _route(self, store: Store, host: str, headers: Mapping[str, str]) -> Backend | None:
+    def _route(self, client: Client, host: str, headers: Mapping[str, str]) -> Backend | None:
         """The revision a request for `host` goes to (weighted pick), or None for an unknown host."""
-        served = {rt.key for rt in store.registry.all()}
+        served = {rt.key for rt in client.registry.all()}
         backends = None
         if VIRTUAL_SERVICES in served:
-            services, _ = store.list(store.registry.get(VIRTUAL_SERVICES), copy=False)
+            services = client.lister.list(client.registry.get(VIRTUAL_SERVICES))
             backends = route_backends(services, host, headers)
         if backends is None:
-            kingresses, _ = store.list(store.registry.get(KINGRESSES), copy=False)
+            kingresses = client.lister.list(client.registry.get(KINGRESSES))
             backends = kingress_backends(kingresses, host, headers)
         if backends is None:
             direct = revision_host(host)
-            if direct is None or store.find(store.registry.get(REVISIONS), *direct, copy=False) is None:
+            if direct is None or client.lister.get(client.registry.get(REVISIONS), *direct) is None:
                 return None
             backends = [Backend(direct[0], direct[1], 100)]
         with self._rng_lock:

@@ -6,7 +6,8 @@ KnativeProfile it is given (app.model.profiles: `current` or the seed's).
   (kind, namespace, name) keys, reconciled by services, configurations, revisions (with their
   PodAutoscaler, ServerlessService, Services and Endpoints) and routes (KIngress, VirtualServices); the
   shapes of what they write come from app.model.routing and app.model.naming.
-- writing: the shared Context and compare-before-write helpers; conditions: Knative condition sets.
+- writing: the shared Context (the cluster through its Client and Lister) and compare-before-write
+  helpers; conditions: Knative condition sets.
 
 Hook for pods and autoscaling: a revision's Deployment `<revision>-deployment` is created with its
 initial scale and its `spec.replicas` is never overwritten afterwards, so an autoscaler scales the

@@ -18,7 +18,7 @@ from app.model.traffic import (
     parse_traffic,
     validate_template_name,
 )
-from app.sim.store import Requester
+from app.sim.storage.admission import Requester
 
 USER_CONTAINER = "user-container"
 DEFAULT_TIMEOUT_SECONDS = 300

@@ -23,9 +23,9 @@ from app.model.naming import revision_name
 from app.model.ownership import controlled_by, owner_reference
 from app.model.traffic import go_quote
 from app.model.views import revision_generation
-from app.sim.errors import ApiError
 from app.sim.knative.conditions import Condition, find, render, status_of
 from app.sim.knative.writing import Context, record_created, write_status
+from app.sim.storage.errors import ApiError
 
 
 def desired_revision(config: dict[str, Any], name: str, now: str) -> dict[str, Any]:
@@ -81,16 +81,14 @@ def _generation(revision: dict[str, Any]) -> int:
 
 def reconcile_configuration(ctx: Context, namespace: str, name: str) -> None:
     """Make this generation's Revision; report the latest created and the latest ready ones."""
-    config = ctx.store.find(ctx.kinds.configuration, namespace, name, copy=False)
+    config = ctx.lister.get(ctx.kinds.configuration, namespace, name)
     if config is None or config["metadata"].get("deletionTimestamp"):
         return
     meta = config["metadata"]
     generation = int(meta.get("generation", 1))
     template = (config.get("spec") or {}).get("template") or {}
     wanted = revision_name(name, generation, (template.get("metadata") or {}).get("name"))
-    revisions, _ = ctx.store.list(
-        ctx.kinds.revision, namespace, label_selector=f"{CONFIGURATION_LABEL}={name}"
-    )
+    revisions = ctx.client.list(ctx.kinds.revision, namespace, label_selector=f"{CONFIGURATION_LABEL}={name}")
     ours = [r for r in revisions if controlled_by(r, meta["uid"])]
     latest = next((r for r in ours if _generation(r) == generation), None)
     failure = ""
@@ -98,7 +96,7 @@ def reconcile_configuration(ctx: Context, namespace: str, name: str) -> None:
         try:
             latest = record_created(
                 ctx,
-                ctx.store.create(
+                ctx.client.create(
                     ctx.kinds.revision, namespace, desired_revision(config, wanted, ctx.timestamp())
                 ),
             )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.sim import resources
-from app.sim.resources import ResourceRegistry, ResourceType
+from app.sim.storage import resources
+from app.sim.storage.resources import ResourceRegistry, ResourceType
 
 
 @dataclass(frozen=True)

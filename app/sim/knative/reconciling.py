@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import cast
+from typing import Protocol, cast
 
 from app.model.labels import (
     CONFIGURATION_LABEL,
@@ -19,7 +19,7 @@ from app.model.labels import (
 )
 from app.model.naming import DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile
-from app.sim.errors import ApiError
+from app.sim.client import Client
 from app.sim.knative.admission import RouteAdmission, ServiceAdmission
 from app.sim.knative.configurations import reconcile_configuration
 from app.sim.knative.kinds import Kinds
@@ -29,8 +29,10 @@ from app.sim.knative.routes import reconcile_kingress, reconcile_route
 from app.sim.knative.services import reconcile_service
 from app.sim.knative.settings import SimSettings
 from app.sim.knative.writing import Context, Key
-from app.sim.resources import KSERVICES, ROUTES
-from app.sim.store import Store, Watcher, WatchEvent
+from app.sim.storage.admission import AdmissionPlugin
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import KSERVICES, ROUTES
+from app.sim.storage.watching import Watcher, WatchEvent
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,18 @@ RECONCILERS: dict[str, Reconcile] = {
 }
 
 
-def install_admission(store: Store, settings: SimSettings) -> None:
+class Webhooks(Protocol):
+    """Where admission webhooks are registered (the simulated store, as a real cluster's
+    webhook configurations are)."""
+
+    def add_admission(self, rt_key: str, plugin: AdmissionPlugin) -> None:
+        """Run `plugin` on every create and update of kind `rt_key`."""
+
+
+def install_admission(webhooks: Webhooks, settings: SimSettings) -> None:
     """Register Knative's webhook for Services and Routes (once per store)."""
-    store.add_admission(KSERVICES, ServiceAdmission(settings.user))
-    store.add_admission(ROUTES, RouteAdmission())
+    webhooks.add_admission(KSERVICES, ServiceAdmission(settings.user))
+    webhooks.add_admission(ROUTES, RouteAdmission())
 
 
 def keys_for(ctx: Context, event: WatchEvent) -> list[Key]:
@@ -94,7 +104,7 @@ def keys_for(ctx: Context, event: WatchEvent) -> list[Key]:
 def _routes_using(
     ctx: Context, namespace: str, *, revision: str | None = None, configuration: str | None = None
 ) -> list[Key]:
-    routes, _ = ctx.store.list(ctx.kinds.route, namespace, copy=False)
+    routes = ctx.lister.list(ctx.kinds.route, namespace)
     keys: list[Key] = []
     for route in routes:
         owner = (route["metadata"].get("labels") or {}).get(SERVICE_LABEL)
@@ -111,7 +121,7 @@ def _routes_using(
 
 
 class KnativeController:
-    """Knative Serving and its ingress (as `profile` says) on the simulated store; start/stop may repeat
+    """Knative Serving and its ingress (as `profile` says) on the simulated cluster; start/stop may repeat
     (state is kept)."""
 
     def __init__(
@@ -127,13 +137,13 @@ class KnativeController:
         self._stopping = threading.Event()
         self._drained = 0  # every event up to this resourceVersion has been turned into keys
 
-    def start(self, store: Store) -> None:
-        """Watch `store` and reconcile in two threads (a no-op when already started)."""
+    def start(self, client: Client) -> None:
+        """Watch the cluster through `client` and reconcile in two threads (a no-op when already started)."""
         if self._threads:
             return
         self._ctx = Context(
-            store,
-            Kinds.of(store.registry),
+            client,
+            Kinds.of(client.registry),
             self.settings,
             self.domain,
             self._defer,
@@ -145,7 +155,7 @@ class KnativeController:
         self._stopping.clear()
         with self._state:
             self._drained = 0
-        watcher = store.watch(None, copy=False)
+        watcher = client.watch()
         self._threads = [
             threading.Thread(target=self._watch, args=(watcher,), name="knative-watch", daemon=True),
             threading.Thread(target=self._work, name="knative-worker", daemon=True),
@@ -164,12 +174,12 @@ class KnativeController:
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait until every change so far is reconciled (pending timers aside); False on timeout."""
         assert self._ctx is not None, "the controller is not started"
-        store, deadline = self._ctx.store, time.monotonic() + timeout
+        client, deadline = self._ctx.client, time.monotonic() + timeout
         while time.monotonic() < deadline:
-            target = store.resource_version
+            target = client.resource_version
             with self._state:
                 drained = self._drained
-            if drained >= target and self._queue.idle() and store.resource_version == target:
+            if drained >= target and self._queue.idle() and client.resource_version == target:
                 return True
             time.sleep(0.002)
         return False
@@ -181,11 +191,11 @@ class KnativeController:
         ctx = self._ctx
         assert ctx is not None
         while not self._stopping.is_set():
-            before = ctx.store.resource_version
+            before = ctx.client.resource_version
             event = watcher.next(timeout=0.01)
             if event is None:
                 if watcher.closed and not self._stopping.is_set():
-                    watcher = ctx.store.watch(None, copy=False)  # overflowed: start over from a full list
+                    watcher = ctx.client.watch()  # overflowed: start over from a full list
                     continue
                 with self._state:  # the watch was empty after `before`: every change up to it is queued
                     self._drained = max(self._drained, before)

@@ -33,10 +33,10 @@ from app.model.labels import (
 from app.model.naming import deployment_name, revision_service_names
 from app.model.ownership import owner_reference
 from app.model.routing import ENDPOINT_PORTS, revision_private_service_spec, revision_public_service_spec
-from app.sim.copying import clone
 from app.sim.images import image_digest
 from app.sim.knative.conditions import Condition, happy, render, status_of
 from app.sim.knative.writing import Context, ensure, write_status
+from app.sim.storage.copying import clone
 from app.sim.workloads.deployments import desired_replicas
 from app.sim.workloads.pods import is_ready, is_terminating
 from app.sim.workloads.scaling import ScalePolicy
@@ -336,9 +336,9 @@ def _endpoints(service_meta: dict[str, Any], subsets: list[dict[str, Any]], **ex
 def _write_endpoints(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
     """Create or replace Endpoints when their subsets, labels or owners differ."""
     meta = desired["metadata"]
-    current = ctx.store.find(ctx.kinds.endpoints, meta["namespace"], meta["name"], copy=False)
+    current = ctx.lister.get(ctx.kinds.endpoints, meta["namespace"], meta["name"])
     if current is None:
-        return ctx.store.create(ctx.kinds.endpoints, meta["namespace"], clone(desired))
+        return ctx.client.create(ctx.kinds.endpoints, meta["namespace"], clone(desired))
     have = current["metadata"]
     same = (
         current.get("subsets", []) == desired["subsets"]
@@ -352,7 +352,7 @@ def _write_endpoints(ctx: Context, desired: dict[str, Any]) -> dict[str, Any]:
     for key in ("labels", "annotations", "ownerReferences"):
         if key in meta:
             body["metadata"][key] = clone(meta[key])
-    return ctx.store.update(ctx.kinds.endpoints, meta["namespace"], meta["name"], body)
+    return ctx.client.update(ctx.kinds.endpoints, meta["namespace"], meta["name"], body)
 
 
 def _networking(ctx: Context, revision: dict[str, Any], desired: int, ready_now: bool) -> None:
@@ -360,9 +360,7 @@ def _networking(ctx: Context, revision: dict[str, Any], desired: int, ready_now:
     whether the first two exist)."""
     meta = revision["metadata"]
     namespace = meta["namespace"]
-    pods, _ = ctx.store.list(
-        ctx.kinds.pod, namespace, label_selector=f"{REVISION_UID_LABEL}={meta['uid']}", copy=False
-    )
+    pods = ctx.lister.list(ctx.kinds.pod, namespace, label_selector=f"{REVISION_UID_LABEL}={meta['uid']}")
     sks: dict[str, Any] | None = None
     pa: dict[str, Any] | None = None
     ready_pods = sum(1 for p in pods if is_ready(p))
@@ -442,59 +440,74 @@ def _pa_status(
 
 def reconcile_revision(ctx: Context, namespace: str, name: str) -> None:
     """Keep the Revision's Deployment and Services; report readiness (after the delay) and scale."""
-    revision = ctx.store.find(ctx.kinds.revision, namespace, name, copy=False)
+    revision = ctx.lister.get(ctx.kinds.revision, namespace, name)
     if revision is None or revision["metadata"].get("deletionTimestamp"):
         return
-    meta = revision["metadata"]
-    # A revision already Ready (e.g. restored from a state file) does not go through its delay again.
-    delay = ctx.settings.revision_ready_delay
-    seen = ctx.first_seen.setdefault(
-        meta["uid"], time.monotonic() - (delay if status_of(revision) == "True" else 0)
-    )
+    remaining = _remaining_delay(ctx, revision)
     deployment = ensure(ctx, ctx.kinds.deployment, desired_deployment(revision), preserve=("replicas",))
     desired = desired_replicas(deployment)
     missing = unresolvable_image(revision)
-    remaining = seen + delay - time.monotonic()
-    if missing is not None:
-        message = f'Unable to fetch image "{missing}": failed to resolve image to digest: no such host'
-        dependents = [
-            Condition("ContainerHealthy", "False", "ContainerMissing", message),
-            Condition("ResourcesAvailable", "Unknown", "Deploying"),
-        ]
-        actual = 0
-    elif remaining > 0:
-        dependents = [
-            Condition("ContainerHealthy", "Unknown", "Deploying"),
-            Condition("ResourcesAvailable", "Unknown", "Deploying"),
-        ]
-        actual = 0
-        ctx.defer(("revision", namespace, name), remaining)
-    else:
-        dependents = [Condition.true("ContainerHealthy"), Condition.true("ResourcesAvailable")]
-        if ctx.settings.simulate_pods:
-            actual = int((deployment.get("status") or {}).get("readyReplicas") or 0)
-        else:
-            actual = desired
+    dependents, actual = _health(ctx, revision, deployment, missing, remaining)
     ready = happy(dependents)
-    if ready.status == "Unknown":
-        active = Condition("Active", "Unknown", "Deploying", severity="Info")
-    elif desired > 0 and ready.status == "True":
-        active = Condition("Active", "True", severity="Info")
-    else:
-        active = Condition("Active", "False", *NO_TRAFFIC, severity="Info")
-    containers = (revision.get("spec") or {}).get("containers") or []
     status: dict[str, Any] = {
-        "observedGeneration": meta.get("generation", 1),
+        "observedGeneration": revision["metadata"].get("generation", 1),
         "actualReplicas": actual,
         "desiredReplicas": desired,
         "conditions": render(
-            [*dependents, active, ready], (revision.get("status") or {}).get("conditions"), ctx.timestamp()
+            [*dependents, _active(ready, desired), ready],
+            (revision.get("status") or {}).get("conditions"),
+            ctx.timestamp(),
         ),
     }
     if missing is None:
+        containers = (revision.get("spec") or {}).get("containers") or []
         status["containerStatuses"] = [
             {"name": c.get("name", ""), "imageDigest": image_digest(str(c.get("image", "")))}
             for c in containers
         ]
     write_status(ctx, ctx.kinds.revision, revision, status)
     _networking(ctx, revision, desired, ready.status == "True")
+
+
+def _remaining_delay(ctx: Context, revision: dict[str, Any]) -> float:
+    """Seconds until the revision's containers are up, counted from when this control plane first
+    saw it; a revision already Ready (e.g. restored from a state file) does not wait again."""
+    delay = ctx.settings.revision_ready_delay
+    seen = ctx.first_seen.setdefault(
+        revision["metadata"]["uid"], time.monotonic() - (delay if status_of(revision) == "True" else 0)
+    )
+    return seen + delay - time.monotonic()
+
+
+def _health(
+    ctx: Context, revision: dict[str, Any], deployment: dict[str, Any], missing: str | None, remaining: float
+) -> tuple[list[Condition], int]:
+    """ContainerHealthy and ResourcesAvailable, and how many replicas are up; while the containers
+    start (`remaining` seconds more), the revision is reconciled again when they should be up."""
+    if missing is not None:
+        message = f'Unable to fetch image "{missing}": failed to resolve image to digest: no such host'
+        return [
+            Condition("ContainerHealthy", "False", "ContainerMissing", message),
+            Condition("ResourcesAvailable", "Unknown", "Deploying"),
+        ], 0
+    if remaining > 0:
+        meta = revision["metadata"]
+        ctx.defer(("revision", meta["namespace"], meta["name"]), remaining)
+        return [
+            Condition("ContainerHealthy", "Unknown", "Deploying"),
+            Condition("ResourcesAvailable", "Unknown", "Deploying"),
+        ], 0
+    if ctx.settings.simulate_pods:
+        actual = int((deployment.get("status") or {}).get("readyReplicas") or 0)
+    else:
+        actual = desired_replicas(deployment)
+    return [Condition.true("ContainerHealthy"), Condition.true("ResourcesAvailable")], actual
+
+
+def _active(ready: Condition, desired: int) -> Condition:
+    """Active: whether the revision has pods to take traffic."""
+    if ready.status == "Unknown":
+        return Condition("Active", "Unknown", "Deploying", severity="Info")
+    if desired > 0 and ready.status == "True":
+        return Condition("Active", "True", severity="Info")
+    return Condition("Active", "False", *NO_TRAFFIC, severity="Info")

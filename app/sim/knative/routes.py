@@ -7,6 +7,7 @@ Upstream: knative/serving `pkg/reconciler/route`, `pkg/reconciler/labeler`; net-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from app.model.labels import (
@@ -36,6 +37,7 @@ from app.model.routing import (
     HostRule,
     ResolvedTarget,
     RevisionState,
+    TrafficProblem,
     current_rollout,
     host_rules,
     ingress_hash,
@@ -50,10 +52,10 @@ from app.model.routing import (
     tag_to_host,
 )
 from app.model.traffic import TrafficTarget, default_traffic, parse_traffic
-from app.sim.copying import clone
 from app.sim.knative.conditions import Condition, find, happy, render, status_of
 from app.sim.knative.writing import Context, delete_quietly, ensure, relabel, write_status
-from app.sim.resources import ResourceType
+from app.sim.storage.copying import clone
+from app.sim.storage.resources import ResourceType
 
 ROLLOUT_IN_PROGRESS = Condition(
     "IngressReady",
@@ -80,7 +82,7 @@ def _states(
     configs: dict[str, ConfigurationState] = {}
     for target in targets:
         if target.revision_name:
-            found = ctx.store.find(ctx.kinds.revision, namespace, target.revision_name, copy=False)
+            found = ctx.lister.get(ctx.kinds.revision, namespace, target.revision_name)
             if found is not None:
                 labels = found["metadata"].get("labels") or {}
                 revisions[target.revision_name] = RevisionState(
@@ -90,7 +92,7 @@ def _states(
                 )
             continue
         name = target.configuration_name or owner or ""
-        config = ctx.store.find(ctx.kinds.configuration, namespace, name, copy=False)
+        config = ctx.lister.get(ctx.kinds.configuration, namespace, name)
         if config is not None:
             latest = (config.get("status") or {}).get("latestReadyRevisionName")
             configs[name] = ConfigurationState(name, latest, status_of(config) == "False")
@@ -99,7 +101,7 @@ def _states(
 
 def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
     """Resolve the Route's traffic; program KIngress, VirtualServices and Services; report status."""
-    route = ctx.store.find(ctx.kinds.route, namespace, name, copy=False)
+    route = ctx.lister.get(ctx.kinds.route, namespace, name)
     if route is None:
         _forget_route(ctx, namespace, name)
         return
@@ -107,7 +109,35 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
         _finalize_route(ctx, route)
         return
     route = _with_finalizer(ctx, route)
+    plan = _plan(ctx, route)
     meta = route["metadata"]
+    status: dict[str, Any] = {
+        "observedGeneration": meta.get("generation", 1),
+        "url": route_url(name, namespace, None, ctx.domain, cluster_local="" in plan.local_targets),
+    }
+    if plan.problem is not None:
+        _report_unassigned(ctx, route, status, plan.problem)
+    else:
+        _program_and_report(ctx, route, status, plan)
+    _sync_routing_meta(ctx, namespace, name)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a Route's spec resolves to: its targets, or the problem that stops them being assigned."""
+
+    resolved: list[ResolvedTarget]
+    problem: TrafficProblem | None
+    local: bool
+    """Whether the Route is cluster-local as a whole."""
+    local_targets: frozenset[str]
+    """The tags (and "" for the Route itself) visible only inside the cluster."""
+
+
+def _plan(ctx: Context, route: dict[str, Any]) -> _Plan:
+    """Resolve the Route's traffic against the revisions and configurations it names."""
+    meta = route["metadata"]
+    namespace, name = meta["namespace"], meta["name"]
     labels = meta.get("labels") or {}
     owner = labels.get(SERVICE_LABEL)
     local = is_cluster_local(labels, ctx.domain)
@@ -126,38 +156,46 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
         ctx.domain,
         cluster_local=local,
     )
+    return _Plan(resolved, problem, local, local_targets)
+
+
+def _new_generation(route: dict[str, Any]) -> bool:
+    """A generation seen for the first time is not ready before its ingress is: serving marks the
+    ingress unconfigured first, and only a reconciled KIngress changes that."""
     previous = route.get("status") or {}
-    status: dict[str, Any] = {
-        "observedGeneration": meta.get("generation", 1),
-        "url": route_url(name, namespace, None, ctx.domain, cluster_local="" in local_targets),
-    }
-    # A generation seen for the first time is not ready before its ingress is: serving marks the
-    # ingress unconfigured first, and only a reconciled KIngress changes that.
-    new_generation = previous.get("observedGeneration") != meta.get("generation", 1)
-    if problem is not None:
-        # Serving stops before the placeholders, TLS and the ingress: everything else in the status
-        # stays as the last reconcile left it.
-        for key in ("address", "traffic"):
-            if key in previous:
-                status[key] = previous[key]
-        assigned = Condition("AllTrafficAssigned", problem.status, problem.reason, problem.message)
-        ingress_cond = INGRESS_NOT_CONFIGURED if new_generation else _kept(route, "IngressReady")
-        _write(ctx, route, status, [assigned, ingress_cond, _kept(route, "CertificateProvisioned")])
-        _sync_routing_meta(ctx, namespace, name)
-        return
+    return bool(previous.get("observedGeneration") != route["metadata"].get("generation", 1))
+
+
+def _report_unassigned(
+    ctx: Context, route: dict[str, Any], status: dict[str, Any], problem: TrafficProblem
+) -> None:
+    """Serving stops before the placeholders, TLS and the ingress: everything else in the status
+    stays as the last reconcile left it."""
+    previous = route.get("status") or {}
+    for key in ("address", "traffic"):
+        if key in previous:
+            status[key] = previous[key]
+    assigned = Condition("AllTrafficAssigned", problem.status, problem.reason, problem.message)
+    ingress_cond = INGRESS_NOT_CONFIGURED if _new_generation(route) else _kept(route, "IngressReady")
+    _write(ctx, route, status, [assigned, ingress_cond, _kept(route, "CertificateProvisioned")])
+
+
+def _program_and_report(ctx: Context, route: dict[str, Any], status: dict[str, Any], plan: _Plan) -> None:
+    """Program the ingress for the resolved traffic (one rollout step at a time); report the split."""
+    name, namespace = route["metadata"]["name"], route["metadata"]["namespace"]
     status["address"] = {"url": address_url(name, namespace)}
     cert = Condition("CertificateProvisioned", "True", "TLSNotEnabled", TLS_NOT_ENABLED)
-    rollout = _rollout(ctx, route, resolved)
-    kingress = _program(ctx, route, resolved, local, local_targets, rollout)
+    rollout = _rollout(ctx, route, plan.resolved)
+    kingress = _program(ctx, route, plan.resolved, plan.local, plan.local_targets, rollout)
     rolling = not rollout.done
     # While traffic moves, status.traffic shows the split of the moment (Knative recomputes it with
     # the rollout only then; otherwise every target shows its own revision and percent).
     status["traffic"] = status_traffic(
         name,
         namespace,
-        resolved,
+        plan.resolved,
         ctx.domain,
-        local_names=local_targets,
+        local_names=plan.local_targets,
         rollout=rollout if rolling else None,
     )
     if rolling:
@@ -167,7 +205,6 @@ def reconcile_route(ctx: Context, namespace: str, name: str) -> None:
     else:
         ingress_cond = _kept(kingress, "Ready", "IngressReady")
     _write(ctx, route, status, [Condition.true("AllTrafficAssigned"), ingress_cond, cert])
-    _sync_routing_meta(ctx, namespace, name)
 
 
 def _kept(obj: dict[str, Any], source: str, type_: str | None = None) -> Condition:
@@ -193,7 +230,7 @@ def _with_finalizer(ctx: Context, route: dict[str, Any]) -> dict[str, Any]:
     body = clone(route)
     body["metadata"]["finalizers"] = [*finalizers, ROUTE_FINALIZER]
     meta = body["metadata"]
-    return ctx.store.update(ctx.kinds.route, meta["namespace"], meta["name"], body)
+    return ctx.client.update(ctx.kinds.route, meta["namespace"], meta["name"], body)
 
 
 def _finalize_route(ctx: Context, route: dict[str, Any]) -> None:
@@ -203,7 +240,7 @@ def _finalize_route(ctx: Context, route: dict[str, Any]) -> None:
     if ROUTE_FINALIZER in finalizers:
         body = clone(route)
         body["metadata"]["finalizers"] = [f for f in finalizers if f != ROUTE_FINALIZER]
-        ctx.store.update(ctx.kinds.route, meta["namespace"], meta["name"], body)
+        ctx.client.update(ctx.kinds.route, meta["namespace"], meta["name"], body)
 
 
 def _rollout(ctx: Context, route: dict[str, Any], resolved: list[ResolvedTarget]) -> Rollout:
@@ -213,7 +250,7 @@ def _rollout(ctx: Context, route: dict[str, Any], resolved: list[ResolvedTarget]
     computed once the KIngress is first ready. The Route is reconciled again when the next step is due."""
     wanted = current_rollout(resolved)
     meta = route["metadata"]
-    kingress = ctx.store.find(ctx.kinds.kingress, meta["namespace"], meta["name"], copy=False)
+    kingress = ctx.lister.get(ctx.kinds.kingress, meta["namespace"], meta["name"])
     duration = rollout_duration(meta.get("annotations") or {}, ctx.settings.rollout_duration)
     if kingress is None or duration <= 0 or not ctx.profile.rollout_annotation:
         return wanted
@@ -237,9 +274,7 @@ def _ready(kingress: dict[str, Any]) -> bool:
 def _placeholder_labels(ctx: Context, namespace: str, route: str) -> dict[str, dict[str, str]]:
     """The labels of the Services labelled with the Route, by name: where a user marks one tag (or the
     Route's own name) cluster-local."""
-    found, _ = ctx.store.list(
-        ctx.kinds.service, namespace, label_selector=f"{ROUTE_LABEL}={route}", copy=False
-    )
+    found = ctx.lister.list(ctx.kinds.service, namespace, label_selector=f"{ROUTE_LABEL}={route}")
     return {s["metadata"]["name"]: dict(s["metadata"].get("labels") or {}) for s in found}
 
 
@@ -378,7 +413,7 @@ def _placeholders(
                 "ownerReferences": [owner_reference(route)],
             },
         }
-        if ctx.store.find(ctx.kinds.service, namespace, service_name, copy=False) is None:
+        if ctx.lister.get(ctx.kinds.service, namespace, service_name) is None:
             host = route_host(name, namespace, tag, ctx.domain, cluster_local=local)
             first = {**desired, "spec": placeholder_service_spec(ctx.profile, external_name=host)}
             ensure(ctx, ctx.kinds.service, first)
@@ -386,9 +421,7 @@ def _placeholders(
             ensure(
                 ctx, ctx.kinds.service, {**desired, "spec": placeholder_service_spec(external_name=gateway)}
             )
-    existing, _ = ctx.store.list(
-        ctx.kinds.service, namespace, label_selector=f"{ROUTE_LABEL}={name}", copy=False
-    )
+    existing = ctx.lister.list(ctx.kinds.service, namespace, label_selector=f"{ROUTE_LABEL}={name}")
     for service in existing:
         if service["metadata"]["name"] not in wanted and controlled_by(service, meta["uid"]):
             delete_quietly(ctx, ctx.kinds.service, namespace, service["metadata"]["name"])
@@ -400,7 +433,7 @@ def _sync_routing_meta(ctx: Context, namespace: str, name: str) -> None:
     `serving.knative.dev/routes`, a revision turning `active`; once the Route is ready or failed for
     its generation, those it no longer names drop it (a revision left without routes is `reserve`).
     A revision no route ever named keeps the state it was created with."""
-    route = ctx.store.find(ctx.kinds.route, namespace, name, copy=False)
+    route = ctx.lister.get(ctx.kinds.route, namespace, name)
     if route is None:
         return
     revisions: set[str] = set()
@@ -411,7 +444,7 @@ def _sync_routing_meta(ctx: Context, namespace: str, name: str) -> None:
             continue
         config_name = target.get("configurationName")
         if target.get("revisionName"):
-            revision = ctx.store.find(ctx.kinds.revision, namespace, target["revisionName"], copy=False)
+            revision = ctx.lister.get(ctx.kinds.revision, namespace, target["revisionName"])
             if revision is None:
                 continue
             revisions.add(target["revisionName"])
@@ -421,7 +454,7 @@ def _sync_routing_meta(ctx: Context, namespace: str, name: str) -> None:
             if owner is not None and owner.get("kind") == "Configuration":
                 config_name = owner["name"]
         if config_name:
-            config = ctx.store.find(ctx.kinds.configuration, namespace, config_name, copy=False)
+            config = ctx.lister.get(ctx.kinds.configuration, namespace, config_name)
             if config is None:
                 continue
             configs.add(config_name)
@@ -440,7 +473,7 @@ def _sync_routing_meta(ctx: Context, namespace: str, name: str) -> None:
                 if obj["metadata"]["name"] not in listed:
                     _set_routing_meta(ctx, rt, obj, name, remove=True, routing_state=routing_state)
         for obj_name in sorted(listed):
-            named = ctx.store.find(rt, namespace, obj_name, copy=False)
+            named = ctx.lister.get(rt, namespace, obj_name)
             if named is not None:
                 _set_routing_meta(ctx, rt, named, name, remove=False, routing_state=routing_state)
 
@@ -455,7 +488,7 @@ def _routed_by(
 ) -> list[dict[str, Any]]:
     """The objects listing `route` (revisions: only the active ones, as the labeler selects them)."""
     selector = f"{ROUTING_STATE_LABEL}=active" if routing_state else ""
-    found, _ = ctx.store.list(rt, namespace, label_selector=selector, copy=False)
+    found = ctx.lister.list(rt, namespace, label_selector=selector)
     return [obj for obj in found if route in _routes_of(obj)]
 
 
@@ -476,7 +509,7 @@ def _set_routing_meta(
 def _forget_route(ctx: Context, namespace: str, name: str) -> None:
     """A Route going away no longer routes the revisions and configurations that list it."""
     for rt, routing_state in ((ctx.kinds.revision, True), (ctx.kinds.configuration, False)):
-        found, _ = ctx.store.list(rt, namespace, copy=False)
+        found = ctx.lister.list(rt, namespace)
         for obj in found:
             if name in _routes_of(obj):
                 _set_routing_meta(ctx, rt, obj, name, remove=True, routing_state=routing_state)
@@ -493,7 +526,7 @@ def reconcile_kingress(ctx: Context, namespace: str, name: str) -> None:
     balancers) after the Route reconciler wrote it, and, once a KIngress is being deleted (its Route is
     gone), lets what it programmed go with it (the VirtualServices are owned by it) and drops the
     finalizer."""
-    kingress = ctx.store.find(ctx.kinds.kingress, namespace, name, copy=False)
+    kingress = ctx.lister.get(ctx.kinds.kingress, namespace, name)
     if kingress is None:
         return
     if not kingress["metadata"].get("deletionTimestamp"):
@@ -504,4 +537,4 @@ def reconcile_kingress(ctx: Context, namespace: str, name: str) -> None:
     if KINGRESS_FINALIZER in finalizers:
         body = clone(kingress)
         body["metadata"]["finalizers"] = [f for f in finalizers if f != KINGRESS_FINALIZER]
-        ctx.store.update(ctx.kinds.kingress, namespace, name, body)
+        ctx.client.update(ctx.kinds.kingress, namespace, name, body)

@@ -109,7 +109,7 @@ def name_taken(ctx: Context, config: dict[str, Any]) -> bool:
     if not name:
         return False
     meta = config["metadata"]
-    revision = ctx.store.find(ctx.kinds.revision, meta["namespace"], name, copy=False)
+    revision = ctx.lister.get(ctx.kinds.revision, meta["namespace"], name)
     if revision is None:
         return False
     generation = (revision["metadata"].get("labels") or {}).get(CONFIGURATION_GENERATION_LABEL)
@@ -141,60 +141,76 @@ def traffic_migrated(route: dict[str, Any], config: dict[str, Any]) -> bool:
 
 def reconcile_service(ctx: Context, namespace: str, name: str) -> None:
     """Keep the Service's Configuration and Route as it asks; report their state as its own."""
-    ksvc = ctx.store.find(ctx.kinds.ksvc, namespace, name, copy=False)
+    ksvc = ctx.lister.get(ctx.kinds.ksvc, namespace, name)
     if ksvc is None or ksvc["metadata"].get("deletionTimestamp"):
         return
-    uid = ksvc["metadata"]["uid"]
     status: dict[str, Any] = {"observedGeneration": ksvc["metadata"].get("generation", 1)}
-    config_cond: Condition
-    route_cond: Condition
-    existing = ctx.store.find(ctx.kinds.configuration, namespace, name, copy=False)
-    if existing is not None and not controlled_by(existing, uid):
-        config_cond = _not_owned("ConfigurationsReady", "Configuration", name)
-        _write(ctx, ksvc, status, [config_cond, Condition("RoutesReady", "Unknown")])
-        return
+    _write(ctx, ksvc, status, _configuration_and_route(ctx, ksvc, status))
+
+
+def _reconciled(obj: dict[str, Any]) -> bool:
+    """Whether the object's controller has seen its latest generation."""
+    return bool((obj.get("status") or {}).get("observedGeneration") == obj["metadata"].get("generation"))
+
+
+def _configuration_and_route(ctx: Context, ksvc: dict[str, Any], status: dict[str, Any]) -> list[Condition]:
+    """Ensure the Configuration, then the Route, stopping at the first that cannot go on; their
+    conditions, with what they report copied into `status`."""
+    meta = ksvc["metadata"]
+    existing = ctx.lister.get(ctx.kinds.configuration, meta["namespace"], meta["name"])
+    if existing is not None and not controlled_by(existing, meta["uid"]):
+        return [
+            _not_owned("ConfigurationsReady", "Configuration", meta["name"]),
+            Condition("RoutesReady", "Unknown"),
+        ]
     config = ensure(ctx, ctx.kinds.configuration, desired_configuration(ksvc, existing))
-    config_status = config.get("status") or {}
+    config_cond = _configuration_condition(config, status)
     byo = bool(((config["spec"].get("template") or {}).get("metadata") or {}).get("name"))
-    reconciled = config_status.get("observedGeneration") == config["metadata"].get("generation")
-    if reconciled:
-        for key in ("latestCreatedRevisionName", "latestReadyRevisionName"):
-            if key in config_status:
-                status[key] = config_status[key]
-        config_cond = _mirrored(config, "Ready", "ConfigurationsReady")
-    else:
-        config_cond = CONFIG_OUT_OF_DATE
-        if byo:  # a BYO name serializes Configuration and Route: wait for the Configuration first
-            _write(ctx, ksvc, status, [config_cond, _mirrored(ksvc, "RoutesReady", "RoutesReady")])
-            return
+    if byo and not _reconciled(config):
+        # A BYO name serializes Configuration and Route: wait for the Configuration first.
+        return [config_cond, _mirrored(ksvc, "RoutesReady", "RoutesReady")]
+    return [config_cond, _route_condition(ctx, ksvc, config, status)]
+
+
+def _configuration_condition(config: dict[str, Any], status: dict[str, Any]) -> Condition:
+    """ConfigurationsReady; the latest revision names go into `status` once the generation is seen."""
+    if not _reconciled(config):
+        return CONFIG_OUT_OF_DATE
+    config_status = config.get("status") or {}
+    for key in ("latestCreatedRevisionName", "latestReadyRevisionName"):
+        if key in config_status:
+            status[key] = config_status[key]
+    return _mirrored(config, "Ready", "ConfigurationsReady")
+
+
+def _route_condition(
+    ctx: Context, ksvc: dict[str, Any], config: dict[str, Any], status: dict[str, Any]
+) -> Condition:
+    """RoutesReady, after ensuring the Route; its URL, address and traffic go into `status` once seen."""
+    meta = ksvc["metadata"]
     if name_taken(ctx, config):
         template_name = config["spec"]["template"]["metadata"]["name"]
-        route_cond = Condition(
+        return Condition(
             "RoutesReady",
             "False",
             "RevisionNameTaken",
             f"The revision name {go_quote(template_name)} is taken by a conflicting Revision, "
             "so traffic will not be migrated",
         )
-        _write(ctx, ksvc, status, [config_cond, route_cond])
-        return
-    existing_route = ctx.store.find(ctx.kinds.route, namespace, name, copy=False)
-    if existing_route is not None and not controlled_by(existing_route, uid):
-        route_cond = _not_owned("RoutesReady", "Route", name)
-        _write(ctx, ksvc, status, [config_cond, route_cond])
-        return
+    existing = ctx.lister.get(ctx.kinds.route, meta["namespace"], meta["name"])
+    if existing is not None and not controlled_by(existing, meta["uid"]):
+        return _not_owned("RoutesReady", "Route", meta["name"])
     route = ensure(ctx, ctx.kinds.route, desired_route(ksvc))
+    if not _reconciled(route):
+        return ROUTE_OUT_OF_DATE
     route_status = route.get("status") or {}
-    if route_status.get("observedGeneration") != route["metadata"].get("generation"):
-        route_cond = ROUTE_OUT_OF_DATE
-    else:
-        for key in ("url", "address", "traffic"):
-            if key in route_status:
-                status[key] = route_status[key]
-        route_cond = _mirrored(route, "Ready", "RoutesReady")
-        if route_cond.status == "True" and not traffic_migrated(route, config):
-            route_cond = TRAFFIC_NOT_MIGRATED
-    _write(ctx, ksvc, status, [config_cond, route_cond])
+    for key in ("url", "address", "traffic"):
+        if key in route_status:
+            status[key] = route_status[key]
+    route_cond = _mirrored(route, "Ready", "RoutesReady")
+    if route_cond.status == "True" and not traffic_migrated(route, config):
+        return TRAFFIC_NOT_MIGRATED
+    return route_cond
 
 
 def _write(ctx: Context, ksvc: dict[str, Any], status: dict[str, Any], dependents: list[Condition]) -> None:

@@ -16,12 +16,12 @@ from typing import Any
 from app.model.naming import DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile
 from app.model.timestamps import rfc3339
-from app.sim.copying import clone
-from app.sim.errors import ApiError
+from app.sim.client import Client, Lister
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.settings import SimSettings
-from app.sim.resources import ResourceType
-from app.sim.store import Store
+from app.sim.storage.copying import clone
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import ResourceType
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
 
@@ -30,7 +30,7 @@ Key = tuple[str, str, str]  # (kind, namespace, name)
 class Context:
     """What every reconcile function works with."""
 
-    store: Store
+    client: Client
     kinds: Kinds
     settings: SimSettings
     domain: DomainConfig
@@ -49,6 +49,11 @@ class Context:
     def __post_init__(self) -> None:
         if self.epoch is None:
             self.epoch = self.clock()
+
+    @property
+    def lister(self) -> Lister:
+        """Shared, read-only reads of the cluster's objects."""
+        return self.client.lister
 
     def now(self) -> float:
         """Wall-clock seconds."""
@@ -90,12 +95,12 @@ def ensure(
     (a None value removes a key), owner references and spec replaced, except the spec fields named
     in `preserve`, which keep their stored values (another controller owns them)."""
     meta = desired["metadata"]
-    current = ctx.store.find(rt, meta["namespace"], meta["name"], copy=False)
+    current = ctx.lister.get(rt, meta["namespace"], meta["name"])
     if current is None:
         body = clone(desired)
         for key in ("labels", "annotations"):
             body["metadata"][key] = _merged(None, meta.get(key))
-        return record_created(ctx, ctx.store.create(rt, meta["namespace"], body))
+        return record_created(ctx, ctx.client.create(rt, meta["namespace"], body))
     have = current["metadata"]
     merged = {key: _merged(have.get(key), meta.get(key)) for key in ("labels", "annotations")}
     refs = meta.get("ownerReferences") or have.get("ownerReferences") or []
@@ -113,7 +118,7 @@ def ensure(
         body["metadata"]["ownerReferences"] = clone(refs)
     if "spec" in desired:
         body["spec"] = clone(spec)
-    return ctx.store.update(rt, meta["namespace"], meta["name"], body)
+    return ctx.client.update(rt, meta["namespace"], meta["name"], body)
 
 
 def write_status(
@@ -125,7 +130,7 @@ def write_status(
     body = clone(current)
     body["status"] = status
     meta = body["metadata"]
-    return ctx.store.update(rt, meta.get("namespace"), meta["name"], body, subresource="status")
+    return ctx.client.update(rt, meta.get("namespace"), meta["name"], body, subresource="status")
 
 
 def relabel(
@@ -144,7 +149,7 @@ def relabel(
     body = clone(current)
     body["metadata"]["labels"] = new_labels
     body["metadata"]["annotations"] = new_annotations
-    return ctx.store.update(rt, meta.get("namespace"), meta["name"], body)
+    return ctx.client.update(rt, meta.get("namespace"), meta["name"], body)
 
 
 def _with(base: dict[str, str], changes: dict[str, str | None]) -> dict[str, str]:
@@ -160,7 +165,7 @@ def _with(base: dict[str, str], changes: dict[str, str | None]) -> dict[str, str
 def delete_quietly(ctx: Context, rt: ResourceType, namespace: str, name: str) -> None:
     """Delete an object that may already be gone."""
     try:
-        ctx.store.delete(rt, namespace, name)
+        ctx.client.delete(rt, namespace, name)
     except ApiError as error:
         if error.code != 404:
             raise
@@ -206,5 +211,5 @@ def record_created(ctx: Context, created: dict[str, Any]) -> dict[str, Any]:
         "lastTimestamp": now,
         "count": 1,
     }
-    ctx.store.create(ctx.kinds.event, namespace, event)
+    ctx.client.create(ctx.kinds.event, namespace, event)
     return created

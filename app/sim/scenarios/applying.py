@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.sim.copying import clone
-from app.sim.errors import ApiError
-from app.sim.store import Store
+from app.sim.storage.copying import clone
+from app.sim.storage.errors import ApiError
+from app.sim.storage.store import Store
 
 
 def apply_object(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:

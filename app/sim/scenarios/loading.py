@@ -10,7 +10,7 @@ import yaml
 from app.sim.scenarios.applying import apply_object
 from app.sim.scenarios.scale import scale_scenario
 from app.sim.scenarios.scenario import Scenario, parse_scenario
-from app.sim.store import Store
+from app.sim.storage.store import Store
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.sim.client import Client
 from app.sim.ingress.serving import IngressServer
-from app.sim.store import Store
 from app.sim.workloads.autoscaling import Autoscaler
 from app.sim.workloads.replicating import PodsController
 from app.sim.workloads.settings import WorkloadSettings
@@ -42,11 +42,11 @@ class Workloads:
         """`http://host:port` of the request simulator (the port is known once started)."""
         return self.ingress.url
 
-    def start(self, store: Store) -> None:
+    def start(self, client: Client) -> None:
         """Start the pods controller, then the autoscaler, then the ingress."""
-        self.pods.start(store)
-        self.autoscaler.start(store)
-        self.ingress.start(store)
+        self.pods.start(client)
+        self.autoscaler.start(client)
+        self.ingress.start(client)
 
     def stop(self) -> None:
         """Stop in reverse order: no new requests, then no scaling, then no pod changes."""

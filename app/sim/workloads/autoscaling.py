@@ -16,9 +16,10 @@ from typing import Any
 
 from app.model.labels import REVISION_LABEL, ROUTING_STATE_LABEL
 from app.model.timestamps import parse_time
-from app.sim.errors import ApiError
-from app.sim.resources import DEPLOYMENTS, REVISIONS
-from app.sim.store import Store, WatchEvent
+from app.sim.client import Client
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import DEPLOYMENTS, REVISIONS
+from app.sim.storage.watching import WatchEvent
 from app.sim.workloads.deployments import desired_replicas
 from app.sim.workloads.pumping import EventPump
 from app.sim.workloads.scaling import Load, ScalePolicy, desired_scale
@@ -59,15 +60,15 @@ class Autoscaler:
         self._revisions: dict[Key, _Revision] = {}
         self._scheduler = Scheduler("sim-autoscaler")
         self._pump = EventPump("sim-autoscaler-watch", (REVISIONS, DEPLOYMENTS), self._on_event)
-        self._store: Store | None = None
+        self._client: Client | None = None
 
     # --- Controller ------------------------------------------------------------------------------
 
-    def start(self, store: Store) -> None:
+    def start(self, client: Client) -> None:
         """Start watching `store` and scaling."""
-        self._store = store
+        self._client = client
         self._scheduler.start()
-        self._pump.start(store)
+        self._pump.start(client)
 
     def stop(self) -> None:
         """Stop watching and scaling; what was learnt is forgotten (a restart relearns it)."""
@@ -164,12 +165,12 @@ class Autoscaler:
             self._scale(key[0], deployment, want)
 
     def _scale(self, namespace: str, deployment: str, replicas: int) -> None:
-        store = self._store
-        if store is None:
+        client = self._client
+        if client is None:
             return
         patch: dict[str, Any] = {"spec": {"replicas": replicas}}
         try:
-            store.patch(store.registry.get(DEPLOYMENTS), namespace, deployment, patch, "merge")
+            client.patch(client.registry.get(DEPLOYMENTS), namespace, deployment, patch, "merge")
         except ApiError as error:
             if error.code != 404:
                 raise

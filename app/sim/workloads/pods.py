@@ -16,8 +16,8 @@ from typing import Any
 
 from app.model.labels import REVISION_LABEL
 from app.model.ownership import owner_reference
-from app.sim.copying import clone
 from app.sim.images import image_digest
+from app.sim.storage.copying import clone
 
 SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 HASH_LABEL = "pod-template-hash"

@@ -1,4 +1,4 @@
-"""A thread feeding a controller the store's watch events of the kinds it cares about."""
+"""A thread feeding a controller the cluster's watch events of the kinds it cares about."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import logging
 import threading
 from collections.abc import Callable, Collection
 
-from app.sim.store import Store, Watcher, WatchEvent
+from app.sim.client import Client
+from app.sim.storage.watching import Watcher, WatchEvent
 
 log = logging.getLogger(__name__)
 
 
 class EventPump:
     """Watches every kind, hands events of `kinds` (resource keys) to `handler`, re-watches when the
-    store ends the watch (a consumer that fell behind); the handler must be quick and must not modify
-    the event's object (events are the store's own, read-only objects)."""
+    cluster ends the watch (a consumer that fell behind); the handler must be quick and must not modify
+    the event's object (events carry the stored, shared objects: read-only)."""
 
     def __init__(self, name: str, kinds: Collection[str], handler: Callable[[WatchEvent], None]) -> None:
         self._name = name
@@ -25,12 +26,12 @@ class EventPump:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
-    def start(self, store: Store) -> None:
-        """Watch `store` from its current state (ADDED for every object, then changes)."""
+    def start(self, client: Client) -> None:
+        """Watch the cluster from its current state (ADDED for every object, then changes)."""
         if self._thread is not None:
             return
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, args=(store,), name=self._name, daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(client,), name=self._name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -43,12 +44,12 @@ class EventPump:
             self._thread.join()
             self._thread = None
 
-    def _run(self, store: Store) -> None:
+    def _run(self, client: Client) -> None:
         while not self._stopping.is_set():
             with self._lock:
                 if self._stopping.is_set():
                     return
-                self._watcher = watcher = store.watch(None, copy=False)
+                self._watcher = watcher = client.watch()
             with watcher:
                 while (event := watcher.next(None)) is not None:
                     if event.rt.key in self._kinds:

@@ -23,9 +23,10 @@ from typing import Any
 
 from app.model.labels import REVISION_LABEL
 from app.model.timestamps import rfc3339
-from app.sim.errors import ApiError
-from app.sim.resources import DEPLOYMENTS, PODS
-from app.sim.store import Store, WatchEvent
+from app.sim.client import Client
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import DEPLOYMENTS, PODS
+from app.sim.storage.watching import WatchEvent
 from app.sim.workloads.deployments import deployment_status, desired_replicas
 from app.sim.workloads.pods import (
     KUBELET_FINALIZER,
@@ -71,25 +72,25 @@ class PodsController:
         self._ips = itertools.count(2)
         self._scheduler = Scheduler("sim-pods")
         self._pump = EventPump("sim-pods-watch", (PODS, DEPLOYMENTS), self._on_event)
-        self._store: Store | None = None
+        self._client: Client | None = None
 
     # --- Controller ------------------------------------------------------------------------------
 
-    def start(self, store: Store) -> None:
+    def start(self, client: Client) -> None:
         """Start watching `store` and acting on it."""
         with self._cond:
-            if self._store is not None:
+            if self._client is not None:
                 return
-            self._store = store
+            self._client = client
         self._scheduler.start()
-        self._pump.start(store)
+        self._pump.start(client)
 
     def stop(self) -> None:
-        """Stop the watch and the timers (pods stay as they are in the store); waiting requests give up."""
+        """Stop the watch and the timers (pods stay as they are in the cluster); waiting requests give up."""
         self._pump.stop()
         self._scheduler.stop()
         with self._cond:
-            self._store = None
+            self._client = None
             self._deployments.clear()
             self._pods.clear()
             self._stopping.clear()
@@ -103,7 +104,7 @@ class PodsController:
         seconds for one to be ready (a cold start); None when none became ready in time."""
         key = (namespace, revision)
         with self._cond:
-            self._cond.wait_for(lambda: bool(self._ready.get(key)) or self._store is None, timeout)
+            self._cond.wait_for(lambda: bool(self._ready.get(key)) or self._client is None, timeout)
             if not self._ready.get(key):
                 return None
             pods = self._ready[key]
@@ -201,7 +202,7 @@ class PodsController:
 
     def _reconcile(self, key: Key) -> None:
         """Create or delete pods to match the Deployment's replicas; then refresh its status."""
-        store = self._require_store()
+        client = self._require_client()
         with self._cond:
             deployment = self._deployments.get(key)
             if deployment is None or deployment["metadata"].get("deletionTimestamp"):
@@ -211,16 +212,16 @@ class PodsController:
         want = desired_replicas(deployment)
         pod_hash = template_hash((deployment.get("spec") or {}).get("template") or {})
         for _ in range(want - len(live)):
-            self._create_pod(store, deployment, pod_hash)
+            self._create_pod(client, deployment, pod_hash)
         for victim in _victims(live, len(live) - want):
-            self._delete_pod(store, victim)
+            self._delete_pod(client, victim)
         with self._cond:
             owned = self._owned(deployment)
         status = deployment_status(deployment, owned, f"{key[1]}-{pod_hash}", _now())
         if status != deployment.get("status"):
             try:
-                store.patch(
-                    store.registry.get(DEPLOYMENTS),
+                client.patch(
+                    client.registry.get(DEPLOYMENTS),
                     key[0],
                     key[1],
                     [_set_status(status)],
@@ -237,13 +238,13 @@ class PodsController:
         namespace = deployment["metadata"].get("namespace")
         return [p for (ns, _), p in self._pods.items() if ns == namespace and _owner(p) == uid]
 
-    def _create_pod(self, store: Store, deployment: Mapping[str, Any], pod_hash: str) -> None:
-        rt = store.registry.get(PODS)
+    def _create_pod(self, client: Client, deployment: Mapping[str, Any], pod_hash: str) -> None:
+        rt = client.registry.get(PODS)
         namespace = deployment["metadata"]["namespace"]
         while True:
             name = pod_name(deployment["metadata"]["name"], pod_hash, self._rng)
             try:
-                created = store.create(rt, namespace, new_pod(deployment, name, pod_hash))
+                created = client.create(rt, namespace, new_pod(deployment, name, pod_hash))
             except ApiError as error:
                 if error.reason == "AlreadyExists":
                     continue
@@ -276,12 +277,14 @@ class PodsController:
         self._patch_status(key, lambda pod: stopping_status(pod, _now()) if is_ready(_alive(pod)) else None)
 
     def _finish_stop(self, key: Key) -> None:
-        store = self._require_store()
+        client = self._require_client()
         try:
-            pod = store.get(store.registry.get(PODS), key[0], key[1], copy=False)
+            pod = client.lister.get(client.registry.get(PODS), key[0], key[1])
+            if pod is None:
+                return
             finalizers = [f for f in pod["metadata"].get("finalizers") or [] if f != KUBELET_FINALIZER]
-            store.patch(
-                store.registry.get(PODS),
+            client.patch(
+                client.registry.get(PODS),
                 key[0],
                 key[1],
                 {"metadata": {"finalizers": finalizers or None}},
@@ -293,14 +296,16 @@ class PodsController:
 
     def _patch_status(self, key: Key, make: _StatusMaker) -> dict[str, Any] | None:
         """Replace a pod's status with make(pod) unless that is None or the pod is gone."""
-        store = self._require_store()
-        rt = store.registry.get(PODS)
+        client = self._require_client()
+        rt = client.registry.get(PODS)
         try:
-            pod = store.get(rt, key[0], key[1], copy=False)
+            pod = client.lister.get(rt, key[0], key[1])
+            if pod is None:
+                return None
             status = make(pod)
             if status is None:
                 return None
-            patched = store.patch(rt, key[0], key[1], [_set_status(status)], "json", subresource="status")
+            patched = client.patch(rt, key[0], key[1], [_set_status(status)], "json", subresource="status")
         except ApiError as error:
             if error.code == 404:
                 return None
@@ -311,10 +316,10 @@ class PodsController:
                 self._index(key[0], patched)
         return patched
 
-    def _delete_pod(self, store: Store, pod: Mapping[str, Any]) -> None:
+    def _delete_pod(self, client: Client, pod: Mapping[str, Any]) -> None:
         meta = pod["metadata"]
         try:
-            deleted = store.delete(store.registry.get(PODS), meta["namespace"], meta["name"])
+            deleted = client.delete(client.registry.get(PODS), meta["namespace"], meta["name"])
         except ApiError as error:
             if error.code != 404:
                 raise
@@ -326,10 +331,10 @@ class PodsController:
                 self._index(key[0], deleted)
         self._after_pod_change(key, deleted, "MODIFIED")
 
-    def _require_store(self) -> Store:
-        if self._store is None:
+    def _require_client(self) -> Client:
+        if self._client is None:
             raise RuntimeError("the pods controller is not started")
-        return self._store
+        return self._client
 
 
 def _owner(pod: Mapping[str, Any]) -> str | None:

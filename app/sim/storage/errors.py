@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.sim.resources import ResourceType
+from app.sim.storage.resources import ResourceType
 
 
 class ApiError(Exception):

@@ -20,8 +20,8 @@ import hashlib
 import json
 from typing import Any
 
-from app.sim.discovery import KUBERNETES_VERSION
-from app.sim.resources import ResourceRegistry, ResourceType
+from app.sim.apiserver.discovery import KUBERNETES_VERSION
+from app.sim.storage.resources import ResourceRegistry, ResourceType
 
 META = "io.k8s.apimachinery.pkg.apis.meta.v1"
 PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml")

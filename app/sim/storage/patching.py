@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.sim.copying import clone
+from app.sim.storage.copying import clone
 
 
 class PatchError(ValueError):

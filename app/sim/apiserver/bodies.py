@@ -7,9 +7,10 @@ from typing import Any
 
 import yaml
 
-from app.sim import errors, protobuf
-from app.sim.rendering import JSON
-from app.sim.routing import ResourcePath
+from app.sim.apiserver import protobuf
+from app.sim.apiserver.paths import ResourcePath
+from app.sim.apiserver.representations import JSON
+from app.sim.storage import errors
 
 
 def parse(body: bytes, *, yaml_ok: bool) -> Any:

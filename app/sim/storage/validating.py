@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.model.validation import dns1035_label_errors, dns1123_label_errors, dns1123_subdomain_errors
-from app.sim.resources import RBAC_GROUP, ResourceType
+from app.sim.storage.resources import RBAC_GROUP, ResourceType
 
 
 def path_segment_errors(name: str) -> list[str]:

@@ -1,8 +1,8 @@
 """What the simulated API server answers: one request in, one response (or a watch plan) out.
 
-HTTP plumbing lives in app.sim.server; this module knows the API's rules: routes, verbs, query
-parameters, authorization and status codes. Representations are app.sim.rendering's, request bodies
-app.sim.bodies', continue tokens app.sim.paging's.
+HTTP plumbing lives in the server module beside this one; this module knows the API's rules: routes,
+verbs, query parameters, authorization and status codes. Representations are the representations
+module's, request bodies the bodies module's, continue tokens the paging module's.
 """
 
 from __future__ import annotations
@@ -10,15 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim import discovery, errors, openapi
-from app.sim.authorizing import Attributes, User, allowed, attributes_of
-from app.sim.bodies import check_kind, decode, parse
-from app.sim.errors import ApiError
-from app.sim.paging import decode_continue, encode_continue, sort_key
-from app.sim.rendering import JSON, encode, list_body, render, view, wanted
-from app.sim.routing import ResourcePath, parse_resource_path
-from app.sim.store import Requester, Store
-from app.sim.watching import Watcher
+from app.sim.apiserver import discovery, openapi
+from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
+from app.sim.apiserver.bodies import check_kind, decode, parse
+from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
+from app.sim.apiserver.paths import ResourcePath, parse_resource_path
+from app.sim.apiserver.representations import JSON, encode, list_body, render, view, wanted
+from app.sim.storage import errors
+from app.sim.storage.admission import Requester
+from app.sim.storage.errors import ApiError
+from app.sim.storage.store import Store
+from app.sim.storage.watching import Watcher
 
 OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 SSAR = "selfsubjectaccessreviews.authorization.k8s.io"

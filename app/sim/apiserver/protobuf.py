@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.model.timestamps import rfc3339
-from app.sim.errors import ApiError, bad_request, unsupported_media_type
+from app.sim.storage.errors import ApiError, bad_request, unsupported_media_type
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"

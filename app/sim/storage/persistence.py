@@ -7,7 +7,7 @@ import os
 import threading
 from pathlib import Path
 
-from app.sim.store import Store
+from app.sim.storage.store import Store
 
 
 class Persister:

@@ -1,6 +1,6 @@
 """Server-side printing: meta.k8s.io/v1 Table responses, as `kubectl get` asks for them.
 
-Built-in kinds get the cells their printers compute (app.sim.cells); custom resources get a Name
+Built-in kinds get the cells their printers compute (app.sim.apiserver.cells); custom resources get a Name
 column followed by their additionalPrinterColumns, evaluated as the apiextensions server does.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 
 from app.model.timestamps import parse_time
 from app.model.views import age
-from app.sim.cells import CELLS
-from app.sim.jsonpath import JSONPath
-from app.sim.resources import PrinterColumn, ResourceType
+from app.sim.apiserver.cells import CELLS
+from app.sim.apiserver.jsonpath import JSONPath
+from app.sim.storage.resources import PrinterColumn, ResourceType
 
 INCLUDE_OBJECT = ("None", "Metadata", "Object")
 _NAME_DESCRIPTION = (

@@ -11,13 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from app.sim import errors
-from app.sim.authorizing import Authenticator
-from app.sim.errors import ApiError
-from app.sim.faults import Faults
-from app.sim.handlers import Api, Request, Response, WatchPlan
-from app.sim.rendering import encode
-from app.sim.watching import Watcher
+from app.sim.apiserver.authorizing import Authenticator
+from app.sim.apiserver.faults import Faults
+from app.sim.apiserver.handlers import Api, Request, Response, WatchPlan
+from app.sim.apiserver.representations import encode
+from app.sim.storage import errors
+from app.sim.storage.errors import ApiError
+from app.sim.storage.watching import Watcher
 
 _HANGUP_CHECK = 1.0  # seconds between checks that a quiet watch's client is still there
 _REASONS = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "Timeout", 500: "InternalError"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.sim import errors
-from app.sim.routing import ResourcePath
-from app.sim.tables import to_table
+from app.sim.apiserver.paths import ResourcePath
+from app.sim.apiserver.tables import to_table
+from app.sim.storage import errors
 
 JSON = "application/json"
 

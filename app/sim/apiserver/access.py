@@ -16,7 +16,7 @@ In a scenario file (or any mapping):
             resourceNames: [customer]
             verbs: [patch]
 
-The API server then authenticates the token as the user, and RBAC (app.sim.authorizing) decides
+The API server then authenticates the token as the user, and RBAC (app.sim.apiserver.authorizing) decides
 from the stored objects, as kube-apiserver does; SelfSubjectAccessReviews answer from the same rules.
 """
 
@@ -27,9 +27,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim.resources import RBAC_GROUP
 from app.sim.scenarios.applying import apply_object
-from app.sim.store import Store
+from app.sim.storage.resources import RBAC_GROUP
+from app.sim.storage.store import Store
 
 RBAC = f"{RBAC_GROUP}/v1"
 RULE_FIELDS = ("apiGroups", "resources", "verbs", "resourceNames")

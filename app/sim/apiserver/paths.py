@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.sim.errors import path_not_found
-from app.sim.resources import ResourceRegistry, ResourceType
+from app.sim.storage.errors import path_not_found
+from app.sim.storage.resources import ResourceRegistry, ResourceType
 
 
 @dataclass(frozen=True)

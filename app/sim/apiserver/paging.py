@@ -7,8 +7,8 @@ import binascii
 import json
 from typing import Any
 
-from app.sim import errors
-from app.sim.rendering import encode
+from app.sim.apiserver.representations import encode
+from app.sim.storage import errors
 
 
 def sort_key(obj: dict[str, Any]) -> tuple[str, str]:

@@ -1,5 +1,8 @@
 """The simulated cluster's object store: etcd plus the generic registry logic of kube-apiserver.
 
+Garbage collection and namespace termination are controllers beside the store (app.sim.controllers),
+which it runs inside each deletion.
+
 One lock guards everything; one global resourceVersion counter orders every change. Stored objects
 are never modified in place (each write stores a new dict), so a snapshot of references stays valid
 after the lock is released; callers get deep copies unless they ask for shared, read-only objects.
@@ -14,21 +17,24 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from app.model.timestamps import rfc3339
-from app.sim import errors
-from app.sim.copying import clone
-from app.sim.errors import ApiError
-from app.sim.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
-from app.sim.resources import NAMESPACES, PODS, ResourceRegistry, ResourceType
-from app.sim.selectors import FieldSelector, LabelSelector
-from app.sim.validating import name_errors
-from app.sim.watching import Watcher, WatchEvent
+from app.sim.controllers.garbage import GarbageCollector
+from app.sim.controllers.namespaces import NamespaceController
+from app.sim.storage import errors
+from app.sim.storage.admission import AdmissionPlugin, Requester
+from app.sim.storage.copying import clone
+from app.sim.storage.errors import ApiError
+from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
+from app.sim.storage.resources import NAMESPACES, ResourceRegistry, ResourceType
+from app.sim.storage.selectors import FieldSelector, LabelSelector
+from app.sim.storage.strategies import SYSTEM_METADATA, default, generation_body, tracks_generation
+from app.sim.storage.validating import name_errors
+from app.sim.storage.watching import Watcher, WatchEvent
 
-__all__ = ["AdmissionPlugin", "ApiError", "Requester", "Store", "WatchEvent", "Watcher"]
+__all__ = ["ApiError", "Store", "WatchEvent", "Watcher"]
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 PATCH_MEDIA_TYPES = (
@@ -37,69 +43,12 @@ PATCH_MEDIA_TYPES = (
     "application/apply-patch+yaml",
 )
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-# Metadata only the server sets: kept from the stored object on every update.
-_SYSTEM_METADATA = (
-    "uid",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "generation",
-)
-
 Key = tuple[str, str]  # (namespace or "", name)
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who asks for a write, as admission webhooks are told (the AdmissionReview's userInfo)."""
-
-    username: str
-    groups: tuple[str, ...] = ()
-
-
-class AdmissionPlugin(Protocol):
-    """A mutating + validating admission webhook for one kind.
-
-    A plugin whose `mutate` also takes a keyword `requester: Requester | None` is told who writes
-    (None: the cluster's own writes, such as controllers and scenarios); others are called as declared.
-    """
-
-    name: str
-
-    def mutate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        """Default fields of `new` in place ("CREATE" or "UPDATE")."""
-
-    def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
-        """Error texts; an empty list admits the object."""
-
-
-def _default(rt: ResourceType, obj: dict[str, Any]) -> None:
-    """The built-in defaults of the few core kinds whose defaults clients show."""
-    if rt.key == NAMESPACES:
-        spec = obj.setdefault("spec", {})
-        spec.setdefault("finalizers", ["kubernetes"])
-        obj["status"] = {"phase": "Active"}
-    elif rt.key == "secrets" and not obj.get("type"):
-        obj["type"] = "Opaque"
-    elif rt.key == PODS:
-        # The pod strategy starts every pod Pending, so watchers see a phase from the first event.
-        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
 
 
 def _key(obj: dict[str, Any]) -> Key:
     meta = obj["metadata"]
     return (meta.get("namespace") or "", meta["name"])
-
-
-def _tracks_generation(rt: ResourceType) -> bool:
-    """Custom resources and the workload kinds count spec changes in metadata.generation; core kinds
-    such as ConfigMap, Service or Pod have no generation."""
-    return rt.is_custom or rt.group in ("apps", "batch", "networking.k8s.io", "policy", "autoscaling")
-
-
-def _body(obj: dict[str, Any]) -> dict[str, Any]:
-    """The part of an object whose change bumps metadata.generation."""
-    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
 
 class Store:
@@ -123,6 +72,8 @@ class Store:
         self._compacted = 0  # history holds every event with a resourceVersion above this
         self._watchers: set[Watcher] = set()
         self._admission: dict[str, list[tuple[AdmissionPlugin, bool]]] = {}
+        self._garbage = GarbageCollector(self)
+        self._namespaces = NamespaceController(self)
         if self._knows(NAMESPACES):
             namespaces = registry.get(NAMESPACES)
             for name in INITIAL_NAMESPACES:
@@ -219,14 +170,14 @@ class Store:
             if _key(new) in self._table(rt):
                 raise errors.already_exists(rt, meta["name"])
             self._admit(rt, "CREATE", new, None, requester)
-            for field in (*_SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
+            for field in (*SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
                 meta.pop(field, None)
             meta.update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(self._clock()))
-            if _tracks_generation(rt):
+            if tracks_generation(rt):
                 meta["generation"] = 1
             if "status" in rt.subresources:
                 new.pop("status", None)
-            _default(rt, new)
+            default(rt, new)
             if dry_run:
                 return new
             return clone(self._commit(rt, "ADDED", new, None))
@@ -552,7 +503,7 @@ class Store:
         else:
             new = body
             meta, old_meta = new["metadata"], current["metadata"]
-            for field in _SYSTEM_METADATA:
+            for field in SYSTEM_METADATA:
                 if field in old_meta:
                     meta[field] = old_meta[field]
                 else:
@@ -573,7 +524,7 @@ class Store:
                         "is being deleted, found new finalizers " + str(sorted(added)),
                     )
                     raise errors.invalid(rt, meta["name"], [cause])
-            if _tracks_generation(rt) and _body(new) != _body(current):
+            if tracks_generation(rt) and generation_body(new) != generation_body(current):
                 meta["generation"] = int(old_meta.get("generation") or 0) + 1
         new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if new == current or dry_run:
@@ -586,9 +537,9 @@ class Store:
     def _delete(self, rt: ResourceType, current: dict[str, Any], propagation: str) -> dict[str, Any]:
         meta = current["metadata"]
         if rt.key == NAMESPACES:
-            return self._terminate_namespace(rt, meta["name"])
+            return self._namespaces.terminate(rt, meta["name"])
         if propagation == "Foreground":
-            self._collect(meta["uid"], "Foreground")
+            self._garbage.collect(meta["uid"], "Foreground")
         if meta.get("finalizers"):
             if meta.get("deletionTimestamp"):
                 return current
@@ -596,59 +547,56 @@ class Store:
             marked["metadata"].update(deletionTimestamp=rfc3339(self._clock()), deletionGracePeriodSeconds=0)
             self._commit(rt, "MODIFIED", marked, current)
             if propagation == "Orphan":
-                self._collect(meta["uid"], "Orphan")
+                self._garbage.collect(meta["uid"], "Orphan")
             return marked
         gone = self._commit(rt, "DELETED", current, None)
-        self._collect(meta["uid"], propagation)
-        if rt.namespaced:
-            self._settle_namespace(meta["namespace"])
+        self._garbage.collect(meta["uid"], propagation)
+        if rt.namespaced and self._knows(NAMESPACES):
+            self._namespaces.settle(self.registry.get(NAMESPACES), meta["namespace"])
         return gone
 
-    def _terminate_namespace(self, rt: ResourceType, name: str) -> dict[str, Any]:
-        """Delete everything in the namespace; it stays Terminating while finalizers hold objects."""
-        for kind in self._namespaced_kinds():
-            table = self._table(kind)
-            for key in sorted(key for key in table if key[0] == name):
-                if key in table:  # garbage collection may have taken it already
-                    self._delete(kind, table[key], "Background")
-        latest = self._table(rt)[("", name)]
-        if self._holds_objects(name):
-            if latest["metadata"].get("deletionTimestamp"):
-                return latest
-            marked = clone(latest)
-            marked["metadata"]["deletionTimestamp"] = rfc3339(self._clock())
-            marked["status"] = {"phase": "Terminating"}
-            return self._commit(rt, "MODIFIED", marked, latest)
-        return self._commit(rt, "DELETED", latest, None)
+    # --- for the controllers beside the store (called during a deletion, under the lock) -------
 
-    def _settle_namespace(self, name: str) -> None:
-        """Remove a Terminating namespace once its last object is gone."""
-        namespace = self._objects.get(NAMESPACES, {}).get(("", name))
-        if namespace and namespace["metadata"].get("deletionTimestamp") and not self._holds_objects(name):
-            self._commit(self.registry.get(NAMESPACES), "DELETED", namespace, None)
-
-    def _namespaced_kinds(self) -> builtins.list[ResourceType]:
-        return [rt for rt in self.registry.all() if rt.namespaced]
-
-    def _holds_objects(self, namespace: str) -> bool:
-        return any(key[0] == namespace for rt in self._namespaced_kinds() for key in self._table(rt))
-
-    def _collect(self, owner_uid: str, propagation: str) -> None:
-        """Garbage-collect (or orphan) the dependents of a deleted owner, recursively."""
+    def dependents(self, owner_uid: str) -> builtins.list[tuple[ResourceType, dict[str, Any]]]:
+        """The stored objects whose ownerReferences name `owner_uid`, in a stable order."""
+        found = []
         for rt_key, key in sorted(self._dependents.get(owner_uid, set())):
             rt = self.registry.get(rt_key)
             dependent = self._table(rt).get(key)
-            if dependent is None:
-                continue
-            refs = dependent["metadata"].get("ownerReferences") or []
-            if propagation == "Orphan":
-                orphan = clone(dependent)
-                orphan["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != owner_uid]
-                if not orphan["metadata"]["ownerReferences"]:
-                    del orphan["metadata"]["ownerReferences"]
-                self._commit(rt, "MODIFIED", orphan, dependent)
-            elif not any(ref.get("uid") in self._by_uid for ref in refs if ref.get("uid") != owner_uid):
-                self._delete(rt, dependent, "Background")
+            if dependent is not None:
+                found.append((rt, dependent))
+        return found
+
+    def holds_uid(self, uid: str) -> bool:
+        """Whether an object with this uid is stored."""
+        return uid in self._by_uid
+
+    def namespaced_kinds(self) -> builtins.list[ResourceType]:
+        """Every namespaced kind the registry serves."""
+        return [rt for rt in self.registry.all() if rt.namespaced]
+
+    def stored_in(self, rt: ResourceType, namespace: str) -> builtins.list[dict[str, Any]]:
+        """The stored objects of kind `rt` in `namespace`, sorted by name (read-only)."""
+        table = self._table(rt)
+        return [table[key] for key in sorted(key for key in table if key[0] == namespace)]
+
+    def stored(self, rt: ResourceType, namespace: str | None, name: str) -> dict[str, Any] | None:
+        """One stored object (read-only), or None."""
+        return self._table(rt).get(((namespace or "") if rt.namespaced else "", name))
+
+    def commit(
+        self, rt: ResourceType, kind: str, obj: dict[str, Any], previous: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Store a change ("MODIFIED" or "DELETED") and tell the watchers; the stored object."""
+        return self._commit(rt, kind, obj, previous)
+
+    def remove(self, rt: ResourceType, obj: dict[str, Any], propagation: str) -> dict[str, Any]:
+        """Delete a stored object as a client's delete would (finalizers, dependents, namespace)."""
+        return self._delete(rt, obj, propagation)
+
+    def now(self) -> str:
+        """The store clock's time, as an RFC 3339 timestamp."""
+        return rfc3339(self._clock())
 
     def _commit(
         self, rt: ResourceType, kind: str, obj: dict[str, Any], previous: dict[str, Any] | None

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from app.sim.copying import clone
-from app.sim.resources import ResourceType
-from app.sim.selectors import FieldSelector, LabelSelector
+from app.sim.storage.copying import clone
+from app.sim.storage.resources import ResourceType
+from app.sim.storage.selectors import FieldSelector, LabelSelector
 
 # A watcher whose consumer falls this far behind is closed; it must watch again (as a real server does).
 MAX_QUEUED = 50_000

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim.errors import ApiError
-from app.sim.resources import RBAC_GROUP, ResourceType
-from app.sim.store import Store
+from app.sim.storage.errors import ApiError
+from app.sim.storage.resources import RBAC_GROUP, ResourceType
+from app.sim.storage.store import Store
 
 MASTERS = "system:masters"
 SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"

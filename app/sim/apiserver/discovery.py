@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.sim.resources import ResourceRegistry, ResourceType
+from app.sim.storage.resources import ResourceRegistry, ResourceType
 
 KUBERNETES_VERSION = "v1.32.4"
 SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
