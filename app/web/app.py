@@ -10,9 +10,12 @@ from kubernetes.client import ApiClient
 from app.kube.access import AccessChecker
 from app.kube.caching import ClusterCache
 from app.settings import Settings
-from app.web import api, contexts, demo, editor, editor_api, events, fragments, pages
+from app.web import api, contexts, events, fragments, pages
 from app.web.connection import Cluster, ClusterConnection
 from app.web.context import Dashboard
+from app.web.demo import routes as demo
+from app.web.editor import api as editor_api
+from app.web.editor import routes as editor
 from app.web.limiting import BodyLimit
 from app.web.limits import ServerLimits
 from app.web.loading import LoadError

@@ -10,10 +10,10 @@ from markupsafe import Markup
 
 from app.model.views import ConnectionView
 from app.web import loading
-from app.web.applying import load
 from app.web.context import Dashboard, DashboardDep
-from app.web.editor_view import PAGE as EDITOR_PAGE
-from app.web.editor_view import initial_view
+from app.web.editor.applying import load
+from app.web.editor.views import PAGE as EDITOR_PAGE
+from app.web.editor.views import initial_view
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 

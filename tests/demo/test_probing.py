@@ -12,8 +12,7 @@ from kubernetes.client import ApiClient, CustomObjectsApi
 from app.model.probestats import Attribution, configured_split, version_map
 from app.model.routing import REVISION_HEADER
 from app.settings import Settings
-from app.web.demo import probe_limits
-from app.web.probing import (
+from app.web.demo.probing import (
     ProbeError,
     ProbeLimits,
     ProbeRegistry,
@@ -22,6 +21,7 @@ from app.web.probing import (
     probe_spec,
     probe_target,
 )
+from app.web.demo.routes import probe_limits
 from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 from tests.plugins.browser import run_async
 from tests.serving import Dashboard

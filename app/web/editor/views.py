@@ -1,7 +1,7 @@
 """The traffic editor's view: what templates/editor/editor.html renders, built from the Service as
 loaded and the form as posted (app.model.editing does every weight and message; this only gathers).
 
-Kept apart from the routes (app.web.editor) so the Service page can render the editor in its slot:
+Kept apart from the routes (app.web.editor.routes) so the Service page can render the editor in its slot:
 `render_page(..., PAGE, {..., "editor": initial_view(request, load(dashboard, namespace, name))})`.
 """
 
@@ -35,8 +35,8 @@ from app.model.history import (
 )
 from app.model.previewing import Preview
 from app.model.views import colour_index
-from app.web.applying import Loaded
 from app.web.context import Dashboard
+from app.web.editor.applying import Loaded
 from app.web.security import edit_refusal
 
 TEMPLATE = "editor/editor.html"

@@ -5,7 +5,7 @@ One form (templates/editor/editor.html) works three ways: as a plain form post w
 inputs post to `/live` and get the other rows back as out-of-band swaps, never the element being
 dragged), and kept current by `/sync` when the Service, Route or VirtualServices change underneath
 (the page's SSE events, or a poll). Every weight and message comes from app.model.editing; this module
-only routes; app.web.editor_view builds what is rendered and app.web.applying talks to the cluster.
+only routes; app.web.editor.views builds what is rendered and app.web.editor.applying talks to the cluster.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ from app.model.history import find_entry, previous_split
 from app.model.patches import describe_split
 from app.model.traffic import TrafficTarget
 from app.web import loading
-from app.web.applying import (
+from app.web.context import Dashboard, DashboardDep
+from app.web.editor.applying import (
     Applied,
     Conflict,
     Invalid,
@@ -60,8 +61,7 @@ from app.web.applying import (
     patch_outcome,
     status_body,
 )
-from app.web.context import Dashboard, DashboardDep
-from app.web.editor_view import (
+from app.web.editor.views import (
     PAGE,
     ROOT_ID,
     ConflictView,
@@ -78,8 +78,6 @@ from app.web.loading import LoadError
 from app.web.observability import record_patch
 from app.web.pages import events_url, is_fragment_request, render_page
 from app.web.security import acting_user, edit_refusal
-
-__all__ = ["initial_view", "router"]  # initial_view lives in editor_view; kept importable from here
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 

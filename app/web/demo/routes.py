@@ -43,13 +43,8 @@ from app.model.views import (
 )
 from app.settings import Settings
 from app.web import loading
-from app.web.applying import load
 from app.web.context import Dashboard, DashboardDep, get_dashboard
-from app.web.editor import initial_view
-from app.web.events import SSE_HEADERS, rendered_or_nothing, respond, subscribe
-from app.web.loading import LoadError
-from app.web.pages import is_fragment_request
-from app.web.probing import (
+from app.web.demo.probing import (
     Probe,
     ProbeError,
     ProbeLimits,
@@ -59,6 +54,11 @@ from app.web.probing import (
     probe_spec,
     probe_target,
 )
+from app.web.editor.applying import load
+from app.web.editor.views import initial_view
+from app.web.events import SSE_HEADERS, rendered_or_nothing, respond, subscribe
+from app.web.loading import LoadError
+from app.web.pages import is_fragment_request
 from app.web.security import probe_refusal
 from app.web.security.permissions import identity_of
 from app.web.streams import sse_event

@@ -1,14 +1,14 @@
 """The traffic editor's JSON API: preview, dry run, apply, revert and history, documented at /docs.
 
 The same validation (app.model), the same precondition (the resourceVersion the caller read) and the
-same cluster calls (app.web.applying) as the HTML editor. Error bodies share one shape:
+same cluster calls (app.web.editor.applying) as the HTML editor. Error bodies share one shape:
 `{"code", "reason", "message", ...}` plus `errors` (422 from Splitboard's own validation, nothing
 sent), `current` (409: the Service now, nothing overwritten) or `status` (the cluster's Status, verbatim).
 
 Who may write is checked in each write handler (`edit_refusal`), not by `Depends(require_edit)` on the
 router: the dependency answers FastAPI's `{"detail"}` rather than this shape, and a refusal it raised
 would never reach the patch metrics (every write's outcome is counted by `record_patch`, dry runs not).
-The HTML editor (app.web.editor) checks the same way, since its previews, live moves and sync are
+The HTML editor (app.web.editor.routes) checks the same way, since its previews, live moves and sync are
 POSTs a read-only user must still make.
 """
 
@@ -37,7 +37,8 @@ from app.model.editing import (
 from app.model.history import HistoryEntry, find_entry, outside_change
 from app.model.previewing import Preview
 from app.model.traffic import FieldError, TrafficTarget, default_traffic, merge_errors, parse_traffic
-from app.web.applying import (
+from app.web.context import DashboardDep
+from app.web.editor.applying import (
     Applied,
     Conflict,
     Invalid,
@@ -52,7 +53,6 @@ from app.web.applying import (
     patch_outcome,
     status_body,
 )
-from app.web.context import DashboardDep
 from app.web.observability import record_patch
 from app.web.security import acting_user, edit_refusal
 

@@ -1,0 +1,1 @@
+"""The demo tools: traffic probes, the explain view and the demo page with presenter mode."""
