@@ -34,6 +34,7 @@ from app.model.editing import (
     service_traffic,
     validate_targets,
 )
+from app.model.editor_view import Loaded
 from app.model.history import HistoryEntry, find_entry, outside_change
 from app.model.previewing import Preview
 from app.model.traffic import FieldError, TrafficTarget, default_traffic, merge_errors, parse_traffic
@@ -42,7 +43,6 @@ from app.web.editor.applying import (
     Applied,
     Conflict,
     Invalid,
-    Loaded,
     Outcome,
     Precondition,
     Refused,
@@ -51,6 +51,7 @@ from app.web.editor.applying import (
     change_traffic,
     load,
     patch_outcome,
+    refusal_status,
     status_body,
 )
 from app.web.observability import record_patch
@@ -196,7 +197,7 @@ def outcome_response(outcome: Outcome, yours: Sequence[TrafficTarget]) -> JSONRe
             "message": error.message,
             "status": status_body(error),
         }
-        return JSONResponse(body, status_code=error.code if 400 <= error.code < 600 else 502)
+        return JSONResponse(body, status_code=refusal_status(error))
     assert isinstance(outcome, Applied)
     return JSONResponse(
         {

@@ -5,7 +5,7 @@ One form (templates/editor/editor.html) works three ways: as a plain form post w
 inputs post to `/live` and get the other rows back as out-of-band swaps, never the element being
 dragged), and kept current by `/sync` when the Service, Route or VirtualServices change underneath
 (the page's SSE events, or a poll). Every weight and message comes from app.model.editing; this module
-only routes; app.web.editor.views builds what is rendered and app.web.editor.applying talks to the cluster.
+only routes; `actions` runs the buttons, `views` renders and `applying` talks to the cluster.
 """
 
 from __future__ import annotations
@@ -18,62 +18,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.model.bodies import meta
-from app.model.editing import (
-    PRESETS,
-    ActionError,
-    EditorForm,
-    FormError,
-    Row,
-    add_row,
-    all_to,
-    apply_expression,
-    distribute,
-    has_pending_edits,
-    move,
-    parse_form,
-    remove_row,
-    rollback_rows,
-    rows_from_traffic,
-    rows_to_targets,
-    service_traffic,
-    split_preset,
-    validate_rows,
-)
-from app.model.history import find_entry, previous_split
+from app.model.editing import EditorForm, FormError, has_pending_edits, move, parse_form, rows_to_targets
+from app.model.editor_view import EditorView, Loaded, Notice, StaleView, changed_by, fresh_form
 from app.model.patches import describe_split
-from app.model.traffic import TrafficTarget
 from app.web import loading
 from app.web.context import Dashboard, DashboardDep
-from app.web.editor.applying import (
-    Applied,
-    Conflict,
-    Invalid,
-    Loaded,
-    Outcome,
-    Precondition,
-    Refused,
-    Unanswered,
-    Unchanged,
-    change_traffic,
-    generation_of,
-    load,
-    patch_outcome,
-    status_body,
-)
-from app.web.editor.views import (
-    PAGE,
-    ROOT_ID,
-    ConflictView,
-    EditorView,
-    Notice,
-    StaleView,
-    build_view,
-    changed_by,
-    fresh_form,
-    initial_view,
-    render,
-)
+from app.web.editor.actions import Press, outcome_view, precondition, run_action
+from app.web.editor.applying import change_traffic, load, patch_outcome
+from app.web.editor.views import PAGE, ROOT_ID, editor_view, initial_view, render
 from app.web.loading import LoadError
 from app.web.observability import record_patch
 from app.web.pages import events_url, is_fragment_request, render_page
@@ -120,180 +72,6 @@ def _parse(fields: Mapping[str, str], trigger: str | None = None) -> EditorForm:
         raise LoadError(400, "Not an editor form", str(exc)) from exc
 
 
-# --- Outcomes as banners -----------------------------------------------------------------------------
-
-
-def outcome_view(
-    loaded: Loaded, form: EditorForm, outcome: Outcome, *, refusal: str | None
-) -> tuple[EditorView, int, Loaded]:
-    """The editor after an apply, dry run or revert; with the HTTP status a plain form post gets."""
-    if isinstance(outcome, Applied) and outcome.dry_run:
-        notice = Notice(
-            "ok",
-            "The cluster accepts this change (dry run; nothing was changed)",
-            describe_split(outcome.new),
-        )
-        return build_view(loaded, form, refusal=refusal, notice=notice), 200, loaded
-    if isinstance(outcome, Applied):
-        applied = outcome.after(loaded)
-        text = f"{describe_split(outcome.old)} -> {describe_split(outcome.new)}"
-        if outcome.read_back:
-            text += ". The cluster's answer was lost; reading the Service back shows the change in place"
-        notice = Notice(
-            "warning" if outcome.warning else "ok", "Applied", f"{text}. {outcome.warning or ''}".strip()
-        )
-        return build_view(applied, fresh_form(applied), refusal=refusal, notice=notice), 200, applied
-    if isinstance(outcome, Unchanged):
-        notice = Notice("info", "Nothing to apply: the Service already has this split")
-        return build_view(loaded, form, refusal=refusal, notice=notice), 200, loaded
-    if isinstance(outcome, Invalid):
-        notice = Notice("error", "Not sent: Knative would refuse this split", outcome.validation.text)
-        return build_view(loaded, form, refusal=refusal, notice=notice), 422, loaded
-    if isinstance(outcome, Conflict):
-        theirs = outcome.theirs
-        yours, _ = rows_to_targets(form.rows)
-        conflict = ConflictView(
-            message=outcome.error.message,
-            base=describe_split(form.base),
-            theirs=describe_split(service_traffic(theirs)) if theirs is not None else None,
-            yours=describe_split(yours),
-            resource_version=str(meta(theirs).get("resourceVersion") or "") if theirs else "",
-            generation=generation_of(theirs) if theirs else 0,
-        )
-        return build_view(loaded, form, refusal=refusal, conflict=conflict), 409, loaded
-    if isinstance(outcome, Unanswered):
-        title = "Not applied: no answer from the cluster" if outcome.now else "Unknown: no answer"
-        return (
-            build_view(loaded, form, refusal=refusal, notice=Notice("error", title, outcome.message)),
-            504,
-            loaded,
-        )
-    assert isinstance(outcome, Refused)
-    status = status_body(outcome.error)
-    notice = Notice(
-        "error",
-        f"The cluster refused the change ({outcome.error.code} {outcome.error.reason})",
-        outcome.error.message,
-        status,
-    )
-    code = outcome.error.code if 400 <= outcome.error.code < 600 else 502
-    return build_view(loaded, form, refusal=refusal, notice=notice), code, loaded
-
-
-# --- Actions -----------------------------------------------------------------------------------------
-
-
-def run_action(
-    request: Request,
-    dashboard: Dashboard,
-    loaded: Loaded,
-    form: EditorForm,
-    action: str,
-    fields: Mapping[str, str],
-    user: str | None,
-    refusal: str | None,
-) -> tuple[EditorView, int, Loaded]:
-    """One press of an editor button (blocking: may write to the cluster). `refusal` says why this
-    user may not write (then apply and dry run answer 403 and send nothing). Every write's outcome is
-    counted on /metrics (dry runs are not: they change nothing). Undo, restore and roll back only fill
-    the rows: the user sees the preview and applies."""
-    name = loaded.name
-    verb, _, argument = action.partition(":")
-    writes = verb == "apply"
-    try:
-        if verb == "revert":
-            chosen = _revert_targets(loaded, argument)
-            form = replace(form, rows=rows_from_traffic(chosen), anchor=(), drag=None)
-            notice = Notice("info", "Review the preview below, then apply", describe_split(chosen))
-            return build_view(loaded, form, refusal=refusal, notice=notice), 200, loaded
-        if verb in {"apply", "dryrun"}:
-            if refusal is not None:
-                if writes:
-                    record_patch(request, "refused")
-                notice = Notice("error", "You cannot change this Service's traffic here", refusal)
-                return build_view(loaded, form, refusal=refusal, notice=notice), 403, loaded
-            targets, errors = rows_to_targets(form.rows)
-            if errors:
-                validation = validate_rows(form.rows, name, loaded.choices)
-                outcome: Outcome = Invalid(validation)
-            else:
-                outcome = change_traffic(
-                    dashboard,
-                    loaded,
-                    Precondition(form.resource_version, form.generation, form.uid),
-                    targets,
-                    user=user,
-                    dry_run=not writes,
-                )
-            if writes:
-                record_patch(request, patch_outcome(outcome))
-            return outcome_view(loaded, form, outcome, refusal=refusal)
-        if verb == "reload":
-            notice = Notice("info", "Loaded the Service as it is now")
-            return build_view(loaded, fresh_form(loaded), refusal=refusal, notice=notice), 200, loaded
-        if verb == "rebase":
-            form = replace(
-                form,
-                resource_version=loaded.resource_version,
-                generation=loaded.generation,
-                uid=loaded.uid,
-                base=tuple(loaded.traffic),
-            )
-            notice = Notice(
-                "info", "Your edits now apply on top of the Service as it is now: review, then apply"
-            )
-            return build_view(loaded, form, refusal=refusal, notice=notice), 200, loaded
-        rows = _edit_rows(loaded, form, verb, argument, fields)
-        edited = replace(
-            form, rows=rows, anchor=(), drag=None, expression="" if verb == "expression" else form.expression
-        )
-        return build_view(loaded, edited, refusal=refusal), 200, loaded
-    except ActionError as exc:
-        notice = Notice("error", "Cannot do that", str(exc))
-        return build_view(loaded, form, refusal=refusal, notice=notice), 422, loaded
-
-
-def _index(argument: str) -> int:
-    if not argument.isdigit():
-        raise ActionError(f"{argument!r} is not a row number")
-    return int(argument)
-
-
-def _edit_rows(
-    loaded: Loaded, form: EditorForm, verb: str, argument: str, fields: Mapping[str, str]
-) -> tuple[Row, ...]:
-    name, rows = loaded.name, form.rows
-    if verb in {"preview", ""}:
-        return rows
-    if verb == "evenly":
-        return distribute(rows)
-    if verb == "remove":
-        return remove_row(rows, _index(argument))
-    if verb == "all":
-        return all_to(rows, _index(argument))
-    if verb == "add":
-        return add_row(rows, fields.get("new.target", ""), fields.get("new.tag", ""))
-    if verb == "preset" and argument in PRESETS:
-        return split_preset(rows, loaded.choices, name, PRESETS[argument])
-    if verb == "rollback":
-        return rollback_rows(previous_split(loaded.traffic, loaded.history))
-    if verb == "expression":
-        return apply_expression(rows, form.expression, loaded.choices, name)
-    raise ActionError(f"unknown action {verb!r}")
-
-
-def _revert_targets(loaded: Loaded, argument: str) -> tuple[TrafficTarget, ...]:
-    """`<event>:old` (undo that change) or `<event>:new` (restore the split it set); only Splitboard's
-    own signed entries: an outside entry's split is whatever its writer chose."""
-    event, _, which = argument.rpartition(":")
-    entry = find_entry(loaded.history, event)
-    if entry is None or which not in {"old", "new"}:
-        raise ActionError(f"no history entry {event!r} to revert to")
-    if not entry.trusted:
-        raise ActionError(f"history entry {event!r} is an outside change ({entry.distrust}): not offered")
-    return entry.old if which == "old" else entry.new
-
-
 # --- Routes ------------------------------------------------------------------------------------------
 
 
@@ -314,8 +92,8 @@ async def editor_action(request: Request, dashboard: DashboardDep, namespace: st
 
     def work() -> Response:
         loaded = load(dashboard, namespace, name)
-        refusal = edit_refusal(request, namespace, name)
-        view, status, after = run_action(request, dashboard, loaded, form, action, fields, user, refusal)
+        press = Press(request, dashboard, loaded, form, fields, user, edit_refusal(request, namespace, name))
+        view, status, after = run_action(press, action)
         return respond(request, dashboard, after, view, status)
 
     return await run_in_threadpool(work)
@@ -339,16 +117,10 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
             form if moved is None else replace(form, rows=moved.rows, anchor=moved.anchor, drag=moved.drag)
         )
         refusal = edit_refusal(request, namespace, name)
-        view = build_view(loaded, edited, refusal=refusal)
+        view = editor_view(loaded, edited, refusal=refusal)
         if form.live and released and moved is not None and view.can_apply:
             targets, _ = rows_to_targets(edited.rows)
-            outcome = change_traffic(
-                dashboard,
-                loaded,
-                Precondition(form.resource_version, form.generation, form.uid),
-                targets,
-                user=user,
-            )
+            outcome = change_traffic(dashboard, loaded, precondition(form), targets, user=user)
             record_patch(request, patch_outcome(outcome))
             applied_view, _, _ = outcome_view(loaded, edited, outcome, refusal=refusal)
             return replace_editor(dashboard, applied_view)
@@ -379,7 +151,7 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
         if refusal is not None:  # the read-only editor holds no edits: it shows the Service as it is
             if loaded.resource_version == form.resource_version:
                 return Response(status_code=204)
-            return replace_editor(dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal))
+            return replace_editor(dashboard, editor_view(loaded, fresh_form(loaded), refusal=refusal))
         recreated = bool(form.uid) and loaded.uid != form.uid  # deleted and created again: a new spec
         followed = None if recreated else _follow_same_spec(dashboard, loaded, form, event)
         if followed is not None:
@@ -388,7 +160,7 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
             text = f"Updated: {changed_by(loaded)} changed the Service"
             notice = Notice("info", text, describe_split(loaded.traffic))
             return replace_editor(
-                dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal, notice=notice)
+                dashboard, editor_view(loaded, fresh_form(loaded), refusal=refusal, notice=notice)
             )
         stale = StaleView(changed_by(loaded), describe_split(form.base), describe_split(loaded.traffic))
         return HTMLResponse(render(dashboard, "stale_banner", stale, True))
@@ -401,9 +173,9 @@ def _follow_same_spec(dashboard: Dashboard, loaded: Loaded, form: EditorForm, ev
     if loaded.resource_version == form.resource_version or loaded.generation < form.generation:
         # current, or the cache has not yet seen our own write
         if event in ("sse:routes", "sse:virtualservices") and loaded.generation == form.generation:
-            return HTMLResponse(render(dashboard, "preview", build_view(loaded, form, refusal=None), True))
+            return HTMLResponse(render(dashboard, "preview", editor_view(loaded, form, refusal=None), True))
         return Response(status_code=204)
     if loaded.generation == form.generation:
         followed = replace(form, resource_version=loaded.resource_version)
-        return HTMLResponse(render(dashboard, "status_update", build_view(loaded, followed, refusal=None)))
+        return HTMLResponse(render(dashboard, "status_update", editor_view(loaded, followed, refusal=None)))
     return None
