@@ -18,10 +18,10 @@ from app.web.demo.probing import (
     ProbeRegistry,
     ProbeSpec,
     StartLimiter,
+    probe_limits,
     probe_spec,
     probe_target,
 )
-from app.web.demo.routes import probe_limits
 from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 from tests.plugins.browser import run_async
 from tests.serving import Dashboard
