@@ -10,9 +10,13 @@ from kubernetes.client import ApiClient
 from app.kube.access import AccessChecker
 from app.kube.caching import ClusterCache
 from app.settings import Settings
-from app.web import api, contexts, demo, editor, editor_api, events, fragments, pages
+from app.web import api, contexts, events, fragments, pages
 from app.web.connection import Cluster, ClusterConnection
 from app.web.context import Dashboard
+from app.web.demo import routes as demo_routes
+from app.web.demo.probing import ProbeRegistry, probe_limits
+from app.web.editor import api as editor_api
+from app.web.editor import routes as editor_routes
 from app.web.limiting import BodyLimit
 from app.web.limits import ServerLimits
 from app.web.loading import LoadError
@@ -41,7 +45,10 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     )
     limits = ServerLimits.from_settings(settings)  # bad limits fail here, before serving
     renderer = Renderer(make_environment(settings.templates_dir, limits.value_display_chars))
-    app.state.dashboard = Dashboard(settings, connection, renderer, history_key=history_key(settings))
+    probes = ProbeRegistry(probe_limits(settings))
+    app.state.dashboard = Dashboard(
+        settings, connection, renderer, history_key=history_key(settings), probes=probes
+    )
     renderer.env.globals["kube_contexts"] = connection.contexts
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api.router)
@@ -50,9 +57,9 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     app.include_router(fragments.router)
     app.include_router(events.router)
     # The traffic editor: its page fills service.html's `editor` block.
-    app.include_router(editor.router)
+    app.include_router(editor_routes.router)
     app.include_router(editor_api.router)
-    app.include_router(demo.demo_router(demo.probe_limits(settings)))  # probes, explain, presenter mode
+    app.include_router(demo_routes.router)  # probes, explain, presenter mode
     # Write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
     install_security(app, settings, lambda: connection.access)
     # Outside the guard, which reads form bodies itself.

@@ -14,6 +14,7 @@ from kubernetes.client import ApiClient
 from app.kube.caching import ClusterCache
 from app.settings import Settings
 from app.web.connection import ClusterConnection
+from app.web.demo.probing import ProbeRegistry
 from app.web.rendering import RenderQueue, SectionCache
 from app.web.streams import EventStreams
 from app.web.templating import Renderer
@@ -25,7 +26,8 @@ def utc_now() -> datetime:
 
 @dataclass
 class Dashboard:
-    """The app's collaborators: the cluster connection, the renderer and the open event streams.
+    """The app's collaborators: the cluster connection, the renderer, the open event streams and the
+    demo's traffic probes.
 
     `cache` and `api_client` are the connection's current ones: read them per use, never keep them
     (switching the kubeconfig context replaces both)."""
@@ -37,6 +39,8 @@ class Dashboard:
     clock: Callable[[], datetime] = utc_now
     history_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     """Signs the TrafficChanged Events this dashboard writes; only history it verifies is trusted."""
+    probes: ProbeRegistry = field(default_factory=lambda: ProbeRegistry())
+    """The traffic probes started from the demo page and API (closed at app shutdown)."""
     sections: SectionCache = field(init=False)
     """The namespace pages' rendered sections, shared by page views and SSE streams."""
     renders: RenderQueue = field(init=False)

@@ -10,10 +10,9 @@ from markupsafe import Markup
 
 from app.model.views import ConnectionView
 from app.web import loading
-from app.web.applying import load
 from app.web.context import Dashboard, DashboardDep
-from app.web.editor_view import PAGE as EDITOR_PAGE
-from app.web.editor_view import initial_view
+from app.web.editor.embedding import PAGE as EDITOR_PAGE
+from app.web.editor.embedding import embedded_editor
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -66,7 +65,7 @@ async def service_page(request: Request, dashboard: DashboardDep, namespace: str
 
 def _service_page(request: Request, dashboard: Dashboard, namespace: str, name: str) -> HTMLResponse:
     view = loading.service(dashboard, namespace, name)
-    editor = initial_view(request, load(dashboard, namespace, name))
+    editor = embedded_editor(request, dashboard, namespace, name)
     context = {"view": view, "editor": editor, "events": events_url(namespace, name)}
     return render_page(request, dashboard, EDITOR_PAGE, context)
 

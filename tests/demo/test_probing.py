@@ -12,13 +12,13 @@ from kubernetes.client import ApiClient, CustomObjectsApi
 from app.model.probestats import Attribution, configured_split, version_map
 from app.model.routing import REVISION_HEADER
 from app.settings import Settings
-from app.web.demo import probe_limits
-from app.web.probing import (
+from app.web.demo.probing import (
     ProbeError,
     ProbeLimits,
     ProbeRegistry,
     ProbeSpec,
     StartLimiter,
+    probe_limits,
     probe_spec,
     probe_target,
 )

@@ -40,6 +40,7 @@ from app.model.probestats import (
     record,
     record_error,
 )
+from app.settings import Settings
 
 State = Literal["running", "done", "stopped", "failed"]
 
@@ -68,6 +69,21 @@ class ProbeLimits:
     """Probes one client may start per `start_window` (0: no limit)."""
     start_window: float = 60.0
     """Seconds."""
+
+
+def probe_limits(settings: Settings) -> ProbeLimits:
+    """The probe limits `settings` choose (the rest stay at ProbeLimits' defaults); ValueError names a
+    setting out of range."""
+    if settings.probe_body_bytes < 1:
+        raise ValueError(f"SPLITBOARD_PROBE_BODY_BYTES must be at least 1, got {settings.probe_body_bytes}")
+    if settings.probe_starts_per_minute < 0:
+        raise ValueError(
+            f"SPLITBOARD_PROBE_STARTS_PER_MINUTE must be 0 (no limit) or more,"
+            f" got {settings.probe_starts_per_minute}"
+        )
+    return ProbeLimits(
+        max_body_bytes=settings.probe_body_bytes, starts_per_client=settings.probe_starts_per_minute
+    )
 
 
 @dataclass(frozen=True)

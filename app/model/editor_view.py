@@ -1,18 +1,17 @@
-"""The traffic editor's view: what templates/editor/editor.html renders, built from the Service as
-loaded and the form as posted (app.model.editing does every weight and message; this only gathers).
+"""The traffic editor's view models: the Service as loaded, and what templates/editor/editor.html renders
+from it and the form as posted (app.model.editing does every weight and message; this only gathers).
 
-Kept apart from the routes (app.web.editor) so the Service page can render the editor in its slot:
-`render_page(..., PAGE, {..., "editor": initial_view(request, load(dashboard, namespace, name))})`.
+Pure data and functions: the web layer (app.web.editor) loads the objects, decides the editor's URL and
+whether the user may write, and passes them in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
-
+from app.model.bodies import meta, name_of
 from app.model.editing import (
     EditorForm,
     RevisionChoice,
@@ -23,6 +22,7 @@ from app.model.editing import (
     latest_ready,
     rows_from_traffic,
     rows_to_targets,
+    service_traffic,
     validate_rows,
 )
 from app.model.history import (
@@ -33,19 +33,76 @@ from app.model.history import (
     previous_split,
     trusted,
 )
-from app.model.previewing import Preview
+from app.model.objects import KubeObject
+from app.model.previewing import Preview, preview
+from app.model.traffic import TrafficTarget
 from app.model.views import colour_index
-from app.web.applying import Loaded
-from app.web.context import Dashboard
-from app.web.security import edit_refusal
 
-TEMPLATE = "editor/editor.html"
-PAGE = "editor/page.html"
-ROOT_ID = "traffic-editor"
+NO_COLOUR = 8
+"""The colour of a row that routes nowhere yet (no revision chosen)."""
 
 
-def editor_url(namespace: str, name: str) -> str:
-    return f"/namespaces/{namespace}/services/{name}/traffic"
+@dataclass(frozen=True)
+class Loaded:
+    """One Knative Service and what the editor needs beside it, as read from the cache."""
+
+    namespace: str
+    service: KubeObject
+    choices: tuple[RevisionChoice, ...]
+    """Every revision of the namespace (another Service's revision is refused by name)."""
+    route: KubeObject | None
+    virtualservices: tuple[KubeObject, ...]
+    history: tuple[HistoryEntry, ...]
+    placeholders: tuple[KubeObject, ...] = ()
+    """The Kubernetes Services labelled with the Route: a visibility label on one keeps that tag
+    cluster-local, which the preview must know."""
+
+    @property
+    def name(self) -> str:
+        return name_of(self.service)
+
+    @property
+    def resource_version(self) -> str:
+        return str(meta(self.service).get("resourceVersion") or "")
+
+    @property
+    def generation(self) -> int:
+        return generation_of(self.service)
+
+    @property
+    def uid(self) -> str:
+        return uid_of(self.service)
+
+    @property
+    def traffic(self) -> list[TrafficTarget]:
+        return service_traffic(self.service)
+
+    @property
+    def own_choices(self) -> list[RevisionChoice]:
+        return [c for c in self.choices if c.service == self.name]
+
+    def predict(self, after: Sequence[TrafficTarget], resource_version: str) -> Preview:
+        """What the split `after` would make of this Service's Route and VirtualServices (sends nothing)."""
+        return preview(
+            namespace=self.namespace,
+            service=self.name,
+            resource_version=resource_version,
+            before=self.traffic,
+            after=after,
+            choices=self.choices,
+            route=self.route,
+            virtualservices=self.virtualservices,
+            placeholders=self.placeholders,
+        )
+
+
+def generation_of(service: KubeObject) -> int:
+    value = meta(service).get("generation")
+    return value if isinstance(value, int) else 0
+
+
+def uid_of(service: KubeObject) -> str:
+    return str(meta(service).get("uid") or "")
 
 
 # --- View models -------------------------------------------------------------------------------------
@@ -157,54 +214,35 @@ def build_view(
     loaded: Loaded,
     form: EditorForm,
     *,
+    url: str,
     refusal: str | None,
     notice: Notice | None = None,
     conflict: ConflictView | None = None,
     stale: StaleView | None = None,
 ) -> EditorView:
-    """What the editor shows. A user who may not write (`refusal`) sees the Service's split as loaded,
-    whatever the form says: the read-only editor has no inputs, so a posted split is never theirs to see."""
+    """What the editor at `url` shows. A user who may not write (`refusal`) sees the Service's split as
+    loaded, whatever the form says: the read-only editor has no inputs, so a posted split is never
+    theirs to see."""
     if refusal is not None:
         form = fresh_form(loaded)
-    name = loaded.name
     own = tuple(loaded.own_choices)
-    latest = latest_ready(own, name)
-    validation = validate_rows(form.rows, name, loaded.choices)
+    latest = latest_ready(own, loaded.name)
+    validation = validate_rows(form.rows, loaded.name, loaded.choices)
     targets, parse_errors = rows_to_targets(form.rows)
     predicted = loaded.predict(targets, form.resource_version)
-    generations = {c.name: c.generation for c in loaded.choices}
-    rows = []
-    for index, row in enumerate(form.rows):
-        resolved = latest if row.floating else row.target or None
-        predictable = validation.ok and predicted.problem is None and index < len(predicted.route_after)
-        entry = predicted.route_after[index] if predictable else {}
-        rows.append(
-            RowView(
-                index=index,
-                row=row,
-                slider=min(max(row.weight or 0, 0), 100),
-                resolved=resolved,
-                url=str(entry["url"]) if entry.get("url") else None,
-                colour=colour_index(resolved, generations.get(resolved)) if resolved else 8,
-                errors=tuple(validation.for_row(index)),
-                warnings=tuple(validation.warnings_for_row(index)),
-                anchor=form.anchor[index] if len(form.anchor) == len(form.rows) else None,
-            )
-        )
-    weights = [r.weight for r in form.rows]
     return EditorView(
-        url=editor_url(loaded.namespace, name),
+        url=url,
         namespace=loaded.namespace,
-        name=name,
+        name=loaded.name,
         resource_version=form.resource_version,
         generation=form.generation,
         uid=form.uid,
         base=base_text(form.base),
-        rows=tuple(rows),
+        rows=row_views(loaded, form, latest, validation, predicted),
         choices=own,
         latest_ready=latest,
         validation=validation,
-        total=None if parse_errors else sum(w or 0 for w in weights),
+        total=None if parse_errors else sum(row.weight or 0 for row in form.rows),
         preview=predicted,
         pending=has_pending_edits(form),
         history=loaded.history,
@@ -222,9 +260,34 @@ def build_view(
     )
 
 
-def render(dashboard: Dashboard, macro: str, *args: Any) -> str:
-    """One macro of the editor's template (`editor`, `live_update`, `status_update`, ...) as HTML."""
-    return str(getattr(dashboard.renderer.env.get_template(TEMPLATE).module, macro)(*args))
+def row_views(
+    loaded: Loaded, form: EditorForm, latest: str | None, validation: Validation, predicted: Preview
+) -> tuple[RowView, ...]:
+    """The form's rows as rendered, with the tag URLs the Route would give them (when it would not
+    refuse the split)."""
+    generations = {c.name: c.generation for c in loaded.choices}
+    predictable = validation.ok and predicted.problem is None
+    anchors: Sequence[int | None] = (
+        form.anchor if len(form.anchor) == len(form.rows) else (None,) * len(form.rows)
+    )
+    views = []
+    for index, (row, anchor) in enumerate(zip(form.rows, anchors, strict=True)):
+        resolved = latest if row.floating else row.target or None
+        entry = predicted.route_after[index] if predictable and index < len(predicted.route_after) else {}
+        views.append(
+            RowView(
+                index=index,
+                row=row,
+                slider=min(max(row.weight or 0, 0), 100),
+                resolved=resolved,
+                url=str(entry["url"]) if entry.get("url") else None,
+                colour=colour_index(resolved, generations.get(resolved)) if resolved else NO_COLOUR,
+                errors=tuple(validation.for_row(index)),
+                warnings=tuple(validation.warnings_for_row(index)),
+                anchor=anchor,
+            )
+        )
+    return tuple(views)
 
 
 def changed_by(loaded: Loaded) -> str:
@@ -236,11 +299,3 @@ def changed_by(loaded: Loaded) -> str:
     if own:
         return own[0].user or "someone using Splitboard"
     return "someone"
-
-
-def initial_view(request: Request, loaded: Loaded) -> EditorView:
-    """The editor for the Service as loaded (what the Service page shows in its `editor` block).
-    Blocking (an access review may be sent): call from a worker thread."""
-    return build_view(
-        loaded, fresh_form(loaded), refusal=edit_refusal(request, loaded.namespace, loaded.name)
-    )

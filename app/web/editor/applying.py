@@ -18,7 +18,8 @@ from app.kube.requesting import request_json
 from app.kube.resources import KNATIVE_SERVICES
 from app.kube.writing import patch_traffic, record_event
 from app.model.bodies import labels_of, meta, name_of
-from app.model.editing import RevisionChoice, Validation, revision_choices, service_traffic, validate_targets
+from app.model.editing import Validation, revision_choices, service_traffic, validate_targets
+from app.model.editor_view import Loaded, generation_of, uid_of
 from app.model.history import (
     REASON,
     SIGNATURE_ANNOTATION,
@@ -30,76 +31,12 @@ from app.model.history import (
 from app.model.labels import ROUTE_LABEL
 from app.model.objects import KubeObject
 from app.model.patches import describe_split, splits_equal
-from app.model.previewing import Preview, preview
 from app.model.timestamps import rfc3339
 from app.model.traffic import TrafficTarget
 from app.web.context import Dashboard
 from app.web.loading import LoadError, namespace_objects
 
 ACTION = "ChangeTraffic"
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """One Knative Service and what the editor needs beside it, from the cache."""
-
-    namespace: str
-    service: KubeObject
-    choices: tuple[RevisionChoice, ...]
-    """Every revision of the namespace (another Service's revision is refused by name)."""
-    route: KubeObject | None
-    virtualservices: tuple[KubeObject, ...]
-    history: tuple[HistoryEntry, ...]
-    placeholders: tuple[KubeObject, ...] = ()
-    """The Kubernetes Services labelled with the Route: a visibility label on one keeps that tag
-    cluster-local, which the preview must know."""
-
-    @property
-    def name(self) -> str:
-        return name_of(self.service)
-
-    @property
-    def resource_version(self) -> str:
-        return str(meta(self.service).get("resourceVersion") or "")
-
-    @property
-    def generation(self) -> int:
-        return generation_of(self.service)
-
-    @property
-    def uid(self) -> str:
-        return uid_of(self.service)
-
-    @property
-    def traffic(self) -> list[TrafficTarget]:
-        return service_traffic(self.service)
-
-    @property
-    def own_choices(self) -> list[RevisionChoice]:
-        return [c for c in self.choices if c.service == self.name]
-
-    def predict(self, after: Sequence[TrafficTarget], resource_version: str) -> Preview:
-        """What the split `after` would make of this Service's Route and VirtualServices (sends nothing)."""
-        return preview(
-            namespace=self.namespace,
-            service=self.name,
-            resource_version=resource_version,
-            before=self.traffic,
-            after=after,
-            choices=self.choices,
-            route=self.route,
-            virtualservices=self.virtualservices,
-            placeholders=self.placeholders,
-        )
-
-
-def generation_of(service: KubeObject) -> int:
-    value = meta(service).get("generation")
-    return value if isinstance(value, int) else 0
-
-
-def uid_of(service: KubeObject) -> str:
-    return str(meta(service).get("uid") or "")
 
 
 def load(dashboard: Dashboard, namespace: str, name: str) -> Loaded:
@@ -404,6 +341,11 @@ def _record(
     key, uid = dashboard.history_key, uid_of(service)
     entries = history([event], name_of(service), key=key, namespace=namespace, uid=uid)
     return Applied(service, old, new, False, event=event, entry=entries[0] if entries else None)
+
+
+def refusal_status(error: ApiError) -> int:
+    """The HTTP status to answer a refusal with: the cluster's own, or 502 when it is not an error's."""
+    return error.code if 400 <= error.code < 600 else 502
 
 
 def status_body(error: ApiError) -> dict[str, Any]:

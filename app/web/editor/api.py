@@ -1,14 +1,14 @@
 """The traffic editor's JSON API: preview, dry run, apply, revert and history, documented at /docs.
 
 The same validation (app.model), the same precondition (the resourceVersion the caller read) and the
-same cluster calls (app.web.applying) as the HTML editor. Error bodies share one shape:
+same cluster calls (app.web.editor.applying) as the HTML editor. Error bodies share one shape:
 `{"code", "reason", "message", ...}` plus `errors` (422 from Splitboard's own validation, nothing
 sent), `current` (409: the Service now, nothing overwritten) or `status` (the cluster's Status, verbatim).
 
 Who may write is checked in each write handler (`edit_refusal`), not by `Depends(require_edit)` on the
 router: the dependency answers FastAPI's `{"detail"}` rather than this shape, and a refusal it raised
 would never reach the patch metrics (every write's outcome is counted by `record_patch`, dry runs not).
-The HTML editor (app.web.editor) checks the same way, since its previews, live moves and sync are
+The HTML editor (app.web.editor.routes) checks the same way, since its previews, live moves and sync are
 POSTs a read-only user must still make.
 """
 
@@ -34,25 +34,26 @@ from app.model.editing import (
     service_traffic,
     validate_targets,
 )
+from app.model.editor_view import Loaded
 from app.model.history import HistoryEntry, find_entry, outside_change
+from app.model.objects import KubeObject
 from app.model.previewing import Preview
 from app.model.traffic import FieldError, TrafficTarget, default_traffic, merge_errors, parse_traffic
-from app.web.applying import (
+from app.web.context import DashboardDep
+from app.web.editor.applying import (
     Applied,
     Conflict,
     Invalid,
-    Loaded,
     Outcome,
     Precondition,
-    Refused,
     Unanswered,
     Unchanged,
     change_traffic,
     load,
     patch_outcome,
+    refusal_status,
     status_body,
 )
-from app.web.context import DashboardDep
 from app.web.observability import record_patch
 from app.web.security import acting_user, edit_refusal
 
@@ -160,56 +161,61 @@ def preview_body(result: Preview, validation: Validation) -> dict[str, Any]:
 
 def outcome_response(outcome: Outcome, yours: Sequence[TrafficTarget]) -> JSONResponse:
     """The HTTP answer for an apply, dry run or revert."""
+    if isinstance(outcome, Applied):
+        return JSONResponse(applied_body(outcome))
     if isinstance(outcome, Invalid):
         return JSONResponse(invalid_body(outcome.validation), status_code=422)
     if isinstance(outcome, Unchanged):
         return JSONResponse({"unchanged": True, "traffic": _traffic(default_traffic(yours))})
     if isinstance(outcome, Conflict):
-        current = None
-        if outcome.theirs is not None:
-            current = {
-                "resourceVersion": meta(outcome.theirs).get("resourceVersion"),
-                "traffic": _traffic(service_traffic(outcome.theirs)),
-            }
         body = {
             "code": 409,
             "reason": outcome.error.reason or "Conflict",
             "message": outcome.error.message,
-            "current": current,
+            "current": _current(outcome.theirs),
             "yours": _traffic(yours),
         }
         return JSONResponse(body, status_code=409)
     if isinstance(outcome, Unanswered):
-        now = None
-        if outcome.now is not None:
-            now = {
-                "resourceVersion": meta(outcome.now).get("resourceVersion"),
-                "traffic": _traffic(service_traffic(outcome.now)),
-            }
-        body = {"code": 504, "reason": "Timeout", "message": outcome.message, "current": now}
-        return JSONResponse(body, status_code=504)
-    if isinstance(outcome, Refused):
-        error = outcome.error
         body = {
-            "code": error.code,
-            "reason": error.reason,
-            "message": error.message,
-            "status": status_body(error),
+            "code": 504,
+            "reason": "Timeout",
+            "message": outcome.message,
+            "current": _current(outcome.now),
         }
-        return JSONResponse(body, status_code=error.code if 400 <= error.code < 600 else 502)
-    assert isinstance(outcome, Applied)
-    return JSONResponse(
-        {
-            "dryRun": outcome.dry_run,
-            "resourceVersion": meta(outcome.service).get("resourceVersion"),
-            "generation": meta(outcome.service).get("generation"),
-            "uid": meta(outcome.service).get("uid"),
-            "traffic": _traffic(outcome.new),
-            "previous": _traffic(outcome.old),
-            "event": outcome.event_name,
-            "warning": outcome.warning,
-        }
-    )
+        return JSONResponse(body, status_code=504)
+    error = outcome.error
+    body = {
+        "code": error.code,
+        "reason": error.reason,
+        "message": error.message,
+        "status": status_body(error),
+    }
+    return JSONResponse(body, status_code=refusal_status(error))
+
+
+def applied_body(outcome: Applied) -> dict[str, Any]:
+    service = meta(outcome.service)
+    return {
+        "dryRun": outcome.dry_run,
+        "resourceVersion": service.get("resourceVersion"),
+        "generation": service.get("generation"),
+        "uid": service.get("uid"),
+        "traffic": _traffic(outcome.new),
+        "previous": _traffic(outcome.old),
+        "event": outcome.event_name,
+        "warning": outcome.warning,
+    }
+
+
+def _current(service: KubeObject | None) -> dict[str, Any] | None:
+    """The Service as the cluster has it now (None when it could not be read)."""
+    if service is None:
+        return None
+    return {
+        "resourceVersion": meta(service).get("resourceVersion"),
+        "traffic": _traffic(service_traffic(service)),
+    }
 
 
 def history_body(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:

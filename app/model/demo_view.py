@@ -1,0 +1,109 @@
+"""The demo tools' view models: a probe's tally beside the configured split, the URLs the audience can
+open, and everything the demo page draws for one Service.
+
+Pure data and functions: the web layer (app.web.demo) reads the running probe and the cluster, and
+passes in what is needed (a QR code maker, the colours of the revisions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from app.model.explain import DEFAULT_PATH, ExplainGraph
+from app.model.probestats import Comparison
+from app.model.views import PALETTE_SIZE, ServiceView
+
+
+@dataclass(frozen=True)
+class ShareBar:
+    """One revision's row of the tally, with its scale positions (0-100) for the bar."""
+
+    revision: str
+    colour: int
+    configured: int
+    count: int
+    observed_pct: float
+    low_pct: float
+    high_pct: float
+    expected: tuple[int, int]
+    verdict: str
+    wording: str
+
+
+def share_bars(comparison: Comparison, colours: Mapping[str, int]) -> tuple[ShareBar, ...]:
+    """The comparison's rows as bars, each in its revision's colour."""
+    return tuple(
+        ShareBar(
+            r.revision,
+            colours.get(r.revision, PALETTE_SIZE),
+            r.configured,
+            r.count,
+            round(r.observed * 100, 1),
+            round(r.interval.low * 100, 1),
+            round(r.interval.high * 100, 1),
+            r.expected,
+            r.verdict,
+            r.wording,
+        )
+        for r in comparison.rows
+    )
+
+
+@dataclass(frozen=True)
+class ProbeView:
+    """A probe as pages and the JSON API show it."""
+
+    id: str
+    namespace: str
+    service: str
+    target: str
+    """The route or tag URL probed."""
+    tag: str | None
+    state: str
+    count: int
+    rate: float
+    duration: float
+    sent: int
+    attributed: int
+    unattributed: int
+    errors: int
+    last_error: str
+    elapsed: float
+    verdict: str
+    summary: str
+    rows: tuple[ShareBar, ...]
+    split_changed: bool
+    """The URL's configured split is no longer the one the probe started with."""
+
+
+@dataclass(frozen=True)
+class TagLink:
+    """A URL the audience can open: the route's or a tag's, with its QR code."""
+
+    label: str
+    tag: str | None
+    url: str
+    qr: str
+    """SVG markup, already safe to embed (the web layer gives a markupsafe.Markup)."""
+
+
+def tag_links(graph: ExplainGraph, qr: Callable[[str], str]) -> tuple[TagLink, ...]:
+    """The graph's paths that have a URL, each with its QR code made by `qr`."""
+    return tuple(
+        TagLink(p.label, None if p.key == DEFAULT_PATH else p.key, p.url, qr(p.url))
+        for p in graph.paths
+        if p.url
+    )
+
+
+@dataclass(frozen=True)
+class DemoView:
+    """Everything the demo page draws for one Service."""
+
+    service: ServiceView
+    graph: ExplainGraph
+    selected: str
+    links: tuple[TagLink, ...]
+    present: bool
+    """Presenter mode: large type, high contrast, QR codes."""

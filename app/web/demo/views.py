@@ -1,0 +1,130 @@
+"""The demo tools' rendering: the demo page's view of a Service, a probe's view, QR codes and the
+partials' macros. Blocking (reads the cache): call from a worker thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import segno
+from markupsafe import Markup
+
+from app.model.bodies import name_of
+from app.model.demo_view import DemoView, ProbeView, share_bars, tag_links
+from app.model.explain import ExplainGraph, explain_graph
+from app.model.objects import NamespaceObjects
+from app.model.probestats import configured_split
+from app.model.views import ConnectionView, revision_colours, service_view
+from app.web import loading
+from app.web.context import Dashboard
+from app.web.demo.probing import Probe
+from app.web.loading import LoadError
+
+TEMPLATES = "demo/partials.html"
+
+
+def render(dashboard: Dashboard, macro: str, *args: Any) -> str:
+    """One macro of the demo's partials (`tally`, `probe_live`, `section_explain`, ...) as HTML."""
+    return str(getattr(dashboard.renderer.env.get_template(TEMPLATES).module, macro)(*args))
+
+
+def no_service(namespace: str, name: str) -> LoadError:
+    return LoadError(
+        404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."
+    )
+
+
+def route_of(routes: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:
+    """The Route a Knative Service owns (named after it)."""
+    return next((r for r in routes if name_of(r) == name), None)
+
+
+# --- The demo page -----------------------------------------------------------------------------------
+
+
+def qr_svg(url: str) -> Markup:
+    """The URL as an inline SVG QR code (segno's own markup: no user text besides the encoded data)."""
+    code = segno.make(url, error="m", micro=False)
+    return Markup(code.svg_inline(scale=4, border=2, dark="#000", light="#fff", omitsize=True))
+
+
+def _graph(objects: NamespaceObjects, name: str) -> ExplainGraph:
+    graph = explain_graph(objects, name)
+    if graph is None:
+        raise no_service(objects.namespace, name)
+    return graph
+
+
+def demo_view(dashboard: Dashboard, namespace: str, name: str, selected: str, present: bool) -> DemoView:
+    """The Service's demo page now, with the path `selected` highlighted (when the graph has it)."""
+    objects = loading.namespace_objects(dashboard, namespace)
+    graph = _graph(objects, name)
+    view = service_view(objects, name, dashboard.clock())
+    assert view is not None  # explain_graph found the Service
+    chosen = selected if selected in {p.key for p in graph.paths} else ""
+    return DemoView(view, graph, chosen, tag_links(graph, qr_svg), present)
+
+
+def events_url(namespace: str, name: str, view: DemoView) -> str:
+    """The demo page's SSE stream, for the same selection and mode."""
+    query = urlencode({"tag": view.selected, "present": "true" if view.present else "false"})
+    return f"/namespaces/{quote(namespace)}/services/{quote(name)}/demo/events?{query}"
+
+
+def page_context(dashboard: Dashboard, namespace: str, name: str, view: DemoView) -> dict[str, Any]:
+    """What the demo and explain pages render besides the probe and the editor."""
+    state = dashboard.cache.connection()
+    return {
+        "view": view,
+        "present": view.present,
+        "events": events_url(namespace, name, view),
+        "connection": ConnectionView(state.connected, state.error, stale=state.stale),
+        "probe": None,
+    }
+
+
+# --- Probes ------------------------------------------------------------------------------------------
+
+
+def probe_view(
+    probe: Probe, now: float, colours: Mapping[str, int], served: list[tuple[str, int]] | None
+) -> ProbeView:
+    """The probe as it stands at `now`, beside the split its URL serves (None: unknown)."""
+    comparison = probe.comparison()
+    spec, tally = probe.spec, probe.tally
+    return ProbeView(
+        id=probe.id,
+        namespace=spec.namespace,
+        service=spec.service,
+        target=probe.target.public,
+        tag=spec.tag,
+        state=probe.state,
+        count=spec.count,
+        rate=spec.rate,
+        duration=spec.duration,
+        sent=tally.sent,
+        attributed=tally.attributed,
+        unattributed=tally.unattributed,
+        errors=tally.errors,
+        last_error=tally.last_error,
+        elapsed=round(probe.elapsed(now), 1),
+        verdict=comparison.verdict,
+        summary=comparison.summary,
+        rows=share_bars(comparison, colours),
+        split_changed=served is not None and served != probe.configured,
+    )
+
+
+def served_split(objects: NamespaceObjects, name: str, tag: str | None) -> list[tuple[str, int]] | None:
+    """The split the Route serves at the route URL (`tag` None) or a tag's URL now."""
+    route = route_of(objects.routes, name)
+    return configured_split(route.get("status", {}).get("traffic"), tag) if route else None
+
+
+def current_probe_view(dashboard: Dashboard, probe: Probe) -> ProbeView:
+    """The probe now, beside the split its URL serves now."""
+    objects = loading.namespace_objects(dashboard, probe.spec.namespace)
+    served = served_split(objects, probe.spec.service, probe.spec.tag)
+    return probe_view(probe, time.monotonic(), revision_colours(objects.revisions), served)
