@@ -13,7 +13,7 @@ from typing import Any
 from app.sim import discovery, errors, openapi
 from app.sim.authorizing import Attributes, User, allowed, attributes_of
 from app.sim.bodies import check_kind, decode, parse
-from app.sim.errors import ApiError
+from app.sim.errors import ApiError, Expired
 from app.sim.paging import decode_continue, encode_continue, sort_key
 from app.sim.rendering import JSON, encode, list_body, render, view, wanted
 from app.sim.routing import ResourcePath, parse_resource_path
@@ -245,9 +245,7 @@ class Api:
                 copy=False,
                 **_selectors(query),
             )
-        except ApiError as failure:
-            if failure.code != 410:
-                raise
+        except Expired as failure:
             error = failure
         timeout = float(_int(query, "timeoutSeconds") or DEFAULT_WATCH_SECONDS)
         bookmarks = _flag(query, "allowWatchBookmarks")

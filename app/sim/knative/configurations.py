@@ -23,7 +23,7 @@ from app.model.naming import revision_name
 from app.model.ownership import controlled_by, owner_reference
 from app.model.traffic import go_quote
 from app.model.views import revision_generation
-from app.sim.errors import ApiError
+from app.sim.errors import Conflict
 from app.sim.knative.conditions import Condition, find, render, status_of
 from app.sim.knative.writing import Context, record_created, write_status
 
@@ -103,9 +103,7 @@ def reconcile_configuration(ctx: Context, namespace: str, name: str) -> None:
                 ),
             )
             ours.append(latest)
-        except ApiError as error:
-            if error.code != 409:
-                raise
+        except Conflict as error:
             failure = error.message
     previous = config.get("status") or {}
     status: dict[str, Any] = {"observedGeneration": generation}

@@ -19,7 +19,7 @@ from app.model.labels import (
 )
 from app.model.naming import DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile
-from app.sim.errors import ApiError
+from app.sim.errors import ApiError, Conflict, NotFound
 from app.sim.knative.admission import RouteAdmission, ServiceAdmission
 from app.sim.knative.configurations import reconcile_configuration
 from app.sim.knative.kinds import Kinds
@@ -205,7 +205,7 @@ class KnativeController:
             try:
                 RECONCILERS[kind](ctx, namespace, name)
             except ApiError as error:
-                if error.code not in (404, 409):
+                if not isinstance(error, NotFound | Conflict):
                     log.warning("reconcile %s %s/%s: %s", kind, namespace, name, error.message)
                 self._defer(key, self.settings.retry_delay)
             except Exception:

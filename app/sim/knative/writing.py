@@ -6,6 +6,7 @@ nothing writes nothing and reconciles settle instead of feeding each other event
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Hashable
@@ -17,7 +18,7 @@ from app.model.naming import DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile
 from app.model.timestamps import rfc3339
 from app.sim.copying import clone
-from app.sim.errors import ApiError
+from app.sim.errors import NotFound
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.settings import SimSettings
 from app.sim.resources import ResourceType
@@ -159,11 +160,8 @@ def _with(base: dict[str, str], changes: dict[str, str | None]) -> dict[str, str
 
 def delete_quietly(ctx: Context, rt: ResourceType, namespace: str, name: str) -> None:
     """Delete an object that may already be gone."""
-    try:
+    with contextlib.suppress(NotFound):
         ctx.store.delete(rt, namespace, name)
-    except ApiError as error:
-        if error.code != 404:
-            raise
 
 
 # The controller that reports creating each kind, as Knative's and net-istio's reconcilers do.

@@ -9,6 +9,7 @@ the grace period or the young-revision period ends. The rules are in `app.sim.wo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from typing import Any
 
 from app.model.labels import REVISION_LABEL, ROUTING_STATE_LABEL
 from app.model.timestamps import parse_time
-from app.sim.errors import ApiError
+from app.sim.errors import NotFound
 from app.sim.resources import DEPLOYMENTS, REVISIONS
 from app.sim.store import Store, WatchEvent
 from app.sim.workloads.deployments import desired_replicas
@@ -168,8 +169,5 @@ class Autoscaler:
         if store is None:
             return
         patch: dict[str, Any] = {"spec": {"replicas": replicas}}
-        try:
+        with contextlib.suppress(NotFound):
             store.patch(store.registry.get(DEPLOYMENTS), namespace, deployment, patch, "merge")
-        except ApiError as error:
-            if error.code != 404:
-                raise
