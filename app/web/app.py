@@ -20,6 +20,7 @@ from app.web.observability import install_observability
 from app.web.security import install_security
 from app.web.signing import history_key
 from app.web.templating import Renderer, make_environment
+from app.web.urls import RoutePaths
 
 
 def build_app(settings: Settings, cache: ClusterCache, api_client: ApiClient) -> FastAPI:
@@ -43,6 +44,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     renderer = Renderer(make_environment(settings.templates_dir, limits.value_display_chars))
     app.state.dashboard = Dashboard(settings, connection, renderer, history_key=history_key(settings))
     renderer.env.globals["kube_contexts"] = connection.contexts
+    renderer.env.globals["path_for"] = RoutePaths(app.router)  # the routes are included below
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api.router)
     app.include_router(contexts.router)

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import anyio.to_thread
 import segno
@@ -47,8 +47,8 @@ from app.web.applying import load
 from app.web.context import Dashboard, DashboardDep, get_dashboard
 from app.web.editor import initial_view
 from app.web.events import SSE_HEADERS, rendered_or_nothing, respond, subscribe
-from app.web.loading import LoadError
-from app.web.pages import is_fragment_request
+from app.web.htmx import is_fragment_request, page_or_fragment
+from app.web.loading import LoadError, NoSuchKnativeService
 from app.web.probing import (
     Probe,
     ProbeError,
@@ -62,6 +62,7 @@ from app.web.probing import (
 from app.web.security import probe_refusal
 from app.web.security.permissions import identity_of
 from app.web.streams import sse_event
+from app.web.urls import path_for
 
 TEMPLATES = "demo/partials.html"
 PROBE_PUSH_SECONDS = 0.1
@@ -209,16 +210,10 @@ class DemoView:
 # ------------------------------------------------------------------------------------------ loading
 
 
-def _no_service(namespace: str, name: str) -> LoadError:
-    return LoadError(
-        404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."
-    )
-
-
 def _graph(objects: NamespaceObjects, name: str) -> ExplainGraph:
     graph = explain_graph(objects, name)
     if graph is None:
-        raise _no_service(objects.namespace, name)
+        raise NoSuchKnativeService(objects.namespace, name)
     return graph
 
 
@@ -258,7 +253,7 @@ def _plan(
     objects = loading.namespace_objects(dashboard, namespace)
     scope = service_scope(objects, name)
     if scope is None:
-        raise _no_service(namespace, name)
+        raise NoSuchKnativeService(namespace, name)
     route = _route(scope.routes, name)
     status = (route or {}).get("status", {})
     entries = [e for e in status.get("traffic") or () if isinstance(e, Mapping)]
@@ -327,7 +322,7 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
     router = APIRouter(lifespan=lifespan)
 
     def renderer_macro(dashboard: Dashboard, macro: str, *args: Any) -> str:
-        return str(getattr(dashboard.renderer.env.get_template(TEMPLATES).module, macro)(*args))
+        return dashboard.renderer.macro(TEMPLATES, macro, *args)
 
     def current_view(dashboard: Dashboard, probe: Probe) -> ProbeView:
         objects = loading.namespace_objects(dashboard, probe.spec.namespace)
@@ -426,8 +421,8 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
     async def probe_answer(request: Request, dashboard: Dashboard, probe: Probe) -> Response:
         if not is_fragment_request(request):
             spec = probe.spec
-            page = f"/namespaces/{quote(spec.namespace)}/services/{quote(spec.service)}/demo#probe"
-            return RedirectResponse(page, status_code=303)
+            page = path_for(request, "demo_page", namespace=spec.namespace, name=spec.service)
+            return RedirectResponse(f"{page}#probe", status_code=303)
         view = await view_of(dashboard, probe)
         return HTMLResponse(renderer_macro(dashboard, "probe_live", view))
 
@@ -472,12 +467,12 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
         tag: Annotated[str, Query(max_length=64)] = "",
     ) -> HTMLResponse:
         view = _demo_view(dashboard, namespace, name, tag, False)
-        if is_fragment_request(request):
-            html = renderer_macro(dashboard, "section_explain", view)
-        else:
-            context = _page_context(dashboard, view, events=_events_url(namespace, name, view))
-            html = dashboard.renderer.page("demo/explain.html", context)
-        return HTMLResponse(html, headers={"Vary": "HX-Request"})
+
+        def page() -> str:
+            context = _page_context(dashboard, view, events=_events_url(request, namespace, name, view))
+            return dashboard.renderer.page("demo/explain.html", context)
+
+        return page_or_fragment(request, page, lambda: renderer_macro(dashboard, "section_explain", view))
 
     @router.get(
         "/namespaces/{namespace}/services/{name}/demo", response_class=HTMLResponse, include_in_schema=False
@@ -494,16 +489,17 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
         probe = registry.latest(namespace, name)
         probe_now = current_view(dashboard, probe) if probe else None
         editor = initial_view(request, load(dashboard, namespace, name))
-        context = _page_context(dashboard, view, events=_events_url(namespace, name, view)) | {
+        context = _page_context(dashboard, view, events=_events_url(request, namespace, name, view)) | {
             "probe": probe_now,
             "probe_refusal": probe_refusal(request),
             "editor": editor,
         }
-        if is_fragment_request(request):
-            html = dashboard.renderer.block("demo/page.html", "content", context)
-        else:
-            html = dashboard.renderer.page("demo/page.html", context)
-        return HTMLResponse(html, headers={"Vary": "HX-Request"})
+        renderer = dashboard.renderer
+        return page_or_fragment(
+            request,
+            lambda: renderer.page("demo/page.html", context),
+            lambda: renderer.block("demo/page.html", "content", context),
+        )
 
     @router.get("/namespaces/{namespace}/services/{name}/demo/events", include_in_schema=False)
     async def demo_events(
@@ -533,9 +529,9 @@ def demo_router(limits: ProbeLimits | None = None) -> APIRouter:
     return router
 
 
-def _events_url(namespace: str, name: str, view: DemoView) -> str:
+def _events_url(request: Request, namespace: str, name: str, view: DemoView) -> str:
     query = urlencode({"tag": view.selected, "present": "true" if view.present else "false"})
-    return f"/namespaces/{quote(namespace)}/services/{quote(name)}/demo/events?{query}"
+    return f"{path_for(request, 'demo_events', namespace=namespace, name=name)}?{query}"
 
 
 def _page_context(dashboard: Dashboard, view: DemoView, *, events: str) -> dict[str, Any]:

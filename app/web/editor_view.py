@@ -44,10 +44,6 @@ PAGE = "editor/page.html"
 ROOT_ID = "traffic-editor"
 
 
-def editor_url(namespace: str, name: str) -> str:
-    return f"/namespaces/{namespace}/services/{name}/traffic"
-
-
 # --- View models -------------------------------------------------------------------------------------
 
 
@@ -103,7 +99,6 @@ class StaleView:
 class EditorView:
     """Everything templates/editor/editor.html renders."""
 
-    url: str
     namespace: str
     name: str
     resource_version: str
@@ -193,7 +188,6 @@ def build_view(
         )
     weights = [r.weight for r in form.rows]
     return EditorView(
-        url=editor_url(loaded.namespace, name),
         namespace=loaded.namespace,
         name=name,
         resource_version=form.resource_version,
@@ -224,7 +218,7 @@ def build_view(
 
 def render(dashboard: Dashboard, macro: str, *args: Any) -> str:
     """One macro of the editor's template (`editor`, `live_update`, `status_update`, ...) as HTML."""
-    return str(getattr(dashboard.renderer.env.get_template(TEMPLATE).module, macro)(*args))
+    return dashboard.renderer.macro(TEMPLATE, macro, *args)
 
 
 def changed_by(loaded: Loaded) -> str:
