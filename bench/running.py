@@ -34,7 +34,7 @@ def say(text: str) -> None:
 
 @dataclass(frozen=True)
 class Check:
-    """One target of issue #8 and what this run measured for it."""
+    """One performance target and what this run measured for it."""
 
     name: str
     measured: float
@@ -136,7 +136,7 @@ def _get(http: httpx.Client, path: str) -> None:
 
 
 def checks(results: dict[str, Any]) -> list[Check]:
-    """The targets of issue #8 against this run's numbers."""
+    """The performance targets against this run's numbers."""
     cached_p50 = results["cached_page"]["p50_ms"]
     objects, rss = results["cached_objects"], results["rss_mb"]
     return [

@@ -47,7 +47,7 @@ def add_uncached_page(app: FastAPI) -> None:
         dashboard: Dashboard = request.app.state.dashboard
         overview = namespace_overview(list_namespace(dashboard, namespace), dashboard.clock())
         sections = {n: Markup(namespace_section(dashboard.renderer, n, overview)) for n in NAMESPACE_SECTIONS}
-        context = {"namespace": namespace, "sections": sections, "events": events_url(namespace)}
+        context = {"namespace": namespace, "sections": sections, "events": events_url(request, namespace)}
         return render_page(request, dashboard, "namespace.html", context)
 
     app.add_api_route(

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from kubernetes.client import ApiClient
 
 from app.kube.checking import WatchChecker
-from app.kube.errors import ApiError
+from app.kube.errors import ApiError, Forbidden, Unauthorized
 from app.kube.feeding import Broadcaster, ChangeFeed, ConnectionChange, ObjectChange, Resync
 from app.kube.informing import AddHandler, DeleteHandler, Informer, UpdateHandler
 from app.kube.reconnecting import ReconnectProbe
@@ -48,6 +48,23 @@ DETAIL_KINDS = frozenset({"serverlessservices", "podautoscalers", "endpoints"})
 
 class NamespaceNotAllowed(LookupError):
     """The namespace is outside the configured allow-list."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(f"namespace {namespace!r} is not in the configured allow-list")
+        self.namespace = namespace
+
+
+class InvalidNamespaceName(ValueError):
+    """The name is not a DNS label, so no namespace can have it."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(f"invalid namespace name {namespace!r}")
+        self.namespace = namespace
+
+
+class CacheStopped(RuntimeError):
+    """The cache was asked for objects after it was stopped (the app is shutting down or switching
+    contexts)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +87,7 @@ class _NamespaceInformers:
 
 def counts_as_disconnect(error: ApiError) -> bool:
     """Whether an error means the cluster is unreachable or unwell (not a per-kind refusal)."""
-    return error.code == 0 or error.code == 401 or error.code >= 500
+    return error.code == 0 or isinstance(error, Unauthorized) or error.code >= 500
 
 
 class ClusterCache:
@@ -241,7 +258,7 @@ class ClusterCache:
         for kind, informer in entry.informers.items():
             snapshot[kind] = tuple(informer.lister.list())
             error = informer.reflector.last_error
-            if error is not None and kind in DETAIL_KINDS and error.code == 403:
+            if error is not None and kind in DETAIL_KINDS and isinstance(error, Forbidden):
                 unreadable.append(kind)
             elif error is not None:
                 problems.append(f"{kind}: {error}")
@@ -330,7 +347,7 @@ class ClusterCache:
     def _ensure(self, namespace: str, discovery: Discovery, *, pin: bool = False) -> _NamespaceInformers:
         _check_name(namespace)
         if self.allowed and namespace not in self.allowed:
-            raise NamespaceNotAllowed(f"namespace {namespace!r} is not in the configured allow-list")
+            raise NamespaceNotAllowed(namespace)
         with self._lock:
             self._check_running()
             entry = self._watched.get(namespace)
@@ -347,7 +364,7 @@ class ClusterCache:
 
     def _check_running(self) -> None:
         if self._stopping.is_set():
-            raise RuntimeError("the cluster cache is stopped")
+            raise CacheStopped("the cluster cache is stopped")
 
     def _new_entry(self, namespace: str, discovery: Discovery) -> _NamespaceInformers:
         """New informers for `namespace` (called with the lock held), seeded with what its idle
@@ -427,7 +444,7 @@ class ClusterCache:
     def _reflector_failed(self, reflector: Reflector, error: ApiError) -> None:
         with self._lock:
             self._epoch += 1  # snapshots now carry a problem
-        if reflector is self._namespace_informer.reflector and error.code == 403:
+        if reflector is self._namespace_informer.reflector and isinstance(error, Forbidden):
             with self._lock:
                 self._namespaces_forbidden = error.message
         if not counts_as_disconnect(error):  # the server answered: a refusal, not a lost connection
@@ -520,4 +537,4 @@ def _stop_all(entry: _NamespaceInformers) -> None:
 
 def _check_name(namespace: str) -> None:
     if dns1123_label_errors(namespace):
-        raise ValueError(f"invalid namespace name {namespace!r}")
+        raise InvalidNamespaceName(namespace)

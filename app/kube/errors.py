@@ -1,4 +1,8 @@
-"""The one exception the kube layer raises for a failed API call, carrying the server's Status."""
+"""The exception the kube layer raises for a failed API call, carrying the server's Status.
+
+An answer with a status the callers tell apart comes as a subclass (NotFound, Conflict, Expired,
+Forbidden, Unauthorized, Invalid, Timeout), so they catch or test the kind of failure instead of its number.
+"""
 
 from __future__ import annotations
 
@@ -21,13 +25,18 @@ class ApiError(Exception):
         self.message = message
         self.status = status
 
+    @staticmethod
+    def of(code: int, reason: str, message: str, status: dict[str, Any] | None = None) -> ApiError:
+        """The error for an HTTP status `code`: its subclass when it has one, else an ApiError."""
+        return _BY_CODE.get(code, ApiError)(code, reason, message, status)
+
     @classmethod
     def from_response(cls, http_status: int, http_reason: str, body: bytes | str | None) -> ApiError:
         """Build from an HTTP error answer whose body is (usually) a meta/v1 Status."""
         status = _parse_status(body)
         if status is None:
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
-            return cls(http_status, http_reason or "", text.strip()[:1000])
+            return cls.of(http_status, http_reason or "", text.strip()[:1000])
         return cls.from_status(status, default_code=http_status, default_reason=http_reason)
 
     @classmethod
@@ -36,7 +45,7 @@ class ApiError(Exception):
     ) -> ApiError:
         """Build from a Status object (an error answer, or a watch ERROR event's object)."""
         code = status.get("code")
-        return cls(
+        return cls.of(
             code if isinstance(code, int) else default_code,
             str(status.get("reason") or default_reason),
             str(status.get("message") or ""),
@@ -47,6 +56,45 @@ class ApiError(Exception):
     def from_exception(cls, exc: ApiException) -> ApiError:
         """Build from the official client's exception."""
         return cls.from_response(int(exc.status or 0), str(exc.reason or ""), exc.body)
+
+
+class Unauthorized(ApiError):
+    """401: the server does not know who is asking (a missing, wrong or expired token)."""
+
+
+class Forbidden(ApiError):
+    """403: the user may not do this (RBAC), or the namespace is being deleted."""
+
+
+class NotFound(ApiError):
+    """404: no such object, or the server does not serve the path."""
+
+
+class Conflict(ApiError):
+    """409: the object changed since the resourceVersion given (or one of that name already exists)."""
+
+
+class Expired(ApiError):
+    """410 Gone: the resourceVersion asked for is older than the history the server keeps."""
+
+
+class Invalid(ApiError):
+    """422: the object (or the change) breaks a validation rule; the Status names the fields."""
+
+
+class Timeout(ApiError):
+    """504: the server gave up waiting for the request to finish; a write may still have landed."""
+
+
+_BY_CODE: dict[int, type[ApiError]] = {
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    410: Expired,
+    422: Invalid,
+    504: Timeout,
+}
 
 
 class Unreachable(ApiError):

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.kube.errors import ApiError
+from app.kube.errors import ApiError, Expired
 from app.kube.store import Change, Store, resource_version
 from app.kube.watching import ListWatch, WatchStream
 
@@ -261,7 +261,7 @@ class Reflector:
             except ApiError as exc:
                 if self._stopping.is_set():
                     break
-                if exc.code == 410 and not need_list:
+                if isinstance(exc, Expired) and not need_list:
                     self.counters.add("expired")
                     log.info("reflector %s: watch expired (%s), relisting", self.name, exc.message)
                     need_list = True

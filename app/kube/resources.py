@@ -14,7 +14,7 @@ from typing import Any
 
 from kubernetes.client import ApiClient
 
-from app.kube.errors import ApiError
+from app.kube.errors import NotFound
 from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, request_json
 
 SERVING_GROUP = "serving.knative.dev"
@@ -142,9 +142,7 @@ def discover(api_client: ApiClient, *, timeout: Timeout = DEFAULT_TIMEOUT) -> Di
         if path not in listed:
             try:
                 listed[path] = _plurals(request_json(api_client, "GET", path, timeout=timeout))
-            except ApiError as exc:
-                if exc.code != 404:
-                    raise
+            except NotFound:
                 listed[path] = set()
         return set(plurals) <= listed[path]
 

@@ -160,7 +160,6 @@ class StaleView:
 class EditorView:
     """Everything templates/editor/editor.html renders."""
 
-    url: str
     namespace: str
     name: str
     resource_version: str
@@ -214,13 +213,12 @@ def build_view(
     loaded: Loaded,
     form: EditorForm,
     *,
-    url: str,
     refusal: str | None,
     notice: Notice | None = None,
     conflict: ConflictView | None = None,
     stale: StaleView | None = None,
 ) -> EditorView:
-    """What the editor at `url` shows. A user who may not write (`refusal`) sees the Service's split as
+    """What the editor shows. A user who may not write (`refusal`) sees the Service's split as
     loaded, whatever the form says: the read-only editor has no inputs, so a posted split is never
     theirs to see."""
     if refusal is not None:
@@ -231,7 +229,6 @@ def build_view(
     targets, parse_errors = rows_to_targets(form.rows)
     predicted = loaded.predict(targets, form.resource_version)
     return EditorView(
-        url=url,
         namespace=loaded.namespace,
         name=loaded.name,
         resource_version=form.resource_version,

@@ -24,6 +24,7 @@ from app.web.observability import install_observability
 from app.web.security import install_security
 from app.web.signing import history_key
 from app.web.templating import Renderer, make_environment
+from app.web.urls import RoutePaths
 
 
 def build_app(settings: Settings, cache: ClusterCache, api_client: ApiClient) -> FastAPI:
@@ -50,6 +51,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
         settings, connection, renderer, history_key=history_key(settings), probes=probes
     )
     renderer.env.globals["kube_contexts"] = connection.contexts
+    renderer.env.globals["path_for"] = RoutePaths(app.router)  # the routes are included below
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api.router)
     app.include_router(contexts.router)

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from app.web.connection import ContextError, Contexts
 from app.web.context import Dashboard, DashboardDep
 from app.web.loading import LoadError
+from app.web.urls import path_for
 
 router = APIRouter()
 
@@ -70,4 +71,4 @@ async def switch_context_form(request: Request, dashboard: DashboardDep) -> Resp
         await run_in_threadpool(_switch, dashboard, name)
     except ContextError as error:
         raise LoadError(error.code, "Cannot switch the context", str(error)) from error
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(path_for(request, "namespaces_page"), status_code=303)

@@ -25,6 +25,7 @@ from app.web.sections import (
     service_section,
 )
 from app.web.streams import RenderSections, event_stream
+from app.web.templating import PARTIALS
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,7 +56,7 @@ def respond(
         feed,
         dashboard.streams,
         render=render,
-        render_connection=lambda view: dashboard.renderer.partial("connection", view),
+        render_connection=lambda view: dashboard.renderer.macro(PARTIALS, "connection", view),
         initial=ConnectionView(state.connected, state.error, stale=state.stale),
         affected=affected,
         everything=frozenset(everything),
@@ -82,7 +83,8 @@ async def namespaces_events(dashboard: DashboardDep) -> StreamingResponse:
     feed = await subscribe(dashboard, None)
 
     def render(names: frozenset[str]) -> list[tuple[str, str]]:
-        return [("namespaces", dashboard.renderer.partial("namespaces", loading.summaries(dashboard)))]
+        summaries = loading.summaries(dashboard)
+        return [("namespaces", dashboard.renderer.macro(PARTIALS, "namespaces", summaries))]
 
     def affected(kind: str) -> frozenset[str]:
         return frozenset({"namespaces"}) if kind == "namespaces" or affected_sections(kind) else frozenset()

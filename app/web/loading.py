@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from app.kube.caching import NamespaceNotAllowed
+from app.kube import caching
 from app.kube.errors import ApiError
 from app.kube.feeding import ChangeFeed
 from app.model.objects import NamespaceObjects
@@ -38,14 +38,41 @@ class LoadError(Exception):
         """Extra response headers (e.g. Retry-After with a 429)."""
 
 
+class NoSuchNamespace(LoadError):
+    """404: the dashboard does not show this namespace (none such, outside the allow-list, or not a
+    valid name at all: the page says the same for each, so it tells nothing about the configuration)."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(404, "No such namespace", f"The dashboard does not show a namespace {namespace!r}.")
+
+
+class NoSuchKnativeService(LoadError):
+    """404: the namespace has no Knative Service of this name (or the cluster serves no Knative)."""
+
+    def __init__(self, namespace: str, name: str) -> None:
+        message = f"Namespace {namespace!r} has no Knative Service {name!r}."
+        super().__init__(404, "No such Knative Service", message)
+
+
+class CacheStopped(LoadError):
+    """503: the cluster cache was stopped under the request (the app is stopping or switching contexts)."""
+
+    def __init__(self) -> None:
+        message = "The dashboard stopped reading the cluster while answering; try again in a moment."
+        super().__init__(503, "Cannot read the cluster", message)
+
+
 @contextmanager
 def reading_the_cluster() -> Iterator[None]:
-    """Turn the cache's failures into LoadErrors: 404 for a bad namespace, 503 when the cluster fails."""
+    """Turn the cache's failures into LoadErrors: 404 for a namespace it does not show, 503 when the
+    cluster fails or the cache has stopped. Any other exception is a bug and stays one (a 500)."""
     try:
         yield
-    except (ValueError, NamespaceNotAllowed) as exc:
-        raise LoadError(404, "No such namespace", str(exc)) from exc
-    except (ApiError, RuntimeError) as exc:
+    except (caching.InvalidNamespaceName, caching.NamespaceNotAllowed) as exc:
+        raise NoSuchNamespace(exc.namespace) from exc
+    except caching.CacheStopped as exc:
+        raise CacheStopped() from exc
+    except ApiError as exc:
         raise LoadError(503, "Cannot read the cluster", str(exc)) from exc
 
 
@@ -54,7 +81,7 @@ def check_shown(dashboard: Dashboard, namespace: str) -> None:
     with reading_the_cluster():
         known = dashboard.cache.namespaces()
     if known and namespace not in known:
-        raise LoadError(404, "No such namespace", f"The dashboard does not show a namespace {namespace!r}.")
+        raise NoSuchNamespace(namespace)
 
 
 def namespace_objects(dashboard: Dashboard, namespace: str) -> NamespaceObjects:
@@ -105,9 +132,7 @@ def service(dashboard: Dashboard, namespace: str, name: str, reveal: bool = Fals
             f"{'; '.join(objects.problems) or 'its Services have not been listed yet.'}",
         )
     if view is None:
-        raise LoadError(
-            404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."
-        )
+        raise NoSuchKnativeService(namespace, name)
     return view
 
 

@@ -13,25 +13,26 @@ from app.web import loading
 from app.web.context import Dashboard, DashboardDep
 from app.web.editor.embedding import PAGE as EDITOR_PAGE
 from app.web.editor.embedding import embedded_editor
+from app.web.htmx import page_or_fragment
+from app.web.urls import path_for
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
-
-
-def is_fragment_request(request: Request) -> bool:
-    """htmx asked for a part of the page (a boosted request still wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
 def render_page(
     request: Request, dashboard: Dashboard, template: str, context: dict[str, Any]
 ) -> HTMLResponse:
-    full = {"connection": current_connection(dashboard), "events": None, **context}
+    """The page, or only its `content` block for htmx."""
+    full = page_context(dashboard, context)
     renderer = dashboard.renderer
-    if is_fragment_request(request):
-        html = renderer.block(template, "content", full)
-    else:
-        html = renderer.page(template, full)
-    return HTMLResponse(html, headers={"Vary": "HX-Request"})
+    return page_or_fragment(
+        request, lambda: renderer.page(template, full), lambda: renderer.block(template, "content", full)
+    )
+
+
+def page_context(dashboard: Dashboard, context: dict[str, Any]) -> dict[str, Any]:
+    """`context` with what base.html needs: the banner's state and (none unless given) the SSE stream."""
+    return {"connection": current_connection(dashboard), "events": None, **context}
 
 
 def current_connection(dashboard: Dashboard) -> ConnectionView:
@@ -42,9 +43,8 @@ def current_connection(dashboard: Dashboard) -> ConnectionView:
 
 @router.get("/", name="namespaces_page")
 def namespaces_page(request: Request, dashboard: DashboardDep) -> HTMLResponse:
-    return render_page(
-        request, dashboard, "index.html", {"summaries": loading.summaries(dashboard), "events": "/events"}
-    )
+    context = {"summaries": loading.summaries(dashboard), "events": path_for(request, "namespaces_events")}
+    return render_page(request, dashboard, "index.html", context)
 
 
 @router.get("/namespaces/{namespace}", name="namespace_page")
@@ -54,7 +54,7 @@ async def namespace_page(request: Request, dashboard: DashboardDep, namespace: s
 
 def _namespace_page(request: Request, dashboard: Dashboard, namespace: str) -> HTMLResponse:
     sections = {name: Markup(html) for name, html in loading.namespace_sections(dashboard, namespace).items()}
-    context = {"namespace": namespace, "sections": sections, "events": events_url(namespace)}
+    context = {"namespace": namespace, "sections": sections, "events": events_url(request, namespace)}
     return render_page(request, dashboard, "namespace.html", context)
 
 
@@ -66,11 +66,12 @@ async def service_page(request: Request, dashboard: DashboardDep, namespace: str
 def _service_page(request: Request, dashboard: Dashboard, namespace: str, name: str) -> HTMLResponse:
     view = loading.service(dashboard, namespace, name)
     editor = embedded_editor(request, dashboard, namespace, name)
-    context = {"view": view, "editor": editor, "events": events_url(namespace, name)}
+    context = {"view": view, "editor": editor, "events": events_url(request, namespace, name)}
     return render_page(request, dashboard, EDITOR_PAGE, context)
 
 
-def events_url(namespace: str, service: str | None = None) -> str:
-    """The SSE stream of a page (names are DNS labels, checked before a page renders)."""
-    base = f"/namespaces/{namespace}"
-    return f"{base}/services/{service}/events" if service else f"{base}/events"
+def events_url(request: Request, namespace: str, service: str | None = None) -> str:
+    """The SSE stream of a namespace's or a Service's page."""
+    if service is None:
+        return path_for(request, "namespace_events", namespace=namespace)
+    return path_for(request, "service_events", namespace=namespace, name=service)

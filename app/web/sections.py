@@ -4,7 +4,7 @@ object kinds each one shows, and how each is rendered from its partial."""
 from __future__ import annotations
 
 from app.model.views import NamespaceOverview, ServiceView
-from app.web.templating import Renderer
+from app.web.templating import PARTIALS, Renderer
 
 NAMESPACE_SECTIONS = (
     "summary",
@@ -55,8 +55,8 @@ def affected_sections(kind: str) -> frozenset[str]:
 
 
 def namespace_section(renderer: Renderer, name: str, overview: NamespaceOverview) -> str:
-    return renderer.partial(name, overview)
+    return renderer.macro(PARTIALS, name, overview)
 
 
 def service_section(renderer: Renderer, name: str, view: ServiceView) -> str:
-    return renderer.partial(name, view if name in ("conditions", "yaml") else view.sections)
+    return renderer.macro(PARTIALS, name, view if name in ("conditions", "yaml") else view.sections)

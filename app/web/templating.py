@@ -1,7 +1,9 @@
-"""The Jinja2 environment and the three ways markup leaves it: a page, a page's content block, a partial.
+"""The Jinja2 environment and the three ways markup leaves it: a page, a page's content block, a macro.
 
-Every partial is a macro in templates/partials.html; pages, fragment endpoints and SSE events all call
-those macros, so each thing has exactly one piece of markup. Autoescaping is always on.
+Every partial is a macro (the dashboard's in templates/partials.html, each feature's in its folder);
+pages, fragment endpoints and SSE events all call those macros, so each thing has exactly one piece of
+markup. Links to the dashboard's pages come from route names (the `path_for` global, app.web.urls).
+Autoescaping is always on.
 """
 
 from __future__ import annotations
@@ -102,6 +104,6 @@ class Renderer:
         tmpl = self.env.get_template(template)
         return "".join(tmpl.blocks[block](tmpl.new_context(dict(context))))
 
-    def partial(self, macro: str, *args: Any) -> str:
-        """One macro of the partials template, e.g. `partial("revisions", overview)`."""
-        return str(getattr(self.env.get_template(PARTIALS).module, macro)(*args))
+    def macro(self, template: str, name: str, *args: Any) -> str:
+        """One macro of a template as HTML, e.g. `macro(PARTIALS, "revisions", overview)`."""
+        return str(getattr(self.env.get_template(template).module, name)(*args))

@@ -1,4 +1,4 @@
-"""Knative's webhook through the API server: every message of knative-facts §3, exact, with HTTP 422,
+"""Knative's webhook through the API server: every message its traffic validation gives, exact, with HTTP 422,
 through the official client and through kubectl; a refused change changes nothing."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from tests.web.markup import row_names, section
 
 T = TypeVar("T")
 RECOVERY_SECONDS = 5.0
-"""The issue's bound: back to connected, and current, within 5 s of the API server's return."""
+"""The promise kept: back to connected, and current, within 5 s of the API server's return."""
 
 
 def eventually(read: Callable[[], T], accept: Callable[[T], bool], timeout: float = RECOVERY_SECONDS) -> T:

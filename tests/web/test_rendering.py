@@ -28,9 +28,9 @@ class CountingRenderer(Renderer):
         super().__init__(renderer.env)
         self.rendered: list[str] = []
 
-    def partial(self, macro: str, *args: object) -> str:
-        self.rendered.append(macro)
-        return super().partial(macro, *args)
+    def macro(self, template: str, name: str, *args: object) -> str:
+        self.rendered.append(name)
+        return super().macro(template, name, *args)
 
 
 def counting(dashboard: Dashboard, clock: Callable[[], datetime]) -> tuple[SectionCache, list[str]]:

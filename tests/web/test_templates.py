@@ -5,11 +5,15 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
+from kubernetes.client import ApiClient
+
+from app.kube.caching import ClusterCache
 from app.model.objects import NamespaceObjects
 from app.model.views import ConnectionView, namespace_overview, service_view
 from app.settings import Settings
+from app.web.app import build_app
 from app.web.sections import NAMESPACE_SECTIONS, SERVICE_SECTIONS, namespace_section, service_section
-from app.web.templating import Renderer, breakable, make_environment, yaml_html
+from app.web.templating import PARTIALS, Renderer, breakable, make_environment, yaml_html
 from tests.web.test_views import NOW, lab_objects
 
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -26,7 +30,12 @@ def hostile_objects() -> NamespaceObjects:
 
 
 def renderer() -> Renderer:
-    return Renderer(make_environment(Settings().templates_dir))
+    """A renderer whose links resolve against the app's routes (the app is built, never served)."""
+    with ApiClient() as api:
+        app = build_app(Settings(), ClusterCache(api), api)
+    env = make_environment(Settings().templates_dir)
+    env.globals["path_for"] = app.state.dashboard.renderer.env.globals["path_for"]
+    return Renderer(env)
 
 
 def test_every_section_escapes_cluster_text() -> None:
@@ -37,7 +46,7 @@ def test_every_section_escapes_cluster_text() -> None:
     shared = renderer()
     html = [namespace_section(shared, name, overview) for name in NAMESPACE_SECTIONS]
     html += [service_section(shared, name, view) for name in SERVICE_SECTIONS]
-    html.append(shared.partial("connection", ConnectionView(connected=False, error=HOSTILE)))
+    html.append(shared.macro(PARTIALS, "connection", ConnectionView(connected=False, error=HOSTILE)))
     text = "".join(html)
     assert HOSTILE not in text and "<img" not in text
     assert text.count("&lt;img src=x onerror=") >= 4  # env value, condition message, pod status, banner

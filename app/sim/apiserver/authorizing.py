@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim.storage.errors import ApiError
+from app.sim.storage.errors import ApiError, Forbidden, Unauthorized
 from app.sim.storage.resources import RBAC_GROUP, ResourceType
 from app.sim.storage.store import Store
 
@@ -69,7 +69,7 @@ class Authenticator:
             with self._lock:
                 found = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
             if found is None:
-                raise ApiError(401, "Unauthorized", "Unauthorized")
+                raise Unauthorized(401, "Unauthorized", "Unauthorized")
             user = found
         if not impersonate:
             return user
@@ -78,7 +78,7 @@ class Authenticator:
                 f'users "{impersonate}" is forbidden: User "{user.name}" cannot impersonate resource "users" '
                 'in API group "" at the cluster scope'
             )
-            raise ApiError(403, "Forbidden", message, {"name": impersonate, "kind": "users"})
+            raise Forbidden(403, "Forbidden", message, {"name": impersonate, "kind": "users"})
         return _user(impersonate, groups)
 
 

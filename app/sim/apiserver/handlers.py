@@ -18,7 +18,7 @@ from app.sim.apiserver.paths import ResourcePath, parse_resource_path
 from app.sim.apiserver.representations import JSON, encode, list_body, render, view, wanted
 from app.sim.storage import errors
 from app.sim.storage.admission import Requester
-from app.sim.storage.errors import ApiError
+from app.sim.storage.errors import ApiError, Expired
 from app.sim.storage.store import Store
 from app.sim.storage.watching import Watcher
 
@@ -247,9 +247,7 @@ class Api:
                 copy=False,
                 **_selectors(query),
             )
-        except ApiError as failure:
-            if failure.code != 410:
-                raise
+        except Expired as failure:
             error = failure
         timeout = float(_int(query, "timeoutSeconds") or DEFAULT_WATCH_SECONDS)
         bookmarks = _flag(query, "allowWatchBookmarks")

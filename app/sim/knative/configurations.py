@@ -25,7 +25,7 @@ from app.model.traffic import go_quote
 from app.model.views import revision_generation
 from app.sim.knative.conditions import Condition, find, render, status_of
 from app.sim.knative.writing import Context, record_created, write_status
-from app.sim.storage.errors import ApiError
+from app.sim.storage.errors import Conflict
 
 
 def desired_revision(config: dict[str, Any], name: str, now: str) -> dict[str, Any]:
@@ -101,9 +101,7 @@ def reconcile_configuration(ctx: Context, namespace: str, name: str) -> None:
                 ),
             )
             ours.append(latest)
-        except ApiError as error:
-            if error.code != 409:
-                raise
+        except Conflict as error:
             failure = error.message
     previous = config.get("status") or {}
     status: dict[str, Any] = {"observedGeneration": generation}

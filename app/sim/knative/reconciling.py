@@ -30,7 +30,7 @@ from app.sim.knative.services import reconcile_service
 from app.sim.knative.settings import SimSettings
 from app.sim.knative.writing import Context, Key
 from app.sim.storage.admission import AdmissionPlugin
-from app.sim.storage.errors import ApiError
+from app.sim.storage.errors import ApiError, Conflict, NotFound
 from app.sim.storage.resources import KSERVICES, ROUTES
 from app.sim.storage.watching import Watcher, WatchEvent
 
@@ -215,7 +215,7 @@ class KnativeController:
             try:
                 RECONCILERS[kind](ctx, namespace, name)
             except ApiError as error:
-                if error.code not in (404, 409):
+                if not isinstance(error, NotFound | Conflict):
                     log.warning("reconcile %s %s/%s: %s", kind, namespace, name, error.message)
                 self._defer(key, self.settings.retry_delay)
             except Exception:

@@ -6,6 +6,7 @@ nothing writes nothing and reconciles settle instead of feeding each other event
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Hashable
@@ -20,7 +21,7 @@ from app.sim.client import Client, Lister
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.settings import SimSettings
 from app.sim.storage.copying import clone
-from app.sim.storage.errors import ApiError
+from app.sim.storage.errors import NotFound
 from app.sim.storage.resources import ResourceType
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
@@ -164,11 +165,8 @@ def _with(base: dict[str, str], changes: dict[str, str | None]) -> dict[str, str
 
 def delete_quietly(ctx: Context, rt: ResourceType, namespace: str, name: str) -> None:
     """Delete an object that may already be gone."""
-    try:
+    with contextlib.suppress(NotFound):
         ctx.client.delete(rt, namespace, name)
-    except ApiError as error:
-        if error.code != 404:
-            raise
 
 
 # The controller that reports creating each kind, as Knative's and net-istio's reconcilers do.

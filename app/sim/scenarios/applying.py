@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.sim.storage.copying import clone
-from app.sim.storage.errors import ApiError
+from app.sim.storage.errors import NotFound
 from app.sim.storage.store import Store
 
 
@@ -19,9 +19,7 @@ def apply_object(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:
     namespace = meta.get("namespace") if rt.namespaced else None
     try:
         current = store.get(rt, namespace, meta["name"])
-    except ApiError as error:
-        if error.code != 404:
-            raise
+    except NotFound:
         return store.create(rt, namespace, manifest)
     body = clone(current)
     for key in ("labels", "annotations"):

@@ -33,6 +33,35 @@ class ApiError(Exception):
         return body
 
 
+class Unauthorized(ApiError):
+    """401: no valid credentials."""
+
+
+class Forbidden(ApiError):
+    """403: RBAC refuses the verb, or the namespace is being deleted."""
+
+
+class NotFound(ApiError):
+    """404: no such object (or no such path)."""
+
+
+class Conflict(ApiError):
+    """409: a stale resourceVersion; AlreadyExists is the other 409 and a subclass, as callers that
+    retry on a conflict treat both alike."""
+
+
+class AlreadyExists(Conflict):
+    """409: an object of that name exists already."""
+
+
+class Expired(ApiError):
+    """410: a resourceVersion or continue token older than the history kept."""
+
+
+class Invalid(ApiError):
+    """422: field validation or an admission webhook refused the object."""
+
+
 def _details(rt: ResourceType, name: str) -> dict[str, Any]:
     details: dict[str, Any] = {"name": name, "group": rt.group, "kind": rt.plural}
     if not rt.group:
@@ -42,17 +71,17 @@ def _details(rt: ResourceType, name: str) -> dict[str, Any]:
 
 def not_found(rt: ResourceType, name: str) -> ApiError:
     """404: `services.serving.knative.dev "x" not found`."""
-    return ApiError(404, "NotFound", f'{rt.key} "{name}" not found', _details(rt, name))
+    return NotFound(404, "NotFound", f'{rt.key} "{name}" not found', _details(rt, name))
 
 
 def already_exists(rt: ResourceType, name: str) -> ApiError:
     """409: `services.serving.knative.dev "x" already exists`."""
-    return ApiError(409, "AlreadyExists", f'{rt.key} "{name}" already exists', _details(rt, name))
+    return AlreadyExists(409, "AlreadyExists", f'{rt.key} "{name}" already exists', _details(rt, name))
 
 
 def conflict(rt: ResourceType, name: str) -> ApiError:
     """409 on a stale resourceVersion, with the real server's words."""
-    return ApiError(
+    return Conflict(
         409,
         "Conflict",
         f'Operation cannot be fulfilled on {rt.key} "{name}": the object has been modified; '
@@ -71,7 +100,7 @@ def invalid(rt: ResourceType, name: str, causes: list[tuple[str, str]]) -> ApiEr
     details["causes"] = [
         {"reason": _cause_reason(message), "message": message, "field": field} for field, message in causes
     ]
-    return ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {text}', details)
+    return Invalid(422, "Invalid", f'{qualified} "{name}" is invalid: {text}', details)
 
 
 def _cause_reason(message: str) -> str:
@@ -90,7 +119,7 @@ def admission_denied(rt: ResourceType, name: str, plugin: str, errors: list[str]
     Status has none, no details (kubectl then prints the message as is)."""
     del rt, name  # the webhook's Status names neither
     message = f'admission webhook "{plugin}" denied the request: validation failed: ' + "\n".join(errors)
-    return ApiError(422, "Invalid", message)
+    return Invalid(422, "Invalid", message)
 
 
 def bad_request(message: str) -> ApiError:
@@ -100,7 +129,7 @@ def bad_request(message: str) -> ApiError:
 
 def expired(message: str) -> ApiError:
     """410 Expired: a resourceVersion or continue token older than the history kept."""
-    return ApiError(410, "Expired", message)
+    return Expired(410, "Expired", message)
 
 
 def unsupported_media_type(accepted: tuple[str, ...]) -> ApiError:
@@ -128,14 +157,14 @@ def forbidden(user: str, verb: str, rt: ResourceType, namespace: str | None, nam
     message = (
         f'{resource} is forbidden: User "{user}" cannot {verb} resource "{rt.plural}" in {group} {scope}'
     )
-    return ApiError(403, "Forbidden", message, _details(rt, name))
+    return Forbidden(403, "Forbidden", message, _details(rt, name))
 
 
 def namespace_terminating(namespace: str) -> ApiError:
     """403 for a create in a namespace being deleted."""
     message = f"unable to create new content in namespace {namespace} because it is being terminated"
     cause = {"reason": "NamespaceTerminating", "message": message, "field": "metadata.namespace"}
-    return ApiError(403, "Forbidden", message, {"name": namespace, "kind": "namespaces", "causes": [cause]})
+    return Forbidden(403, "Forbidden", message, {"name": namespace, "kind": "namespaces", "causes": [cause]})
 
 
 def internal_error(message: str) -> ApiError:
@@ -150,4 +179,4 @@ def internal_error(message: str) -> ApiError:
 
 def path_not_found() -> ApiError:
     """404 for a path the server does not serve."""
-    return ApiError(404, "NotFound", "the server could not find the requested resource", {})
+    return NotFound(404, "NotFound", "the server could not find the requested resource", {})

@@ -479,7 +479,7 @@ class Store:
         except PatchError as error:
             if error.malformed:
                 raise errors.bad_request(str(error)) from None
-            raise ApiError(422, "Invalid", str(error)) from None
+            raise errors.Invalid(422, "Invalid", str(error)) from None
         raise errors.unsupported_media_type(PATCH_MEDIA_TYPES)
 
     def _replace(

@@ -9,6 +9,7 @@ the grace period or the young-revision period ends. The rules are in `app.sim.wo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import Any
 from app.model.labels import REVISION_LABEL, ROUTING_STATE_LABEL
 from app.model.timestamps import parse_time
 from app.sim.client import Client
-from app.sim.storage.errors import ApiError
+from app.sim.storage.errors import NotFound
 from app.sim.storage.resources import DEPLOYMENTS, REVISIONS
 from app.sim.storage.watching import WatchEvent
 from app.sim.workloads.deployments import desired_replicas
@@ -169,8 +170,5 @@ class Autoscaler:
         if client is None:
             return
         patch: dict[str, Any] = {"spec": {"replicas": replicas}}
-        try:
+        with contextlib.suppress(NotFound):
             client.patch(client.registry.get(DEPLOYMENTS), namespace, deployment, patch, "merge")
-        except ApiError as error:
-            if error.code != 404:
-                raise

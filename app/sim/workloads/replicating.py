@@ -13,6 +13,7 @@ round-robin, as Envoy balances over the revision's endpoints.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import threading
@@ -24,7 +25,7 @@ from typing import Any
 from app.model.labels import REVISION_LABEL
 from app.model.timestamps import rfc3339
 from app.sim.client import Client
-from app.sim.storage.errors import ApiError
+from app.sim.storage.errors import AlreadyExists, NotFound
 from app.sim.storage.resources import DEPLOYMENTS, PODS
 from app.sim.storage.watching import WatchEvent
 from app.sim.workloads.deployments import deployment_status, desired_replicas
@@ -219,7 +220,7 @@ class PodsController:
             owned = self._owned(deployment)
         status = deployment_status(deployment, owned, f"{key[1]}-{pod_hash}", _now())
         if status != deployment.get("status"):
-            try:
+            with contextlib.suppress(NotFound):
                 client.patch(
                     client.registry.get(DEPLOYMENTS),
                     key[0],
@@ -228,9 +229,6 @@ class PodsController:
                     "json",
                     subresource="status",
                 )
-            except ApiError as error:
-                if error.code != 404:
-                    raise
 
     def _owned(self, deployment: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The pods the Deployment owns, as last seen (under the lock)."""
@@ -245,12 +243,10 @@ class PodsController:
             name = pod_name(deployment["metadata"]["name"], pod_hash, self._rng)
             try:
                 created = client.create(rt, namespace, new_pod(deployment, name, pod_hash))
-            except ApiError as error:
-                if error.reason == "AlreadyExists":
-                    continue
-                if error.code == 404:  # the namespace is going away
-                    return
-                raise
+            except AlreadyExists:
+                continue
+            except NotFound:  # the namespace is going away
+                return
             break
         with self._cond:
             self._remember(self._pods, (namespace, name), created)
@@ -290,9 +286,8 @@ class PodsController:
                 {"metadata": {"finalizers": finalizers or None}},
                 "merge",
             )
-        except ApiError as error:
-            if error.code != 404:
-                raise
+        except NotFound:
+            pass
 
     def _patch_status(self, key: Key, make: _StatusMaker) -> dict[str, Any] | None:
         """Replace a pod's status with make(pod) unless that is None or the pod is gone."""
@@ -306,10 +301,8 @@ class PodsController:
             if status is None:
                 return None
             patched = client.patch(rt, key[0], key[1], [_set_status(status)], "json", subresource="status")
-        except ApiError as error:
-            if error.code == 404:
-                return None
-            raise
+        except NotFound:
+            return None
         with self._cond:
             if key in self._pods:
                 self._remember(self._pods, key, patched)
@@ -320,9 +313,7 @@ class PodsController:
         meta = pod["metadata"]
         try:
             deleted = client.delete(client.registry.get(PODS), meta["namespace"], meta["name"])
-        except ApiError as error:
-            if error.code != 404:
-                raise
+        except NotFound:
             return
         key = (meta["namespace"], meta["name"])
         with self._cond:

@@ -14,7 +14,6 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated
-from urllib.parse import quote
 
 import anyio.to_thread
 from fastapi import APIRouter, Body, FastAPI, Query, Request
@@ -28,10 +27,11 @@ from app.web.demo.starting import plan, refused, requester
 from app.web.demo.views import current_probe_view, demo_view, page_context, render
 from app.web.editor.embedding import embedded_editor
 from app.web.events import SSE_HEADERS, rendered_or_nothing, respond, subscribe
+from app.web.htmx import is_fragment_request, page_or_fragment
 from app.web.loading import LoadError
-from app.web.pages import is_fragment_request
 from app.web.security import probe_refusal
 from app.web.streams import sse_event
+from app.web.urls import path_for
 
 PROBE_PUSH_SECONDS = 0.1
 """At most this often a running probe's tally is pushed (a burst of answers is sent once)."""
@@ -94,8 +94,8 @@ async def probe_answer(request: Request, dashboard: Dashboard, probe: Probe) -> 
     """htmx: the live tally; a plain form: back to the demo page's probe."""
     if not is_fragment_request(request):
         spec = probe.spec
-        page = f"/namespaces/{quote(spec.namespace)}/services/{quote(spec.service)}/demo#probe"
-        return RedirectResponse(page, status_code=303)
+        page = path_for(request, "demo_page", namespace=spec.namespace, name=spec.service)
+        return RedirectResponse(f"{page}#probe", status_code=303)
     view = await view_of(dashboard, probe)
     return HTMLResponse(render(dashboard, "probe_live", view))
 
@@ -219,11 +219,12 @@ def explain_page(
     tag: Annotated[str, Query(max_length=64)] = "",
 ) -> HTMLResponse:
     view = demo_view(dashboard, namespace, name, tag, False)
-    if is_fragment_request(request):
-        html = render(dashboard, "section_explain", view)
-    else:
-        html = dashboard.renderer.page("demo/explain.html", page_context(dashboard, namespace, name, view))
-    return HTMLResponse(html, headers={"Vary": "HX-Request"})
+    context = page_context(request, dashboard, namespace, name, view)
+    return page_or_fragment(
+        request,
+        lambda: dashboard.renderer.page("demo/explain.html", context),
+        lambda: render(dashboard, "section_explain", view),
+    )
 
 
 @router.get(
@@ -239,16 +240,17 @@ def demo_page(
 ) -> HTMLResponse:
     view = demo_view(dashboard, namespace, name, tag, present)
     probe = dashboard.probes.latest(namespace, name)
-    context = page_context(dashboard, namespace, name, view) | {
+    context = page_context(request, dashboard, namespace, name, view) | {
         "probe": current_probe_view(dashboard, probe) if probe else None,
         "probe_refusal": probe_refusal(request),
         "editor": embedded_editor(request, dashboard, namespace, name),
     }
-    if is_fragment_request(request):
-        html = dashboard.renderer.block("demo/page.html", "content", context)
-    else:
-        html = dashboard.renderer.page("demo/page.html", context)
-    return HTMLResponse(html, headers={"Vary": "HX-Request"})
+    renderer = dashboard.renderer
+    return page_or_fragment(
+        request,
+        lambda: renderer.page("demo/page.html", context),
+        lambda: renderer.block("demo/page.html", "content", context),
+    )
 
 
 @router.get("/namespaces/{namespace}/services/{name}/demo/events", include_in_schema=False)

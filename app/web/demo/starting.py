@@ -13,8 +13,8 @@ from app.model.views import service_scope
 from app.web import loading
 from app.web.context import Dashboard
 from app.web.demo.probing import ProbeError, ProbeRegistry, ProbeSpec, ProbeTarget, probe_spec, probe_target
-from app.web.demo.views import no_service, route_of
-from app.web.loading import LoadError
+from app.web.demo.views import route_of
+from app.web.loading import LoadError, NoSuchKnativeService
 from app.web.security.permissions import identity_of
 
 Plan = tuple[ProbeSpec, ProbeTarget, list[tuple[str, int]], Attribution]
@@ -47,7 +47,7 @@ def plan(
         raise ProbeError(str(exc), status=422) from None
     scope = service_scope(loading.namespace_objects(dashboard, namespace), name)
     if scope is None:
-        raise no_service(namespace, name)
+        raise NoSuchKnativeService(namespace, name)
     status = (route_of(scope.routes, name) or {}).get("status", {})
     entries = [e for e in status.get("traffic") or () if isinstance(e, Mapping)]
     cluster_urls = [str(status.get("url") or "")] + [str(e.get("url") or "") for e in entries]

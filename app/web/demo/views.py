@@ -6,9 +6,10 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import segno
+from fastapi import Request
 from markupsafe import Markup
 
 from app.model.bodies import name_of
@@ -20,20 +21,15 @@ from app.model.views import ConnectionView, revision_colours, service_view
 from app.web import loading
 from app.web.context import Dashboard
 from app.web.demo.probing import Probe
-from app.web.loading import LoadError
+from app.web.loading import NoSuchKnativeService
+from app.web.urls import path_for
 
 TEMPLATES = "demo/partials.html"
 
 
 def render(dashboard: Dashboard, macro: str, *args: Any) -> str:
     """One macro of the demo's partials (`tally`, `probe_live`, `section_explain`, ...) as HTML."""
-    return str(getattr(dashboard.renderer.env.get_template(TEMPLATES).module, macro)(*args))
-
-
-def no_service(namespace: str, name: str) -> LoadError:
-    return LoadError(
-        404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."
-    )
+    return dashboard.renderer.macro(TEMPLATES, macro, *args)
 
 
 def route_of(routes: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:
@@ -53,7 +49,7 @@ def qr_svg(url: str) -> Markup:
 def _graph(objects: NamespaceObjects, name: str) -> ExplainGraph:
     graph = explain_graph(objects, name)
     if graph is None:
-        raise no_service(objects.namespace, name)
+        raise NoSuchKnativeService(objects.namespace, name)
     return graph
 
 
@@ -67,19 +63,21 @@ def demo_view(dashboard: Dashboard, namespace: str, name: str, selected: str, pr
     return DemoView(view, graph, chosen, tag_links(graph, qr_svg), present)
 
 
-def events_url(namespace: str, name: str, view: DemoView) -> str:
+def events_url(request: Request, namespace: str, name: str, view: DemoView) -> str:
     """The demo page's SSE stream, for the same selection and mode."""
     query = urlencode({"tag": view.selected, "present": "true" if view.present else "false"})
-    return f"/namespaces/{quote(namespace)}/services/{quote(name)}/demo/events?{query}"
+    return f"{path_for(request, 'demo_events', namespace=namespace, name=name)}?{query}"
 
 
-def page_context(dashboard: Dashboard, namespace: str, name: str, view: DemoView) -> dict[str, Any]:
+def page_context(
+    request: Request, dashboard: Dashboard, namespace: str, name: str, view: DemoView
+) -> dict[str, Any]:
     """What the demo and explain pages render besides the probe and the editor."""
     state = dashboard.cache.connection()
     return {
         "view": view,
         "present": view.present,
-        "events": events_url(namespace, name, view),
+        "events": events_url(request, namespace, name, view),
         "connection": ConnectionView(state.connected, state.error, stale=state.stale),
         "probe": None,
     }

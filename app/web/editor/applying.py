@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.kube import errors
 from app.kube.errors import ApiError, Unreachable
 from app.kube.requesting import request_json
 from app.kube.resources import KNATIVE_SERVICES
@@ -34,7 +35,7 @@ from app.model.patches import describe_split, splits_equal
 from app.model.timestamps import rfc3339
 from app.model.traffic import TrafficTarget
 from app.web.context import Dashboard
-from app.web.loading import LoadError, namespace_objects
+from app.web.loading import NoSuchKnativeService, namespace_objects
 
 ACTION = "ChangeTraffic"
 
@@ -44,9 +45,7 @@ def load(dashboard: Dashboard, namespace: str, name: str) -> Loaded:
     objects = namespace_objects(dashboard, namespace)
     service = next((s for s in objects.services if name_of(s) == name), None)
     if not objects.knative or service is None:
-        raise LoadError(
-            404, "No such Knative Service", f"Namespace {namespace!r} has no Knative Service {name!r}."
-        )
+        raise NoSuchKnativeService(namespace, name)
     return Loaded(
         namespace=namespace,
         service=service,
@@ -214,17 +213,19 @@ def change_traffic(
                 if attempt == "cache":
                     continue
                 stale = _stale_message(loaded.name, service, wanted)
-                return Conflict(ApiError(409, "Conflict", stale), service)
+                return Conflict(errors.Conflict(409, "Conflict", stale), service)
             old = tuple(service_traffic(service))
             if splits_equal(old, targets) and not dry_run:
                 return Unchanged()
             answer = _patch(dashboard, loaded, service, targets, dry_run=dry_run)
         except _LostAnswer as lost:
             return _read_back(dashboard, loaded.namespace, service, targets, user, lost.error)
-        except ApiError as error:
-            if error.code == 409 and attempt == "cache":
+        except errors.Conflict as error:
+            if attempt == "cache":
                 continue
-            return _conflict(dashboard, loaded, error) if error.code == 409 else Refused(error)
+            return _conflict(dashboard, loaded, error)
+        except ApiError as error:
+            return Refused(error)
         new = tuple(service_traffic(answer))
         if dry_run:
             return Applied(answer, old, new, dry_run=True)
@@ -262,7 +263,7 @@ def _patch(
             timeout=dashboard.settings.write_timeout_seconds,
         )
     except ApiError as error:
-        if not dry_run and (isinstance(error, Unreachable) or error.code == 504):
+        if not dry_run and isinstance(error, Unreachable | errors.Timeout):
             raise _LostAnswer(error) from error
         raise
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -26,9 +25,10 @@ from app.web.context import Dashboard, DashboardDep
 from app.web.editor.actions import Press, outcome_view, precondition, run_action
 from app.web.editor.applying import change_traffic, load, patch_outcome
 from app.web.editor.views import PAGE, ROOT_ID, editor_view, initial_view, render
+from app.web.htmx import page_or_fragment
 from app.web.loading import LoadError
 from app.web.observability import record_patch
-from app.web.pages import events_url, is_fragment_request, render_page
+from app.web.pages import events_url, page_context
 from app.web.security import acting_user, edit_refusal
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -41,17 +41,14 @@ def respond(
 ) -> Response:
     """The editor alone for htmx (always 200: htmx swaps only successful answers), else the whole page
     with the HTTP status that says what happened."""
-    if is_fragment_request(request):
-        return HTMLResponse(render(dashboard, "editor", view), headers={"Vary": "HX-Request"})
-    page = _page_context(dashboard, loaded, view)
-    response = render_page(request, dashboard, PAGE, page)
-    response.status_code = status
-    return response
 
+    def page() -> str:
+        service_view = loading.service(dashboard, loaded.namespace, loaded.name)
+        events = events_url(request, loaded.namespace, loaded.name)
+        context = page_context(dashboard, {"view": service_view, "editor": view, "events": events})
+        return dashboard.renderer.page(PAGE, context)
 
-def _page_context(dashboard: Dashboard, loaded: Loaded, view: EditorView) -> dict[str, Any]:
-    service_view = loading.service(dashboard, loaded.namespace, loaded.name)
-    return {"view": service_view, "editor": view, "events": events_url(loaded.namespace, loaded.name)}
+    return page_or_fragment(request, page, lambda: render(dashboard, "editor", view), status_code=status)
 
 
 def replace_editor(dashboard: Dashboard, view: EditorView) -> HTMLResponse:

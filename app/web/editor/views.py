@@ -1,7 +1,8 @@
-"""The traffic editor's rendering: its templates, its URL, and its view for the Service as loaded.
+"""The traffic editor's rendering: its templates and its view for the Service as loaded.
 
 The view models themselves are pure (app.model.editor_view); this adds what only the web layer knows:
-the editor's URL, whether the user may write here, and the template's macros.
+whether the user may write here, and the template's macros (which build the editor's URLs from its
+route names).
 """
 
 from __future__ import annotations
@@ -20,10 +21,6 @@ PAGE = "editor/page.html"
 ROOT_ID = "traffic-editor"
 
 
-def editor_url(namespace: str, name: str) -> str:
-    return f"/namespaces/{namespace}/services/{name}/traffic"
-
-
 def editor_view(
     loaded: Loaded,
     form: EditorForm,
@@ -33,14 +30,13 @@ def editor_view(
     conflict: ConflictView | None = None,
     stale: StaleView | None = None,
 ) -> EditorView:
-    """The editor of the Service as loaded, posting to its own URL (see build_view)."""
-    url = editor_url(loaded.namespace, loaded.name)
-    return build_view(loaded, form, url=url, refusal=refusal, notice=notice, conflict=conflict, stale=stale)
+    """The editor of the Service as loaded (see build_view)."""
+    return build_view(loaded, form, refusal=refusal, notice=notice, conflict=conflict, stale=stale)
 
 
 def render(dashboard: Dashboard, macro: str, *args: Any) -> str:
     """One macro of the editor's template (`editor`, `live_update`, `status_update`, ...) as HTML."""
-    return str(getattr(dashboard.renderer.env.get_template(TEMPLATE).module, macro)(*args))
+    return dashboard.renderer.macro(TEMPLATE, macro, *args)
 
 
 def initial_view(request: Request, loaded: Loaded) -> EditorView:

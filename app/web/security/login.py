@@ -18,6 +18,7 @@ from app.web.security.guarding import LOGIN_PATH, SESSION_COOKIE, session_cookie
 from app.web.security.permissions import security_of
 from app.web.security.policy import MAX_NAME_LENGTH, Mode, user_value
 from app.web.templating import Renderer
+from app.web.urls import path_for
 
 log = logging.getLogger(__name__)
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -73,7 +74,7 @@ def login(
 def logout(request: Request) -> Response:
     """End the session on the server (the cookie alone would survive in a copy) and in the browser."""
     security_of(request).guard.sessions.revoke(request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(path_for(request, "namespaces_page"), status_code=303)
     response.headers.append("set-cookie", session_cookie("", request.scope, 0))
     return response
 
