@@ -22,7 +22,7 @@ from app.kube.caching import ClusterCache
 from app.kube.config import close_api_client, load_api_client
 from app.settings import Settings
 from app.web.app import build_app
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.serving import Server
 from bench.uncached import add_uncached_page
 

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from app.kube.watching import ListWatch
 from app.model.objects import NamespaceObjects
 from app.model.views import namespace_overview
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.pages import events_url, render_page
 from app.web.sections import NAMESPACE_SECTIONS, namespace_section
 

@@ -21,7 +21,7 @@ class ObjectChange:
     """An object was added, modified or deleted.
 
     `kind` is the `NamespaceObjects` field it belongs to ("services" for Knative Services,
-    "kservices" for core Services, "revisions", ...), or "namespaces" for the namespace list
+    "core_services" for core Services, "revisions", ...), or "namespaces" for the namespace list
     (then `namespace` is "").
     """
 

@@ -106,7 +106,7 @@ class Discovery:
     def namespace_resources(self) -> dict[str, Resource]:
         """The kinds to watch per namespace, keyed by their `NamespaceObjects` field name.
 
-        `services` are Knative Services, `kservices` core (Kubernetes) Services.
+        `services` are Knative Services, `core_services` core (Kubernetes) Services.
         """
         found: dict[str, Resource] = {}
         if self.knative:
@@ -121,7 +121,7 @@ class Discovery:
             found["serverlessservices"] = SERVERLESS_SERVICES
         if self.pod_autoscaler_version is not None:
             found["podautoscalers"] = POD_AUTOSCALERS
-        found.update(kservices=CORE_SERVICES, endpoints=ENDPOINTS, pods=PODS, events=EVENTS)
+        found.update(core_services=CORE_SERVICES, endpoints=ENDPOINTS, pods=PODS, events=EVENTS)
         return found
 
 

@@ -95,7 +95,7 @@ class Node:
     id: str
     column: int
     kind: str
-    """spec | route | status | kservice | virtualservice | kingress | rule | revision | pod | empty"""
+    """spec | route | status | core-service | virtualservice | kingress | rule | revision | pod | empty"""
     title: str
     lines: tuple[str, ...]
     ref: ObjectRef | None
@@ -413,7 +413,7 @@ def _add_placeholders(
     }
     placeholders = {
         name_of(ks): ks
-        for ks in scope.kservices
+        for ks in scope.core_services
         if name_of(ks) not in revision_service_owner and labels_of(ks).get(ROUTE_LABEL) == route_name
     }
     for name in dict.fromkeys([*service_path, *sorted(placeholders)]):
@@ -425,9 +425,9 @@ def _add_placeholders(
             lines.append(_clip(f"-> {str(spec['externalName']).removesuffix('.' + LOCAL_DOMAIN)}"))
         build.add(
             Node(
-                f"ksvc-{name}",
+                f"core-svc-{name}",
                 2,
-                "kservice",
+                "core-service",
                 f"Service {name}",
                 tuple(lines),
                 ObjectRef("Service (core)", name) if ks else None,
@@ -443,9 +443,9 @@ def _link_placeholders(
     """A tagged entry reaches its tag's Service; an entry with traffic, the route's."""
     for i, t in enumerate(status_traffic):
         if t.tag:
-            build.link(f"status-{i}", f"ksvc-{_service_for(service_path, t.tag)}")
+            build.link(f"status-{i}", f"core-svc-{_service_for(service_path, t.tag)}")
         if t.percent > 0:
-            build.link(f"status-{i}", f"ksvc-{_service_for(service_path, DEFAULT_PATH)}", f"{t.percent}%")
+            build.link(f"status-{i}", f"core-svc-{_service_for(service_path, DEFAULT_PATH)}", f"{t.percent}%")
 
 
 def _add_ingress(
@@ -468,7 +468,7 @@ def _add_ingress(
     for node in list(build.nodes.values()):
         if node.kind == "rule":
             for key in node.paths:
-                build.link(f"ksvc-{_service_for(service_path, key)}", node.id)
+                build.link(f"core-svc-{_service_for(service_path, key)}", node.id)
     _add_revisions(build, scope, colours, rule_targets, notes)
 
 
@@ -594,10 +594,10 @@ def _add_revisions(
         _add_revision_services(build, scope, name, paths, colour)
         _add_revision(build, revisions.get(name), name, paths, colour, notes)
         for svc_name in revision_service_names(name):
-            build.link(f"ksvc-{svc_name}", f"rev-{name}")
+            build.link(f"core-svc-{svc_name}", f"rev-{name}")
         _add_pods(build, name, sorted(pods_by_revision.get(name, []), key=name_of), paths, colour)
     for rule_id, svc_name, weight in rule_targets:
-        build.link(rule_id, f"ksvc-{svc_name}", f"{weight}%")
+        build.link(rule_id, f"core-svc-{svc_name}", f"{weight}%")
 
 
 def _add_revision_services(
@@ -605,21 +605,21 @@ def _add_revision_services(
 ) -> None:
     """Column 4: the revision's public Service (what the ingress routes to) and private one (which
     selects the pods), with the backends their Endpoints list (linked once the Revision is drawn)."""
-    kservices = {name_of(s): s for s in scope.kservices}
+    core_services = {name_of(s): s for s in scope.core_services}
     endpoints = {name_of(e): e for e in scope.endpoints}
     serverless = {name_of(s): s for s in scope.serverlessservices}
     public, private = revision_service_names(revision)
     for svc_name, role in ((public, "public: routed to"), (private, "private: selects the pods")):
-        ks = kservices.get(svc_name)
+        ks = core_services.get(svc_name)
         lines = [role] if ks else ["not found"]
         backends = service_backends(ks, endpoints, serverless, scope.pods) if ks else None
         if backends is not None:
             lines.append(f"endpoints: {backends.text}")
         build.add(
             Node(
-                f"ksvc-{svc_name}",
+                f"core-svc-{svc_name}",
                 4,
-                "kservice",
+                "core-service",
                 f"Service {svc_name}",
                 tuple(lines),
                 ObjectRef("Service (core)", svc_name) if ks else None,

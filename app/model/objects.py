@@ -24,7 +24,7 @@ class NamespaceObjects:
     revisions: tuple[KubeObject, ...] = ()
     routes: tuple[KubeObject, ...] = ()
     virtualservices: tuple[KubeObject, ...] = ()
-    kservices: tuple[KubeObject, ...] = ()
+    core_services: tuple[KubeObject, ...] = ()
     """Core (Kubernetes) Services."""
     pods: tuple[KubeObject, ...] = ()
     events: tuple[KubeObject, ...] = ()

@@ -17,7 +17,7 @@ from app.sim.knative.reconciling import KnativeController, install_admission
 from app.sim.knative.settings import SimSettings
 from app.sim.scenarios.applying import apply_object
 from app.sim.scenarios.loading import apply_scenario, load_scenario
-from app.sim.storage.resources import KSERVICES, default_registry
+from app.sim.storage.resources import KNATIVE_SERVICES, default_registry
 from app.sim.workloads.assembling import Workloads
 from app.sim.workloads.settings import WorkloadSettings
 
@@ -50,7 +50,7 @@ class KnativeCluster(SimCluster):
         has said why not, so its hosts answer at the ingress. False when `timeout` ran out first."""
         deadline = time.monotonic() + timeout
         pending: set[str] = set()
-        with self.store.watch(self.registry.get(KSERVICES), copy=False) as watcher:
+        with self.store.watch(self.registry.get(KNATIVE_SERVICES), copy=False) as watcher:
             listed = False
             while True:
                 remaining = deadline - time.monotonic()
@@ -100,7 +100,7 @@ def build_cluster(
     controller = KnativeController(settings, DomainConfig(domain=domain), profile)
     cluster.knative = controller
     store = cluster.store
-    restored = bool(store.list(store.registry.get(KSERVICES), copy=False)[0])
+    restored = bool(store.list(store.registry.get(KNATIVE_SERVICES), copy=False)[0])
     if not restored:
         for namespace in SYSTEM_NAMESPACES if profile.istio else KOURIER_NAMESPACES:
             apply_object(store, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from app.model.views import NamespaceOverview, NamespaceSummary, ServiceView
 from app.web import loading
-from app.web.context import DashboardDep
+from app.web.dashboard import DashboardDep
 from app.web.security import require_reveal
 
 router = APIRouter(prefix="/api", tags=["read"])

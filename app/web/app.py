@@ -10,19 +10,19 @@ from kubernetes.client import ApiClient
 from app.kube.access import AccessChecker
 from app.kube.caching import ClusterCache
 from app.settings import Settings
-from app.web import api, contexts, events, fragments, pages
+from app.web import api, events, fragments, kubecontexts, pages
 from app.web.connection import Cluster, ClusterConnection
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.demo import routes as demo_routes
 from app.web.demo.probing import ProbeRegistry, probe_limits
 from app.web.editor import api as editor_api
 from app.web.editor import routes as editor_routes
+from app.web.history_signing import history_key
 from app.web.limiting import BodyLimit
 from app.web.limits import ServerLimits
 from app.web.loading import LoadError
 from app.web.observability import install_observability
 from app.web.security import install_security
-from app.web.signing import history_key
 from app.web.templating import Renderer, make_environment
 from app.web.urls import RoutePaths
 
@@ -54,7 +54,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     renderer.env.globals["path_for"] = RoutePaths(app.router)  # the routes are included below
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api.router)
-    app.include_router(contexts.router)
+    app.include_router(kubecontexts.router)
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.include_router(events.router)

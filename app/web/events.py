@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from app.kube.feeding import ChangeFeed
 from app.model.views import ConnectionView
 from app.web import loading
-from app.web.context import Dashboard, DashboardDep
+from app.web.dashboard import Dashboard, DashboardDep
 from app.web.loading import LoadError
 from app.web.sections import (
     AGED_SECTIONS,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.web import loading
-from app.web.context import Dashboard, DashboardDep
+from app.web.dashboard import Dashboard, DashboardDep
 from app.web.loading import LoadError
 from app.web.sections import NAMESPACE_SECTIONS, SERVICE_SECTIONS, service_section
 from app.web.security import require_reveal

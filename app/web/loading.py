@@ -20,7 +20,7 @@ from app.model.views import (
     namespace_summary,
     service_view,
 )
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.sections import NAMESPACE_SECTIONS
 
 

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from app.model.views import ConnectionView
 from app.web import loading
-from app.web.context import Dashboard, DashboardDep
+from app.web.dashboard import Dashboard, DashboardDep
 from app.web.editor.embedding import PAGE as EDITOR_PAGE
 from app.web.editor.embedding import embedded_editor
 from app.web.htmx import page_or_fragment

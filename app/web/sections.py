@@ -13,7 +13,7 @@ NAMESPACE_SECTIONS = (
     "routes",
     "ingresses",
     "virtualservices",
-    "kservices",
+    "core_services",
     "pods",
 )
 SERVICE_SECTIONS = (
@@ -23,14 +23,14 @@ SERVICE_SECTIONS = (
     "conditions",
     "ingresses",
     "virtualservices",
-    "kservices",
+    "core_services",
     "pods",
     "yaml",
 )
 LIVE_SERVICE_SECTIONS = tuple(s for s in SERVICE_SECTIONS if s != "yaml")
 """The YAML section is reloaded on request, not pushed: a push would close the objects a reader opened."""
 
-AGED_SECTIONS = frozenset({"services", "revisions", "kservices", "pods", "conditions"})
+AGED_SECTIONS = frozenset({"services", "revisions", "core_services", "pods", "conditions"})
 """Sections that show ages, re-rendered now and then even when nothing changes."""
 
 _AFFECTED: dict[str, frozenset[str]] = {
@@ -40,11 +40,11 @@ _AFFECTED: dict[str, frozenset[str]] = {
     "routes": frozenset({"summary", "revisions", "routes", "conditions"}),
     "ingresses": frozenset({"summary", "ingresses"}),
     "virtualservices": frozenset({"summary", "virtualservices"}),
-    "kservices": frozenset({"summary", "kservices"}),
+    "core_services": frozenset({"summary", "core_services"}),
     # These three only fill in the Kubernetes Services' owner chains and backends.
-    "serverlessservices": frozenset({"kservices"}),
-    "podautoscalers": frozenset({"kservices"}),
-    "endpoints": frozenset({"kservices"}),
+    "serverlessservices": frozenset({"core_services"}),
+    "podautoscalers": frozenset({"core_services"}),
+    "endpoints": frozenset({"core_services"}),
     "pods": frozenset({"summary", "pods"}),
 }
 

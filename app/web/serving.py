@@ -18,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.config import STARTUP_FAILURE
 
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.limits import ServerLimits
 from app.web.listening import Acceptor, ConnectionCounts, LimitedH11Protocol
 

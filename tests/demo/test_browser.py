@@ -113,7 +113,7 @@ def test_explain_highlights_a_tags_whole_path_and_links_to_yaml(
     svg = page.locator("svg.explain-svg.selecting")
     expect(svg).to_have_attribute("data-selected", "current")
     on = svg.locator(".node.on").evaluate_all("ns => ns.map(n => n.dataset.id)")
-    assert "rev-customer-v3" in on and "ksvc-current-customer" in on and "rev-customer-v4" not in on
+    assert "rev-customer-v3" in on and "core-svc-current-customer" in on and "rev-customer-v4" not in on
     route = svg.locator("a.node[data-id='route']")
     assert route.get_attribute("href") == f"/namespaces/{NAMESPACE}/services/customer#yaml-route-customer"
     page.set_viewport_size({"width": int(svg.evaluate("s => s.width.baseVal.value")) + 80, "height": 900})

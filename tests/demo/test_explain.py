@@ -87,7 +87,9 @@ def test_one_box_per_http_route_with_its_weights(graph: ExplainGraph, lab_object
                 revision = (request.get("set") or request["add"])[REVISION_HEADER]
                 assert f"-> {revision} {destination['weight']}%" in rule.lines
                 public, _ = revision_service_names(revision)
-                edge = next(e for e in graph.edges if e.source == rule.id and e.target == f"ksvc-{public}")
+                edge = next(
+                    e for e in graph.edges if e.source == rule.id and e.target == f"core-svc-{public}"
+                )
                 assert edge.label == f"{destination['weight']}%"
 
 
@@ -116,12 +118,12 @@ def test_every_generated_kubernetes_service_of_the_route_and_its_revisions(
 ) -> None:
     ids = {n.id for n in graph.nodes}
     routed = {t["revisionName"] for t in _route(lab_objects)["status"]["traffic"]}
-    for ks in lab_objects.kservices:
+    for ks in lab_objects.core_services:
         labels = ks["metadata"].get("labels", {})
         of_route = labels.get("serving.knative.dev/route") == "customer"
         of_revision = any(name_of(ks) in revision_service_names(r) for r in routed)
         if of_route or of_revision:
-            assert f"ksvc-{name_of(ks)}" in ids, name_of(ks)
+            assert f"core-svc-{name_of(ks)}" in ids, name_of(ks)
 
 
 def test_selecting_a_tag_highlights_its_whole_path(
@@ -131,7 +133,7 @@ def test_selecting_a_tag_highlights_its_whole_path(
     on = {n.id for n in graph.nodes if "current" in n.paths}
     revision = current["revisionName"]
     assert f"rev-{revision}" in on
-    assert "ksvc-current-customer" in on
+    assert "core-svc-current-customer" in on
     assert not any(n.kind == "revision" and n.id != f"rev-{revision}" for n in graph.nodes if n.id in on)
     rules = [n for n in graph.nodes if n.kind == "rule" and n.id in on]
     assert len(rules) == 2  # the tag's route in customer-ingress and in customer-mesh

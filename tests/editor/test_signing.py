@@ -12,7 +12,7 @@ from kubernetes.client import ApiClient
 
 from app.kube.config import load_api_client
 from app.settings import Settings
-from app.web.signing import history_key
+from app.web.history_signing import history_key
 from tests.editor.conftest import csrf_client
 from tests.editor.forms import API
 from tests.serving import serve

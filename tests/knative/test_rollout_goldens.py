@@ -35,7 +35,7 @@ from app.sim.building import KnativeCluster, build_cluster
 from app.sim.knative.settings import SimSettings
 from app.sim.scenarios.applying import apply_object
 from app.sim.storage.errors import ApiError
-from app.sim.storage.resources import KINGRESSES, KSERVICES, ROUTES
+from app.sim.storage.resources import KINGRESSES, KNATIVE_SERVICES, ROUTES
 from tests.knative.reading import condition
 
 NS = "rollouts"
@@ -530,7 +530,7 @@ def test_the_kingress_annotation_is_the_only_rollout_state(rollout_cluster: Knat
         lambda k: "stepSize" in _state(k)["stepParams"],
     )
     assert _split(_state(found[-1])) == {OLD: 99, NEW: 1}
-    service = rollout_cluster.store.get(rollout_cluster.registry.get(KSERVICES), NS, "roll")
+    service = rollout_cluster.store.get(rollout_cluster.registry.get(KNATIVE_SERVICES), NS, "roll")
     for route in routes:
         extra = set(route["metadata"].get("annotations") or {}) - set(service["metadata"]["annotations"])
         assert not extra, extra

@@ -25,7 +25,7 @@ from tests.waiting import wait_until
 
 CONFIGMAPS = Resource("", "v1", "configmaps", "ConfigMap")
 SECRETS = Resource("", "v1", "secrets", "Secret")
-KSERVICES = Resource("", "v1", "services", "Service")
+CORE_SERVICES = Resource("", "v1", "services", "Service")
 FAST = ReflectorOptions(watch_timeout=5, relist_period=None, backoff_initial=0.05, backoff_max=0.2)
 """Short backoff; no periodic relist, so tests see exactly what watches and 410s do."""
 READ = ("get", "list", "watch")
@@ -59,13 +59,13 @@ def put_secret(api: ApiClient, namespace: str, name: str) -> dict[str, Any]:
 
 
 def put_service(api: ApiClient, namespace: str, name: str) -> dict[str, Any]:
-    """A plain Kubernetes Service (the cache's `kservices`)."""
+    """A plain Kubernetes Service (the cache's `core_services`)."""
     body = {"metadata": {"name": name, "namespace": namespace}, "spec": {"ports": [{"port": 80}]}}
-    return request_json(api, "POST", KSERVICES.path(namespace), body=body)
+    return request_json(api, "POST", CORE_SERVICES.path(namespace), body=body)
 
 
 def delete_service(api: ApiClient, namespace: str, name: str) -> None:
-    request_json(api, "DELETE", KSERVICES.path(namespace, name))
+    request_json(api, "DELETE", CORE_SERVICES.path(namespace, name))
 
 
 def names(objects: list[KubeObject] | tuple[KubeObject, ...]) -> list[str]:

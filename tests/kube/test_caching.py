@@ -86,7 +86,7 @@ def test_objects_of_the_lab_namespace(lab: Backend, make_cache: CacheFactory) ->
         assert {"customer-v3", "customer-v4", "recommendation-v2"} <= set(names(snapshot.revisions))
         assert names(snapshot.routes) == ["customer", "preference", "recommendation"]
         assert "customer-ingress" in names(snapshot.virtualservices)  # Knative 1.23 names it <route>-ingress
-        assert "customer-v4-private" in names(snapshot.kservices)
+        assert "customer-v4-private" in names(snapshot.core_services)
         assert names(snapshot.ingresses) == ["customer", "preference", "recommendation"]
         assert all(s["kind"] == "Service" for s in snapshot.services)
         assert cache.active_namespaces() == ["labs-1"]
@@ -118,7 +118,7 @@ def test_forbidden_namespace_list_falls_back_to_the_allow_list(
         assert 'User "viewer" cannot list resource "namespaces"' in cache.namespaces_forbidden
         assert cache.connected  # a refusal is not a lost connection
         snapshot = cache.objects(fresh_namespace)
-        assert names(snapshot.kservices) == ["web"] and snapshot.complete and snapshot.problems == ()
+        assert names(snapshot.core_services) == ["web"] and snapshot.complete and snapshot.problems == ()
 
         unconfigured = make_cache(viewer)
         assert unconfigured.namespaces() == []
@@ -133,7 +133,7 @@ def test_a_forbidden_kind_is_reported_and_the_allowed_ones_are_shown(
     with dashboard_client(core_only) as viewer:
         cache = make_cache(viewer, namespaces=[fresh_namespace])
         snapshot = cache.objects(fresh_namespace)
-        assert names(snapshot.kservices) == ["web"] and snapshot.services == ()
+        assert names(snapshot.core_services) == ["web"] and snapshot.services == ()
         assert not snapshot.complete
         refused = {problem.split(":")[0]: problem for problem in snapshot.problems}
         assert sorted(refused) == KNATIVE_AND_ISTIO
@@ -166,7 +166,7 @@ def test_refused_detail_kinds_are_left_out_quietly(
     with dashboard_client(limited_user(backend, fresh_namespace, shown)) as viewer:
         cache = make_cache(viewer, namespaces=[fresh_namespace])
         snapshot = cache.objects(fresh_namespace)
-        assert names(snapshot.kservices) == ["web"]
+        assert names(snapshot.core_services) == ["web"]
         assert snapshot.problems == () and snapshot.complete
         assert sorted(snapshot.unreadable) == sorted(DETAIL_KINDS)
         assert cache.connected
@@ -181,7 +181,7 @@ def test_changes_reach_a_namespace_feed(
         assert cache.active_namespaces() == [watched]
         cache.objects(watched)  # synced: later changes are live ones
         put_service(admin_api, watched, "web")
-        wanted = ObjectChange(watched, "kservices", "web", "ADDED")
+        wanted = ObjectChange(watched, "core_services", "web", "ADDED")
         assert next_matching(feed, lambda item: item == wanted) == wanted
         assert next_matching(everything, lambda item: item == wanted) == wanted
         created = backend.namespace()
@@ -202,7 +202,7 @@ def test_a_subscriber_that_falls_behind_is_told_to_resync(
         cache.objects(fresh_namespace)
         for i in range(6):
             put_service(admin_api, fresh_namespace, f"web-{i}")
-        assert wait_until(lambda: len(cache.objects(fresh_namespace).kservices) == 6)
+        assert wait_until(lambda: len(cache.objects(fresh_namespace).core_services) == 6)
         assert wait_until(lambda: cache.stats()["feed_overflows"] >= 1)
         assert slow.drain()[0] == Resync()
 
@@ -214,7 +214,7 @@ def test_connection_is_lost_and_back_and_data_is_right_afterwards(
     store_put_service(sim_cluster, "labs-1", "before")
     cache = make_cache(api)
     with cache.subscribe("labs-1") as feed:
-        assert names(cache.objects("labs-1").kservices) == ["before"]
+        assert names(cache.objects("labs-1").core_services) == ["before"]
         assert cache.connected and cache.has_synced()
         sim_cluster.stop()
         lost = next_matching(feed, lambda item: isinstance(item, ConnectionChange))
@@ -225,7 +225,7 @@ def test_connection_is_lost_and_back_and_data_is_right_afterwards(
         sim_cluster.start()
         back = next_matching(feed, lambda item: isinstance(item, ConnectionChange))
         assert back == ConnectionChange(connected=True)
-        assert wait_until(lambda: names(cache.objects("labs-1").kservices) == ["during"])
+        assert wait_until(lambda: names(cache.objects("labs-1").core_services) == ["during"])
         assert cache.connection().connected and cache.stats()["errors"] >= 1
 
 
@@ -238,7 +238,7 @@ def test_an_api_server_restart_is_a_lost_connection_and_the_data_is_right_afterw
         put_service(api, namespace, "before")
         cache = make_cache(api)
         with cache.subscribe(namespace) as feed:
-            assert names(cache.objects(namespace).kservices) == ["before"]
+            assert names(cache.objects(namespace).core_services) == ["before"]
             assert cache.connected and cache.has_synced()
             synced = cache.version(namespace)
             # It stops listening at once; the open watches break when it is killed a second later.
@@ -252,7 +252,7 @@ def test_an_api_server_restart_is_a_lost_connection_and_the_data_is_right_afterw
             delete_service(api, namespace, "before")
             back = next_matching(feed, lambda item: isinstance(item, ConnectionChange), 10.0)
             assert back == ConnectionChange(connected=True)
-            assert wait_until(lambda: names(cache.objects(namespace).kservices) == ["after"])
+            assert wait_until(lambda: names(cache.objects(namespace).core_services) == ["after"])
             snapshot = cache.objects(namespace)
             assert snapshot.complete and snapshot.problems == ()
             assert cache.connection().connected and cache.stats()["errors"] >= 1
@@ -271,7 +271,7 @@ def test_idle_namespaces_stop_unless_a_feed_holds_them(
     assert wait_until(lambda: cache.active_namespaces() == [], 3.0)
     assert cache.stats()["informers"] == 1
     put_service(admin_api, asked, "web")  # a namespace asked for again starts afresh
-    assert names(cache.objects(asked).kservices) == ["web"]
+    assert names(cache.objects(asked).core_services) == ["web"]
 
 
 def test_stop_ends_informers_and_feeds(admin_api: ApiClient, fresh_namespace: str) -> None:
@@ -319,7 +319,7 @@ def test_version_moves_with_every_change_a_snapshot_would_show(
     synced = cache.version("labs-1")
     assert cache.version("labs-1") == synced  # nothing changed: the same value
     put_service(api, "labs-1", "web")
-    assert wait_until(lambda: "web" in names(cache.objects("labs-1").kservices))
+    assert wait_until(lambda: "web" in names(cache.objects("labs-1").core_services))
     changed = cache.version("labs-1")
     assert changed != synced
     sim_cluster.stop()  # the watches fail: snapshots now carry problems

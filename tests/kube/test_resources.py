@@ -48,13 +48,13 @@ def test_full_cluster_prefers_istio_v1(admin_api: ApiClient) -> None:
         "ingresses",
         "serverlessservices",
         "podautoscalers",
-        "kservices",
+        "core_services",
         "endpoints",
         "pods",
         "events",
     ]
     assert kinds["services"] == KNATIVE_SERVICES and kinds["virtualservices"] == virtual_services("v1")
-    assert kinds["kservices"] == Resource("", "v1", "services", "Service")
+    assert kinds["core_services"] == Resource("", "v1", "services", "Service")
 
 
 def test_older_istio_is_found_at_v1beta1(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_cluster_without_knative_and_istio_is_flagged(tmp_path: Path) -> None:
     found = discover_with(tmp_path, core_only)
     assert found == Discovery(serving_version=None, istio_version=None, kingress_version=None)
     assert not found.knative and not found.istio
-    assert list(found.namespace_resources()) == ["kservices", "endpoints", "pods", "events"]
+    assert list(found.namespace_resources()) == ["core_services", "endpoints", "pods", "events"]
 
 
 def test_resource_paths() -> None:

@@ -151,9 +151,9 @@ def test_revision_services_are_traced_through_the_serverless_service_and_pod_aut
         revisions=(o["revision"],),
         podautoscalers=(o["pa"],),
         serverlessservices=(o["sks"],),
-        kservices=(o["public"], o["private"]),
+        core_services=(o["public"], o["private"]),
     )
-    rows = {r.name: r for r in namespace_overview(objects, NOW).kservices.rows}
+    rows = {r.name: r for r in namespace_overview(objects, NOW).core_services.rows}
     assert rows["customer-v3-private"].owners == (
         OwnerLink("ServerlessService", "customer-v3", "networking.internal.knative.dev/v1alpha1", True),
         OwnerLink("PodAutoscaler", "customer-v3", "autoscaling.internal.knative.dev/v1alpha1", True),
@@ -163,8 +163,8 @@ def test_revision_services_are_traced_through_the_serverless_service_and_pod_aut
     )
     # Without the PodAutoscalers in the cache (not served, or not readable) the chain stops there.
     cut = namespace_overview(
-        NamespaceObjects(namespace=NS, serverlessservices=(o["sks"],), kservices=(o["public"],)), NOW
-    ).kservices.rows[0]
+        NamespaceObjects(namespace=NS, serverlessservices=(o["sks"],), core_services=(o["public"],)), NOW
+    ).core_services.rows[0]
     assert [(link.kind, link.found) for link in cut.owners] == [
         ("ServerlessService", True),
         ("PodAutoscaler", False),

@@ -52,9 +52,9 @@ def namespace_page(http: httpx.Client) -> str:
     return answer.text
 
 
-def kservice_names(html: str) -> list[str]:
+def core_service_names(html: str) -> list[str]:
     """The Kubernetes Services the page lists."""
-    return row_names(section(html, "kservices"))
+    return row_names(section(html, "core_services"))
 
 
 def lost(html: str) -> bool:

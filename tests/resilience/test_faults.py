@@ -13,10 +13,10 @@ import pytest
 from app.sim.building import KnativeCluster
 from tests.editor.conftest import csrf_client
 from tests.resilience.cluster import (
+    core_service_names,
     create_core_service,
     delete_core_service,
     eventually,
-    kservice_names,
     lost,
     namespace_page,
 )
@@ -34,14 +34,14 @@ def http(resilient_dashboard: Dashboard) -> Iterator[httpx.Client]:
         yield client
 
 
-def fresh(kservices: str) -> bool:
+def fresh(core_services: str) -> bool:
     """A Kubernetes Services section showing the change made while away, not the object deleted."""
-    return f'data-name="{AFTER}"' in kservices and f'data-name="{BEFORE}"' not in kservices
+    return f'data-name="{AFTER}"' in core_services and f'data-name="{BEFORE}"' not in core_services
 
 
 def current(html: str) -> bool:
     """Connected again, showing the change made while away and not the object deleted meanwhile."""
-    names = kservice_names(html)
+    names = core_service_names(html)
     return not lost(html) and AFTER in names and BEFORE not in names
 
 
@@ -49,20 +49,20 @@ def test_api_server_stopped_and_restarted(
     resilient_dashboard: Dashboard, knative_cluster: KnativeCluster, http: httpx.Client, error_log: ErrorLog
 ) -> None:
     create_core_service(knative_cluster, BEFORE)
-    eventually(lambda: namespace_page(http), lambda html: BEFORE in kservice_names(html))
+    eventually(lambda: namespace_page(http), lambda html: BEFORE in core_service_names(html))
     with event_stream_of(resilient_dashboard, f"/namespaces/{NS}/events") as events:
         knative_cluster.stop()
         events.until(lambda e, data: e == "connection" and 'data-connection="lost"' in data)
         away = namespace_page(http)
-        assert lost(away) and BEFORE in kservice_names(away)  # the last known state, said to be old
+        assert lost(away) and BEFORE in core_service_names(away)  # the last known state, said to be old
         delete_core_service(knative_cluster, BEFORE)  # changes the dashboard cannot see yet
         create_core_service(knative_cluster, AFTER)
         knative_cluster.start()
         # The relisted sections and the banner come in either order: the stream ends up current.
         seen = events.until(lambda e, data: e == "connection" and 'data-connection="back"' in data)
-        sections = [data for e, data in seen if e == "kservices"]
+        sections = [data for e, data in seen if e == "core_services"]
         if not (sections and fresh(sections[-1])):
-            events.until(lambda e, data: e == "kservices" and fresh(data))
+            events.until(lambda e, data: e == "core_services" and fresh(data))
     eventually(lambda: namespace_page(http), current)
     assert resilient_dashboard.cache.connected
     assert error_log.lines() == []
@@ -72,7 +72,7 @@ def test_compacted_history_is_relisted_without_missing_a_change(
     resilient_dashboard: Dashboard, knative_cluster: KnativeCluster, http: httpx.Client, error_log: ErrorLog
 ) -> None:
     create_core_service(knative_cluster, BEFORE)
-    eventually(lambda: namespace_page(http), lambda html: BEFORE in kservice_names(html))
+    eventually(lambda: namespace_page(http), lambda html: BEFORE in core_service_names(html))
     expired = resilient_dashboard.cache.stats()["expired"]
     faults = knative_cluster.faults
     faults.set_latency(0.5)  # the watches about to reopen wait in the server...
@@ -95,7 +95,7 @@ def test_a_dropped_watch_event_is_healed_by_the_next_relist(
         relists = relisting_dashboard.cache.stats()["relists"]
         knative_cluster.faults.drop_next_watch_events(1)
         create_core_service(knative_cluster, AFTER)  # its ADDED event never reaches the dashboard
-        eventually(lambda: namespace_page(http), lambda html: AFTER in kservice_names(html))
+        eventually(lambda: namespace_page(http), lambda html: AFTER in core_service_names(html))
     assert relisting_dashboard.cache.stats()["relists"] > relists
     assert error_log.lines() == []
 

@@ -21,10 +21,10 @@ from app.kube.reflecting import Backoff, ReflectorOptions
 from app.sim.building import KnativeCluster
 from tests.resilience.cluster import (
     RECOVERY_SECONDS,
+    core_service_names,
     create_core_service,
     delete_core_service,
     eventually,
-    kservice_names,
     lost,
     namespace_page,
 )
@@ -174,7 +174,7 @@ def test_the_api_servers_return_shows_within_seconds_after_a_long_backoff(
         httpx.Client(base_url=dashboard.url, timeout=30) as http,
     ):
         create_core_service(knative_cluster, BEFORE)
-        eventually(lambda: namespace_page(http), lambda html: BEFORE in kservice_names(html))
+        eventually(lambda: namespace_page(http), lambda html: BEFORE in core_service_names(html))
         knative_cluster.stop()
         eventually(lambda: namespace_page(http), lost)  # every watch now waits 60 s before retrying
         delete_core_service(knative_cluster, BEFORE)
@@ -182,7 +182,7 @@ def test_the_api_servers_return_shows_within_seconds_after_a_long_backoff(
         knative_cluster.start()
 
         def current(html: str) -> bool:
-            names = kservice_names(html)
+            names = core_service_names(html)
             return not lost(html) and AFTER in names and BEFORE not in names
 
         eventually(lambda: namespace_page(http), current, timeout=RECOVERY_SECONDS)

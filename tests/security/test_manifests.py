@@ -134,9 +134,9 @@ def test_exactly_these_rights_are_enough_to_show_and_edit(
     # Every kind the dashboard watches is readable: no problem, no kind left out, and a revision's
     # Service is followed through its ServerlessService and PodAutoscaler up to the Knative Service.
     body = overview.json()
-    assert body["problems"] == [] and body["kservices"]["unreadable"] == []
+    assert body["problems"] == [] and body["core_services"]["unreadable"] == []
     assert [i["name"] for i in body["kingresses"]] == ["customer", "preference", "recommendation"]
-    row = next(r for r in body["kservices"]["rows"] if r["name"] == "customer-v3-private")
+    row = next(r for r in body["core_services"]["rows"] if r["name"] == "customer-v3-private")
     chain = [(link["kind"], link["found"]) for link in row["owners"]]
     assert chain == [
         ("ServerlessService", True),

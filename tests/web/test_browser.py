@@ -21,7 +21,7 @@ from tests.web.cluster import NS, knative, knative_service, names, patch_service
 
 pytestmark = pytest.mark.browser
 
-SECTIONS = ("summary", "services", "revisions", "routes", "virtualservices", "kservices", "pods")
+SECTIONS = ("summary", "services", "revisions", "routes", "virtualservices", "core_services", "pods")
 
 
 def open_live(page: Page, url: str) -> None:

@@ -42,6 +42,6 @@ def test_namespace_page_says_knative_and_istio_are_not_served(bare_dashboard: Da
     assert page.status_code == 200
     assert "does not serve Knative Serving" in section(page.text, "services")
     assert "does not serve Istio VirtualServices" in section(page.text, "virtualservices")
-    assert row_names(section(page.text, "kservices")) == ["postgres"]
+    assert row_names(section(page.text, "core_services")) == ["postgres"]
     assert service.status_code == 404 and "does not serve Knative Serving" in service.text
     assert api["knative"] is False and api["istio"] is False

@@ -103,7 +103,7 @@ def test_namespace_page_sections_show_the_clusters_objects(lab: Backend, lab_das
         assert sorted(row_names(section(page, "revisions"))) == names(knative(api, "revisions"))
         assert sorted(row_names(section(page, "routes"), "article")) == names(knative(api, "routes"))
         assert sorted(row_names(section(page, "virtualservices"), "article")) == virtualservice_names(api)
-        assert sorted(row_names(section(page, "kservices"))) == core_service_names(api)
+        assert sorted(row_names(section(page, "core_services"))) == core_service_names(api)
         assert sorted(row_names(section(page, "pods"))) == pod_names(api)
 
     eventually(check)
@@ -123,8 +123,8 @@ def test_generated_services_show_their_addresses_and_owner_chains(
     """The cluster's own cluster IPs (the real server allocates them from its range), and each generated
     Service's owners followed up to its Knative Service, every link found in the cache."""
     api = lab.client()
-    kservices = section(get(lab_dashboard, f"/namespaces/{NS}").text, "kservices")
-    assert 'class="unresolved"' not in kservices
+    core_services = section(get(lab_dashboard, f"/namespaces/{NS}").text, "core_services")
+    assert 'class="unresolved"' not in core_services
     services = CoreV1Api(api).list_namespaced_service(NS).items
     assert services
     for service in services:
@@ -132,7 +132,7 @@ def test_generated_services_show_their_addresses_and_owner_chains(
         spec: Any = service.spec
         owners = (service.metadata and service.metadata.owner_references) or []
         assert len(owners) == 1, name
-        _, kind, address, _ports, _endpoints, chain, _age = cells(kservices, name)
+        _, kind, address, _ports, _endpoints, chain, _age = cells(core_services, name)
         assert kind == spec.type
         wanted = spec.external_name if spec.type == "ExternalName" else spec.cluster_ip
         assert address.replace(" ", "") == wanted, name
@@ -265,7 +265,7 @@ def test_json_api_matches_the_cluster(lab: Backend, lab_dashboard: Dashboard) ->
     def counted() -> None:
         summaries = {s["namespace"]: s for s in get(lab_dashboard, "/api/namespaces").json()}
         assert summaries[NS]["virtualservices"] == len(virtualservice_names(api))
-        assert summaries[NS]["kservices"] == len(core_service_names(api))
+        assert summaries[NS]["core_services"] == len(core_service_names(api))
         assert summaries[NS]["pods"] == len(pod_names(api))
 
     eventually(counted)

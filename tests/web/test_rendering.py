@@ -74,7 +74,7 @@ def test_a_new_second_or_a_change_renders_again(served_dashboard: Dashboard, kna
 def test_the_page_shows_a_change_at_once(served_dashboard: Dashboard, knative_api: ApiClient) -> None:
     def shown() -> list[str]:
         with httpx.Client(base_url=served_dashboard.url, timeout=5) as http:
-            return row_names(section(http.get(f"/namespaces/{NS}").text, "kservices"))
+            return row_names(section(http.get(f"/namespaces/{NS}").text, "core_services"))
 
     assert "made-by-hand" not in shown()
     body: Any = {"metadata": {"name": "made-by-hand"}, "spec": {"ports": [{"port": 80}]}}

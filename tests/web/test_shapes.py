@@ -110,12 +110,12 @@ def test_revision_services_show_their_owner_chain_and_endpoints(
     revision Service names its Endpoints. The lab runs no pods here, so the ServerlessService is in
     Proxy mode: its public Endpoints are the activator's (`pkg/reconciler/serverlessservice/
     serverlessservice.go`), the private Service has none ready."""
-    kservices = section(get(shaped_dashboard, f"/namespaces/{NS}").text, "kservices")
-    assert 'class="unresolved"' not in kservices
-    assert sorted(row_names(kservices)) == core_service_names(shaped_api)
+    core_services = section(get(shaped_dashboard, f"/namespaces/{NS}").text, "core_services")
+    assert 'class="unresolved"' not in core_services
+    assert sorted(row_names(core_services)) == core_service_names(shaped_api)
     core = CoreV1Api(shaped_api)
     for name, backed_by in (("customer-v3", "activator"), ("customer-v3-private", "none")):
-        row = re.search(rf'<tr data-name="{name}">(.*?)</tr>', kservices, re.S)
+        row = re.search(rf'<tr data-name="{name}">(.*?)</tr>', core_services, re.S)
         assert row is not None
         chain_list = re.search(r'<ol class="chain">(.*?)</ol>', row.group(1), re.S)
         assert chain_list is not None
@@ -249,8 +249,8 @@ def workload_dashboard(tmp_path: Path, grace: float) -> Iterator[tuple[Dashboard
 
 
 def endpoints_cell(dashboard: Dashboard, service: str) -> str:
-    kservices = section(get(dashboard, f"/namespaces/{NS}").text, "kservices")
-    row = re.search(rf'<tr data-name="{service}">.*?<td data-col="endpoints">(.*?)</td>', kservices, re.S)
+    core_services = section(get(dashboard, f"/namespaces/{NS}").text, "core_services")
+    row = re.search(rf'<tr data-name="{service}">.*?<td data-col="endpoints">(.*?)</td>', core_services, re.S)
     assert row is not None
     return row.group(1)
 

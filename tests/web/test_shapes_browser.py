@@ -62,10 +62,10 @@ def test_namespace_page_and_probe_routes(
     expect(page.locator("#ingresses article.kingress")).to_have_count(3)
     customer = page.locator("#ingresses article[data-name='customer']")
     expect(customer.locator("tr[data-rule]")).to_have_count(8)
-    expect(page.locator("#kservices tr[data-name='customer-v3-private'] .chain li").first).to_have_text(
+    expect(page.locator("#core_services tr[data-name='customer-v3-private'] .chain li").first).to_have_text(
         "ServerlessService customer-v3"
     )
-    cards = ["summary", "services", "revisions", "routes", "ingresses", "kservices", "pods"]
+    cards = ["summary", "services", "revisions", "routes", "ingresses", "core_services", "pods"]
     if knative_shape == "kourier":
         expect(page.locator("#virtualservices")).to_be_hidden()
         expect(page.locator("#ingresses [data-no-istio='true']")).to_be_visible()

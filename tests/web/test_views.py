@@ -236,7 +236,7 @@ def lab_objects() -> NamespaceObjects:
         revisions=(old, *revisions),
         routes=(route,),
         virtualservices=(vs,),
-        kservices=(public, tag_svc, by_hand),
+        core_services=(public, tag_svc, by_hand),
         pods=(pod,),
     )
 
@@ -374,8 +374,8 @@ def test_virtual_service_lists_matches_and_weighted_destinations() -> None:
 
 
 def test_kubernetes_services_trace_their_owners_back_to_the_knative_service() -> None:
-    kservices = namespace_overview(lab_objects(), NOW).kservices
-    rows = {r.name: r for r in kservices.rows}
+    core_services = namespace_overview(lab_objects(), NOW).core_services
+    rows = {r.name: r for r in core_services.rows}
     assert [(o.kind, o.name) for o in rows["customer-v3"].owners] == [
         ("Revision", "customer-v3"),
         ("Configuration", "customer"),
@@ -384,7 +384,7 @@ def test_kubernetes_services_trace_their_owners_back_to_the_knative_service() ->
     assert rows["current-customer"].address == "knative-local-gateway.istio-system.svc.cluster.local"
     assert rows["customer-v3"].ports == ("http 80->8012/TCP",)
     assert rows["postgres"].owners == () and not rows["postgres"].generated
-    assert kservices.generated == 2
+    assert core_services.generated == 2
 
 
 def test_unresolved_owner_ends_the_chain() -> None:
@@ -394,7 +394,7 @@ def test_unresolved_owner_ends_the_chain() -> None:
         "u-x",
         owner={"apiVersion": "v1", "kind": "Thing", "metadata": {"name": "t", "uid": "u-t"}},
     )
-    rows = namespace_overview(NamespaceObjects(namespace=NS, kservices=(orphan,)), NOW).kservices.rows
+    rows = namespace_overview(NamespaceObjects(namespace=NS, core_services=(orphan,)), NOW).core_services.rows
     assert rows[0].owners == (OwnerLink("Thing", "t", "v1", False),)
 
 

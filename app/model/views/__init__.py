@@ -18,6 +18,13 @@ from app.model.views.colours import (
     revision_generation,
 )
 from app.model.views.conditions import ConditionView, ObjectConditions, Readiness, conditions_of, readiness
+from app.model.views.core_services import (
+    CoreServiceRow,
+    CoreServicesView,
+    core_service_row,
+    core_services_view,
+    port_text,
+)
 from app.model.views.istio import (
     DestinationView,
     HttpRouteView,
@@ -45,7 +52,6 @@ from app.model.views.knative import (
     route_view,
     service_row,
 )
-from app.model.views.kservices import KServiceRow, KServicesView, kservice_row, kservices_view, port_text
 from app.model.views.masking import masked, masked_value, secret_like
 from app.model.views.overview import (
     HIDDEN,
@@ -77,13 +83,13 @@ __all__ = [
     "Clipped",
     "ConditionView",
     "ConnectionView",
+    "CoreServiceRow",
+    "CoreServicesView",
     "DestinationView",
     "EndpointAddress",
     "HttpRouteView",
     "IngressRuleView",
     "KIngressView",
-    "KServiceRow",
-    "KServicesView",
     "MatchView",
     "NamespaceOverview",
     "NamespaceSummary",
@@ -108,14 +114,14 @@ __all__ = [
     "colour_of",
     "conditions_of",
     "controller_ref",
+    "core_service_row",
+    "core_services_view",
     "env_text",
     "human_duration",
     "index_by_uid",
     "is_probe_route",
     "is_version_var",
     "kingress_view",
-    "kservice_row",
-    "kservices_view",
     "masked",
     "masked_value",
     "namespace_overview",

@@ -12,6 +12,7 @@ from app.model.labels import ROUTE_LABEL, SERVICE_LABEL
 from app.model.objects import NamespaceObjects
 from app.model.views.colours import revision_colours
 from app.model.views.conditions import ObjectConditions, conditions_of, readiness
+from app.model.views.core_services import CoreServicesView, core_services_view
 from app.model.views.istio import VirtualServiceView, virtual_service_view
 from app.model.views.kingress import KIngressView, kingress_view
 from app.model.views.knative import (
@@ -23,7 +24,6 @@ from app.model.views.knative import (
     route_view,
     service_row,
 )
-from app.model.views.kservices import KServicesView, kservices_view
 from app.model.views.masking import masked
 from app.model.views.owners import controller_ref, index_by_uid, owner_steps
 from app.model.views.pods import PodGroup, pod_groups, pod_status
@@ -57,8 +57,8 @@ class NamespaceSummary:
     revisions: int
     routes: int
     virtualservices: int
-    kservices: int
-    kservices_generated: int
+    core_services: int
+    core_services_generated: int
     pods: int
     pods_running: int
     kingresses: int = 0
@@ -82,8 +82,8 @@ def namespace_summary(objects: NamespaceObjects) -> NamespaceSummary:
         kingresses=len(objects.ingresses),
         istio=objects.istio,
         virtualservices=len(objects.virtualservices),
-        kservices=len(objects.kservices),
-        kservices_generated=sum(1 for s in objects.kservices if controller_ref(s) is not None),
+        core_services=len(objects.core_services),
+        core_services_generated=sum(1 for s in objects.core_services if controller_ref(s) is not None),
         pods=len(objects.pods),
         pods_running=sum(1 for p in objects.pods if pod_status(p) == "Running"),
         connected=objects.connected,
@@ -103,7 +103,7 @@ class NamespaceOverview:
     routes: tuple[RouteView, ...]
     kingresses: tuple[KIngressView, ...]
     virtualservices: tuple[VirtualServiceView, ...]
-    kservices: KServicesView
+    core_services: CoreServicesView
     pods: tuple[PodGroup, ...]
     knative: bool
     """False when the cluster does not serve Knative Serving."""
@@ -142,7 +142,7 @@ def _overview(objects: NamespaceObjects, scope: NamespaceObjects, now: datetime)
         virtualservices=tuple(
             virtual_service_view(v, colours) for v in sorted(scope.virtualservices, key=name_of)
         ),
-        kservices=kservices_view(scope.kservices, objects, by_uid, now),
+        core_services=core_services_view(scope.core_services, objects, by_uid, now),
         pods=pod_groups(scope.pods, scope.revisions, colours, now),
         knative=objects.knative,
         istio=objects.istio,
@@ -202,7 +202,7 @@ def service_scope(objects: NamespaceObjects, name: str) -> NamespaceObjects | No
         revisions=pick(objects.revisions),
         routes=pick(objects.routes),
         virtualservices=pick(objects.virtualservices),
-        kservices=pick(objects.kservices),
+        core_services=pick(objects.core_services),
         pods=pick(objects.pods),
         events=(),
         ingresses=pick(objects.ingresses),
@@ -244,7 +244,7 @@ def service_view(
         ("VirtualService", scope.virtualservices),
         ("PodAutoscaler", scope.podautoscalers),
         ("ServerlessService", scope.serverlessservices),
-        ("Service (core)", scope.kservices),
+        ("Service (core)", scope.core_services),
         ("Endpoints", scope.endpoints),
         ("Pod", scope.pods),
     )

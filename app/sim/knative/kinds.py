@@ -32,7 +32,7 @@ class Kinds:
     def of(cls, registry: ResourceRegistry) -> Kinds:
         """Look the kinds up in `registry` (KeyError when one is missing; the VirtualService is optional)."""
         return cls(
-            ksvc=registry.get(resources.KSERVICES),
+            ksvc=registry.get(resources.KNATIVE_SERVICES),
             configuration=registry.get(resources.CONFIGURATIONS),
             revision=registry.get(resources.REVISIONS),
             route=registry.get(resources.ROUTES),

@@ -31,7 +31,7 @@ from app.sim.knative.settings import SimSettings
 from app.sim.knative.writing import Context, Key
 from app.sim.storage.admission import AdmissionPlugin
 from app.sim.storage.errors import ApiError, Conflict, NotFound
-from app.sim.storage.resources import KSERVICES, ROUTES
+from app.sim.storage.resources import KNATIVE_SERVICES, ROUTES
 from app.sim.storage.watching import Watcher, WatchEvent
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Webhooks(Protocol):
 
 def install_admission(webhooks: Webhooks, settings: SimSettings) -> None:
     """Register Knative's webhook for Services and Routes (once per store)."""
-    webhooks.add_admission(KSERVICES, ServiceAdmission(settings.user))
+    webhooks.add_admission(KNATIVE_SERVICES, ServiceAdmission(settings.user))
     webhooks.add_admission(ROUTES, RouteAdmission())
 
 

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from app.kube.feeding import ChangeFeed
 from app.model.demo_view import ProbeView
-from app.web.context import Dashboard, DashboardDep, get_dashboard
+from app.web.dashboard import Dashboard, DashboardDep, get_dashboard
 from app.web.demo.probing import Probe, ProbeError
 from app.web.demo.starting import plan, refused, requester
 from app.web.demo.views import current_probe_view, demo_view, page_context, render
@@ -43,7 +43,7 @@ _AFFECTED = {
     "revisions": frozenset({"explain", "pods"}),
     "ingresses": frozenset({"explain"}),
     "virtualservices": frozenset({"explain"}),
-    "kservices": frozenset({"explain"}),
+    "core_services": frozenset({"explain"}),
     "endpoints": frozenset({"explain"}),
     "serverlessservices": frozenset({"explain"}),
     "pods": frozenset({"explain", "pods"}),

@@ -11,7 +11,7 @@ from app.model.bodies import name_of
 from app.model.probestats import Attribution, PatternError, compile_pattern, configured_split, version_map
 from app.model.views import service_scope
 from app.web import loading
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.demo.probing import ProbeError, ProbeRegistry, ProbeSpec, ProbeTarget, probe_spec, probe_target
 from app.web.demo.views import route_of
 from app.web.loading import LoadError, NoSuchKnativeService

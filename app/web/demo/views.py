@@ -19,7 +19,7 @@ from app.model.objects import NamespaceObjects
 from app.model.probestats import configured_split
 from app.model.views import ConnectionView, revision_colours, service_view
 from app.web import loading
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.demo.probing import Probe
 from app.web.loading import NoSuchKnativeService
 from app.web.urls import path_for

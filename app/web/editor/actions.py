@@ -33,7 +33,7 @@ from app.model.editor_view import ConflictView, EditorView, Loaded, Notice, fres
 from app.model.history import find_entry, previous_split
 from app.model.patches import describe_split
 from app.model.traffic import TrafficTarget
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.editor.applying import (
     Applied,
     Conflict,

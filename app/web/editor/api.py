@@ -39,7 +39,7 @@ from app.model.history import HistoryEntry, find_entry, outside_change
 from app.model.objects import KubeObject
 from app.model.previewing import Preview
 from app.model.traffic import FieldError, TrafficTarget, default_traffic, merge_errors, parse_traffic
-from app.web.context import DashboardDep
+from app.web.dashboard import DashboardDep
 from app.web.editor.applying import (
     Applied,
     Conflict,

@@ -34,7 +34,7 @@ from app.model.objects import KubeObject
 from app.model.patches import describe_split, splits_equal
 from app.model.timestamps import rfc3339
 from app.model.traffic import TrafficTarget
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.loading import NoSuchKnativeService, namespace_objects
 
 ACTION = "ChangeTraffic"
@@ -55,7 +55,7 @@ def load(dashboard: Dashboard, namespace: str, name: str) -> Loaded:
         history=tuple(
             history(objects.events, name, key=dashboard.history_key, namespace=namespace, uid=uid_of(service))
         ),
-        placeholders=tuple(s for s in objects.kservices if labels_of(s).get(ROUTE_LABEL) == name),
+        placeholders=tuple(s for s in objects.core_services if labels_of(s).get(ROUTE_LABEL) == name),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from app.model.editor_view import EditorView
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.editor.applying import load
 from app.web.editor.views import PAGE, initial_view
 

@@ -21,7 +21,7 @@ from app.model.editing import EditorForm, FormError, has_pending_edits, move, pa
 from app.model.editor_view import EditorView, Loaded, Notice, StaleView, changed_by, fresh_form
 from app.model.patches import describe_split
 from app.web import loading
-from app.web.context import Dashboard, DashboardDep
+from app.web.dashboard import Dashboard, DashboardDep
 from app.web.editor.actions import Press, outcome_view, precondition, run_action
 from app.web.editor.applying import change_traffic, load, patch_outcome
 from app.web.editor.views import PAGE, ROOT_ID, editor_view, initial_view, render

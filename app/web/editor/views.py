@@ -13,7 +13,7 @@ from fastapi import Request
 
 from app.model.editing import EditorForm
 from app.model.editor_view import ConflictView, EditorView, Loaded, Notice, StaleView, build_view, fresh_form
-from app.web.context import Dashboard
+from app.web.dashboard import Dashboard
 from app.web.security import edit_refusal
 
 TEMPLATE = "editor/editor.html"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.web.context import DashboardDep
+from app.web.dashboard import DashboardDep
 from app.web.security.guarding import LOGIN_PATH, SESSION_COOKIE, session_cookie
 from app.web.security.permissions import security_of
 from app.web.security.policy import MAX_NAME_LENGTH, Mode, user_value

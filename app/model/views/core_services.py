@@ -15,7 +15,7 @@ from app.model.views.owners import OwnerLink, owner_chain
 
 
 @dataclass(frozen=True)
-class KServiceRow:
+class CoreServiceRow:
     """A Kubernetes Service with the chain of controllers that generated it."""
 
     name: str
@@ -33,8 +33,8 @@ class KServiceRow:
 
 
 @dataclass(frozen=True)
-class KServicesView:
-    rows: tuple[KServiceRow, ...]
+class CoreServicesView:
+    rows: tuple[CoreServiceRow, ...]
     generated: int
     """How many of them nobody created by hand (they have an owner)."""
     unreadable: tuple[str, ...] = ()
@@ -51,14 +51,14 @@ def port_text(port: Mapping[str, Any]) -> str:
     return f"{name} {text}" if name else text
 
 
-def kservice_row(
+def core_service_row(
     service: Obj, by_uid: Mapping[str, Obj], now: datetime, backends: BackendView | None = None
-) -> KServiceRow:
+) -> CoreServiceRow:
     spec = part(service, "spec")
     kind = as_text(spec.get("type") or "ClusterIP")
     address = spec.get("externalName") if kind == "ExternalName" else spec.get("clusterIP")
     owners = owner_chain(service, by_uid)
-    return KServiceRow(
+    return CoreServiceRow(
         name=name_of(service),
         type=kind,
         address=as_text(address) or "<none>",
@@ -70,14 +70,14 @@ def kservice_row(
     )
 
 
-def kservices_view(
+def core_services_view(
     services: Iterable[Obj], objects: NamespaceObjects, by_uid: Mapping[str, Obj], now: datetime
-) -> KServicesView:
+) -> CoreServicesView:
     """Rows for `services`; owners, Endpoints, ServerlessServices and pods are looked up in `objects`."""
     endpoints = {name_of(e): e for e in objects.endpoints}
     sks = {name_of(s): s for s in objects.serverlessservices}
     rows = tuple(
-        kservice_row(s, by_uid, now, service_backends(s, endpoints, sks, objects.pods))
+        core_service_row(s, by_uid, now, service_backends(s, endpoints, sks, objects.pods))
         for s in sorted(services, key=name_of)
     )
-    return KServicesView(rows, sum(1 for r in rows if r.generated), tuple(objects.unreadable))
+    return CoreServicesView(rows, sum(1 for r in rows if r.generated), tuple(objects.unreadable))

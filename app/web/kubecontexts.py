@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.web.connection import ContextError, Contexts
-from app.web.context import Dashboard, DashboardDep
+from app.web.dashboard import Dashboard, DashboardDep
 from app.web.loading import LoadError
 from app.web.urls import path_for
 
