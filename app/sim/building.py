@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.model.naming import LOCAL_DOMAIN, DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile, profile_named
-from app.sim.apiserver.access import add_users
+from app.sim.apiserver.users import add_users
 from app.sim.client import Client
 from app.sim.cluster import SimCluster
 from app.sim.knative.conditions import status_of

@@ -1,5 +1,5 @@
 """Per-Service patch permission from SelfSubjectAccessReviews, with RBAC on the simulated cluster:
-scenario users (app.sim.apiserver.access) give bearer tokens and rules; the kubeconfig carries the token; the
+scenario users (app.sim.apiserver.users) give bearer tokens and rules; the kubeconfig carries the token; the
 stored Roles and bindings decide; the dashboard follows."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from app.kube.access import AccessChecker
-from app.sim.apiserver.access import add_users, parse_users
+from app.sim.apiserver.users import add_users, parse_users
 from app.sim.building import KnativeCluster
 from tests.editor.forms import EDITOR, editor_html, form_fields, post, set_percents
 from tests.plugins.sim import Kubectl, dashboard_client

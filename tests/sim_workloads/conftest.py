@@ -15,7 +15,7 @@ from kubernetes.client.exceptions import ApiException
 from app.model.naming import DomainConfig, ingress_virtual_service_name, mesh_virtual_service_name
 from app.model.routing import ResolvedTarget, virtual_service_specs
 from app.sim.cluster import SimCluster
-from app.sim.ingress.serving import IngressServer
+from app.sim.ingress.gateway import IngressServer
 from app.sim.knative.revisions import desired_deployment
 from app.sim.workloads.assembling import Workloads as WorkloadsController
 from tests.plugins.knative import FAST_WORKLOADS

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.model.profiles import PROFILES
-from app.sim.apiserver.access import ScenarioUser, parse_users
+from app.sim.apiserver.users import ScenarioUser, parse_users
 
 
 @dataclass(frozen=True)
 class Scenario:
     """A config-domain domain (None: the default), the Knative profile it shows, and steps of manifests;
     each step is applied in order, then the control plane settles before the next. `users` get bearer
-    tokens and RBAC rules (app.sim.apiserver.access)."""
+    tokens and RBAC rules (app.sim.apiserver.users)."""
 
     domain: str | None
     steps: tuple[tuple[dict[str, Any], ...], ...]

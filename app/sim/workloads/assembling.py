@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.sim.client import Client
-from app.sim.ingress.serving import IngressServer
+from app.sim.ingress.gateway import IngressServer
 from app.sim.workloads.autoscaling import Autoscaler
 from app.sim.workloads.replicating import PodsController
 from app.sim.workloads.settings import WorkloadSettings
