@@ -14,7 +14,7 @@ from app.settings import Settings
 from app.sim.building import KnativeCluster, build_cluster
 from tests.plugins.knative import FAST_WORKLOADS, TEST_SETTINGS
 from tests.plugins.sim import dashboard_client
-from tests.serving import Dashboard, serve
+from tests.support.serving import Dashboard, serve
 
 NAMESPACE = "labs-1"
 GRACE = 1.0

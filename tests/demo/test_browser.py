@@ -12,7 +12,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from app.settings import Settings
 from tests.demo.conftest import NAMESPACE, DemoCluster
 from tests.plugins.browser import screenshot
-from tests.serving import Dashboard, serve
+from tests.support.serving import Dashboard, serve
 
 pytestmark = pytest.mark.browser
 

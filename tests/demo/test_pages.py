@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.demo.conftest import API_TOKEN, NAMESPACE
-from tests.serving import Dashboard
+from tests.support.serving import Dashboard
 
 HTMX = {"HX-Request": "true"}
 

@@ -22,8 +22,8 @@ from kubernetes.client import ApiClient
 
 from app.settings import ENV_PREFIX, Settings
 from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
-from tests.serving import Dashboard, serve
-from tests.waiting import wait_until
+from tests.support.serving import Dashboard, serve
+from tests.support.waiting import wait_until
 
 HOSTILE_PATTERN = r"(\w+\s?)+$"
 """Backtracks exponentially in Python's `re` on a long word not followed by the end of the text."""

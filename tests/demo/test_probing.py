@@ -24,7 +24,7 @@ from app.web.demo.probing import (
 )
 from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 from tests.plugins.browser import run_async
-from tests.serving import Dashboard
+from tests.support.serving import Dashboard
 
 SERVING = ("serving.knative.dev", "v1", NAMESPACE)
 FAST = ProbeLimits(max_rate=5000, concurrency=4, request_timeout=5.0)

@@ -6,9 +6,8 @@ its RBAC store directly take `client` / `knative_cluster` and run there alone.""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,9 +19,19 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.kube.config import load_api_client
 from app.sim.building import KnativeCluster
 from tests.backends import Backend
-from tests.editor.conftest import LAB_TRAFFIC, csrf_client
-from tests.editor.forms import API, EDITOR, form_fields, notices, set_percents, spec_traffic, traffic_events
-from tests.serving import serve
+from tests.support.builders import LAB_TRAFFIC
+from tests.support.forms import (
+    API,
+    EDITOR,
+    csrf_client,
+    form_fields,
+    notices,
+    set_percents,
+    spec_traffic,
+    traffic_events,
+)
+from tests.support.serving import serve
+from tests.support.waiting import eventually
 from tests.web.cluster import knative_service, patch_service
 
 T = TypeVar("T")
@@ -32,14 +41,6 @@ CANARY = [
     {"tag": "candidate", "revisionName": "customer-v4", "percent": 10},
     {"tag": "latest", "latestRevision": True, "percent": 0},
 ]
-
-
-def wait_for(read: Callable[[], T], timeout: float = 5.0) -> T:
-    """The first truthy value `read` gives (the cache follows the cluster within milliseconds)."""
-    deadline = time.monotonic() + timeout
-    while not (value := read()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return value
 
 
 def version(client: httpx.Client) -> str:
@@ -78,7 +79,7 @@ def test_apply_then_revert_through_the_history(lab: Backend, lab_client: httpx.C
     assert applied.status_code == 200, applied.text
     assert applied.json()["event"]
     assert [t["percent"] for t in spec_traffic(knative_service(api, "customer"))] == [90, 10, 0]
-    history = wait_for(lambda: lab_client.get(f"{API}/history").json())
+    history = eventually(lambda: lab_client.get(f"{API}/history").json())
     assert history[0]["event"] == applied.json()["event"]
     assert history[0]["after"][0]["percent"] == 90
     reverted = lab_client.post(

@@ -15,9 +15,9 @@ from kubernetes.client import ApiClient, CoreV1Api
 from playwright.sync_api import Browser, Page, expect
 
 from tests.backends import Backend
-from tests.editor.forms import EDITOR, NS, traffic_events
 from tests.plugins.browser import screenshot
-from tests.serving import Dashboard
+from tests.support.forms import EDITOR, NS, traffic_events
+from tests.support.serving import Dashboard
 from tests.web.cluster import knative_service
 
 pytestmark = pytest.mark.browser

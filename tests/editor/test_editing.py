@@ -37,7 +37,7 @@ from app.model.editing import (
 )
 from app.model.patches import splits_equal
 from app.model.traffic import FieldError, TrafficTarget
-from tests.editor.conftest import revision
+from tests.support.builders import revision
 
 LAB_ROWS = (
     Row("customer-v3", "current", "50"),

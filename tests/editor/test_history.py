@@ -20,7 +20,7 @@ from app.model.history import (
     traffic_manager,
 )
 from app.model.traffic import TrafficTarget
-from tests.editor.conftest import LAB_TRAFFIC, service
+from tests.support.builders import LAB_TRAFFIC, service
 
 HALF = [TrafficTarget.from_dict(t)[0] for t in LAB_TRAFFIC]
 CANARY = [

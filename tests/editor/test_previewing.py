@@ -8,7 +8,7 @@ from app.model.editing import RevisionChoice, rows_to_targets, service_traffic
 from app.model.editing import Row as R
 from app.model.naming import LOCAL_DOMAIN
 from app.model.previewing import domain_config, host_weights, preview
-from tests.editor.conftest import service
+from tests.support.builders import service
 
 DOMAIN = "apps.example.com"
 

@@ -13,9 +13,8 @@ from kubernetes.client import ApiClient
 from app.kube.config import load_api_client
 from app.settings import Settings
 from app.web.signing import history_key
-from tests.editor.conftest import csrf_client
-from tests.editor.forms import API
-from tests.serving import serve
+from tests.support.forms import API, csrf_client
+from tests.support.serving import serve
 
 
 def test_the_key_comes_from_the_file_then_the_setting_else_chance(tmp_path: Path) -> None:

@@ -8,8 +8,7 @@ simulator (its fault switches, a Service recreated freely) and take `client` / `
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,11 +24,11 @@ from app.model.traffic import TrafficTarget
 from app.settings import Settings
 from app.sim.building import KnativeCluster
 from tests.backends import Backend, grant
-from tests.editor.conftest import csrf_client
-from tests.editor.forms import (
+from tests.support.forms import (
     API,
     EDITOR,
     NS,
+    csrf_client,
     editor_html,
     form_fields,
     notices,
@@ -38,21 +37,14 @@ from tests.editor.forms import (
     spec_traffic,
     traffic_events,
 )
-from tests.security.serving import serve_dashboard
-from tests.serving import Dashboard, serve
+from tests.support.guarded import serve_dashboard
+from tests.support.serving import Dashboard, serve
+from tests.support.waiting import eventually
 from tests.web.cluster import SERVING, knative_service
 
 T = TypeVar("T")
 
 ALICE = {"X-Forwarded-User": "alice"}
-
-
-def wait_for(read: Callable[[], T], timeout: float = 5.0) -> T:
-    """The first truthy value `read` gives (the cache follows the cluster within milliseconds)."""
-    deadline = time.monotonic() + timeout
-    while not (value := read()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return value
 
 
 def showing(page: str, text: str) -> str:
@@ -120,7 +112,7 @@ def test_a_forged_history_entry_is_an_outside_change_never_undone(lab: Backend) 
         assert percents(knative_service(admin, "customer")) == [70, 30, 0]
         forged = forge(lab.client("bob"), knative_service(admin, "customer"))
 
-        page = wait_for(lambda: showing(http.get(EDITOR).text, f'data-event="{forged}"'))
+        page = eventually(lambda: showing(http.get(EDITOR).text, f'data-event="{forged}"'))
         history = editor_html(page).split('id="ed-history"')[1]
         entry = re.search(rf'<li[^>]*data-event="{forged}"[^>]*>(.*?)</li>', history, re.S)
         assert entry is not None and "data-outside-entry" in entry.group(0), "shown as Splitboard's own"
@@ -173,7 +165,7 @@ def recreate(api: ApiClient, name: str = "customer") -> dict[str, Any]:
 
 def settled(client: httpx.Client, new: dict[str, Any]) -> None:
     """Wait until the dashboard shows the recreated Service's split."""
-    state = wait_for(lambda: with_percents(client.get(API).json(), percents(new)))
+    state = eventually(lambda: with_percents(client.get(API).json(), percents(new)))
     assert state, "the dashboard never saw the recreated Service"
 
 

@@ -21,7 +21,8 @@ from app.kube.requesting import request_json
 from app.kube.writing import patch_traffic
 from app.model.traffic import TrafficTarget
 from tests.backends import Backend
-from tests.editor.forms import (
+from tests.plugins.sim import make_kubectl
+from tests.support.forms import (
     API,
     EDITOR,
     NS,
@@ -36,8 +37,7 @@ from tests.editor.forms import (
     spec_traffic,
     traffic_events,
 )
-from tests.plugins.sim import make_kubectl
-from tests.serving import Dashboard
+from tests.support.serving import Dashboard
 from tests.web.cluster import knative_service, patch_service
 
 HX = {"HX-Request": "true"}

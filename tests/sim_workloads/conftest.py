@@ -4,7 +4,7 @@ through the official client, so these tests need nothing but the store, the serv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +19,6 @@ from app.sim.ingress.serving import IngressServer
 from app.sim.knative.revisions import desired_deployment
 from app.sim.workloads.assembling import Workloads as WorkloadsController
 from tests.plugins.knative import FAST_WORKLOADS
-from tests.waiting import wait_until
 
 NAMESPACE = "labs-1"
 DOMAIN = DomainConfig(domain="apps.example.com")
@@ -139,12 +138,6 @@ def target(revision: str, percent: int, tag: str | None = None) -> ResolvedTarge
 def host(route: str, tag: str | None = None) -> str:
     prefix = f"{tag}-{route}" if tag else route
     return f"{prefix}.{NAMESPACE}.{DOMAIN.domain}"
-
-
-def eventually(check: Callable[[], bool], timeout: float = 5.0, message: str = "") -> None:
-    """Wait until `check()` holds (the controllers work on their own threads)."""
-    if not wait_until(check, timeout, interval=0.02):
-        raise AssertionError(message or "condition not reached in time")
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ import pytest
 from app.sim.building import KnativeCluster, SimSettings, build_cluster
 from app.sim.workloads.assembling import Workloads
 from tests.plugins.sim import official_client
-from tests.sim_workloads.conftest import GRACE, TEST_SETTINGS, eventually
+from tests.sim_workloads.conftest import GRACE, TEST_SETTINGS
+from tests.support.waiting import eventually
 
 DOMAIN = "apps.cluster-kharon-ba75.kharon-ba75.example.opentlc.com"
 NAMESPACE = "labs-1"

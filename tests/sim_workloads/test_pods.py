@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from tests.sim_workloads.conftest import NAMESPACE, Workloads, eventually
+from tests.sim_workloads.conftest import NAMESPACE, Workloads
+from tests.support.waiting import eventually
 
 
 def test_pods_appear_named_and_labelled_like_a_replica_sets(workloads: Workloads) -> None:

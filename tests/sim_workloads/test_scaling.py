@@ -6,7 +6,8 @@ import time
 
 import httpx
 
-from tests.sim_workloads.conftest import GRACE, Workloads, eventually, host, target
+from tests.sim_workloads.conftest import GRACE, Workloads, host, target
+from tests.support.waiting import eventually
 
 
 def _running(workloads: Workloads, revision: str) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from typing import Any
 
@@ -120,3 +122,13 @@ def traffic_events(api: ApiClient) -> list[dict[str, Any]]:
     """The history Events (TrafficChanged) in the lab's namespace, as the cluster holds them."""
     events = CoreV1Api(api).list_namespaced_event(NS).to_dict()["items"]
     return [e for e in events if e["reason"] == "TrafficChanged"]
+
+
+@contextmanager
+def csrf_client(url: str) -> Iterator[httpx.Client]:
+    """A client holding the dashboard's CSRF cookie, sending its token on every request (as htmx does)."""
+    with httpx.Client(base_url=url, timeout=10) as http:
+        token = form_fields(http.get(EDITOR).text).get("csrf_token")
+        if token:
+            http.headers["X-CSRF-Token"] = token
+        yield http

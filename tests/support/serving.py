@@ -5,14 +5,16 @@ Binding the socket first leaves no race for a free port; the test reads the app'
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from kubernetes.client import ApiClient
 
 from app.kube.caching import ClusterCache
@@ -23,6 +25,10 @@ from app.web.serving import Server
 
 FAST_RETRIES = ReflectorOptions(backoff_initial=0.05, backoff_max=0.3)
 """Reconnect quickly after the cluster comes back, so banner tests stay short."""
+FAST = dataclasses.replace(FAST_RETRIES, relist_period=None)
+"""Retry within tenths of a second, never relist on a timer: what heals is the reaction to each fault."""
+HEALING = dataclasses.replace(FAST, relist_period=1.0)
+"""Also relist every second, so a lost watch event heals within the test."""
 
 
 @dataclass
@@ -43,16 +49,22 @@ def serve(
     *,
     options: ReflectorOptions = FAST_RETRIES,
     lifespan: bool = False,
+    routers: Sequence[APIRouter] = (),
+    **cache_options: Any,
 ) -> Iterator[Dashboard]:
     """The dashboard over `api_client` with `settings` (default: Settings()), served from a thread.
 
-    `lifespan=True` runs the app's startup and shutdown (the demo's probe registry closes at shutdown).
-    The caller owns `api_client`; the cache is started here and stopped after the server.
+    `lifespan=True` runs the app's startup and shutdown (the demo's probe registry closes at shutdown);
+    `routers` are test-only routes added to the app; `cache_options` go to the ClusterCache (check and
+    reconnect periods, idle time). The caller owns `api_client`; the cache is started here and stopped
+    after the server.
     """
-    cache = ClusterCache(api_client, sync_timeout=5.0, options=options)
+    cache = ClusterCache(api_client, sync_timeout=5.0, options=options, **cache_options)
     cache.start()
     try:
         app = build_app(settings or Settings(), cache, api_client)
+        for router in routers:
+            app.include_router(router)
         server = Server(app_config(app, lifespan=lifespan), app)
         with run_server(server) as url:
             yield Dashboard(url, app, cache, api_client, server)

@@ -1,4 +1,4 @@
-"""The real app (build_app) served by uvicorn on a port-0 socket, plus a test-only write route.
+"""The real app (build_app) served with a test-only write route, and a client for it.
 
 The write route stands for any route that changes a Service's traffic: it carries `require_edit` and
 answers with the acting user and a form field (proving the guard hands the body on intact).
@@ -7,7 +7,7 @@ answers with the acting user and a form field (proving the guard hands the body 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +17,11 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from app.kube.caching import ClusterCache
-from app.kube.config import close_api_client, load_api_client
 from app.settings import Settings
-from app.web.app import build_app
 from app.web.observability import record_patch
 from app.web.security import acting_user, can_edit, edit_refusal, require_edit
-from app.web.serving import Server
-from tests.serving import serve_app
+from tests.plugins.sim import dashboard_client
+from tests.support.serving import serve
 
 router = APIRouter(prefix="/_test")
 
@@ -72,20 +70,16 @@ class Served:
         return self.client.post(WRITE, data={"note": note}, headers=headers)
 
 
+MakeDashboard = Callable[..., Served]
+"""make(kubeconfig=None, **settings fields) -> Served: the security suite's factory fixture."""
+
+
 @contextmanager
 def serve_dashboard(settings: Settings, kubeconfig: Path) -> Iterator[Served]:
     """build_app over `kubeconfig` with `settings` and the test route, served."""
-    api_client = load_api_client(kubeconfig)
-    cache = ClusterCache(api_client, sync_timeout=5.0)
-    cache.start()
-    try:
-        app = build_app(settings, cache, api_client)
-        app.include_router(router)
-        with (
-            serve_app(app, lambda config: Server(config, app)) as url,
-            httpx.Client(base_url=url, follow_redirects=False, timeout=10) as client,
-        ):
-            yield Served(url, app, cache, client)
-    finally:
-        cache.stop()
-        close_api_client(api_client)
+    with (
+        dashboard_client(kubeconfig) as api_client,
+        serve(api_client, settings, routers=[router]) as dashboard,
+        httpx.Client(base_url=dashboard.url, follow_redirects=False, timeout=10) as client,
+    ):
+        yield Served(dashboard.url, dashboard.app, dashboard.cache, client)
