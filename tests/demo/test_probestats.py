@@ -25,6 +25,7 @@ from app.model.probestats import (
     version_map,
     wilson_interval,
 )
+from tests.support.builders import revision
 
 
 def _exact_cdf(k: int, n: int, p: Fraction) -> Fraction:
@@ -129,13 +130,10 @@ def test_record_counts_without_changing_the_old_tally() -> None:
     assert third.last_error == "HTTP 503"
 
 
-def _revision(name: str, version: str | None) -> dict[str, object]:
-    env = [{"name": "VERSION", "value": version}] if version else []
-    return {"metadata": {"name": name}, "spec": {"containers": [{"image": "x", "env": env}]}}
-
-
 def test_attribution_prefers_the_header_then_a_version_token_of_the_body() -> None:
-    versions = version_map([_revision("customer-v3", "v3"), _revision("customer-v4", "v4")])
+    versions = version_map(
+        [revision("customer-v3", image="x", version="v3"), revision("customer-v4", image="x", version="v4")]
+    )
     rule = Attribution(versions=versions, revisions=frozenset({"customer-v3", "customer-v4"}))
     body = "customer => preference => recommendation v4 from 'customer-v4-deployment-abc': 3"
     assert attribute("customer-v3", body, rule) == "customer-v3"
@@ -145,7 +143,11 @@ def test_attribution_prefers_the_header_then_a_version_token_of_the_body() -> No
 
 
 def test_version_map_prefers_routed_revisions_on_shared_tokens() -> None:
-    revisions = [_revision("customer-v1", "v1"), _revision("customer-00001", "v1"), _revision("x", None)]
+    revisions = [
+        revision("customer-v1", image="x", version="v1"),
+        revision("customer-00001", image="x", version="v1"),
+        revision("x", image="x", version=None),
+    ]
     assert version_map(revisions, routed=["customer-v1"]) == {"v1": "customer-v1"}
     assert version_map(revisions) == {"v1": "customer-00001"}
 

@@ -11,6 +11,7 @@ from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError
 from app.sim.storage.resources import ResourceType, default_registry
 from app.sim.storage.store import Store
+from tests.support.builders import knative_service
 
 KSVC_KEY = "services.serving.knative.dev"
 
@@ -27,13 +28,9 @@ def ksvc(store: Store) -> ResourceType:
     return store.registry.get(KSVC_KEY)
 
 
-def service(name: str = "customer", **spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "serving.knative.dev/v1",
-        "kind": "Service",
-        "metadata": {"name": name, "labels": {"app": name}},
-        "spec": spec or {"template": {"spec": {"containers": [{"image": "x"}]}}},
-    }
+def service(name: str = "customer") -> dict[str, Any]:
+    """A Knative Service body without a namespace: the store takes it from the request's path."""
+    return knative_service(name, namespace=None, image="x", labels={"app": name})
 
 
 def expect_error(code: int, reason: str) -> Any:

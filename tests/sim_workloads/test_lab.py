@@ -17,6 +17,7 @@ from app.sim.building import KnativeCluster, SimSettings, build_cluster
 from app.sim.workloads.assembling import Workloads
 from tests.plugins.sim import official_client
 from tests.sim_workloads.conftest import GRACE, TEST_SETTINGS
+from tests.support.builders import knative_service
 from tests.support.waiting import eventually
 
 DOMAIN = "apps.cluster-kharon-ba75.kharon-ba75.example.opentlc.com"
@@ -143,17 +144,10 @@ def test_min_scale_holds_while_routed_and_is_ignored_once_in_reserve(
     custom = client.CustomObjectsApi(api)
 
     def service(revision: str) -> dict[str, Any]:
-        return {
-            "apiVersion": "serving.knative.dev/v1",
-            "kind": "Service",
-            "metadata": {"name": "hello", "namespace": NAMESPACE},
-            "spec": {
-                "template": {
-                    "metadata": {"name": revision, "annotations": {"autoscaling.knative.dev/min-scale": "1"}},
-                    "spec": {"containers": [{"image": "quay.io/lab/hello:1"}]},
-                }
-            },
-        }
+        scaled = {"autoscaling.knative.dev/min-scale": "1"}
+        return knative_service(
+            "hello", image="quay.io/lab/hello:1", template={"name": revision, "annotations": scaled}
+        )
 
     def pods(revision: str) -> int:
         selector = f"serving.knative.dev/revision={revision}"
