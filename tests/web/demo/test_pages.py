@@ -8,8 +8,8 @@ import re
 import httpx
 import pytest
 
-from tests.demo.conftest import API_TOKEN, NAMESPACE
 from tests.support.serving import Dashboard
+from tests.web.demo.conftest import API_TOKEN, NAMESPACE
 
 HTMX = {"HX-Request": "true"}
 

@@ -12,7 +12,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.sim_workloads.conftest import NAMESPACE, Workloads, host, target
+from tests.sim.workloads.conftest import NAMESPACE, Workloads, host, target
 from tests.support.waiting import eventually
 
 MIN_ONE = {"autoscaling.knative.dev/min-scale": "1"}

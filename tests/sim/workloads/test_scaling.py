@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from tests.sim_workloads.conftest import GRACE, Workloads, host, target
+from tests.sim.workloads.conftest import GRACE, Workloads, host, target
 from tests.support.waiting import eventually
 
 

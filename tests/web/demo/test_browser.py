@@ -10,9 +10,9 @@ from kubernetes.client import ApiClient
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from app.settings import Settings
-from tests.demo.conftest import NAMESPACE, DemoCluster
 from tests.plugins.browser import screenshot
 from tests.support.serving import Dashboard, serve
+from tests.web.demo.conftest import NAMESPACE, DemoCluster
 
 pytestmark = pytest.mark.browser
 

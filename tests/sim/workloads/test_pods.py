@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.sim_workloads.conftest import NAMESPACE, Workloads
+from tests.sim.workloads.conftest import NAMESPACE, Workloads
 from tests.support.waiting import eventually
 
 

@@ -16,7 +16,7 @@ import pytest
 from app.sim.building import KnativeCluster, SimSettings, build_cluster
 from app.sim.workloads.assembling import Workloads
 from tests.plugins.sim import official_client
-from tests.sim_workloads.conftest import GRACE, TEST_SETTINGS
+from tests.sim.workloads.conftest import GRACE, TEST_SETTINGS
 from tests.support.builders import knative_service
 from tests.support.waiting import eventually
 

@@ -21,9 +21,9 @@ import httpx
 from kubernetes.client import ApiClient
 
 from app.settings import ENV_PREFIX, Settings
-from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 from tests.support.serving import Dashboard, serve
 from tests.support.waiting import wait_until
+from tests.web.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 
 HOSTILE_PATTERN = r"(\w+\s?)+$"
 """Backtracks exponentially in Python's `re` on a long word not followed by the end of the text."""
@@ -33,7 +33,7 @@ HANG_GUARD = 20.0
 """Seconds the test waits for any answer of the dashboard before calling it frozen: far more than an
 answer needs; a frozen dashboard never answers at all."""
 SERVICE = f"/namespaces/{NAMESPACE}/services/customer"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class HostileIngress:

@@ -22,9 +22,9 @@ from app.web.demo.probing import (
     probe_spec,
     probe_target,
 )
-from tests.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 from tests.plugins.browser import run_async
 from tests.support.serving import Dashboard
+from tests.web.demo.conftest import API_TOKEN, NAMESPACE, DemoCluster
 
 SERVING = ("serving.knative.dev", "v1", NAMESPACE)
 FAST = ProbeLimits(max_rate=5000, concurrency=4, request_timeout=5.0)

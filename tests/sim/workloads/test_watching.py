@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.plugins.sim import KUBECTL
-from tests.sim_workloads.conftest import GRACE, NAMESPACE, Workloads
+from tests.sim.workloads.conftest import GRACE, NAMESPACE, Workloads
 from tests.support.waiting import eventually
 
 
