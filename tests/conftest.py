@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.plugins.knative",
     "tests.plugins.browser",
     "tests.plugins.backends",
+    "tests.plugins.dashboard",
 ]

@@ -9,13 +9,13 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.waiting import wait_until
+from tests.support.waiting import eventually
 
 SPLITBOARD = [sys.executable, "-m", "app.cli"]
 KUBECTL = "/usr/bin/kubectl"
@@ -46,11 +46,6 @@ def _running(args: list[str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
                 proc.wait()
         assert proc.stdout is not None
         proc.stdout.close()
-
-
-def _wait_for(predicate: Callable[[], object], timeout: float = 20.0) -> None:
-    if not wait_until(predicate, timeout, interval=0.05):
-        raise AssertionError("timed out")
 
 
 def _get(url: str, host: str | None = None) -> tuple[int, str, dict[str, str]]:
@@ -96,7 +91,7 @@ def test_demo_serves_the_dashboard_on_the_lab(tmp_path: Path) -> None:
             except OSError:
                 return False
 
-        _wait_for(up)
+        eventually(up, timeout=20.0, message="timed out")
         status, body, _ = _get(f"http://127.0.0.1:{port}/namespaces/labs-1")
         assert status == 200
         assert "customer-v4" in body

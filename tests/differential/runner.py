@@ -17,7 +17,7 @@ from tests.differential.normalizing import Normalizer
 from tests.differential.steps import Await, Call, Case, Grant, Kubectl, Step, Watch
 from tests.plugins.sim import Kubectl as KubectlRunner
 from tests.plugins.sim import make_kubectl
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 TIMEOUT = urllib3.Timeout(connect=5.0, read=30.0)
 WATCH_SECONDS = "2"

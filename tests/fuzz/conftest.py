@@ -15,8 +15,7 @@ from app.kube.config import close_api_client, load_api_client
 from app.sim.building import KnativeCluster, build_cluster
 from app.sim.storage.copying import clone
 from tests.plugins.knative import TEST_SETTINGS
-from tests.resilience.serving import FAST, serve
-from tests.web.conftest import Dashboard
+from tests.support.serving import FAST, Dashboard, serve
 
 KNATIVE_SERVICES = "services.serving.knative.dev"
 
@@ -70,7 +69,7 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget
         kubeconfig: Path = cluster.write_kubeconfig(tmp_path_factory.mktemp("fuzz") / "kubeconfig")
         api_client = load_api_client(kubeconfig)
         try:
-            with serve(api_client, FAST) as dashboard:
+            with serve(api_client, options=FAST) as dashboard:
                 yield FuzzTarget(cluster, dashboard, writes)
         finally:
             close_api_client(api_client)

@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 
 from app.model.editing import revision_choices, validate_targets
 from app.model.traffic import default_traffic, parse_traffic
-from tests.editor.conftest import csrf_client
-from tests.editor.forms import API, EDITOR, NS
 from tests.fuzz.conftest import FuzzTarget, Write
+from tests.support.forms import API, EDITOR, NS, csrf_client
 
 CURRENT = "<current>"
 """Stands for the Service's resourceVersion (or generation) as the dashboard reads it before the post."""

@@ -15,7 +15,6 @@ from tests.plugins.sim import Kubectl, make_kubectl, official_client
 DATA = Path(__file__).parent / "data"
 SERVING = ("serving.knative.dev", "v1")
 NS = "labs-1"
-LAB_DOMAIN = "apps.cluster-kharon-ba75.kharon-ba75.example.opentlc.com"
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import time
 from typing import Any
 
 from app.sim.building import KnativeCluster
-from tests.knative.conftest import DATA, LAB_DOMAIN
+from tests.knative.conftest import DATA
 from tests.knative.reading import condition, core_service_names, custom_object, knative, names
 from tests.plugins.sim import Kubectl
+from tests.support.builders import LAB_DOMAIN
 
 ISTIO = ("networking.istio.io", "v1alpha3", "virtualservices")
 """The lab's Istio served VirtualServices at v1alpha3 only (the `seed` profile)."""

@@ -21,9 +21,10 @@ from app.sim.building import KnativeCluster, build_cluster
 from app.sim.ingress.matching import Backend, kingress_backends, route_backends
 from app.sim.knative.revisions import ACTIVATOR_IPS, public_endpoints
 from app.sim.knative.settings import SimSettings
-from tests.knative.conftest import DATA, LAB_DOMAIN
+from tests.knative.conftest import DATA
 from tests.plugins.knative import TEST_SETTINGS
 from tests.plugins.sim import Kubectl, make_kubectl
+from tests.support.builders import LAB_DOMAIN
 
 NAMES = ("customer", "candidate-customer", "current-customer", "latest-customer")
 """The lab's target names as Knative sorts them: "" (the route itself), then the tags."""

@@ -37,6 +37,7 @@ from app.sim.scenarios.applying import apply_object
 from app.sim.storage.errors import ApiError
 from app.sim.storage.resources import KINGRESSES, KNATIVE_SERVICES, ROUTES
 from tests.knative.reading import condition
+from tests.support.builders import knative_service
 
 NS = "rollouts"
 ANNOTATION = "networking.internal.knative.dev/rollout"
@@ -310,16 +311,12 @@ def test_status_and_ingress_splits_during_a_rollout() -> None:
 
 
 def _service(image: int, duration: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "serving.knative.dev/v1",
-        "kind": "Service",
-        "metadata": {
-            "name": "roll",
-            "namespace": NS,
-            "annotations": {"serving.knative.dev/rollout-duration": duration},
-        },
-        "spec": {"template": {"spec": {"containers": [{"image": f"ghcr.io/knative/helloworld-go:{image}"}]}}},
-    }
+    return knative_service(
+        "roll",
+        namespace=NS,
+        image=f"ghcr.io/knative/helloworld-go:{image}",
+        annotations={"serving.knative.dev/rollout-duration": duration},
+    )
 
 
 @pytest.fixture

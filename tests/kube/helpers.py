@@ -21,7 +21,7 @@ from app.model.objects import KubeObject
 from app.sim.cluster import SimCluster
 from app.sim.storage.errors import ApiError as SimApiError
 from tests.backends import Backend, grant
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 CONFIGMAPS = Resource("", "v1", "configmaps", "ConfigMap")
 SECRETS = Resource("", "v1", "secrets", "Secret")

@@ -15,7 +15,7 @@ from app.kube.errors import ApiError
 from tests.backends import Backend
 from tests.kube.helpers import limited_user
 from tests.plugins.sim import dashboard_client
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 KNATIVE = "serving.knative.dev"
 

@@ -36,7 +36,7 @@ from tests.kube.helpers import (
     store_put_service,
 )
 from tests.plugins.sim import dashboard_client
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 CacheFactory = Callable[..., ClusterCache]
 KNATIVE_AND_ISTIO = ["configurations", "ingresses", "revisions", "routes", "services", "virtualservices"]

@@ -43,7 +43,7 @@ from tests.kube.helpers import (
     store_put_configmap,
 )
 from tests.plugins.sim import dashboard_client
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from kubernetes.client.exceptions import ApiException
 
 from tests.backends import Backend
 from tests.realcluster.controlplane import RealCluster
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 
 def get(cluster: RealCluster, path: str, token: str | None) -> tuple[int, dict[str, Any]]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -12,20 +10,8 @@ from app.sim.building import KnativeCluster
 from tests.web.cluster import NS
 from tests.web.markup import row_names, section
 
-T = TypeVar("T")
 RECOVERY_SECONDS = 5.0
 """The promise kept: back to connected, and current, within 5 s of the API server's return."""
-
-
-def eventually(read: Callable[[], T], accept: Callable[[T], bool], timeout: float = RECOVERY_SECONDS) -> T:
-    """Poll `read` until `accept` takes its value; fail with the last value after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if accept(value):
-            return value
-        assert time.monotonic() < deadline, f"not within {timeout} s; last: {value!r}"[:2000]
-        time.sleep(0.05)
 
 
 def core_service(name: str) -> dict[str, Any]:

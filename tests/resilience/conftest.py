@@ -11,8 +11,7 @@ import pytest
 from kubernetes.client import ApiClient
 
 from app.kube.config import close_api_client, load_api_client
-from tests.resilience.serving import FAST, HEALING, serve
-from tests.web.conftest import Dashboard
+from tests.support.serving import FAST, HEALING, Dashboard, serve
 
 LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
 """uvicorn's loggers do not propagate to the root logger: each gets the handler."""
@@ -45,14 +44,14 @@ def resilient_api(knative_kubeconfig: Path) -> Iterator[ApiClient]:
 def resilient_dashboard(resilient_api: ApiClient) -> Iterator[Dashboard]:
     """The dashboard over the labs cluster, retrying fast, with no periodic relist (what heals is the
     reflector's reaction to each fault)."""
-    with serve(resilient_api, FAST) as dashboard:
+    with serve(resilient_api, options=FAST) as dashboard:
         yield dashboard
 
 
 @pytest.fixture
 def relisting_dashboard(resilient_api: ApiClient) -> Iterator[Dashboard]:
     """The same, relisting every second (what heals a lost watch event)."""
-    with serve(resilient_api, HEALING) as dashboard:
+    with serve(resilient_api, options=HEALING) as dashboard:
         yield dashboard
 
 

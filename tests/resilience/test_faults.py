@@ -11,18 +11,18 @@ import httpx
 import pytest
 
 from app.sim.building import KnativeCluster
-from tests.editor.conftest import csrf_client
 from tests.resilience.cluster import (
     core_service_names,
     create_core_service,
     delete_core_service,
-    eventually,
     lost,
     namespace_page,
 )
 from tests.resilience.conftest import ErrorLog
+from tests.support.forms import csrf_client
+from tests.support.serving import Dashboard
+from tests.support.waiting import eventually
 from tests.web.cluster import NS
-from tests.web.conftest import Dashboard
 from tests.web.test_events import event_stream_of
 
 BEFORE, AFTER = "made-by-hand-before", "made-by-hand-after"

@@ -24,18 +24,17 @@ from tests.resilience.cluster import (
     core_service_names,
     create_core_service,
     delete_core_service,
-    eventually,
     lost,
     namespace_page,
 )
 from tests.resilience.conftest import ErrorLog
-from tests.resilience.serving import FAST, serve
+from tests.support.serving import FAST, Dashboard, serve
+from tests.support.waiting import eventually
 from tests.web.cluster import NS, knative_service, patch_service
-from tests.web.conftest import Dashboard
 from tests.web.test_events import EventReader
 
 BEFORE, AFTER = "made-by-hand-before", "made-by-hand-after"
-CHECKING = {"check_seconds": 0.5, "check_grace": 0.2}
+CHECKING: dict[str, Any] = {"check_seconds": 0.5, "check_grace": 0.2}
 """Watches compared with a list every half second (the default is 30 s), a change on its way for
 0.2 s at most (the default is 5 s)."""
 
@@ -44,7 +43,7 @@ CHECKING = {"check_seconds": 0.5, "check_grace": 0.2}
 def checked_dashboard(resilient_api: ApiClient) -> Iterator[Dashboard]:
     """The dashboard with quick watch checks and no periodic relist: only the check can find a
     missed change."""
-    with serve(resilient_api, FAST, **CHECKING) as dashboard:
+    with serve(resilient_api, options=FAST, **CHECKING) as dashboard:
         yield dashboard
 
 
@@ -129,7 +128,7 @@ def test_an_outage_answers_the_last_seen_service_not_a_404(
     resilient_api: ApiClient, knative_cluster: KnativeCluster, error_log: ErrorLog
 ) -> None:
     with (
-        serve(resilient_api, FAST, idle_seconds=0.3) as dashboard,
+        serve(resilient_api, options=FAST, idle_seconds=0.3) as dashboard,
         httpx.Client(base_url=dashboard.url, timeout=30) as http,
     ):
         api = f"/api/namespaces/{NS}/services/customer"
@@ -170,7 +169,7 @@ def test_the_api_servers_return_shows_within_seconds_after_a_long_backoff(
 ) -> None:
     slow = dataclasses.replace(FAST, backoff_initial=60.0, backoff_max=60.0, jitter=0.0)
     with (
-        serve(resilient_api, slow, reconnect_seconds=0.2) as dashboard,
+        serve(resilient_api, options=slow, reconnect_seconds=0.2) as dashboard,
         httpx.Client(base_url=dashboard.url, timeout=30) as http,
     ):
         create_core_service(knative_cluster, BEFORE)

@@ -11,17 +11,16 @@ from playwright.sync_api import Page, expect
 
 from app.sim.building import KnativeCluster
 from tests.plugins.browser import screenshot
-from tests.resilience.serving import FAST, serve
 from tests.resilience.test_freshness import CHECKING, change_split_unseen
+from tests.support.serving import FAST, Dashboard, serve
 from tests.web.cluster import NS, knative_service
-from tests.web.conftest import Dashboard
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def checked_dashboard(resilient_api: ApiClient) -> Iterator[Dashboard]:
-    with serve(resilient_api, FAST, **CHECKING) as dashboard:
+    with serve(resilient_api, options=FAST, **CHECKING) as dashboard:
         yield dashboard
 
 

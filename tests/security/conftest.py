@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 
 from app.settings import Settings
-from tests.security.serving import Served, serve_dashboard
-
-MakeDashboard = Callable[..., Served]
+from tests.support.guarded import MakeDashboard, Served, serve_dashboard
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ import yaml
 from app.kube.access import AccessChecker
 from app.sim.apiserver.users import add_users, parse_users
 from app.sim.building import KnativeCluster
-from tests.editor.forms import EDITOR, editor_html, form_fields, post, set_percents
 from tests.plugins.sim import Kubectl, dashboard_client
-from tests.security.conftest import MakeDashboard
-from tests.security.serving import WRITE
+from tests.support.forms import EDITOR, editor_html, form_fields, post, set_percents
+from tests.support.guarded import WRITE, MakeDashboard
 
 USERS = """
 users:

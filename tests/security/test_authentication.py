@@ -8,8 +8,7 @@ import pytest
 
 from app.settings import Settings
 from app.web.security.policy import Identity, Mode, WritePolicy
-from tests.security.conftest import MakeDashboard
-from tests.security.serving import WRITE
+from tests.support.guarded import WRITE, MakeDashboard
 
 TOKEN = "correct-horse-battery-staple-42"
 

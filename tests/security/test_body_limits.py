@@ -7,8 +7,7 @@ import select
 import socket
 from urllib.parse import urlsplit
 
-from tests.security.conftest import MakeDashboard
-from tests.security.serving import Served
+from tests.support.guarded import MakeDashboard, Served
 
 TOKEN = "body-limit-token"
 PREVIEW = "/api/namespaces/labs-1/services/customer/traffic/preview"

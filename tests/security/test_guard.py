@@ -9,8 +9,7 @@ import re
 import httpx
 
 from app.web.security.headers import CSP
-from tests.security.conftest import MakeDashboard
-from tests.security.serving import WRITE, Served
+from tests.support.guarded import WRITE, MakeDashboard, Served
 
 
 def test_pages_carry_a_strict_policy_and_the_usual_headers(dashboard: Served) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.conftest import MakeDashboard
+from tests.support.guarded import MakeDashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.security.serving import WRITE, Served
-from tests.serving import serve_app
+from tests.support.guarded import WRITE, Served
+from tests.support.serving import serve_app
 
 
 @pytest.mark.browser

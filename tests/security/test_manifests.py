@@ -15,7 +15,7 @@ import yaml
 from app.sim.building import KnativeCluster
 from app.web.observability import PROBE_PATHS
 from tests.plugins.sim import Kubectl
-from tests.security.conftest import MakeDashboard
+from tests.support.guarded import MakeDashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy/base"

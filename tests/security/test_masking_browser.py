@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.plugins.sim import Kubectl
-from tests.security.conftest import MakeDashboard
 from tests.security.test_reading import BEARER, PASSWORD, SERVICE_API, TOKEN, VAULT
-from tests.waiting import wait_until
+from tests.support.guarded import MakeDashboard
+from tests.support.waiting import wait_until
 
 REVISION_YAML = "details.yaml[data-kind=Revision]"
 

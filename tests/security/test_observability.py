@@ -19,8 +19,8 @@ from app.kube.reflecting import ReflectorOptions
 from app.sim.building import KnativeCluster
 from app.sim.cluster import SimCluster
 from app.web.observability import JsonFormatter, Readiness, log_config, record_patch
-from tests.security.serving import Served
-from tests.waiting import wait_until
+from tests.support.guarded import Served
+from tests.support.waiting import wait_until
 
 
 def sample(served: Served, name: str, **labels: str) -> float:

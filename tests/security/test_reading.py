@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.plugins.sim import Kubectl
-from tests.security.conftest import MakeDashboard
-from tests.security.serving import Served
-from tests.waiting import wait_until
+from tests.support.guarded import MakeDashboard, Served
+from tests.support.waiting import wait_until
 
 TOKEN = "correct-horse-battery-staple-42"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from app.web.listening import REFUSAL
-from tests.security.conftest import MakeDashboard
+from tests.support.guarded import MakeDashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 NOFILE = 160

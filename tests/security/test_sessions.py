@@ -6,8 +6,7 @@ from __future__ import annotations
 import httpx
 
 from app.web.security.guarding import CSRF_COOKIE, SESSION_COOKIE
-from tests.security.conftest import MakeDashboard
-from tests.security.serving import Served, page_token
+from tests.support.guarded import MakeDashboard, Served, page_token
 
 TOKEN = "correct-horse-battery-staple-42"
 

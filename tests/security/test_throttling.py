@@ -3,8 +3,7 @@ header) the client gets 429 with Retry-After, and its attempts are not even chec
 
 from __future__ import annotations
 
-from tests.security.conftest import MakeDashboard
-from tests.security.serving import Served
+from tests.support.guarded import MakeDashboard, Served
 
 TOKEN = "correct-horse-battery-staple-42"
 

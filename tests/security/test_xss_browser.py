@@ -12,7 +12,7 @@ from playwright.sync_api import Dialog, Page
 
 from app.sim.building import KnativeCluster
 from tests.plugins.sim import Kubectl
-from tests.security.conftest import MakeDashboard
+from tests.support.guarded import MakeDashboard
 
 PAYLOADS = {
     "p1": '<script>alert("xss-1")</script>',

@@ -1,5 +1,5 @@
-"""Web fixtures: the dashboard served by uvicorn (tests/serving.py) on the simulated Knative cluster, or on
-the `lab` backend (tests/plugins/backends.py): once on the simulator, once on the real API server."""
+"""Web fixtures: the dashboard on the clusters of `knative_shape` (the served dashboard on the labs
+cluster and the `lab` backend come from tests/plugins/dashboard.py)."""
 
 from __future__ import annotations
 
@@ -11,37 +11,8 @@ from kubernetes.client import ApiClient
 
 from app.kube.config import load_api_client
 from app.sim.building import KnativeCluster
-from tests.backends import Backend
-from tests.plugins.browser import screenshot
 from tests.plugins.sim import official_client
-from tests.serving import FAST_RETRIES, Dashboard, serve
-
-__all__ = ["FAST_RETRIES", "Dashboard", "screenshot", "serve"]
-"""Still imported from here by tests/resilience, tests/fuzz and tests/security (tests.serving is the home)."""
-
-
-@pytest.fixture
-def dashboard_api(knative_kubeconfig: Path) -> Iterator[ApiClient]:
-    """The dashboard's own API client (tests read and change the cluster with a separate one)."""
-    with load_api_client(knative_kubeconfig) as client:
-        yield client
-
-
-@pytest.fixture
-def served_dashboard(dashboard_api: ApiClient) -> Iterator[Dashboard]:
-    """The dashboard on the simulated Knative cluster (labs scenario)."""
-    with serve(dashboard_api) as dashboard:
-        yield dashboard
-
-
-@pytest.fixture
-def lab_dashboard(lab: Backend) -> Iterator[Dashboard]:
-    """The dashboard on the `lab` backend's admin kubeconfig, with its own ApiClient built as `splitboard
-    serve` builds it: a test taking this runs once on the simulator and once on the real API server.
-
-    On the real server nothing reconciles Knative: a change of a Service's spec stays in its spec."""
-    with load_api_client(lab.kubeconfig("admin")) as client, serve(client) as dashboard:
-        yield dashboard
+from tests.support.serving import Dashboard, serve
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from typing import Any
 
 from kubernetes.client import ApiClient
 
-from tests.waiting import wait_until
+from tests.support.serving import Dashboard
+from tests.support.waiting import wait_until
 from tests.web.cluster import NS, knative, knative_service, patch_service
-from tests.web.conftest import Dashboard
 
 HUGE = 250_000
 ANNOTATION = "x" * (HUGE - 1) + "A"

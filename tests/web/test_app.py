@@ -14,7 +14,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.sim.cluster import SimCluster
 from tests.plugins.browser import run_async
-from tests.serving import serve
+from tests.support.serving import serve
 
 
 async def _front_page(app: FastAPI) -> httpx.Response:

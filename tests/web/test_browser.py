@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from app.model.labels import REVISION_LABEL, SERVICE_LABEL
 from tests.backends import Backend
 from tests.plugins.browser import screenshot
-from tests.serving import Dashboard
+from tests.support.serving import Dashboard
 from tests.web.cluster import NS, knative, knative_service, names, patch_service, pod_names
 
 pytestmark = pytest.mark.browser

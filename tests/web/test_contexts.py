@@ -21,8 +21,8 @@ from app.sim.building import KnativeCluster
 from app.sim.cluster import SimCluster
 from app.web.serving import Server
 from tests.plugins.browser import screenshot
-from tests.security.serving import page_token
-from tests.serving import serve_app
+from tests.support.guarded import page_token
+from tests.support.serving import serve_app
 
 
 def renamed(kubeconfig: dict[str, Any], name: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from app.kube import caching
 from app.kube import errors as kube_errors
 from app.sim.storage import errors as sim_errors
 from app.web.loading import CacheStopped, NoSuchKnativeService, NoSuchNamespace, reading_the_cluster
-from tests.web.conftest import Dashboard
+from tests.support.serving import Dashboard
 
 NS = "labs-1"
 

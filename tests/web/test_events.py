@@ -17,7 +17,7 @@ from app.kube.feeding import Broadcaster, ConnectionChange, ObjectChange
 from app.model.views import ConnectionView
 from app.web.sections import LIVE_SERVICE_SECTIONS, NAMESPACE_SECTIONS, affected_sections
 from app.web.streams import EventStreams, event_stream, sse_event
-from tests.serving import Dashboard, serve
+from tests.support.serving import Dashboard, serve
 from tests.web.cluster import NS, knative_service, patch_service
 from tests.web.markup import sse_events
 

@@ -12,7 +12,7 @@ from kubernetes.client import CoreV1Api, V1Namespace, V1ObjectMeta, V1Service, V
 from app.kube.config import load_api_client
 from app.sim.cluster import SimCluster
 from app.sim.storage.resources import ResourceRegistry, default_registry
-from tests.serving import Dashboard, serve
+from tests.support.serving import Dashboard, serve
 from tests.web.markup import row_names, section
 
 OPTIONAL_GROUPS = ("serving.knative.dev", "networking.istio.io", "networking.internal.knative.dev")

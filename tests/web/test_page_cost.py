@@ -9,8 +9,8 @@ import threading
 import httpx
 from kubernetes.client import ApiClient
 
-from tests.waiting import wait_until
-from tests.web.conftest import Dashboard
+from tests.support.serving import Dashboard
+from tests.support.waiting import wait_until
 from tests.web.heavy import ANNOTATION, VERSION, VERSION_MARK, make_heavy
 
 PAGE = "/namespaces/labs-1/services/customer"

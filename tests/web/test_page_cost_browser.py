@@ -8,7 +8,7 @@ from kubernetes.client import ApiClient
 from playwright.sync_api import Page, expect
 
 from tests.plugins.browser import screenshot
-from tests.serving import Dashboard
+from tests.support.serving import Dashboard
 from tests.web.cluster import NS
 from tests.web.heavy import VERSION, VERSION_MARK, make_heavy
 

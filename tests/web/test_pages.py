@@ -11,14 +11,14 @@ import base64
 import copy
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 from kubernetes.client import ApiClient, CoreV1Api, V1ObjectMeta, V1Secret
 
 from tests.backends import Backend
-from tests.serving import Dashboard
+from tests.support.serving import Dashboard
+from tests.support.waiting import until_passes
 from tests.web.cluster import (
     NS,
     core_service_names,
@@ -36,20 +36,6 @@ from tests.web.markup import attribute_values, row_names, section
 def get(dashboard: Dashboard, path: str, **headers: str) -> httpx.Response:
     with httpx.Client(base_url=dashboard.url, timeout=10) as client:
         return client.get(path, headers=headers)
-
-
-def eventually(check: Callable[[], None], timeout: float = 5.0) -> None:
-    """Run `check` until it passes. The dashboard's cache follows the cluster within milliseconds, and on
-    the real server the deployment controller may still be making the lab's pods as a test starts."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            check()
-            return
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 BANNERS = {
@@ -87,7 +73,7 @@ def test_namespaces_page_counts_each_kind(lab: Backend, lab_dashboard: Dashboard
             len(pod_names(api)),
         ]
 
-    eventually(check)
+    until_passes(check)
 
 
 def test_namespace_page_sections_show_the_clusters_objects(lab: Backend, lab_dashboard: Dashboard) -> None:
@@ -106,7 +92,7 @@ def test_namespace_page_sections_show_the_clusters_objects(lab: Backend, lab_das
         assert sorted(row_names(section(page, "core_services"))) == core_service_names(api)
         assert sorted(row_names(section(page, "pods"))) == pod_names(api)
 
-    eventually(check)
+    until_passes(check)
 
 
 def cells(html: str, name: str) -> list[str]:
@@ -159,7 +145,7 @@ def test_pods_show_the_status_the_cluster_gives_them(lab: Backend, lab_dashboard
         if not pods:
             assert pods_html.count("no pods (scaled to zero)") == len(knative(api, "revisions"))
 
-    eventually(check)
+    until_passes(check)
     phases = [p.status.phase for p in CoreV1Api(api).list_namespaced_pod(NS).items if p.status]
     if lab.name == "real":
         assert len(phases) == len(knative(api, "revisions")) and set(phases) == {"Pending"}
@@ -268,7 +254,7 @@ def test_json_api_matches_the_cluster(lab: Backend, lab_dashboard: Dashboard) ->
         assert summaries[NS]["core_services"] == len(core_service_names(api))
         assert summaries[NS]["pods"] == len(pod_names(api))
 
-    eventually(counted)
+    until_passes(counted)
     service = get(lab_dashboard, f"/api/namespaces/{NS}/services/customer").json()
     customer = knative_service(api, "customer")
     assert [(t["revision"], t["percent"]) for t in service["sections"]["services"][0]["segments"]] == [

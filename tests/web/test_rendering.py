@@ -14,8 +14,8 @@ from kubernetes.client import ApiClient, CoreV1Api
 from app.web.rendering import SectionCache
 from app.web.sections import NAMESPACE_SECTIONS
 from app.web.templating import Renderer
+from tests.support.serving import Dashboard
 from tests.web.cluster import NS, knative_service, patch_service
-from tests.web.conftest import Dashboard
 from tests.web.markup import row_names, section
 
 NOON = datetime(2026, 11, 30, 12, 0, 0, tzinfo=UTC)

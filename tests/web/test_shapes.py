@@ -21,11 +21,12 @@ from app.model.explain import KINGRESS_COLUMN
 from app.sim.building import build_cluster
 from tests.plugins.knative import FAST_WORKLOADS, TEST_SETTINGS
 from tests.plugins.sim import official_client
-from tests.serving import Dashboard, serve
+from tests.support.serving import Dashboard, serve
+from tests.support.waiting import until_passes
 from tests.web.cluster import NS, core_service_names, kingress_names, knative_service, patch_service
 from tests.web.markup import row_names, section
 from tests.web.test_events import EventReader
-from tests.web.test_pages import assert_no_banners, eventually
+from tests.web.test_pages import assert_no_banners
 
 INTERNAL = "networking.internal.knative.dev"
 
@@ -274,7 +275,7 @@ def test_a_small_serving_revision_shows_its_pods_behind_the_activator(tmp_path: 
             public = endpoints_cell(dashboard, "customer-v3")
             assert 'data-backends="activator"' in public and "SKS in Proxy mode" in public
 
-        eventually(check, timeout=10)
+        until_passes(check, timeout=10)
 
 
 def test_a_revision_scaled_to_zero_is_backed_by_the_activator(tmp_path: Path) -> None:
@@ -291,4 +292,4 @@ def test_a_revision_scaled_to_zero_is_backed_by_the_activator(tmp_path: Path) ->
             assert 'data-backends="activator"' in cell and "SKS in Proxy mode" in cell
             assert 'data-backends="none"' in endpoints_cell(dashboard, "customer-v3-private")
 
-        eventually(check, timeout=15)
+        until_passes(check, timeout=15)

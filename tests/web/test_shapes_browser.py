@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from tests.plugins.browser import screenshot
-from tests.serving import Dashboard
+from tests.support.serving import Dashboard
 from tests.web.cluster import NS
 
 pytestmark = pytest.mark.browser

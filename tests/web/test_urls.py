@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.routing import Match
 
 from app.settings import Settings
-from tests.web.conftest import Dashboard
+from tests.support.serving import Dashboard
 
 NS = "labs-1"
 SERVICE = f"/namespaces/{NS}/services/customer"

@@ -15,13 +15,13 @@ from kubernetes.client import ApiClient, CoreV1Api
 from app.kube.config import load_api_client
 from app.model.naming import VISIBILITY_LABEL
 from app.sim.building import KnativeCluster, build_cluster
-from tests.knative.conftest import LAB_DOMAIN
 from tests.plugins.knative import TEST_SETTINGS
 from tests.plugins.sim import official_client
-from tests.serving import Dashboard, serve
+from tests.support.builders import LAB_DOMAIN
+from tests.support.serving import Dashboard, serve
+from tests.support.waiting import until_passes
 from tests.web.cluster import NS
 from tests.web.markup import section
-from tests.web.test_pages import eventually
 
 LOCAL_URL = "http://current-customer.labs-1.svc.cluster.local"
 EXTERNAL_URL = f"http://current-customer.labs-1.{LAB_DOMAIN}"
@@ -68,13 +68,13 @@ def test_the_service_page_shows_a_cluster_local_tags_url(
     current_lab: tuple[KnativeCluster, ApiClient, Dashboard],
 ) -> None:
     cluster, truth, dashboard = current_lab
-    eventually(lambda: _assert_equal(_status_url(dashboard, "current"), EXTERNAL_URL))
+    until_passes(lambda: _assert_equal(_status_url(dashboard, "current"), EXTERNAL_URL))
     assert EXTERNAL_URL in _editor_urls(dashboard)
     CoreV1Api(truth).patch_namespaced_service(
         "current-customer", NS, {"metadata": {"labels": {VISIBILITY_LABEL: "cluster-local"}}}
     )
     assert cluster.settle()
-    eventually(lambda: _assert_equal(_status_url(dashboard, "current"), LOCAL_URL))
+    until_passes(lambda: _assert_equal(_status_url(dashboard, "current"), LOCAL_URL))
     # The other tags keep their external URLs.
     assert _status_url(dashboard, "candidate") == f"http://candidate-customer.labs-1.{LAB_DOMAIN}"
     urls = _editor_urls(dashboard)

@@ -1,0 +1,1 @@
+"""Plain helpers shared by several suites: servers, waiting, object builders, forms (no fixtures here)."""
