@@ -71,19 +71,22 @@ def change_split_unseen(cluster: KnativeCluster, api: ApiClient, first: str, sec
 
 
 def healed(revision: str) -> Callable[[str, str], bool]:
-    """Accepts the SSE event after which the stream has shown the banner saying "stale", then the
-    banner saying the page was read again, and the Route sending 80% to `revision` (at any point: a
-    controller touching the Route again may bring its new split by a plain event, while the other
-    kinds' changes stay missed)."""
-    wanted = ["stale", "resynced"]
-    split = []
+    """Accepts the SSE event after which the stream has shown the banner saying the page was read
+    again, and the Route sending 80% to `revision` (at any point: a controller touching the Route again
+    may bring its new split by a plain event, while the other kinds' changes stay missed).
+
+    The cache says "read again" only after a check found a watch that missed changes and that watch's
+    kind was listed anew, so this banner is the proof that the miss was found. The "stale" banner
+    before it is not required here: a stream that falls behind shows only the last banner of what
+    it catches up on, and "stale" then "read again" in one batch is just "read again"."""
+    seen = {"resynced": False, "split": False}
 
     def accept(event: str, data: str) -> bool:
         if event == "routes" and served(revision, 80, data):
-            split.append(True)
-        if event == "connection" and wanted and f'data-connection="{wanted[0]}"' in data:
-            wanted.pop(0)
-        return not wanted and bool(split)
+            seen["split"] = True
+        if event == "connection" and 'data-connection="resynced"' in data:
+            seen["resynced"] = True
+        return all(seen.values())
 
     return accept
 

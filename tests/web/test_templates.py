@@ -86,3 +86,14 @@ def test_sections_say_things_once_and_in_good_english() -> None:
     )
     revisions = namespace_section(shared, "revisions", overview)
     assert "<th>Reason</th>" not in revisions  # a reason shows under its Ready state instead
+
+
+def test_the_banner_says_when_a_page_may_be_out_of_date_and_when_it_was_read_again() -> None:
+    """The connection banner for a watch found to have missed changes, and for its kind read again."""
+    shared = renderer()
+    stale = shared.macro(PARTIALS, "connection", ConnectionView(connected=True, stale=True))
+    assert 'data-connection="stale"' in stale and "out of date" in stale
+    again = shared.macro(PARTIALS, "connection", ConnectionView(connected=True, resynced=True))
+    assert 'data-connection="resynced"' in again and "up to date" in again
+    lost = shared.macro(PARTIALS, "connection", ConnectionView(connected=False, error="refused", stale=True))
+    assert 'data-connection="lost"' in lost  # an outage outranks staleness
