@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from app.sim.apiserver.faults import Faults
 from app.sim.building import KnativeCluster, SimSettings, build_cluster
-from app.sim.scenarios.loading import apply_scenario, load_scenario
+from app.sim.scenarios.reading import apply_scenario, load_scenario
 
 FAST = SimSettings(revision_ready_delay=0.0, retry_delay=0.01, time_scale=10.0)
 """No artificial delays: the benchmarks time the dashboard, not the simulated controllers."""

@@ -16,7 +16,7 @@ from app.sim.knative.conditions import status_of
 from app.sim.knative.reconciling import KnativeController, install_admission
 from app.sim.knative.settings import SimSettings
 from app.sim.scenarios.applying import apply_object
-from app.sim.scenarios.loading import apply_scenario, load_scenario
+from app.sim.scenarios.reading import apply_scenario, load_scenario
 from app.sim.storage.resources import KNATIVE_SERVICES, default_registry
 from app.sim.workloads.assembling import Workloads
 from app.sim.workloads.settings import WorkloadSettings

@@ -3,7 +3,7 @@ ServerlessService and PodAutoscaler, the Endpoints behind each revision Service,
 
 The objects are shaped as Knative writes them: VirtualService and KIngress specs come from
 app.model.routing (the functions the simulator builds its objects with, checked against upstream in
-tests/knative/test_profiles.py); the owner and Endpoints shapes are spelled out here with their sources.
+tests/sim/knative/test_profiles.py); the owner and Endpoints shapes are spelled out here with their sources.
 """
 
 from __future__ import annotations

@@ -95,7 +95,9 @@ def test_namespace_page_shows_the_shapes_networking(
         assert len(re.findall(r'<tr data-index="\d+" data-probe="true">', folded)) == len(probes), name
     if knative_shape == "current":
         ingress = next(v for v in truth if v["metadata"]["name"] == "customer-ingress")
-        assert len(ingress["spec"]["http"]) == 16  # tests/knative/test_profiles.py checks the shape itself
+        assert (
+            len(ingress["spec"]["http"]) == 16
+        )  # tests/sim/knative/test_profiles.py checks the shape itself
         assert "8 routes + 8 probe routes" in vs_section
     else:
         assert '<details class="probes"' not in vs_section

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.sim.apiserver import discovery, openapi
 from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
-from app.sim.apiserver.bodies import check_kind, decode, parse
+from app.sim.apiserver.decoding import check_kind, decode, parse
 from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
 from app.sim.apiserver.paths import ResourcePath, parse_resource_path
 from app.sim.apiserver.representations import JSON, encode, list_body, render, view, wanted

@@ -7,7 +7,7 @@ at once, inside the owner's deletion, so a client sees the dependents gone when 
 
 from __future__ import annotations
 
-from app.sim.controllers.objects import StoredObjects
+from app.sim.controllers.stored import StoredObjects
 from app.sim.storage.copying import clone
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.sim.controllers.objects import StoredObjects
+from app.sim.controllers.stored import StoredObjects
 from app.sim.storage.copying import clone
 from app.sim.storage.resources import ResourceType
 

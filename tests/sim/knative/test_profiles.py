@@ -21,9 +21,9 @@ from app.sim.building import KnativeCluster, build_cluster
 from app.sim.ingress.matching import Backend, kingress_backends, route_backends
 from app.sim.knative.revisions import ACTIVATOR_IPS, public_endpoints
 from app.sim.knative.settings import SimSettings
-from tests.knative.conftest import DATA
 from tests.plugins.knative import TEST_SETTINGS
 from tests.plugins.sim import Kubectl, make_kubectl
+from tests.sim.knative.conftest import DATA
 from tests.support.builders import LAB_DOMAIN
 
 NAMES = ("customer", "candidate-customer", "current-customer", "latest-customer")

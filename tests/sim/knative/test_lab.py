@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 from app.sim.building import KnativeCluster
-from tests.knative.conftest import DATA
-from tests.knative.reading import condition, core_service_names, custom_object, knative, names
 from tests.plugins.sim import Kubectl
+from tests.sim.knative.conftest import DATA
+from tests.sim.knative.reading import condition, core_service_names, custom_object, knative, names
 from tests.support.builders import LAB_DOMAIN
 
 ISTIO = ("networking.istio.io", "v1alpha3", "virtualservices")

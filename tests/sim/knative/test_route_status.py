@@ -19,9 +19,9 @@ from app.sim.knative.services import reconcile_service, traffic_migrated
 from app.sim.knative.writing import Context
 from app.sim.storage.resources import default_registry
 from app.sim.storage.store import Store
-from tests.knative.reading import condition, knative, patch_service
 from tests.plugins.knative import TEST_SETTINGS
 from tests.plugins.sim import official_client
+from tests.sim.knative.reading import condition, knative, patch_service
 
 LAB_TRAFFIC = ["current", "candidate", "latest"]
 

@@ -22,9 +22,9 @@ from app.model.naming import VISIBILITY_LABEL
 from app.model.previewing import preview
 from app.model.routing import PROBE_OVERRIDE, local_names
 from app.sim.building import KnativeCluster, build_cluster
-from tests.knative.conftest import NS
 from tests.plugins.knative import TEST_SETTINGS
 from tests.plugins.sim import Kubectl, make_kubectl
+from tests.sim.knative.conftest import NS
 from tests.support.builders import LAB_DOMAIN
 
 NAMES = ("customer", "candidate-customer", "current-customer", "latest-customer")

@@ -18,9 +18,9 @@ from app.sim.building import KnativeCluster, build_cluster
 from app.sim.knative.revisions import excess_burst_capacity, sks_mode
 from app.sim.storage.resources import REVISIONS, ROUTES, SERVICES
 from app.sim.storage.watching import WatchEvent
-from tests.knative.reading import condition, knative, patch_service
 from tests.plugins.knative import TEST_SETTINGS
 from tests.plugins.sim import Kubectl, make_kubectl, official_client
+from tests.sim.knative.reading import condition, knative, patch_service
 from tests.support.builders import LAB_DOMAIN
 
 NS = "labs-1"

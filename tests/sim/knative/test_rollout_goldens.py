@@ -36,7 +36,7 @@ from app.sim.knative.settings import SimSettings
 from app.sim.scenarios.applying import apply_object
 from app.sim.storage.errors import ApiError
 from app.sim.storage.resources import KINGRESSES, KNATIVE_SERVICES, ROUTES
-from tests.knative.reading import condition
+from tests.sim.knative.reading import condition
 from tests.support.builders import knative_service
 
 NS = "rollouts"

@@ -10,8 +10,8 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 
 from app.sim.building import KnativeCluster
-from tests.knative.reading import knative, patch_service
 from tests.plugins.sim import Kubectl
+from tests.sim.knative.reading import knative, patch_service
 
 PREFIX = 'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: '
 DNS1035 = (

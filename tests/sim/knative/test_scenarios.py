@@ -10,7 +10,7 @@ import pytest
 
 from app.sim.building import build_cluster
 from app.sim.knative.conditions import status_of
-from app.sim.scenarios.loading import load_scenario
+from app.sim.scenarios.reading import load_scenario
 from app.sim.scenarios.scenario import parse_scenario
 from tests.plugins.knative import TEST_SETTINGS
 from tests.plugins.sim import make_kubectl

@@ -9,8 +9,15 @@ import pytest
 from kubernetes import client
 
 from app.sim.building import KnativeCluster
-from tests.knative.reading import condition, core_service_names, custom_object, knative, names, patch_service
 from tests.plugins.sim import Kubectl
+from tests.sim.knative.reading import (
+    condition,
+    core_service_names,
+    custom_object,
+    knative,
+    names,
+    patch_service,
+)
 
 V4_TEMPLATE_AS_V3 = {"metadata": {"name": "customer-v3"}}
 
