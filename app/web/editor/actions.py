@@ -29,7 +29,15 @@ from app.model.editing import (
     split_preset,
     validate_rows,
 )
-from app.model.editor_view import ConflictView, EditorView, Loaded, Notice, fresh_form, generation_of
+from app.model.editor_view import (
+    ConflictView,
+    EditorView,
+    Loaded,
+    Notice,
+    build_view,
+    fresh_form,
+    generation_of,
+)
 from app.model.history import find_entry, previous_split
 from app.model.patches import describe_split
 from app.model.traffic import TrafficTarget
@@ -48,7 +56,6 @@ from app.web.editor.applying import (
     refusal_status,
     status_body,
 )
-from app.web.editor.views import editor_view
 from app.web.observability import record_patch
 
 Answer = tuple[EditorView, int, Loaded]
@@ -74,7 +81,7 @@ class Press:
     ) -> Answer:
         """The editor over the Service as loaded, with `form` (the posted one unless given)."""
         shown = self.form if form is None else form
-        return editor_view(self.loaded, shown, refusal=self.refusal, notice=notice), status, self.loaded
+        return build_view(self.loaded, shown, refusal=self.refusal, notice=notice), status, self.loaded
 
 
 def precondition(form: EditorForm) -> Precondition:
@@ -212,13 +219,13 @@ def outcome_view(loaded: Loaded, form: EditorForm, outcome: Outcome, *, refusal:
     """The editor after an apply, dry run or revert; with the HTTP status a plain form post gets."""
     if isinstance(outcome, Applied) and not outcome.dry_run:
         applied = outcome.after(loaded)
-        view = editor_view(applied, fresh_form(applied), refusal=refusal, notice=applied_notice(outcome))
+        view = build_view(applied, fresh_form(applied), refusal=refusal, notice=applied_notice(outcome))
         return view, 200, applied
     if isinstance(outcome, Conflict):
         conflict = conflict_view(form, outcome)
-        return editor_view(loaded, form, refusal=refusal, conflict=conflict), 409, loaded
+        return build_view(loaded, form, refusal=refusal, conflict=conflict), 409, loaded
     notice, status = outcome_notice(outcome)
-    return editor_view(loaded, form, refusal=refusal, notice=notice), status, loaded
+    return build_view(loaded, form, refusal=refusal, notice=notice), status, loaded
 
 
 def applied_notice(outcome: Applied) -> Notice:

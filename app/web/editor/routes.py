@@ -18,13 +18,13 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.model.editing import EditorForm, FormError, has_pending_edits, move, parse_form, rows_to_targets
-from app.model.editor_view import EditorView, Loaded, Notice, StaleView, changed_by, fresh_form
+from app.model.editor_view import EditorView, Loaded, Notice, StaleView, build_view, changed_by, fresh_form
 from app.model.patches import describe_split
 from app.web import loading
 from app.web.dashboard import Dashboard, DashboardDep
 from app.web.editor.actions import Press, outcome_view, precondition, run_action
 from app.web.editor.applying import change_traffic, load, patch_outcome
-from app.web.editor.views import PAGE, ROOT_ID, editor_view, initial_view, render
+from app.web.editor.views import PAGE, ROOT_ID, initial_view, render
 from app.web.htmx import page_or_fragment
 from app.web.loading import LoadError
 from app.web.observability import record_patch
@@ -114,7 +114,7 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
             form if moved is None else replace(form, rows=moved.rows, anchor=moved.anchor, drag=moved.drag)
         )
         refusal = edit_refusal(request, namespace, name)
-        view = editor_view(loaded, edited, refusal=refusal)
+        view = build_view(loaded, edited, refusal=refusal)
         if form.live and released and moved is not None and view.can_apply:
             targets, _ = rows_to_targets(edited.rows)
             outcome = change_traffic(dashboard, loaded, precondition(form), targets, user=user)
@@ -148,7 +148,7 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
         if refusal is not None:  # the read-only editor holds no edits: it shows the Service as it is
             if loaded.resource_version == form.resource_version:
                 return Response(status_code=204)
-            return replace_editor(dashboard, editor_view(loaded, fresh_form(loaded), refusal=refusal))
+            return replace_editor(dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal))
         recreated = bool(form.uid) and loaded.uid != form.uid  # deleted and created again: a new spec
         followed = None if recreated else _follow_same_spec(dashboard, loaded, form, event)
         if followed is not None:
@@ -157,7 +157,7 @@ async def editor_sync(request: Request, dashboard: DashboardDep, namespace: str,
             text = f"Updated: {changed_by(loaded)} changed the Service"
             notice = Notice("info", text, describe_split(loaded.traffic))
             return replace_editor(
-                dashboard, editor_view(loaded, fresh_form(loaded), refusal=refusal, notice=notice)
+                dashboard, build_view(loaded, fresh_form(loaded), refusal=refusal, notice=notice)
             )
         stale = StaleView(changed_by(loaded), describe_split(form.base), describe_split(loaded.traffic))
         return HTMLResponse(render(dashboard, "stale_banner", stale, True))
@@ -170,9 +170,9 @@ def _follow_same_spec(dashboard: Dashboard, loaded: Loaded, form: EditorForm, ev
     if loaded.resource_version == form.resource_version or loaded.generation < form.generation:
         # current, or the cache has not yet seen our own write
         if event in ("sse:routes", "sse:virtualservices") and loaded.generation == form.generation:
-            return HTMLResponse(render(dashboard, "preview", editor_view(loaded, form, refusal=None), True))
+            return HTMLResponse(render(dashboard, "preview", build_view(loaded, form, refusal=None), True))
         return Response(status_code=204)
     if loaded.generation == form.generation:
         followed = replace(form, resource_version=loaded.resource_version)
-        return HTMLResponse(render(dashboard, "status_update", editor_view(loaded, followed, refusal=None)))
+        return HTMLResponse(render(dashboard, "status_update", build_view(loaded, followed, refusal=None)))
     return None

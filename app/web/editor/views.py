@@ -11,27 +11,13 @@ from typing import Any
 
 from fastapi import Request
 
-from app.model.editing import EditorForm
-from app.model.editor_view import ConflictView, EditorView, Loaded, Notice, StaleView, build_view, fresh_form
+from app.model.editor_view import EditorView, Loaded, build_view, fresh_form
 from app.web.dashboard import Dashboard
 from app.web.security import edit_refusal
 
 TEMPLATE = "editor/editor.html"
 PAGE = "editor/page.html"
 ROOT_ID = "traffic-editor"
-
-
-def editor_view(
-    loaded: Loaded,
-    form: EditorForm,
-    *,
-    refusal: str | None,
-    notice: Notice | None = None,
-    conflict: ConflictView | None = None,
-    stale: StaleView | None = None,
-) -> EditorView:
-    """The editor of the Service as loaded (see build_view)."""
-    return build_view(loaded, form, refusal=refusal, notice=notice, conflict=conflict, stale=stale)
 
 
 def render(dashboard: Dashboard, macro: str, *args: Any) -> str:
@@ -42,6 +28,6 @@ def render(dashboard: Dashboard, macro: str, *args: Any) -> str:
 def initial_view(request: Request, loaded: Loaded) -> EditorView:
     """The editor for the Service as loaded, with no edits. Blocking (an access review may be sent):
     call from a worker thread."""
-    return editor_view(
+    return build_view(
         loaded, fresh_form(loaded), refusal=edit_refusal(request, loaded.namespace, loaded.name)
     )
