@@ -262,13 +262,14 @@ def test_idle_namespaces_stop_unless_a_feed_holds_them(
     backend: Backend, admin_api: ApiClient, make_cache: CacheFactory
 ) -> None:
     asked, held = backend.namespace(), backend.namespace()
-    cache = make_cache(admin_api, idle_seconds=0.2)
+    # Long enough that a loaded machine starts both namespaces' watches before the first goes idle.
+    cache = make_cache(admin_api, idle_seconds=2.0)
     cache.objects(asked)
     feed = cache.subscribe(held)
     assert cache.active_namespaces() == sorted([asked, held])
-    assert wait_until(lambda: cache.active_namespaces() == [held], 3.0)
+    assert wait_until(lambda: cache.active_namespaces() == [held], 15.0)
     feed.close()
-    assert wait_until(lambda: cache.active_namespaces() == [], 3.0)
+    assert wait_until(lambda: cache.active_namespaces() == [], 15.0)
     assert cache.stats()["informers"] == 1
     put_service(admin_api, asked, "web")  # a namespace asked for again starts afresh
     assert names(cache.objects(asked).core_services) == ["web"]
