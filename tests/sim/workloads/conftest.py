@@ -18,6 +18,7 @@ from app.sim.cluster import SimCluster
 from app.sim.ingress.gateway import IngressServer
 from app.sim.knative.revisions import desired_deployment
 from app.sim.workloads.assembling import Workloads as WorkloadsController
+from app.sim.workloads.settings import WorkloadSettings
 from tests.plugins.knative import FAST_WORKLOADS
 
 NAMESPACE = "labs-1"
@@ -142,7 +143,17 @@ def host(route: str, tag: str | None = None) -> str:
 
 @pytest.fixture
 def workloads(sim_cluster: SimCluster, kube_api: Any) -> Iterator[Workloads]:
-    running = WorkloadsController(TEST_SETTINGS)
+    yield from _workloads(sim_cluster, kube_api, TEST_SETTINGS)
+
+
+@pytest.fixture
+def patient_workloads(sim_cluster: SimCluster, kube_api: Any) -> Iterator[Workloads]:
+    """Requests wait 30 s for a ready pod: anything answered sooner was not answered by the timeout."""
+    yield from _workloads(sim_cluster, kube_api, replace(TEST_SETTINGS, request_timeout=30.0))
+
+
+def _workloads(sim_cluster: SimCluster, kube_api: Any, settings: WorkloadSettings) -> Iterator[Workloads]:
+    running = WorkloadsController(settings)
     sim_cluster.add_controller(running)
     from kubernetes import client
 
