@@ -26,9 +26,10 @@ from app.sim.controllers.namespaces import NamespaceController
 from app.sim.storage import errors
 from app.sim.storage.admission import AdmissionPlugin, Requester
 from app.sim.storage.copying import clone
+from app.sim.storage.defaulting import Defaulter
 from app.sim.storage.errors import ApiError
 from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
-from app.sim.storage.resources import NAMESPACES, ResourceRegistry, ResourceType
+from app.sim.storage.resources import NAMESPACES, SERVICES, ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
 from app.sim.storage.strategies import SYSTEM_METADATA, default, generation_body, tracks_generation
 from app.sim.storage.validating import name_errors
@@ -74,6 +75,9 @@ class Store:
         self._admission: dict[str, list[tuple[AdmissionPlugin, bool]]] = {}
         self._garbage = GarbageCollector(self)
         self._namespaces = NamespaceController(self)
+        self._defaulter = Defaulter(
+            self._services, lambda ns, name: self._objects.get(SERVICES, {}).get((ns, name))
+        )
         if self._knows(NAMESPACES):
             namespaces = registry.get(NAMESPACES)
             for name in INITIAL_NAMESPACES:
@@ -178,6 +182,7 @@ class Store:
             if "status" in rt.subresources:
                 new.pop("status", None)
             default(rt, new)
+            self._defaulter.on_write(rt, new, None, dry_run=dry_run)
             if dry_run:
                 return new
             return clone(self._commit(rt, "ADDED", new, None))
@@ -364,6 +369,7 @@ class Store:
                 if self._knows(entry["resource"]):
                     self._put(self.registry.get(entry["resource"]), clone(entry["object"]))
             self._rv = max(self._rv, int(snapshot.get("resourceVersion", 0)))
+            self._defaulter.forget()
             self.compact()
 
     # --- internals -------------------------------------------------------------------------------
@@ -387,6 +393,9 @@ class Store:
         if rt.namespaced and not namespace:
             raise errors.bad_request("the server could not find the requested resource: namespace required")
         return ((namespace or "") if rt.namespaced else "", name)
+
+    def _services(self) -> builtins.list[dict[str, Any]]:
+        return builtins.list(self._objects.get(SERVICES, {}).values())
 
     def _sorted(self, rt: ResourceType) -> Iterator[dict[str, Any]]:
         table = self._table(rt)
@@ -515,6 +524,7 @@ class Store:
                 else:
                     new.pop("status", None)
             self._admit(rt, "UPDATE", new, current, requester)
+            self._defaulter.on_write(rt, new, current, dry_run=dry_run)
             if old_meta.get("deletionTimestamp"):
                 added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
                 if added:
