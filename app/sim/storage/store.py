@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.model.timestamps import rfc3339
-from app.sim.controllers.garbage import GarbageCollector
+from app.sim.controllers.garbage import GarbageCollector, deletion_finalizers
 from app.sim.controllers.namespaces import NamespaceController
 from app.sim.storage import errors
 from app.sim.storage.admission import AdmissionPlugin, Requester
@@ -548,19 +548,24 @@ class Store:
         meta = current["metadata"]
         if rt.key == NAMESPACES:
             return self._namespaces.terminate(rt, meta["name"])
-        if propagation == "Foreground":
-            self._garbage.collect(meta["uid"], "Foreground")
-        if meta.get("finalizers"):
-            if meta.get("deletionTimestamp"):
+        finalizers = deletion_finalizers(meta.get("finalizers"), propagation)
+        if finalizers:
+            if meta.get("deletionTimestamp") and finalizers == meta.get("finalizers"):
                 return current
             marked = clone(current)
-            marked["metadata"].update(deletionTimestamp=rfc3339(self._clock()), deletionGracePeriodSeconds=0)
-            self._commit(rt, "MODIFIED", marked, current)
-            if propagation == "Orphan":
-                self._garbage.collect(meta["uid"], "Orphan")
-            return marked
+            marked["metadata"]["finalizers"] = finalizers
+            if not meta.get("deletionTimestamp"):
+                marked["metadata"].update(
+                    deletionTimestamp=rfc3339(self._clock()), deletionGracePeriodSeconds=0
+                )
+                if meta.get("generation"):
+                    marked["metadata"]["generation"] = int(meta["generation"]) + 1
+            stored = self._commit(rt, "MODIFIED", marked, current)
+            self._garbage.finalize(rt, stored)
+            return stored
         gone = self._commit(rt, "DELETED", current, None)
         self._garbage.collect(meta["uid"], propagation)
+        self._garbage.released(gone)
         if rt.namespaced and self._knows(NAMESPACES):
             self._namespaces.settle(self.registry.get(NAMESPACES), meta["namespace"])
         return gone
@@ -580,6 +585,14 @@ class Store:
     def holds_uid(self, uid: str) -> bool:
         """Whether an object with this uid is stored."""
         return uid in self._by_uid
+
+    def by_uid(self, uid: str) -> tuple[ResourceType, dict[str, Any]] | None:
+        """The stored object with this uid and its kind, or None."""
+        found = self._by_uid.get(uid)
+        if found is None:
+            return None
+        obj = self._table(found[0]).get(found[1])
+        return (found[0], obj) if obj is not None else None
 
     def namespaced_kinds(self) -> builtins.list[ResourceType]:
         """Every namespaced kind the registry serves."""
