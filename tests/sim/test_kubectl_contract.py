@@ -303,3 +303,21 @@ def test_typed_create_commands_send_protobuf_the_server_reads(kubectl: Kubectl) 
     assert pod["metadata"]["labels"] == {"app": "shell"}
     assert pod["spec"]["containers"][0]["env"] == [{"name": "MODE", "value": "demo"}]
     assert (pod["spec"]["restartPolicy"], pod["spec"]["dnsPolicy"]) == ("Always", "ClusterFirst")
+
+
+def test_kubectl_scale_goes_through_the_scale_subresource(kubectl: Kubectl) -> None:
+    """kubectl scale finds deployments/scale in discovery (autoscaling/v1 Scale) and patches it, as
+    k8s.io/kubernetes pkg/registry/apps/deployment/storage serves it."""
+    kubectl("create", "deployment", "web", "--image=nginx", "--replicas=1")
+    scaled = kubectl("scale", "deployment", "web", "--replicas=3")
+    assert scaled.stdout.strip() == "deployment.apps/web scaled"
+    scale = json.loads(kubectl("get", "deployment", "web", "--subresource=scale", "-o", "json").stdout)
+    assert (scale["apiVersion"], scale["kind"]) == ("autoscaling/v1", "Scale")
+    assert scale["spec"] == {"replicas": 3}
+    assert scale["status"] == {"replicas": 0, "selector": "app=web"}
+    deployment = json.loads(kubectl("get", "deployment", "web", "-o", "json").stdout)
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["metadata"]["generation"] == 2
+    refused = kubectl("scale", "deployment", "web", "--replicas=2", "--resource-version=1", check=False)
+    assert refused.returncode == 1
+    assert "Expected resource version to be 1" in refused.stderr

@@ -342,7 +342,7 @@ def _apps_types() -> list[ResourceType]:
             "deployment",
             short_names=("deploy",),
             categories=("all",),
-            subresources=("status",),
+            subresources=("status", "scale"),
             printer_columns=(
                 _name_column(),
                 _col("Ready", description="Number of the pod with ready state."),
