@@ -158,3 +158,11 @@ def test_an_event_shows_its_unset_times_and_reporters(store: Store) -> None:
     created = make(store, "events", body)
     assert [created[k] for k in ("eventTime", "firstTimestamp", "lastTimestamp")] == [None, None, None]
     assert (created["reportingComponent"], created["reportingInstance"]) == ("", "")
+
+
+def test_a_service_address_may_not_change_once_set(store: Store) -> None:
+    rt = store.registry.get("services")
+    make(store, "services", svc("web"))
+    for ip in ("10.96.0.99", "None"):
+        with pytest.raises(ApiError, match=r"spec.clusterIPs\[0\]: Invalid value: .*: may not change once set"):
+            store.patch(rt, "labs-1", "web", {"spec": {"clusterIP": ip, "clusterIPs": [ip]}}, "merge")
