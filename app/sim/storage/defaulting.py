@@ -16,13 +16,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from app.sim.storage import errors
-from app.sim.storage.resources import DEPLOYMENTS, EVENTS, NAMESPACES, SERVICES, ResourceType
+from app.sim.storage.resources import DEPLOYMENTS, EVENTS, NAMESPACES, REPLICASETS, SERVICES, ResourceType
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 """The simulator's service range: kubeadm's default, wide enough for the thousands of Services a scale
 scenario holds (the test control plane's /24 would be full; tests never compare the addresses)."""
-REPLICASETS = "replicasets.apps"
 _NEEDS_POLICY = ("ClusterIP", "NodePort", "LoadBalancer")
 
 
@@ -133,7 +132,13 @@ def default_deployment(obj: dict[str, Any]) -> None:
 def default_template(spec: dict[str, Any]) -> None:
     """The defaults of a workload's `spec.template.spec` (Deployments and ReplicaSets)."""
     template = spec.get("template")
-    if isinstance(template, dict) and isinstance(template.get("spec"), dict):
+    if not isinstance(template, dict):
+        return
+    meta = template.get("metadata")
+    if isinstance(meta, dict) and "creationTimestamp" in meta and meta["creationTimestamp"] is None:
+        # A null time decodes to the zero time, which the real server's JSON leaves out.
+        del meta["creationTimestamp"]
+    if isinstance(template.get("spec"), dict):
         default_pod_spec(template["spec"])
 
 
