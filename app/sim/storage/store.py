@@ -526,12 +526,15 @@ class Store:
             self._admit(rt, "UPDATE", new, current, requester)
             self._defaulter.on_write(rt, new, current, dry_run=dry_run)
             if old_meta.get("deletionTimestamp"):
-                added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
+                before = set(old_meta.get("finalizers") or [])
+                added = [f for f in meta.get("finalizers") or [] if f not in before]
                 if added:
+                    # Worded as the generic registry's check prints a Go []string.
+                    listed = "[]string{" + ", ".join(f'"{f}"' for f in added) + "}"
                     cause = (
                         "metadata.finalizers",
                         "Forbidden: no new finalizers can be added if the object "
-                        "is being deleted, found new finalizers " + str(sorted(added)),
+                        "is being deleted, found new finalizers " + listed,
                     )
                     raise errors.invalid(rt, meta["name"], [cause])
             if tracks_generation(rt) and generation_body(new) != generation_body(current):

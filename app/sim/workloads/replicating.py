@@ -73,7 +73,17 @@ class Dispatch:
 class PodsController:
     """Keeps every Deployment's pods in line with its replicas and plays their kubelet (a Controller)."""
 
-    def __init__(self, *, start_delay: float = 0.8, stop_delay: float = 1.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        start_delay: float = 0.8,
+        stop_delay: float = 1.0,
+        seed: int | None = None,
+        kubelet: bool = True,
+    ) -> None:
+        """`kubelet` False runs the controllers alone: pods stay Pending, unscheduled, as on a control
+        plane without nodes."""
+        self._kubelet = kubelet
         self._start_delay = start_delay
         self._stop_delay = stop_delay
         self._rng = random.Random(seed)
@@ -169,23 +179,25 @@ class PodsController:
 
     def _after_pod_change(self, key: Key, pod: Mapping[str, Any], kind: str) -> None:
         """Schedule the kubelet's next step for a pod, and a status refresh of its Deployment."""
-        if (
-            kind != "DELETED"
-            and is_terminating(pod)
-            and KUBELET_FINALIZER in pod["metadata"].get("finalizers", [])
-        ):
+        if self._kubelet:
+            self._kubelet_step(key, pod, kind)
+        self._reconcile_owner_soon(key[0], _owner(pod), self._replica_sets)
+
+    def _kubelet_step(self, key: Key, pod: Mapping[str, Any], kind: str) -> None:
+        """Schedule what the kubelet does next with the pod: stop it, bind it, or start it."""
+        if kind == "DELETED":
+            return
+        if is_terminating(pod) and KUBELET_FINALIZER in pod["metadata"].get("finalizers", []):
             with self._cond:
                 first = key not in self._stopping
                 self._stopping.add(key)
             if first:
                 self._scheduler.call_later(0, ("stopping", key), lambda: self._begin_stop(key))
                 self._scheduler.call_later(self._stop_delay, ("stop", key), lambda: self._finish_stop(key))
-        elif kind != "DELETED":
-            if not scheduled(pod):
-                self._scheduler.call_later(0, ("schedule", key), lambda: self._schedule_pod(key))
-            elif (pod.get("status") or {}).get("phase") == "Pending":
-                self._scheduler.call_later(self._start_delay, ("start", key), lambda: self._start_pod(key))
-        self._reconcile_owner_soon(key[0], _owner(pod), self._replica_sets)
+        elif not scheduled(pod):
+            self._scheduler.call_later(0, ("schedule", key), lambda: self._schedule_pod(key))
+        elif (pod.get("status") or {}).get("phase") == "Pending":
+            self._scheduler.call_later(self._start_delay, ("start", key), lambda: self._start_pod(key))
 
     def _reconcile_owner_soon(
         self, namespace: str, uid: str | None, table: dict[Key, dict[str, Any]]
@@ -262,6 +274,12 @@ class PodsController:
         rt = client.registry.get(REPLICASETS)
         if new is None:
             body = new_replica_set(deployment, pod_hash, newest + 1, 0)
+            # Created at the size the rollout allows at once, as the controller does.
+            ready = {
+                rs["metadata"]["name"]: sum(1 for p in pods[rs["metadata"]["name"]] if is_ready(p))
+                for rs in owned
+            }
+            body["spec"]["replicas"] = plan(deployment, body, owned, ready, 0)[body["metadata"]["name"]]
             try:
                 new = client.create(rt, key[0], body)
             except (AlreadyExists, NotFound):
@@ -373,7 +391,7 @@ class PodsController:
         while True:
             name = f"{rs['metadata']['name']}-{''.join(self._rng.choices(SAFE_ALPHABET, k=5))}"
             try:
-                created = client.create(rt, namespace, new_pod(rs, name, pod_hash))
+                created = client.create(rt, namespace, new_pod(rs, name, pod_hash, kubelet=self._kubelet))
             except AlreadyExists:
                 continue
             except NotFound:  # the namespace is going away
@@ -381,7 +399,8 @@ class PodsController:
             break
         with self._cond:
             self._remember(self._pods, (namespace, name), created)
-        self._schedule_pod((namespace, name))
+        if self._kubelet:
+            self._schedule_pod((namespace, name))
 
     def _schedule_pod(self, key: Key) -> None:
         """Bind the pod and start its containers (Pending, ContainerCreating); Running after the delay."""
