@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.sim.apiserver.cells import format_label_selector
 from app.sim.apiserver.decoding import decode, parse
 from app.sim.apiserver.paths import ResourcePath
 from app.sim.storage import errors
@@ -17,7 +18,6 @@ from app.sim.storage.patching import PatchError, json_patch, merge_patch, strate
 from app.sim.storage.resources import ResourceType
 from app.sim.storage.store import Store
 
-SCALE_KIND = {"group": "autoscaling", "version": "v1", "kind": "Scale"}
 _SCALE_TYPE = ResourceType("autoscaling", ("v1",), "Scale", "scales", "scale")
 _PATCHERS = {
     "merge": merge_patch,
@@ -27,30 +27,11 @@ _PATCHERS = {
 }
 
 
-def selector_text(selector: dict[str, Any] | None) -> str:
-    """A label selector written as kubectl's `-l` reads it (metav1.FormatLabelSelector)."""
-    selector = selector or {}
-    parts: list[tuple[str, str]] = [
-        (key, f"{key}={value}") for key, value in (selector.get("matchLabels") or {}).items()
-    ]
-    for expression in selector.get("matchExpressions") or []:
-        key, operator = expression.get("key", ""), expression.get("operator", "")
-        values = ",".join(sorted(expression.get("values") or []))
-        text = {
-            "In": f"{key} in ({values})",
-            "NotIn": f"{key} notin ({values})",
-            "Exists": key,
-            "DoesNotExist": f"!{key}",
-        }.get(operator, key)
-        parts.append((key, text))
-    return ",".join(text for _, text in sorted(parts))
-
-
 def scale_of(obj: dict[str, Any]) -> dict[str, Any]:
     """The Scale of a stored workload."""
     meta = obj["metadata"]
     status: dict[str, Any] = {"replicas": int((obj.get("status") or {}).get("replicas") or 0)}
-    selector = selector_text((obj.get("spec") or {}).get("selector"))
+    selector = format_label_selector((obj.get("spec") or {}).get("selector") or {})
     if selector:
         status["selector"] = selector
     return {
