@@ -776,6 +776,69 @@ def deletes() -> Iterator[Case]:
     )
 
 
+def workloads() -> Iterator[Case]:
+    """Deployments through their ReplicaSets and the scale subresource, finalizers holding a delete."""
+    scale = DEPLOYMENT.item("demo") + "/scale"
+    replica_sets = "/apis/apps/v1/namespaces/{ns}/replicasets"
+    yield case("scale-get", "workloads", make(DEPLOYMENT), Call("GET", scale))
+    yield case(
+        "scale-patch",
+        "workloads",
+        make(DEPLOYMENT),
+        Call("PATCH", scale, {"spec": {"replicas": 3}}, content_type=MERGE),
+        get(DEPLOYMENT),
+    )
+    yield case(
+        "scale-put",
+        "workloads",
+        make(DEPLOYMENT),
+        Call(
+            "PUT",
+            scale,
+            {
+                "apiVersion": "autoscaling/v1",
+                "kind": "Scale",
+                "metadata": {"name": "demo"},
+                "spec": {"replicas": 2},
+            },
+        ),
+    )
+    yield case(
+        "scale-negative",
+        "workloads",
+        make(DEPLOYMENT),
+        Call("PATCH", scale, {"spec": {"replicas": -1}}, content_type=MERGE),
+    )
+    image = {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": IMAGE + "-next"}]}}}}
+    columns = (
+        "custom-columns=REVISION:.metadata.annotations.deployment\\.kubernetes\\.io/revision,"
+        "REPLICAS:.spec.replicas,IMAGE:.spec.template.spec.containers[0].image"
+    )
+    yield case(
+        "rollout-template-change",
+        "workloads",
+        make(DEPLOYMENT),
+        Await(replica_sets, 200, items=1),
+        patch(DEPLOYMENT, "demo", image, content_type=STRATEGIC, view="code"),
+        Await(replica_sets, 200, items=2),
+        Kubectl(("rollout", "history", "deployment/demo", "-n", "{ns}")),
+        Kubectl(
+            ("get", "rs", "-n", "{ns}", "-o", columns, "--sort-by=.spec.template.spec.containers[0].image")
+        ),
+    )
+    held = {"name": "held", "labels": {"app": "demo"}, "finalizers": ["example.com/hold"]}
+    yield case(
+        "delete-finalizer-holds",
+        "delete",
+        make(CM, "held", metadata=held),
+        Call("DELETE", CM.item("held")),
+        get(CM, "held"),
+        patch(CM, "held", {"metadata": {"finalizers": ["example.com/hold", "example.com/more"]}}),
+        patch(CM, "held", {"metadata": {"finalizers": None}}, view="code"),
+        Await(CM.item("held"), 404),
+    )
+
+
 def rbac() -> Iterator[Case]:
     for verb, step in {
         "get": get(CM, user="viewer"),
@@ -1032,6 +1095,7 @@ def all_cases() -> tuple[Case, ...]:
         dry_runs,
         watches,
         deletes,
+        workloads,
         rbac,
         invalid,
         unknown_fields,

@@ -84,6 +84,8 @@ class Normalizer:
                 metadata["name"] = generate + "<suffix>"
         if out.get("kind") == "Deployment":
             _drop_controller_writes(out)
+        if out.get("kind") == "Scale" and isinstance(out.get("status"), dict):
+            out["status"].pop("replicas", None)  # the Deployment's status, which its controller writes
         return out
 
     def _field_manager(self, entry: Any) -> Any:

@@ -52,10 +52,13 @@ class Side:
 
 @contextmanager
 def sim_side(folder: Path) -> Iterator[Side]:
-    """A fresh bare simulator (no controllers), knowing every test user by a token as the real one does."""
+    """A fresh simulator knowing every test user by a token as the real one does, running what the real
+    control plane runs of the workloads: the deployment and replicaset controllers, no kubelet."""
     from app.sim.cluster import SimCluster
+    from app.sim.workloads.replicating import PodsController
 
     with SimCluster() as sim:
+        sim.add_controller(PodsController(kubelet=False))
         side = Side("sim", backend_on_sim(sim, folder), folder / "kube-cache")
         try:
             yield side
@@ -310,5 +313,13 @@ def _grant(step: Grant, side: Side, saved: dict[str, str]) -> dict[str, Any]:
 
 def _await(step: Await, side: Side, saved: dict[str, str]) -> dict[str, Any]:
     api, path = side.client(), fill(step.path, saved)
-    reached = wait_until(lambda: send(api, "GET", path).status == step.code, step.timeout, 0.05)
-    return {"await": f"GET {step.path} answers {step.code}", "reached": reached}
+
+    def arrived() -> bool:
+        answer = send(api, "GET", path)
+        if answer.status != step.code:
+            return False
+        return step.items is None or len(dig(answer.body, "items") or []) == step.items
+
+    reached = wait_until(arrived, step.timeout, 0.05)
+    wanted = "" if step.items is None else f" with {step.items} items"
+    return {"await": f"GET {step.path} answers {step.code}{wanted}", "reached": reached}

@@ -77,11 +77,13 @@ class Grant:
 @dataclass(frozen=True)
 class Await:
     """Poll GET `path` until it answers `code` (the garbage collector works asynchronously on a real
-    cluster); records whether it did within `timeout` seconds."""
+    cluster), and, for a list with `items` set, until it holds that many items (the deployment
+    controller's ReplicaSets); records whether it did within `timeout` seconds."""
 
     path: str
     code: int
     timeout: float = 8.0
+    items: int | None = None
 
 
 Step: TypeAlias = Call | Watch | Kubectl | Grant | Await

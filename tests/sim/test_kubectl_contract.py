@@ -267,7 +267,11 @@ def test_cascading_deletes_and_strategic_patch_of_a_core_service(kubectl: Kubect
     port_patch = '{"spec":{"ports":[{"port":80,"name":"http"},{"port":443,"name":"https"}]}}'
     kubectl("patch", "service", "kept", "-p", port_patch)
     ports = json.loads(kubectl("get", "service", "kept", "-o", "jsonpath={.spec.ports}").stdout)
-    assert ports == [{"port": 80, "targetPort": 8012, "name": "http"}, {"port": 443, "name": "https"}]
+    # The server defaults each port's protocol, and targetPort to the port (core/v1 defaults.go).
+    assert ports == [
+        {"port": 80, "targetPort": 8012, "name": "http", "protocol": "TCP"},
+        {"port": 443, "name": "https", "protocol": "TCP", "targetPort": 443},
+    ]
     kubectl("delete", "ksvc", "customer", "--cascade=orphan")
     assert kubectl("get", "services", "-o", "name").stdout.split() == ["service/gone", "service/kept"]
     orphan = kubectl("get", "service", "kept", "-o", "jsonpath={.metadata.ownerReferences}").stdout
@@ -281,11 +285,14 @@ def test_typed_create_commands_send_protobuf_the_server_reads(kubectl: Kubectl) 
     assert deployment["spec"]["selector"] == {"matchLabels": {"app": "web"}}
     assert deployment["spec"]["template"]["metadata"] == {"labels": {"app": "web"}}
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert container == {
+    assert container == {  # with the server's container defaults (core/v1 defaults.go)
         "name": "nginx",
         "image": "nginx",
-        "ports": [{"containerPort": 8080}],
+        "ports": [{"containerPort": 8080, "protocol": "TCP"}],
         "resources": {},
+        "imagePullPolicy": "Always",
+        "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "File",
     }
     kubectl("expose", "deployment", "web", "--port=80", "--target-port=8080")
     service = json.loads(kubectl("get", "service", "web", "-o", "json").stdout)
@@ -296,3 +303,21 @@ def test_typed_create_commands_send_protobuf_the_server_reads(kubectl: Kubectl) 
     assert pod["metadata"]["labels"] == {"app": "shell"}
     assert pod["spec"]["containers"][0]["env"] == [{"name": "MODE", "value": "demo"}]
     assert (pod["spec"]["restartPolicy"], pod["spec"]["dnsPolicy"]) == ("Always", "ClusterFirst")
+
+
+def test_kubectl_scale_goes_through_the_scale_subresource(kubectl: Kubectl) -> None:
+    """kubectl scale finds deployments/scale in discovery (autoscaling/v1 Scale) and patches it, as
+    k8s.io/kubernetes pkg/registry/apps/deployment/storage serves it."""
+    kubectl("create", "deployment", "web", "--image=nginx", "--replicas=1")
+    scaled = kubectl("scale", "deployment", "web", "--replicas=3")
+    assert scaled.stdout.strip() == "deployment.apps/web scaled"
+    scale = json.loads(kubectl("get", "deployment", "web", "--subresource=scale", "-o", "json").stdout)
+    assert (scale["apiVersion"], scale["kind"]) == ("autoscaling/v1", "Scale")
+    assert scale["spec"] == {"replicas": 3}
+    assert scale["status"] == {"replicas": 0, "selector": "app=web"}
+    deployment = json.loads(kubectl("get", "deployment", "web", "-o", "json").stdout)
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["metadata"]["generation"] == 2
+    refused = kubectl("scale", "deployment", "web", "--replicas=2", "--resource-version=1", check=False)
+    assert refused.returncode == 1
+    assert "Expected resource version to be 1" in refused.stderr

@@ -97,3 +97,19 @@ def test_the_banner_says_when_a_page_may_be_out_of_date_and_when_it_was_read_aga
     assert 'data-connection="resynced"' in again and "up to date" in again
     lost = shared.macro(PARTIALS, "connection", ConnectionView(connected=False, error="refused", stale=True))
     assert 'data-connection="lost"' in lost  # an outage outranks staleness
+
+
+def test_a_knative_service_being_deleted_is_marked_deleting() -> None:
+    """A Service whose delete waits (finalizers, or dependents in a foreground delete) keeps its
+    deletionTimestamp: its row says so."""
+    objects = lab_objects()
+    service = copy.deepcopy(objects.services[0])
+    service["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    service["metadata"]["finalizers"] = ["foregroundDeletion"]
+    shared = renderer()
+    marked = namespace_section(
+        shared, "services", namespace_overview(replace(objects, services=(service,)), NOW)
+    )
+    plain = namespace_section(shared, "services", namespace_overview(objects, NOW))
+    assert '<span class="tag deleting"' in marked and ">deleting</span>" in marked
+    assert "deleting" not in plain

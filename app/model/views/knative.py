@@ -30,6 +30,8 @@ class ServiceRow:
     age: str
     segments: tuple[TargetView, ...]
     """status.traffic: the split as it is served, one bar segment per target."""
+    deleting: bool = False
+    """Deleted but still there (deletionTimestamp set): finalizers or its dependents hold it."""
 
 
 def service_row(service: Obj, colours: Mapping[str, int], now: datetime) -> ServiceRow:
@@ -45,6 +47,7 @@ def service_row(service: Obj, colours: Mapping[str, int], now: datetime) -> Serv
         ok=state.ok,
         age=age(meta(service).get("creationTimestamp"), now),
         segments=traffic_targets(status.get("traffic"), colours),
+        deleting=bool(meta(service).get("deletionTimestamp")),
     )
 
 

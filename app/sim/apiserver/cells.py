@@ -256,6 +256,22 @@ def deployment_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     ]
 
 
+def replica_set_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME DESIRED CURRENT READY AGE CONTAINERS IMAGES SELECTOR."""
+    spec, status = part(obj, "spec"), part(obj, "status")
+    containers = maps(part(part(spec, "template"), "spec").get("containers"))
+    return [
+        name_of(obj),
+        _int(spec.get("replicas"), 1),
+        _int(status.get("replicas")),
+        _int(status.get("readyReplicas")),
+        _age(obj, now),
+        ",".join(str(c.get("name", "")) for c in containers),
+        ",".join(str(c.get("image", "")) for c in containers),
+        format_label_selector(part(spec, "selector")),
+    ]
+
+
 def role_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME CREATED-AT (an RFC 3339 timestamp, not an age)."""
     created = parse_time(meta(obj).get("creationTimestamp"))
@@ -293,6 +309,7 @@ CELLS: dict[str, CellFunction] = {
     "secrets": secret_cells,
     "serviceaccounts": serviceaccount_cells,
     "deployments.apps": deployment_cells,
+    "replicasets.apps": replica_set_cells,
     "roles.rbac.authorization.k8s.io": role_cells,
     "clusterroles.rbac.authorization.k8s.io": role_cells,
     "rolebindings.rbac.authorization.k8s.io": binding_cells,

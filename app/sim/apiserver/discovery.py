@@ -110,10 +110,13 @@ def _resource(rt: ResourceType) -> dict[str, Any]:
 
 
 def _subresource(rt: ResourceType, name: str) -> dict[str, Any]:
-    return {
+    entry: dict[str, Any] = {
         "name": f"{rt.plural}/{name}",
         "singularName": "",
         "namespaced": rt.namespaced,
         "kind": rt.kind,
         "verbs": list(SUBRESOURCE_VERBS.get(name, ("get",))),
     }
+    if name == "scale":  # served as autoscaling/v1 Scale, which kubectl scale learns from here
+        entry.update(group="autoscaling", version="v1", kind="Scale")
+    return entry

@@ -16,6 +16,7 @@ from app.sim.apiserver.decoding import check_kind, decode, parse
 from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
 from app.sim.apiserver.paths import ResourcePath, parse_resource_path
 from app.sim.apiserver.representations import JSON, encode, list_body, render, view, wanted
+from app.sim.apiserver.scaling import serve_scale
 from app.sim.storage import errors
 from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError, Expired
@@ -151,6 +152,8 @@ class Api:
             return self._review(request)
         self._authorize(request, verb, found)
         query, rt = request.query, found.rt
+        if found.subresource == "scale":
+            return self._scale(request, found, verb)
         if verb == "get":
             obj = self.store.get(rt, found.namespace, found.name or "", copy=False)
             return Response.json(
@@ -201,6 +204,19 @@ class Api:
         )
         listing = {"resourceVersion": str(self.store.resource_version)}
         return Response.json(200, list_body(found, [view(found, obj) for obj in deleted], listing))
+
+    def _scale(self, request: Request, found: ResourcePath, verb: str) -> Response:
+        media = request.content_type.split(";")[0].strip().lower()
+        scale = serve_scale(
+            self.store,
+            found,
+            verb,
+            body=request.body,
+            content_type=request.content_type,
+            patch_type=PATCH_TYPES.get(media),
+            dry_run=_dry_run(request.query),
+        )
+        return Response.json(200, scale)
 
     def _authorize(self, request: Request, verb: str, found: ResourcePath) -> None:
         user = request.user

@@ -21,6 +21,9 @@ class StoredObjects(Protocol):
     def holds_uid(self, uid: str) -> bool:
         """Whether an object with this uid is stored."""
 
+    def by_uid(self, uid: str) -> tuple[ResourceType, dict[str, Any]] | None:
+        """The stored object with this uid and its kind, or None."""
+
     def namespaced_kinds(self) -> list[ResourceType]:
         """Every namespaced kind the registry serves."""
 

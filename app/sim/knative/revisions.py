@@ -10,7 +10,6 @@ Upstream: knative/serving `pkg/reconciler/revision`, `pkg/apis/serving/v1/revisi
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from typing import Any
@@ -94,11 +93,6 @@ def desired_deployment(revision: dict[str, Any]) -> dict[str, Any]:
             "template": {"metadata": {"labels": labels, "annotations": annotations}, "spec": pod_spec},
         },
     }
-
-
-def _cluster_ip(namespace: str, name: str) -> str:
-    digest = hashlib.sha256(f"{namespace}/{name}".encode()).digest()
-    return f"10.96.{digest[0]}.{max(2, digest[1])}"
 
 
 _NOT_COPIED = {ROUTES_ANNOTATION, ROUTING_STATE_MODIFIED_ANNOTATION}
@@ -248,7 +242,6 @@ def desired_services(revision: dict[str, Any], owner: dict[str, Any] | None = No
         (private, "Private", revision_private_service_spec(meta["uid"])),
     ):
         labels = base_labels | {SKS_LABEL: meta["name"], SERVICE_TYPE_LABEL: kind}
-        spec["clusterIP"] = _cluster_ip(meta["namespace"], name)
         out.append(
             {
                 "apiVersion": "v1",

@@ -21,6 +21,7 @@ from app.sim.client import Client, Lister
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.settings import SimSettings
 from app.sim.storage.copying import clone
+from app.sim.storage.defaulting import apply_defaults
 from app.sim.storage.errors import NotFound
 from app.sim.storage.resources import ResourceType
 
@@ -80,13 +81,20 @@ def _merged(have: dict[str, str] | None, want: dict[str, str | None] | None) -> 
     return _with(have or {}, want or {})
 
 
-def _spec(current: dict[str, Any], desired: dict[str, Any], preserve: tuple[str, ...]) -> Any:
-    """The spec to store: the desired one, with the `preserve` fields as currently stored."""
+def _spec(
+    rt: ResourceType, current: dict[str, Any], desired: dict[str, Any], preserve: tuple[str, ...]
+) -> Any:
+    """The spec to store: the desired one, with the `preserve` fields as currently stored, and the
+    API server's defaults (what it allocated kept), so a desired spec equal to the stored one but for
+    what the server fills in writes nothing."""
     spec = desired.get("spec")
     have = current.get("spec")
-    if not preserve or not isinstance(spec, dict) or not isinstance(have, dict):
+    if not isinstance(spec, dict) or not isinstance(have, dict):
         return spec
-    return {**spec, **{key: have[key] for key in preserve if key in have}}
+    spec = {**clone(spec), **{key: have[key] for key in preserve if key in have}}
+    shaped = {"metadata": clone(current["metadata"]), "spec": spec}
+    apply_defaults(rt, shaped, current)
+    return shaped["spec"]
 
 
 def ensure(
@@ -105,7 +113,7 @@ def ensure(
     have = current["metadata"]
     merged = {key: _merged(have.get(key), meta.get(key)) for key in ("labels", "annotations")}
     refs = meta.get("ownerReferences") or have.get("ownerReferences") or []
-    spec = _spec(current, desired, preserve)
+    spec = _spec(rt, current, desired, preserve)
     unchanged = (
         all(merged[key] == (have.get(key) or {}) for key in merged)
         and refs == (have.get("ownerReferences") or [])

@@ -35,6 +35,7 @@ SERVICES = "services"
 PODS = "pods"
 EVENTS = "events"
 DEPLOYMENTS = "deployments.apps"
+REPLICASETS = "replicasets.apps"
 KNATIVE_SERVICES = "services.serving.knative.dev"
 CONFIGURATIONS = "configurations.serving.knative.dev"
 REVISIONS = "revisions.serving.knative.dev"
@@ -342,7 +343,7 @@ def _apps_types() -> list[ResourceType]:
             "deployment",
             short_names=("deploy",),
             categories=("all",),
-            subresources=("status",),
+            subresources=("status", "scale"),
             printer_columns=(
                 _name_column(),
                 _col("Ready", description="Number of the pod with ready state."),
@@ -358,6 +359,32 @@ def _apps_types() -> list[ResourceType]:
                     "Total number of available pods (ready for at least "
                     "minReadySeconds) targeted by this deployment.",
                 ),
+                _age_column(),
+                _col("Containers", description="Names of each container in the template.", priority=1),
+                _col(
+                    "Images", description="Images referenced by each container in the template.", priority=1
+                ),
+                _col(
+                    "Selector",
+                    description="Label query over pods that should match the replicas count.",
+                    priority=1,
+                ),
+            ),
+        ),
+        ResourceType(
+            "apps",
+            ("v1",),
+            "ReplicaSet",
+            "replicasets",
+            "replicaset",
+            short_names=("rs",),
+            categories=("all",),
+            subresources=("status", "scale"),
+            printer_columns=(
+                _name_column(),
+                _col("Desired", "integer", "Number of desired pods."),
+                _col("Current", "integer", "Number of actual replicas."),
+                _col("Ready", "integer", "Number of ready replicas."),
                 _age_column(),
                 _col("Containers", description="Names of each container in the template.", priority=1),
                 _col(

@@ -53,8 +53,11 @@ def pod_labels(deployment: Mapping[str, Any], pod_hash: str) -> dict[str, str]:
     return {**((template.get("metadata") or {}).get("labels") or {}), HASH_LABEL: pod_hash}
 
 
-def new_pod(deployment: Mapping[str, Any], name: str, pod_hash: str) -> dict[str, Any]:
-    """A pod of `deployment` (owned by it), with the revision's containers and Knative's queue-proxy."""
+def new_pod(
+    deployment: Mapping[str, Any], name: str, pod_hash: str, *, kubelet: bool = True
+) -> dict[str, Any]:
+    """A pod of `deployment` (a ReplicaSet: owned by it), with the revision's containers and Knative's
+    queue-proxy; bound to the simulated node, with its kubelet's finalizer, unless no kubelet runs."""
     meta = deployment["metadata"]
     template = (deployment.get("spec") or {}).get("template") or {}
     spec = clone(template.get("spec") or {})
@@ -63,7 +66,8 @@ def new_pod(deployment: Mapping[str, Any], name: str, pod_hash: str) -> dict[str
         c.get("name") == QUEUE_PROXY for c in containers
     ):
         containers.append(_queue_proxy(meta["labels"][REVISION_LABEL], meta["namespace"]))
-    spec.setdefault("nodeName", NODE_NAME)
+    if kubelet:
+        spec.setdefault("nodeName", NODE_NAME)
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("terminationGracePeriodSeconds", 300)
     pod_meta: dict[str, Any] = {
@@ -71,8 +75,9 @@ def new_pod(deployment: Mapping[str, Any], name: str, pod_hash: str) -> dict[str
         "namespace": meta["namespace"],
         "labels": pod_labels(deployment, pod_hash),
         "ownerReferences": [owner_reference(deployment)],
-        "finalizers": [KUBELET_FINALIZER],
     }
+    if kubelet:
+        pod_meta["finalizers"] = [KUBELET_FINALIZER]
     annotations = (template.get("metadata") or {}).get("annotations")
     if annotations:
         pod_meta["annotations"] = dict(annotations)

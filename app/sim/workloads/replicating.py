@@ -1,12 +1,14 @@
-"""The pods controller: a Deployment's ReplicaSet and the kubelet that runs its pods.
+"""The pods controller: the deployment and replicaset controllers, and the kubelet that runs pods.
 
-Driven by watch events (Deployments and Pods) and timers on one scheduler thread:
-- pods are created or deleted until a Deployment's non-terminating pods match `spec.replicas`
+Driven by watch events (Deployments, ReplicaSets and Pods) and timers on one scheduler thread:
+- a Deployment gets a ReplicaSet per pod template, rolled as app.sim.workloads.rollouts says
+  (a template change makes a new one, scaled up as the old ones scale down);
+- pods are created or deleted until a ReplicaSet's non-terminating pods match its `spec.replicas`
   (unready pods and the newest go first, as a ReplicaSet chooses);
 - a new pod is Pending (ContainerCreating) and becomes Running and Ready `start_delay` seconds later;
 - a deleted pod (by scale-down, `kubectl delete` or garbage collection) shows its deletionTimestamp
   (Terminating), drops readiness at once and disappears `stop_delay` seconds later;
-- the Deployment's status counts its pods.
+- the ReplicaSets' and Deployments' statuses count their pods.
 It also dispatches simulated requests: `dispatch()` waits for a ready pod of a revision and picks one
 round-robin, as Envoy balances over the revision's endpoints.
 """
@@ -26,22 +28,34 @@ from app.model.labels import REVISION_LABEL
 from app.model.timestamps import rfc3339
 from app.sim.client import Client
 from app.sim.storage.errors import AlreadyExists, NotFound
-from app.sim.storage.resources import DEPLOYMENTS, PODS
+from app.sim.storage.resources import DEPLOYMENTS, PODS, REPLICASETS
 from app.sim.storage.watching import WatchEvent
-from app.sim.workloads.deployments import deployment_status, desired_replicas
+from app.sim.workloads.deployments import deployment_status
 from app.sim.workloads.pods import (
     KUBELET_FINALIZER,
+    SAFE_ALPHABET,
     is_ready,
     is_terminating,
     new_pod,
     pending_status,
-    pod_name,
     running_status,
     scheduled,
     stopping_status,
     template_hash,
 )
 from app.sim.workloads.pumping import EventPump
+from app.sim.workloads.rollouts import (
+    REVISION_ANNOTATION,
+    expired,
+    is_new,
+    new_replica_set,
+    plan,
+    replica_annotations,
+    replica_set_status,
+    replicas_of,
+    revision_of,
+    surge_and_unavailable,
+)
 from app.sim.workloads.timing import Scheduler
 
 Key = tuple[str, str]  # (namespace, name)
@@ -59,12 +73,23 @@ class Dispatch:
 class PodsController:
     """Keeps every Deployment's pods in line with its replicas and plays their kubelet (a Controller)."""
 
-    def __init__(self, *, start_delay: float = 0.8, stop_delay: float = 1.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        start_delay: float = 0.8,
+        stop_delay: float = 1.0,
+        seed: int | None = None,
+        kubelet: bool = True,
+    ) -> None:
+        """`kubelet` False runs the controllers alone: pods stay Pending, unscheduled, as on a control
+        plane without nodes."""
+        self._kubelet = kubelet
         self._start_delay = start_delay
         self._stop_delay = stop_delay
         self._rng = random.Random(seed)
         self._cond = threading.Condition()
         self._deployments: dict[Key, dict[str, Any]] = {}
+        self._replica_sets: dict[Key, dict[str, Any]] = {}
         self._pods: dict[Key, dict[str, Any]] = {}
         self._stopping: set[Key] = set()
         self._ready: dict[Key, list[str]] = {}  # (namespace, revision) -> ready pods, oldest first
@@ -72,7 +97,7 @@ class PodsController:
         self._served: dict[Key, int] = {}  # per pod
         self._ips = itertools.count(2)
         self._scheduler = Scheduler("sim-pods")
-        self._pump = EventPump("sim-pods-watch", (PODS, DEPLOYMENTS), self._on_event)
+        self._pump = EventPump("sim-pods-watch", (PODS, DEPLOYMENTS, REPLICASETS), self._on_event)
         self._client: Client | None = None
 
     # --- Controller ------------------------------------------------------------------------------
@@ -93,6 +118,7 @@ class PodsController:
         with self._cond:
             self._client = None
             self._deployments.clear()
+            self._replica_sets.clear()
             self._pods.clear()
             self._stopping.clear()
             self._ready.clear()
@@ -129,6 +155,15 @@ class PodsController:
                     self._remember(self._deployments, key, obj)
             self._scheduler.call_later(0, ("deployment", key), lambda: self._reconcile(key))
             return
+        if event.rt.key == REPLICASETS:
+            with self._cond:
+                if event.type == "DELETED":
+                    self._replica_sets.pop(key, None)
+                else:
+                    self._remember(self._replica_sets, key, obj)
+            self._scheduler.call_later(0, ("replicaset", key), lambda: self._reconcile_replica_set(key))
+            self._reconcile_owner_soon(key[0], _owner(obj, "Deployment"), self._deployments)
+            return
         owner = _owner(obj)
         if owner is None:
             return
@@ -144,29 +179,44 @@ class PodsController:
 
     def _after_pod_change(self, key: Key, pod: Mapping[str, Any], kind: str) -> None:
         """Schedule the kubelet's next step for a pod, and a status refresh of its Deployment."""
-        if (
-            kind != "DELETED"
-            and is_terminating(pod)
-            and KUBELET_FINALIZER in pod["metadata"].get("finalizers", [])
-        ):
+        if self._kubelet:
+            self._kubelet_step(key, pod, kind)
+        self._reconcile_owner_soon(key[0], _owner(pod), self._replica_sets)
+
+    def _kubelet_step(self, key: Key, pod: Mapping[str, Any], kind: str) -> None:
+        """Schedule what the kubelet does next with the pod: stop it, bind it, or start it."""
+        if kind == "DELETED":
+            return
+        if is_terminating(pod) and KUBELET_FINALIZER in pod["metadata"].get("finalizers", []):
             with self._cond:
                 first = key not in self._stopping
                 self._stopping.add(key)
             if first:
                 self._scheduler.call_later(0, ("stopping", key), lambda: self._begin_stop(key))
                 self._scheduler.call_later(self._stop_delay, ("stop", key), lambda: self._finish_stop(key))
-        elif kind != "DELETED":
-            if not scheduled(pod):
-                self._scheduler.call_later(0, ("schedule", key), lambda: self._schedule_pod(key))
-            elif (pod.get("status") or {}).get("phase") == "Pending":
-                self._scheduler.call_later(self._start_delay, ("start", key), lambda: self._start_pod(key))
-        owner = _owner(pod)
+        elif not scheduled(pod):
+            self._scheduler.call_later(0, ("schedule", key), lambda: self._schedule_pod(key))
+        elif (pod.get("status") or {}).get("phase") == "Pending":
+            self._scheduler.call_later(self._start_delay, ("start", key), lambda: self._start_pod(key))
+
+    def _reconcile_owner_soon(
+        self, namespace: str, uid: str | None, table: dict[Key, dict[str, Any]]
+    ) -> None:
+        """Reconcile the ReplicaSet or Deployment (as `table` holds) with this uid, and its owner."""
+        if uid is None:
+            return
         with self._cond:
-            deployment = next(
-                (k for k, d in self._deployments.items() if d["metadata"].get("uid") == owner), None
+            found = next(
+                (k for k, o in table.items() if k[0] == namespace and o["metadata"].get("uid") == uid), None
             )
-        if deployment is not None:
-            self._scheduler.call_later(0, ("deployment", deployment), lambda: self._reconcile(deployment))
+            owner = _owner(table[found], "Deployment") if found is not None else None
+        if found is None:
+            return
+        if table is self._replica_sets:
+            self._scheduler.call_later(0, ("replicaset", found), lambda: self._reconcile_replica_set(found))
+            self._reconcile_owner_soon(namespace, owner, self._deployments)
+        else:
+            self._scheduler.call_later(0, ("deployment", found), lambda: self._reconcile(found))
 
     @staticmethod
     def _remember(table: dict[Key, dict[str, Any]], key: Key, obj: dict[str, Any]) -> None:
@@ -202,24 +252,80 @@ class PodsController:
     # --- timed work (on the scheduler's thread) --------------------------------------------------
 
     def _reconcile(self, key: Key) -> None:
-        """Create or delete pods to match the Deployment's replicas; then refresh its status."""
+        """Keep the Deployment's ReplicaSets rolled to its template and replicas; refresh its status."""
         client = self._require_client()
         with self._cond:
             deployment = self._deployments.get(key)
             if deployment is None or deployment["metadata"].get("deletionTimestamp"):
                 return
-            owned = self._owned(deployment)
-        live = [pod for pod in owned if not is_terminating(pod)]
-        want = desired_replicas(deployment)
+            uid = deployment["metadata"].get("uid")
+            owned = [
+                rs
+                for (ns, _), rs in self._replica_sets.items()
+                if ns == key[0]
+                and _owner(rs, "Deployment") == uid
+                and not rs["metadata"].get("deletionTimestamp")
+            ]
+            pods = {rs["metadata"]["name"]: self._pods_of(rs) for rs in owned}
         pod_hash = template_hash((deployment.get("spec") or {}).get("template") or {})
-        for _ in range(want - len(live)):
-            self._create_pod(client, deployment, pod_hash)
-        for victim in _victims(live, len(live) - want):
-            self._delete_pod(client, victim)
+        new = next((rs for rs in owned if is_new(rs, deployment)), None)
+        old = [rs for rs in owned if rs is not new]
+        newest = max((revision_of(rs) for rs in owned), default=0)
+        rt = client.registry.get(REPLICASETS)
+        if new is None:
+            body = new_replica_set(deployment, pod_hash, newest + 1, 0)
+            # Created at the size the rollout allows at once, as the controller does.
+            ready = {
+                rs["metadata"]["name"]: sum(1 for p in pods[rs["metadata"]["name"]] if is_ready(p))
+                for rs in owned
+            }
+            body["spec"]["replicas"] = plan(deployment, body, owned, ready, 0)[body["metadata"]["name"]]
+            try:
+                new = client.create(rt, key[0], body)
+            except (AlreadyExists, NotFound):
+                return
+            with self._cond:
+                self._remember(self._replica_sets, (key[0], new["metadata"]["name"]), new)
+            pods[new["metadata"]["name"]] = []
+        elif revision_of(new) < newest:  # a rollback: the old template is the newest revision again
+            self._patch_replica_set(
+                key[0], new, {"metadata": {"annotations": {REVISION_ANNOTATION: str(newest + 1)}}}
+            )
+        live = {name: [p for p in found if not is_terminating(p)] for name, found in pods.items()}
+        available = {name: sum(1 for p in found if is_ready(p)) for name, found in live.items()}
+        old_pods = sum(len(found) for name, found in pods.items() if name != new["metadata"]["name"])
+        counts = plan(deployment, new, old, available, old_pods)
+        surge, _ = surge_and_unavailable(deployment)
+        sizes = replica_annotations(deployment, surge)
+        for rs in [new, *old]:
+            name = rs["metadata"]["name"]
+            annotations = rs["metadata"].get("annotations") or {}
+            stale = {k: v for k, v in sizes.items() if annotations.get(k) != v}
+            if counts[name] != replicas_of(rs) or stale:
+                patch: dict[str, Any] = {"spec": {"replicas": counts[name]}}
+                if stale:
+                    patch["metadata"] = {"annotations": stale}
+                self._patch_replica_set(key[0], rs, patch)
+        revision = str(max(revision_of(new), newest + 1 if revision_of(new) < newest else 0))
+        if ((deployment["metadata"].get("annotations") or {}).get(REVISION_ANNOTATION)) != revision:
+            with contextlib.suppress(NotFound):
+                client.patch(
+                    client.registry.get(DEPLOYMENTS),
+                    key[0],
+                    key[1],
+                    {"metadata": {"annotations": {REVISION_ANNOTATION: revision}}},
+                    "merge",
+                )
+        for name in expired(deployment, old, {n: len(found) for n, found in pods.items()}):
+            with contextlib.suppress(NotFound):
+                client.delete(rt, key[0], name)
         with self._cond:
-            owned = self._owned(deployment)
-        status = deployment_status(deployment, owned, f"{key[1]}-{pod_hash}", _now())
-        if status != deployment.get("status"):
+            latest = self._deployments.get(key, deployment)
+        every = [p for found in pods.values() for p in found]
+        status = deployment_status(
+            latest, every, new["metadata"]["name"], _now(), updated=pods.get(new["metadata"]["name"], [])
+        )
+        if status != latest.get("status"):
             with contextlib.suppress(NotFound):
                 client.patch(
                     client.registry.get(DEPLOYMENTS),
@@ -230,19 +336,62 @@ class PodsController:
                     subresource="status",
                 )
 
-    def _owned(self, deployment: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """The pods the Deployment owns, as last seen (under the lock)."""
-        uid = deployment["metadata"].get("uid")
-        namespace = deployment["metadata"].get("namespace")
+    def _patch_replica_set(self, namespace: str, rs: Mapping[str, Any], patch: dict[str, Any]) -> None:
+        client = self._require_client()
+        try:
+            patched = client.patch(
+                client.registry.get(REPLICASETS), namespace, rs["metadata"]["name"], patch, "merge"
+            )
+        except NotFound:
+            return
+        with self._cond:
+            self._remember(self._replica_sets, (namespace, patched["metadata"]["name"]), patched)
+
+    def _reconcile_replica_set(self, key: Key) -> None:
+        """Create or delete pods to match the ReplicaSet's replicas; then refresh its status."""
+        client = self._require_client()
+        with self._cond:
+            rs = self._replica_sets.get(key)
+            if rs is None or rs["metadata"].get("deletionTimestamp"):
+                return
+            owned = self._pods_of(rs)
+        live = [pod for pod in owned if not is_terminating(pod)]
+        want = replicas_of(rs)
+        pod_hash = ((rs.get("metadata") or {}).get("labels") or {}).get("pod-template-hash") or template_hash(
+            (rs.get("spec") or {}).get("template") or {}
+        )
+        for _ in range(want - len(live)):
+            self._create_pod(client, rs, pod_hash)
+        for victim in _victims(live, len(live) - want):
+            self._delete_pod(client, victim)
+        with self._cond:
+            owned = self._pods_of(rs)
+        alive = [pod for pod in owned if not is_terminating(pod)]
+        status = replica_set_status(rs, len(alive), sum(1 for pod in alive if is_ready(pod)))
+        if status != rs.get("status"):
+            with contextlib.suppress(NotFound):
+                client.patch(
+                    client.registry.get(REPLICASETS),
+                    key[0],
+                    key[1],
+                    [_set_status(status)],
+                    "json",
+                    subresource="status",
+                )
+
+    def _pods_of(self, owner: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The pods the ReplicaSet owns, as last seen (under the lock)."""
+        uid = owner["metadata"].get("uid")
+        namespace = owner["metadata"].get("namespace")
         return [p for (ns, _), p in self._pods.items() if ns == namespace and _owner(p) == uid]
 
-    def _create_pod(self, client: Client, deployment: Mapping[str, Any], pod_hash: str) -> None:
+    def _create_pod(self, client: Client, rs: Mapping[str, Any], pod_hash: str) -> None:
         rt = client.registry.get(PODS)
-        namespace = deployment["metadata"]["namespace"]
+        namespace = rs["metadata"]["namespace"]
         while True:
-            name = pod_name(deployment["metadata"]["name"], pod_hash, self._rng)
+            name = f"{rs['metadata']['name']}-{''.join(self._rng.choices(SAFE_ALPHABET, k=5))}"
             try:
-                created = client.create(rt, namespace, new_pod(deployment, name, pod_hash))
+                created = client.create(rt, namespace, new_pod(rs, name, pod_hash, kubelet=self._kubelet))
             except AlreadyExists:
                 continue
             except NotFound:  # the namespace is going away
@@ -250,7 +399,8 @@ class PodsController:
             break
         with self._cond:
             self._remember(self._pods, (namespace, name), created)
-        self._schedule_pod((namespace, name))
+        if self._kubelet:
+            self._schedule_pod((namespace, name))
 
     def _schedule_pod(self, key: Key) -> None:
         """Bind the pod and start its containers (Pending, ContainerCreating); Running after the delay."""
@@ -328,10 +478,10 @@ class PodsController:
         return self._client
 
 
-def _owner(pod: Mapping[str, Any]) -> str | None:
-    """The uid of the Deployment controlling the pod, if one does."""
-    for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
-        if ref.get("kind") == "Deployment" and ref.get("controller"):
+def _owner(obj: Mapping[str, Any], kind: str = "ReplicaSet") -> str | None:
+    """The uid of the `kind` controlling the object (a pod's ReplicaSet, a ReplicaSet's Deployment)."""
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("kind") == kind and ref.get("controller"):
             return str(ref.get("uid"))
     return None
 

@@ -16,6 +16,7 @@ CONTRACT_KINDS = {
     "secrets": ("", "Secret", True),
     "serviceaccounts": ("", "ServiceAccount", True),
     "deployments.apps": ("apps", "Deployment", True),
+    "replicasets.apps": ("apps", "ReplicaSet", True),
     "services.serving.knative.dev": ("serving.knative.dev", "Service", True),
     "configurations.serving.knative.dev": ("serving.knative.dev", "Configuration", True),
     "revisions.serving.knative.dev": ("serving.knative.dev", "Revision", True),

@@ -384,14 +384,62 @@ def test_delete_collection_survives_garbage_collection_within_it(store: Store) -
 
 
 def test_foreground_deletes_dependents_before_the_owner(store: Store, ksvc: ResourceType) -> None:
+    """The owner is first marked (the generic registry's foregroundDeletion finalizer), then its
+    dependents go, then the garbage collector drops the finalizer and the owner goes."""
     routes = store.registry.get("routes.serving.knative.dev")
     owner = store.create(ksvc, "labs-1", service())
     store.create(routes, "labs-1", owned("customer", owner))
     with store.watch(None, "labs-1", since=store.resource_version) as watcher:
-        store.delete(ksvc, "labs-1", "customer", propagation="Foreground")
-        first, second = watcher.next(1), watcher.next(1)
-    assert first is not None and (first.type, first.rt.key) == ("DELETED", "routes.serving.knative.dev")
-    assert second is not None and (second.type, second.rt.key) == ("DELETED", KSVC_KEY)
+        answer = store.delete(ksvc, "labs-1", "customer", propagation="Foreground")
+        events = [watcher.next(1) for _ in range(4)]
+    assert answer["metadata"]["finalizers"] == ["foregroundDeletion"]
+    assert answer["metadata"]["deletionTimestamp"]
+    assert answer["metadata"]["generation"] == 2
+    seen = [(e.type, e.rt.key) for e in events if e is not None]
+    assert seen == [
+        ("MODIFIED", KSVC_KEY),
+        ("DELETED", "routes.serving.knative.dev"),
+        ("MODIFIED", KSVC_KEY),
+        ("DELETED", KSVC_KEY),
+    ]
+
+
+def test_a_foreground_owner_waits_for_a_blocking_dependent_held_by_finalizers(
+    store: Store, ksvc: ResourceType
+) -> None:
+    routes = store.registry.get("routes.serving.knative.dev")
+    owner = store.create(ksvc, "labs-1", service())
+    child = owned("customer", owner)
+    child["metadata"]["ownerReferences"][0]["blockOwnerDeletion"] = True
+    child["metadata"]["finalizers"] = ["example.com/hold"]
+    store.create(routes, "labs-1", child)
+    store.delete(ksvc, "labs-1", "customer", propagation="Foreground")
+    waiting = store.get(ksvc, "labs-1", "customer")
+    assert waiting["metadata"]["finalizers"] == ["foregroundDeletion"]
+    assert store.get(routes, "labs-1", "customer")["metadata"]["deletionTimestamp"]
+    store.patch(routes, "labs-1", "customer", {"metadata": {"finalizers": None}}, "merge")
+    with expect_error(404, "NotFound"):
+        store.get(ksvc, "labs-1", "customer")
+
+
+def test_orphan_deletion_answers_the_owner_with_the_orphan_finalizer(
+    store: Store, ksvc: ResourceType
+) -> None:
+    routes = store.registry.get("routes.serving.knative.dev")
+    owner = store.create(ksvc, "labs-1", service())
+    store.create(routes, "labs-1", owned("customer", owner))
+    answer = store.delete(ksvc, "labs-1", "customer", propagation="Orphan")
+    assert answer["metadata"]["finalizers"] == ["orphan"]
+    assert answer["metadata"]["deletionTimestamp"]
+    with expect_error(404, "NotFound"):
+        store.get(ksvc, "labs-1", "customer")
+    assert "ownerReferences" not in store.get(routes, "labs-1", "customer")["metadata"]
+
+
+def test_a_namespace_delete_answers_it_terminating(store: Store) -> None:
+    answer = store.delete(store.registry.get("namespaces"), None, "labs-1")
+    assert answer["status"] == {"phase": "Terminating"}
+    assert answer["metadata"]["deletionTimestamp"]
 
 
 def test_watch_by_field_selector_and_namespace(store: Store, ksvc: ResourceType) -> None:

@@ -28,12 +28,18 @@ def test_pods_appear_named_and_labelled_like_a_replica_sets(workloads: Workloads
         assert labels["app"] == "customer-v1"
         (owner,) = pod.metadata.owner_references
         deployment = workloads.apps.read_namespaced_deployment("customer-v1-deployment", NAMESPACE)
+        replica_set = workloads.apps.read_namespaced_replica_set(
+            f"customer-v1-deployment-{pod_hash}", NAMESPACE
+        )
         assert (owner.kind, owner.name, owner.uid, owner.controller) == (
-            "Deployment",
-            "customer-v1-deployment",
-            deployment.metadata.uid,
+            "ReplicaSet",
+            f"customer-v1-deployment-{pod_hash}",
+            replica_set.metadata.uid,
             True,
         )
+        (rs_owner,) = replica_set.metadata.owner_references
+        assert (rs_owner.kind, rs_owner.uid) == ("Deployment", deployment.metadata.uid)
+        assert replica_set.metadata.annotations["deployment.kubernetes.io/revision"] == "1"
         assert [c.name for c in pod.spec.containers] == ["user-container", "queue-proxy"]
         assert pod.spec.containers[0].image == "quay.io/lab/customer:quarkus"
     assert len({pod.metadata.name for pod in pods}) == 2
