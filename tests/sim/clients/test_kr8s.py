@@ -21,6 +21,7 @@ from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
 import kr8s.asyncio
+import pytest
 from kr8s.asyncio.objects import APIObject, ConfigMap, Pod, Service, new_class
 
 from tests.sim.clients.flows import (
@@ -36,6 +37,10 @@ from tests.sim.clients.flows import (
     service_body,
     traffic_tags,
 )
+
+# kr8s 0.20.15 supports Kubernetes 1.28 to 1.35 and warns when it meets any other server, as it does the
+# tests' real API server (1.37): a word about the client's support window, not about the server.
+pytestmark = pytest.mark.filterwarnings("ignore:Kubernetes version .* is not supported:UserWarning")
 
 KService = new_class("Service", KSVC_API_VERSION, namespaced=True, plural=PLURAL)
 APPLY = "application/apply-patch+yaml"
