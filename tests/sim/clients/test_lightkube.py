@@ -12,7 +12,12 @@ from typing import Any, TypeVar, cast
 
 import pytest
 from lightkube import ApiError, AsyncClient, KubeConfig
-from lightkube.generic_resource import create_namespaced_resource
+from lightkube.generic_resource import (
+    async_load_in_cluster_generic_resources,
+    create_namespaced_resource,
+    get_generic_resource,
+)
+from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.resources.core_v1 import ConfigMap, Pod, Service
 from lightkube.types import PatchType
 
@@ -126,6 +131,25 @@ def test_core_objects(target: Target) -> None:
     assert seen["service"] == 80
     assert seen["services"] == ["front"]
     assert seen["pods"] == ["shop-1", "shop-2"]
+
+
+def test_generic_resources_come_from_the_clusters_definitions(target: Target) -> None:
+    """lightkube learns custom kinds from the cluster's CustomResourceDefinitions: listing them must
+    work, and each must carry the group, names, scope and served versions the loader reads."""
+
+    async def flow() -> dict[str, Any]:
+        async with connect(target) as client:
+            found = {name_of(crd): as_dict(crd) async for crd in client.list(CustomResourceDefinition)}
+            await async_load_in_cluster_generic_resources(client)
+            route = get_generic_resource(f"{GROUP}/{VERSION}", "Route")  # type: ignore[no-untyped-call]
+            return {"ksvc": found[f"{PLURAL}.{GROUP}"], "route": route}
+
+    seen = run(flow)
+    spec = seen["ksvc"]["spec"]
+    assert (spec["group"], spec["scope"]) == (GROUP, "Namespaced")
+    assert (spec["names"]["kind"], spec["names"]["plural"]) == ("Service", PLURAL)
+    assert any(v["name"] == VERSION and v["served"] and v["storage"] for v in spec["versions"])
+    assert seen["route"] is not None and seen["route"].__name__ == "Route"
 
 
 def test_watch_resumes_after_the_server_ends_it(sim_target: Target) -> None:
