@@ -7,7 +7,8 @@ Two habits of this client show in the flows, the same on a real server:
 - Its generated CustomObjectsApi picks `application/json-patch+json` for a patch body that is a dict
   (the first content type it knows), which any server refuses; a merge patch names its content type.
 - It declares only 200 for a custom object's PATCH, so the 201 that answers an apply creating the
-  object (the real server's patch handler answers 201 when the object was created) comes back as None.
+  object comes back as None (apiserver's endpoints/handlers/patch.go answers 201 when the patch
+  created the object; the simulator does the same).
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ Client-side facts the flows work around, the same on a real server:
 - kr8s has no apply (an open feature request upstream): server-side apply goes through `call_api`, its
   documented way to any endpoint, with the apply content type and a fieldManager.
 - Its Api offers no close: the httpx session it opened is closed by hand, or it leaks a socket.
-- A kind given as a string is looked up by name and version alone ("service/v1"), which a Knative
-  `Service` class (version serving.knative.dev/v1) also matches: the flows pass classes, not strings.
+- A kind given as a short string ("services") resolves to "service/v1", and kr8s's class lookup then
+  matches any class of kind Service at version v1 in any group, the Knative class below included: the
+  flows pass classes, or kinds with their group ("services.serving.knative.dev").
 - `api.watch` ends when the server ends the stream; the caller watches again from the last
   resourceVersion it saw (`since`).
 """
