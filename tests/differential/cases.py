@@ -1031,6 +1031,7 @@ def definitions() -> Iterator[Case]:
     yield case("crd-list-by-name", "crd", Call("GET", CRDS, query=by_name, view="names"))
     yield case("crd-get-missing", "crd", Call("GET", f"{CRDS}/nothings.example.com"))
     yield case("crd-table", "crd", Call("GET", CRDS, query=by_name, accept=TABLE, view="table"))
+    yield case("crd-watch-from-start", "crd", Watch(CRDS, by_name, events=1))
     yield case("crd-rbac-denied", "crd", Call("GET", f"{CRDS}/services.serving.knative.dev", user="viewer"))
 
 

@@ -3,7 +3,8 @@
 On a real cluster Knative's and Istio's kinds exist because their CRDs were installed, and clients read
 those CRDs to learn the kinds (lightkube's `load_in_cluster_generic_resources`, `kubectl get crd`). The
 simulator's kinds are fixed when the cluster is built, so its definitions are made from the registry on
-each read and are read-only: get and list answer them, a watch sees no change to them.
+each read and are read-only: get and list answer them; a watch from no resourceVersion (or 0) starts
+with them as ADDED events, as a real watch starts with what exists, and sees no change after.
 
 The schema of each version keeps unknown fields: the simulator does not validate custom resources
 against a structural schema, and a definition must not claim that it does.
@@ -17,6 +18,7 @@ from typing import Any
 from app.sim.storage import errors
 from app.sim.storage.resources import ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
+from app.sim.storage.watching import Watcher, WatchEvent
 
 CRDS = "customresourcedefinitions.apiextensions.k8s.io"
 """The registry key of the definitions themselves."""
@@ -96,6 +98,13 @@ def select(
         for d in found
         if labels.matches(d["metadata"].get("labels")) and (fields is None or fields.matches(d))
     ]
+
+
+def announce(registry: ResourceRegistry, watcher: Watcher, *, created: str) -> None:
+    """Start a watch from no resourceVersion with every definition it selects, as ADDED events."""
+    rt = registry.get(CRDS)
+    for found in select(registry, created=created):
+        watcher.offer(WatchEvent("ADDED", found, int(GENERATION_RV), rt))
 
 
 def _version(rt: ResourceType, version: str, storage: str) -> dict[str, Any]:

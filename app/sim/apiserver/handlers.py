@@ -252,6 +252,8 @@ class Api:
             )
         except Expired as failure:
             error = failure
+        if watcher is not None and found.rt.key == definitions.CRDS and not int(since_text or 0):
+            definitions.announce(self.registry, watcher, created=self._started)
         timeout = float(_int(query, "timeoutSeconds") or DEFAULT_WATCH_SECONDS)
         bookmarks = _flag(query, "allowWatchBookmarks")
         return WatchPlan(
