@@ -14,15 +14,20 @@ from app.sim.storage.resources import default_registry
 KSVC = "services.serving.knative.dev"
 
 
+def extensions(kube_api: Any) -> Any:
+    """The client's apiextensions API (Any: its models type every field as optional)."""
+    return client.ApiextensionsV1Api(kube_api)
+
+
 def test_every_custom_kind_has_a_definition_and_no_built_in_kind_does(kube_api: Any) -> None:
-    found = client.ApiextensionsV1Api(kube_api).list_custom_resource_definition()
+    found = extensions(kube_api).list_custom_resource_definition()
     names = [crd.metadata.name for crd in found.items]
     assert names == sorted(rt.key for rt in default_registry().all() if rt.is_custom)
     assert "configmaps" not in names and "deployments.apps" not in names
 
 
 def test_a_definition_names_its_kind_and_served_versions(kube_api: Any) -> None:
-    crd = client.ApiextensionsV1Api(kube_api).read_custom_resource_definition(KSVC)
+    crd = extensions(kube_api).read_custom_resource_definition(KSVC)
     assert (crd.spec.group, crd.spec.scope) == ("serving.knative.dev", "Namespaced")
     assert (crd.spec.names.kind, crd.spec.names.list_kind) == ("Service", "ServiceList")
     assert [(v.name, v.served, v.storage) for v in crd.spec.versions] == [
@@ -37,13 +42,13 @@ def test_definitions_are_read_only(kube_api: Any) -> None:
     body = definition(default_registry().get(KSVC), created="2026-01-01T00:00:00Z")
     body["metadata"]["name"] = "copies.serving.knative.dev"
     with pytest.raises(ApiException) as refused:
-        client.ApiextensionsV1Api(kube_api).create_custom_resource_definition(body)
+        extensions(kube_api).create_custom_resource_definition(body)
     assert refused.value.status == 405
 
 
 def test_a_watch_from_the_start_begins_with_the_definitions(kube_api: Any) -> None:
-    api = client.ApiextensionsV1Api(kube_api)
-    events = watch.Watch().stream(
+    api = extensions(kube_api)
+    events = watch.Watch().stream(  # type: ignore[no-untyped-call]
         api.list_custom_resource_definition,
         field_selector=f"metadata.name={KSVC}",
         timeout_seconds=1,
