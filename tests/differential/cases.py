@@ -1084,6 +1084,20 @@ def tables() -> Iterator[Case]:
     )
 
 
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
+def definitions() -> Iterator[Case]:
+    """CustomResourceDefinitions, which clients read to learn the custom kinds (lightkube's generic
+    resources, `kubectl get crd`)."""
+    by_name = {"fieldSelector": "metadata.name=services.serving.knative.dev"}
+    yield case("crd-list-by-name", "crd", Call("GET", CRDS, query=by_name, view="names"))
+    yield case("crd-get-missing", "crd", Call("GET", f"{CRDS}/nothings.example.com"))
+    yield case("crd-table", "crd", Call("GET", CRDS, query=by_name, accept=TABLE, view="table"))
+    yield case("crd-watch-from-start", "crd", Watch(CRDS, by_name, events=1))
+    yield case("crd-rbac-denied", "crd", Call("GET", f"{CRDS}/services.serving.knative.dev", user="viewer"))
+
+
 def all_cases() -> tuple[Case, ...]:
     groups = (
         per_kind,
@@ -1101,6 +1115,7 @@ def all_cases() -> tuple[Case, ...]:
         unknown_fields,
         immutables,
         tables,
+        definitions,
     )
     return tuple(found for group in groups for found in group())
 

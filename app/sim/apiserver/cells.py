@@ -299,6 +299,32 @@ def binding_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     ]
 
 
+def definition_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME SCOPE VERSIONS CREATED-AT, then (wide) GROUP KIND SHORTNAMES ESTABLISHED; served versions
+    sorted, the stored one marked, as apiextensions-apiserver's CRD table convertor writes them."""
+    spec = part(obj, "spec")
+    versions = sorted(
+        str(v.get("name", "")) + ("(storage)" if v.get("storage") else "")
+        for v in maps(spec.get("versions"))
+        if v.get("served")
+    )
+    names = part(spec, "names")
+    established = any(
+        c.get("type") == "Established" and c.get("status") == "True"
+        for c in maps(part(obj, "status").get("conditions"))
+    )
+    return [
+        name_of(obj),
+        str(spec.get("scope", "")),
+        ",".join(versions),
+        str(meta(obj).get("creationTimestamp", "")),
+        str(spec.get("group", "")),
+        str(names.get("kind", "")),
+        ",".join(_strings(names.get("shortNames"))),
+        established,
+    ]
+
+
 CELLS: dict[str, CellFunction] = {
     "namespaces": namespace_cells,
     "services": service_cells,
@@ -314,5 +340,6 @@ CELLS: dict[str, CellFunction] = {
     "clusterroles.rbac.authorization.k8s.io": role_cells,
     "rolebindings.rbac.authorization.k8s.io": binding_cells,
     "clusterrolebindings.rbac.authorization.k8s.io": binding_cells,
+    "customresourcedefinitions.apiextensions.k8s.io": definition_cells,
 }
 """Cell functions of the built-in kinds, by ResourceType.key."""

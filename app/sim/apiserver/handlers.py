@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim.apiserver import discovery, openapi
+from app.sim.apiserver import definitions, discovery, openapi
 from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
 from app.sim.apiserver.decoding import check_kind, decode, parse
 from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
@@ -92,6 +92,7 @@ class Api:
         self.store = store
         self.registry = store.registry
         self._server_address = server_address
+        self._started = store.now()
 
     def handle(self, request: Request) -> Response | WatchPlan:
         """Answer a request; API errors become Status responses."""
@@ -151,6 +152,8 @@ class Api:
         if found.rt.key == SSAR:
             return self._review(request)
         self._authorize(request, verb, found)
+        if found.rt.key == definitions.CRDS and verb in ("get", "list"):
+            return self._definitions(request, found)
         query, rt = request.query, found.rt
         if found.subresource == "scale":
             return self._scale(request, found, verb)
@@ -265,6 +268,8 @@ class Api:
             )
         except Expired as failure:
             error = failure
+        if watcher is not None and found.rt.key == definitions.CRDS and not int(since_text or 0):
+            definitions.announce(self.registry, watcher, created=self._started)
         timeout = float(_int(query, "timeoutSeconds") or DEFAULT_WATCH_SECONDS)
         bookmarks = _flag(query, "allowWatchBookmarks")
         return WatchPlan(
@@ -308,6 +313,15 @@ class Api:
         except ApiError:
             return False
         return True
+
+    def _definitions(self, request: Request, found: ResourcePath) -> Response:
+        """CustomResourceDefinitions, made from the registry (the definitions module)."""
+        if found.name is not None:
+            obj = definitions.find(self.registry, found.name, created=self._started)
+            return Response.json(200, render(found, obj, _wanted(request), {}, single=True))
+        items = definitions.select(self.registry, created=self._started, **_selectors(request.query))
+        meta = {"resourceVersion": str(self.store.resource_version)}
+        return Response.json(200, render(found, items, _wanted(request), meta, single=False))
 
     def _review(self, request: Request) -> Response:
         review = decode(request.content_type, request.body)

@@ -451,6 +451,36 @@ def _authorization_types() -> list[ResourceType]:
     ]
 
 
+def _apiextensions_types() -> list[ResourceType]:
+    """The CustomResourceDefinitions of the custom kinds: read-only, made from the registry on each read
+    (app/sim/apiserver/definitions.py). Columns as apiextensions-apiserver's CRD table convertor
+    (pkg/registry/customresourcedefinition/tableconvertor) gives them."""
+    created_at = PrinterColumn("Created At", "date", description=_AGE_DESCRIPTION)
+    return [
+        ResourceType(
+            "apiextensions.k8s.io",
+            ("v1",),
+            "CustomResourceDefinition",
+            "customresourcedefinitions",
+            "customresourcedefinition",
+            namespaced=False,
+            short_names=("crd", "crds"),
+            categories=("api-extensions",),
+            verbs=("get", "list", "watch"),
+            printer_columns=(
+                _name_column(),
+                _col("Scope", description="Cluster/Namespaced"),
+                _col("Versions", description="Served versions"),
+                created_at,
+                _col("Group", description="API group", priority=1),
+                _col("Kind", description="CustomResource kind", priority=1),
+                _col("ShortNames", description="Short names", priority=1),
+                _col("Established", "boolean", "Established status", priority=1),
+            ),
+        ),
+    ]
+
+
 def _knative_types(versions: tuple[str, ...]) -> list[ResourceType]:
     group = "serving.knative.dev"
     latest_created = _crd_col("LatestCreated", ".status.latestCreatedRevisionName")
@@ -597,6 +627,7 @@ def default_registry(
             *_apps_types(),
             *_rbac_types(),
             *_authorization_types(),
+            *_apiextensions_types(),
             *_knative_types(serving_versions),
             *(_istio_types(virtual_service_versions) if virtual_service_versions else []),
         ]

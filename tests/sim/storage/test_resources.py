@@ -46,6 +46,11 @@ CONTRACT_KINDS = {
         "SelfSubjectAccessReview",
         False,
     ),
+    "customresourcedefinitions.apiextensions.k8s.io": (
+        "apiextensions.k8s.io",
+        "CustomResourceDefinition",
+        False,
+    ),
 }
 
 
