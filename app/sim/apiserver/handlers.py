@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim.apiserver import discovery, openapi
+from app.sim.apiserver import discovery, openapi, watch_window
 from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
 from app.sim.apiserver.decoding import check_kind, decode, parse
+from app.sim.apiserver.deleting import delete_answer
 from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
 from app.sim.apiserver.paths import ResourcePath, parse_resource_path
-from app.sim.apiserver.representations import JSON, encode, list_body, render, view, wanted
+from app.sim.apiserver.representations import JSON, list_body, render, view, wanted, wire
 from app.sim.storage import errors
 from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError, Expired
@@ -61,7 +62,7 @@ class Response:
 
     @classmethod
     def json(cls, status: int, data: Any) -> Response:
-        return cls(status, encode(data))
+        return cls(status, wire(data))
 
     @classmethod
     def error(cls, error: ApiError) -> Response:
@@ -91,6 +92,9 @@ class Api:
         self.store = store
         self.registry = store.registry
         self._server_address = server_address
+        # A real API server serves watches from a cache filled at its start: older resourceVersions
+        # are too old for it, whatever etcd still holds.
+        self._cache_start = store.resource_version
 
     def handle(self, request: Request) -> Response | WatchPlan:
         """Answer a request; API errors become Status responses."""
@@ -195,7 +199,7 @@ class Api:
                 propagation=propagation,
                 precondition_rv=options["rv"],
             )
-            return Response.json(200, view(found, gone))
+            return Response.json(200, delete_answer(rt, gone, propagation) or view(found, gone))
         deleted = self.store.delete_collection(
             rt, found.namespace, dry_run=dry_run, propagation=propagation, **_selectors(query)
         )
@@ -206,7 +210,9 @@ class Api:
         user = request.user
         attrs = attributes_of(verb, found.rt, found.namespace, found.name, found.subresource)
         if user is not None and not allowed(self.store, user, attrs):
-            raise errors.forbidden(user.name, verb, found.rt, found.namespace, found.name or "")
+            raise errors.forbidden(
+                user.name, verb, found.rt, attrs.namespace, found.name or "", attrs.subresource
+            )
 
     def _list(self, request: Request, found: ResourcePath) -> dict[str, Any]:
         query = request.query
@@ -240,6 +246,7 @@ class Api:
             raise errors.bad_request(f"invalid resource version: {since_text!r}")
         watcher, error = None, None
         try:
+            watch_window.check(int(since_text or 0), self._cache_start)
             watcher = self.store.watch(
                 found.rt,
                 found.namespace,

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 from app.sim.apiserver.authorizing import Authenticator
 from app.sim.apiserver.faults import Faults
 from app.sim.apiserver.handlers import Api, Request, Response, WatchPlan
-from app.sim.apiserver.representations import encode
+from app.sim.apiserver.representations import wire
 from app.sim.storage import errors
 from app.sim.storage.errors import ApiError
 from app.sim.storage.watching import Watcher
@@ -284,7 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._chunk({"type": "BOOKMARK", "object": obj})
 
     def _chunk(self, event: dict[str, Any]) -> None:
-        data = encode(event) + b"\n"
+        data = wire(event)
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
 

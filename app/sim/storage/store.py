@@ -124,7 +124,7 @@ class Store:
         With copy=False the objects are the stored ones: read-only, never to be modified.
         """
         labels = LabelSelector.parse(label_selector)
-        fields = FieldSelector.parse(field_selector, rt.key) if field_selector else None
+        fields = FieldSelector.parse(field_selector, rt.key, custom=rt.is_custom) if field_selector else None
         with self._lock:
             table, rv = self._table(rt), self._rv
             keys = sorted(key for key in table if not namespace or key[0] == namespace)
@@ -307,12 +307,16 @@ class Store:
         """A Watcher of changes: since None/0 starts with ADDED for current objects, since=N replays
         history after N (Expired when N is older than the history kept). rt None watches every kind."""
         labels = LabelSelector.parse(label_selector)
-        fields = FieldSelector.parse(field_selector, rt.key) if field_selector and rt else None
+        fields = (
+            FieldSelector.parse(field_selector, rt.key, custom=rt.is_custom)
+            if field_selector and rt
+            else None
+        )
         watcher = Watcher(rt, namespace, labels, fields, copy=copy)
         with self._lock:
             if since:
                 if since < self._compacted:
-                    raise errors.expired(f"too old resource version: {since} ({self._compacted + 1})")
+                    raise errors.expired(f"too old resource version: {since} ({self._compacted})")
                 for event in self._history:
                     if event.resource_version > since:
                         watcher.offer(event)
