@@ -88,13 +88,13 @@ class WatchPlan:
 class Api:
     """The API's request handling over one store."""
 
-    def __init__(self, store: Store, *, server_address: str) -> None:
+    def __init__(self, store: Store, *, server_address: str, cache_start: int | None = None) -> None:
+        """`cache_start`: the resourceVersion the watch caches begin at (default: the oldest the store
+        keeps); a real API server fills them when it starts, so a restarted one refuses older ones."""
         self.store = store
         self.registry = store.registry
         self._server_address = server_address
-        # A real API server serves watches from a cache filled at its start: older resourceVersions
-        # are too old for it, whatever etcd still holds.
-        self._cache_start = store.resource_version
+        self._cache_start = store.oldest_resource_version if cache_start is None else cache_start
 
     def handle(self, request: Request) -> Response | WatchPlan:
         """Answer a request; API errors become Status responses."""

@@ -26,6 +26,7 @@ from app.sim.controllers.namespaces import NamespaceController
 from app.sim.storage import errors
 from app.sim.storage.admission import AdmissionPlugin, Requester
 from app.sim.storage.copying import clone
+from app.sim.storage.creating import refuse_resource_version, with_given_resource_version
 from app.sim.storage.errors import ApiError
 from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
 from app.sim.storage.resources import NAMESPACES, ResourceRegistry, ResourceType
@@ -159,8 +160,7 @@ class Store:
         new = self._normalized(rt, obj)
         meta = new["metadata"]
         self._place(rt, namespace, meta)
-        if meta.get("resourceVersion"):
-            raise ApiError(500, "InternalError", "resourceVersion should not be set on objects to be created")
+        given_rv = meta.get("resourceVersion")
         with self._lock:
             if not meta.get("name") and meta.get("generateName"):
                 meta["name"] = self._generated_name(rt, meta)
@@ -179,7 +179,8 @@ class Store:
                 new.pop("status", None)
             default(rt, new)
             if dry_run:
-                return new
+                return with_given_resource_version(new, given_rv)
+            refuse_resource_version(given_rv)
             return clone(self._commit(rt, "ADDED", new, None))
 
     def update(
