@@ -787,22 +787,29 @@ def watches() -> Iterator[Case]:
         make(CM, save=saving),
         Watch(CM.collection, {"resourceVersion": "{rv}", "timeoutSeconds": "1"}, events=3),
     )
+    # A WatchList request (sendInitialEvents): the current objects, then a bookmark marked as their end.
+    watch_list = {"sendInitialEvents": "true", "resourceVersionMatch": "NotOlderThan"}
     for kind in (CM, KSERVICE):
-        # A real server sends a bookmark about 2 s before the watch's deadline (cacher/cache_watcher.go),
-        # once its cache has moved past what the watch has seen: here by an object the selector skips.
-        bookmarks = {
-            "resourceVersion": "{rv}",
-            "labelSelector": "app=none",
-            "allowWatchBookmarks": "true",
-            "timeoutSeconds": "4",
-        }
         yield case(
-            f"watch-bookmark-{kind.id}",
+            f"watch-list-{kind.id}",
             "watch",
-            make(kind, save=saving),
-            make(kind, "other"),
-            Watch(kind.collection, bookmarks, events=1, objects=True),
+            make(kind),
+            Watch(kind.collection, {**watch_list, "allowWatchBookmarks": "true"}, events=2, objects=True),
         )
+    yield case("watch-list-without-bookmarks", "watch", make(CM), Watch(CM.collection, watch_list, events=2))
+    yield case(
+        "watch-list-without-match",
+        "watch",
+        Watch(CM.collection, {"sendInitialEvents": "true", "allowWatchBookmarks": "true"}),
+    )
+    yield case(
+        "watch-match-without-list", "watch", Watch(CM.collection, {"resourceVersionMatch": "NotOlderThan"})
+    )
+    yield case(
+        "watch-list-exact-match",
+        "watch",
+        Watch(CM.collection, {"sendInitialEvents": "true", "resourceVersionMatch": "Exact"}),
+    )
     yield case("watch-bad-resource-version", "watch", Watch(CM.collection, {"resourceVersion": "abc"}))
     yield case(
         "watch-single-object",

@@ -79,6 +79,10 @@ class WatchPlan:
     timeout: float
     bookmarks: bool
     render: str  # "" for objects, else "Table:<includeObject>" or "PartialObjectMetadata"
+    # For a WatchList request with bookmarks: how many initial events come before the bookmark that
+    # ends them (k8s.io/initial-events-end), and its resourceVersion.
+    initial_events: int | None = None
+    initial_rv: int = 0
 
     def encode_object(self, obj: dict[str, Any], resource_version: int) -> dict[str, Any]:
         """An event's object in the form the client asked for."""
@@ -244,13 +248,14 @@ class Api:
         since_text = query.get("resourceVersion", "")
         if since_text and not since_text.isdigit():
             raise errors.bad_request(f"invalid resource version: {since_text!r}")
-        watcher, error = None, None
+        initial = watch_window.initial_events(query)
+        watcher, error, rv = None, None, self.store.resource_version
         try:
             watch_window.check(int(since_text or 0), self._cache_start)
             watcher = self.store.watch(
                 found.rt,
                 found.namespace,
-                since=int(since_text or 0) or None,
+                since=None if initial else int(since_text or 0) or None,
                 copy=False,
                 **_selectors(query),
             )
@@ -258,14 +263,8 @@ class Api:
             error = failure
         timeout = float(_int(query, "timeoutSeconds") or DEFAULT_WATCH_SECONDS)
         bookmarks = _flag(query, "allowWatchBookmarks")
-        return WatchPlan(
-            found,
-            watcher,
-            error,
-            timeout,
-            bookmarks,
-            _wanted(request),
-        )
+        initial_events = watcher.queued() if initial and bookmarks and watcher is not None else None
+        return WatchPlan(found, watcher, error, timeout, bookmarks, _wanted(request), initial_events, rv)
 
     def _patch(self, request: Request, found: ResourcePath, dry_run: bool) -> Response:
         media = request.content_type.split(";")[0].strip().lower()

@@ -160,3 +160,32 @@ def test_a_watch_from_before_a_restart_ends_with_410_in_the_stream(
     )
     fresh = wire("GET", f"{CONFIGMAPS}?watch=true&timeoutSeconds=1&resourceVersion={now}")
     assert fresh[0] == 200 and b"ERROR" not in fresh[2]
+
+
+def test_a_watch_list_ends_its_initial_events_with_a_marked_bookmark(wire: Wire) -> None:
+    """sendInitialEvents: the current objects, then a bookmark annotated k8s.io/initial-events-end
+    (k8s.io/apiserver storage/cacher/cacher.go, setInitialEventsEndBookmarkIfRequested)."""
+    wire("POST", CONFIGMAPS, configmap())
+    query = "watch=true&timeoutSeconds=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+    status, _, body = wire("GET", f"{CONFIGMAPS}?{query}&allowWatchBookmarks=true")
+    assert status == 200
+    events = [json.loads(line) for line in body.splitlines()]
+    assert [event["type"] for event in events[:2]] == ["ADDED", "BOOKMARK"]
+    assert events[1]["object"] == {
+        "kind": "ConfigMap",
+        "apiVersion": "v1",
+        "metadata": {
+            "resourceVersion": events[0]["object"]["metadata"]["resourceVersion"],
+            "annotations": {"k8s.io/initial-events-end": "true"},
+        },
+    }
+
+
+def test_a_watch_list_needs_resource_version_match(wire: Wire) -> None:
+    """validateWatchOptions (k8s.io/apimachinery pkg/apis/meta/internalversion/validation)."""
+    status, _, body = wire("GET", f"{CONFIGMAPS}?watch=true&sendInitialEvents=true")
+    assert status == 422
+    assert json.loads(body)["message"] == (
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires '
+        "setting resourceVersionMatch to NotOlderThan"
+    )
