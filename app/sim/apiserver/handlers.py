@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim.apiserver import discovery, openapi, watch_window
+from app.sim.apiserver import discovery, openapi, options, watch_window
 from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
 from app.sim.apiserver.decoding import check_kind, decode, parse
 from app.sim.apiserver.deleting import delete_answer
@@ -169,7 +169,7 @@ class Api:
             return Response.json(200, self._list(request, found))
         if verb == "watch":
             return self._watch(request, found)
-        dry_run = _dry_run(query)
+        dry_run = _dry_run(query, verb)
         if verb == "create":
             body = check_kind(found, decode(request.content_type, request.body))
             created = self.store.create(
@@ -179,6 +179,7 @@ class Api:
         name = found.name or ""
         if verb == "update":
             body = check_kind(found, decode(request.content_type, request.body))
+            options.check_update_resource_version(body)
             updated = self.store.update(
                 rt,
                 found.namespace,
@@ -191,17 +192,19 @@ class Api:
             return Response.json(200, view(found, updated))
         if verb == "patch":
             return self._patch(request, found, dry_run)
-        options = _delete_options(request)
-        propagation = options["propagation"]
-        dry_run = dry_run or options["dry_run"]
+        deleting = _delete_options(request)
+        propagation = deleting["propagation"]
+        dry_run = dry_run or deleting["dry_run"]
         if verb == "delete":
+            current = self.store.get(rt, found.namespace, name, copy=False)
+            options.check_preconditions(rt, current, deleting["preconditions"])
             gone = self.store.delete(
                 rt,
                 found.namespace,
                 name,
                 dry_run=dry_run,
                 propagation=propagation,
-                precondition_rv=options["rv"],
+                precondition_rv=deleting["preconditions"].get("resourceVersion"),
             )
             return Response.json(200, delete_answer(rt, gone, propagation) or view(found, gone))
         deleted = self.store.delete_collection(
@@ -245,17 +248,15 @@ class Api:
 
     def _watch(self, request: Request, found: ResourcePath) -> WatchPlan:
         query = request.query
-        since_text = query.get("resourceVersion", "")
-        if since_text and not since_text.isdigit():
-            raise errors.bad_request(f"invalid resource version: {since_text!r}")
+        since = options.watch_resource_version(query.get("resourceVersion", ""))
         initial = watch_window.initial_events(query)
         watcher, error, rv = None, None, self.store.resource_version
         try:
-            watch_window.check(int(since_text or 0), self._cache_start)
+            watch_window.check(since, self._cache_start)
             watcher = self.store.watch(
                 found.rt,
                 found.namespace,
-                since=None if initial else int(since_text or 0) or None,
+                since=None if initial else since or None,
                 copy=False,
                 **_selectors(query),
             )
@@ -270,7 +271,8 @@ class Api:
         media = request.content_type.split(";")[0].strip().lower()
         patch_type = PATCH_TYPES.get(media)
         if patch_type is None:
-            raise errors.unsupported_media_type(tuple(PATCH_TYPES))
+            # The patch handler's own refusal: a generic 415 with empty details (handlers/patch.go).
+            raise ApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
         if patch_type == "apply" and not request.query.get("fieldManager"):
             raise errors.bad_request(
                 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
@@ -348,25 +350,27 @@ def _verb(request: Request, found: ResourcePath) -> str:
     return verb
 
 
-def _dry_run(query: dict[str, str]) -> bool:
+def _dry_run(query: dict[str, str], verb: str) -> bool:
     value = query.get("dryRun", "")
-    if value not in ("", "All"):
-        raise errors.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
-    return value == "All"
+    return options.dry_run([value] if value else [], verb)
 
 
 def _delete_options(request: Request) -> dict[str, Any]:
     body = parse(request.body, yaml_ok=False) if request.body.strip() else {}
-    options = body if isinstance(body, dict) else {}
-    propagation = request.query.get("propagationPolicy") or options.get("propagationPolicy")
+    given = body if isinstance(body, dict) else {}
+    propagation = request.query.get("propagationPolicy") or given.get("propagationPolicy")
     if propagation is None:
-        orphan = options.get("orphanDependents", request.query.get("orphanDependents"))
+        orphan = given.get("orphanDependents", request.query.get("orphanDependents"))
         propagation = "Orphan" if orphan in (True, "true") else "Background"
-    dry = options.get("dryRun") or []
-    if dry not in ([], ["All"]):
-        raise errors.bad_request(f'dryRun: Unsupported value: "{dry}": supported values: "All"')
-    preconditions = options.get("preconditions") or {}
-    return {"propagation": propagation, "dry_run": dry == ["All"], "rv": preconditions.get("resourceVersion")}
+    dry = given.get("dryRun") or []
+    preconditions = given.get("preconditions")
+    return {
+        "propagation": options.propagation(str(propagation)),
+        "dry_run": options.dry_run(
+            [str(value) for value in dry] if isinstance(dry, list) else [str(dry)], "delete"
+        ),
+        "preconditions": preconditions if isinstance(preconditions, dict) else {},
+    }
 
 
 def _selectors(query: dict[str, str]) -> dict[str, str]:
@@ -387,10 +391,4 @@ def _flag(query: dict[str, str], name: str) -> bool:
 
 
 def _int(query: dict[str, str], name: str) -> int:
-    text = query.get(name, "")
-    if not text:
-        return 0
-    try:
-        return int(text)
-    except ValueError:
-        raise errors.bad_request(f"{name}: Invalid value: {text!r}: must be an integer") from None
+    return options.integer(query.get(name, ""))

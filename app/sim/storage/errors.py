@@ -127,6 +127,16 @@ def invalid(rt: ResourceType, name: str, causes: list[tuple[str, str]]) -> ApiEr
     return Invalid(422, "Invalid", f'{qualified} "{name}" is invalid: {text}', details)
 
 
+def update_needs_resource_version(rt: ResourceType, name: str) -> ApiError:
+    """422 for an update without a resourceVersion where the kind needs one: the generic registry
+    names the resource, not the kind (k8s.io/apiserver registry/generic/registry/store.go, Update)."""
+    message = "Invalid value: 0: must be specified for an update"
+    cause = {"reason": "FieldValueInvalid", "message": message, "field": "metadata.resourceVersion"}
+    details = {"name": name, "group": rt.group, "kind": rt.plural, "causes": [cause]}
+    text = f'{rt.key} "{name}" is invalid: metadata.resourceVersion: {message}'
+    return Invalid(422, "Invalid", text, details)
+
+
 def _cause_reason(message: str) -> str:
     for prefix, reason in (
         ("Required value", "FieldValueRequired"),

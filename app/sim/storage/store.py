@@ -205,8 +205,7 @@ class Store:
             if given and given != current["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt, name)
             if not given and rt.is_custom:
-                cause = ("metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")
-                raise errors.invalid(rt, name, [cause])
+                raise errors.update_needs_resource_version(rt, name)
             return self._replace(rt, current, body, subresource, dry_run, requester)
 
     def patch(

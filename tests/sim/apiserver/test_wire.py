@@ -189,3 +189,62 @@ def test_a_watch_list_needs_resource_version_match(wire: Wire) -> None:
         'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires '
         "setting resourceVersionMatch to NotOlderThan"
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "message"),
+    [
+        # Options are meta.k8s.io objects: a bad value is a 422 naming the options kind.
+        (
+            "POST",
+            f"{CONFIGMAPS}?dryRun=Some",
+            configmap(),
+            422,
+            'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Some"]: '
+            'supported values: "All"',
+        ),
+        (
+            "DELETE",
+            f"{CONFIGMAPS}/demo?propagationPolicy=Sideways",
+            None,
+            422,
+            'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Sideways": '
+            'supported values: "Foreground", "Background", "Orphan", "nil"',
+        ),
+        # Numbers that Go's strconv cannot parse.
+        ("GET", f"{CONFIGMAPS}?limit=many", None, 400, 'strconv.ParseInt: parsing "many": invalid syntax'),
+        (
+            "GET",
+            f"{CONFIGMAPS}?watch=true&resourceVersion=abc",
+            None,
+            500,
+            'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax',
+        ),
+        (
+            "PUT",
+            f"{CONFIGMAPS}/demo",
+            configmap(resourceVersion="x"),
+            500,
+            'strconv.ParseUint: parsing "x": invalid syntax',
+        ),
+        # registry/rest/delete.go BeforeDelete names the kind in its conflicts.
+        (
+            "DELETE",
+            f"{CONFIGMAPS}/demo",
+            {"preconditions": {"resourceVersion": "1"}},
+            409,
+            'Operation cannot be fulfilled on ConfigMap "demo": the ResourceVersion in the precondition (1) '
+            "does not match the ResourceVersion in record (<rv>). The object might have been modified",
+        ),
+        # The patch handler's own 415.
+        ("PATCH", f"{CONFIGMAPS}/demo", {}, 415, "415: Unsupported Media Type"),
+    ],
+)
+def test_options_and_numbers_are_refused_in_the_real_words(
+    wire: Wire, method: str, path: str, body: Any, status: int, message: str
+) -> None:
+    created = json.loads(wire("POST", CONFIGMAPS, configmap())[2])
+    answer = wire(method, path, body)
+    assert answer[0] == status
+    expected = message.replace("<rv>", created["metadata"]["resourceVersion"])
+    assert json.loads(answer[2])["message"] == expected
