@@ -210,7 +210,7 @@ def test_dry_run_everywhere(custom: Any, sim_cluster: SimCluster) -> None:
     assert get(custom) == created
     assert sim_cluster.store.resource_version == rv
     status = failure(create, custom, ksvc_body("bad"), dry_run="Some")
-    assert status["code"] == 400
+    assert (status["code"], status["details"]["kind"]) == (422, "CreateOptions")
 
 
 def test_json_patch_and_strategic_refusal(custom: Any) -> None:
