@@ -248,3 +248,20 @@ def test_options_and_numbers_are_refused_in_the_real_words(
     assert answer[0] == status
     expected = message.replace("<rv>", created["metadata"]["resourceVersion"])
     assert json.loads(answer[2])["message"] == expected
+
+
+def test_a_garbled_continue_token_is_refused_as_base64_decoding_refuses_it(wire: Wire) -> None:
+    """storage.DecodeContinue reads tokens as unpadded URL-safe base64 (k8s.io/apiserver
+    storage/continue.go); the cacher wraps its error as an invalid continue token."""
+    status, _, body = wire("GET", f"{CONFIGMAPS}?limit=1&continue=bogus")
+    assert status == 400
+    assert json.loads(body)["message"] == (
+        "invalid continue token: continue key is not valid: illegal base64 data at input byte 4"
+    )
+    for name in ("a", "b", "c"):
+        wire("POST", CONFIGMAPS, configmap(name))
+    first = json.loads(wire("GET", f"{CONFIGMAPS}?limit=1")[2])
+    token = first["metadata"]["continue"]
+    assert "=" not in token
+    second = json.loads(wire("GET", f"{CONFIGMAPS}?limit=1&continue={token}")[2])
+    assert [item["metadata"]["name"] for item in second["items"]] == ["b"]
