@@ -482,6 +482,9 @@ def kubectl_cases() -> Iterator[Case]:
     yield kc("get-selector", *four_configmaps(), k("get", "configmaps", "-l", "app in (a,b)", "-o", "name"))
     yield kc("get-field-selector", *four_configmaps(), k("get", "cm", "--field-selector", "metadata.name=b1"))
     yield kc("get-chunked", *four_configmaps(), k("get", "configmaps", "--chunk-size=1", "-o", "name"))
+    # kubectl get -w lists, then watches from the list's resourceVersion (no WatchList request); the
+    # client's own timeout ends the stream.
+    yield kc("get-watch", make(CM), k("get", "configmaps", "-w", "--request-timeout=2s", "-o", "name"))
     yield kc("get-forbidden", k("get", "configmaps", as_user="viewer"))
     yield kc("get-ksvc-forbidden", k("get", "ksvc", as_user="viewer"))
     yield kc("create-stdin", k("create", "-f", "-", input=blue))
