@@ -53,6 +53,7 @@ class SimCluster:
         self._lock = threading.RLock()
         self._controllers: list[Controller] = []
         self._server: ApiServer | None = None
+        self._served = False
         self._persister = Persister(self.store, state_file) if state_file is not None else None
         if self._persister is not None:
             self._persister.load()
@@ -83,7 +84,10 @@ class SimCluster:
         with self._lock:
             if self._server is not None:
                 return
-            api = Api(self.store, server_address=f"{self.host}:{self.port}")
+            # A restarted API server fills its watch caches anew: watches from before it are too old.
+            cache_start = self.store.resource_version if self._served else None
+            self._served = True
+            api = Api(self.store, server_address=f"{self.host}:{self.port}", cache_start=cache_start)
             server = ApiServer(
                 api,
                 self.faults,

@@ -123,6 +123,24 @@ def lists() -> Iterator[Case]:
         "label-and": "app=a,tier=x",
         "label-invalid": "app=(a",
         "label-bad-value": "app=-a-",
+        "label-set-spaces": " app  in ( a , b ) ",
+        "label-notin-missing-key": "tier notin (x)",
+        "label-not-exists-and": "!tier,app",
+        "label-empty-set": "app in ()",
+        "label-empty-value": "tier=",
+        "label-set-empty-entries": "app in (,a)",
+        "label-gt-not-integer": "app>a",
+        "label-bad-key": "a/b/c",
+        "label-bad-prefix": "Bad_/x",
+        "label-trailing-comma": "app=a,",
+        "label-leading-operator": "=a",
+        "label-negated-with-value": "!app=a",
+        "label-in-without-parens": "app in a",
+        "label-set-unclosed": "app in (a",
+        "label-set-missing-comma": "app in (a b)",
+        "label-two-operators": "app=a=b",
+        "label-value-too-long": "app=" + "v" * 64,
+        "label-no-operator": "app a",
     }
     for name, selector in selectors.items():
         yield case(f"list-{name}", "list", *four_configmaps(), listing({"labelSelector": selector}))
@@ -132,6 +150,11 @@ def lists() -> Iterator[Case]:
         "field-namespace": "metadata.namespace={ns}",
         "field-unknown": "data.color=blue",
         "field-and-label": "metadata.name=a1",
+        "field-no-operator": "metadata.name",
+        "field-bad-escape": "metadata.name=a\\x",
+        "field-unescaped-equals": "metadata.name=a=b",
+        "field-escaped-comma": "metadata.name=a\\,b",
+        "field-two-unknown": "zeta=1,data.color=blue",
     }
     for name, selector in fields.items():
         query = {"fieldSelector": selector}
@@ -151,6 +174,23 @@ def lists() -> Iterator[Case]:
         make(EVENT, "e1"),
         make(EVENT, "e2", involvedObject={"kind": "ConfigMap", "name": "other", "namespace": "{ns}"}),
         listing({"fieldSelector": "involvedObject.name=target"}, EVENT),
+    )
+    yield case(
+        "list-field-secret-unknown",
+        "list",
+        make(SECRET, "plain"),
+        listing({"fieldSelector": "data.password=x"}, SECRET),
+    )
+    yield case(
+        "list-field-deployment-unknown",
+        "list",
+        make(DEPLOYMENT),
+        listing({"fieldSelector": "spec.replicas=1"}, DEPLOYMENT),
+    )
+    yield case(
+        "list-field-namespaces-by-namespace",
+        "list",
+        Call("GET", "/api/v1/namespaces", query={"fieldSelector": "metadata.namespace={ns}"}, view="names"),
     )
     yield case(
         "list-field-ksvc-name",
@@ -442,6 +482,9 @@ def kubectl_cases() -> Iterator[Case]:
     yield kc("get-selector", *four_configmaps(), k("get", "configmaps", "-l", "app in (a,b)", "-o", "name"))
     yield kc("get-field-selector", *four_configmaps(), k("get", "cm", "--field-selector", "metadata.name=b1"))
     yield kc("get-chunked", *four_configmaps(), k("get", "configmaps", "--chunk-size=1", "-o", "name"))
+    # kubectl get -w lists, then watches from the list's resourceVersion (no WatchList request); the
+    # client's own timeout ends the stream.
+    yield kc("get-watch", make(CM), k("get", "configmaps", "-w", "--request-timeout=2s", "-o", "name"))
     yield kc("get-forbidden", k("get", "configmaps", as_user="viewer"))
     yield kc("get-ksvc-forbidden", k("get", "ksvc", as_user="viewer"))
     yield kc("create-stdin", k("create", "-f", "-", input=blue))
@@ -608,6 +651,51 @@ def replaces() -> Iterator[Case]:
     )
 
 
+def creates_with_resource_version() -> Iterator[Case]:
+    with_rv = CM.obj("demo")
+    with_rv["metadata"]["resourceVersion"] = "12345"
+    yield case(
+        "create-with-resource-version", "create", Call("POST", CM.collection, with_rv), get(CM, view="code")
+    )
+    yield case(
+        "create-with-resource-version-dry-run",
+        "create",
+        Call("POST", CM.collection, with_rv, query=DRY),
+        get(CM, view="code"),
+    )
+    ksvc = KSERVICE.obj("demo")
+    ksvc["metadata"]["resourceVersion"] = "12345"
+    yield case("create-ksvc-with-resource-version", "create", Call("POST", KSERVICE.collection, ksvc))
+
+
+def wire() -> Iterator[Case]:
+    """Error bodies and delete answers byte for byte: key order, omitted empty fields, escapes, the
+    trailing newline and the Content-Type."""
+
+    def raw(id: str, *steps: Step) -> Case:
+        return case(f"wire-{id}", "wire", *steps)
+
+    yield raw("not-found", Call("GET", CM.item("missing"), view="raw"))
+    yield raw("forbidden-list", Call("GET", CM.collection, user="viewer", view="raw"))
+    yield raw("forbidden-get", make(CM), Call("GET", CM.item("demo"), user="viewer", view="raw"))
+    yield raw("forbidden-namespace", Call("GET", NAMESPACE.item("demo"), user="viewer", view="raw"))
+    yield raw(
+        "forbidden-status",
+        make(CM),
+        Call("GET", KSERVICE.item("demo") + "/status", user="viewer", view="raw"),
+    )
+    yield raw("already-exists", make(CM), Call("POST", CM.collection, CM.obj("demo"), view="raw"))
+    yield raw("invalid-name", Call("POST", CM.collection, CM.obj("Bad_Name"), view="raw"))
+    bad_label = {"labelSelector": "app=-a-"}
+    yield raw("bad-label-selector", Call("GET", CM.collection, query=bad_label, view="raw"))
+    yield raw("delete-status", make(CM), Call("DELETE", CM.item("demo"), view="raw"))
+    yield raw("delete-ksvc-status", make(KSERVICE), Call("DELETE", KSERVICE.item("demo"), view="raw"))
+    yield raw(
+        "delete-deployment-status", make(DEPLOYMENT), Call("DELETE", DEPLOYMENT.item("demo"), view="raw")
+    )
+    yield raw("path-not-found", Call("GET", "/api/v1/namespaces/{ns}/bogus", view="raw"))
+
+
 def dry_runs() -> Iterator[Case]:
     yield case(
         "dryrun-patch",
@@ -694,6 +782,37 @@ def watches() -> Iterator[Case]:
         Watch(VIRTUALSERVICE.collection, {"resourceVersion": "{rv}"}, events=1),
     )
     yield case("watch-denied", "watch", Watch(CM.collection, user="viewer"))
+    # A fresh server's watch caches began on an empty etcd: a watch from resourceVersion 1 replays all.
+    yield case("watch-from-version-one", "watch", make(CM), Watch(CM.collection, {"resourceVersion": "1"}))
+    yield case(
+        "watch-ends-at-timeout",
+        "watch",
+        make(CM, save=saving),
+        Watch(CM.collection, {"resourceVersion": "{rv}", "timeoutSeconds": "1"}, events=3),
+    )
+    # A WatchList request (sendInitialEvents): the current objects, then a bookmark marked as their end.
+    watch_list = {"sendInitialEvents": "true", "resourceVersionMatch": "NotOlderThan"}
+    for kind in (CM, KSERVICE):
+        yield case(
+            f"watch-list-{kind.id}",
+            "watch",
+            make(kind),
+            Watch(kind.collection, {**watch_list, "allowWatchBookmarks": "true"}, events=2, objects=True),
+        )
+    yield case("watch-list-without-bookmarks", "watch", make(CM), Watch(CM.collection, watch_list, events=2))
+    yield case(
+        "watch-list-without-match",
+        "watch",
+        Watch(CM.collection, {"sendInitialEvents": "true", "allowWatchBookmarks": "true"}),
+    )
+    yield case(
+        "watch-match-without-list", "watch", Watch(CM.collection, {"resourceVersionMatch": "NotOlderThan"})
+    )
+    yield case(
+        "watch-list-exact-match",
+        "watch",
+        Watch(CM.collection, {"sendInitialEvents": "true", "resourceVersionMatch": "Exact"}),
+    )
     yield case("watch-bad-resource-version", "watch", Watch(CM.collection, {"resourceVersion": "abc"}))
     yield case(
         "watch-single-object",
@@ -1106,6 +1225,8 @@ def all_cases() -> tuple[Case, ...]:
         applies,
         kubectl_cases,
         replaces,
+        creates_with_resource_version,
+        wire,
         dry_runs,
         watches,
         deletes,

@@ -21,6 +21,8 @@ IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 # resourceVersions quoted inside messages (an object echoed as JSON, a precondition's numbers).
 RV_IN_JSON = re.compile(r'(resourceVersion\\*"\s*:\s*\\*")\d+', re.IGNORECASE)
 RV_IN_PRECONDITION = re.compile(r"(ResourceVersion in (?:the precondition|record) \()\d+")
+# A watch from before the watch cache's start names both resourceVersions.
+RV_TOO_OLD = re.compile(r"(too old resource version: )\d+ \(\d+\)")
 # Names the cases ask the server to generate: the random suffix differs on every run.
 GENERATED = re.compile(r"\b(gen-|Gen_)[a-z0-9]{5}\b")
 # `kubectl diff` names its temporary folders and shows their files' times.
@@ -44,6 +46,7 @@ class Normalizer:
         value = TIME.sub("<time>", value)
         value = RV_IN_JSON.sub(r"\1<rv>", value)
         value = RV_IN_PRECONDITION.sub(r"\1<rv>", value)
+        value = RV_TOO_OLD.sub(r"\1<rv> (<rv>)", value)
         value = GENERATED.sub(r"\1<suffix>", value)
         return IPV4.sub("<ip>", value)
 

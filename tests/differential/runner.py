@@ -69,9 +69,11 @@ def sim_side(folder: Path) -> Iterator[Side]:
 class Answer:
     """An HTTP answer: status, decoded JSON body (or its text) and its Warning headers."""
 
-    def __init__(self, status: int, data: bytes, warnings: list[str]) -> None:
+    def __init__(self, status: int, data: bytes, warnings: list[str], content_type: str = "") -> None:
         self.status = status
         self.warnings = warnings
+        self.raw = data
+        self.content_type = content_type
         try:
             self.body: Any = json.loads(data)
         except ValueError:
@@ -106,7 +108,8 @@ def send(
     response = api.rest_client.pool_manager.request(
         method, url, body=data, headers=headers, timeout=TIMEOUT, preload_content=True
     )
-    return Answer(response.status, response.data, list(response.headers.getlist("Warning")))
+    warnings = list(response.headers.getlist("Warning"))
+    return Answer(response.status, response.data, warnings, response.headers.get("Content-Type", ""))
 
 
 def run_case(case: Case, side: Side, namespace: str) -> list[dict[str, Any]]:
@@ -181,6 +184,10 @@ def _call(step: Call, side: Side, saved: dict[str, str]) -> dict[str, Any]:
     record: dict[str, Any] = {"call": _title(step), "status": answer.status}
     failed = answer.status >= 300
     if step.view == "code":
+        return record
+    if step.view == "raw":
+        record["content-type"] = answer.content_type
+        record["raw"] = answer.raw.decode("utf-8", "replace")
         return record
     if failed or step.view == "object":
         record["body"] = answer.body
@@ -257,7 +264,9 @@ def _watch(step: Watch, side: Side, saved: dict[str, str]) -> dict[str, Any]:
                 continue
             event = json.loads(line)
             obj = event.get("object") or {}
-            if event.get("type") == "ERROR":
+            if step.objects:
+                events.append([event.get("type"), obj])
+            elif event.get("type") == "ERROR":
                 events.append(["ERROR", obj.get("code"), obj.get("reason"), obj.get("message")])
             else:
                 events.append([event.get("type"), (obj.get("metadata") or {}).get("name")])

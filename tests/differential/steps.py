@@ -26,7 +26,8 @@ class Call:
     - "object": the whole (normalized) body, error Status or object;
     - "names": a list's kind, item names, whether it continues and remainingItemCount;
     - "table": a Table's column definitions and the first cell of each row;
-    - "code": the status code alone (setup steps, whose answers other cases compare).
+    - "code": the status code alone (setup steps, whose answers other cases compare);
+    - "raw": the body's bytes as text and the Content-Type (key order, escapes, trailing newline).
     `body` is sent as JSON unless it is a str, which is sent verbatim (malformed bodies, YAML).
     `save` names values of the answer for later steps: {"rv": "metadata.resourceVersion"}.
     """
@@ -45,12 +46,14 @@ class Call:
 @dataclass(frozen=True)
 class Watch:
     """A watch stream: the types and names of its first `events` events (the server ends it after
-    `timeoutSeconds`, so a side that sends fewer events does not hang the case)."""
+    `timeoutSeconds`, so a side that sends fewer events does not hang the case); with `objects`, each
+    event's whole object (a bookmark's shape)."""
 
     path: str
     query: Mapping[str, str] = field(default_factory=dict)
     events: int = 1
     user: str = "admin"
+    objects: bool = False
 
 
 @dataclass(frozen=True)

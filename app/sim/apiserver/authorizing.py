@@ -97,7 +97,10 @@ class Attributes:
 def attributes_of(
     verb: str, rt: ResourceType, namespace: str | None, name: str | None, sub: str | None
 ) -> Attributes:
-    """The RBAC attributes of a request on `rt`."""
+    """The RBAC attributes of a request on `rt`; a request on one Namespace is in that namespace, as
+    the apiserver's request info says (k8s.io/apiserver endpoints/request/requestinfo.go)."""
+    if rt.key == "namespaces" and name:
+        namespace = name
     return Attributes(verb, rt.group, rt.plural, namespace or "", name or "", sub or "")
 
 

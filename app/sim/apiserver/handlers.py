@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim.apiserver import definitions, discovery, openapi
+from app.sim.apiserver import definitions, discovery, openapi, options, watch_window
 from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
 from app.sim.apiserver.decoding import check_kind, decode, parse
+from app.sim.apiserver.deleting import delete_answer
 from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
 from app.sim.apiserver.paths import ResourcePath, parse_resource_path
-from app.sim.apiserver.representations import JSON, encode, list_body, render, view, wanted
+from app.sim.apiserver.representations import JSON, list_body, render, view, wanted, wire
 from app.sim.apiserver.scaling import serve_scale
 from app.sim.storage import errors
 from app.sim.storage.admission import Requester
@@ -62,7 +63,7 @@ class Response:
 
     @classmethod
     def json(cls, status: int, data: Any) -> Response:
-        return cls(status, encode(data))
+        return cls(status, wire(data))
 
     @classmethod
     def error(cls, error: ApiError) -> Response:
@@ -79,6 +80,10 @@ class WatchPlan:
     timeout: float
     bookmarks: bool
     render: str  # "" for objects, else "Table:<includeObject>" or "PartialObjectMetadata"
+    # For a WatchList request with bookmarks: how many initial events come before the bookmark that
+    # ends them (k8s.io/initial-events-end), and its resourceVersion.
+    initial_events: int | None = None
+    initial_rv: int = 0
 
     def encode_object(self, obj: dict[str, Any], resource_version: int) -> dict[str, Any]:
         """An event's object in the form the client asked for."""
@@ -88,11 +93,14 @@ class WatchPlan:
 class Api:
     """The API's request handling over one store."""
 
-    def __init__(self, store: Store, *, server_address: str) -> None:
+    def __init__(self, store: Store, *, server_address: str, cache_start: int | None = None) -> None:
+        """`cache_start`: the resourceVersion the watch caches begin at (default: the oldest the store
+        keeps); a real API server fills them when it starts, so a restarted one refuses older ones."""
         self.store = store
         self.registry = store.registry
         self._server_address = server_address
         self._started = store.now()
+        self._cache_start = store.oldest_resource_version if cache_start is None else cache_start
 
     def handle(self, request: Request) -> Response | WatchPlan:
         """Answer a request; API errors become Status responses."""
@@ -167,7 +175,7 @@ class Api:
             return Response.json(200, self._list(request, found))
         if verb == "watch":
             return self._watch(request, found)
-        dry_run = _dry_run(query)
+        dry_run = _dry_run(query, verb)
         if verb == "create":
             body = check_kind(found, decode(request.content_type, request.body))
             created = self.store.create(
@@ -177,6 +185,7 @@ class Api:
         name = found.name or ""
         if verb == "update":
             body = check_kind(found, decode(request.content_type, request.body))
+            options.check_update_resource_version(body)
             updated = self.store.update(
                 rt,
                 found.namespace,
@@ -189,19 +198,21 @@ class Api:
             return Response.json(200, view(found, updated))
         if verb == "patch":
             return self._patch(request, found, dry_run)
-        options = _delete_options(request)
-        propagation = options["propagation"]
-        dry_run = dry_run or options["dry_run"]
+        deleting = _delete_options(request)
+        propagation = deleting["propagation"]
+        dry_run = dry_run or deleting["dry_run"]
         if verb == "delete":
+            current = self.store.get(rt, found.namespace, name, copy=False)
+            options.check_preconditions(rt, current, deleting["preconditions"])
             gone = self.store.delete(
                 rt,
                 found.namespace,
                 name,
                 dry_run=dry_run,
                 propagation=propagation,
-                precondition_rv=options["rv"],
+                precondition_rv=deleting["preconditions"].get("resourceVersion"),
             )
-            return Response.json(200, view(found, gone))
+            return Response.json(200, delete_answer(rt, gone, propagation) or view(found, gone))
         deleted = self.store.delete_collection(
             rt, found.namespace, dry_run=dry_run, propagation=propagation, **_selectors(query)
         )
@@ -225,7 +236,9 @@ class Api:
         user = request.user
         attrs = attributes_of(verb, found.rt, found.namespace, found.name, found.subresource)
         if user is not None and not allowed(self.store, user, attrs):
-            raise errors.forbidden(user.name, verb, found.rt, found.namespace, found.name or "")
+            raise errors.forbidden(
+                user.name, verb, found.rt, attrs.namespace, found.name or "", attrs.subresource
+            )
 
     def _list(self, request: Request, found: ResourcePath) -> dict[str, Any]:
         query = request.query
@@ -254,38 +267,33 @@ class Api:
 
     def _watch(self, request: Request, found: ResourcePath) -> WatchPlan:
         query = request.query
-        since_text = query.get("resourceVersion", "")
-        if since_text and not since_text.isdigit():
-            raise errors.bad_request(f"invalid resource version: {since_text!r}")
-        watcher, error = None, None
+        since = options.watch_resource_version(query.get("resourceVersion", ""))
+        initial = watch_window.initial_events(query)
+        watcher, error, rv = None, None, self.store.resource_version
         try:
+            watch_window.check(since, self._cache_start)
             watcher = self.store.watch(
                 found.rt,
                 found.namespace,
-                since=int(since_text or 0) or None,
+                since=None if initial else since or None,
                 copy=False,
                 **_selectors(query),
             )
         except Expired as failure:
             error = failure
-        if watcher is not None and found.rt.key == definitions.CRDS and not int(since_text or 0):
+        if watcher is not None and found.rt.key == definitions.CRDS and (initial or not since):
             definitions.announce(self.registry, watcher, created=self._started)
         timeout = float(_int(query, "timeoutSeconds") or DEFAULT_WATCH_SECONDS)
         bookmarks = _flag(query, "allowWatchBookmarks")
-        return WatchPlan(
-            found,
-            watcher,
-            error,
-            timeout,
-            bookmarks,
-            _wanted(request),
-        )
+        initial_events = watcher.queued() if initial and bookmarks and watcher is not None else None
+        return WatchPlan(found, watcher, error, timeout, bookmarks, _wanted(request), initial_events, rv)
 
     def _patch(self, request: Request, found: ResourcePath, dry_run: bool) -> Response:
         media = request.content_type.split(";")[0].strip().lower()
         patch_type = PATCH_TYPES.get(media)
         if patch_type is None:
-            raise errors.unsupported_media_type(tuple(PATCH_TYPES))
+            # The patch handler's own refusal: a generic 415 with empty details (handlers/patch.go).
+            raise ApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
         if patch_type == "apply" and not request.query.get("fieldManager"):
             raise errors.bad_request(
                 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
@@ -372,25 +380,27 @@ def _verb(request: Request, found: ResourcePath) -> str:
     return verb
 
 
-def _dry_run(query: dict[str, str]) -> bool:
+def _dry_run(query: dict[str, str], verb: str) -> bool:
     value = query.get("dryRun", "")
-    if value not in ("", "All"):
-        raise errors.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
-    return value == "All"
+    return options.dry_run([value] if value else [], verb)
 
 
 def _delete_options(request: Request) -> dict[str, Any]:
     body = parse(request.body, yaml_ok=False) if request.body.strip() else {}
-    options = body if isinstance(body, dict) else {}
-    propagation = request.query.get("propagationPolicy") or options.get("propagationPolicy")
+    given = body if isinstance(body, dict) else {}
+    propagation = request.query.get("propagationPolicy") or given.get("propagationPolicy")
     if propagation is None:
-        orphan = options.get("orphanDependents", request.query.get("orphanDependents"))
+        orphan = given.get("orphanDependents", request.query.get("orphanDependents"))
         propagation = "Orphan" if orphan in (True, "true") else "Background"
-    dry = options.get("dryRun") or []
-    if dry not in ([], ["All"]):
-        raise errors.bad_request(f'dryRun: Unsupported value: "{dry}": supported values: "All"')
-    preconditions = options.get("preconditions") or {}
-    return {"propagation": propagation, "dry_run": dry == ["All"], "rv": preconditions.get("resourceVersion")}
+    dry = given.get("dryRun") or []
+    preconditions = given.get("preconditions")
+    return {
+        "propagation": options.propagation(str(propagation)),
+        "dry_run": options.dry_run(
+            [str(value) for value in dry] if isinstance(dry, list) else [str(dry)], "delete"
+        ),
+        "preconditions": preconditions if isinstance(preconditions, dict) else {},
+    }
 
 
 def _selectors(query: dict[str, str]) -> dict[str, str]:
@@ -411,10 +421,4 @@ def _flag(query: dict[str, str], name: str) -> bool:
 
 
 def _int(query: dict[str, str], name: str) -> int:
-    text = query.get(name, "")
-    if not text:
-        return 0
-    try:
-        return int(text)
-    except ValueError:
-        raise errors.bad_request(f"{name}: Invalid value: {text!r}: must be an integer") from None
+    return options.integer(query.get(name, ""))

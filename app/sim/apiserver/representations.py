@@ -13,8 +13,22 @@ JSON = "application/json"
 
 
 def encode(data: Any) -> bytes:
-    """Compact JSON, as the API server writes it."""
+    """Compact JSON (continue tokens and the like)."""
     return json.dumps(data, separators=(",", ":")).encode()
+
+
+# Go's encoding/json escapes these even in UTF-8 output; the API server's JSON serializer uses it.
+_GO_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def wire(data: Any) -> bytes:
+    """JSON as the API server writes a body or a watch event: compact UTF-8, HTML characters escaped,
+    one trailing newline (k8s.io/apimachinery runtime/serializer/json encodes with a json.Encoder)."""
+    return (json.dumps(data, separators=(",", ":"), ensure_ascii=False).translate(_GO_ESCAPES) + "\n").encode(
+        "utf-8", "replace"
+    )
 
 
 def wanted(accept: str, include_object: str | None) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 from app.sim.apiserver.authorizing import Authenticator
 from app.sim.apiserver.faults import Faults
 from app.sim.apiserver.handlers import Api, Request, Response, WatchPlan
-from app.sim.apiserver.representations import encode
+from app.sim.apiserver.representations import wire
 from app.sim.storage import errors
 from app.sim.storage.errors import ApiError
 from app.sim.storage.watching import Watcher
@@ -244,13 +244,18 @@ class _Handler(BaseHTTPRequestHandler):
         now = time.monotonic()
         deadline = now + plan.timeout
         next_bookmark = now + owner.bookmark_interval
+        remaining = plan.initial_events  # initial events before the bookmark that ends them
         while True:
+            if remaining == 0:
+                self._bookmark(plan, watcher, plan.initial_rv, {"k8s.io/initial-events-end": "true"})
+                remaining = None
             now = time.monotonic()
             if now >= deadline:
                 break
             wake = min(deadline, next_bookmark) if plan.bookmarks else deadline
             event = watcher.next(min(max(0.0, wake - now), _HANGUP_CHECK))
             if event is not None:
+                remaining = remaining - 1 if remaining else remaining
                 if not owner.faults.take_drop():
                     obj = plan.encode_object(event.object, event.resource_version)
                     self._chunk({"type": event.type, "object": obj})
@@ -271,20 +276,25 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             return True
 
-    def _bookmark(self, plan: WatchPlan, watcher: Watcher) -> None:
-        rv = watcher.bookmark()
+    def _bookmark(
+        self,
+        plan: WatchPlan,
+        watcher: Watcher,
+        rv: int | None = None,
+        annotations: dict[str, str] | None = None,
+    ) -> None:
+        rv = watcher.bookmark() if rv is None else rv
         if rv is None:
             return
         rt = plan.path.rt
-        obj = {
-            "kind": rt.kind,
-            "apiVersion": rt.api_version(plan.path.version),
-            "metadata": {"resourceVersion": str(rv)},
-        }
+        metadata: dict[str, Any] = {"resourceVersion": str(rv)}
+        if annotations:
+            metadata["annotations"] = annotations
+        obj = {"kind": rt.kind, "apiVersion": rt.api_version(plan.path.version), "metadata": metadata}
         self._chunk({"type": "BOOKMARK", "object": obj})
 
     def _chunk(self, event: dict[str, Any]) -> None:
-        data = encode(event) + b"\n"
+        data = wire(event)
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
 

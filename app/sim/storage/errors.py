@@ -18,19 +18,43 @@ class ApiError(Exception):
         self.details = details
 
     def status(self) -> dict[str, Any]:
-        """The error as a Kubernetes Status object."""
-        body: dict[str, Any] = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
-        }
+        """The error as a Kubernetes Status object, keys in the order and with the omissions of the
+        real server's encoding (metav1.Status: every field but metadata is omitempty)."""
+        body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure"}
+        if self.message:
+            body["message"] = self.message
+        if self.reason:
+            body["reason"] = self.reason
         if self.details is not None:
-            body["details"] = self.details
+            body["details"] = status_details(self.details)
+        if self.code:
+            body["code"] = self.code
         return body
+
+
+_DETAIL_KEYS = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+_CAUSE_KEYS = ("reason", "message", "field")
+
+
+def status_details(details: dict[str, Any]) -> dict[str, Any]:
+    """StatusDetails as metav1 encodes them: fields in declaration order, empty ones left out
+    (k8s.io/apimachinery/pkg/apis/meta/v1/types.go, StatusDetails and StatusCause)."""
+    out: dict[str, Any] = {}
+    for key in (*_DETAIL_KEYS, *(key for key in details if key not in _DETAIL_KEYS)):
+        value = details.get(key)
+        if key == "causes" and isinstance(value, list):
+            value = [
+                {
+                    k: cause[k]
+                    for k in (*_CAUSE_KEYS, *(k for k in cause if k not in _CAUSE_KEYS))
+                    if cause.get(k)
+                }
+                for cause in value
+                if isinstance(cause, dict)
+            ]
+        if value:
+            out[key] = value
+    return out
 
 
 class Unauthorized(ApiError):
@@ -103,6 +127,16 @@ def invalid(rt: ResourceType, name: str, causes: list[tuple[str, str]]) -> ApiEr
     return Invalid(422, "Invalid", f'{qualified} "{name}" is invalid: {text}', details)
 
 
+def update_needs_resource_version(rt: ResourceType, name: str) -> ApiError:
+    """422 for an update without a resourceVersion where the kind needs one: the generic registry
+    names the resource, not the kind (k8s.io/apiserver registry/generic/registry/store.go, Update)."""
+    message = "Invalid value: 0: must be specified for an update"
+    cause = {"reason": "FieldValueInvalid", "message": message, "field": "metadata.resourceVersion"}
+    details = {"name": name, "group": rt.group, "kind": rt.plural, "causes": [cause]}
+    text = f'{rt.key} "{name}" is invalid: metadata.resourceVersion: {message}'
+    return Invalid(422, "Invalid", text, details)
+
+
 def _cause_reason(message: str) -> str:
     for prefix, reason in (
         ("Required value", "FieldValueRequired"),
@@ -149,14 +183,17 @@ def method_not_allowed() -> ApiError:
     )
 
 
-def forbidden(user: str, verb: str, rt: ResourceType, namespace: str | None, name: str) -> ApiError:
-    """403 in the RBAC authorizer's words."""
+def forbidden(
+    user: str, verb: str, rt: ResourceType, namespace: str | None, name: str, subresource: str = ""
+) -> ApiError:
+    """403 in the words of the apiserver's authorization filter (k8s.io/apiserver
+    endpoints/handlers/responsewriters/errors.go, forbiddenMessage): the resource with its subresource,
+    "in the namespace" when the request has one (a Namespace's own name counts as its namespace)."""
     resource = f'{rt.key} "{name}"' if name else rt.key
+    plural = f"{rt.plural}/{subresource}" if subresource else rt.plural
     scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
     group = f'API group "{rt.group}"'
-    message = (
-        f'{resource} is forbidden: User "{user}" cannot {verb} resource "{rt.plural}" in {group} {scope}'
-    )
+    message = f'{resource} is forbidden: User "{user}" cannot {verb} resource "{plural}" in {group} {scope}'
     return Forbidden(403, "Forbidden", message, _details(rt, name))
 
 

@@ -306,7 +306,7 @@ def _core_types() -> list[ResourceType]:
             "configmaps",
             "configmap",
             short_names=("cm",),
-            printer_columns=(name, _col("Data", "integer", "The number of entries in data."), age),
+            printer_columns=(name, _col("Data", description="The number of entries in data."), age),
         ),
         ResourceType(
             "",
@@ -317,7 +317,7 @@ def _core_types() -> list[ResourceType]:
             printer_columns=(
                 name,
                 _col("Type", description="The type of the secret."),
-                _col("Data", "integer", "The number of entries in data."),
+                _col("Data", description="The number of entries in data."),
                 age,
             ),
         ),
@@ -328,7 +328,7 @@ def _core_types() -> list[ResourceType]:
             "serviceaccounts",
             "serviceaccount",
             short_names=("sa",),
-            printer_columns=(name, _col("Secrets", "integer", "The number of secrets of the account."), age),
+            printer_columns=(name, _col("Secrets", description="The number of secrets of the account."), age),
         ),
     ]
 
@@ -349,13 +349,13 @@ def _apps_types() -> list[ResourceType]:
                 _col("Ready", description="Number of the pod with ready state."),
                 _col(
                     "Up-to-date",
-                    "integer",
+                    "string",
                     "Total number of non-terminated pods targeted by this "
                     "deployment that have the desired template spec.",
                 ),
                 _col(
                     "Available",
-                    "integer",
+                    "string",
                     "Total number of available pods (ready for at least "
                     "minReadySeconds) targeted by this deployment.",
                 ),
@@ -402,7 +402,7 @@ def _apps_types() -> list[ResourceType]:
 
 def _rbac_types() -> list[ResourceType]:
     group, name = RBAC_GROUP, _name_column()
-    created = _col("Created At", "string", _AGE_DESCRIPTION)
+    created = _col("Created At", "date", _AGE_DESCRIPTION)
     binding_columns = (
         name,
         _col("Role", description="Role referenced by this binding."),

@@ -26,6 +26,7 @@ from app.sim.controllers.namespaces import NamespaceController
 from app.sim.storage import errors
 from app.sim.storage.admission import AdmissionPlugin, Requester
 from app.sim.storage.copying import clone
+from app.sim.storage.creating import refuse_resource_version, with_given_resource_version
 from app.sim.storage.defaulting import Defaulter
 from app.sim.storage.errors import ApiError
 from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
@@ -128,7 +129,7 @@ class Store:
         With copy=False the objects are the stored ones: read-only, never to be modified.
         """
         labels = LabelSelector.parse(label_selector)
-        fields = FieldSelector.parse(field_selector, rt.key) if field_selector else None
+        fields = FieldSelector.parse(field_selector, rt.key, custom=rt.is_custom) if field_selector else None
         with self._lock:
             table, rv = self._table(rt), self._rv
             keys = sorted(key for key in table if not namespace or key[0] == namespace)
@@ -163,8 +164,7 @@ class Store:
         new = self._normalized(rt, obj)
         meta = new["metadata"]
         self._place(rt, namespace, meta)
-        if meta.get("resourceVersion"):
-            raise ApiError(500, "InternalError", "resourceVersion should not be set on objects to be created")
+        given_rv = meta.get("resourceVersion")
         with self._lock:
             if not meta.get("name") and meta.get("generateName"):
                 meta["name"] = self._generated_name(rt, meta)
@@ -184,7 +184,8 @@ class Store:
             default(rt, new)
             self._defaulter.on_write(rt, new, None, dry_run=dry_run)
             if dry_run:
-                return new
+                return with_given_resource_version(new, given_rv)
+            refuse_resource_version(given_rv)
             return clone(self._commit(rt, "ADDED", new, None))
 
     def update(
@@ -209,8 +210,7 @@ class Store:
             if given and given != current["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt, name)
             if not given and rt.is_custom:
-                cause = ("metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")
-                raise errors.invalid(rt, name, [cause])
+                raise errors.update_needs_resource_version(rt, name)
             return self._replace(rt, current, body, subresource, dry_run, requester)
 
     def patch(
@@ -312,12 +312,16 @@ class Store:
         """A Watcher of changes: since None/0 starts with ADDED for current objects, since=N replays
         history after N (Expired when N is older than the history kept). rt None watches every kind."""
         labels = LabelSelector.parse(label_selector)
-        fields = FieldSelector.parse(field_selector, rt.key) if field_selector and rt else None
+        fields = (
+            FieldSelector.parse(field_selector, rt.key, custom=rt.is_custom)
+            if field_selector and rt
+            else None
+        )
         watcher = Watcher(rt, namespace, labels, fields, copy=copy)
         with self._lock:
             if since:
                 if since < self._compacted:
-                    raise errors.expired(f"too old resource version: {since} ({self._compacted + 1})")
+                    raise errors.expired(f"too old resource version: {since} ({self._compacted})")
                 for event in self._history:
                     if event.resource_version > since:
                         watcher.offer(event)

@@ -104,6 +104,11 @@ class Watcher:
         with self._ready:
             return None if self._queue else self._progress
 
+    def queued(self) -> int:
+        """How many events wait to be taken."""
+        with self._ready:
+            return len(self._queue)
+
     def next(self, timeout: float | None = None) -> WatchEvent | None:
         """The next event, or None after `timeout` seconds or once closed."""
         with self._ready:

@@ -389,3 +389,20 @@ def test_label_selectors_print_sorted_by_key() -> None:
     }
     assert format_label_selector(selector) == "!a,b=1,c,d notin (x,y)"
     assert format_label_selector({}) == ""
+
+
+@pytest.mark.parametrize(
+    ("key", "types"),
+    [
+        # k8s.io/kubernetes pkg/printers/internalversion/printers.go declares counts as strings...
+        ("configmaps", {"Name": "string", "Data": "string", "Age": "string"}),
+        ("secrets", {"Type": "string", "Data": "string"}),
+        ("deployments.apps", {"Ready": "string", "Up-to-date": "string", "Available": "string"}),
+        # ...and kinds without a printer get k8s.io/apiserver registry/rest/table.go's default columns.
+        ("roles.rbac.authorization.k8s.io", {"Name": "string", "Created At": "date"}),
+        ("clusterroles.rbac.authorization.k8s.io", {"Name": "string", "Created At": "date"}),
+    ],
+)
+def test_column_types_are_the_real_servers(key: str, types: dict[str, str]) -> None:
+    declared = {column["name"]: column["type"] for column in table(key, [])["columnDefinitions"]}
+    assert {name: declared[name] for name in types} == types
