@@ -228,7 +228,7 @@ class Api:
             body=request.body,
             content_type=request.content_type,
             patch_type=PATCH_TYPES.get(media),
-            dry_run=_dry_run(request.query),
+            dry_run=_dry_run(request.query, verb),
         )
         return Response.json(200, scale)
 
