@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,10 +20,13 @@ def test_changes_are_saved_in_the_background(tmp_path: Path) -> None:
     persister.start()
     try:
         store.create(store.registry.get("configmaps"), "default", {"metadata": {"name": "saved"}})
-        deadline = time.monotonic() + 5
-        while not persister.path.exists() and time.monotonic() < deadline:
+        deadline = time.monotonic() + 30
+        saved: dict[str, Any] = {}
+        # A tick before the create may already have saved the empty store: wait for the create's save.
+        while saved.get("resourceVersion") != store.resource_version and time.monotonic() < deadline:
             time.sleep(0.02)
-        saved = json.loads(persister.path.read_text())
+            if persister.path.exists():
+                saved = json.loads(persister.path.read_text())
     finally:
         persister.stop()
     assert saved["resourceVersion"] == store.resource_version
