@@ -1,4 +1,5 @@
-"""Knative's webhook through the API server: every message its traffic validation gives, exact, with HTTP 422,
+"""Knative's webhook through the API server: every message its traffic validation gives, exact, with HTTP 400
+BadRequest as Knative's webhook answers through a real API server (knative.dev/pkg webhook/admission.go),
 through the official client and through kubectl; a refused change changes nothing."""
 
 from __future__ import annotations
@@ -59,9 +60,9 @@ CASES: list[tuple[str, list[dict[str, Any]], str]] = [
 
 
 def _refusal(error: ApiException) -> str:
-    assert error.status == 422
+    assert error.status == 400
     body = json.loads(error.body or "{}")
-    assert body["reason"] == "Invalid"
+    assert body["reason"] == "BadRequest"
     message: str = body["message"]
     return message
 
