@@ -306,19 +306,25 @@ _HTTP_ROUTE = obj(
     timeout=text(),
 )
 VIRTUAL_SERVICE = obj(
-    apiVersion=text(),
-    kind=text(),
-    metadata=Schema(OBJECT),
     spec=obj(
-        exportTo=arr(text()),
-        gateways=arr(text()),
-        hosts=arr(text()),
-        http=arr(_HTTP_ROUTE),
-        tcp=arr(obj(match=arr(opened()), route=arr(opened()))),
-        tls=arr(obj(required=("match",), match=arr(opened()), route=arr(opened()))),
+        "Configuration affecting label/content routing, sni routing, etc. See more details at: "
+        "https://istio.io/docs/reference/config/networking/virtual-service.html",
+        exportTo=arr(text(), "A list of namespaces to which this virtual service is exported."),
+        gateways=arr(text(), "The names of gateways and sidecars that should apply these routes."),
+        hosts=arr(text(), "The destination hosts to which traffic is being sent."),
+        http=arr(_HTTP_ROUTE, "An ordered list of route rules for HTTP traffic."),
+        tcp=arr(
+            obj(match=arr(opened()), route=arr(opened())),
+            "An ordered list of route rules for opaque TCP traffic.",
+        ),
+        tls=arr(
+            obj(required=("match",), match=arr(opened()), route=arr(opened())),
+            "An ordered list of route rule for non-terminated TLS & HTTPS traffic.",
+        ),
     ),
     status=opened(preserve=True),
 )
+"""Istio's networking CRDs publish only spec and status at the root (no apiVersion, kind, metadata)."""
 
 SCHEMAS: dict[str, Schema] = {
     resources.KNATIVE_SERVICES: KNATIVE_SERVICE,
