@@ -195,3 +195,16 @@ def test_the_webhook_records_the_requesting_user(knative_kubectl: Kubectl) -> No
     assert annotations()["lastModifier"] == "alice", "only a change of spec is a modification"
     knative_kubectl("apply", "-f", "-", "--as", "bob", *admin, input=GREETER % "hi")
     assert annotations() == {"creator": "alice", "lastModifier": "bob"}
+
+
+def test_a_revisions_spec_cannot_change_but_its_labels_can(knative_kubectl: Kubectl) -> None:
+    """knative/serving pkg/apis/serving/v1/revision_validation.go: a Revision is an immutable snapshot."""
+    name = knative_kubectl("get", "revisions", "-n", "labs-1", "-o", "name").stdout.split()[0]
+    patch = json.dumps({"spec": {"containerConcurrency": 7}})
+    result = knative_kubectl("patch", name, "-n", "labs-1", "--type=merge", "-p", patch, check=False)
+    assert result.returncode != 0
+    assert "Error from server (BadRequest)" in result.stderr
+    assert PREFIX + "Immutable fields changed (-old +new): spec\n" in result.stderr
+    assert "{v1.RevisionSpec}.containerConcurrency:" in result.stderr
+    labelled = json.dumps({"metadata": {"labels": {"checked": "yes"}}})
+    knative_kubectl("patch", name, "-n", "labs-1", "--type=merge", "-p", labelled)
