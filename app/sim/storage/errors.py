@@ -16,6 +16,8 @@ class ApiError(Exception):
         self.reason = reason
         self.message = message
         self.details = details
+        self.warnings: list[str] = []
+        """Warning headers to send with the error (a refused write still warns of unknown fields)."""
 
     def status(self) -> dict[str, Any]:
         """The error as a Kubernetes Status object."""

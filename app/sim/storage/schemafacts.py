@@ -326,6 +326,10 @@ VIRTUAL_SERVICE = obj(
 )
 """Istio's networking CRDs publish only spec and status at the root (no apiVersion, kind, metadata)."""
 
+RULED_KINDS = frozenset({resources.VIRTUAL_SERVICES})
+"""Kinds whose schema holds CEL rules (x-kubernetes-validations) somewhere: Istio's timeouts and
+durations. The simulator does not run them, but a real server says when errors kept it from it."""
+
 SCHEMAS: dict[str, Schema] = {
     resources.KNATIVE_SERVICES: KNATIVE_SERVICE,
     resources.CONFIGURATIONS: CONFIGURATION,

@@ -131,15 +131,19 @@ def drop_nulls(value: Any, schema: Schema) -> None:
 
 
 def check(obj: dict[str, Any], root: Schema) -> list[Cause]:
-    """The schema's errors for a whole object (its metadata is checked elsewhere), in path order."""
+    """The schema's errors for a whole object (its metadata is checked elsewhere).
+
+    kube-openapi's object validator reports an object's properties' errors before its own missing
+    required fields; it walks the properties in Go map order, which is random, so the simulator's
+    order among siblings (the facts' order) is one of the orders a real server may give."""
     causes: list[Cause] = []
-    for name in root.required:
-        if name not in obj:
-            causes.append(Cause(name, "Required value", "FieldValueRequired"))
     for key, child in root.properties.items():
         if key in obj and key != "metadata":
             _check(obj[key], child, key, causes)
-    return sorted(causes, key=lambda cause: cause.field)
+    for name in root.required:
+        if name not in obj:
+            causes.append(Cause(name, "Required value", "FieldValueRequired"))
+    return causes
 
 
 def _check(value: Any, schema: Schema, path: str, causes: list[Cause]) -> None:
@@ -157,13 +161,13 @@ def _check(value: Any, schema: Schema, path: str, causes: list[Cause]) -> None:
     if schema.open:
         return
     if isinstance(value, dict):
-        for name in schema.required:
-            if name not in value:
-                causes.append(Cause(f"{path}.{name}", "Required value", "FieldValueRequired"))
         for key, item in value.items():
             child = schema.properties.get(key) or schema.additional
             if child is not None:
                 _check(item, child, f"{path}.{key}", causes)
+        for name in schema.required:
+            if name not in value:
+                causes.append(Cause(f"{path}.{name}", "Required value", "FieldValueRequired"))
     elif isinstance(value, list) and schema.items is not None:
         for index, item in enumerate(value):
             _check(item, schema.items, f"{path}[{index}]", causes)

@@ -21,7 +21,7 @@ from typing import Any
 from app.sim.storage import errors
 from app.sim.storage.errors import ApiError, Invalid
 from app.sim.storage.resources import NAMESPACES, ResourceType
-from app.sim.storage.schemafacts import obj, schema_for, string_map, text
+from app.sim.storage.schemafacts import RULED_KINDS, obj, schema_for, string_map, text
 from app.sim.storage.structural import BOOLEAN, Cause, Schema, check, drop_nulls, prune
 
 STRICT, WARN, IGNORE = "Strict", "Warn", "Ignore"
@@ -29,6 +29,13 @@ DIRECTIVES = ("", IGNORE, STRICT, WARN)
 IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 FIELD_IMMUTABLE = "field is immutable"
 IMMUTABLE_WHEN_SET = "field is immutable when `immutable` is set"
+# A schema error of these kinds keeps the CEL rules from running, and the server says so
+# (k8s.io/apiextensions-apiserver pkg/registry/customresource/strategy.go, hasBlockingErr).
+_BLOCKING = frozenset({"FieldValueNotSupported", "FieldValueRequired", "FieldValueTypeInvalid"})
+RULES_NOT_CHECKED = (
+    "some validation rules were not checked because the object was invalid; "
+    "correct the existing errors to complete validation"
+)
 
 # Built-in kinds whose unknown top-level fields the simulator prunes as the typed decoding does (their
 # field types are not checked: a real server refuses a wrong type while decoding, with Go's words).
@@ -82,6 +89,7 @@ def decode_fields(
     schema = _schema(rt)
     if schema is None or checks is None:
         return
+    sent = json.dumps(new, sort_keys=True, separators=(",", ":")) if patched else ""
     unknown = prune(new, schema)
     if not unknown or checks.directive == IGNORE:
         return
@@ -91,7 +99,7 @@ def decode_fields(
         return
     strict = "strict decoding error: " + ", ".join(texts)
     if patched:
-        value = _go_quoted(json.dumps(new, sort_keys=True, separators=(",", ":")))
+        value = _go_quoted(sent)
         message = f"Invalid value: {value}: {strict}"
         cause = {"reason": "FieldValueInvalid", "message": message, "field": "patch"}
         raise Invalid(422, "Invalid", f' "" is invalid: patch: {message}', {"causes": [cause]})
@@ -107,6 +115,8 @@ def check_fields(rt: ResourceType, new: dict[str, Any], checks: FieldChecks | No
         return
     drop_nulls(new, schema)
     causes = check(new, schema)
+    if causes and rt.key in RULED_KINDS and any(cause.reason in _BLOCKING for cause in causes):
+        causes.append(Cause("<nil>", f"Invalid value: null: {RULES_NOT_CHECKED}", "FieldValueInvalid"))
     if causes:
         raise invalid(rt, new["metadata"].get("name", ""), causes)
 
@@ -161,13 +171,34 @@ def _immutable_causes(rt: ResourceType, new: dict[str, Any], old: dict[str, Any]
     if rt.key == "services":
         causes += _cluster_ip_causes(new, old)
     if rt.key == "deployments.apps":
-        selector = (new.get("spec") or {}).get("selector")
-        if selector != (old.get("spec") or {}).get("selector"):
-            causes.append(_changed("spec.selector", selector, FIELD_IMMUTABLE))
-    if rt.key.startswith(("rolebindings.", "clusterrolebindings.")) and new.get("roleRef") != old.get(
-        "roleRef"
-    ):
-        causes.append(_changed("roleRef", new.get("roleRef"), "cannot change roleRef"))
+        causes += _deployment_causes(new, old)
+    binding = rt.key.startswith(("rolebindings.", "clusterrolebindings."))
+    if binding and new.get("roleRef") != old.get("roleRef"):
+        # The internal RoleRef has no JSON tags, so the bad value prints with Go's field names.
+        ref = _dict(new.get("roleRef"))
+        shown = {
+            "APIGroup": ref.get("apiGroup", ""),
+            "Kind": ref.get("kind", ""),
+            "Name": ref.get("name", ""),
+        }
+        causes.append(_changed("roleRef", shown, FIELD_IMMUTABLE))
+    return causes
+
+
+def _deployment_causes(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
+    """The spec check that sees a selector no longer matching the template's labels, then the
+    selector's own immutability (k8s.io/kubernetes pkg/apis/apps/validation, ValidateDeploymentUpdate)."""
+    spec = _dict(new.get("spec"))
+    selector = spec.get("selector")
+    causes: list[Cause] = []
+    labels = _dict(_dict(_dict(spec.get("template")).get("metadata")).get("labels"))
+    wanted = _dict(_dict(selector).get("matchLabels"))
+    if any(labels.get(key) != value for key, value in wanted.items()):
+        causes.append(
+            _changed("spec.template.metadata.labels", labels, "`selector` does not match template `labels`")
+        )
+    if selector != _dict(old.get("spec")).get("selector"):
+        causes.append(_changed("spec.selector", selector, FIELD_IMMUTABLE))
     return causes
 
 
@@ -188,6 +219,10 @@ def _cluster_ip_causes(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     return []
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _changed(path: str, value: Any, detail: str) -> Cause:
     return Cause(path, f"Invalid value: {_go_value(value)}: {detail}", "FieldValueInvalid")
 
@@ -196,7 +231,7 @@ def _go_value(value: Any) -> str:
     """A bad value as apimachinery's field errors print it: strings quoted, others as JSON."""
     if isinstance(value, str):
         return _go_quoted(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _go_quoted(text_: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from app.sim.storage import resources
-from app.sim.storage.schemafacts import SCHEMAS
+from app.sim.storage.schemafacts import RULED_KINDS, SCHEMAS
 from app.sim.storage.structural import Schema
 
 
@@ -95,6 +95,22 @@ def test_every_published_crd_the_simulator_serves_has_facts(
 ) -> None:
     served = {rt.key for rt in resources.default_registry().all()}
     assert {key for key in real_schemas if key in served} == set(SCHEMAS)
+
+
+def _has_rules(node: Any) -> bool:
+    if isinstance(node, dict):
+        return bool(node.get("x-kubernetes-validations")) or any(_has_rules(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_rules(v) for v in node)
+    return False
+
+
+@pytest.mark.real
+def test_the_kinds_with_cel_rules_are_the_real_ones(
+    real_schemas: dict[str, list[tuple[str, dict[str, Any]]]],
+) -> None:
+    ruled = {key for key in SCHEMAS if any(_has_rules(schema) for _, schema in real_schemas[key])}
+    assert ruled == RULED_KINDS
 
 
 def test_the_comparison_notices_a_changed_fact() -> None:

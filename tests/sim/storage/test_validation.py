@@ -170,9 +170,11 @@ def test_a_deployments_selector_and_a_secrets_type_do_not_change(store: Store) -
         {"metadata": {"name": "d"}, "spec": {"selector": selector, "template": template}},
     )
     with refused(422, "Invalid") as caught:
-        store.patch(
-            deployments, "labs-1", "d", {"spec": {"selector": {"matchLabels": {"app": "e"}}}}, "merge"
-        )
+        moved = {
+            "selector": {"matchLabels": {"app": "e"}},
+            "template": {"metadata": {"labels": {"app": "e"}}},
+        }
+        store.patch(deployments, "labs-1", "d", {"spec": moved}, "merge")
     assert caught.value.message == (
         'Deployment.apps "d" is invalid: '
         'spec.selector: Invalid value: {"matchLabels":{"app":"e"}}: field is immutable'
