@@ -7,8 +7,6 @@ module's, request bodies the bodies module's, continue tokens the paging module'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,26 +168,24 @@ class Api:
         if verb == "create":
             checks = FieldChecks.of(query.get("fieldValidation"), "CreateOptions")
             body = check_kind(found, decode(request.content_type, request.body))
-            with _warning(checks):
-                created = self.store.create(
-                    rt, found.namespace, body, dry_run=dry_run, requester=request.requester, checks=checks
-                )
+            created = self.store.create(
+                rt, found.namespace, body, dry_run=dry_run, requester=request.requester, checks=checks
+            )
             return Response.json(201, view(found, created), checks.warnings)
         name = found.name or ""
         if verb == "update":
             checks = FieldChecks.of(query.get("fieldValidation"), "UpdateOptions")
             body = check_kind(found, decode(request.content_type, request.body))
-            with _warning(checks):
-                updated = self.store.update(
-                    rt,
-                    found.namespace,
-                    name,
-                    body,
-                    subresource=found.subresource,
-                    dry_run=dry_run,
-                    requester=request.requester,
-                    checks=checks,
-                )
+            updated = self.store.update(
+                rt,
+                found.namespace,
+                name,
+                body,
+                subresource=found.subresource,
+                dry_run=dry_run,
+                requester=request.requester,
+                checks=checks,
+            )
             return Response.json(200, view(found, updated), checks.warnings)
         if verb == "patch":
             return self._patch(request, found, dry_run)
@@ -285,18 +281,17 @@ class Api:
         if patch_type == "apply":
             patch = check_kind(found, patch)
         existed = self._exists(found)
-        with _warning(checks):
-            patched = self.store.patch(
-                found.rt,
-                found.namespace,
-                found.name or "",
-                patch,
-                patch_type,
-                subresource=found.subresource,
-                dry_run=dry_run,
-                requester=request.requester,
-                checks=checks,
-            )
+        patched = self.store.patch(
+            found.rt,
+            found.namespace,
+            found.name or "",
+            patch,
+            patch_type,
+            subresource=found.subresource,
+            dry_run=dry_run,
+            requester=request.requester,
+            checks=checks,
+        )
         return Response.json(200 if existed else 201, view(found, patched), checks.warnings)
 
     def _exists(self, found: ResourcePath) -> bool:
@@ -353,16 +348,6 @@ def _verb(request: Request, found: ResourcePath) -> str:
     if verb is None:
         raise errors.method_not_allowed()
     return verb
-
-
-@contextmanager
-def _warning(checks: FieldChecks) -> Iterator[None]:
-    """Send a write's warnings with its error too, as a real server does."""
-    try:
-        yield
-    except ApiError as error:
-        error.warnings = checks.warnings
-        raise
 
 
 def _dry_run(query: dict[str, str]) -> bool:

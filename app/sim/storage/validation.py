@@ -118,7 +118,9 @@ def check_fields(rt: ResourceType, new: dict[str, Any], checks: FieldChecks | No
     if causes and rt.key in RULED_KINDS and any(cause.reason in _BLOCKING for cause in causes):
         causes.append(Cause("<nil>", f"Invalid value: null: {RULES_NOT_CHECKED}", "FieldValueInvalid"))
     if causes:
-        raise invalid(rt, new["metadata"].get("name", ""), causes)
+        error = invalid(rt, new["metadata"].get("name", ""), causes)
+        error.warnings = list(checks.warnings)  # a real server warns of pruned fields with its refusal
+        raise error
 
 
 def check_update(rt: ResourceType, new: dict[str, Any], old: dict[str, Any]) -> None:

@@ -267,3 +267,12 @@ def test_kubectl_explain_reads_the_traffic_fields(kubectl: Kubectl) -> None:
     assert "FIELD: traffic <[]Object>" in explained
     assert "Traffic specifies how to distribute traffic over a collection of" in explained
     assert "percent\t<integer>" in explained and "LatestRevision may be optionally provided" in explained
+
+
+def test_a_refusal_still_warns_of_the_fields_it_pruned(sim_cluster: SimCluster) -> None:
+    """A map where the schema wants a list loses its keys to pruning, then fails the type check."""
+    path = "/apis/serving.knative.dev/v1/namespaces/default/routes"
+    body = {"apiVersion": "serving.knative.dev/v1", "kind": "Route", "metadata": {"name": "r"}}
+    status, warnings, answer = _post(sim_cluster, path, {**body, "spec": {"traffic": {"percent": 100}}})
+    assert (status, answer["reason"]) == (422, "Invalid")
+    assert warnings == ['299 - "unknown field \\"spec.traffic.percent\\""']
