@@ -33,7 +33,7 @@ def patch_traffic(
 
     `traffic` is targets or their JSON; JSON of the wrong shape raises ValueError and sends nothing.
     Returns the object the server answered (with `dry_run`, what it would become: nothing is stored).
-    A stale resourceVersion gives ApiError 409 Conflict; a rejected traffic block 422 (or 400) with
+    A stale resourceVersion gives ApiError 409 Conflict; a rejected traffic block 400 BadRequest with
     the admission webhook's message, verbatim. No answer within `timeout` raises Unreachable, and
     then the patch may still have landed: only reading the Service back tells.
     """

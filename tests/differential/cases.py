@@ -1217,6 +1217,24 @@ def definitions() -> Iterator[Case]:
     yield case("crd-rbac-denied", "crd", Call("GET", f"{CRDS}/services.serving.knative.dev", user="viewer"))
 
 
+def validations() -> Iterator[Case]:
+    """Checks a real server makes on writes beyond those above: unknown fields of a patched custom
+    resource, several schema errors at once, required fields, namespaces that may not be deleted, and
+    the field descriptions `kubectl explain` reads from the published schema."""
+    for validation in ("Strict", "Warn"):
+        yield case(
+            f"unknown-ksvc-patch-{validation.lower()}",
+            "unknown-fields",
+            make(KSERVICE),
+            patch(KSERVICE, "demo", {"spec": {"bogus": 1}}, query={"fieldValidation": validation}),
+        )
+    no_containers = KSERVICE.obj("demo", spec={"template": {"spec": {"containers": None}}})
+    yield case("invalid-ksvc-missing-containers", "invalid", Call("POST", KSERVICE.collection, no_containers))
+    for name in ("default", "kube-system"):
+        yield case(f"delete-namespace-{name}", "delete", Call("DELETE", f"/api/v1/namespaces/{name}"))
+    yield case("kubectl-explain-ksvc-traffic", "kubectl", Kubectl(("explain", "ksvc.spec.traffic")))
+
+
 def all_cases() -> tuple[Case, ...]:
     groups = (
         per_kind,
@@ -1237,6 +1255,7 @@ def all_cases() -> tuple[Case, ...]:
         immutables,
         tables,
         definitions,
+        validations,
     )
     return tuple(found for group in groups for found in group())
 

@@ -106,7 +106,7 @@ def test_the_webhooks_refusal_surfaces_verbatim(knative_kubeconfig: Path) -> Non
         bad = [{"revisionName": "customer-v3", "percent": 90}]
         with pytest.raises(ApiError) as caught:
             patch_traffic(api, "labs-1", "customer", bad, before["metadata"]["resourceVersion"])
-        assert caught.value.code == 422
+        assert caught.value.code == 400
         assert caught.value.message == (
             'admission webhook "validation.webhook.serving.knative.dev" denied the request: '
             "validation failed: Traffic targets sum to 90, want 100: spec.traffic"

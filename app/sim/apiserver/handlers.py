@@ -22,6 +22,7 @@ from app.sim.storage import errors
 from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError, Expired
 from app.sim.storage.store import Store
+from app.sim.storage.validation import FieldChecks
 from app.sim.storage.watching import Watcher
 
 OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
@@ -60,14 +61,16 @@ class Response:
     status: int
     body: bytes
     content_type: str = JSON
+    warnings: tuple[str, ...] = ()
+    """Texts of the `Warning: 299 - "..."` headers sent with the answer."""
 
     @classmethod
-    def json(cls, status: int, data: Any) -> Response:
-        return cls(status, wire(data))
+    def json(cls, status: int, data: Any, warnings: list[str] | None = None) -> Response:
+        return cls(status, wire(data), warnings=tuple(warnings or ()))
 
     @classmethod
     def error(cls, error: ApiError) -> Response:
-        return cls.json(error.code, error.status())
+        return cls.json(error.code, error.status(), error.warnings)
 
 
 @dataclass(frozen=True)
@@ -177,13 +180,15 @@ class Api:
             return self._watch(request, found)
         dry_run = _dry_run(query, verb)
         if verb == "create":
+            checks = FieldChecks.of(query.get("fieldValidation"), "CreateOptions")
             body = check_kind(found, decode(request.content_type, request.body))
             created = self.store.create(
-                rt, found.namespace, body, dry_run=dry_run, requester=request.requester
+                rt, found.namespace, body, dry_run=dry_run, requester=request.requester, checks=checks
             )
-            return Response.json(201, view(found, created))
+            return Response.json(201, view(found, created), checks.warnings)
         name = found.name or ""
         if verb == "update":
+            checks = FieldChecks.of(query.get("fieldValidation"), "UpdateOptions")
             body = check_kind(found, decode(request.content_type, request.body))
             options.check_update_resource_version(body)
             updated = self.store.update(
@@ -194,8 +199,9 @@ class Api:
                 subresource=found.subresource,
                 dry_run=dry_run,
                 requester=request.requester,
+                checks=checks,
             )
-            return Response.json(200, view(found, updated))
+            return Response.json(200, view(found, updated), checks.warnings)
         if verb == "patch":
             return self._patch(request, found, dry_run)
         deleting = _delete_options(request)
@@ -299,6 +305,7 @@ class Api:
                 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
                 "is required for apply patch"
             )
+        checks = FieldChecks.of(request.query.get("fieldValidation"), "PatchOptions")
         patch = parse(request.body, yaml_ok=patch_type == "apply")
         if patch_type == "apply":
             patch = check_kind(found, patch)
@@ -312,8 +319,9 @@ class Api:
             subresource=found.subresource,
             dry_run=dry_run,
             requester=request.requester,
+            checks=checks,
         )
-        return Response.json(200 if existed else 201, view(found, patched))
+        return Response.json(200 if existed else 201, view(found, patched), checks.warnings)
 
     def _exists(self, found: ResourcePath) -> bool:
         try:

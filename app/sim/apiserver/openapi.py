@@ -10,8 +10,10 @@ What kubectl uses them for, and so what they carry:
   (exactly right) and to JSON merge patches for custom resources (what a real server demands).
 - kubectl also downloads /openapi/v2 as protobuf before validating; `openapi_v2_protobuf` is a
   valid document with no definitions, so client-side schema checks find nothing to object to.
-Custom resources' schemas are loose (`x-kubernetes-preserve-unknown-fields` on spec and status)
-but carry the standard ObjectMeta, as the API server publishes them for structural CRDs.
+Custom resources with schema facts (app.sim.storage.schemafacts) are published from them, with
+their descriptions, so `kubectl explain ksvc.spec.traffic` reads as on a real cluster; parts the facts
+leave open, and kinds without facts, are loose (`x-kubernetes-preserve-unknown-fields`). All carry the
+standard ObjectMeta, as the API server publishes them for structural CRDs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 
 from app.sim.apiserver.discovery import KUBERNETES_VERSION
 from app.sim.storage.resources import ResourceRegistry, ResourceType
+from app.sim.storage.schemafacts import schema_for
+from app.sim.storage.structural import Schema
 
 META = "io.k8s.apimachinery.pkg.apis.meta.v1"
 PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml")
@@ -290,15 +294,58 @@ _CORE_FIELDS: dict[str, dict[str, Any]] = {
 }
 
 
+def _from_facts(schema: Schema) -> dict[str, Any]:
+    """A schema fact as an OpenAPI v3 schema (open parts keep every field)."""
+    out: dict[str, Any] = {}
+    if schema.type:
+        out["type"] = schema.type
+    if schema.description:
+        out["description"] = schema.description
+    if schema.format:
+        out["format"] = schema.format
+    if schema.properties and not schema.open:
+        out["properties"] = {name: _from_facts(child) for name, child in schema.properties.items()}
+    if schema.items is not None:
+        out["items"] = _from_facts(schema.items)
+    if schema.additional is not None:
+        out["additionalProperties"] = _from_facts(schema.additional)
+    if schema.required:
+        out["required"] = list(schema.required)
+    if schema.enum:
+        out["enum"] = list(schema.enum)
+    if schema.nullable:
+        out["nullable"] = True
+    if schema.preserve or schema.open:
+        out["x-kubernetes-preserve-unknown-fields"] = True
+    if schema.int_or_string:
+        out["x-kubernetes-int-or-string"] = True
+    if schema.list_type:
+        out["x-kubernetes-list-type"] = schema.list_type
+    if schema.list_keys:
+        out["x-kubernetes-list-map-keys"] = list(schema.list_keys)
+    if schema.map_type:
+        out["x-kubernetes-map-type"] = schema.map_type
+    return out
+
+
 def _kind_schema(rt: ResourceType, version: str) -> dict[str, Any]:
-    if rt.is_custom:
-        fields: dict[str, Any] = {"spec": _loose(), "status": _loose()}
+    description = f"{rt.kind} ({rt.api_version(version)}), as served by the simulated cluster."
+    facts = schema_for(rt.key)
+    if facts is not None:
+        fields: dict[str, Any] = {
+            name: _from_facts(child)
+            for name, child in facts.properties.items()
+            if name not in ("apiVersion", "kind", "metadata")
+        }
+        description = facts.description or description
+    elif rt.is_custom:
+        fields = {"spec": _loose(), "status": _loose()}
     else:
         fields = _CORE_FIELDS.get(rt.kind, {})
     loose_top = {} if fields else {"x-kubernetes-preserve-unknown-fields": True}
     return {
         "type": "object",
-        "description": f"{rt.kind} ({rt.api_version(version)}), as served by the simulated cluster.",
+        "description": description,
         "properties": {
             "apiVersion": {
                 "type": "string",

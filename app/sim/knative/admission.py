@@ -6,6 +6,7 @@ traffic and BYO-name rules are app.model.traffic's, the same the dashboard's edi
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.model.labels import CREATOR_ANNOTATION, LAST_MODIFIER_ANNOTATION
@@ -131,3 +132,45 @@ class RouteAdmission:
 
 def _texts(errors: list[FieldError]) -> list[str]:
     return [str(error) for error in merge_errors(errors)]
+
+
+class RevisionAdmission:
+    """The webhook for `revisions.serving.knative.dev`: a Revision is an immutable snapshot, so an
+    update may change its metadata but not its spec (knative/serving pkg/apis/serving/v1/
+    revision_validation.go: "Immutable fields changed (-old +new): spec" and a diff of the change).
+
+    Knative prints the diff with go-cmp over its Go types; the simulator lists each changed JSON
+    path with its old and new value in the same -/+ shape, which names fields as JSON does."""
+
+    name = WEBHOOK_NAME
+
+    def mutate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        """Nothing to default on an update."""
+
+    def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
+        """The immutable-spec error, when an update changes the spec."""
+        if operation != "UPDATE" or old is None or new.get("spec") == old.get("spec"):
+            return []
+        lines = [
+            f"{{v1.RevisionSpec}}{path}:\n\t-: {before}\n\t+: {after}"
+            for path, before, after in _changes(old.get("spec"), new.get("spec"), "")
+        ]
+        return ["Immutable fields changed (-old +new): spec\n" + "\n".join(lines)]
+
+
+def _changes(old: Any, new: Any, path: str) -> list[tuple[str, str, str]]:
+    """(path, old, new) of every leaf that differs between two JSON values."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        found: list[tuple[str, str, str]] = []
+        for key in sorted(set(old) | set(new)):
+            found += _changes(old.get(key), new.get(key), f"{path}.{key}")
+        return found
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            change
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for change in _changes(a, b, f"{path}[{i}]")
+        ]
+    if old == new:
+        return []
+    return [(path, json.dumps(old), json.dumps(new))]

@@ -20,7 +20,7 @@ from app.model.labels import (
 from app.model.naming import DomainConfig
 from app.model.profiles import CURRENT, KnativeProfile
 from app.sim.client import Client
-from app.sim.knative.admission import RouteAdmission, ServiceAdmission
+from app.sim.knative.admission import RevisionAdmission, RouteAdmission, ServiceAdmission
 from app.sim.knative.configurations import reconcile_configuration
 from app.sim.knative.kinds import Kinds
 from app.sim.knative.queueing import WorkQueue
@@ -31,7 +31,7 @@ from app.sim.knative.settings import SimSettings
 from app.sim.knative.writing import Context, Key
 from app.sim.storage.admission import AdmissionPlugin
 from app.sim.storage.errors import ApiError, Conflict, NotFound
-from app.sim.storage.resources import KNATIVE_SERVICES, ROUTES
+from app.sim.storage.resources import KNATIVE_SERVICES, REVISIONS, ROUTES
 from app.sim.storage.watching import Watcher, WatchEvent
 
 log = logging.getLogger(__name__)
@@ -55,9 +55,10 @@ class Webhooks(Protocol):
 
 
 def install_admission(webhooks: Webhooks, settings: SimSettings) -> None:
-    """Register Knative's webhook for Services and Routes (once per store)."""
+    """Register Knative's webhook for Services, Routes and Revisions (once per store)."""
     webhooks.add_admission(KNATIVE_SERVICES, ServiceAdmission(settings.user))
     webhooks.add_admission(ROUTES, RouteAdmission())
+    webhooks.add_admission(REVISIONS, RevisionAdmission())
 
 
 def keys_for(ctx: Context, event: WatchEvent) -> list[Key]:

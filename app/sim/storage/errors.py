@@ -16,6 +16,8 @@ class ApiError(Exception):
         self.reason = reason
         self.message = message
         self.details = details
+        self.warnings: list[str] = []
+        """Warning headers to send with the error (a refused write still warns of unknown fields)."""
 
     def status(self) -> dict[str, Any]:
         """The error as a Kubernetes Status object, keys in the order and with the omissions of the
@@ -149,11 +151,15 @@ def _cause_reason(message: str) -> str:
 
 
 def admission_denied(rt: ResourceType, name: str, plugin: str, errors: list[str]) -> ApiError:
-    """422 from a validating webhook, with the apiserver's wrapping text and, as the webhook's own
-    Status has none, no details (kubectl then prints the message as is)."""
+    """400 from a validating webhook, with the apiserver's wrapping text and, as the webhook's own
+    Status has none, no details (kubectl then prints the message as is).
+
+    Knative's webhooks answer a denial with a BadRequest Status (knative.dev/pkg webhook/admission.go,
+    MakeErrorStatus) and the API server passes its code and reason on, prefixing who denied it
+    (k8s.io/apiserver pkg/admission/plugin/webhook/errors/statuserror.go)."""
     del rt, name  # the webhook's Status names neither
     message = f'admission webhook "{plugin}" denied the request: validation failed: ' + "\n".join(errors)
-    return Invalid(422, "Invalid", message)
+    return ApiError(400, "BadRequest", message)
 
 
 def bad_request(message: str) -> ApiError:

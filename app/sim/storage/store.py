@@ -34,6 +34,7 @@ from app.sim.storage.resources import NAMESPACES, SERVICES, ResourceRegistry, Re
 from app.sim.storage.selectors import FieldSelector, LabelSelector
 from app.sim.storage.strategies import SYSTEM_METADATA, default, generation_body, tracks_generation
 from app.sim.storage.validating import name_errors
+from app.sim.storage.validation import FieldChecks, check_delete, check_fields, check_update, decode_fields
 from app.sim.storage.watching import Watcher, WatchEvent
 
 __all__ = ["ApiError", "Store", "WatchEvent", "Watcher"]
@@ -158,10 +159,13 @@ class Store:
         *,
         dry_run: bool = False,
         requester: Requester | None = None,
+        checks: FieldChecks | None = None,
     ) -> dict[str, Any]:
         """Store a new object; AlreadyExists, Invalid, NotFound (namespace) or BadRequest on bad input.
-        `requester` (on create, update and patch): who writes, for admission (None: the cluster)."""
+        `requester` (on create, update and patch): who writes, for admission (None: the cluster);
+        `checks`: the client's fieldValidation, which collects warnings (None: prune silently)."""
         new = self._normalized(rt, obj)
+        decode_fields(rt, new, checks)
         meta = new["metadata"]
         self._place(rt, namespace, meta)
         given_rv = meta.get("resourceVersion")
@@ -173,6 +177,7 @@ class Store:
                 self._require_namespace(meta["namespace"])
             if _key(new) in self._table(rt):
                 raise errors.already_exists(rt, meta["name"])
+            check_fields(rt, new, checks)
             self._admit(rt, "CREATE", new, None, requester)
             for field in (*SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
                 meta.pop(field, None)
@@ -198,9 +203,12 @@ class Store:
         subresource: str | None = None,
         dry_run: bool = False,
         requester: Requester | None = None,
+        checks: FieldChecks | None = None,
     ) -> dict[str, Any]:
         """Replace an object (PUT); its metadata.resourceVersion, when set, must be the current one."""
         body = self._normalized(rt, obj)
+        if subresource is None:
+            decode_fields(rt, body, checks)
         meta = body["metadata"]
         self._check_url_name(name, meta)
         self._place(rt, namespace, meta)
@@ -211,7 +219,7 @@ class Store:
                 raise errors.conflict(rt, name)
             if not given and rt.is_custom:
                 raise errors.update_needs_resource_version(rt, name)
-            return self._replace(rt, current, body, subresource, dry_run, requester)
+            return self._replace(rt, current, body, subresource, dry_run, requester, checks)
 
     def patch(
         self,
@@ -224,6 +232,7 @@ class Store:
         subresource: str | None = None,
         dry_run: bool = False,
         requester: Requester | None = None,
+        checks: FieldChecks | None = None,
     ) -> dict[str, Any]:
         """Patch an object: patch_type "merge", "json", "strategic" or "apply" (create or merge).
 
@@ -237,7 +246,9 @@ class Store:
             if current is None:
                 if patch_type == "apply" and subresource is None and isinstance(patch, dict):
                     applied = dict(patch, metadata=dict(patch.get("metadata") or {}, name=name))
-                    return self.create(rt, namespace, applied, dry_run=dry_run, requester=requester)
+                    return self.create(
+                        rt, namespace, applied, dry_run=dry_run, requester=requester, checks=checks
+                    )
                 raise errors.not_found(rt, name)
             patched = self._patched(current, patch, patch_type)
             if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
@@ -246,9 +257,11 @@ class Store:
             if given and given != current["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt, name)
             body = self._normalized(rt, patched)
+            if subresource is None:
+                decode_fields(rt, body, checks, patched=True)
             self._check_url_name(name, body["metadata"])
             self._place(rt, namespace, body["metadata"])
-            return self._replace(rt, current, body, subresource, dry_run, requester)
+            return self._replace(rt, current, body, subresource, dry_run, requester, checks)
 
     def delete(
         self,
@@ -265,6 +278,7 @@ class Store:
             raise errors.bad_request(
                 f'Unsupported value: "{propagation}": supported values: "Background", "Foreground", "Orphan"'
             )
+        check_delete(rt, name)
         with self._lock:
             current = self.get(rt, namespace, name, copy=False)
             if precondition_rv and precondition_rv != current["metadata"]["resourceVersion"]:
@@ -503,6 +517,7 @@ class Store:
         subresource: str | None,
         dry_run: bool,
         requester: Requester | None,
+        checks: FieldChecks | None = None,
     ) -> dict[str, Any]:
         """The shared end of update and patch: build the new object and commit it (under the lock)."""
         if subresource is not None and subresource not in rt.subresources:
@@ -516,6 +531,7 @@ class Store:
         else:
             new = body
             meta, old_meta = new["metadata"], current["metadata"]
+            check_update(rt, new, current)
             for field in SYSTEM_METADATA:
                 if field in old_meta:
                     meta[field] = old_meta[field]
@@ -527,6 +543,7 @@ class Store:
                     new["status"] = current["status"]
                 else:
                     new.pop("status", None)
+            check_fields(rt, new, checks)
             self._admit(rt, "UPDATE", new, current, requester)
             self._defaulter.on_write(rt, new, current, dry_run=dry_run)
             if old_meta.get("deletionTimestamp"):

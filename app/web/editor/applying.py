@@ -114,7 +114,7 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Refused:
-    """The cluster refused the change (422 from a webhook, 403, ...): shown verbatim, nothing changed."""
+    """The cluster refused the change (400 from a webhook, 403, 422...): shown verbatim, nothing changed."""
 
     error: ApiError
 

@@ -1,4 +1,5 @@
-"""Knative's webhook through the API server: every message its traffic validation gives, exact, with HTTP 422,
+"""Knative's webhook through the API server: every message its traffic validation gives, exact, with HTTP 400
+BadRequest as Knative's webhook answers through a real API server (knative.dev/pkg webhook/admission.go),
 through the official client and through kubectl; a refused change changes nothing."""
 
 from __future__ import annotations
@@ -59,9 +60,9 @@ CASES: list[tuple[str, list[dict[str, Any]], str]] = [
 
 
 def _refusal(error: ApiException) -> str:
-    assert error.status == 422
+    assert error.status == 400
     body = json.loads(error.body or "{}")
-    assert body["reason"] == "Invalid"
+    assert body["reason"] == "BadRequest"
     message: str = body["message"]
     return message
 
@@ -194,3 +195,16 @@ def test_the_webhook_records_the_requesting_user(knative_kubectl: Kubectl) -> No
     assert annotations()["lastModifier"] == "alice", "only a change of spec is a modification"
     knative_kubectl("apply", "-f", "-", "--as", "bob", *admin, input=GREETER % "hi")
     assert annotations() == {"creator": "alice", "lastModifier": "bob"}
+
+
+def test_a_revisions_spec_cannot_change_but_its_labels_can(knative_kubectl: Kubectl) -> None:
+    """knative/serving pkg/apis/serving/v1/revision_validation.go: a Revision is an immutable snapshot."""
+    name = knative_kubectl("get", "revisions", "-n", "labs-1", "-o", "name").stdout.split()[0]
+    patch = json.dumps({"spec": {"containerConcurrency": 7}})
+    result = knative_kubectl("patch", name, "-n", "labs-1", "--type=merge", "-p", patch, check=False)
+    assert result.returncode != 0
+    assert "Error from server (BadRequest)" in result.stderr
+    assert PREFIX + "Immutable fields changed (-old +new): spec\n" in result.stderr
+    assert "{v1.RevisionSpec}.containerConcurrency:" in result.stderr
+    labelled = json.dumps({"metadata": {"labels": {"checked": "yes"}}})
+    knative_kubectl("patch", name, "-n", "labs-1", "--type=merge", "-p", labelled)

@@ -254,7 +254,7 @@ def test_a_route_of_its_own_is_validated_too(knative_api: Any) -> None:
             "serving.knative.dev", "v1", "labs-1", "routes", route
         )
     except ApiException as error:
-        assert error.status == 422
+        assert error.status == 400
         assert (
             "expected exactly one, got both: spec.traffic[0].configurationName, spec.traffic[0].revisionName"
             in (error.body or "")
