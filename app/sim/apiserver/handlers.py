@@ -19,6 +19,7 @@ from app.sim.apiserver.representations import JSON, encode, list_body, render, v
 from app.sim.storage import errors
 from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError, Expired
+from app.sim.storage.ownership import Writer
 from app.sim.storage.store import Store
 from app.sim.storage.watching import Watcher
 
@@ -44,6 +45,7 @@ class Request:
     content_type: str = ""
     body: bytes = b""
     user: User | None = None
+    user_agent: str = ""
 
     @property
     def requester(self) -> Requester | None:
@@ -165,7 +167,12 @@ class Api:
         if verb == "create":
             body = check_kind(found, decode(request.content_type, request.body))
             created = self.store.create(
-                rt, found.namespace, body, dry_run=dry_run, requester=request.requester
+                rt,
+                found.namespace,
+                body,
+                dry_run=dry_run,
+                requester=request.requester,
+                writer=_writer(request, found),
             )
             return Response.json(201, view(found, created))
         name = found.name or ""
@@ -179,6 +186,7 @@ class Api:
                 subresource=found.subresource,
                 dry_run=dry_run,
                 requester=request.requester,
+                writer=_writer(request, found),
             )
             return Response.json(200, view(found, updated))
         if verb == "patch":
@@ -283,6 +291,7 @@ class Api:
             subresource=found.subresource,
             dry_run=dry_run,
             requester=request.requester,
+            writer=_writer(request, found, apply=patch_type == "apply"),
         )
         return Response.json(200 if existed else 201, view(found, patched))
 
@@ -340,6 +349,19 @@ def _verb(request: Request, found: ResourcePath) -> str:
     if verb is None:
         raise errors.method_not_allowed()
     return verb
+
+
+def _writer(request: Request, found: ResourcePath, *, apply: bool = False) -> Writer:
+    """The field manager a write is recorded under: the fieldManager parameter, else the client's
+    User-Agent up to its first "/" (as the API server's managerOrUserAgent does)."""
+    manager = request.query.get("fieldManager") or request.user_agent.split("/")[0] or "unknown"
+    return Writer(
+        manager,
+        found.rt.api_version(found.version),
+        subresource=found.subresource or "",
+        apply=apply,
+        force=apply and _flag(request.query, "force"),
+    )
 
 
 def _dry_run(query: dict[str, str]) -> bool:

@@ -23,10 +23,11 @@ from typing import Any
 from app.model.timestamps import rfc3339
 from app.sim.controllers.garbage import GarbageCollector
 from app.sim.controllers.namespaces import NamespaceController
-from app.sim.storage import errors
+from app.sim.storage import errors, ownership
 from app.sim.storage.admission import AdmissionPlugin, Requester
 from app.sim.storage.copying import clone
 from app.sim.storage.errors import ApiError
+from app.sim.storage.ownership import Writer
 from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
 from app.sim.storage.resources import NAMESPACES, ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
@@ -153,9 +154,11 @@ class Store:
         *,
         dry_run: bool = False,
         requester: Requester | None = None,
+        writer: Writer | None = None,
     ) -> dict[str, Any]:
         """Store a new object; AlreadyExists, Invalid, NotFound (namespace) or BadRequest on bad input.
-        `requester` (on create, update and patch): who writes, for admission (None: the cluster)."""
+        `requester` (on create, update and patch): who writes, for admission (None: the cluster);
+        `writer`: the field manager its fields are recorded under in managedFields (None: none)."""
         new = self._normalized(rt, obj)
         meta = new["metadata"]
         self._place(rt, namespace, meta)
@@ -170,6 +173,7 @@ class Store:
             if _key(new) in self._table(rt):
                 raise errors.already_exists(rt, meta["name"])
             self._admit(rt, "CREATE", new, None, requester)
+            sent = obj if writer is not None and writer.apply else meta.get("managedFields")
             for field in (*SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
                 meta.pop(field, None)
             meta.update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(self._clock()))
@@ -178,6 +182,7 @@ class Store:
             if "status" in rt.subresources:
                 new.pop("status", None)
             default(rt, new)
+            self._own(rt, None, new, writer, sent)
             if dry_run:
                 return new
             return clone(self._commit(rt, "ADDED", new, None))
@@ -192,6 +197,7 @@ class Store:
         subresource: str | None = None,
         dry_run: bool = False,
         requester: Requester | None = None,
+        writer: Writer | None = None,
     ) -> dict[str, Any]:
         """Replace an object (PUT); its metadata.resourceVersion, when set, must be the current one."""
         body = self._normalized(rt, obj)
@@ -206,7 +212,7 @@ class Store:
             if not given and rt.is_custom:
                 cause = ("metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")
                 raise errors.invalid(rt, name, [cause])
-            return self._replace(rt, current, body, subresource, dry_run, requester)
+            return self._replace(rt, current, body, subresource, dry_run, requester, writer)
 
     def patch(
         self,
@@ -219,8 +225,10 @@ class Store:
         subresource: str | None = None,
         dry_run: bool = False,
         requester: Requester | None = None,
+        writer: Writer | None = None,
     ) -> dict[str, Any]:
-        """Patch an object: patch_type "merge", "json", "strategic" or "apply" (create or merge).
+        """Patch an object: patch_type "merge", "json", "strategic" or "apply" (create, or merge
+        with field ownership when `writer` applies).
 
         A metadata.resourceVersion left in the patched object is a precondition (Conflict when stale).
         """
@@ -232,9 +240,15 @@ class Store:
             if current is None:
                 if patch_type == "apply" and subresource is None and isinstance(patch, dict):
                     applied = dict(patch, metadata=dict(patch.get("metadata") or {}, name=name))
-                    return self.create(rt, namespace, applied, dry_run=dry_run, requester=requester)
+                    return self.create(
+                        rt, namespace, applied, dry_run=dry_run, requester=requester, writer=writer
+                    )
                 raise errors.not_found(rt, name)
-            patched = self._patched(current, patch, patch_type)
+            if patch_type == "apply" and writer is not None and writer.apply and isinstance(patch, dict):
+                has_status = "status" in rt.subresources
+                patched = ownership.applied(rt.key, current, patch, writer, self.now(), has_status=has_status)
+            else:
+                patched = self._patched(current, patch, patch_type)
             if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
                 raise errors.bad_request("the patched object is not a Kubernetes object")
             given = patched["metadata"].get("resourceVersion")
@@ -243,7 +257,7 @@ class Store:
             body = self._normalized(rt, patched)
             self._check_url_name(name, body["metadata"])
             self._place(rt, namespace, body["metadata"])
-            return self._replace(rt, current, body, subresource, dry_run, requester)
+            return self._replace(rt, current, body, subresource, dry_run, requester, writer)
 
     def delete(
         self,
@@ -490,6 +504,7 @@ class Store:
         subresource: str | None,
         dry_run: bool,
         requester: Requester | None,
+        writer: Writer | None = None,
     ) -> dict[str, Any]:
         """The shared end of update and patch: build the new object and commit it (under the lock)."""
         if subresource is not None and subresource not in rt.subresources:
@@ -500,6 +515,10 @@ class Store:
                 new["status"] = body["status"]
             else:
                 new.pop("status", None)
+            if writer is not None and writer.apply:
+                new["metadata"]["managedFields"] = body["metadata"].get("managedFields")
+            else:
+                self._own(rt, current, new, writer, None)
         else:
             new = body
             meta, old_meta = new["metadata"], current["metadata"]
@@ -508,7 +527,9 @@ class Store:
                     meta[field] = old_meta[field]
                 else:
                     meta.pop(field, None)
-            meta.pop("managedFields", None)
+            sent = meta.pop("managedFields", None)
+            if writer is not None and writer.apply:
+                meta["managedFields"] = sent  # the apply worked them out with the merge
             if "status" in rt.subresources:
                 if "status" in current:
                     new["status"] = current["status"]
@@ -526,6 +547,8 @@ class Store:
                     raise errors.invalid(rt, meta["name"], [cause])
             if tracks_generation(rt) and generation_body(new) != generation_body(current):
                 meta["generation"] = int(old_meta.get("generation") or 0) + 1
+            if writer is None or not writer.apply:
+                self._own(rt, current, new, writer, sent)
         new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if new == current or dry_run:
             return clone(new)
@@ -533,6 +556,35 @@ class Store:
             stored = self._commit(rt, "MODIFIED", new, current)
             return clone(self._delete(rt, stored, "Background"))
         return clone(self._commit(rt, "MODIFIED", new, current))
+
+    def _own(
+        self,
+        rt: ResourceType,
+        live: dict[str, Any] | None,
+        new: dict[str, Any],
+        writer: Writer | None,
+        sent: Any,
+    ) -> None:
+        """Record who owns which fields of `new` (managedFields); a write without a writer (the
+        simulator's own bookkeeping) leaves them as they were."""
+        meta = new["metadata"]
+        if writer is None:
+            kept = (live or {}).get("metadata", {}).get("managedFields")
+            managed = kept
+        elif writer.apply and live is None:
+            has_status = "status" in rt.subresources
+            config = self._normalized(rt, sent)
+            applied = ownership.applied(rt.key, None, config, writer, self.now(), has_status=has_status)
+            managed = applied["metadata"].get("managedFields")
+        else:
+            has_status = "status" in rt.subresources
+            managed = ownership.updated(
+                rt.key, live, new, writer, self.now(), has_status=has_status, sent=sent
+            )
+        if managed:
+            meta["managedFields"] = managed
+        else:
+            meta.pop("managedFields", None)
 
     def _delete(self, rt: ResourceType, current: dict[str, Any], propagation: str) -> dict[str, Any]:
         meta = current["metadata"]
