@@ -19,7 +19,7 @@ from app.sim.apiserver.representations import JSON, encode, list_body, render, v
 from app.sim.storage import errors
 from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError, Expired
-from app.sim.storage.ownership import Writer
+from app.sim.storage.ownership import Writer, updated
 from app.sim.storage.store import Store
 from app.sim.storage.watching import Watcher
 
@@ -150,7 +150,7 @@ class Api:
         if verb not in found.rt.verbs:
             raise errors.method_not_allowed()
         if found.rt.key == SSAR:
-            return self._review(request)
+            return self._review(request, found)
         self._authorize(request, verb, found)
         query, rt = request.query, found.rt
         if verb == "get":
@@ -302,8 +302,10 @@ class Api:
             return False
         return True
 
-    def _review(self, request: Request) -> Response:
+    def _review(self, request: Request, found: ResourcePath) -> Response:
         review = decode(request.content_type, request.body)
+        writer = _writer(request, found)
+        managed = updated(SSAR, None, review, writer, self.store.now(), has_status=True)
         spec = review.get("spec") or {}
         attrs = spec.get("resourceAttributes") or {}
         user = request.user
@@ -320,6 +322,8 @@ class Api:
         if verdict and user is not None:
             status["reason"] = "RBAC: allowed"
         review.setdefault("metadata", {})
+        if managed:
+            review["metadata"]["managedFields"] = managed
         review |= {
             "apiVersion": "authorization.k8s.io/v1",
             "kind": "SelfSubjectAccessReview",

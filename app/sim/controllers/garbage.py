@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from app.sim.controllers.stored import StoredObjects
 from app.sim.storage.copying import clone
+from app.sim.storage.ownership import Writer, updated
+
+# kube-controller-manager's garbage collector patches ownerReferences under this field manager.
+MANAGER = "kube-controller-manager"
 
 
 class GarbageCollector:
@@ -26,6 +30,15 @@ class GarbageCollector:
                 orphan["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != owner_uid]
                 if not orphan["metadata"]["ownerReferences"]:
                     del orphan["metadata"]["ownerReferences"]
+                # The removed reference leaves its managers' fields, as after the real collector's patch.
+                writer = Writer(MANAGER, rt.api_version(rt.versions[0]))
+                has_status = "status" in rt.subresources
+                managed = updated(
+                    rt.key, dependent, orphan, writer, self._objects.now(), has_status=has_status
+                )
+                orphan["metadata"].pop("managedFields", None)
+                if managed:
+                    orphan["metadata"]["managedFields"] = managed
                 self._objects.commit(rt, "MODIFIED", orphan, dependent)
             elif not any(
                 self._objects.holds_uid(ref.get("uid")) for ref in refs if ref.get("uid") != owner_uid
