@@ -214,6 +214,8 @@ def compare(old: Any, new: Any, ft: FieldType) -> tuple[Tree | None, Tree | None
     """(added or changed fields, removed fields) from `old` to `new`; _MISSING for an absent value."""
     if old is _MISSING and new is _MISSING:
         return None, None
+    if old is not _MISSING and new is not _MISSING and old == new:  # most of a write: unchanged
+        return None, None
     if ft.zero:  # in every object of the kind: only its fields can come and go
         old = _empty_like(new) if old is _MISSING else old
         new = _empty_like(old) if new is _MISSING else new
@@ -222,9 +224,7 @@ def compare(old: Any, new: Any, ft: FieldType) -> tuple[Tree | None, Tree | None
     if new is _MISSING:
         return None, _whole(old, ft)
     if isinstance(old, dict) and isinstance(new, dict) and not ft.atomic and (old or new):
-        return _compare_children(
-            {"f:" + k: v for k, v in old.items()}, {"f:" + k: v for k, v in new.items()}, ft, by_field=True
-        )
+        return _compare_fields(old, new, ft)
     if (
         isinstance(old, list)
         and isinstance(new, list)
@@ -232,7 +232,7 @@ def compare(old: Any, new: Any, ft: FieldType) -> tuple[Tree | None, Tree | None
         and ft.items is not None
         and (old or new)
     ):
-        return _compare_children(_indexed(old, ft), _indexed(new, ft), ft, by_field=False)
+        return _compare_children(_indexed(old, ft), _indexed(new, ft), ft)
     return ({} if old != new else None), None
 
 
@@ -240,14 +240,27 @@ def _empty_like(value: Any) -> Any:
     return [] if isinstance(value, list) else {}
 
 
+def _compare_fields(
+    old: dict[str, Any], new: dict[str, Any], ft: FieldType
+) -> tuple[Tree | None, Tree | None]:
+    changed: Tree = {}
+    removed: Tree = {}
+    for key in {**old, **new}:
+        one, gone = compare(old.get(key, _MISSING), new.get(key, _MISSING), ft.child(key))
+        if one is not None:
+            changed["f:" + key] = one
+        if gone is not None:
+            removed["f:" + key] = gone
+    return _build(False, changed), _build(False, removed)
+
+
 def _compare_children(
-    old: dict[str, Any], new: dict[str, Any], ft: FieldType, *, by_field: bool
+    old: dict[str, Any], new: dict[str, Any], ft: FieldType
 ) -> tuple[Tree | None, Tree | None]:
     changed: Tree = {}
     removed: Tree = {}
     for element in {**old, **new}:
-        child = ft.child(element[2:]) if by_field else (ft.items or ft)
-        one, gone = compare(old.get(element, _MISSING), new.get(element, _MISSING), child)
+        one, gone = compare(old.get(element, _MISSING), new.get(element, _MISSING), ft.items or ft)
         if one is not None:
             changed[element] = one
         if gone is not None:
@@ -410,7 +423,11 @@ def updated(
         managed = {}
     if live is not None and not managed:
         return None  # an object nobody's fields are tracked on stays so (skipnonapplied.go)
-    changed, removed = compare(_MISSING if live is None else _body(live), _body(new), kind_type(rt_key))
+    before, after = (
+        _MISSING if live is None else _part(live, writer, has_status),
+        _part(new, writer, has_status),
+    )
+    changed, removed = compare(before, after, kind_type(rt_key))
     owned = _owned(changed, rt_key, writer, has_status)
     gone = _without_status(_top(removed), writer, has_status)
     _forget(managed, None, owned, gone)
@@ -420,6 +437,15 @@ def updated(
         fields = union(previous.fields, owned) if previous else owned
         managed[identity] = Entry(fields, writer.api_version, now)
     return encode(managed) or None
+
+
+def _part(obj: dict[str, Any], writer: Writer, has_status: bool) -> dict[str, Any]:
+    """The part of an object a write may own (comparing only it keeps each write cheap)."""
+    if writer.subresource == "status":
+        return {"status": obj["status"]} if "status" in obj else {}
+    if has_status:
+        return {key: value for key, value in _body(obj).items() if key != "status"}
+    return _body(obj)
 
 
 def _body(obj: dict[str, Any]) -> dict[str, Any]:
