@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.sim.storage.ownership import Writer
 from app.sim.storage.resources import ResourceRegistry, ResourceType
 from app.sim.storage.store import Store
 from app.sim.storage.watching import Watcher
@@ -38,11 +39,16 @@ class Lister:
 
 class Client:
     """The API's verbs on the cluster's objects, typed by ResourceType; writes are the cluster's own
-    (no requester), as a controller's service account writes."""
+    (no requester), as a controller's service account writes, under the field manager `manager`
+    (a controller binary's client is named after it: Knative's is "controller")."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, manager: str = "controller") -> None:
         self._store = store
+        self._manager = manager
         self.lister = Lister(store)
+
+    def _writer(self, rt: ResourceType, subresource: str | None = None) -> Writer:
+        return Writer(self._manager, rt.api_version(rt.versions[0]), subresource=subresource or "")
 
     @property
     def registry(self) -> ResourceRegistry:
@@ -66,7 +72,7 @@ class Client:
 
     def create(self, rt: ResourceType, namespace: str | None, obj: dict[str, Any]) -> dict[str, Any]:
         """Create an object; the created one."""
-        return self._store.create(rt, namespace, obj)
+        return self._store.create(rt, namespace, obj, writer=self._writer(rt))
 
     def update(
         self,
@@ -78,7 +84,8 @@ class Client:
         subresource: str | None = None,
     ) -> dict[str, Any]:
         """Replace an object (or its status); Conflict when its resourceVersion is stale."""
-        return self._store.update(rt, namespace, name, obj, subresource=subresource)
+        writer = self._writer(rt, subresource)
+        return self._store.update(rt, namespace, name, obj, subresource=subresource, writer=writer)
 
     def patch(
         self,
@@ -91,7 +98,10 @@ class Client:
         subresource: str | None = None,
     ) -> dict[str, Any]:
         """Patch an object: patch_type "merge", "json" or "strategic"."""
-        return self._store.patch(rt, namespace, name, patch, patch_type, subresource=subresource)
+        writer = self._writer(rt, subresource)
+        return self._store.patch(
+            rt, namespace, name, patch, patch_type, subresource=subresource, writer=writer
+        )
 
     def delete(self, rt: ResourceType, namespace: str | None, name: str) -> dict[str, Any]:
         """Delete an object (its dependents follow in the background)."""

@@ -440,6 +440,43 @@ def applies() -> Iterator[Case]:
         apply(CM, "demo", cm({"color": "blue"}, bogus="x"), "a"),
     )
     yield case(
+        "apply-conflicts-listed",
+        "apply",
+        apply(CM, "demo", cm({"color": "blue", "size": "L"}), "a"),
+        apply(CM, "demo", cm({"color": "red", "size": "S"}), "b"),
+    )
+    yield case(
+        "apply-update-takes-field",
+        "apply",
+        apply(CM, "demo", cm({"color": "blue", "size": "L"}), "a"),
+        patch(CM, "demo", {"data": {"color": "red"}}, query={"fieldManager": "editor"}),
+        apply(CM, "demo", cm({"size": "L"}), "a"),
+    )
+    yield case(
+        "apply-ksvc-traffic-owned",
+        "apply",
+        apply(KSERVICE, "demo", KSERVICE.obj("demo"), "a"),
+        patch(
+            KSERVICE,
+            "demo",
+            {"spec": {"traffic": [{"latestRevision": True, "percent": 100}]}},
+            query={"fieldManager": "splitboard"},
+        ),
+        apply(KSERVICE, "demo", KSERVICE.obj("demo"), "a"),
+    )
+    yield case(
+        "status-write-owned-by-subresource",
+        "apply",
+        make(KSERVICE),
+        Call(
+            "PATCH",
+            KSERVICE.item("demo") + "/status",
+            {"status": {"observedGeneration": 1}},
+            query={"fieldManager": "controller"},
+            content_type=MERGE,
+        ),
+    )
+    yield case(
         "apply-name-mismatch",
         "apply",
         apply(CM, "demo", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "other"}}, "a"),
@@ -524,6 +561,19 @@ def kubectl_cases() -> Iterator[Case]:
         k("apply", "--server-side", "--field-manager=first", "-f", "-", input=blue),
         k("apply", "--server-side", "--field-manager=second", "--force-conflicts", "-f", "-", input=red),
         k("get", "configmap", "demo", "-o", "json", "--show-managed-fields", output="json"),
+    )
+    sized = blue + "  size: L\n"
+    yield kc(
+        "apply-server-side-drops-field",
+        k("apply", "--server-side", "-f", "-", input=sized),
+        k("apply", "--server-side", "-f", "-", input=blue),
+        k("get", "configmap", "demo", "-o", "json", "--show-managed-fields", output="json"),
+    )
+    yield kc(
+        "apply-server-side-after-edit",
+        k("apply", "--server-side", "-f", "-", input=blue),
+        k("patch", "configmap", "demo", "--type=merge", "-p", '{"data":{"color":"green"}}'),
+        k("apply", "--server-side", "-f", "-", input=red),
     )
     yield kc(
         "apply-client-then-server",

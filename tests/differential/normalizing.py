@@ -3,7 +3,8 @@
 Replaced: uids, resourceVersions, continue tokens, timestamps (and kubectl's ages), generated name
 suffixes, the namespace (each side has its own), server URLs, IP addresses. Dropped: managedFields
 times, and what the real cluster's deployment controller writes into Deployments a moment after
-they change (a bare simulator runs no controllers, and its timing would make the real side flaky).
+they change: status and its revision annotation, in the object and in its managedFields (a bare
+simulator runs no controllers, and its timing would make the real side flaky).
 """
 
 from __future__ import annotations
@@ -110,6 +111,29 @@ def _drop_controller_writes(deployment: dict[str, Any]) -> None:
             annotations.pop(key, None)
         if not annotations and isinstance(metadata, dict):
             metadata.pop("annotations")
+    entries = metadata.get("managedFields") if isinstance(metadata, dict) else None
+    if isinstance(metadata, dict) and isinstance(entries, list):
+        # A client that writes back what it read (a status PUT) owns the controller's values too.
+        kept = [entry for entry in map(_without_controller_fields, entries) if entry is not None]
+        metadata["managedFields"] = kept
+
+
+def _without_controller_fields(entry: Any) -> Any:
+    fields = entry.get("fieldsV1") if isinstance(entry, dict) else None
+    if not isinstance(fields, dict):
+        return entry
+    fields = {key: value for key, value in fields.items() if key != "f:status"}
+    meta = fields.get("f:metadata")
+    notes = meta.get("f:annotations") if isinstance(meta, dict) else None
+    if isinstance(meta, dict) and isinstance(notes, dict):
+        notes = {k: v for k, v in notes.items() if k[2:] not in CONTROLLER_ANNOTATIONS}
+        meta = {k: v for k, v in meta.items() if k != "f:annotations"}
+        if set(notes) - {"."}:
+            meta["f:annotations"] = notes
+        fields["f:metadata"] = meta
+        if not meta:
+            del fields["f:metadata"]
+    return dict(entry, fieldsV1=fields) if fields else None
 
 
 def dump(records: list[dict[str, Any]]) -> list[str]:

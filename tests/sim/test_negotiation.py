@@ -97,3 +97,27 @@ def test_cluster_scoped_kind_under_a_namespace_is_not_found(sim_cluster: SimClus
     assert (code, status["reason"]) == (404, "NotFound")
     code, status = call(sim_cluster, "GET", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
     assert (code, status["reason"]) == (405, "MethodNotAllowed")
+
+
+def test_writes_are_recorded_under_the_field_manager_or_the_user_agent(sim_cluster: SimCluster) -> None:
+    """managerOrUserAgent (k8s.io/apiserver endpoints/handlers/rest.go): the fieldManager parameter,
+    else the User-Agent up to its first "/"; the entry names the request's group/version."""
+    body = json.dumps({"metadata": {"name": "by-agent"}, "data": {"a": "1"}}).encode()
+    configmaps = "/api/v1/namespaces/default/configmaps"
+    json_type = "application/json"
+    code, created = call(
+        sim_cluster, "POST", configmaps, body, Content_Type=json_type, User_Agent="my-tool/1.2 (linux)"
+    )
+    assert code == 201
+    (entry,) = created["metadata"]["managedFields"]
+    assert (entry["manager"], entry["operation"], entry["apiVersion"]) == ("my-tool", "Update", "v1")
+    assert entry["fieldsV1"] == {"f:data": {".": {}, "f:a": {}}}
+    patch = json.dumps({"data": {"a": "2"}}).encode()
+    merge = "application/merge-patch+json"
+    code, patched = call(
+        sim_cluster, "PATCH", configmaps + "/by-agent?fieldManager=editor", patch, Content_Type=merge
+    )
+    assert [(e["manager"], e["fieldsV1"]) for e in patched["metadata"]["managedFields"]] == [
+        ("editor", {"f:data": {"f:a": {}}}),
+        ("my-tool", {"f:data": {}}),  # still owns the map itself: a leaf now
+    ]

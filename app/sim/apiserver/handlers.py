@@ -21,6 +21,7 @@ from app.sim.apiserver.scaling import serve_scale
 from app.sim.storage import errors
 from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError, Expired
+from app.sim.storage.ownership import Writer, updated
 from app.sim.storage.store import Store
 from app.sim.storage.validation import FieldChecks
 from app.sim.storage.watching import Watcher
@@ -47,6 +48,7 @@ class Request:
     content_type: str = ""
     body: bytes = b""
     user: User | None = None
+    user_agent: str = ""
 
     @property
     def requester(self) -> Requester | None:
@@ -161,7 +163,7 @@ class Api:
         if verb not in found.rt.verbs:
             raise errors.method_not_allowed()
         if found.rt.key == SSAR:
-            return self._review(request)
+            return self._review(request, found)
         self._authorize(request, verb, found)
         if found.rt.key == definitions.CRDS and verb in ("get", "list"):
             return self._definitions(request, found)
@@ -183,7 +185,13 @@ class Api:
             checks = FieldChecks.of(query.get("fieldValidation"), "CreateOptions")
             body = check_kind(found, decode(request.content_type, request.body))
             created = self.store.create(
-                rt, found.namespace, body, dry_run=dry_run, requester=request.requester, checks=checks
+                rt,
+                found.namespace,
+                body,
+                dry_run=dry_run,
+                requester=request.requester,
+                checks=checks,
+                writer=_writer(request, found),
             )
             return Response.json(201, view(found, created), checks.warnings)
         name = found.name or ""
@@ -200,6 +208,7 @@ class Api:
                 dry_run=dry_run,
                 requester=request.requester,
                 checks=checks,
+                writer=_writer(request, found),
             )
             return Response.json(200, view(found, updated), checks.warnings)
         if verb == "patch":
@@ -320,6 +329,7 @@ class Api:
             dry_run=dry_run,
             requester=request.requester,
             checks=checks,
+            writer=_writer(request, found, apply=patch_type == "apply"),
         )
         return Response.json(200 if existed else 201, view(found, patched), checks.warnings)
 
@@ -339,8 +349,10 @@ class Api:
         meta = {"resourceVersion": str(self.store.resource_version)}
         return Response.json(200, render(found, items, _wanted(request), meta, single=False))
 
-    def _review(self, request: Request) -> Response:
+    def _review(self, request: Request, found: ResourcePath) -> Response:
         review = decode(request.content_type, request.body)
+        writer = _writer(request, found)
+        managed = updated(SSAR, None, review, writer, self.store.now(), has_status=True)
         spec = review.get("spec") or {}
         attrs = spec.get("resourceAttributes") or {}
         user = request.user
@@ -357,6 +369,8 @@ class Api:
         if verdict and user is not None:
             status["reason"] = "RBAC: allowed"
         review.setdefault("metadata", {})
+        if managed:
+            review["metadata"]["managedFields"] = managed
         review |= {
             "apiVersion": "authorization.k8s.io/v1",
             "kind": "SelfSubjectAccessReview",
@@ -386,6 +400,19 @@ def _verb(request: Request, found: ResourcePath) -> str:
     if verb is None:
         raise errors.method_not_allowed()
     return verb
+
+
+def _writer(request: Request, found: ResourcePath, *, apply: bool = False) -> Writer:
+    """The field manager a write is recorded under: the fieldManager parameter, else the client's
+    User-Agent up to its first "/" (as the API server's managerOrUserAgent does)."""
+    manager = request.query.get("fieldManager") or request.user_agent.split("/")[0] or "unknown"
+    return Writer(
+        manager,
+        found.rt.api_version(found.version),
+        subresource=found.subresource or "",
+        apply=apply,
+        force=apply and _flag(request.query, "force"),
+    )
 
 
 def _dry_run(query: dict[str, str], verb: str) -> bool:

@@ -184,6 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
                 content_type=self.headers.get("Content-Type", ""),
                 body=body,
                 user=user,
+                user_agent=self.headers.get("User-Agent", ""),
             )
             answer = owner.api.handle(request)
         except ApiError as error:

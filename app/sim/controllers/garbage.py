@@ -19,7 +19,11 @@ from typing import Any
 
 from app.sim.controllers.stored import StoredObjects
 from app.sim.storage.copying import clone
+from app.sim.storage.ownership import Writer, updated
 from app.sim.storage.resources import ResourceType
+
+# kube-controller-manager's garbage collector patches ownerReferences under this field manager.
+MANAGER = "kube-controller-manager"
 
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
@@ -62,6 +66,13 @@ class GarbageCollector:
         orphan["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != owner_uid]
         if not orphan["metadata"]["ownerReferences"]:
             del orphan["metadata"]["ownerReferences"]
+        # The removed reference leaves its managers' fields, as after the real collector's patch.
+        writer = Writer(MANAGER, rt.api_version(rt.versions[0]))
+        has_status = "status" in rt.subresources
+        managed = updated(rt.key, dependent, orphan, writer, self._objects.now(), has_status=has_status)
+        orphan["metadata"].pop("managedFields", None)
+        if managed:
+            orphan["metadata"]["managedFields"] = managed
         self._objects.commit(rt, "MODIFIED", orphan, dependent)
 
     def finalize(self, rt: ResourceType, owner: dict[str, Any]) -> None:

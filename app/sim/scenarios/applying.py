@@ -6,7 +6,11 @@ from typing import Any
 
 from app.sim.storage.copying import clone
 from app.sim.storage.errors import NotFound
+from app.sim.storage.ownership import Writer
 from app.sim.storage.store import Store
+
+# The manager of a manifest applied with `kubectl apply` (client-side), as a lab's objects are.
+MANAGER = "kubectl-client-side-apply"
 
 
 def apply_object(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -20,7 +24,7 @@ def apply_object(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:
     try:
         current = store.get(rt, namespace, meta["name"])
     except NotFound:
-        return store.create(rt, namespace, manifest)
+        return store.create(rt, namespace, manifest, writer=Writer(MANAGER, rt.api_version(version)))
     body = clone(current)
     for key in ("labels", "annotations"):
         if meta.get(key):
@@ -28,4 +32,4 @@ def apply_object(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:
     for key, value in manifest.items():
         if key not in ("apiVersion", "kind", "metadata", "status"):
             body[key] = clone(value)
-    return store.update(rt, namespace, meta["name"], body)
+    return store.update(rt, namespace, meta["name"], body, writer=Writer(MANAGER, rt.api_version(version)))

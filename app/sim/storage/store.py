@@ -23,12 +23,13 @@ from typing import Any
 from app.model.timestamps import rfc3339
 from app.sim.controllers.garbage import GarbageCollector, deletion_finalizers
 from app.sim.controllers.namespaces import NamespaceController
-from app.sim.storage import errors
+from app.sim.storage import errors, ownership
 from app.sim.storage.admission import AdmissionPlugin, Requester
 from app.sim.storage.copying import clone
 from app.sim.storage.creating import refuse_resource_version, with_given_resource_version
 from app.sim.storage.defaulting import Defaulter
 from app.sim.storage.errors import ApiError
+from app.sim.storage.ownership import Writer
 from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
 from app.sim.storage.resources import NAMESPACES, SERVICES, ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
@@ -160,10 +161,12 @@ class Store:
         dry_run: bool = False,
         requester: Requester | None = None,
         checks: FieldChecks | None = None,
+        writer: Writer | None = None,
     ) -> dict[str, Any]:
         """Store a new object; AlreadyExists, Invalid, NotFound (namespace) or BadRequest on bad input.
         `requester` (on create, update and patch): who writes, for admission (None: the cluster);
-        `checks`: the client's fieldValidation, which collects warnings (None: prune silently)."""
+        `checks`: the client's fieldValidation, which collects warnings (None: prune silently);
+        `writer`: the field manager its fields are recorded under in managedFields (None: none)."""
         new = self._normalized(rt, obj)
         decode_fields(rt, new, checks)
         meta = new["metadata"]
@@ -179,6 +182,7 @@ class Store:
                 raise errors.already_exists(rt, meta["name"])
             check_fields(rt, new, checks)
             self._admit(rt, "CREATE", new, None, requester)
+            sent = obj if writer is not None and writer.apply else meta.get("managedFields")
             for field in (*SYSTEM_METADATA, "resourceVersion", "selfLink", "managedFields"):
                 meta.pop(field, None)
             meta.update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(self._clock()))
@@ -188,6 +192,7 @@ class Store:
                 new.pop("status", None)
             default(rt, new)
             self._defaulter.on_write(rt, new, None, dry_run=dry_run)
+            self._own(rt, None, new, writer, sent)
             if dry_run:
                 return with_given_resource_version(new, given_rv)
             refuse_resource_version(given_rv)
@@ -204,6 +209,7 @@ class Store:
         dry_run: bool = False,
         requester: Requester | None = None,
         checks: FieldChecks | None = None,
+        writer: Writer | None = None,
     ) -> dict[str, Any]:
         """Replace an object (PUT); its metadata.resourceVersion, when set, must be the current one."""
         body = self._normalized(rt, obj)
@@ -219,7 +225,7 @@ class Store:
                 raise errors.conflict(rt, name)
             if not given and rt.is_custom:
                 raise errors.update_needs_resource_version(rt, name)
-            return self._replace(rt, current, body, subresource, dry_run, requester, checks)
+            return self._replace(rt, current, body, subresource, dry_run, requester, checks, writer)
 
     def patch(
         self,
@@ -233,8 +239,10 @@ class Store:
         dry_run: bool = False,
         requester: Requester | None = None,
         checks: FieldChecks | None = None,
+        writer: Writer | None = None,
     ) -> dict[str, Any]:
-        """Patch an object: patch_type "merge", "json", "strategic" or "apply" (create or merge).
+        """Patch an object: patch_type "merge", "json", "strategic" or "apply" (create, or merge
+        with field ownership when `writer` applies).
 
         A metadata.resourceVersion left in the patched object is a precondition (Conflict when stale).
         """
@@ -247,10 +255,20 @@ class Store:
                 if patch_type == "apply" and subresource is None and isinstance(patch, dict):
                     applied = dict(patch, metadata=dict(patch.get("metadata") or {}, name=name))
                     return self.create(
-                        rt, namespace, applied, dry_run=dry_run, requester=requester, checks=checks
+                        rt,
+                        namespace,
+                        applied,
+                        dry_run=dry_run,
+                        requester=requester,
+                        checks=checks,
+                        writer=writer,
                     )
                 raise errors.not_found(rt, name)
-            patched = self._patched(current, patch, patch_type)
+            if patch_type == "apply" and writer is not None and writer.apply and isinstance(patch, dict):
+                has_status = "status" in rt.subresources
+                patched = ownership.applied(rt.key, current, patch, writer, self.now(), has_status=has_status)
+            else:
+                patched = self._patched(current, patch, patch_type)
             if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
                 raise errors.bad_request("the patched object is not a Kubernetes object")
             given = patched["metadata"].get("resourceVersion")
@@ -261,7 +279,7 @@ class Store:
                 decode_fields(rt, body, checks, patched=True)
             self._check_url_name(name, body["metadata"])
             self._place(rt, namespace, body["metadata"])
-            return self._replace(rt, current, body, subresource, dry_run, requester, checks)
+            return self._replace(rt, current, body, subresource, dry_run, requester, checks, writer)
 
     def delete(
         self,
@@ -518,6 +536,7 @@ class Store:
         dry_run: bool,
         requester: Requester | None,
         checks: FieldChecks | None = None,
+        writer: Writer | None = None,
     ) -> dict[str, Any]:
         """The shared end of update and patch: build the new object and commit it (under the lock)."""
         if subresource is not None and subresource not in rt.subresources:
@@ -528,6 +547,10 @@ class Store:
                 new["status"] = body["status"]
             else:
                 new.pop("status", None)
+            if writer is not None and writer.apply:
+                new["metadata"]["managedFields"] = body["metadata"].get("managedFields")
+            else:
+                self._own(rt, current, new, writer, None)
         else:
             new = body
             meta, old_meta = new["metadata"], current["metadata"]
@@ -537,7 +560,9 @@ class Store:
                     meta[field] = old_meta[field]
                 else:
                     meta.pop(field, None)
-            meta.pop("managedFields", None)
+            sent = meta.pop("managedFields", None)
+            if writer is not None and writer.apply:
+                meta["managedFields"] = sent  # the apply worked them out with the merge
             if "status" in rt.subresources:
                 if "status" in current:
                     new["status"] = current["status"]
@@ -560,6 +585,8 @@ class Store:
                     raise errors.invalid(rt, meta["name"], [cause])
             if tracks_generation(rt) and generation_body(new) != generation_body(current):
                 meta["generation"] = int(old_meta.get("generation") or 0) + 1
+            if writer is None or not writer.apply:
+                self._own(rt, current, new, writer, sent)
         new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if new == current or dry_run:
             return clone(new)
@@ -567,6 +594,35 @@ class Store:
             stored = self._commit(rt, "MODIFIED", new, current)
             return clone(self._delete(rt, stored, "Background"))
         return clone(self._commit(rt, "MODIFIED", new, current))
+
+    def _own(
+        self,
+        rt: ResourceType,
+        live: dict[str, Any] | None,
+        new: dict[str, Any],
+        writer: Writer | None,
+        sent: Any,
+    ) -> None:
+        """Record who owns which fields of `new` (managedFields); a write without a writer (the
+        simulator's own bookkeeping) leaves them as they were."""
+        meta = new["metadata"]
+        if writer is None:
+            kept = (live or {}).get("metadata", {}).get("managedFields")
+            managed = kept
+        elif writer.apply and live is None:
+            has_status = "status" in rt.subresources
+            config = self._normalized(rt, sent)
+            applied = ownership.applied(rt.key, None, config, writer, self.now(), has_status=has_status)
+            managed = applied["metadata"].get("managedFields")
+        else:
+            has_status = "status" in rt.subresources
+            managed = ownership.updated(
+                rt.key, live, new, writer, self.now(), has_status=has_status, sent=sent
+            )
+        if managed:
+            meta["managedFields"] = managed
+        else:
+            meta.pop("managedFields", None)
 
     def _delete(self, rt: ResourceType, current: dict[str, Any], propagation: str) -> dict[str, Any]:
         meta = current["metadata"]

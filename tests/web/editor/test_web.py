@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +20,6 @@ from app.kube.requesting import request_json
 from app.kube.writing import patch_traffic
 from app.model.traffic import TrafficTarget
 from tests.backends import Backend
-from tests.plugins.sim import make_kubectl
 from tests.support.forms import (
     API,
     EDITOR,
@@ -280,7 +278,7 @@ def wait_for_notice(client: httpx.Client, wanted: str | None) -> str | None:
 
 
 def traffic_writers(service: dict[str, Any]) -> list[str]:
-    """The field managers the API server lists as owning spec.traffic (the simulator lists none)."""
+    """The field managers the API server lists as owning spec.traffic."""
     return [
         str(entry["manager"])
         for entry in service["metadata"].get("managedFields") or []
@@ -293,40 +291,34 @@ def notice_naming(who: str, detail: str) -> str:
 
 
 def test_other_writers_are_named_from_managed_fields_and_splitboards_own_apply_is_not_flagged(
-    lab: Backend, lab_client: httpx.Client, tmp_path: Path
+    lab: Backend, lab_client: httpx.Client
 ) -> None:
-    """The real API server records who last wrote spec.traffic (managedFields): the editor names that
-    writer. The simulator keeps no managedFields: there the editor can only tell that the split is not
-    the last one Splitboard applied."""
+    """The API server records who last wrote spec.traffic (managedFields), the simulator as a real
+    server does: the editor names that writer, and Splitboard's own patch owns spec.traffic."""
     api = lab.client()
-    real = lab.name == "real"
-    kubectl = make_kubectl(lab.kubeconfig("admin"), tmp_path / "kube-cache")
 
-    # Before Splitboard ever changed it: the real server names whoever wrote the lab; on the simulator
-    # nothing tells the split apart from one Splitboard would have set.
-    if real:
-        (creator,) = traffic_writers(knative_service(api, "customer"))
-        assert creator != "splitboard"
-        assert outside_notice(lab_client) == notice_naming(
-            creator, f"field manager of spec.traffic: {creator}"
-        )
-    else:
-        assert traffic_writers(knative_service(api, "customer")) == []
-        assert outside_notice(lab_client) is None
+    # Before Splitboard ever changed it: the server names whoever wrote the lab.
+    (creator,) = traffic_writers(knative_service(api, "customer"))
+    assert creator != "splitboard"
+    assert outside_notice(lab_client) == notice_naming(creator, f"field manager of spec.traffic: {creator}")
 
     applied = post(lab_client, set_percents(loaded(lab_client), 90, 10, 0), "apply")
     assert ("ok", "Applied") in notices(applied.text)
     assert wait_for_notice(lab_client, None) is None
-    assert traffic_writers(knative_service(api, "customer")) == (["splitboard"] if real else [])
+    assert traffic_writers(knative_service(api, "customer")) == ["splitboard"]
 
-    patch = '{"spec":{"traffic":[{"latestRevision":true,"percent":100}]}}'
-    kubectl("patch", "ksvc", "customer", "-n", NS, "--type=merge", "-p", patch)
-    by_kubectl = (
-        notice_naming("kubectl-patch", "field manager of spec.traffic: kubectl-patch")
-        if real
-        else notice_naming("someone outside Splitboard", "now: @latest 100%")
+    # Another client's merge patch (kubectl patch would send its own name) takes spec.traffic over.
+    request_json(
+        api,
+        "PATCH",
+        f"/apis/serving.knative.dev/v1/namespaces/{NS}/services/customer",
+        query={"fieldManager": "kubectl-patch"},
+        body={"spec": {"traffic": [{"latestRevision": True, "percent": 100}]}},
+        content_type="application/merge-patch+json",
     )
+    by_kubectl = notice_naming("kubectl-patch", "field manager of spec.traffic: kubectl-patch")
     assert wait_for_notice(lab_client, by_kubectl) == by_kubectl
+    assert traffic_writers(knative_service(api, "customer")) == ["kubectl-patch"]
     assert "Undo this" in lab_client.get(EDITOR).text  # Splitboard's own change is still there to go back to
 
     # Splitboard's own apply takes spec.traffic back: no notice, whoever wrote before it.
@@ -344,14 +336,9 @@ def test_other_writers_are_named_from_managed_fields_and_splitboards_own_apply_i
         body={"spec": {"traffic": [{"revisionName": "customer-v3", "percent": 100}]}},
         content_type="application/merge-patch+json",
     )
-    by_gitops = (
-        notice_naming("gitops-sync", "field manager of spec.traffic: gitops-sync")
-        if real
-        else notice_naming("someone outside Splitboard", "now: customer-v3 100%")
-    )
+    by_gitops = notice_naming("gitops-sync", "field manager of spec.traffic: gitops-sync")
     assert wait_for_notice(lab_client, by_gitops) == by_gitops
-    outside = lab_client.get(API).json()["outsideChange"]
-    assert outside["who"] == ("gitops-sync" if real else "someone outside Splitboard")
+    assert lab_client.get(API).json()["outsideChange"]["who"] == "gitops-sync"
 
 
 def test_sync_follows_a_status_only_change_without_touching_the_inputs(
