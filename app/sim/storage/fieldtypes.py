@@ -47,7 +47,7 @@ class FieldType:
 
 ANY = FieldType()
 ATOMIC = FieldType(atomic=True)
-SET = FieldType(keys=())
+SET = FieldType(items=ANY, keys=())  # a set of scalars: each member its own `v:` field
 
 
 def struct(zero: bool = False, **fields: FieldType) -> FieldType:

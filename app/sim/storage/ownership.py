@@ -53,6 +53,17 @@ SERVER_SET: dict[str, tuple[tuple[str, ...], ...]] = {
         ("spec", "ipFamilyPolicy"),
     ),
 }
+# Fields a kind's Go type writes even at their zero value: the field manager compares a create with
+# the kind's zero object, which has them too, so a create that leaves them zero owns none of them.
+ZERO_VALUED: dict[str, dict[str, Any]] = {
+    "events": {
+        "eventTime": None,
+        "firstTimestamp": None,
+        "lastTimestamp": None,
+        "reportingComponent": "",
+        "reportingInstance": "",
+    },
+}
 BEFORE_FIRST_APPLY = "before-first-apply"
 KUBECTL = "kubectl"  # `kubectl apply --server-side`'s manager, which may take over its client-side fields
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -424,7 +435,7 @@ def updated(
     if live is not None and not managed:
         return None  # an object nobody's fields are tracked on stays so (skipnonapplied.go)
     before, after = (
-        _MISSING if live is None else _part(live, writer, has_status),
+        _zero(rt_key) if live is None else _part(live, writer, has_status),
         _part(new, writer, has_status),
     )
     changed, removed = compare(before, after, kind_type(rt_key))
@@ -446,6 +457,12 @@ def _part(obj: dict[str, Any], writer: Writer, has_status: bool) -> dict[str, An
     if has_status:
         return {key: value for key, value in _body(obj).items() if key != "status"}
     return _body(obj)
+
+
+def _zero(rt_key: str) -> Any:
+    """What a create is compared with: the kind's zero object where its type writes zero fields."""
+    zero = ZERO_VALUED.get(rt_key)
+    return dict(zero) if zero is not None else _MISSING
 
 
 def _body(obj: dict[str, Any]) -> dict[str, Any]:
@@ -491,7 +508,7 @@ def applied(
         dropped = difference(last.fields, everyone)
         if dropped:
             merged = _remove(merged, dropped, ft, custom=rt_key.count(".") >= 2)
-    changed, removed = compare(_MISSING if live is None else base, merged, ft)
+    changed, removed = compare(_zero(rt_key) if live is None else base, merged, ft)
     owned = _owned(changed, rt_key, writer, has_status)
     gone = _without_status(_top(removed), writer, has_status)
     conflicts = _conflicts(managed, identity, owned)
