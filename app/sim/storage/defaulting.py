@@ -302,18 +302,6 @@ class ClusterIPs:
         )
 
 
-def _keep_cluster_ip(rt: ResourceType, new: dict[str, Any], old: dict[str, Any]) -> None:
-    """A Service's first cluster IP may not change once allocated (ValidateServiceUpdate)."""
-    before = (old.get("spec") or {}).get("clusterIPs") or []
-    after = new["spec"].get("clusterIPs") or (
-        [new["spec"]["clusterIP"]] if new["spec"].get("clusterIP") else []
-    )
-    if before and after and after[0] != before[0] and new["spec"].get("type") != "ExternalName":
-        shown = "[" + ",".join(f'"{ip}"' for ip in after) + "]"
-        cause = ("spec.clusterIPs[0]", f"Invalid value: {shown}: may not change once set")
-        raise errors.invalid(rt, _owner_key(new)[1], [cause])
-
-
 def _owner_key(obj: dict[str, Any]) -> tuple[str, str]:
     meta = obj.get("metadata") or {}
     return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
@@ -395,8 +383,7 @@ class Defaulter:
         apply_defaults(rt, obj, old)
         if rt.key != SERVICES:
             return
-        if old is not None:
-            _keep_cluster_ip(rt, obj, old)
+        # An update's address was checked and carried over by validation (immutable fields).
         # A dry run shows the address the Service would get without taking it.
         self._ips.assign(rt, obj, self._live, take=not dry_run)
         if old is None:

@@ -190,23 +190,23 @@ def test_a_deployments_selector_and_a_secrets_type_do_not_change(store: Store) -
 
 def test_a_service_keeps_its_cluster_ip(store: Store) -> None:
     services = store.registry.get("services")
-    spec = {"clusterIP": "10.0.0.10", "clusterIPs": ["10.0.0.10"], "ports": [{"port": 80}]}
+    spec = {"clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10"], "ports": [{"port": 80}]}
     store.create(services, "labs-1", {"metadata": {"name": "web"}, "spec": spec})
     with refused(422, "Invalid") as caught:
         store.patch(
             services,
             "labs-1",
             "web",
-            {"spec": {"clusterIP": "10.0.0.11", "clusterIPs": ["10.0.0.11"]}},
+            {"spec": {"clusterIP": "10.96.0.11", "clusterIPs": ["10.96.0.11"]}},
             "merge",
         )
     assert caught.value.message == (
-        'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: ["10.0.0.11"]: may not change once set'
+        'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: ["10.96.0.11"]: may not change once set'
     )
     replaced = store.update(
         services, "labs-1", "web", {"metadata": {"name": "web"}, "spec": {"ports": [{"port": 81}]}}
     )
-    assert replaced["spec"]["clusterIP"] == "10.0.0.10"
+    assert replaced["spec"]["clusterIP"] == "10.96.0.10"
 
 
 def test_metadata_uid_is_immutable(store: Store) -> None:
