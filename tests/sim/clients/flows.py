@@ -22,6 +22,16 @@ KSVC_API_VERSION = f"{GROUP}/{VERSION}"
 IMAGE = "quay.io/dsanchor/customer:quarkus"
 MANAGER = "splitboard-tests"
 FLOW_SECONDS = 60.0
+CORE_FLOW_SEEN: dict[str, Any] = {
+    "configmap": {"mode": "c"},
+    "labelled": ["settings"],
+    "patched": {"mode": "c"},
+    "applied": {"level": "1"},
+    "service": 80,
+    "services": ["front"],
+    "pods": ["shop-1", "shop-2"],
+}
+"""What every client's core-objects flow sees: the same requests give the same answers."""
 
 
 @dataclass(frozen=True)

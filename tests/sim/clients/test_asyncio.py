@@ -19,6 +19,7 @@ from kubernetes_asyncio import client, config, watch
 from kubernetes_asyncio.client import ApiClient, ApiException
 
 from tests.sim.clients.flows import (
+    CORE_FLOW_SEEN,
     GROUP,
     MANAGER,
     PLURAL,
@@ -138,13 +139,7 @@ def test_core_objects(target: Target) -> None:
             }
 
     seen = run(flow)
-    assert seen["configmap"] == {"mode": "c"}
-    assert seen["labelled"] == ["settings"]
-    assert seen["patched"] == {"mode": "c"}
-    assert seen["applied"] == {"level": "1"}
-    assert seen["service"] == 80
-    assert seen["services"] == ["front"]
-    assert seen["pods"] == ["shop-1", "shop-2"]
+    assert seen == CORE_FLOW_SEEN
 
 
 def test_watch_resumes_after_the_server_ends_it(sim_target: Target) -> None:

@@ -26,6 +26,7 @@ import pytest
 from kr8s.asyncio.objects import APIObject, ConfigMap, Pod, Service, new_class
 
 from tests.sim.clients.flows import (
+    CORE_FLOW_SEEN,
     GROUP,
     KSVC_API_VERSION,
     MANAGER,
@@ -144,13 +145,7 @@ def test_core_objects(target: Target) -> None:
             }
 
     seen = run(flow)
-    assert seen["configmap"] == {"mode": "c"}
-    assert seen["labelled"] == ["settings"]
-    assert seen["patched"] == {"mode": "c"}
-    assert seen["applied"] == {"level": "1"}
-    assert seen["service"] == 80
-    assert seen["services"] == ["front"]
-    assert seen["pods"] == ["shop-1", "shop-2"]
+    assert seen == CORE_FLOW_SEEN
 
 
 def test_watch_resumes_after_the_server_ends_it(sim_target: Target) -> None:

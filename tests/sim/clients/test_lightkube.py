@@ -22,6 +22,7 @@ from lightkube.resources.core_v1 import ConfigMap, Pod, Service
 from lightkube.types import PatchType
 
 from tests.sim.clients.flows import (
+    CORE_FLOW_SEEN,
     GROUP,
     MANAGER,
     PLURAL,
@@ -124,13 +125,7 @@ def test_core_objects(target: Target) -> None:
             }
 
     seen = run(flow)
-    assert seen["configmap"] == {"mode": "c"}
-    assert seen["labelled"] == ["settings"]
-    assert seen["patched"] == {"mode": "c"}
-    assert seen["applied"] == {"level": "1"}
-    assert seen["service"] == 80
-    assert seen["services"] == ["front"]
-    assert seen["pods"] == ["shop-1", "shop-2"]
+    assert seen == CORE_FLOW_SEEN
 
 
 def test_generic_resources_come_from_the_clusters_definitions(target: Target) -> None:
