@@ -22,7 +22,6 @@ from app.web.sections import (
     LIVE_SERVICE_SECTIONS,
     NAMESPACE_SECTIONS,
     affected_sections,
-    service_section,
 )
 from app.web.streams import RenderSections, event_stream
 from app.web.templating import PARTIALS
@@ -109,9 +108,7 @@ async def service_events(dashboard: DashboardDep, namespace: str, name: str) -> 
     feed = await subscribe(dashboard, namespace)
 
     def render(names: frozenset[str]) -> list[tuple[str, str]]:
-        view = loading.service(dashboard, namespace, name)
-        return [
-            (n, service_section(dashboard.renderer, n, view)) for n in LIVE_SERVICE_SECTIONS if n in names
-        ]
+        wanted = [n for n in LIVE_SERVICE_SECTIONS if n in names]
+        return list(loading.service_sections(dashboard, namespace, name, wanted).items())
 
     return respond(dashboard, feed, rendered_or_nothing(render), LIVE_SERVICE_SECTIONS)

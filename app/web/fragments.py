@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.model.views import NamespaceOverview
 from app.web import loading
 from app.web.dashboard import Dashboard, DashboardDep
+from app.web.disclosure import first_window, narrowed, next_window
 from app.web.loading import LoadError
-from app.web.sections import NAMESPACE_SECTIONS, SERVICE_SECTIONS, service_section
+from app.web.sections import (
+    LONG_SECTIONS,
+    NAMESPACE_SECTIONS,
+    SERVICE_SECTIONS,
+    core_service_group,
+    namespace_items,
+    namespace_section,
+    service_section,
+)
 from app.web.security import require_reveal
 from app.web.templating import full_yaml_html
 
@@ -16,14 +28,65 @@ router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
 
 @router.get("/namespaces/{namespace}/sections/{section}", name="namespace_section")
-async def namespace_fragment(dashboard: DashboardDep, namespace: str, section: str) -> HTMLResponse:
-    return await dashboard.renders.run(_namespace_fragment, dashboard, namespace, section)
+async def namespace_fragment(
+    dashboard: DashboardDep,
+    namespace: str,
+    section: str,
+    offset: Annotated[int | None, Query(ge=0)] = None,
+    q: Annotated[str, Query(max_length=253)] = "",
+    group: str | None = None,
+    open: bool = False,
+) -> HTMLResponse:
+    """A section as the page first shows it; or only its items from `offset` (scrolled to), or the
+    whole section narrowed to names containing `q` (the filter box); or one group of the Kubernetes
+    Services, `open` or folded."""
+    return await dashboard.renders.run(
+        _namespace_fragment, dashboard, namespace, section, offset, q, group, open
+    )
 
 
-def _namespace_fragment(dashboard: Dashboard, namespace: str, section: str) -> HTMLResponse:
+def _namespace_fragment(
+    dashboard: Dashboard,
+    namespace: str,
+    section: str,
+    offset: int | None,
+    q: str,
+    group: str | None,
+    open: bool,
+) -> HTMLResponse:
     if section not in NAMESPACE_SECTIONS:
         raise LoadError(404, "No such section", f"Sections are: {', '.join(NAMESPACE_SECTIONS)}.")
+    if group is not None:
+        if section != "core_services":
+            raise LoadError(404, "No such group", "Only the Kubernetes Services are grouped.")
+        return HTMLResponse(_group(dashboard, namespace, group, open, q))
+    if offset is not None and section in LONG_SECTIONS:
+        window = next_window(offset, q)
+
+        def items(overview: NamespaceOverview) -> str:
+            return namespace_items(dashboard.renderer, section, narrowed(overview, q), window)
+
+        return HTMLResponse(loading.namespace_window(dashboard, namespace, items))
+    if q.strip():
+
+        def filtered(overview: NamespaceOverview) -> str:
+            shown = narrowed(overview, q)
+            return namespace_section(dashboard.renderer, section, shown, first_window(section, shown, q))
+
+        return HTMLResponse(loading.namespace_window(dashboard, namespace, filtered))
     return HTMLResponse(loading.namespace_sections(dashboard, namespace, (section,))[section])
+
+
+def _group(dashboard: Dashboard, namespace: str, key: str, open: bool, q: str) -> str:
+    def render(overview: NamespaceOverview) -> str:
+        html = core_service_group(dashboard.renderer, narrowed(overview, q), key, open, q)
+        if html is None:
+            raise LoadError(
+                404, "No such group", f"No Kubernetes Services in namespace {namespace!r} belong to {key!r}."
+            )
+        return html
+
+    return loading.namespace_window(dashboard, namespace, render)
 
 
 @router.get("/namespaces/{namespace}/services/{name}/sections/{section}", name="service_section")

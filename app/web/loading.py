@@ -5,8 +5,9 @@ Blocking (the cache may wait for a first list): call from a thread, never from t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from app.kube import caching
 from app.kube.errors import ApiError
@@ -115,14 +116,41 @@ def overview(dashboard: Dashboard, namespace: str) -> NamespaceOverview:
 def service(dashboard: Dashboard, namespace: str, name: str, reveal: bool = False) -> ServiceView:
     """The Service page's data (secret-like env values masked unless `reveal`); LoadError 404 when
     there is no such Knative Service (or no Knative)."""
-    objects = namespace_objects(dashboard, namespace)
+    return _service_view(namespace_objects(dashboard, namespace), name, dashboard.clock(), reveal)
+
+
+def service_sections(dashboard: Dashboard, namespace: str, name: str, names: Iterable[str]) -> dict[str, str]:
+    """A Service page's live sections as HTML, rendered once per change for all its streams."""
+    check_shown(dashboard, namespace)
+    with reading_the_cluster():
+        return dashboard.sections.service(
+            namespace, name, names, lambda objects, now: _service_view(objects, name, now)
+        )
+
+
+def namespace_window(dashboard: Dashboard, namespace: str, render: Callable[[NamespaceOverview], str]) -> str:
+    """Markup `render` makes from the namespace's current overview (see SectionCache.windowed)."""
+    check_shown(dashboard, namespace)
+    with reading_the_cluster():
+        return dashboard.sections.windowed(namespace, render)
+
+
+def current_overview(dashboard: Dashboard, namespace: str) -> NamespaceOverview:
+    """The namespace's overview as its shared sections show it (ages as of its last change)."""
+    check_shown(dashboard, namespace)
+    with reading_the_cluster():
+        return dashboard.sections.overview(namespace)
+
+
+def _service_view(objects: NamespaceObjects, name: str, now: datetime, reveal: bool = False) -> ServiceView:
+    namespace = objects.namespace
     if not objects.knative:
         raise LoadError(
             404,
             "Knative is not served",
             "This cluster does not serve Knative Serving (serving.knative.dev/v1).",
         )
-    view = service_view(objects, name, dashboard.clock(), reveal)
+    view = service_view(objects, name, now, reveal)
     if view is None and not (objects.complete and objects.connected):
         # Not having seen a Service is no proof that there is none: never a 404 for it then.
         raise LoadError(

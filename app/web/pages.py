@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from app.model.views import ConnectionView
 from app.web import loading
 from app.web.dashboard import Dashboard, DashboardDep
+from app.web.disclosure import first_window, narrowed
 from app.web.editor.embedding import PAGE as EDITOR_PAGE
 from app.web.editor.embedding import embedded_editor
 from app.web.htmx import page_or_fragment
+from app.web.sections import NAMESPACE_SECTIONS, namespace_section
+from app.web.templating import fresh_ages
 from app.web.urls import path_for
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -25,8 +28,11 @@ def render_page(
     """The page, or only its `content` block for htmx."""
     full = page_context(dashboard, context)
     renderer = dashboard.renderer
+    now = dashboard.clock()
     return page_or_fragment(
-        request, lambda: renderer.page(template, full), lambda: renderer.block(template, "content", full)
+        request,
+        lambda: fresh_ages(renderer.page(template, full), now),
+        lambda: fresh_ages(renderer.block(template, "content", full), now),
     )
 
 
@@ -48,13 +54,31 @@ def namespaces_page(request: Request, dashboard: DashboardDep) -> HTMLResponse:
 
 
 @router.get("/namespaces/{namespace}", name="namespace_page")
-async def namespace_page(request: Request, dashboard: DashboardDep, namespace: str) -> HTMLResponse:
-    return await dashboard.renders.run(_namespace_page, request, dashboard, namespace)
+async def namespace_page(
+    request: Request, dashboard: DashboardDep, namespace: str, q: Annotated[str, Query(max_length=253)] = ""
+) -> HTMLResponse:
+    """The namespace's sections, each as far as its first items; `q` narrows them to matching names
+    (what the filter box does without a script)."""
+    return await dashboard.renders.run(_namespace_page, request, dashboard, namespace, q.strip())
 
 
-def _namespace_page(request: Request, dashboard: Dashboard, namespace: str) -> HTMLResponse:
-    sections = {name: Markup(html) for name, html in loading.namespace_sections(dashboard, namespace).items()}
-    context = {"namespace": namespace, "sections": sections, "events": events_url(request, namespace)}
+def _namespace_page(request: Request, dashboard: Dashboard, namespace: str, q: str) -> HTMLResponse:
+    if q:
+        shown = narrowed(loading.current_overview(dashboard, namespace), q)
+        sections = {
+            name: Markup(namespace_section(dashboard.renderer, name, shown, first_window(name, shown, q)))
+            for name in NAMESPACE_SECTIONS
+        }
+    else:
+        first = loading.namespace_sections(dashboard, namespace)
+        sections = {name: Markup(html) for name, html in first.items()}
+    context = {
+        "namespace": namespace,
+        "sections": sections,
+        "query": q,
+        "section_url": path_for(request, "namespace_section", namespace=namespace, section="_"),
+        "events": events_url(request, namespace),
+    }
     return render_page(request, dashboard, "namespace.html", context)
 
 

@@ -1,9 +1,10 @@
 """Sections rendered once per change and shared by every page view and SSE stream of a namespace.
 
 Rendering a large namespace costs far more than sending it, and one change reaches every open stream
-at once: without sharing, 200 viewers cost 200 renders of the same markup. A render is keyed by the
-cache's version of the namespace and the current second (ages are shown to the second), so it is
-exactly what a fresh render would give. One thread renders while the others wait for its result.
+at once: without sharing, 200 viewers cost 200 renders of the same markup. A section is keyed by the
+cache's version of the namespace; its ages are brought to the current second on the way out, so it is
+exactly what a fresh render would give. One thread renders while the others wait for its result, and
+a change renders again only the rows whose objects changed (the rest come from the row cache).
 """
 
 from __future__ import annotations
@@ -13,19 +14,22 @@ import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
 
 from app.kube.caching import ClusterCache
 from app.model.objects import NamespaceObjects
-from app.model.views import NamespaceOverview, namespace_overview
-from app.web.sections import namespace_section
-from app.web.templating import Renderer
+from app.model.views import NamespaceOverview, ServiceView, namespace_overview
+from app.web.disclosure import first_window
+from app.web.sections import namespace_section, service_section
+from app.web.templating import Renderer, fresh_ages
 
 P = ParamSpec("P")
 T = TypeVar("T")
+V = TypeVar("V")
+T_View = TypeVar("T_View")
 
 
 class RenderQueue:
@@ -49,14 +53,18 @@ class RenderQueue:
 
 
 @dataclass
-class _Rendered:
+class _Rendered(Generic[T_View]):
     key: Hashable
-    overview: NamespaceOverview
+    view: T_View
     sections: dict[str, str] = field(default_factory=dict)
+    aged: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Each section with its ages as of a second (the second, the HTML)."""
 
 
 class SectionCache:
-    """The latest rendered sections of each namespace page (blocking: call from a worker thread)."""
+    """The latest rendered sections of each namespace page and each Service page's stream (blocking:
+    call from a worker thread). A section is rendered once per version of the namespace in the cache,
+    from rows rendered once per view (Renderer.row); only its ages are brought up to the second."""
 
     def __init__(
         self, cache: Callable[[], ClusterCache], renderer: Renderer, clock: Callable[[], datetime]
@@ -64,26 +72,89 @@ class SectionCache:
         """`cache` gives the current cluster cache (switching contexts replaces it)."""
         self._current_cache, self._renderer, self._clock = cache, renderer, clock
         self._lock = threading.Lock()
-        self._rendering: dict[str, threading.Lock] = {}
-        self._latest: dict[str, _Rendered] = {}
+        self._rendering: dict[Hashable, threading.Lock] = {}
+        self._latest: dict[Hashable, _Rendered[Any]] = {}
 
     def namespace(self, namespace: str, names: Iterable[str]) -> dict[str, str]:
-        """The namespace page's sections `names`, from the cache (its errors propagate)."""
-        now = self._clock()
+        """The namespace page's sections `names` as first shown, from the cache (its errors propagate)."""
+
+        def section(name: str, overview: NamespaceOverview) -> str:
+            return namespace_section(self._renderer, name, overview, first_window(name, overview))
+
+        return self._sections(namespace, namespace, names, namespace_overview, section)
+
+    def service(
+        self,
+        namespace: str,
+        name: str,
+        names: Iterable[str],
+        build: Callable[[NamespaceObjects, datetime], ServiceView],
+    ) -> dict[str, str]:
+        """A Service page's live sections `names`; `build` makes its view (and raises what a page
+        would: no such Service, cluster unreadable)."""
+
+        def section(section: str, view: ServiceView) -> str:
+            return service_section(self._renderer, section, view)
+
+        return self._sections((namespace, name), namespace, names, build, section)
+
+    def windowed(self, namespace: str, render: Callable[[NamespaceOverview], str]) -> str:
+        """Markup made by `render` from the namespace's current overview (a further page of a section,
+        a filtered section, one group): its rows come from the row cache, its ages are current."""
+        return fresh_ages(render(self.overview(namespace)), self._clock())
+
+    def overview(self, namespace: str) -> NamespaceOverview:
+        """The namespace's overview at the cache's current version (shared with the sections)."""
+        return self._current(namespace, namespace, namespace_overview).view
+
+    def _current(
+        self, key: Hashable, namespace: str, build: Callable[[NamespaceObjects, datetime], V]
+    ) -> _Rendered[V]:
         cache = self._current_cache()
+        with self._lock:
+            flight = self._rendering.setdefault(key, threading.Lock())
+        with flight:
+            return self._latest_of(key, cache, namespace, build)
+
+    def _latest_of(
+        self,
+        key: Hashable,
+        cache: ClusterCache,
+        namespace: str,
+        build: Callable[[NamespaceObjects, datetime], V],
+    ) -> _Rendered[V]:
+        """The latest view of `key` (held: its flight lock)."""
+        rendered: _Rendered[V] | None = self._latest.get(key)
+        if rendered is None or rendered.key != (cache, cache.version(namespace)):
+            version, objects = _snapshot(cache, namespace)
+            rendered = _Rendered((cache, version), build(objects, self._clock()))
+            self._latest[key] = rendered
+        return rendered
+
+    def _sections(
+        self,
+        key: Hashable,
+        namespace: str,
+        names: Iterable[str],
+        build: Callable[[NamespaceObjects, datetime], V],
+        section: Callable[[str, V], str],
+    ) -> dict[str, str]:
+        cache = self._current_cache()
+        now = self._clock()
         second = int(now.timestamp())
         with self._lock:
-            flight = self._rendering.setdefault(namespace, threading.Lock())
+            flight = self._rendering.setdefault(key, threading.Lock())
         with flight:
-            rendered = self._latest.get(namespace)
-            if rendered is None or rendered.key != (cache, cache.version(namespace), second):
-                version, objects = _snapshot(cache, namespace)
-                rendered = _Rendered((cache, version, second), namespace_overview(objects, now))
-                self._latest[namespace] = rendered
+            rendered = self._latest_of(key, cache, namespace, build)
+            shown = {}
             for name in names:
                 if name not in rendered.sections:
-                    rendered.sections[name] = namespace_section(self._renderer, name, rendered.overview)
-            return {name: rendered.sections[name] for name in names}
+                    rendered.sections[name] = section(name, rendered.view)
+                aged = rendered.aged.get(name)
+                if aged is None or aged[0] != second:
+                    aged = rendered.aged[name] = (second, fresh_ages(rendered.sections[name], now))
+                shown[name] = aged[1]
+            return shown
 
 
 def _snapshot(cache: ClusterCache, namespace: str) -> tuple[Hashable, NamespaceObjects]:

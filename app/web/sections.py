@@ -4,6 +4,7 @@ object kinds each one shows, and how each is rendered from its partial."""
 from __future__ import annotations
 
 from app.model.views import NamespaceOverview, ServiceView
+from app.web.disclosure import EVERYTHING, Window
 from app.web.templating import PARTIALS, Renderer
 
 NAMESPACE_SECTIONS = (
@@ -27,6 +28,8 @@ SERVICE_SECTIONS = (
     "pods",
     "yaml",
 )
+LONG_SECTIONS = frozenset(NAMESPACE_SECTIONS) - {"summary"}
+"""Sections that may hold hundreds of items: sent a window at a time (app.web.disclosure)."""
 LIVE_SERVICE_SECTIONS = tuple(s for s in SERVICE_SECTIONS if s != "yaml")
 """The YAML section is reloaded on request, not pushed: a push would close the objects a reader opened."""
 
@@ -54,8 +57,30 @@ def affected_sections(kind: str) -> frozenset[str]:
     return _AFFECTED.get(kind, frozenset())
 
 
-def namespace_section(renderer: Renderer, name: str, overview: NamespaceOverview) -> str:
-    return renderer.macro(PARTIALS, name, overview)
+def namespace_section(
+    renderer: Renderer, name: str, overview: NamespaceOverview, window: Window = EVERYTHING
+) -> str:
+    """Section `name` with the items of `window` (app.web.disclosure)."""
+    return (
+        renderer.macro(PARTIALS, name, overview, window)
+        if name in LONG_SECTIONS
+        else renderer.macro(PARTIALS, name, overview)
+    )
+
+
+def namespace_items(renderer: Renderer, name: str, overview: NamespaceOverview, window: Window) -> str:
+    """Only the items of `window` of a long section (and what loads the ones after them)."""
+    return renderer.macro(PARTIALS, f"{name}_items", overview, window)
+
+
+def core_service_group(
+    renderer: Renderer, overview: NamespaceOverview, key: str, open: bool, query: str
+) -> str | None:
+    """One group of Kubernetes Services, open or folded (None: no such group now)."""
+    for group in overview.core_services.groups:
+        if group.key == key:
+            return renderer.macro(PARTIALS, "core_service_group", overview.namespace, group, open, query)
+    return None
 
 
 def service_section(renderer: Renderer, name: str, view: ServiceView) -> str:

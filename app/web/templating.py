@@ -8,9 +8,13 @@ Autoescaping is always on.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Mapping
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Hashable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +26,18 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
 from app.model.explain import object_anchor
-from app.model.views import clip, size_text
+from app.model.views import age, clip, size_text
+from app.web.disclosure import EVERYTHING
 
 PARTIALS = "partials.html"
 YAML_INLINE_BYTES = 64 * 1024
 """Objects larger than this (as JSON) are not put into the page: their YAML is loaded when opened."""
 YAML_HIGHLIGHT_BYTES = 256 * 1024
 """Larger objects are shown as plain text: highlighting costs seconds per megabyte."""
+ROW_CACHE_SIZE = 20_000
+"""Rendered rows kept for reuse (a 200-revision namespace has about 1,500)."""
 _BREAK_AFTER = re.compile(r"(?<=[./:])")
+_AGE = re.compile(r'<time class="age" datetime="([^"]*)">[^<]*</time>')
 _FAST_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -87,14 +95,60 @@ def make_environment(templates_dir: Path, value_chars: int = 2000) -> Environmen
     env.filters["size_text"] = size_text
     env.globals["YAML_INLINE_BYTES"] = YAML_INLINE_BYTES
     env.globals["object_anchor"] = object_anchor
+    env.globals["EVERYTHING"] = EVERYTHING
     return env
 
 
+def fresh_ages(html: str, now: datetime) -> str:
+    """`html` with every age (`<time class="age">`) as of `now`: rows rendered earlier are reused as
+    they are, and only their ages are brought up to date (the page's script then keeps them so)."""
+    ages: dict[str, str] = {}
+
+    def current(match: re.Match[str]) -> str:
+        stamp = match.group(1)
+        if stamp not in ages:
+            ages[stamp] = str(escape(age(stamp, now)))
+        return f'<time class="age" datetime="{stamp}">{ages[stamp]}</time>'
+
+    return _AGE.sub(current, html)
+
+
+def _row_key(value: object) -> Hashable:
+    """What a row's markup depends on: its view, without the age (kept current by `fresh_ages`)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and hasattr(value, "age"):
+        value = dataclasses.replace(value, age="")
+    return value
+
+
 class Renderer:
-    """Renders pages, content blocks (for htmx requests) and partials (for fragments and SSE)."""
+    """Renders pages, content blocks (for htmx requests) and partials (for fragments and SSE).
+
+    Rows (the `row` template global) are rendered once per view and reused by every page, fragment and
+    stream that shows them until the object they show changes: a view of an unchanged namespace then
+    joins markup it already has. `row_renders` counts the rows actually rendered, by partial."""
 
     def __init__(self, env: Environment) -> None:
         self.env = env
+        self.row_renders: Counter[str] = Counter()
+        self._rows: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._rows_lock = threading.Lock()
+        env.globals["row"] = self.row
+
+    def row(self, name: str, *args: Any) -> Markup:
+        """The markup of partial `name` for `args` (the same view always gives the same row)."""
+        key = (name, *map(_row_key, args))
+        with self._rows_lock:
+            found = self._rows.get(key)
+            if found is not None:
+                self._rows.move_to_end(key)
+                return found
+        html = Markup(getattr(self.env.get_template(PARTIALS).module, name)(*args))
+        with self._rows_lock:
+            self.row_renders[name] += 1
+            self._rows[key] = html
+            if len(self._rows) > ROW_CACHE_SIZE:
+                self._rows.popitem(last=False)
+        return html
 
     def page(self, template: str, context: Mapping[str, Any]) -> str:
         return self.env.get_template(template).render(context)

@@ -19,8 +19,10 @@ from app.model.views.colours import (
 )
 from app.model.views.conditions import ConditionView, ObjectConditions, Readiness, conditions_of, readiness
 from app.model.views.core_services import (
+    CoreServiceGroup,
     CoreServiceRow,
     CoreServicesView,
+    core_service_groups,
     core_service_row,
     core_services_view,
     port_text,
@@ -83,6 +85,7 @@ __all__ = [
     "Clipped",
     "ConditionView",
     "ConnectionView",
+    "CoreServiceGroup",
     "CoreServiceRow",
     "CoreServicesView",
     "DestinationView",
@@ -114,6 +117,7 @@ __all__ = [
     "colour_of",
     "conditions_of",
     "controller_ref",
+    "core_service_groups",
     "core_service_row",
     "core_services_view",
     "env_text",

@@ -30,6 +30,8 @@ class CoreServiceRow:
     age: str
     backends: BackendView | None = None
     """The pods or the activator its Endpoints list (None: an ExternalName, or no Endpoints cached)."""
+    created: str = ""
+    """The creationTimestamp the age counts from: the page keeps ages current from it."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class CoreServicesView:
     """How many of them nobody created by hand (they have an owner)."""
     unreadable: tuple[str, ...] = ()
     """Detail kinds the dashboard may not read: owner chains and backends are then partial."""
+
+    @property
+    def groups(self) -> tuple[CoreServiceGroup, ...]:
+        return core_service_groups(self.rows)
 
 
 def port_text(port: Mapping[str, Any]) -> str:
@@ -67,6 +73,7 @@ def core_service_row(
         generated=bool(owners),
         age=age(meta(service).get("creationTimestamp"), now),
         backends=backends,
+        created=as_text(meta(service).get("creationTimestamp")),
     )
 
 
@@ -81,3 +88,51 @@ def core_services_view(
         for s in sorted(services, key=name_of)
     )
     return CoreServicesView(rows, sum(1 for r in rows if r.generated), tuple(objects.unreadable))
+
+
+@dataclass(frozen=True)
+class CoreServiceGroup:
+    """The Kubernetes Services whose owner chains end at one object (a Knative Service, for what Knative
+    generates), or those created by hand (`kind` and `name` empty), with how their backends stand."""
+
+    kind: str
+    name: str
+    rows: tuple[CoreServiceRow, ...]
+    to_pods: int
+    """Rows whose Endpoints list ready pods."""
+    to_activator: int
+    """Rows whose Endpoints list Knative's activator (scaled to zero, or waiting for capacity)."""
+    without_endpoints: int
+    """Rows whose Endpoints list no ready address."""
+    unresolved: int
+    """Rows whose owner chain names an object the dashboard does not see."""
+
+    @property
+    def key(self) -> str:
+        """The group's name in URLs and markup: "Service/customer", or "" for those made by hand."""
+        return f"{self.kind}/{self.name}" if self.kind else ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.without_endpoints and not self.unresolved
+
+
+def core_service_groups(rows: Iterable[CoreServiceRow]) -> tuple[CoreServiceGroup, ...]:
+    """Rows grouped by the last owner of their chain (the Knative Service of a generated one), groups by
+    that owner's name; the rows made by hand come last, as one group."""
+    members: dict[tuple[str, str], list[CoreServiceRow]] = {}
+    for row in rows:
+        top = (row.owners[-1].kind, row.owners[-1].name) if row.owners else ("", "")
+        members.setdefault(top, []).append(row)
+    ordered = sorted(members.items(), key=lambda item: (not item[0][0], item[0][1], item[0][0]))
+    return tuple(_group(kind, name, tuple(group)) for (kind, name), group in ordered)
+
+
+def _group(kind: str, name: str, rows: tuple[CoreServiceRow, ...]) -> CoreServiceGroup:
+    def counting(backend_kind: str) -> int:
+        return sum(1 for r in rows if r.backends is not None and r.backends.kind == backend_kind)
+
+    unresolved = sum(1 for r in rows if any(not link.found for link in r.owners))
+    return CoreServiceGroup(
+        kind, name, rows, counting("pods"), counting("activator"), counting("none"), unresolved
+    )

@@ -32,6 +32,8 @@ class ServiceRow:
     """status.traffic: the split as it is served, one bar segment per target."""
     deleting: bool = False
     """Deleted but still there (deletionTimestamp set): finalizers or its dependents hold it."""
+    created: str = ""
+    """The creationTimestamp the age counts from: the page keeps ages current from it."""
 
 
 def service_row(service: Obj, colours: Mapping[str, int], now: datetime) -> ServiceRow:
@@ -48,6 +50,7 @@ def service_row(service: Obj, colours: Mapping[str, int], now: datetime) -> Serv
         age=age(meta(service).get("creationTimestamp"), now),
         segments=traffic_targets(status.get("traffic"), colours),
         deleting=bool(meta(service).get("deletionTimestamp")),
+        created=as_text(meta(service).get("creationTimestamp")),
     )
 
 
@@ -73,6 +76,8 @@ class RevisionRow:
     desired_replicas: str
     routing_state: str
     colour: int
+    created: str = ""
+    """The creationTimestamp the age counts from: the page keeps ages current from it."""
 
 
 def env_text(env: Mapping[str, Any]) -> str:
@@ -133,6 +138,7 @@ def revision_row(
         desired_replicas=_replicas(status, "desiredReplicas"),
         routing_state=as_text(labels.get(ROUTING_STATE_LABEL)),
         colour=colour_of(colours, name),
+        created=as_text(meta(revision).get("creationTimestamp")),
     )
 
 

@@ -22,6 +22,8 @@ class PodRow:
     ready: str
     restarts: int
     age: str
+    created: str = ""
+    """The creationTimestamp the age counts from: the page keeps ages current from it."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ def pod_row(pod: Obj, now: datetime) -> PodRow:
         ready=f"{sum(1 for c in statuses if c.get('ready'))}/{total}",
         restarts=sum(int(c.get("restartCount") or 0) for c in statuses),
         age=age(meta(pod).get("creationTimestamp"), now),
+        created=as_text(meta(pod).get("creationTimestamp")),
     )
 
 
