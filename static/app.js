@@ -80,7 +80,8 @@
     if (!nav || !window.htmx) { return; }
     var q = query();
     var url = nav.getAttribute("data-sections").replace(/_$/, encodeURIComponent(slot.id));
-    window.htmx.ajax("GET", q ? url + "?q=" + encodeURIComponent(q) : url, { target: slot, swap: "innerHTML" });
+    // Each section is its own request source: htmx runs one request per source at a time.
+    window.htmx.ajax("GET", q ? url + "?q=" + encodeURIComponent(q) : url, { source: slot, target: slot, swap: "innerHTML" });
   }
   function applyFilter() {
     document.querySelectorAll("#content section.slot").forEach(reloadSection);
@@ -114,7 +115,10 @@
   });
   function reopen(root) {
     root.querySelectorAll("[data-toggle-group][data-open='1']").forEach(function (toggle) {
-      if (opened.has(toggle.getAttribute("data-toggle-group"))) { toggle.click(); }
+      if (opened.has(toggle.getAttribute("data-toggle-group"))) {
+        window.htmx.process(toggle);  // new content is wired when it settles, after this event
+        toggle.click();
+      }
     });
   }
   document.addEventListener("htmx:sseMessage", function (event) { reopen(event.target); refreshAges(); });

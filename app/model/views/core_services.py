@@ -114,7 +114,10 @@ class CoreServiceGroup:
 
     @property
     def ok(self) -> bool:
-        return not self.without_endpoints and not self.unresolved
+        """Every owner seen, and something answers (a revision scaled to zero leaves its private
+        Service without endpoints while the activator answers the public one: that is well)."""
+        answered = self.to_pods or self.to_activator or not self.without_endpoints
+        return not self.unresolved and bool(answered)
 
 
 def core_service_groups(rows: Iterable[CoreServiceRow]) -> tuple[CoreServiceGroup, ...]:
