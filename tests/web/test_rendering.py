@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 from kubernetes.client import ApiClient, CoreV1Api
 
+from app.model.objects import NamespaceObjects
+from app.model.views import ServiceView, service_view
 from app.web.rendering import SectionCache
-from app.web.sections import NAMESPACE_SECTIONS
+from app.web.sections import LIVE_SERVICE_SECTIONS, NAMESPACE_SECTIONS
 from app.web.templating import Renderer
 from tests.support.serving import Dashboard
 from tests.web.cluster import NS, knative_service, patch_service
@@ -64,6 +66,23 @@ def test_concurrent_readers_share_one_render(served_dashboard: Dashboard) -> Non
         answers = list(pool.map(lambda _: sections.namespace(NS, NAMESPACE_SECTIONS), range(40)))
     assert sorted(rendered) == sorted(NAMESPACE_SECTIONS)
     assert all(answer == answers[0] for answer in answers)
+
+
+def test_the_streams_of_a_service_page_share_one_render(served_dashboard: Dashboard) -> None:
+    sections, rendered = counting(served_dashboard, lambda: NOON)
+
+    def customer(objects: NamespaceObjects, now: datetime) -> ServiceView:
+        view = service_view(objects, "customer", now)
+        assert view is not None
+        return view
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda _: sections.service(NS, "customer", LIVE_SERVICE_SECTIONS, customer), range(40))
+        )
+    assert sorted(rendered) == sorted(LIVE_SERVICE_SECTIONS)
+    assert all(answer == answers[0] for answer in answers)
+    assert row_names(answers[0]["services"]) == ["customer"]
 
 
 def test_a_new_second_brings_ages_up_to_date_without_rendering_again(served_dashboard: Dashboard) -> None:
