@@ -137,6 +137,10 @@ class Renderer:
     def row(self, name: str, *args: Any) -> Markup:
         """The markup of partial `name` for `args` (the same view always gives the same row)."""
         key = (name, *map(_row_key, args))
+        try:
+            hash(key)
+        except TypeError:  # a view holding a list or dict: correct, only not reusable
+            return Markup(getattr(self.env.get_template(PARTIALS).module, name)(*args))
         with self._rows_lock:
             found = self._rows.get(key)
             if found is not None:
