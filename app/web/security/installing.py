@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from app.kube.access import AccessChecker
 from app.settings import Settings
+from app.web.docs import DOCS_PATH
 from app.web.observability import HEALTH_PATHS
 from app.web.security import login
 from app.web.security.guarding import LOGIN_PATH, Guard, RequestGuard, csrf_context, identity_context
@@ -62,9 +63,8 @@ def install_security(app: FastAPI, settings: Settings, access: Callable[[], Acce
     app.state.dashboard.renderer.env.globals["csrf_token"] = current_csrf_token
     app.state.dashboard.renderer.env.globals["signed_in"] = signed_in
     app.include_router(login.router)
-    docs = {path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path}
     app.add_middleware(RequestGuard, guard=guard)
-    app.add_middleware(SecurityHeaders, docs_paths=docs)
+    app.add_middleware(SecurityHeaders, docs_paths={DOCS_PATH})
 
 
 def make_guard(settings: Settings) -> Guard:
