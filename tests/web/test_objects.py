@@ -47,7 +47,7 @@ def test_workloads_link_their_owners_and_the_configmap_they_mount(
         NS, label_selector="serving.knative.dev/service=customer"
     ).items
     assert deployments, "the lab's customer has Deployments"
-    deployment = deployments[0]
+    deployment: Any = deployments[0]
     name = str(deployment.metadata.name)
     answer = page(lab_dashboard, "deployments", name)
     assert answer.status_code == 200, answer.text
@@ -64,7 +64,8 @@ def test_workloads_link_their_owners_and_the_configmap_they_mount(
     assert answer.status_code == 200, answer.text
     assert shown_yaml(answer.text)["data"] == configmap.data
 
-    for replicaset in apps.list_namespaced_replica_set(NS).items:
+    replicasets: list[Any] = apps.list_namespaced_replica_set(NS).items
+    for replicaset in replicasets:
         answer = page(lab_dashboard, "replicasets", str(replicaset.metadata.name))
         assert answer.status_code == 200, answer.text
         owner = replicaset.metadata.owner_references[0].name
@@ -74,7 +75,7 @@ def test_workloads_link_their_owners_and_the_configmap_they_mount(
 def test_a_pod_links_what_it_mounts_and_reads_env_from(served_dashboard: Dashboard) -> None:
     """A pod's page (from the watch cache) links the ConfigMaps and Secrets it mounts or reads env from."""
     core = CoreV1Api(served_dashboard.api_client)
-    pod = {
+    pod: Any = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": "by-hand"},
@@ -116,8 +117,9 @@ def test_a_pod_links_what_it_mounts_and_reads_env_from(served_dashboard: Dashboa
 
 def test_every_watched_kind_has_a_yaml_page(lab: Backend, lab_dashboard: Dashboard) -> None:
     core = CoreV1Api(lab.client())
-    service = str(core.list_namespaced_service(NS).items[0].metadata.name)
-    endpoints = str(core.list_namespaced_endpoints(NS).items[0].metadata.name)
+    services: list[Any] = core.list_namespaced_service(NS).items
+    listed: list[Any] = core.list_namespaced_endpoints(NS).items
+    service, endpoints = str(services[0].metadata.name), str(listed[0].metadata.name)
     for kind, name in (
         ("services", "customer"),
         ("revisions", "customer-v3"),
