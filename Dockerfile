@@ -1,5 +1,5 @@
 # Splitboard container image.
-# Stage 1 fetches htmx from npm (never committed); stage 2 builds a wheel and installs it into a venv;
+# Stage 1 fetches htmx and the API docs' Swagger UI from npm (never committed); stage 2 builds a wheel and installs it into a venv;
 # the final stage carries only that venv, the templates and the static files, and runs as a non-root user.
 
 FROM node:20-slim AS htmx
@@ -7,7 +7,8 @@ WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error \
  && mkdir -p vendor \
- && cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx-ext-sse/dist/sse.min.js vendor/
+ && cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx-ext-sse/dist/sse.min.js vendor/ \
+ && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css vendor/
 
 FROM python:3.11-slim AS build
 WORKDIR /src

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-VENDOR := static/vendor/htmx.min.js static/vendor/sse.min.js
+VENDOR := static/vendor/htmx.min.js static/vendor/sse.min.js static/vendor/swagger-ui-bundle.js static/vendor/swagger-ui.css
 
 .PHONY: demo test lint typecheck contracts unit setup realcluster bench load clean
 
@@ -22,6 +22,7 @@ $(VENDOR): node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/htmx-ext-sse/dist/sse.min.js static/vendor/sse.min.js
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css static/vendor/
 
 demo: setup
 	$(BIN)/splitboard demo --host 127.0.0.1 --port 8000

@@ -60,6 +60,11 @@ CORE_SERVICES = Resource("", "v1", "services", "Service")
 ENDPOINTS = Resource("", "v1", "endpoints", "Endpoints")
 PODS = Resource("", "v1", "pods", "Pod")
 EVENTS = Resource("", "v1", "events", "Event")
+DEPLOYMENTS = Resource("apps", "v1", "deployments", "Deployment")
+REPLICA_SETS = Resource("apps", "v1", "replicasets", "ReplicaSet")
+CONFIG_MAPS = Resource("", "v1", "configmaps", "ConfigMap")
+SECRETS = Resource("", "v1", "secrets", "Secret")
+"""Not watched: read one object at a time for its YAML page."""
 NAMESPACES = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
 SERVING_KINDS = (KNATIVE_SERVICES, CONFIGURATIONS, REVISIONS, ROUTES)
 

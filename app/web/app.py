@@ -10,7 +10,7 @@ from kubernetes.client import ApiClient
 from app.kube.access import AccessChecker
 from app.kube.caching import ClusterCache
 from app.settings import Settings
-from app.web import api, events, fragments, kubecontexts, pages
+from app.web import api, docs, events, fragments, kubecontexts, objects, pages
 from app.web.connection import Cluster, ClusterConnection
 from app.web.dashboard import Dashboard
 from app.web.demo import routes as demo_routes
@@ -41,7 +41,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     app = FastAPI(
         title="Splitboard",
         summary="See and steer Knative Serving traffic",
-        docs_url="/docs",
+        docs_url=None,  # app.web.docs serves it, with its assets from the dashboard itself
         redoc_url=None,
     )
     limits = ServerLimits.from_settings(settings)  # bad limits fail here, before serving
@@ -54,9 +54,11 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     renderer.env.globals["path_for"] = RoutePaths(app.router)  # the routes are included below
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api.router)
+    app.include_router(docs.router)
     app.include_router(kubecontexts.router)
     app.include_router(pages.router)
     app.include_router(fragments.router)
+    app.include_router(objects.router)  # every listed object's YAML
     app.include_router(events.router)
     # The traffic editor: its page fills service.html's `editor` block.
     app.include_router(editor_routes.router)

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from app.kube.feeding import ChangeFeed
 from app.model.views import ConnectionView
+from app.model.views.namespacelist import split_namespaces
 from app.web import loading
 from app.web.dashboard import Dashboard, DashboardDep
 from app.web.loading import LoadError
@@ -82,8 +83,11 @@ async def namespaces_events(dashboard: DashboardDep) -> StreamingResponse:
     feed = await subscribe(dashboard, None)
 
     def render(names: frozenset[str]) -> list[tuple[str, str]]:
-        summaries = loading.summaries(dashboard)
-        return [("namespaces", dashboard.renderer.macro(PARTIALS, "namespaces", summaries))]
+        shown, folded = split_namespaces(loading.summaries(dashboard))
+        return [
+            ("namespaces", dashboard.renderer.macro(PARTIALS, "namespaces", shown)),
+            ("system_namespaces", dashboard.renderer.macro(PARTIALS, "namespace_rows", folded)),
+        ]
 
     def affected(kind: str) -> frozenset[str]:
         return frozenset({"namespaces"}) if kind == "namespaces" or affected_sections(kind) else frozenset()

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from app.model.views import ConnectionView
+from app.model.views.namespacelist import split_namespaces
 from app.web import loading
 from app.web.dashboard import Dashboard, DashboardDep
 from app.web.disclosure import first_window, narrowed
@@ -49,7 +50,8 @@ def current_connection(dashboard: Dashboard) -> ConnectionView:
 
 @router.get("/", name="namespaces_page")
 def namespaces_page(request: Request, dashboard: DashboardDep) -> HTMLResponse:
-    context = {"summaries": loading.summaries(dashboard), "events": path_for(request, "namespaces_events")}
+    shown, folded = split_namespaces(loading.summaries(dashboard))
+    context = {"summaries": shown, "system": folded, "events": path_for(request, "namespaces_events")}
     return render_page(request, dashboard, "index.html", context)
 
 

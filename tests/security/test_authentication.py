@@ -8,7 +8,7 @@ import pytest
 
 from app.settings import Settings
 from app.web.security.policy import Identity, Mode, WritePolicy
-from tests.support.guarded import WRITE, MakeDashboard
+from tests.support.guarded import WRITE, MakeDashboard, Served
 
 TOKEN = "correct-horse-battery-staple-42"
 
@@ -36,6 +36,16 @@ def test_a_bearer_client_needs_no_csrf_token_and_writes_as_token(make_dashboard:
     response = served.write(Authorization=f"Bearer {TOKEN}")
     assert response.status_code == 200, response.text
     assert response.json()["user"] == "token"
+
+
+def test_on_loopback_without_a_token_a_bearer_script_writes_without_csrf(dashboard: Served) -> None:
+    """The demo's mode: there is no token to check, and a script's Authorization header is one no
+    browser adds, so (as the README's security section says) it needs no CSRF token."""
+    response = dashboard.write(Authorization="Bearer anything")
+    assert response.status_code == 200, response.text
+    assert response.json()["user"] is None
+    assert dashboard.write().status_code == 403, "without the header it is treated as a browser"
+    assert dashboard.write(Authorization="Bearer x", Origin="http://evil.example").status_code == 403
 
 
 def test_a_bearer_client_is_still_refused_cross_origin(make_dashboard: MakeDashboard) -> None:

@@ -120,3 +120,4 @@ def test_the_docs_page_allows_its_own_inline_script_only(dashboard: Served) -> N
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in csp
     assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert "https:" not in csp and "http:" not in csp, "its assets come from the dashboard, no other site"

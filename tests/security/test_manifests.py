@@ -147,3 +147,9 @@ def test_exactly_these_rights_are_enough_to_show_and_edit(
     ]
     assert row["backends"] is not None
     assert served.client.get("/_test/namespaces/labs-1/services/customer/can-edit").json()["can_edit"] is True
+    # Each listed object's YAML page: the workloads and the mounted ConfigMap are read one at a time;
+    # Secrets are not readable, and their page says so.
+    for kind, name in (("deployments", "customer-v3-deployment"), ("configmaps", "customer")):
+        assert served.client.get(f"/namespaces/labs-1/objects/{kind}/{name}").status_code == 200, kind
+    refused = served.client.get("/namespaces/labs-1/objects/secrets/anything")
+    assert refused.status_code == 403 and "may not read" in refused.text

@@ -132,7 +132,7 @@ def test_service_page_sections_and_yaml(page: Page, lab: Backend, lab_dashboard:
     details = page.locator("#yaml details[data-kind='Route'][data-name='customer']")
     details.locator("summary").click()
     expect(details.locator(".highlight")).to_contain_text("spec:")
-    page.locator("#yaml button").click()
+    page.locator("#yaml").get_by_role("button", name="Reload").click()
     expect(page.locator("#yaml details[data-kind='Service'][data-name='customer']")).to_have_count(1)
     screenshot(page, f"service-customer-{lab.name}")
 

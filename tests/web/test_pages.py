@@ -225,7 +225,11 @@ def test_service_and_namespace_pages_link_each_service_to_its_explain_and_demo_p
     assert head is not None and attribute_values(head.group(1), "href") == wanted
     rows = section(get(served_dashboard, f"/namespaces/{NS}").text, "services")
     row = re.search(r'<tr data-name="customer">(.*?)</tr>', rows, re.S)
-    assert row is not None and [h for h in attribute_values(row.group(1), "href") if h != base] == wanted
+    yaml = f"/namespaces/{NS}/objects/services/customer"
+    assert row is not None and [h for h in attribute_values(row.group(1), "href") if h != base] == [
+        *wanted,
+        yaml,
+    ]
     for url in wanted:
         assert get(served_dashboard, url).status_code == 200, url
 

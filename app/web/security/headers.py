@@ -1,8 +1,8 @@
 """Security headers on every response: a strict Content-Security-Policy (scripts only from this
 origin, no inline script, no framing), nosniff, no framing, and a same-origin Referrer-Policy.
 
-The API docs page (FastAPI's Swagger UI) is the one exception: it loads its bundle from a CDN and
-starts it with one inline script, so its policy allows that CDN and that script's hash only.
+The API docs page (FastAPI's Swagger UI) is the one exception: its bundle comes from the dashboard
+(static/vendor), but it starts it with one inline script, so its policy allows that script's hash.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' {cdn} {hashes}; style-src 'self' {cdn}; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' {hashes}; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 HEADERS = {
     "x-content-type-options": "nosniff",
@@ -80,7 +78,7 @@ class SecurityHeaders:
                 if not message.get("more_body", False) and start is not None:
                     body = b"".join(chunks)
                     hashes = " ".join(script_hashes(body))
-                    _add(MutableHeaders(scope=start), DOCS_CSP.format(cdn=DOCS_CDN, hashes=hashes))
+                    _add(MutableHeaders(scope=start), DOCS_CSP.format(hashes=hashes))
                     await send(start)
                     await send({"type": "http.response.body", "body": body, "more_body": False})
                 return

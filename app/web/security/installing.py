@@ -1,15 +1,18 @@
 """install_security: the guard and the headers middleware, the sign-in routes, the access checker, and
-the template globals (`csrf_token()`, `signed_in()`), wired onto an app built by build_app."""
+the template globals (`csrf_token()`, `signed_in()`, `visitor()`), wired onto an app built by build_app."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 from fastapi import FastAPI
 
 from app.kube.access import AccessChecker
 from app.settings import Settings
+from app.web.docs import DOCS_PATH
 from app.web.observability import HEALTH_PATHS
 from app.web.security import login
 from app.web.security.guarding import LOGIN_PATH, Guard, RequestGuard, csrf_context, identity_context
@@ -45,6 +48,47 @@ def signed_in() -> str | None:
     return identity.via if identity is not None else None
 
 
+@dataclass(frozen=True)
+class Visitor:
+    """What the header says about who is using the dashboard, and whether to offer signing in or out."""
+
+    via: str
+    """How the request is identified ("session", "proxy", "bearer", "loopback"), or "none"."""
+    label: str
+    title: str
+    sign_out: bool = False
+    sign_in: bool = False
+
+
+def visitor(mode: Mode) -> Visitor:
+    """The header's words for the current request under the write mode `mode`."""
+    identity = identity_context.get()
+    if identity is not None and identity.via == "session":
+        return Visitor(
+            "session", f"Signed in as {identity.user}", "Your sign-in; history records this name", True
+        )
+    if identity is not None and identity.via == "proxy":
+        return Visitor("proxy", f"Signed in as {identity.user}", "Named by the authenticating proxy")
+    if identity is not None and identity.via == "bearer":
+        return Visitor("bearer", "Bearer token", "This request carried the Bearer token")
+    if identity is not None:
+        return Visitor(
+            "loopback",
+            "Open on this machine: no sign-in",
+            "Splitboard listens on loopback without a token: anyone on this machine may read and change"
+            " traffic",
+        )
+    if mode is Mode.TOKEN:
+        return Visitor(
+            "none", "Not signed in", "Sign in with the access token to change traffic", sign_in=True
+        )
+    if mode is Mode.PROXY:
+        return Visitor("none", "No user", "No user header came from the authenticating proxy")
+    return Visitor(
+        "none", "Read-only", "Splitboard has no token and no authenticating proxy: changes are off"
+    )
+
+
 def current_csrf_token() -> str:
     """The CSRF token of the request being rendered (templates: `{{ csrf_token() }}`)."""
     token = csrf_context.get()
@@ -61,10 +105,10 @@ def install_security(app: FastAPI, settings: Settings, access: Callable[[], Acce
     app.state.security = Security(settings, guard, access)
     app.state.dashboard.renderer.env.globals["csrf_token"] = current_csrf_token
     app.state.dashboard.renderer.env.globals["signed_in"] = signed_in
+    app.state.dashboard.renderer.env.globals["visitor"] = partial(visitor, guard.policy.mode)
     app.include_router(login.router)
-    docs = {path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path}
     app.add_middleware(RequestGuard, guard=guard)
-    app.add_middleware(SecurityHeaders, docs_paths=docs)
+    app.add_middleware(SecurityHeaders, docs_paths={DOCS_PATH})
 
 
 def make_guard(settings: Settings) -> Guard:

@@ -34,10 +34,19 @@ def local_path(target: str) -> str:
     return target if "\\" not in target else "/"
 
 
+def came_from(request: Request) -> str:
+    """The page of this dashboard that linked here (the header's Sign in), to go back to; else "/"."""
+    parts = urlsplit(request.headers.get("referer", ""))
+    if parts.netloc.lower() != request.headers.get("host", "").lower() or parts.path == LOGIN_PATH:
+        return "/"
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 @router.get(LOGIN_PATH, name="login_page")
-def login_page(request: Request, dashboard: DashboardDep, next: str = "/") -> HTMLResponse:
+def login_page(request: Request, dashboard: DashboardDep, next: str | None = None) -> HTMLResponse:
     mode = security_of(request).guard.policy.mode
-    return _form(dashboard.renderer, mode, local_path(next), None, 200)
+    target = local_path(next) if next is not None else came_from(request)
+    return _form(dashboard.renderer, mode, target, None, 200)
 
 
 @router.post(LOGIN_PATH, name="login")

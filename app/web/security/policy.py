@@ -90,7 +90,9 @@ class WritePolicy:
         """The identity of a request (`headers` lower-cased names; `session_user`: the user of a valid
         sign-in cookie)."""
         if self.mode is Mode.OPEN:
-            return Identity(None, "loopback")
+            # No token to check; a script's Authorization header (one no browser adds) still marks it
+            # as a script, which needs no CSRF token.
+            return Identity(None, "bearer" if _is_bearer(headers.get("authorization")) else "loopback")
         if self.mode is Mode.TOKEN:
             if self.bearer_matches(headers.get("authorization")):
                 return Identity("token", "bearer")
@@ -111,6 +113,10 @@ class WritePolicy:
 
     def _trusted(self, client: str | None) -> bool:
         return in_networks(client, self.proxies)
+
+
+def _is_bearer(authorization: str | None) -> bool:
+    return bool(authorization) and str(authorization).split(" ", 1)[0].lower() == "bearer"
 
 
 def in_networks(address: str | None, networks: tuple[IPNetwork, ...]) -> bool:
