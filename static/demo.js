@@ -5,9 +5,15 @@
 (function () {
   "use strict";
 
+  // Only fields that take text keep the keys. A slider (or checkbox) keeps the focus after a mouse
+  // drag, and its own keys are arrows, Home/End and Page Up/Down: letters and digits stay shortcuts.
+  var KEYLESS = /^(range|checkbox|radio|button|submit|reset|color)$/;
+
   function typing(event) {
     var el = event.target;
-    return el && (el.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
+    if (!el || !el.tagName) { return false; }
+    if (el.tagName === "INPUT") { return !KEYLESS.test(el.type); }
+    return el.isContentEditable || /^(SELECT|TEXTAREA)$/.test(el.tagName);
   }
 
   function press(selector) {
