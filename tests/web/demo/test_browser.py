@@ -98,7 +98,8 @@ def test_pods_appear_under_probe_load_and_scale_to_zero_after(page: Page, demo_d
     _open(page, _page_url(demo_dashboard, "demo"))
     v4_pods = page.locator("#pods .pod-group[data-revision='customer-v4'] tr[data-name]")
     expect(v4_pods).to_have_count(0, timeout=10_000)  # idle since start: scaled to zero
-    expect(page.locator("#explain .node.kind-empty[data-id='nopods-customer-v4']")).to_have_count(1)
+    no_pods = "#explain .explain-svg .node.kind-empty[data-id='nopods-customer-v4']"
+    expect(page.locator(no_pods)).to_have_count(1)
     page.fill(".probe-form input[name='count']", "100")
     page.fill(".probe-form input[name='rate']", "50")
     page.click(".probe-form button[type='submit']")
