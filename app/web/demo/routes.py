@@ -265,12 +265,14 @@ async def demo_events(
 ) -> StreamingResponse:
     feed = await subscribe(dashboard, namespace)
 
+    shown = frozenset(DEMO_SECTIONS) - ({"explain"} if present else set())  # presenter: no diagram
+
     def render_sections(names: frozenset[str]) -> list[tuple[str, str]]:
         view = demo_view(dashboard, namespace, name, tag, present)
         return [
             (section, "" if section == "services" else render(dashboard, f"section_{section}", view))
             for section in DEMO_SECTIONS
-            if section in names
+            if section in names and section in shown
         ]
 
     def affected(kind: str) -> frozenset[str]:

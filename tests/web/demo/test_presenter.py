@@ -57,7 +57,7 @@ def start_probe(page: Page) -> None:
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.keyboard.press("p")
     expect(page.locator("#probe-live .tally")).to_have_attribute("data-state", "running")
-    expect(page.locator("#probe-live .ticker li").first).to_be_visible()
+    page.wait_for_function("() => document.querySelectorAll('#probe-live .ticker li').length >= 6")
 
 
 def outside(page: Page) -> list[str]:
