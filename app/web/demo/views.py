@@ -115,7 +115,8 @@ def probe_view(
         window=len(probe.window),
         window_size=spec.window,
         split_changes=probe.split_changes,
-        window_age=round(now - max(probe.started, probe.window_since or 0.0), 1),
+        # (a restart is dated when the change settles, up to `follow_settle` ahead of now)
+        window_age=max(0.0, round(now - max(probe.started, probe.window_since or 0.0), 1)),
         ticker=ticker_lines(reversed(probe.recent), colours),
     )
 
