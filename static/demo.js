@@ -2,12 +2,20 @@
 //   p  start a probe          s  stop the running probe
 //   t  highlight the next path (route URL, then each tag, then everything)
 //   1-9  press the traffic editor's preset buttons in order      a  apply the editor's split
+// and the explain diagram's zoom: fitted to its card until zoomed, then panned by dragging; the zoom
+// and the scroll position survive the diagram's live updates.
 (function () {
   "use strict";
 
+  // Only fields that take text keep the keys. A slider (or checkbox) keeps the focus after a mouse
+  // drag, and its own keys are arrows, Home/End and Page Up/Down: letters and digits stay shortcuts.
+  var KEYLESS = /^(range|checkbox|radio|button|submit|reset|color)$/;
+
   function typing(event) {
     var el = event.target;
-    return el && (el.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
+    if (!el || !el.tagName) { return false; }
+    if (el.tagName === "INPUT") { return !KEYLESS.test(el.type); }
+    return el.isContentEditable || /^(SELECT|TEXTAREA)$/.test(el.tagName);
   }
 
   function press(selector) {
@@ -22,6 +30,98 @@
     var current = chips.findIndex(function (c) { return c.classList.contains("on"); });
     chips[(current + 1) % chips.length].click();
   }
+
+  // --- explain: zoom and pan ------------------------------------------------------------------------
+  var zoom = null; // null: fit to width; else a scale of the drawing's own size
+  var ZOOM_STEP = 1.25;
+
+  function shownDrawing() {
+    var all = document.querySelectorAll(".explain-scroll .explain-drawing");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getClientRects().length) { return all[i]; }
+    }
+    return null;
+  }
+
+  function applyZoom() {
+    document.querySelectorAll(".explain-scroll").forEach(function (box) {
+      var svg = box.querySelector(".explain-drawing");
+      box.classList.toggle("zoomed", zoom !== null);
+      if (!svg) { return; }
+      svg.style.width = zoom === null ? "" : Math.round(svg.width.baseVal.value * zoom) + "px";
+    });
+  }
+
+  function zoomBy(how) {
+    var svg = shownDrawing();
+    if (!svg) { return; }
+    var natural = svg.width.baseVal.value;
+    var fitted = svg.getBoundingClientRect().width / natural;
+    if (how === "fit") {
+      zoom = null;
+    } else {
+      var next = (zoom === null ? fitted : zoom) * (how === "in" ? ZOOM_STEP : 1 / ZOOM_STEP);
+      var fit = Math.min(1, svg.parentNode.clientWidth / natural);
+      zoom = next <= fit + 0.01 ? null : Math.min(next, 4);
+    }
+    applyZoom();
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".explain-tools [data-zoom]");
+    if (button) { zoomBy(button.getAttribute("data-zoom")); }
+  });
+
+  // Pan: drag the zoomed drawing; a drag that moved is no click on the box under it.
+  var pan = null;
+  document.addEventListener("pointerdown", function (event) {
+    var box = event.target.closest && event.target.closest(".explain-scroll.zoomed");
+    if (!box || event.button !== 0) { return; }
+    pan = { box: box, x: event.clientX, y: event.clientY, left: box.scrollLeft, top: box.scrollTop, moved: false };
+  });
+  document.addEventListener("pointermove", function (event) {
+    if (!pan) { return; }
+    var dx = event.clientX - pan.x, dy = event.clientY - pan.y;
+    if (!pan.moved && Math.abs(dx) + Math.abs(dy) < 5) { return; }
+    pan.moved = true;
+    pan.box.classList.add("panning");
+    pan.box.scrollLeft = pan.left - dx;
+    pan.box.scrollTop = pan.top - dy;
+  });
+  function swallow(event) {
+    event.preventDefault();
+    event.stopPropagation();
+  }
+  document.addEventListener("pointerup", function () {
+    if (!pan) { return; }
+    pan.box.classList.remove("panning");
+    if (pan.moved) {
+      // the click that follows this release, if any, comes before the next task
+      document.addEventListener("click", swallow, true);
+      window.setTimeout(function () { document.removeEventListener("click", swallow, true); }, 0);
+    }
+    pan = null;
+  });
+
+  // Live updates (SSE) replace the drawing: keep its zoom and where it was scrolled to.
+  var scrolled = null;
+  function holdsDrawing(el) { return el && el.querySelector && el.querySelector(".explain-scroll"); }
+  function beforeSwap(event) {
+    if (!holdsDrawing(event.target)) { return; }
+    var shown = shownDrawing();
+    scrolled = shown ? { left: shown.parentNode.scrollLeft, top: shown.parentNode.scrollTop } : null;
+  }
+  function afterSwap(event) {
+    if (!holdsDrawing(event.target)) { return; }
+    applyZoom();
+    var shown = shownDrawing();
+    if (shown && scrolled) {
+      shown.parentNode.scrollLeft = scrolled.left;
+      shown.parentNode.scrollTop = scrolled.top;
+    }
+  }
+  document.addEventListener("htmx:sseBeforeMessage", beforeSwap);
+  document.addEventListener("htmx:sseMessage", afterSwap);
 
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey || typing(event)) { return; }

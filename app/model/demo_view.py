@@ -7,11 +7,11 @@ passes in what is needed (a QR code maker, the colours of the revisions).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from app.model.explain import DEFAULT_PATH, ExplainGraph
-from app.model.probestats import Comparison
+from app.model.probestats import Answer, Comparison
 from app.model.views import PALETTE_SIZE, ServiceView
 
 
@@ -51,6 +51,33 @@ def share_bars(comparison: Comparison, colours: Mapping[str, int]) -> tuple[Shar
 
 
 @dataclass(frozen=True)
+class TickerLine:
+    """One answer as the lab's curl loop shows it: status, revision (in its colour), version, text."""
+
+    status: str
+    ok: bool
+    revision: str
+    colour: int
+    version: str
+    text: str
+
+
+def ticker_lines(answers: Iterable[Answer], colours: Mapping[str, int]) -> tuple[TickerLine, ...]:
+    """The answers as ticker lines, in the order given."""
+    return tuple(
+        TickerLine(
+            a.status,
+            a.ok,
+            a.revision or "",
+            colours.get(a.revision or "", PALETTE_SIZE),
+            a.version or "",
+            a.text,
+        )
+        for a in answers
+    )
+
+
+@dataclass(frozen=True)
 class ProbeView:
     """A probe as pages and the JSON API show it."""
 
@@ -74,7 +101,17 @@ class ProbeView:
     summary: str
     rows: tuple[ShareBar, ...]
     split_changed: bool
-    """The URL's configured split is no longer the one the probe started with."""
+    """The URL's configured split is not (yet) the one the probe compares with."""
+    window: int = 0
+    """Answers in the window the rows compare (sent since the split last changed)."""
+    window_size: int = 0
+    """The most answers the window keeps (0: all since the last change)."""
+    split_changes: int = 0
+    """How often the probe saw the split change (each time its window restarted)."""
+    window_age: float = 0.0
+    """Seconds since the window (re)started."""
+    ticker: tuple[TickerLine, ...] = ()
+    """The latest answers, newest first."""
 
 
 @dataclass(frozen=True)

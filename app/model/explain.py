@@ -11,6 +11,9 @@ so selecting a tag highlights its whole way through.
 
 Built from the cached objects as they are, not from predictions: what is drawn is what the cluster
 holds. The layout is deterministic (monospace text widths), so the SVG template only draws numbers.
+There are two layouts of the same boxes: columns left to right (the page fits it to its width), and
+`narrow`, the columns as bands top to bottom, for a screen too narrow to read the first. Long host lists
+show their first host and a count; the box's tooltip lists them all (`Node.more`).
 """
 
 from __future__ import annotations
@@ -62,12 +65,19 @@ CHAR_WIDTH = 7.3
 LINE_HEIGHT = 16.0
 PADDING = 8.0
 NODE_GAP = 12.0
-COLUMN_GAP = 52.0
+COLUMN_GAP = 30.0
 HEADER_HEIGHT = 30.0
+BAND_GAP = 20.0
+"""Space between one band and the next band's title in the narrow layout."""
+NARROW_WIDTH = 480.0
+"""The narrow layout's width: boxes of a band wrap onto a new row beyond it."""
 MAX_CHARS = 300
 """Longer values are cut (with an ellipsis) so one odd value cannot stretch the drawing."""
-WRAP = 46
-"""Drawn rows longer than this break after a dot or a slash; continuations are indented."""
+WRAP = 22
+"""Drawn rows longer than this break after a dot or a slash (else a space or a dash); continuations are
+indented. Narrow enough that the seven columns, fitted to a 1366 pixel screen, keep a readable size."""
+HOSTS_SHOWN = 1
+"""A route's or rule's hosts drawn in full; the rest are counted ("+ 3 more hosts")."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,8 @@ class Node:
     colour: int = PALETTE_SIZE
     missing: bool = False
     """Expected but not in the cluster (e.g. a destination Service not found)."""
+    more: tuple[str, ...] = ()
+    """What a collapsed line counts (the hosts not drawn), for the box's tooltip."""
     x: float = 0.0
     y: float = 0.0
     width: float = 0.0
@@ -110,8 +122,13 @@ class Node:
 
     @property
     def rows(self) -> tuple[str, ...]:
-        """The drawn rows: the title, then every line wrapped to WRAP characters."""
-        return (self.title, *(row for line in self.lines for row in wrap(line)))
+        """The drawn rows: the title, then every line, each wrapped to WRAP characters."""
+        return (*wrap(self.title), *(row for line in self.lines for row in wrap(line)))
+
+    @property
+    def title_rows(self) -> int:
+        """How many of `rows` the title takes."""
+        return len(wrap(self.title))
 
     @property
     def text_rows(self) -> tuple[tuple[str, float], ...]:
@@ -155,6 +172,19 @@ class PathChoice:
 class Column:
     title: str
     x: float
+    y: float = 18.0
+    """The title's baseline (the narrow layout's bands are one below the other)."""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """One layout of the graph's boxes and links."""
+
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    columns: tuple[Column, ...]
+    width: float
+    height: float
 
 
 @dataclass(frozen=True)
@@ -173,6 +203,8 @@ class ExplainGraph:
     """What could not be drawn and why (e.g. no Route yet)."""
     info: tuple[str, ...] = ()
     """What a reader should know that is no problem (e.g. no Istio: the KIngress is drawn instead)."""
+    narrow: Drawing | None = None
+    """The same boxes with the columns as bands, top to bottom (for narrow screens)."""
 
     def node(self, node_id: str) -> Node:
         return next(n for n in self.nodes if n.id == node_id)
@@ -186,17 +218,29 @@ def _clip(text: str) -> str:
 
 
 def wrap(text: str, width: int = WRAP) -> tuple[str, ...]:
-    """`text` as rows of at most `width` characters, broken after the last dot or slash that fits
-    (hard breaks only without one); continuation rows start with two spaces."""
+    """`text` as rows of at most `width` characters, broken after the last dot or slash that fits, else
+    after a space (then a dash) in the row's second half (hard breaks only without one); continuation
+    rows start with two spaces."""
     rows: list[str] = []
     rest = text
     while len(rest) > width:
-        cut = max(rest.rfind(".", 3, width - 1), rest.rfind("/", 3, width - 1)) + 1
+        cut = max(rest.rfind(".", 3, width), rest.rfind("/", 3, width)) + 1
+        if cut <= 3:
+            space = rest.rfind(" ", width // 2, width)
+            cut = (space if space >= 0 else rest.rfind("-", width // 2, width)) + 1
         cut = cut if cut > 3 else width
         rows.append(rest[:cut])
         rest = "  " + rest[cut:]
     rows.append(rest)
     return tuple(rows)
+
+
+def collapse(hosts: Sequence[str], noun: str = "host") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the lines drawn, the hosts only counted): the first HOSTS_SHOWN in full, then "+ N more hosts"."""
+    if len(hosts) <= HOSTS_SHOWN + 1:
+        return tuple(_clip(h) for h in hosts), ()
+    rest = tuple(hosts[HOSTS_SHOWN:])
+    return (*(_clip(h) for h in hosts[:HOSTS_SHOWN]), f"+ {len(rest)} more {noun}s"), rest
 
 
 def _host(url: str) -> str:
@@ -302,6 +346,7 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
     _add_ingress(build, scope, colours, paths, service_path, draw_kingress, notes)
     titles = tuple(KINGRESS_COLUMN if i == 3 and draw_kingress else t for i, t in enumerate(COLUMNS))
     nodes, edges, columns, width, height = layout(list(build.nodes.values()), build.edges, titles)
+    narrow = layout_narrow(list(build.nodes.values()), build.edges, titles)
     return ExplainGraph(
         objects.namespace,
         service,
@@ -313,6 +358,7 @@ def explain_graph(objects: NamespaceObjects, service: str) -> ExplainGraph | Non
         height,
         tuple(notes),
         tuple(info),
+        narrow,
     )
 
 
@@ -501,7 +547,8 @@ def _add_virtual_service(
     for host in view.hosts:
         index = owner(host)
         (owned.setdefault(index, []) if index is not None else loose).append(host)
-    header = [_clip(f"gateway {g}") for g in view.gateways] + [_clip(f"host {h}") for h in loose]
+    loose_lines, loose_more = collapse([f"host {h}" for h in loose])
+    header = [_clip(f"gateway {g}") for g in view.gateways] + list(loose_lines)
     if view.probes:
         # Each probe route repeats the next route's matches and splits for K-Network-Hash: override;
         # drawn, they would double the column and say nothing about where requests go.
@@ -516,16 +563,16 @@ def _add_virtual_service(
             tuple(header),
             ref,
             everything,
+            more=loose_more,
         )
     )
     for position, rule in enumerate(view.http):
         keys = _path_keys(path_hosts, prefixes[position])
-        lines = [_clip(h) for h in owned.get(position, [])]
-        lines += [f"-> {d.revision} {d.weight}%" for d in rule.destinations]
+        shown, more = collapse(owned.get(position, []))
+        lines = [*shown, *(f"-> {d.revision} {d.weight}%" for d in rule.destinations)]
         node_id = f"rule-{view.name}-{rule.index}"
-        build.add(
-            Node(node_id, 3, "rule", f"http[{rule.index}] {_path_label(keys)}", tuple(lines), ref, keys)
-        )
+        title = f"http[{rule.index}] {_path_label(keys)}"
+        build.add(Node(node_id, 3, "rule", title, tuple(lines), ref, keys, more=more))
         for d in rule.destinations:
             if d.weight > 0:
                 rule_targets.append((node_id, d.host.split(".", 1)[0], d.weight))
@@ -561,10 +608,11 @@ def _add_kingress(
         # A ClusterLocal rule's short host (`customer.labs-1`) names the route URL's host as a prefix,
         # exactly as the VirtualService matches it; the ExternalIP rule names it whole.
         keys = _path_keys(path_hosts, rule.hosts)
-        lines = [_clip(h) for h in rule.hosts] + [f"-> {s.service} {s.percent}%" for s in rule.splits]
+        shown, more = collapse(rule.hosts)
+        lines = [*shown, *(f"-> {s.service} {s.percent}%" for s in rule.splits)]
         node_id = f"krule-{view.name}-{rule.index}"
         title = f"rules[{rule.index}] {rule.visibility} {_path_label(keys)}"
-        build.add(Node(node_id, 3, "rule", title, tuple(lines), ref, keys))
+        build.add(Node(node_id, 3, "rule", title, tuple(lines), ref, keys, more=more))
         for split in rule.splits:
             if split.percent > 0:
                 rule_targets.append((node_id, split.service, split.percent))
@@ -731,7 +779,7 @@ def layout(
     tops = [HEADER_HEIGHT + PADDING] * len(titles)
     placed: dict[str, Node] = {}
     for n in nodes:
-        height = len(n.rows) * LINE_HEIGHT + 2 * PADDING - (LINE_HEIGHT - FONT_SIZE)
+        height = _height(n)
         placed[n.id] = replace(n, x=xs[n.column], y=tops[n.column], width=widths[n.column], height=height)
         tops[n.column] += height + NODE_GAP
     total_height = max(tops) + PADDING
@@ -744,3 +792,46 @@ def layout(
         routed.append(Edge(e.source, e.target, e.paths, e.label, d, mx, (y1 + y2) / 2 - 3))
     columns = tuple(Column(title, xs[i]) for i, title in enumerate(titles))
     return tuple(placed.values()), tuple(routed), columns, total_width, total_height
+
+
+def _height(n: Node) -> float:
+    return len(n.rows) * LINE_HEIGHT + 2 * PADDING - (LINE_HEIGHT - FONT_SIZE)
+
+
+def layout_narrow(
+    nodes: Sequence[Node], edges: Sequence[Edge], titles: Sequence[str] = COLUMNS, width: float = NARROW_WIDTH
+) -> Drawing:
+    """The columns as bands, top to bottom: each band's title, then its boxes left to right (each as wide
+    as its own text), wrapping onto a new row beyond `width`; edges run from a box's bottom middle to
+    the next band's box's top middle. Bands without boxes are left out."""
+    placed: dict[str, Node] = {}
+    columns: list[Column] = []
+    y = PADDING
+    right = 0.0
+    for index, title in enumerate(titles):
+        band = [n for n in nodes if n.column == index]
+        if not band:
+            continue
+        columns.append(Column(title, PADDING, y + FONT_SIZE + 2))
+        y += HEADER_HEIGHT - PADDING
+        x, row_height = PADDING, 0.0
+        for n in band:
+            w = max(len(text) for text in n.rows) * CHAR_WIDTH + 2 * PADDING
+            h = _height(n)
+            if x > PADDING and x + w > width - PADDING:
+                x, y, row_height = PADDING, y + row_height + NODE_GAP, 0.0
+            placed[n.id] = replace(n, x=x, y=y, width=w, height=h)
+            right = max(right, x + w)
+            x += w + NODE_GAP
+            row_height = max(row_height, h)
+        y += row_height + BAND_GAP
+    routed: list[Edge] = []
+    for e in edges:
+        a, b = placed[e.source], placed[e.target]
+        x1, y1, x2, y2 = a.x + a.width / 2, a.y + a.height, b.x + b.width / 2, b.y
+        my = (y1 + y2) / 2
+        d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{my:.1f} {x2:.1f},{my:.1f} {x2:.1f},{y2:.1f}"
+        routed.append(Edge(e.source, e.target, e.paths, e.label, d, (x1 + x2) / 2, my + 4))
+    return Drawing(
+        tuple(placed.values()), tuple(routed), tuple(columns), right + PADDING, y - BAND_GAP + PADDING
+    )

@@ -195,14 +195,60 @@ class Attribution:
 
 def attribute(header_value: str | None, body: str, rule: Attribution) -> str | None:
     """The revision that answered: the header's value, else the first body token that names one."""
+    return attribute_answer(header_value, body, rule)[0]
+
+
+def attribute_answer(header_value: str | None, body: str, rule: Attribution) -> tuple[str | None, str | None]:
+    """(revision, version token) of an answer: the revision as `attribute` finds it, and the first body
+    token that names a revision (None when none does), which is what the lab's curl loop reads."""
+    token = next((t for t in rule.pattern.tokens(body) if t in rule.versions or t in rule.revisions), None)
     if header_value and header_value.strip():
-        return header_value.strip()
-    for token in rule.pattern.tokens(body):
-        if token in rule.versions:
-            return rule.versions[token]
-        if token in rule.revisions:
-            return token
-    return None
+        return header_value.strip(), token
+    if token is None:
+        return None, None
+    return rule.versions.get(token, token), token
+
+
+# ---------------------------------------------------------------------------------------- answers
+
+TICKER_TEXT = 80
+"""Characters of an answer's first line kept for the ticker."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request's outcome, as the lab's `curl` loop prints it: status, revision, version, text."""
+
+    sent: float
+    """When the request left (the probe's clock, seconds)."""
+    status: str
+    """The HTTP status code ("200"), or why there was none ("timed out after 5s")."""
+    ok: bool
+    revision: str | None = None
+    version: str | None = None
+    text: str = ""
+    """The answer's first line, cut to TICKER_TEXT characters."""
+
+
+def first_line(body: str, limit: int = TICKER_TEXT) -> str:
+    """The first non-blank line of an answer, cut (with an ellipsis) to `limit` characters."""
+    line = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def window_tally(answers: Iterable[Answer]) -> Tally:
+    """The tally of a window of answers (the rolling window the probe compares with the split)."""
+    counts: dict[str, int] = {}
+    unattributed = errors = 0
+    last_error = ""
+    for answer in answers:
+        if not answer.ok:
+            errors, last_error = errors + 1, answer.status
+        elif answer.revision is None:
+            unattributed += 1
+        else:
+            counts[answer.revision] = counts.get(answer.revision, 0) + 1
+    return Tally(counts, unattributed, errors, last_error)
 
 
 # -------------------------------------------------------------------------------------------- tallies

@@ -10,6 +10,12 @@ The event loop serves every page, so no answer is searched on it: the first `max
 answer are decoded and matched in the registry's own small thread pool, with a linear-time pattern
 (see app.model.probestats). Each client may start only `starts_per_client` probes per `start_window`
 seconds; more is refused with a 429 and the seconds to wait.
+
+A probe follows the split: it compares a rolling window of its latest answers with the split its URL
+serves now, and when that split changes (read from the Route's status every `follow_seconds`) the
+window restarts, leaving out every answer to a request sent before the change had settled. A probe
+running through the lab's shift from 50/50 to 90/10 thus compares 90/10 with answers given at 90/10,
+instead of raising a false alarm. The last few answers are kept for a ticker, as the lab's curl loop.
 """
 
 from __future__ import annotations
@@ -32,17 +38,23 @@ import httpx
 
 from app.model.probestats import (
     DEFAULT_PATTERN,
+    Answer,
     Attribution,
     Comparison,
     Tally,
-    attribute,
+    attribute_answer,
     compare,
+    first_line,
     record,
     record_error,
+    window_tally,
 )
 from app.settings import Settings
 
 State = Literal["running", "done", "stopped", "failed"]
+Split = list[tuple[str, int]]
+SplitReader = Callable[[], "Split | None"]
+"""Reads the split the probed URL serves now (None: unknown); blocking, so run in a worker thread."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,13 @@ class ProbeLimits:
     """Probes one client may start per `start_window` (0: no limit)."""
     start_window: float = 60.0
     """Seconds."""
+    follow_seconds: float = 0.25
+    """How often a running probe reads the split its URL serves."""
+    follow_settle: float = 0.5
+    """After a split change, answers to requests sent this soon are left out of the new window too
+    (the ingress may still be switching over)."""
+    ticker: int = 8
+    """The latest answers kept for the ticker."""
 
 
 def probe_limits(settings: Settings) -> ProbeLimits:
@@ -98,6 +117,8 @@ class ProbeSpec:
     rate: float
     duration: float
     pattern: str = DEFAULT_PATTERN
+    window: int = 0
+    """Answers compared with the split: the latest this many (0: every answer since the last change)."""
 
 
 class ProbeError(ValueError):
@@ -132,9 +153,12 @@ def probe_spec(namespace: str, service: str, fields: Mapping[str, str], limits: 
         raise ProbeError(f"count must be a whole number, got {fields.get('count')}")
     rate = _number(fields, "rate", min(20.0, limits.max_rate), 0.1, limits.max_rate)
     duration = _number(fields, "duration", limits.max_duration, 1, limits.max_duration)
+    window = _number(fields, "window", 0, 0, limits.max_count)
+    if window != int(window):
+        raise ProbeError(f"window must be a whole number, got {fields.get('window')}")
     target = str(fields.get("target") or "").strip()
     pattern = str(fields.get("pattern") or "").strip() or DEFAULT_PATTERN
-    return ProbeSpec(namespace, service, target or None, int(count), rate, duration, pattern)
+    return ProbeSpec(namespace, service, target or None, int(count), rate, duration, pattern, int(window))
 
 
 # ------------------------------------------------------------------------------------------- targets
@@ -190,11 +214,20 @@ class Probe:
     id: str
     spec: ProbeSpec
     target: ProbeTarget
-    configured: list[tuple[str, int]]
-    """The split the URL served when the probe started (revision, percent)."""
+    configured: Split
+    """The split the URL serves (revision, percent): at the start, then as the probe last read it."""
     attribution: Attribution
     started: float
     tally: Tally = field(default_factory=Tally)
+    """Every answer since the start (the head line's counts)."""
+    window: deque[Answer] = field(default_factory=deque)
+    """The answers compared with `configured`: sent after its last change settled, the latest
+    `spec.window` of them."""
+    window_since: float | None = None
+    """When the window last restarted (None: it runs from the start)."""
+    split_changes: int = 0
+    recent: deque[Answer] = field(default_factory=lambda: deque(maxlen=8))
+    """The latest answers, newest last (the ticker)."""
     state: State = "running"
     ended: float | None = None
     version: int = 0
@@ -207,7 +240,34 @@ class Probe:
         return self.state != "running"
 
     def comparison(self) -> Comparison:
-        return compare(self.configured, self.tally)
+        """The window's answers beside the split the URL serves."""
+        return compare(self.configured, window_tally(self.window))
+
+    def record(self, answer: Answer) -> None:
+        """Count an answer: in the total, the ticker, and the window unless sent before it restarted."""
+        if answer.ok:
+            self.tally = record(self.tally, answer.revision)
+        else:
+            self.tally = record_error(self.tally, answer.status)
+        self.recent.append(answer)
+        if self.window_since is None or answer.sent >= self.window_since:
+            self.window.append(answer)
+            if self.spec.window:
+                while len(self.window) > self.spec.window:
+                    self.window.popleft()
+        self.bump()
+
+    def follow(self, split: Split | None, settles: float) -> bool:
+        """Take the split the URL serves now; when it changed, restart the window from `settles` (the
+        probe's clock). False when nothing changed (or the split is unknown)."""
+        if split is None or split == self.configured:
+            return False
+        self.configured = split
+        self.window.clear()
+        self.window_since = settles
+        self.split_changes += 1
+        self.bump()
+        return True
 
     def elapsed(self, now: float) -> float:
         return (self.ended if self.ended is not None else now) - self.started
@@ -226,15 +286,18 @@ class Probe:
         return self.version
 
 
-def _attribute_body(header: str | None, body: bytes, rule: Attribution) -> str | None:
-    """The revision an answer names; runs in a match thread, never on the event loop."""
-    return attribute(header, body.decode("utf-8", errors="replace"), rule)
+def _read_answer(header: str | None, body: bytes, rule: Attribution) -> tuple[str | None, str | None, str]:
+    """(revision, version token, first line) of an answer; runs in a match thread, never on the loop."""
+    text = body.decode("utf-8", errors="replace")
+    revision, token = attribute_answer(header, text, rule)
+    return revision, token, first_line(text)
 
 
 async def _one(
     client: httpx.AsyncClient, probe: Probe, timeout: float, limits: ProbeLimits, matcher: ThreadPoolExecutor
 ) -> None:
     headers = {"Host": probe.target.host} if probe.target.host else {}
+    sent = time.monotonic()
     try:
         async with client.stream("GET", probe.target.connect, headers=headers, timeout=timeout) as response:
             body = bytearray()
@@ -242,21 +305,19 @@ async def _one(
                 body.extend(chunk[: limits.max_body_bytes - len(body)])
                 if len(body) >= limits.max_body_bytes:
                     break
-        if response.status_code >= 400:
-            probe.tally = record_error(probe.tally, f"HTTP {response.status_code}")
-        else:
-            header = response.headers.get(probe.attribution.header)
-            revision = await asyncio.get_running_loop().run_in_executor(
-                matcher, _attribute_body, header, bytes(body), probe.attribution
-            )
-            probe.tally = record(probe.tally, revision)
-    except httpx.TimeoutException:
-        probe.tally = record_error(probe.tally, f"timed out after {timeout:g}s")
-    except httpx.HTTPError as exc:
-        probe.tally = record_error(
-            probe.tally, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        header = response.headers.get(probe.attribution.header)
+        revision, token, text = await asyncio.get_running_loop().run_in_executor(
+            matcher, _read_answer, header, bytes(body), probe.attribution
         )
-    probe.bump()
+        if response.status_code >= 400:
+            answer = Answer(sent, f"HTTP {response.status_code}", False, revision, token, text)
+        else:
+            answer = Answer(sent, str(response.status_code), True, revision, token, text)
+    except httpx.TimeoutException:
+        answer = Answer(sent, f"timed out after {timeout:g}s", False)
+    except httpx.HTTPError as exc:
+        answer = Answer(sent, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, False)
+    probe.record(answer)
 
 
 def probe_client(limits: ProbeLimits) -> httpx.AsyncClient:
@@ -269,11 +330,31 @@ def probe_client(limits: ProbeLimits) -> httpx.AsyncClient:
     )
 
 
-async def run_probe(probe: Probe, limits: ProbeLimits, matcher: ThreadPoolExecutor) -> None:
+async def run_probe(
+    probe: Probe, limits: ProbeLimits, matcher: ThreadPoolExecutor, reader: SplitReader | None = None
+) -> None:
     """Send the probe's requests on schedule until its count or duration is reached (or it is cancelled);
-    answers are searched in `matcher`'s threads."""
-    async with probe_client(limits) as client:
-        await _send_all(client, probe, limits, matcher)
+    answers are searched in `matcher`'s threads; with a `reader`, the probe follows the split."""
+    following = asyncio.create_task(_follow(probe, limits, reader)) if reader is not None else None
+    try:
+        async with probe_client(limits) as client:
+            await _send_all(client, probe, limits, matcher)
+    finally:
+        if following is not None:
+            following.cancel()
+            await asyncio.gather(following, return_exceptions=True)
+
+
+async def _follow(probe: Probe, limits: ProbeLimits, reader: SplitReader) -> None:
+    """Read the served split every `follow_seconds` while the probe runs (a failed read is skipped)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(limits.follow_seconds)
+        try:
+            split = await loop.run_in_executor(None, reader)
+        except Exception:  # the cache may be reconnecting: the next read will tell
+            continue
+        probe.follow(split, time.monotonic() + limits.follow_settle)
 
 
 async def _send_all(
@@ -399,11 +480,13 @@ class ProbeRegistry:
         self,
         spec: ProbeSpec,
         target: ProbeTarget,
-        configured: list[tuple[str, int]],
+        configured: Split,
         attribution: Attribution,
         client: str = "",
+        reader: SplitReader | None = None,
     ) -> Probe:
-        """Start a probe on the running event loop for `client` (who asked: an address or a user);
+        """Start a probe on the running event loop for `client` (who asked: an address or a user),
+        following the split `reader` reads (None: the split at the start stays);
         ProbeError 409 when too many already run, 429 when this client started too many lately."""
         if len(self.running()) >= self.limits.max_running:
             raise ProbeError(
@@ -413,7 +496,8 @@ class ProbeRegistry:
         self.starts.record(client)
         probe_id = f"{next(self._ids)}-{secrets.token_hex(4)}"
         probe = Probe(probe_id, spec, target, configured, attribution, started=time.monotonic())
-        work = run_probe(probe, self.limits, self.matcher())
+        probe.recent = deque(maxlen=self.limits.ticker)
+        work = run_probe(probe, self.limits, self.matcher(), reader)
         probe.task = asyncio.create_task(work, name=f"probe-{probe_id}")
         self._probes[probe_id] = probe
         self._forget_old()

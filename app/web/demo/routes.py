@@ -24,7 +24,7 @@ from app.model.demo_view import ProbeView
 from app.web.dashboard import Dashboard, DashboardDep, get_dashboard
 from app.web.demo.probing import Probe, ProbeError
 from app.web.demo.starting import plan, refused, requester
-from app.web.demo.views import current_probe_view, demo_view, page_context, render
+from app.web.demo.views import current_probe_view, demo_view, page_context, render, split_reader
 from app.web.editor.embedding import embedded_editor
 from app.web.events import SSE_HEADERS, rendered_or_nothing, respond, subscribe
 from app.web.htmx import is_fragment_request, page_or_fragment
@@ -80,7 +80,9 @@ async def start(request: Request, namespace: str, name: str, fields: Mapping[str
     spec, target, configured, attribution = await anyio.to_thread.run_sync(
         plan, dashboard, registry, namespace, name, fields
     )
-    return registry.start(spec, target, configured, attribution, client=client)
+    return registry.start(
+        spec, target, configured, attribution, client=client, reader=split_reader(dashboard, spec)
+    )
 
 
 def find(dashboard: Dashboard, namespace: str, name: str, probe_id: str) -> Probe:
@@ -263,12 +265,14 @@ async def demo_events(
 ) -> StreamingResponse:
     feed = await subscribe(dashboard, namespace)
 
+    shown = frozenset(DEMO_SECTIONS) - ({"explain"} if present else set())  # presenter: no diagram
+
     def render_sections(names: frozenset[str]) -> list[tuple[str, str]]:
         view = demo_view(dashboard, namespace, name, tag, present)
         return [
             (section, "" if section == "services" else render(dashboard, f"section_{section}", view))
             for section in DEMO_SECTIONS
-            if section in names
+            if section in names and section in shown
         ]
 
     def affected(kind: str) -> frozenset[str]:

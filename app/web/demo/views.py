@@ -13,14 +13,14 @@ from fastapi import Request
 from markupsafe import Markup
 
 from app.model.bodies import name_of
-from app.model.demo_view import DemoView, ProbeView, share_bars, tag_links
+from app.model.demo_view import DemoView, ProbeView, share_bars, tag_links, ticker_lines
 from app.model.explain import ExplainGraph, explain_graph
 from app.model.objects import NamespaceObjects
 from app.model.probestats import configured_split
 from app.model.views import ConnectionView, revision_colours, service_view
 from app.web import loading
 from app.web.dashboard import Dashboard
-from app.web.demo.probing import Probe
+from app.web.demo.probing import Probe, ProbeSpec, SplitReader
 from app.web.loading import NoSuchKnativeService
 from app.web.urls import path_for
 
@@ -112,6 +112,12 @@ def probe_view(
         summary=comparison.summary,
         rows=share_bars(comparison, colours),
         split_changed=served is not None and served != probe.configured,
+        window=len(probe.window),
+        window_size=spec.window,
+        split_changes=probe.split_changes,
+        # (a restart is dated when the change settles, up to `follow_settle` ahead of now)
+        window_age=max(0.0, round(now - max(probe.started, probe.window_since or 0.0), 1)),
+        ticker=ticker_lines(reversed(probe.recent), colours),
     )
 
 
@@ -119,6 +125,15 @@ def served_split(objects: NamespaceObjects, name: str, tag: str | None) -> list[
     """The split the Route serves at the route URL (`tag` None) or a tag's URL now."""
     route = route_of(objects.routes, name)
     return configured_split(route.get("status", {}).get("traffic"), tag) if route else None
+
+
+def split_reader(dashboard: Dashboard, spec: ProbeSpec) -> SplitReader:
+    """What a running probe calls (in a worker thread) to follow the split its URL serves."""
+
+    def read() -> list[tuple[str, int]] | None:
+        return served_split(loading.namespace_objects(dashboard, spec.namespace), spec.service, spec.tag)
+
+    return read
 
 
 def current_probe_view(dashboard: Dashboard, probe: Probe) -> ProbeView:

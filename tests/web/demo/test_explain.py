@@ -16,6 +16,7 @@ from app.model.bodies import name_of
 from app.model.explain import (
     CHAR_WIDTH,
     DEFAULT_PATH,
+    HOSTS_SHOWN,
     PADDING,
     WRAP,
     ExplainGraph,
@@ -69,9 +70,22 @@ def test_every_host_of_every_virtual_service_is_drawn(
     ]
     assert len(customer) == 2
     for vs in customer:
-        drawn = [t for n in graph.nodes if n.ref and n.ref.name == name_of(vs) for t in _texts(n)]
+        boxes = [n for n in graph.nodes if n.ref and n.ref.name == name_of(vs)]
+        drawn = [t for n in boxes for t in (*_texts(n), *n.more)]
         for host in vs["spec"]["hosts"]:
             assert any(text == host or text == f"host {host}" for text in drawn), host
+
+
+def test_long_host_lists_show_their_first_host_and_a_count(graph: ExplainGraph) -> None:
+    rules = [n for n in graph.nodes if n.kind == "rule"]
+    collapsed = [n for n in rules if n.more]
+    assert collapsed, "the lab's routes each match several hosts"
+    for rule in collapsed:
+        count = next(line for line in rule.lines if line.startswith("+ "))
+        assert count == f"+ {len(rule.more)} more hosts"
+        assert rule.lines.index(count) == HOSTS_SHOWN
+    route_url = next(n for n in rules if n.id == "rule-customer-0")
+    assert route_url.lines[0] == "customer.labs-1" and len(route_url.more) == 3
 
 
 def test_one_box_per_http_route_with_its_weights(graph: ExplainGraph, lab_objects: NamespaceObjects) -> None:
@@ -176,7 +190,8 @@ def test_long_hosts_wrap_after_dots_and_every_drawn_row_fits_its_box(graph: Expl
     rows = wrap(host)
     assert "".join(row.removeprefix("  ") for row in rows) == host
     assert all(len(row) <= WRAP for row in rows) and all(row.endswith(".") for row in rows[:-1])
-    assert wrap("x" * 50) == ("x" * WRAP, "  " + "x" * 4)
+    assert wrap("x" * (WRAP + 4)) == ("x" * WRAP, "  " + "x" * 4)
+    assert wrap("endpoints: activator (SKS in Proxy mode)")[0] == "endpoints: activator "
     for node in graph.nodes:
         assert max(len(row) for row in node.rows) * CHAR_WIDTH + 2 * PADDING <= node.width + 1e-9
         assert node.text_rows[-1][1] <= node.y + node.height
@@ -192,3 +207,22 @@ def test_without_istio_or_a_route_the_graph_says_what_is_missing(lab_objects: Na
     )
     assert [n.kind for n in graph.nodes if n.column == 0] == ["spec"] * 3
     assert not any(n.kind in ("status", "rule") for n in graph.nodes)
+
+
+def test_the_narrow_layout_stacks_the_columns_as_bands_without_overlaps(graph: ExplainGraph) -> None:
+    narrow = graph.narrow
+    assert narrow is not None
+    assert {n.id for n in narrow.nodes} == {n.id for n in graph.nodes}
+    assert {(e.source, e.target) for e in narrow.edges} == {(e.source, e.target) for e in graph.edges}
+    assert narrow.width < graph.width / 2 and narrow.height > graph.height
+    bottoms: dict[int, float] = {}
+    tops: dict[int, float] = {}
+    for n in narrow.nodes:
+        assert n.x >= 0 and n.x + n.width <= narrow.width and n.y + n.height <= narrow.height
+        bottoms[n.column] = max(bottoms.get(n.column, 0.0), n.y + n.height)
+        tops[n.column] = min(tops.get(n.column, narrow.height), n.y)
+    columns = sorted(bottoms)
+    assert all(bottoms[a] < tops[b] for a, b in itertools.pairwise(columns))  # each band below the last
+    for a, b in itertools.combinations(narrow.nodes, 2):
+        apart = a.x + a.width <= b.x or b.x + b.width <= a.x or a.y + a.height <= b.y or b.y + b.height <= a.y
+        assert apart, (a.id, b.id)

@@ -81,7 +81,8 @@ def test_explain_serves_a_page_or_a_fragment(demo_dashboard: Dashboard) -> None:
     assert page.headers["vary"] == "HX-Request" and "<html" in page.text
     assert "<html" not in fragment.text and 'data-selected="latest"' in fragment.text
     assert 'data-selected=""' in unknown_tag.text  # an unknown tag highlights nothing
-    assert fragment.text.count('<svg class="explain-svg') == 1
+    assert fragment.text.count('<svg class="explain-drawing explain-svg') == 1  # the columns
+    assert fragment.text.count('<svg class="explain-drawing explain-bands') == 1  # for narrow screens
 
 
 @pytest.mark.parametrize(

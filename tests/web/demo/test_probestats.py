@@ -10,20 +10,24 @@ import pytest
 
 from app.model.probestats import (
     DEFAULT_PATTERN,
+    Answer,
     Attribution,
     Interval,
     PatternError,
     Tally,
     attribute,
+    attribute_answer,
     binomial_range,
     compare,
     compile_pattern,
     configured_split,
+    first_line,
     percent_text,
     record,
     record_error,
     version_map,
     wilson_interval,
+    window_tally,
 )
 from tests.support.builders import revision
 
@@ -201,3 +205,26 @@ def test_configured_split_of_route_and_tag_urls() -> None:
 
 def test_percent_text_never_rounds_a_nonzero_share_to_zero() -> None:
     assert [percent_text(x) for x in (0.0, 0.001, 0.3127, 0.999, 1.0)] == ["0%", "<1%", "31%", ">99%", "100%"]
+
+
+def test_an_answer_reads_as_the_lab_s_curl_loop_prints_it() -> None:
+    rule = Attribution(versions={"v3": "customer-v3", "v4": "customer-v4"}, revisions=frozenset())
+    body = "customer => preference => recommendation v4 from 'customer-v4-deployment-abc': 3\n"
+    assert attribute_answer(None, body, rule) == ("customer-v4", "v4")
+    assert attribute_answer("customer-v3", body, rule) == ("customer-v3", "v4")  # the header wins
+    assert attribute_answer(None, "hello v9", rule) == (None, None)
+    assert first_line("\n  " + body) == body.strip()
+    assert first_line("x" * 100) == "x" * 79 + "…"
+
+
+def test_a_window_tallies_its_answers_errors_apart() -> None:
+    answers = [
+        Answer(0.0, "200", True, "customer-v3", "v3"),
+        Answer(0.1, "200", True, "customer-v4", "v4"),
+        Answer(0.2, "200", True, "customer-v4", "v4"),
+        Answer(0.3, "200", True, None),
+        Answer(0.4, "HTTP 503", False),
+    ]
+    tally = window_tally(answers)
+    assert dict(tally.counts) == {"customer-v3": 1, "customer-v4": 2}
+    assert (tally.unattributed, tally.errors, tally.last_error, tally.sent) == (1, 1, "HTTP 503", 5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, cast
 
@@ -9,10 +10,11 @@ import httpx
 import pytest
 from kubernetes.client import ApiClient, CustomObjectsApi
 
-from app.model.probestats import Attribution, configured_split, version_map
+from app.model.probestats import Answer, Attribution, configured_split, version_map
 from app.model.routing import REVISION_HEADER
 from app.settings import Settings
 from app.web.demo.probing import (
+    Probe,
     ProbeError,
     ProbeLimits,
     ProbeRegistry,
@@ -107,6 +109,83 @@ def test_a_tag_url_reaches_only_its_revision_told_by_the_body_s_version_token(
     assert probe.configured == [("customer-v4", 100)]
 
 
+def test_a_probe_follows_the_split_through_the_labs_shift_without_a_false_alarm(
+    demo_cluster: DemoCluster, demo_api: ApiClient
+) -> None:
+    """50/50, then 90/10 while the probe runs: the probe compares 90/10 with answers given at 90/10."""
+    status = _get(demo_api, "routes", "customer")["status"]
+    url = status["url"]
+    urls = [url] + [t["url"] for t in status["traffic"] if "url" in t]
+    names = frozenset({"customer-v3", "customer-v4"})
+    rule = Attribution(versions={"v3": "customer-v3", "v4": "customer-v4"}, revisions=names)
+    spec = ProbeSpec(NAMESPACE, "customer", None, 2000, rate=100, duration=60)
+
+    def served() -> list[tuple[str, int]]:  # what the dashboard's cache gives a probe: the Route's status
+        return configured_split(_get(demo_api, "routes", "customer")["status"]["traffic"])
+
+    def answered(probe: Probe, count: int) -> Any:
+        async def wait() -> None:
+            while len(probe.window) < count:
+                await asyncio.sleep(0.05)
+
+        return wait()
+
+    async def run() -> Probe:
+        registry = ProbeRegistry(FAST)
+        probe = registry.start(
+            spec, probe_target(url, urls, demo_cluster.ingress_url), served(), rule, reader=served
+        )
+        await answered(probe, 60)
+        assert probe.comparison().verdict != "unexpected"
+        await asyncio.to_thread(
+            _set_traffic,
+            demo_cluster,
+            demo_api,
+            [
+                {"tag": "current", "revisionName": "customer-v3", "percent": 90},
+                {"tag": "candidate", "revisionName": "customer-v4", "percent": 10},
+                {"tag": "latest", "latestRevision": True, "percent": 0},
+            ],
+        )
+        while probe.split_changes == 0:
+            await asyncio.sleep(0.05)
+        changed = probe.window_since
+        await answered(probe, 80)
+        await registry.stop(probe)
+        await registry.aclose()
+        assert changed is not None and all(a.sent >= changed for a in probe.window)
+        return probe
+
+    probe = run_async(run())
+    assert probe.configured == [("customer-v3", 90), ("customer-v4", 10)]
+    assert probe.split_changes == 1
+    comparison = probe.comparison()
+    rows = {r.revision: r for r in comparison.rows}
+    assert comparison.total >= 80
+    assert rows["customer-v3"].count / comparison.total >= 0.75  # 90% served: far from 50/50
+    assert probe.tally.attributed > comparison.total  # the answers before the shift still count as sent
+    assert 0 < len(probe.recent) <= FAST.ticker
+    assert {(a.status, a.ok) for a in probe.recent} == {("200", True)}
+    assert {a.version for a in probe.recent} <= {"v3", "v4"}
+
+
+def test_a_rolling_window_keeps_only_the_latest_answers() -> None:
+    spec = ProbeSpec(NAMESPACE, "customer", None, 100, rate=10, duration=10, window=3)
+    target = probe_target("http://127.0.0.1:9/", [], None)
+    probe = Probe("1", spec, target, [("a", 100)], Attribution(), started=0.0)
+    for i, revision in enumerate(["b", "b", "a", "a", "a"]):
+        probe.record(Answer(float(i), "200", True, revision))
+    assert [a.revision for a in probe.window] == ["a", "a", "a"]
+    assert probe.comparison().verdict == "expected"
+    assert dict(probe.tally.counts) == {"a": 3, "b": 2}
+    assert probe.follow([("a", 100)], settles=10.0) is False  # the same split: nothing restarts
+    assert probe.follow([("a", 50), ("b", 50)], settles=10.0) is True
+    assert list(probe.window) == [] and probe.window_since == 10.0
+    probe.record(Answer(9.5, "200", True, "a"))  # sent before the change settled: left out
+    probe.record(Answer(10.5, "200", True, "b"))
+    assert [a.revision for a in probe.window] == ["b"]
+
+
 def test_a_probe_of_a_dead_address_counts_errors_and_ends(demo_cluster: DemoCluster) -> None:
     spec = ProbeSpec(NAMESPACE, "customer", None, 5, rate=100, duration=5)
     target = probe_target("http://127.0.0.1:9/", [], None)  # the discard port: nothing listens
@@ -146,6 +225,10 @@ def test_probe_requests_are_bounded(fields: dict[str, str], message: str) -> Non
 def test_probe_defaults() -> None:
     spec = probe_spec(NAMESPACE, "customer", {"target": "current"}, ProbeLimits())
     assert (spec.tag, spec.count, spec.rate, spec.duration) == ("current", 100, 20.0, 300.0)
+    assert spec.window == 0  # every answer since the split last changed
+    assert probe_spec(NAMESPACE, "customer", {"window": "50"}, ProbeLimits()).window == 50
+    with pytest.raises(ProbeError, match="window must be a whole number"):
+        probe_spec(NAMESPACE, "customer", {"window": "2.5"}, ProbeLimits())
 
 
 def test_starts_are_limited_per_client_over_a_sliding_window() -> None:

@@ -1,0 +1,108 @@
+"""The explain view in a real browser at the sizes people use: fitted to the width with readable type,
+zoomed with its buttons and panned with a real mouse drag, and drawn top to bottom when narrow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.plugins.browser import screenshot
+from tests.support.serving import Dashboard
+from tests.web.demo.conftest import NAMESPACE
+
+pytestmark = pytest.mark.browser
+
+EXPLAIN = f"/namespaces/{NAMESPACE}/services/customer/explain"
+SHOWN = "[...document.querySelectorAll('.explain-drawing')].find(s => s.getClientRects().length)"
+"""The drawing the page shows (both layouts are sent; the stylesheet shows one)."""
+
+
+@contextmanager
+def explain_page(browser: Browser, dashboard: Dashboard, width: int, height: int) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.goto(dashboard.url + EXPLAIN)
+        expect(page.locator("main[data-live='open']")).to_have_count(1)
+        yield page
+    finally:
+        context.close()
+
+
+def drawn_font_px(page: Page) -> float:
+    """The size the drawing's 12-unit type is drawn at, in screen pixels."""
+    scale = f"(s => s.getBoundingClientRect().width / s.width.baseVal.value)({SHOWN})"
+    return 12 * float(page.evaluate(scale))
+
+
+def boxes_outside(page: Page, kinds: str) -> list[str]:
+    """The boxes of these kinds that are not wholly within the viewport's width."""
+    found: list[str] = page.evaluate(
+        f"""kinds => [...{SHOWN}.querySelectorAll(kinds)].flatMap(n => {{
+               const r = n.getBoundingClientRect();
+               return r.left >= 0 && r.right <= innerWidth ? [] : [n.dataset.id + ' ' + Math.round(r.right)];
+           }})""",
+        kinds,
+    )
+    return found
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(1366, 768), (1920, 1080), (1280, 800)], ids=["1366", "1920", "1280"]
+)
+def test_explain_fits_the_width_with_readable_type(
+    browser: Browser, demo_dashboard: Dashboard, width: int, height: int
+) -> None:
+    with explain_page(browser, demo_dashboard, width, height) as page:
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate(f"{SHOWN}.classList.contains('explain-svg')")  # the columns, left to right
+        assert boxes_outside(page, ".node.kind-revision, .node.kind-pod, .node.kind-empty") == []
+        assert drawn_font_px(page) >= 10.5
+        scroller = page.locator(".explain-wide")
+        assert scroller.evaluate("b => b.scrollWidth <= b.clientWidth")
+        rule = page.locator(".explain-svg [data-id='rule-customer-0']")
+        expect(rule.locator("text")).to_contain_text(["customer.labs-1", "+ 3 more hosts"])
+        if width == 1366:
+            screenshot(page, "explain-1366")
+
+
+def test_zoom_in_then_pan_with_a_mouse_drag_and_fit_again(
+    browser: Browser, demo_dashboard: Dashboard
+) -> None:
+    with explain_page(browser, demo_dashboard, 1366, 768) as page:
+        fitted = drawn_font_px(page)
+        page.click(".explain-tools [data-zoom='in']")
+        page.click(".explain-tools [data-zoom='in']")
+        assert drawn_font_px(page) >= fitted * 1.2
+        scroller = page.locator(".explain-wide")
+        assert scroller.evaluate("b => b.scrollWidth > b.clientWidth")  # zoomed past the card: it pans
+        box = scroller.bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] * 0.7, box["y"] + min(box["height"], 400) * 0.5
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 300, y - 100, steps=10)
+        page.mouse.up()
+        left, top = scroller.evaluate("b => [b.scrollLeft, b.scrollTop]")
+        assert left >= 250 and top >= 50, (left, top)
+        assert page.url.endswith(EXPLAIN)  # the drag was no click on the box it started on
+        page.click(".explain-tools [data-zoom='fit']")
+        assert abs(drawn_font_px(page) - fitted) < 0.01
+        assert scroller.evaluate("b => b.scrollWidth <= b.clientWidth")
+
+
+def test_a_narrow_screen_gets_the_bands_top_to_bottom(browser: Browser, demo_dashboard: Dashboard) -> None:
+    with explain_page(browser, demo_dashboard, 800, 900) as page:
+        expect(page.locator(".explain-wide")).to_be_hidden()
+        expect(page.locator(".explain-narrow svg.explain-bands")).to_be_visible()
+        assert drawn_font_px(page) >= 11
+        assert boxes_outside(page, ".node") == []
+        titles = page.locator(".explain-bands .column-title").evaluate_all(
+            "ts => ts.map(t => Math.round(t.getBoundingClientRect().top))"
+        )
+        assert titles == sorted(titles) and len(set(titles)) == len(titles)  # one band below the other
+        page.click(".paths a[data-path='current']")  # highlighting works on the bands too
+        expect(page.locator(".explain-bands.selecting .node.on[data-id='rev-customer-v3']")).to_have_count(1)
