@@ -87,6 +87,20 @@
     document.documentElement.classList.remove("ed-swapping");
   });
 
+  // 6. The field in use is not replaced by a live answer, so its row's new messages mark it invalid (or
+  //    valid again) here, as a rendered field would be.
+  document.addEventListener("htmx:oobAfterSwap", function (evt) {
+    var swapped = evt.detail.target;
+    var found = swapped && swapped.id && /^ed-t(\d+)-msgs$/.exec(swapped.id);
+    var list = found && document.getElementById(swapped.id);  // the new list (the old one left the page)
+    if (!list) { return; }
+    var invalid = list.querySelector(".error") !== null;
+    var number = document.getElementById("ed-t" + found[1] + "-percent");
+    var row = document.getElementById("ed-row-" + found[1]);
+    if (number) { number.setAttribute("aria-invalid", invalid ? "true" : "false"); }
+    if (row) { row.classList.toggle("invalid", invalid); }
+  });
+
   document.addEventListener("htmx:oobBeforeSwap", function (evt) {
     var target = evt.detail.target;
     if (target === document.activeElement && inEditor(target) && target.type === "text") {
