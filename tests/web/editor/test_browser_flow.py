@@ -264,6 +264,8 @@ def test_the_history_reads_like_a_log_and_undo_never_overwrites_an_outside_chang
     page = screen
     open_editor(page, served_dashboard)
     page.get_by_role("button", name="Canary 90/10").click()
+    expect(page.locator("#ed-t0-percent")).to_have_value("90")  # a person applies what they see
+    settle(page)
     page.locator("#ed-apply").click()
     expect(page.locator("[data-notice='ok']")).to_contain_text("Applied")
     own = page.locator(".ed-entries li[data-event]").first
