@@ -15,10 +15,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.model.bodies import labels_of, meta, name_of
-from app.model.expressions import LATEST_REF, apply_traffic_expression
+from app.model.expressions import (
+    LATEST_REF,
+    apply_traffic_expression,
+    parse_kn_flags,
+    unknown_tag_revisions,
+)
 from app.model.labels import SERVICE_LABEL
 from app.model.patches import splits_equal
-from app.model.rebalancing import distribute_evenly, rebalance
+from app.model.rebalancing import distribute_evenly, limits, partners, rebalance
 from app.model.routing import RevisionState, resolve_traffic
 from app.model.traffic import (
     TRAFFIC_PATH,
@@ -355,12 +360,27 @@ class Moved:
     drag: int
     clamped: bool
     """The moved row could not take the value asked (locks, or no partner): its slider must snap back."""
+    problem: str | None = None
+    """Why a typed percent was not taken (shown beside its field; the rows are left as typed)."""
 
 
-def move(form: EditorForm) -> Moved | None:
-    """Rebalance after the user moved row `form.moved`: the other unlocked rows absorb the difference in
-    proportion to the split when the drag began. None when there is nothing to rebalance (no moved
-    row, or a percent that is not a whole number: validation will say which)."""
+def _limit_problem(wanted: int, low: int, high: int, locked: bool) -> str:
+    if locked:
+        return "this row is locked: unlock it to change its percent"
+    if low == high:
+        return (
+            f"{wanted}% cannot be set here: no other unlocked row carries traffic to give or take "
+            f"(it stays at {low}%; set another row's percent, or use Evenly)"
+        )
+    return f"{wanted}% cannot be set here: between {low}% and {high}% (locked and 0% rows keep theirs)"
+
+
+def move(form: EditorForm, *, typed: bool = False) -> Moved | None:
+    """Rebalance after the user moved row `form.moved`: the other unlocked rows that carry traffic
+    absorb the difference in proportion to the split when the drag began. None when there is nothing
+    to rebalance (no moved row, or a percent that is not a whole number in 0..100: validation says which
+    beside the field). A `typed` percent the others cannot make room for is not clamped behind the
+    user's back: the rows stay as typed and `problem` says why."""
     index = form.moved
     if index is None:
         return None
@@ -369,11 +389,17 @@ def move(form: EditorForm) -> Moved | None:
     before = form.previous[index] if len(form.previous) == len(form.rows) else None
     if wanted is None or any(w is None for j, w in enumerate(weights) if j != index):
         return None
+    if typed and not 0 <= wanted <= 100:
+        return None
     percents = [w or 0 for w in weights]
     percents[index] = before if before is not None else wanted
     same_drag = form.drag == index and len(form.anchor) == len(form.rows)
     anchor = list(form.anchor) if same_drag else percents
     locked = [row.locked for row in form.rows]
+    low, high = limits(percents, locked, index, anchor=anchor)
+    if typed and not low <= wanted <= high and (wanted != percents[index] or locked[index]):
+        problem = _limit_problem(wanted, low, high, locked[index])
+        return Moved(tuple(form.rows), tuple(anchor), index, True, problem)
     result = rebalance(percents, locked, index, wanted, anchor=anchor)
     rows = tuple(row.with_weight(w) for row, w in zip(form.rows, result, strict=True))
     return Moved(rows, tuple(anchor), index, result[index] != wanted)
@@ -402,7 +428,8 @@ def _set_weights(rows: Sequence[Row], weights: Sequence[int], *, unlock: bool = 
 
 
 def distribute(rows: Sequence[Row]) -> tuple[Row, ...]:
-    """Evenly distribute: the unlocked rows share what the locked ones leave."""
+    """Evenly distribute: the unlocked rows that carry traffic share what the others leave (see
+    `distribute_evenly`)."""
     return _set_weights(rows, distribute_evenly(_weights(rows), [r.locked for r in rows]))
 
 
@@ -429,7 +456,11 @@ def remove_row(rows: Sequence[Row], index: int) -> tuple[Row, ...]:
     locked = [r.locked for r in rows]
     if weights[index] and not any(not lock for i, lock in enumerate(locked) if i != index):
         raise ActionError("unlock a row to take this target's traffic before removing it")
-    result = rebalance(weights, [*locked[:index], False, *locked[index + 1 :]], index, 0)
+    unlocked = [*locked[:index], False, *locked[index + 1 :]]
+    # Removing a row is asking for its traffic to go somewhere: to the rows that carry traffic, or,
+    # when none does, to the 0% ones.
+    into_zero = not partners(weights, unlocked, index)
+    result = rebalance(weights, unlocked, index, 0, into_zero=into_zero)
     kept = _set_weights(rows, result)
     return kept[:index] + kept[index + 1 :]
 
@@ -513,18 +544,28 @@ def rollback_rows(previous: Sequence[TrafficTarget]) -> tuple[Row, ...]:
 def apply_expression(
     rows: Sequence[Row], expression: str, choices: Sequence[RevisionChoice], service: str
 ) -> tuple[Row, ...]:
-    """kn's `--traffic` syntax (`current=50,candidate=50,@latest=0`, with kn's remainder rule) applied
-    to the rows; a floating row stays floating. Locks do not bind an expression."""
+    """kn's traffic flags as `kn service update` takes them (`current=50,candidate=50,@latest=0` alone
+    means --traffic, with kn's remainder rule; `--tag rev=name`, `--untag name`) applied to the rows; a
+    floating row stays floating. Locks do not bind an expression."""
     if not expression.strip():
-        raise ActionError("type a split such as current=90,candidate=10")
+        raise ActionError("type a split such as current=90,candidate=10 (or --tag rev=name, --untag name)")
+    flags, messages = parse_kn_flags(expression)
+    if messages:
+        raise ActionError("; ".join(messages))
     targets, errors = rows_to_targets(rows)
     if errors:
         raise ActionError(str(errors[0]))
+    known = {c.name for c in choices if c.service == service}
+    messages = unknown_tag_revisions(flags.tags, known)
+    if messages:
+        raise ActionError("; ".join(messages))
     result, messages = apply_traffic_expression(
         targets,
-        expression,
+        flags.traffic,
+        tags=flags.tags,
+        untags=flags.untags,
         service_name=service,
-        known_revisions={c.name for c in choices if c.service == service},
+        known_revisions=known,
         latest_ready_revision=latest_ready(choices, service),
     )
     if messages:

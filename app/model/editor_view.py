@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.model.bodies import meta, name_of
@@ -25,6 +26,7 @@ from app.model.editing import (
     service_traffic,
     validate_rows,
 )
+from app.model.expressions import kn_update_command
 from app.model.history import (
     HistoryEntry,
     OutsideChange,
@@ -35,8 +37,10 @@ from app.model.history import (
 )
 from app.model.objects import KubeObject
 from app.model.previewing import Preview, preview
-from app.model.traffic import TrafficTarget
+from app.model.timestamps import parse_time
+from app.model.traffic import TRAFFIC_PATH, FieldError, TrafficTarget
 from app.model.views import colour_index
+from app.model.views.ages import human_duration
 
 NO_COLOUR = 8
 """The colour of a row that routes nowhere yet (no revision chosen)."""
@@ -56,6 +60,8 @@ class Loaded:
     placeholders: tuple[KubeObject, ...] = ()
     """The Kubernetes Services labelled with the Route: a visibility label on one keeps that tag
     cluster-local, which the preview must know."""
+    now: datetime | None = None
+    """When it was loaded (the history's "3m ago" counts from here); None: times are shown as stored."""
 
     @property
     def name(self) -> str:
@@ -188,19 +194,40 @@ class EditorView:
     conflict: ConflictView | None = None
     stale: StaleView | None = None
 
+    after_apply: bool = False
+    """Shown right after an apply: the page catches up with the cluster's reaction at once."""
+    kn_command: str | None = None
+    """The `kn service update` that would make the same change (None while the draft is invalid)."""
+    now: datetime | None = None
+
     @property
     def read_only(self) -> bool:
         return self.refusal is not None
+
+    def ago(self, timestamp: str) -> str:
+        """A history time relative to when the page was built: "45s ago", "3h12m ago"."""
+        when = parse_time(timestamp)
+        if when is None or self.now is None:
+            return ""
+        return f"{human_duration((self.now - when).total_seconds())} ago"
+
+    @staticmethod
+    def absolute(timestamp: str) -> str:
+        """A history time as a person reads it: "2026-12-07 17:20:03 UTC"."""
+        when = parse_time(timestamp)
+        return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when is not None else timestamp
 
     @property
     def can_apply(self) -> bool:
         return self.validation.ok and self.pending and not self.read_only
 
 
-def fresh_form(loaded: Loaded) -> EditorForm:
-    """The form for the Service as loaded: its split, its version, no edits."""
+def fresh_form(loaded: Loaded, *, live: bool = False) -> EditorForm:
+    """The form for the Service as loaded: its split, its version, no edits (`live`: the user's live
+    mode carries over, as it must after a live apply)."""
     traffic = loaded.traffic
     return EditorForm(
+        live=live,
         resource_version=loaded.resource_version,
         rows=rows_from_traffic(traffic),
         generation=loaded.generation,
@@ -217,15 +244,21 @@ def build_view(
     notice: Notice | None = None,
     conflict: ConflictView | None = None,
     stale: StaleView | None = None,
+    problems: Mapping[int, str] | None = None,
 ) -> EditorView:
     """What the editor shows. A user who may not write (`refusal`) sees the Service's split as
     loaded, whatever the form says: the read-only editor has no inputs, so a posted split is never
-    theirs to see."""
+    theirs to see. `problems` are row errors beyond Knative's (a typed percent the other rows cannot
+    make room for): they are shown beside the row and refuse the apply like any error."""
     if refusal is not None:
         form = fresh_form(loaded)
+        problems = None
     own = tuple(loaded.own_choices)
     latest = latest_ready(own, loaded.name)
     validation = validate_rows(form.rows, loaded.name, loaded.choices)
+    if problems:
+        extra = tuple(FieldError(text, (f"{TRAFFIC_PATH}[{i}].percent",)) for i, text in problems.items())
+        validation = Validation(extra + validation.errors, validation.warnings)
     targets, parse_errors = rows_to_targets(form.rows)
     predicted = loaded.predict(targets, form.resource_version)
     return EditorView(
@@ -254,6 +287,12 @@ def build_view(
         notice=notice,
         conflict=conflict,
         stale=stale,
+        kn_command=(
+            kn_update_command(loaded.name, loaded.namespace, form.base, targets)
+            if validation.ok and not parse_errors
+            else None
+        ),
+        now=loaded.now,
     )
 
 

@@ -276,3 +276,84 @@ def apply_traffic_expression(
     if errors:
         return list(targets), errors
     return remove_null_targets(result), []
+
+
+# --- The kn field: flags as typed, and the command for a split ---------------------------------------
+
+_FLAGS = ("traffic", "tag", "untag")
+
+
+class KnFlags(NamedTuple):
+    """The values of kn's traffic flags as typed in the editor (each flag's values comma-joined, as
+    kn's string-slice flags join repeated flags; knative/client pkg/commands/flags/traffic.go)."""
+
+    traffic: str
+    tags: str
+    untags: str
+
+
+def parse_kn_flags(text: str) -> tuple[KnFlags, list[str]]:
+    """`--traffic a=50,b=50 --tag rev=name --untag name` (also `--flag=value`, flags repeated, and a bare
+    `a=50,b=50` meaning --traffic) as kn service update takes them; unknown flags and flags without a
+    value are errors."""
+    values: dict[str, list[str]] = {flag: [] for flag in _FLAGS}
+    errors: list[str] = []
+    words = text.split()
+    position = 0
+    while position < len(words):
+        word = words[position]
+        position += 1
+        if not word.startswith("--"):
+            values["traffic"].append(word)
+            continue
+        name, has_value, value = word[2:].partition("=")
+        if name not in _FLAGS:
+            errors.append(f"unknown flag: --{name} (the editor takes --traffic, --tag and --untag)")
+            continue
+        if not has_value:
+            if position >= len(words) or words[position].startswith("--"):
+                errors.append(f"flag needs an argument: --{name}")
+                continue
+            value = words[position]
+            position += 1
+        values[name].append(value)
+    joined = {flag: ",".join(items) for flag, items in values.items()}
+    return KnFlags(joined["traffic"], joined["tag"], joined["untag"]), errors
+
+
+def unknown_tag_revisions(tags: str, known_revisions: Collection[str]) -> list[str]:
+    """A clear message for each `--tag revision=name` whose revision this Service does not have (kn asks
+    the cluster and fails; the editor says so before anything is built)."""
+    pairs, _ = parse_tag_expression(tags)
+    return [
+        f'cannot tag "{pair.revision}": it is neither a revision of this service nor {LATEST_REF}'
+        for pair in pairs
+        if pair.revision != LATEST_REF and pair.revision not in known_revisions
+    ]
+
+
+def _ref(target: TrafficTarget) -> str:
+    return LATEST_REF if target.latest_revision else target.revision_name or ""
+
+
+def kn_update_command(
+    service: str, namespace: str, before: Sequence[TrafficTarget], after: Sequence[TrafficTarget]
+) -> str:
+    """The `kn service update` that turns the traffic block `before` into `after`: kn untags, then tags,
+    then sets traffic (knative/client pkg/traffic/compute.go), refusing to move a tag that is on another
+    revision, so a moved tag is untagged first; each target is named by its tag when it has one, else by
+    its revision or @latest. Targets left with neither tag nor traffic are dropped by kn."""
+    old = default_traffic(before)
+    new = default_traffic(after)
+    old_tags = {(t.tag, _ref(t)) for t in old if t.tag}
+    new_tags = {(t.tag, _ref(t)) for t in new if t.tag}
+    untags = [tag for tag, ref in sorted(old_tags - new_tags)]
+    tags = [f"{_ref(t)}={t.tag}" for t in new if t.tag and (t.tag, _ref(t)) not in old_tags]
+    shares = [f"{t.tag or _ref(t)}={t.percent or 0}" for t in new if t.percent]
+    words = ["kn", "service", "update", service, "-n", namespace]
+    if untags:
+        words += ["--untag", ",".join(untags)]
+    if tags:
+        words += ["--tag", ",".join(tags)]
+    words += ["--traffic", ",".join(shares)]
+    return " ".join(words)

@@ -253,10 +253,19 @@ class OutsideChange:
 
     who: str
     detail: str
+    time: str = ""
+    """When, as far as the cluster tells (the managedFields entry that last wrote spec.traffic)."""
+    split: str = ""
+    """The split it set (the Service's now)."""
+    before: str = ""
+    """The split it replaced, when known (the last one Splitboard applied)."""
+    writer: str = ""
+    """Who, as the history line reads: `kubectl (field manager kubectl-patch)`; else `who`."""
 
 
-def traffic_manager(service: Obj) -> str | None:
-    """The field manager that last wrote `spec.traffic` (server-side managedFields), if recorded."""
+def traffic_write(service: Obj) -> tuple[str, str] | None:
+    """The field manager that last wrote `spec.traffic` and when (server-side managedFields), if
+    recorded."""
     latest: tuple[str, str] | None = None
     for entry in meta(service).get("managedFields") or []:
         if not isinstance(entry, Mapping):
@@ -266,7 +275,21 @@ def traffic_manager(service: Obj) -> str | None:
             when = str(entry.get("time") or "")
             if latest is None or when >= latest[0]:
                 latest = (when, str(entry.get("manager") or ""))
-    return latest[1] if latest and latest[1] else None
+    return (latest[1], latest[0]) if latest and latest[1] else None
+
+
+def traffic_manager(service: Obj) -> str | None:
+    """The field manager that last wrote `spec.traffic` (server-side managedFields), if recorded."""
+    found = traffic_write(service)
+    return found[0] if found else None
+
+
+def describe_manager(manager: str) -> str:
+    """A field manager as a person reads it in the history: kubectl's managers
+    (`kubectl-client-side-apply`, `kubectl-edit`, `kubectl-patch`, ...) say which kubectl command wrote."""
+    if manager == "kubectl" or manager.startswith("kubectl-"):
+        return f"kubectl (field manager {manager})"
+    return f"field manager {manager}"
 
 
 def flagger_primary(service: Obj) -> str | None:
@@ -284,12 +307,16 @@ def outside_change(service: Obj, entries: Sequence[HistoryEntry]) -> OutsideChan
     current = service_traffic(service)
     if entries and splits_equal(current, entries[0].new):
         return None
+    now = describe_split(current)
+    before = entries[0].new_text if entries else ""
     primary = flagger_primary(service)
-    manager = traffic_manager(service)
+    write = traffic_write(service)
+    manager, when = write if write else (None, "")
     if primary:
-        return OutsideChange("Flagger", f"{FLAGGER_ANNOTATION}: {primary}")
+        return OutsideChange("Flagger", f"{FLAGGER_ANNOTATION}: {primary}", when, now, before)
     if manager and manager != COMPONENT:
-        return OutsideChange(manager, f"field manager of spec.traffic: {manager}")
+        detail = f"field manager of spec.traffic: {manager}"
+        return OutsideChange(manager, detail, when, now, before, describe_manager(manager))
     if entries:
-        return OutsideChange("someone outside Splitboard", f"now: {describe_split(current)}")
+        return OutsideChange("someone outside Splitboard", f"now: {now}", when, now, before)
     return None

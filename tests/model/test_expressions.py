@@ -5,12 +5,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.model.expressions import (
+    KnFlags,
     RevisionTag,
     TrafficShare,
     apply_traffic_expression,
+    kn_update_command,
+    parse_kn_flags,
     parse_tag_expression,
     parse_traffic_expression,
     parse_untag_expression,
+    unknown_tag_revisions,
 )
 from app.model.traffic import TrafficTarget, validate_traffic
 
@@ -189,3 +193,69 @@ def test_never_raises_on_user_input(traffic: str, tags: str, untags: str) -> Non
     assert all(isinstance(e, str) and e for e in errors)
     if errors:
         assert result == lab
+
+
+# --- The editor's kn field and the command it shows ----------------------------------------------------
+# kn service update takes --traffic, --tag and --untag as string-slice flags: each may be given many
+# times and takes comma-separated values (knative/client pkg/commands/flags/traffic.go); it untags,
+# then tags, then sets traffic (pkg/traffic/compute.go, Compute).
+
+
+def test_kn_flags_as_typed() -> None:
+    assert parse_kn_flags("current=90,candidate=10") == (KnFlags("current=90,candidate=10", "", ""), [])
+    typed = "--tag customer-v4=preview --untag candidate --traffic=current=90 --traffic preview=10"
+    assert parse_kn_flags(typed) == (KnFlags("current=90,preview=10", "customer-v4=preview", "candidate"), [])
+    assert parse_kn_flags("--tag a=b --tag c=d") == (KnFlags("", "a=b,c=d", ""), [])
+    _, errors = parse_kn_flags("--traffic --revision x")
+    assert errors == [
+        "flag needs an argument: --traffic",
+        "unknown flag: --revision (the editor takes --traffic, --tag and --untag)",
+    ]
+
+
+def test_unknown_revisions_to_tag_get_a_clear_message() -> None:
+    known = {"customer-v3", "customer-v4"}
+    assert unknown_tag_revisions("customer-v4=preview,@latest=newest", known) == []
+    assert unknown_tag_revisions("customer-v9=x", known) == [
+        'cannot tag "customer-v9": it is neither a revision of this service nor @latest'
+    ]
+
+
+def test_the_kn_command_for_a_draft_makes_the_draft(lab_targets: list[TrafficTarget]) -> None:
+    """The command shown is one kn would run to the same block: retag a revision (kn refuses to move a
+    tag without --untag), shift traffic, leave the tag-only `latest` as it is."""
+    draft = [
+        TrafficTarget(tag="current", revision_name="customer-v3", percent=90),
+        TrafficTarget(tag="preview", revision_name="customer-v4", percent=10),
+        TrafficTarget(tag="latest", latest_revision=True, percent=0),
+    ]
+    command = kn_update_command("customer", "labs-1", lab_targets, draft)
+    assert command == (
+        "kn service update customer -n labs-1 --untag candidate --tag customer-v4=preview"
+        " --traffic current=90,preview=10"
+    )
+    flags, errors = parse_kn_flags(command.split(" ", 6)[6])
+    assert errors == []
+    result, messages = apply_traffic_expression(
+        lab_targets, flags.traffic, tags=flags.tags, untags=flags.untags, service_name="customer"
+    )
+    assert messages == [] and split_of(result) == split_of(draft)
+
+
+@given(st.lists(st.integers(0, 100), min_size=3, max_size=3))
+def test_the_kn_command_round_trips_any_split_of_the_lab(raw: list[int]) -> None:
+    total = sum(raw) or 1
+    percents = [p * 100 // total for p in raw]
+    percents[0] += 100 - sum(percents)
+    lab = [
+        TrafficTarget(tag="current", revision_name="customer-v3", latest_revision=False, percent=50),
+        TrafficTarget(tag="candidate", revision_name="customer-v4", latest_revision=False, percent=50),
+        TrafficTarget(tag="latest", latest_revision=True, percent=0),
+    ]
+    draft = [
+        TrafficTarget(t.tag, t.revision_name, None, t.latest_revision, p)
+        for t, p in zip(lab, percents, strict=True)
+    ]
+    flags, _ = parse_kn_flags(kn_update_command("customer", "labs-1", lab, draft).split(" ", 6)[6])
+    result, messages = apply_traffic_expression(lab, flags.traffic, tags=flags.tags, untags=flags.untags)
+    assert messages == [] and split_of(result) == split_of(draft)

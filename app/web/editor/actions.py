@@ -219,7 +219,9 @@ def outcome_view(loaded: Loaded, form: EditorForm, outcome: Outcome, *, refusal:
     """The editor after an apply, dry run or revert; with the HTTP status a plain form post gets."""
     if isinstance(outcome, Applied) and not outcome.dry_run:
         applied = outcome.after(loaded)
-        view = build_view(applied, fresh_form(applied), refusal=refusal, notice=applied_notice(outcome))
+        form_after = fresh_form(applied, live=form.live)
+        view = build_view(applied, form_after, refusal=refusal, notice=applied_notice(outcome))
+        view = replace(view, after_apply=True)
         return view, 200, applied
     if isinstance(outcome, Conflict):
         conflict = conflict_view(form, outcome)

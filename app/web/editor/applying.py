@@ -56,6 +56,7 @@ def load(dashboard: Dashboard, namespace: str, name: str) -> Loaded:
             history(objects.events, name, key=dashboard.history_key, namespace=namespace, uid=uid_of(service))
         ),
         placeholders=tuple(s for s in objects.core_services if labels_of(s).get(ROUTE_LABEL) == name),
+        now=dashboard.clock(),
     )
 
 

@@ -109,12 +109,14 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
 
     def work() -> Response:
         loaded = load(dashboard, namespace, name)
-        moved = move(form)
+        typed = bool(trigger and trigger.endswith(".percent"))
+        moved = move(form, typed=typed)
         edited = (
             form if moved is None else replace(form, rows=moved.rows, anchor=moved.anchor, drag=moved.drag)
         )
         refusal = edit_refusal(request, namespace, name)
-        view = build_view(loaded, edited, refusal=refusal)
+        problems = {moved.drag: moved.problem} if moved is not None and moved.problem else {}
+        view = build_view(loaded, edited, refusal=refusal, problems=problems)
         if form.live and released and moved is not None and view.can_apply:
             targets, _ = rows_to_targets(edited.rows)
             outcome = change_traffic(dashboard, loaded, precondition(form), targets, user=user)
@@ -122,7 +124,7 @@ async def editor_live(request: Request, dashboard: DashboardDep, namespace: str,
             applied_view, _, _ = outcome_view(loaded, edited, outcome, refusal=refusal)
             return replace_editor(dashboard, applied_view)
         keep = request.headers.get("HX-Trigger") or ""
-        if released and moved is not None and moved.clamped:
+        if released and moved is not None and moved.clamped and not moved.problem:
             keep = ""  # the drag is over: the slider snaps to what it could take
         return HTMLResponse(render(dashboard, "live_update", view, keep))
 
@@ -169,7 +171,8 @@ def _follow_same_spec(dashboard: Dashboard, loaded: Loaded, form: EditorForm, ev
     """The sync answer while the Service keeps the spec the editor loaded (None when it does not)."""
     if loaded.resource_version == form.resource_version or loaded.generation < form.generation:
         # current, or the cache has not yet seen our own write
-        if event in ("sse:routes", "sse:virtualservices") and loaded.generation == form.generation:
+        caught_up = event in ("sse:routes", "sse:virtualservices", "load")  # "load": right after an apply
+        if caught_up and loaded.generation == form.generation:
             return HTMLResponse(render(dashboard, "preview", build_view(loaded, form, refusal=None), True))
         return Response(status_code=204)
     if loaded.generation == form.generation:

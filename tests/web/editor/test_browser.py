@@ -102,18 +102,22 @@ def test_the_keyboard_moves_sliders_and_locks_hold(page: Page, served_dashboard:
     expect(page.locator("#ed-t0-percent")).to_have_value("0")
     page.keyboard.press("Home")
     expect(page.locator("#ed-t0-percent")).to_have_value("100")
-    # 40 left by the first row: the others had nothing, so they share it equally
+    expect(page.locator("#ed-t2-percent")).to_have_value("0")  # the tag-only row is never poured into
     settle(page)
-    page.locator("#ed-t0-percent").fill("60")
-    expect(page.locator("#ed-t1-percent")).to_have_value("20")
-    expect(page.locator("#ed-t2-percent")).to_have_value("20")
-    # lock the first row: moving the second now takes from the third only
+    # three rows with traffic; lock the first: moving the second now takes from the third only
+    page.locator("#ed-t1-percent").fill("20")
+    expect(page.locator("#ed-t0-percent")).to_have_value("80")
+    page.locator("#ed-t2-percent").fill("20")  # taken from the others in proportion, 80:20
+    expect(page.locator("#ed-t0-percent")).to_have_value("64")
+    expect(page.locator("#ed-t1-percent")).to_have_value("16")
+    settle(page)
     page.locator("#ed-row-0 .ed-lock input").check()
+    settle(page)
     page.locator("#ed-t1-slider").focus()
     page.keyboard.press("ArrowLeft")
     expect(page.locator("#ed-t2-percent")).to_have_value("21")
-    expect(page.locator("#ed-t1-percent")).to_have_value("19")
-    expect(page.locator("#ed-t0-percent")).to_have_value("60")
+    expect(page.locator("#ed-t1-percent")).to_have_value("15")
+    expect(page.locator("#ed-t0-percent")).to_have_value("64")
 
 
 def test_a_bad_tag_is_flagged_while_typing_and_cannot_be_applied(

@@ -299,15 +299,56 @@ def test_a_move_always_leaves_whole_percents_summing_to_100(raw: list[int], data
     new = [w for w in weights(result.rows) if w is not None]
     assert sum(new) == 100
     assert all(0 <= w <= 100 for w in new)
-    assert new[index] == min(max(value, 0), 100)
+    # Rows at 0% are never handed traffic by another row's move ...
+    assert all(new[j] == 0 for j, p in enumerate(split) if p == 0 and j != index)
+    # ... so the moved row takes the value asked when some other row carries traffic, else stays.
+    carriers = any(p > 0 for j, p in enumerate(split) if j != index)
+    assert new[index] == (min(max(value, 0), 100) if carriers else split[index])
+
+
+def test_the_labs_zero_row_stays_at_zero_through_a_drag() -> None:
+    """The lab's current/candidate/latest at 50/50/0: dragging current takes from and gives to candidate
+    only; `latest` (a tag-only target) keeps 0% all the way."""
+    rows = (Row("customer-v3", "current", "50"), Row("customer-v4", "candidate", "50"), Row(tag="latest"))
+    first = moved_form(rows, 0, 10)
+    result = move(first)
+    assert result is not None and weights(result.rows) == [10, 90, 0]
+    further = move(moved_form(result.rows, 0, 100, previous=first))
+    assert further is not None and weights(further.rows) == [100, 0, 0]
+
+
+def typed_form(rows: tuple[Row, ...], index: int, text: str) -> EditorForm:
+    """The form htmx posts when `text` is typed into row `index`'s number field."""
+    fields = form_fields(rows) | {f"t{index}.percent": text}
+    return parse_form(fields, trigger=f"t{index}.percent")
+
+
+def test_a_typed_number_out_of_range_is_left_for_validation_not_clamped() -> None:
+    rows = (Row("a", "", "50"), Row("b", "", "50"))
+    assert move(typed_form(rows, 0, "150"), typed=True) is None
+    assert move(typed_form(rows, 0, "-5"), typed=True) is None
+    assert move(typed_form(rows, 0, "7.5"), typed=True) is None
+
+
+def test_a_typed_number_the_others_cannot_make_room_for_says_why() -> None:
+    rows = (Row("a", "", "50"), Row("b", "", "30", locked=True), Row("c", "", "20"))
+    result = move(typed_form(rows, 0, "90"), typed=True)
+    assert result is not None and result.problem is not None
+    assert weights(result.rows) == [90, 30, 20]  # as typed: nothing moved behind the user's back
+    assert "between 0% and 70%" in result.problem
+    alone = (Row("a", "", "100"), Row("b", "", "0"))
+    lonely = move(typed_form(alone, 0, "60"), typed=True)
+    assert lonely is not None and lonely.problem is not None and "no other unlocked row" in lonely.problem
+    fits = move(typed_form(rows, 0, "60"), typed=True)
+    assert fits is not None and fits.problem is None and weights(fits.rows) == [60, 30, 10]
 
 
 # --- whole-split actions -----------------------------------------------------------------------------
 
 
 def test_evenly_distribute_shares_what_locked_rows_leave() -> None:
-    rows = (Row("a", "", "40", locked=True), Row("b", "", "60"), Row("c", "", "0"), Row("d", "", "0"))
-    assert weights(distribute(rows)) == [40, 20, 20, 20]
+    rows = (Row("a", "", "40", locked=True), Row("b", "", "50"), Row("c", "", "10"), Row("d", "", "0"))
+    assert weights(distribute(rows)) == [40, 30, 30, 0]  # `d` carries no traffic: it stays at 0%
 
 
 def test_actions_refuse_unreadable_numbers() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.model.editing import service_traffic
 from app.model.history import (
     COMPONENT,
     REASON,
@@ -19,6 +20,7 @@ from app.model.history import (
     previous_split,
     traffic_manager,
 )
+from app.model.patches import describe_split
 from app.model.traffic import TrafficTarget
 from tests.support.builders import LAB_TRAFFIC, service
 
@@ -135,6 +137,10 @@ def test_a_split_changed_with_kubectl_is_flagged_with_its_field_manager() -> Non
     assert traffic_manager(changed) == "kubectl-patch"
     flagged = outside_change(changed, entries)
     assert flagged is not None and flagged.who == "kubectl-patch"
+    assert flagged.writer == "kubectl (field manager kubectl-patch)"
+    # The history lists it as a change of its own: when (the manager's write), and from what to what.
+    assert flagged.time == "2026-11-30T09:10:00Z"
+    assert flagged.before == entries[0].new_text and flagged.split == describe_split(service_traffic(changed))
     anonymous = outside_change(service(), entries)
     assert anonymous is not None and anonymous.who == "someone outside Splitboard"
     assert outside_change(service(), []) is None
