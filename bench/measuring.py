@@ -238,8 +238,8 @@ async def fan_out(
             for _ in range(clients)
         ]
         try:
-            for stream in streams:
-                await stream.open()
+            for stream in streams:  # on a loaded machine the dashboard may take long to answer each
+                await stream.open(timeout=180)
             await asyncio.gather(*(s.wait_for(INITIAL_SECTION, since=0, timeout=300) for s in streams))
             first, last = [], []
             for round_ in range(rounds):
