@@ -60,7 +60,8 @@ def main(argv: list[str]) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.bind(("127.0.0.1", 0))
-        app = bench_app(Settings(auth_token=token), cache, api_client)
+        # The fan-out's 200 SSE clients all come from 127.0.0.1: no cap on connections per address.
+        app = bench_app(Settings(auth_token=token, max_connections_per_client=0), cache, api_client)
         config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
         server = Server(config, app)
         print(f"PORT {sock.getsockname()[1]}", flush=True)

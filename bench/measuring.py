@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -15,10 +18,9 @@ import httpx
 from bench.serving import PROJECT_ROOT, ServedDashboard, stop, wait_until_ok
 from bench.splitting import LIMITS, SplitTarget, apply_split, load_target
 from bench.sse import SseStream
-from bench.stats import Timing
+from bench.stats import Timing, percentile
 
 KUBECTL = "/usr/bin/kubectl"
-KUBECTL_KINDS = "ksvc,revisions,routes,virtualservices,services"
 INITIAL_SECTION = b"event: pods\n"
 """The namespace stream's last section: once it arrived, the stream shows the whole page."""
 
@@ -59,10 +61,10 @@ def lone_page_latency(http: httpx.Client, path: str, n: int, gap: float = 1.1) -
     return Timing(tuple(samples))
 
 
-def kubectl_latency(kubeconfig: Path, namespace: str, cache_dir: Path, n: int) -> Timing:
-    """`kubectl get ksvc,revisions,routes,virtualservices,services -n NS` (discovery cache warmed first)."""
-    command = [KUBECTL, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache_dir)]
-    command += ["get", KUBECTL_KINDS, "-n", namespace]
+def kubectl_latency(kubeconfig: Path, kinds: str, namespace: str | None, cache_dir: Path, n: int) -> Timing:
+    """`kubectl get KINDS -n NS` (`-A` when `namespace` is None), discovery cache warmed first."""
+    command = [KUBECTL, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache_dir), "get", kinds]
+    command += ["-A"] if namespace is None else ["-n", namespace]
 
     def run() -> None:
         subprocess.run(command, check=True, capture_output=True, timeout=60)
@@ -83,29 +85,121 @@ def percent_for(sample: int) -> int:
     return 1 + (sample * 37) % 98 if (sample * 37) % 98 != 49 else 99
 
 
-async def patch_to_sse(dashboard: ServedDashboard, namespace: str, service: str, n: int) -> Timing:
-    """Apply a split n times; each time, until one SSE client of the namespace page shows it served."""
+class KubectlWatch:
+    """`kubectl get ksvc -n NS -w -o json`: each version it prints becomes one line of the Service's
+    served split as `revision=percent` pairs, timed as it arrives. It watches the namespace, not the
+    one Service by name, and prints JSON, not a jsonpath: on the simulator a watch by `metadata.name`,
+    or a jsonpath of the watched versions, printed the first state and never a change (simulator
+    gaps, left to its owners; `-o name` and `--raw` showed the events arriving)."""
+
+    def __init__(self, kubeconfig: Path, cache_dir: Path, namespace: str) -> None:
+        self.command = [KUBECTL, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache_dir)]
+        self.command += ["get", "ksvc", "-n", namespace, "-w", "-o", "json"]
+        self.lines: list[tuple[float, str]] = []
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._new = asyncio.Event()
+
+    async def open(self) -> None:
+        """Start watching; returns once kubectl printed a Service's current state."""
+        self._process = await asyncio.create_subprocess_exec(
+            *self.command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
+        self._reader = asyncio.create_task(self._read())
+        await self.wait_for(lambda line: True, since=0, timeout=60)
+
+    async def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        decoder, text = json.JSONDecoder(), ""
+        while chunk := await self._process.stdout.read(65536):
+            at = time.perf_counter()
+            text += chunk.decode()
+            while text.strip():
+                try:
+                    obj, end = decoder.raw_decode(text.lstrip())
+                except ValueError:
+                    break  # the rest of this object is still on its way
+                text = text.lstrip()[end:]
+                traffic = (obj.get("status") or {}).get("traffic") or []
+                self.lines.append(
+                    (at, "".join(f"{t.get('revisionName')}={t.get('percent')} " for t in traffic))
+                )
+                self._new.set()
+
+    @property
+    def offset(self) -> int:
+        return len(self.lines)
+
+    async def wait_for(self, wanted: Callable[[str], bool], *, since: int, timeout: float) -> float:
+        """When (perf_counter) a line `wanted` accepts arrived at or after line `since`."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            for at, line in self.lines[since:]:
+                if wanted(line):
+                    return at
+            since = len(self.lines)
+            self._new.clear()
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError(f"kubectl -w never printed the wanted line (last: {self.lines[-1:]})")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new.wait(), remaining)
+
+    async def close(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            self._process.terminate()
+            await self._process.wait()
+        if self._reader is not None:
+            await self._reader
+
+
+@dataclass(frozen=True)
+class PatchTimings:
+    """Per sample: until the namespace page's SSE client shows the split served, and until a `kubectl
+    get -w` watching since before the patch prints it served."""
+
+    sse: Timing
+    kubectl: Timing
+
+    def ratio_p50(self) -> float:
+        """The p50 of each sample's SSE time over its kubectl time (both saw the same change)."""
+        ratios = [s / k for s, k in zip(self.sse.samples, self.kubectl.samples, strict=True)]
+        return percentile(ratios, 50)
+
+
+async def patch_to_sse(
+    dashboard: ServedDashboard, namespace: str, service: str, n: int, kubeconfig: Path, cache_dir: Path
+) -> PatchTimings:
+    """Apply a split n times; each time, until one SSE client of the namespace page shows it served,
+    and until a `kubectl get -w` of the namespace's Services, started with that client, prints it served."""
     async with httpx.AsyncClient(
         base_url=dashboard.url, headers=dashboard.auth, timeout=30, limits=LIMITS
     ) as http:
         target = await load_target(http, namespace, service)
         stream = SseStream(dashboard.host, dashboard.port, f"/namespaces/{namespace}/events")
-        await stream.open()
+        watch = KubectlWatch(kubeconfig, cache_dir, namespace)
+        await asyncio.gather(stream.open(), watch.open())
         try:
             await stream.wait_for(INITIAL_SECTION, since=0, timeout=60)
-            samples = []
+            sse, kubectl = [], []
             for sample in range(n):
-                samples.append(await _one_change(http, target, [stream], percent_for(sample)))
+                p = percent_for(sample)
+                served = f"{target.older}={p} "
+                since = watch.offset
+                started, arrived = await _one_change(http, target, [stream], p)
+                sse.append(arrived[0] - started)
+                seen = await watch.wait_for(lambda line: served in line, since=since, timeout=60)  # noqa: B023
+                kubectl.append(seen - started)
                 stream.trim()
-            return Timing(tuple(samples))
+            return PatchTimings(Timing(tuple(sse)), Timing(tuple(kubectl)))
         finally:
-            await stream.close()
+            await asyncio.gather(stream.close(), watch.close())
 
 
 async def _one_change(
     http: httpx.AsyncClient, target: SplitTarget, streams: list[SseStream], p: int
-) -> float:
-    """Seconds from sending the apply until the last of `streams` shows the split served."""
+) -> tuple[float, list[float]]:
+    """When (perf_counter) the apply was sent, and when each of `streams` showed the split served."""
     marks = [s.offset for s in streams]
     started = time.perf_counter()
     answer = await apply_split(http, target, p)
@@ -115,12 +209,25 @@ async def _one_change(
     arrived = await asyncio.gather(
         *(s.wait_for(marker, since=m, timeout=60) for s, m in zip(streams, marks, strict=True))
     )
-    return max(arrived) - started
+    return started, list(arrived)
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """Per round, the time until the first and until the last SSE client had the change."""
+
+    first: Timing
+    last: Timing
+
+    def ratio_p50(self) -> float:
+        """The p50 over rounds of last over first."""
+        ratios = [la / fi for fi, la in zip(self.first.samples, self.last.samples, strict=True)]
+        return percentile(ratios, 50)
 
 
 async def fan_out(
-    dashboard: ServedDashboard, namespace: str, service: str, clients: int, rounds: int
-) -> Timing:
+    dashboard: ServedDashboard, namespace: str, service: str, clients: int, rounds: int, first_sample: int = 0
+) -> FanOut:
     """`clients` SSE clients on the namespace page; per round, one change and the time until all have it."""
     async with httpx.AsyncClient(
         base_url=dashboard.url, headers=dashboard.auth, timeout=30, limits=LIMITS
@@ -131,15 +238,19 @@ async def fan_out(
             for _ in range(clients)
         ]
         try:
-            for stream in streams:
-                await stream.open()
+            for stream in streams:  # on a loaded machine the dashboard may take long to answer each
+                await stream.open(timeout=180)
             await asyncio.gather(*(s.wait_for(INITIAL_SECTION, since=0, timeout=300) for s in streams))
-            samples = []
+            first, last = [], []
             for round_ in range(rounds):
                 for stream in streams:
                     stream.trim()
-                samples.append(await _one_change(http, target, streams, percent_for(100 + round_)))
-            return Timing(tuple(samples))
+                started, arrived = await _one_change(
+                    http, target, streams, percent_for(first_sample + round_)
+                )
+                first.append(min(arrived) - started)
+                last.append(max(arrived) - started)
+            return FanOut(Timing(tuple(first)), Timing(tuple(last)))
         finally:
             await asyncio.gather(*(s.close() for s in streams))
 

@@ -22,9 +22,12 @@ from bench.clusters import build_bench_cluster
 from bench.machine import describe
 from bench.serving import PROJECT_ROOT, ServedDashboard, run_dashboard
 from bench.uncached import UNCACHED_PREFIX
+from bench.wide import measure_wide, watched_kinds
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 MB = 1024 * 1024
+WATCHES_BEYOND_KINDS = 3
+"""The watches the target allows beyond one per kind ("the number of kinds plus a few")."""
 
 
 def say(text: str) -> None:
@@ -61,6 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--clients", type=int, default=200, help="SSE clients of the fan-out")
     parser.add_argument("--rounds", type=int, default=5, help="fan-out rounds (one change each)")
     parser.add_argument("--demo-runs", type=int, default=3)
+    parser.add_argument(
+        "--wide-scenario",
+        default="scale:1000x2x2",
+        help="the wide cluster: namespace list, watches, RSS (default: 1,000 namespaces x 2 Services x 2"
+        " revisions)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="skip the wide cluster (its build takes minutes) and take fewer samples",
+    )
     parser.add_argument("--output", type=Path, help="JSON file (default: bench/results/bench-<time>.json)")
     return parser
 
@@ -80,6 +94,8 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             )
     finally:
         cluster.stop()
+    if not args.quick:
+        results["wide"] = measure_wide(args.wide_scenario, workdir, args.lone_pages, args.kubectl_runs, say)
     say("timing splitboard demo")
     results["demo_ready"] = measuring.demo_ready(args.demo_runs).to_dict()
     return results
@@ -103,6 +119,7 @@ def _dashboard_measurements(
         results["rss_mb"] = round(dashboard.rss_bytes() / MB, 1)
         shown = next(s for s in summaries if s["namespace"] == args.namespace)
         results["namespace_revisions"] = shown["revisions"]
+        results["page_kb"] = round(len(http.get(page).raise_for_status().content) / 1024, 1)
         say("timing page views")
         cached = measuring.page_latency(http, page, args.pages)
         results["cached_page"] = cached.to_dict()
@@ -117,16 +134,34 @@ def _dashboard_measurements(
             count, lambda: _get(http, UNCACHED_PREFIX + page), 5
         )
     say("timing kubectl")
-    kubectl = measuring.kubectl_latency(kubeconfig, args.namespace, workdir / "kube-cache", args.kubectl_runs)
+    # kubectl reads every kind the page shows: the same objects as the dashboard.
+    results["kubectl_kinds"] = ",".join(k for k in watched_kinds(kubeconfig) if k != "namespaces")
+    kubectl = measuring.kubectl_latency(
+        kubeconfig, results["kubectl_kinds"], args.namespace, workdir / "kube-cache", args.kubectl_runs
+    )
     results["kubectl"] = kubectl.to_dict()
     results["ratio_uncached_to_cached_p50"] = round(uncached.p50 / cached.p50, 1)
     results["ratio_kubectl_to_cached_p50"] = round(kubectl.p50 / cached.p50, 1)
-    say("timing patch-to-SSE")
-    patch = asyncio.run(measuring.patch_to_sse(dashboard, args.namespace, args.service, args.patches))
-    results["patch_to_sse"] = patch.to_dict()
+    results["ratio_kubectl_to_lone_p50"] = round(kubectl.p50 / lone.p50, 1)
+    say("timing patch-to-SSE against kubectl get -w")
+    patch = asyncio.run(
+        measuring.patch_to_sse(
+            dashboard, args.namespace, args.service, args.patches, kubeconfig, workdir / "kube-cache"
+        )
+    )
+    results["patch_to_sse"] = patch.sse.to_dict()
+    results["kubectl_watch"] = patch.kubectl.to_dict()
+    results["ratio_sse_to_kubectl_watch_p50"] = round(patch.ratio_p50(), 2)
     say(f"timing the fan-out to {args.clients} SSE clients")
-    fan = asyncio.run(measuring.fan_out(dashboard, args.namespace, args.service, args.clients, args.rounds))
-    results["fan_out"] = {"clients": args.clients, **fan.to_dict()}
+    # The splits go on where the patches stopped: each differs from the one before (no change, no event).
+    fan = asyncio.run(
+        measuring.fan_out(
+            dashboard, args.namespace, args.service, args.clients, args.rounds, first_sample=args.patches
+        )
+    )
+    results["fan_out"] = {"clients": args.clients, **fan.last.to_dict()}
+    results["fan_out_first"] = fan.first.to_dict()
+    results["ratio_fan_out_last_to_first_p50"] = round(fan.ratio_p50(), 2)
     results["rss_mb_after"] = round(dashboard.rss_bytes() / MB, 1)
     return results
 
@@ -140,6 +175,8 @@ def checks(results: dict[str, Any]) -> list[Check]:
     cached_p50 = results["cached_page"]["p50_ms"]
     objects, rss = results["cached_objects"], results["rss_mb"]
     return [
+        *_one_person(results),
+        *_wide(results.get("wide")),
         Check(
             f"cached page p50 ({results['namespace_revisions']} revisions)",
             cached_p50,
@@ -191,6 +228,71 @@ def checks(results: dict[str, Any]) -> list[Check]:
     ]
 
 
+def _one_person(results: dict[str, Any]) -> list[Check]:
+    """Fast for one person: a view nobody shared, its size, a change against kubectl's own watch,
+    and how much later the last of many clients gets a change than the first."""
+    revisions = results["namespace_revisions"]
+    return [
+        Check(
+            f"kubectl p50 / lone view p50 ({revisions} revisions, same kinds)",
+            results["ratio_kubectl_to_lone_p50"],
+            ">= 10",
+            results["ratio_kubectl_to_lone_p50"] >= 10,
+            "x",
+        ),
+        Check(
+            f"namespace page HTML ({revisions} revisions)",
+            results["page_kb"],
+            "<= 200",
+            results["page_kb"] <= 200,
+            "KB",
+        ),
+        Check(
+            "patch-to-browser / kubectl get -w, p50 of samples",
+            results["ratio_sse_to_kubectl_watch_p50"],
+            "<= 1.5",
+            results["ratio_sse_to_kubectl_watch_p50"] <= 1.5,
+            "x",
+        ),
+        Check(
+            f"fan-out to {results['fan_out']['clients']} SSE clients: last / first, p50 of rounds",
+            results["ratio_fan_out_last_to_first_p50"],
+            "<= 2",
+            results["ratio_fan_out_last_to_first_p50"] <= 2,
+            "x",
+        ),
+    ]
+
+
+def _wide(wide: dict[str, Any] | None) -> list[Check]:
+    """The wide cluster's targets (none when it was skipped)."""
+    if wide is None:
+        return []
+    spaces, kinds, objects = wide["namespaces"], wide["kinds"], wide["cached_objects"]
+    return [
+        Check(
+            f"kubectl get ksvc -A p50 / lone namespace list p50 ({spaces} namespaces)",
+            wide["ratio_kubectl_to_lone_list_p50"],
+            ">= 10",
+            wide["ratio_kubectl_to_lone_list_p50"] >= 10,
+            "x",
+        ),
+        Check(
+            f"watches open at the API server ({spaces} namespaces, {kinds} kinds)",
+            wide["open_watches"],
+            f"<= {kinds + WATCHES_BEYOND_KINDS}",
+            wide["open_watches"] <= kinds + WATCHES_BEYOND_KINDS,
+        ),
+        Check(
+            f"dashboard RSS, {objects} objects cached ({spaces} namespaces)",
+            wide["rss_mb"],
+            "< 250 (50,000 objects)",
+            wide["rss_mb"] < 250 and objects >= 50_000,
+            "MB",
+        ),
+    ]
+
+
 def table(results: dict[str, Any], found: Sequence[Check]) -> str:
     """The run as a plain-text table: the targets first, then the other numbers."""
     rows = [("target", "measured", "wanted", "met")]
@@ -202,17 +304,24 @@ def table(results: dict[str, Any], found: Sequence[Check]) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append("")
-    for key in (
-        "cached_page",
-        "lone_page",
-        "uncached_page",
-        "kubectl",
-        "patch_to_sse",
-        "fan_out",
-        "demo_ready",
-    ):
-        t = results[key]
-        lines.append(f"{key:<14} p50 {t['p50_ms']:>9.2f} ms   p99 {t['p99_ms']:>9.2f} ms   n={t['n']}")
+    wide = results.get("wide") or {}
+    timings = {
+        key: results[key]
+        for key in (
+            "cached_page",
+            "lone_page",
+            "uncached_page",
+            "kubectl",
+            "patch_to_sse",
+            "kubectl_watch",
+            "fan_out_first",
+            "fan_out",
+            "demo_ready",
+        )
+    }
+    timings.update({f"wide {k}": wide[k] for k in ("lone_list_page", "kubectl_all_ksvc") if k in wide})
+    for key, t in timings.items():
+        lines.append(f"{key:<22} p50 {t['p50_ms']:>9.2f} ms   p99 {t['p99_ms']:>9.2f} ms   n={t['n']}")
     lines.append(
         f"ratios (p50): uncached/cached {results['ratio_uncached_to_cached_p50']}x, "
         f"kubectl/cached {results['ratio_kubectl_to_cached_p50']}x; API requests per uncached view "
@@ -223,11 +332,22 @@ def table(results: dict[str, Any], found: Sequence[Check]) -> str:
         f"whole scenario cached in {results['cache_all_s']} s; "
         f"RSS {results['rss_mb']} MB cached, {results['rss_mb_after']} MB after the SSE runs"
     )
+    lines.append(f"kubectl read: {results['kubectl_kinds']}")
+    if wide:
+        lines.append(
+            f"wide cluster {wide['scenario']}: built in {wide['cluster_build_s']} s, cached in "
+            f"{wide['cache_all_s']} s; watches by scope {wide['open_watches_by_scope']}; "
+            f"namespace list page {wide['list_page_kb']} KB"
+        )
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.quick:
+        args.pages, args.uncached_pages = min(args.pages, 50), min(args.uncached_pages, 10)
+        args.lone_pages, args.patches = min(args.lone_pages, 5), min(args.patches, 10)
+        args.rounds, args.demo_runs, args.kubectl_runs = min(args.rounds, 3), 1, min(args.kubectl_runs, 5)
     with tempfile.TemporaryDirectory(prefix="splitboard-bench-") as tmp:
         results = measure(args, Path(tmp))
     found = checks(results)

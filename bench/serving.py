@@ -74,8 +74,9 @@ def stop(process: subprocess.Popen[str], timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def run_dashboard(kubeconfig: Path, token: str, timeout: float = 60.0) -> Iterator[ServedDashboard]:
-    """The dashboard child process, ready (its cache has the namespace list) until the block ends."""
+def run_dashboard(kubeconfig: Path, token: str, timeout: float = 300.0) -> Iterator[ServedDashboard]:
+    """The dashboard child process, ready (its cache has the namespace list) until the block ends.
+    `timeout` is generous: on a machine shared with other test runs, the imports alone took 44 s."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.dashboard", str(kubeconfig), token],
         cwd=PROJECT_ROOT,

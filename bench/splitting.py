@@ -22,6 +22,9 @@ class SplitTarget:
     """The pinned revision (tag `current`); the rest goes to the latest revision (tag `candidate`)."""
     resource_version: str
     generation: int
+    uid: str
+    """With the generation, lets an apply go through after a status-only change (the controller
+    reporting the previous split served) instead of a 409."""
 
     @property
     def api(self) -> str:
@@ -47,7 +50,9 @@ async def load_target(http: httpx.AsyncClient, namespace: str, name: str) -> Spl
     revisions = [r["name"] for r in state["revisions"]]  # newest first
     if len(revisions) < 2:
         raise ValueError(f"{namespace}/{name} needs two revisions to split, has {revisions}")
-    return SplitTarget(namespace, name, revisions[1], state["resourceVersion"], state["generation"])
+    return SplitTarget(
+        namespace, name, revisions[1], state["resourceVersion"], state["generation"], state["uid"]
+    )
 
 
 async def apply_split(http: httpx.AsyncClient, target: SplitTarget, percent: int) -> httpx.Response:
@@ -55,6 +60,7 @@ async def apply_split(http: httpx.AsyncClient, target: SplitTarget, percent: int
     body = {
         "resourceVersion": target.resource_version,
         "generation": target.generation,
+        "uid": target.uid,
         "traffic": SplitTarget.traffic(target.older, percent),
     }
     answer = await http.post(f"{target.api}/apply", json=body)

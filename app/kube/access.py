@@ -1,8 +1,9 @@
 """What the dashboard's own identity may do, asked of the API server with SelfSubjectAccessReviews.
 
-The answer decides per Service whether the traffic editor is offered. It is kept for a few seconds
-per (namespace, name), so a page full of Services costs one review each, not one per render; a failed
-review counts as "no" (the server would refuse the write anyway) and is not kept.
+One answer decides per kind whether the cache watches it once for the whole cluster
+(`may_watch_cluster_wide`). Another decides per Service whether the traffic editor is offered: it is
+kept for a few seconds per (namespace, name), so a page full of Services costs one review each, not one
+per render; a failed review counts as "no" (the server would refuse the write anyway) and is not kept.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from kubernetes.client import ApiClient
 
 from app.kube.errors import ApiError
 from app.kube.requesting import request_json
-from app.kube.resources import KNATIVE_SERVICES
+from app.kube.resources import KNATIVE_SERVICES, Resource
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,15 @@ def review(api_client: ApiClient, attributes: ResourceAttributes) -> bool:
     )
     status = answer.get("status") or {}
     return status.get("allowed") is True and status.get("denied") is not True
+
+
+def may_watch_cluster_wide(api_client: ApiClient, resource: Resource) -> bool:
+    """Whether the identity may list and watch `resource` in every namespace at once (what one watch
+    for the whole cluster needs); raises ApiError when the server cannot say."""
+    return all(
+        review(api_client, ResourceAttributes(verb, resource.group, resource.plural))
+        for verb in ("list", "watch")
+    )
 
 
 def patch_service(namespace: str, name: str) -> ResourceAttributes:

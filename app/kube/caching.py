@@ -2,8 +2,14 @@
 
 - The namespace list comes from a watch; when listing namespaces is forbidden (403) it falls back to
   the configured allow-list. A non-empty allow-list also limits what is shown.
-- Each namespace gets a set of informers (the kinds `Discovery` finds) on first use; the set stops
-  when nobody has asked for it for `idle_seconds` and no change feed is subscribed to it.
+- A kind the identity may list and watch in every namespace (a SelfSubjectAccessReview says so, asked
+  once per set of discovered kinds) is watched once for the whole cluster, and each namespace reads its
+  part of that one store: a cluster of a thousand namespaces costs one watch per kind, not one per kind
+  and namespace. Those watches run until the cache stops. With an allow-list, or for the kinds the
+  identity may read only namespace by namespace, the per-namespace informers below stay.
+- Each namespace gets a set of informers (the kinds `Discovery` finds that are not watched cluster-wide)
+  on first use; the set stops when nobody has asked for it for `idle_seconds` and no change feed is
+  subscribed to it.
 - Changes fan out to subscribers (`subscribe()`), never blocking the watch threads.
 - Reflector failures drive the connection state (lost with the error, then back) for the banner;
   while lost, a probe notices the server's return within `reconnect_seconds` and wakes every watch.
@@ -22,16 +28,17 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from kubernetes.client import ApiClient
 
+from app.kube.access import may_watch_cluster_wide
 from app.kube.checking import WatchChecker
 from app.kube.errors import ApiError, Forbidden, Unauthorized
 from app.kube.feeding import Broadcaster, ChangeFeed, ConnectionChange, ObjectChange, Resync
-from app.kube.informing import AddHandler, DeleteHandler, Informer, UpdateHandler
+from app.kube.informing import AddHandler, DeleteHandler, Informer, Lister, UpdateHandler
 from app.kube.reconnecting import ReconnectProbe
 from app.kube.reflecting import Counters, Reflector, ReflectorOptions
 from app.kube.resources import NAMESPACES, Discovery, Resource, discover
@@ -79,10 +86,20 @@ class ConnectionState:
 @dataclass
 class _NamespaceInformers:
     informers: dict[str, Informer]
+    """The namespace's own informers, started and stopped with it."""
     last_used: float
     pins: int = 0
     """Open change feeds on this namespace; a pinned set never goes idle."""
     reflectors: set[Reflector] = field(default_factory=set)
+    """The own informers' reflectors."""
+    shared: dict[str, Informer] = field(default_factory=dict)
+    """Cluster-wide informers whose stores hold this namespace's objects of their kinds."""
+
+    def sources(self, namespace: str) -> dict[str, tuple[Lister, Reflector]]:
+        """Per kind, where the namespace's objects are read and the reflector that keeps them."""
+        found = {kind: (Lister(i.store, namespace), i.reflector) for kind, i in self.shared.items()}
+        found.update((kind, (i.lister, i.reflector)) for kind, i in self.informers.items())
+        return found
 
 
 def counts_as_disconnect(error: ApiError) -> bool:
@@ -106,10 +123,13 @@ class ClusterCache:
         check_seconds: float | None = 30.0,
         check_grace: float | None = None,
         reconnect_seconds: float = 2.0,
+        cluster_watches: bool = True,
     ) -> None:
         """`check_seconds`: how often watches are compared with a list (None: never); `check_grace`:
         how long a difference may be an event still on its way (default: a sixth of the period,
-        at most 5 s, so a missed change is found within 1.2 periods plus the lists' time)."""
+        at most 5 s, so a missed change is found within 1.2 periods plus the lists' time);
+        `cluster_watches`: watch the kinds the identity may read everywhere once for the whole
+        cluster (never with an allow-list: it names the few namespaces to read)."""
         for ns in namespaces:
             _check_name(ns)
         if idle_seconds <= 0 or sync_timeout < 0 or feed_size < 1:
@@ -120,6 +140,7 @@ class ClusterCache:
         self.sync_timeout = sync_timeout
         self.rediscover_seconds = rediscover_seconds
         self.options = options or ReflectorOptions()
+        self.cluster_watches = cluster_watches and not self.allowed
         self.counters = Counters()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -127,6 +148,8 @@ class ClusterCache:
         self._discovered_at = -math.inf
         self._discovering = threading.Lock()
         self._watched: dict[str, _NamespaceInformers] = {}
+        self._cluster: dict[str, Informer] = {}
+        """Informers of the kinds watched once for the whole cluster, by kind."""
         self._failing: dict[Reflector, str] = {}
         """Reflectors whose last request found the cluster unreachable or unwell, with the error."""
         self._stale: set[Reflector] = set()
@@ -168,10 +191,12 @@ class ClusterCache:
             self._checker.stop(timeout=0)
         with self._lock:
             watched, self._watched = list(self._watched.values()), {}
+            cluster, self._cluster = self._cluster, {}
             self._last_seen = {}
         self._namespace_informer.stop()
         for entry in watched:
             _stop_all(entry)
+        _stop_informers(cluster.values())
         if self._janitor is not None:
             self._janitor.join(5.0)
         self._broadcaster.close_all()
@@ -201,14 +226,24 @@ class ClusterCache:
                 self._discovered_at = now
             return found
         changed = found is not None and fresh != found
+        # Which kinds one watch can serve for every namespace is asked again with each new set of kinds.
+        cluster = self._cluster_informers(fresh) if found is None or changed else None
         with self._lock:
             self._discovery, self._discovered_at = fresh, now
             self._epoch += changed
-            replaced = dict(self._watched) if changed and not self._stopping.is_set() else {}
+            stopping = self._stopping.is_set()
+            retired: dict[str, Informer] = {}
+            if cluster is not None and not stopping:
+                retired, self._cluster = self._cluster, cluster
+            replaced = dict(self._watched) if changed and not stopping else {}
             for ns, old in replaced.items():
                 entry = self._watched[ns] = self._new_entry(ns, fresh)
                 entry.pins = old.pins
             started = [i for ns in replaced for i in self._watched[ns].informers.values()]
+            if cluster is not None and not stopping:
+                started.extend(cluster.values())
+        _stop_informers(retired.values())
+        self._forget({i.reflector for i in retired.values()})
         for old in replaced.values():
             _stop_all(old)
             self._forget(old.reflectors)
@@ -250,21 +285,22 @@ class ClusterCache:
         discovery = self.discovery()
         entry = self._ensure(namespace, discovery)
         deadline = time.monotonic() + self.sync_timeout
-        for informer in entry.informers.values():
-            informer.reflector.wait_settled(max(0.0, deadline - time.monotonic()))
+        sources = entry.sources(namespace)
+        for _lister, reflector in sources.values():
+            reflector.wait_settled(max(0.0, deadline - time.monotonic()))
         snapshot: dict[str, tuple[KubeObject, ...]] = {}
         problems: list[str] = []
         unreadable: list[str] = []
-        for kind, informer in entry.informers.items():
-            snapshot[kind] = tuple(informer.lister.list())
-            error = informer.reflector.last_error
+        for kind, (lister, reflector) in sources.items():
+            snapshot[kind] = tuple(lister.list())
+            error = reflector.last_error
             if error is not None and kind in DETAIL_KINDS and isinstance(error, Forbidden):
                 unreadable.append(kind)
             elif error is not None:
                 problems.append(f"{kind}: {error}")
         with self._lock:
             entry.last_used = time.monotonic()
-        shown = [i.reflector for k, i in entry.informers.items() if k not in unreadable]
+        shown = [reflector for k, (_lister, reflector) in sources.items() if k not in unreadable]
         connected, stale, observed_at = self._freshness(shown)
         return NamespaceObjects(
             namespace=namespace,
@@ -307,7 +343,7 @@ class ClusterCache:
         informers has its first list. For memoizing what is derived from a snapshot; never blocks."""
         with self._lock:
             entry = self._watched.get(namespace)
-            informers = list(entry.informers.values()) if entry is not None else []
+            informers = [*entry.informers.values(), *entry.shared.values()] if entry is not None else []
             changes, epoch = self._changes.get(namespace, 0), self._epoch
         return changes, epoch, sum(i.has_synced() for i in informers)
 
@@ -334,7 +370,7 @@ class ClusterCache:
     def stats(self) -> dict[str, int]:
         """Counters for metrics: relists, watch_restarts, expired, errors, plus current sizes."""
         with self._lock:
-            informers = 1 + sum(len(e.informers) for e in self._watched.values())
+            informers = 1 + len(self._cluster) + sum(len(e.informers) for e in self._watched.values())
             active = len(self._watched)
         return {
             **self.counters.snapshot(),
@@ -372,15 +408,36 @@ class ClusterCache:
         seen = self._last_seen.pop(namespace, None)
         informers: dict[str, Informer] = {}
         for kind, resource in discovery.namespace_resources().items():
+            if kind in self._cluster:
+                continue
             informer = self._informer(resource, namespace)
             informer.add_handler(*self._handlers(namespace, kind))
             previous = seen.informers.get(kind) if seen is not None else None
             if previous is not None and previous.resource == resource:
                 informer.seed(previous)
             informers[kind] = informer
-        entry = _NamespaceInformers(informers, time.monotonic())
+        entry = _NamespaceInformers(informers, time.monotonic(), shared=dict(self._cluster))
         entry.reflectors = {i.reflector for i in informers.values()}
         return entry
+
+    def _cluster_informers(self, discovery: Discovery) -> dict[str, Informer]:
+        """New informers (not started) for the whole cluster, one per kind the identity may list and
+        watch in every namespace. A review that fails leaves its kind to the per-namespace watches."""
+        if not self.cluster_watches:
+            return {}
+        informers: dict[str, Informer] = {}
+        for kind, resource in discovery.namespace_resources().items():
+            try:
+                allowed = may_watch_cluster_wide(self.api_client, resource)
+            except ApiError as exc:
+                log.warning("cannot tell whether %s may be watched cluster-wide: %s", kind, exc)
+                continue
+            if allowed:
+                informer = self._informer(resource, None)
+                informer.add_handler(*self._handlers(None, kind))
+                informers[kind] = informer
+        log.info("watching cluster-wide: %s", ", ".join(informers) or "nothing")
+        return informers
 
     def _informer(self, resource: Resource, namespace: str | None) -> Informer:
         """An informer whose failures and recoveries drive the connection state."""
@@ -395,18 +452,21 @@ class ClusterCache:
             on_relist=self._reflector_relisted,
         )
 
-    def _handlers(self, namespace: str, kind: str) -> tuple[AddHandler, UpdateHandler, DeleteHandler]:
-        """Informer handlers that publish an ObjectChange (namespace "" for the namespace list)."""
+    def _handlers(self, namespace: str | None, kind: str) -> tuple[AddHandler, UpdateHandler, DeleteHandler]:
+        """Informer handlers that publish an ObjectChange (namespace "" for the namespace list; None:
+        a cluster-wide informer, whose objects each say their namespace)."""
 
         def publish(obj: KubeObject, change_type: str) -> None:
-            name = str((obj.get("metadata") or {}).get("name", ""))
+            metadata = obj.get("metadata") or {}
+            name = str(metadata.get("name", ""))
             if kind == "namespaces" and self.allowed and name not in self.allowed:
                 return
+            ns = namespace if namespace is not None else str(metadata.get("namespace") or "")
             with self._lock:
-                self._changes[namespace] = self._changes.get(namespace, 0) + 1
+                self._changes[ns] = self._changes.get(ns, 0) + 1
                 if kind == "namespaces" and change_type == "DELETED":
                     self._last_seen.pop(name, None)
-            self._broadcaster.publish(ObjectChange(namespace, kind, name, change_type))
+            self._broadcaster.publish(ObjectChange(ns, kind, name, change_type))
 
         return (
             lambda obj: publish(obj, "ADDED"),
@@ -487,7 +547,8 @@ class ClusterCache:
         """Every running reflector (what the watch checks go through)."""
         with self._lock:
             entries = list(self._watched.values())
-        return [self._namespace_informer.reflector, *(r for e in entries for r in e.reflectors)]
+            cluster = [i.reflector for i in self._cluster.values()]
+        return [self._namespace_informer.reflector, *cluster, *(r for e in entries for r in e.reflectors)]
 
     def _server_back(self) -> None:
         """The probe heard the server again: every reflector waiting to retry tries now."""
@@ -529,9 +590,15 @@ def _observed(reflector: Reflector, now: float, *, stale: bool) -> float | None:
 
 
 def _stop_all(entry: _NamespaceInformers) -> None:
-    for informer in entry.informers.values():
+    _stop_informers(entry.informers.values())
+
+
+def _stop_informers(informers: Iterable[Informer]) -> None:
+    """Stop them all at once (each ends its watch first), then wait for each."""
+    stopping = list(informers)
+    for informer in stopping:
         informer.reflector.stop(timeout=0)
-    for informer in entry.informers.values():
+    for informer in stopping:
         informer.stop()
 
 

@@ -36,15 +36,16 @@ class _Handlers:
 
 
 class Lister:
-    """Read access to an informer's objects. Must not modify the objects it returns."""
+    """Read access to an informer's objects (those of `namespace` alone when one is given, also from a
+    store fed by a cluster-wide watch). Must not modify the objects it returns."""
 
     def __init__(self, store: Store, namespace: str | None) -> None:
         self._store = store
         self._namespace = namespace
 
     def list(self) -> list[KubeObject]:
-        """Every object, sorted by key (namespace/name)."""
-        return sorted(self._store.list(), key=_sort_key)
+        """Every object (of the namespace), sorted by key (namespace/name)."""
+        return sorted(self._store.list(self._namespace), key=_sort_key)
 
     def get(self, name: str, namespace: str | None = None) -> KubeObject | None:
         ns = namespace or self._namespace

@@ -42,16 +42,22 @@ class Change:
 
 
 class Store:
-    """Objects of one kind (and namespace), as last seen from the API server."""
+    """Objects of one kind (in one namespace or across all), as last seen from the API server.
+
+    Keys are indexed by namespace too, so one namespace of a store fed by a cluster-wide watch is read
+    without going through every other namespace's objects (client-go's namespace index)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[str, KubeObject] = {}
+        self._by_namespace: dict[str, dict[str, KubeObject]] = {}
 
-    def list(self) -> list[KubeObject]:
-        """All objects (read-only by contract: must not be modified)."""
+    def list(self, namespace: str | None = None) -> list[KubeObject]:
+        """All objects, or those of one namespace (read-only by contract: must not be modified)."""
         with self._lock:
-            return list(self._items.values())
+            if namespace is None:
+                return list(self._items.values())
+            return list(self._by_namespace.get(namespace, {}).values())
 
     def get(self, key: str) -> KubeObject | None:
         """The object with this key (read-only by contract), or None."""
@@ -84,12 +90,14 @@ class Store:
                 if old is None:
                     return None
                 del self._items[key]
+                self._unindex(key, old)
                 return Change("DELETED", obj, old)
             if event_type not in ("ADDED", "MODIFIED"):
                 raise ValueError(f"unknown watch event type {event_type!r}")
             if old is not None and resource_version(old) == resource_version(obj):
                 return None
             self._items[key] = obj
+            self._by_namespace.setdefault(_namespace(obj), {})[key] = obj
         return Change("ADDED", obj) if old is None else Change("MODIFIED", obj, old)
 
     def replace(self, objects: Iterable[KubeObject]) -> builtins.list[Change]:
@@ -98,10 +106,13 @@ class Store:
         Objects whose resourceVersion did not change produce no change.
         """
         fresh = {object_key(obj): obj for obj in objects}
+        index: dict[str, dict[str, KubeObject]] = {}
+        for key, obj in fresh.items():
+            index.setdefault(_namespace(obj), {})[key] = obj
         changes: builtins.list[Change] = []
         with self._lock:
             previous = self._items
-            self._items = fresh
+            self._items, self._by_namespace = fresh, index
         for key, obj in fresh.items():
             old = previous.get(key)
             if old is None:
@@ -110,3 +121,16 @@ class Store:
                 changes.append(Change("MODIFIED", obj, old))
         changes.extend(Change("DELETED", old, old) for key, old in previous.items() if key not in fresh)
         return changes
+
+    def _unindex(self, key: str, obj: KubeObject) -> None:
+        """Drop `key` from the namespace index (called with the lock held)."""
+        namespace = _namespace(obj)
+        keys = self._by_namespace.get(namespace)
+        if keys is not None:
+            keys.pop(key, None)
+            if not keys:
+                del self._by_namespace[namespace]
+
+
+def _namespace(obj: KubeObject) -> str:
+    return str((obj.get("metadata") or {}).get("namespace") or "")

@@ -75,6 +75,12 @@ class SimCluster:
             if self._server is not None:
                 controller.start(Client(self.store))
 
+    def open_watches(self) -> list[tuple[str, str | None]]:
+        """The scope (resource, namespace or None for all) of each watch the API server streams now."""
+        with self._lock:
+            server = self._server
+        return [] if server is None else server.open_watches()
+
     def add_token(self, token: str, user: str, groups: tuple[str, ...] = ()) -> None:
         """Accept bearer `token` as `user`; RBAC objects in the store decide what the user may do."""
         self.authenticator.add_token(token, user, groups)

@@ -176,7 +176,9 @@ def test_changes_reach_a_namespace_feed(
     backend: Backend, admin_api: ApiClient, make_cache: CacheFactory
 ) -> None:
     watched, unwatched = backend.namespace(), backend.namespace()
-    cache = make_cache(admin_api)
+    # Namespace by namespace, as for an identity that may not watch everywhere (the cluster-wide
+    # watches' feed: tests/kube/test_cluster_watches.py).
+    cache = make_cache(admin_api, cluster_watches=False)
     with cache.subscribe(watched) as feed, cache.subscribe() as everything:
         assert cache.active_namespaces() == [watched]
         cache.objects(watched)  # synced: later changes are live ones
@@ -263,7 +265,8 @@ def test_idle_namespaces_stop_unless_a_feed_holds_them(
 ) -> None:
     asked, held = backend.namespace(), backend.namespace()
     # Long enough that a loaded machine starts both namespaces' watches before the first goes idle.
-    cache = make_cache(admin_api, idle_seconds=2.0)
+    # Namespace by namespace: cluster-wide watches serve every namespace and never go idle.
+    cache = make_cache(admin_api, idle_seconds=2.0, cluster_watches=False)
     cache.objects(asked)
     feed = cache.subscribe(held)
     assert cache.active_namespaces() == sorted([asked, held])

@@ -44,3 +44,21 @@ def test_replace_reports_adds_updates_and_deletes() -> None:
     assert sorted(store.keys()) == ["labs-1/change", "labs-1/keep", "labs-1/new"]
     assert store.get("labs-1/change") == obj("change", "2")
     assert len(store) == 3
+
+
+def test_one_namespace_is_read_through_the_index() -> None:
+    """A store fed by a cluster-wide watch answers for one namespace what watches, relists and
+    deletions left there, and nothing of the others."""
+    store = Store()
+    store.replace([obj("a", "1", "one"), obj("b", "1", "two"), obj("c", "1", "one")])
+    store.apply("ADDED", obj("d", "2", "two"))
+    store.apply("MODIFIED", obj("a", "3", "one"))
+    store.apply("DELETED", obj("c", "4", "one"))
+    assert sorted(o["metadata"]["name"] for o in store.list("one")) == ["a"]
+    assert store.list("one")[0]["metadata"]["resourceVersion"] == "3"
+    assert sorted(o["metadata"]["name"] for o in store.list("two")) == ["b", "d"]
+    store.apply("DELETED", obj("a", "5", "one"))
+    assert store.list("one") == [] and store.list("absent") == []
+    store.replace([obj("e", "6", "three")])
+    assert store.list("two") == [] and [o["metadata"]["name"] for o in store.list("three")] == ["e"]
+    assert len(store.list()) == 1

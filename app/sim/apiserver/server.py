@@ -81,6 +81,12 @@ class ApiServer:
             self._watchers.add(watcher)
             return True
 
+    def open_watches(self) -> list[tuple[str, str | None]]:
+        """The scope (resource, namespace or None) of each watch streaming now: how many watches
+        the clients keep open, counted where a real API server would count them."""
+        with self._lock:
+            return [watcher.scope for watcher in self._watchers if not watcher.closed]
+
     def untrack(self, watcher: Watcher) -> None:
         with self._lock:
             self._watchers.discard(watcher)

@@ -56,6 +56,11 @@ class Watcher:
         with self._ready:
             return self._closed
 
+    @property
+    def scope(self) -> tuple[str, str | None]:
+        """What it watches: the resource ("" for every one) and the namespace (None: all of them)."""
+        return ("" if self._rt is None else self._rt.key), (self._namespace or None)
+
     def selects(self, rt: ResourceType, obj: dict[str, Any] | None) -> bool:
         """Whether an object of `rt` is in this watch's scope."""
         if obj is None or (self._rt is not None and rt.key != self._rt.key):
