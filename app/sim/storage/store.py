@@ -34,6 +34,7 @@ from app.sim.storage.patching import PatchError, json_patch, merge_patch, strate
 from app.sim.storage.resources import NAMESPACES, SERVICES, ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
 from app.sim.storage.strategies import SYSTEM_METADATA, default, generation_body, tracks_generation
+from app.sim.storage.typedecoding import patched_text
 from app.sim.storage.validating import name_errors
 from app.sim.storage.validation import FieldChecks, check_delete, check_fields, check_update, decode_fields
 from app.sim.storage.watching import Watcher, WatchEvent
@@ -276,7 +277,8 @@ class Store:
                 raise errors.conflict(rt, name)
             body = self._normalized(rt, patched)
             if subresource is None:
-                decode_fields(rt, body, checks, patched=True)
+                sent = patched_text(rt.key, body, patch, patch_type)
+                decode_fields(rt, body, checks, sent=sent)
             self._check_url_name(name, body["metadata"])
             self._place(rt, namespace, body["metadata"])
             return self._replace(rt, current, body, subresource, dry_run, requester, checks, writer)
