@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.sim.storage import errors, typedecoding
+from app.sim.storage.builtinchecks import builtin_causes
 from app.sim.storage.errors import ApiError, Invalid
 from app.sim.storage.resources import NAMESPACES, ResourceType
 from app.sim.storage.schemafacts import RULED_KINDS, schema_for
@@ -110,9 +111,15 @@ def _undecodable(rt: ResourceType, new: dict[str, Any], sent: str, problem: str)
 
 def check_fields(rt: ResourceType, new: dict[str, Any], checks: FieldChecks | None) -> None:
     """422 for a custom resource a client writes whose fields break its schema (types, required
-    fields, enums); the cluster's own writes (checks None) are trusted, as in `decode_fields`."""
+    fields, enums), or a built-in object that fails its kind's validation (builtinchecks); the
+    cluster's own writes (checks None) are trusted, as in `decode_fields`."""
+    if checks is None:
+        return
     schema = schema_for(rt.key)
-    if schema is None or checks is None:
+    if schema is None:
+        builtin = builtin_causes(rt.key, new)
+        if builtin:
+            raise invalid(rt, new["metadata"].get("name", ""), builtin)
         return
     drop_nulls(new, schema)
     causes = check(new, schema)
