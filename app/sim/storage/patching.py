@@ -267,3 +267,44 @@ def _strip_directives(value: Any) -> Any:
     if isinstance(value, list):
         return [_strip_directives(item) for item in value]
     return value
+
+
+def json_patch_decode_error(operations: Any, *, strict: bool) -> str:
+    """Why a JSON patch does not even decode ("" when it does), in the API server's words.
+
+    With fieldValidation Warn or Strict (`strict`) the server first decodes the patch strictly into
+    its own operation type, `[]handlers.jsonPatchOp` (k8s.io/apiserver endpoints/handlers/patch.go,
+    applyJSPatch: "error decoding patch: ..."); json-patch.v4's DecodePatch then wants a list of
+    objects (`jsonpatch.Patch`). Either refusal is a 400; an operation that fails to apply is not."""
+    if strict:
+        problem = _undecodable(operations, "[]handlers.jsonPatchOp", "handlers.jsonPatchOp", fields=True)
+        if problem:
+            return f"error decoding patch: {problem}"
+    return _undecodable(operations, "jsonpatch.Patch", "jsonpatch.Operation", fields=False)
+
+
+def _undecodable(operations: Any, list_type: str, item_type: str, *, fields: bool) -> str:
+    if operations is not None and not isinstance(operations, list):
+        return f"json: cannot unmarshal {json_kind(operations)} into Go value of type {list_type}"
+    for operation in operations or []:
+        if operation is not None and not isinstance(operation, dict):
+            return f"json: cannot unmarshal {json_kind(operation)} into Go value of type {item_type}"
+        for name in ("op", "path", "from") if fields else ():
+            value = (operation or {}).get(name)
+            if value is not None and not isinstance(value, str):
+                where = f"Go struct field jsonPatchOp.{name}"
+                return f"json: cannot unmarshal {json_kind(value)} into {where} of type string"
+    return ""
+
+
+def json_kind(value: Any) -> str:
+    """The JSON kind of a value as Go's decoder names it in type errors."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

@@ -30,13 +30,27 @@ from app.sim.storage.creating import refuse_resource_version, with_given_resourc
 from app.sim.storage.defaulting import Defaulter
 from app.sim.storage.errors import ApiError
 from app.sim.storage.ownership import Writer
-from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
+from app.sim.storage.patching import (
+    PatchError,
+    json_patch,
+    json_patch_decode_error,
+    merge_patch,
+    strategic_merge_patch,
+)
 from app.sim.storage.resources import NAMESPACES, SERVICES, ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
 from app.sim.storage.strategies import SYSTEM_METADATA, default, generation_body, tracks_generation
 from app.sim.storage.typedecoding import patched_text
 from app.sim.storage.validating import name_errors
-from app.sim.storage.validation import FieldChecks, check_delete, check_fields, check_update, decode_fields
+from app.sim.storage.validation import (
+    STRICT,
+    WARN,
+    FieldChecks,
+    check_delete,
+    check_fields,
+    check_update,
+    decode_fields,
+)
 from app.sim.storage.watching import Watcher, WatchEvent
 
 __all__ = ["ApiError", "Store", "WatchEvent", "Watcher"]
@@ -269,7 +283,7 @@ class Store:
                 has_status = "status" in rt.subresources
                 patched = ownership.applied(rt.key, current, patch, writer, self.now(), has_status=has_status)
             else:
-                patched = self._patched(current, patch, patch_type)
+                patched = self._patched(current, patch, patch_type, checks)
             if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
                 raise errors.bad_request("the patched object is not a Kubernetes object")
             given = patched["metadata"].get("resourceVersion")
@@ -515,12 +529,24 @@ class Store:
             if problems:
                 raise errors.admission_denied(rt, new["metadata"].get("name", ""), plugin.name, problems)
 
-    def _patched(self, current: dict[str, Any], patch: Any, patch_type: str) -> Any:
+    def _patched(
+        self, current: dict[str, Any], patch: Any, patch_type: str, checks: FieldChecks | None
+    ) -> Any:
         try:
             if patch_type in ("merge", "apply"):
                 return merge_patch(current, patch)
             if patch_type == "json":
-                return json_patch(current, patch)
+                strict = checks is not None and checks.directive in (STRICT, WARN)
+                problem = json_patch_decode_error(patch, strict=strict)
+                if problem:
+                    raise errors.bad_request(problem)
+                try:
+                    return json_patch(current, patch)
+                except PatchError:
+                    # The server hides why the patch failed behind the generic words of a 422
+                    # (patch.go: errors.NewGenericServerResponse), with empty details.
+                    message = "the server rejected our request due to an error in our request"
+                    raise errors.Invalid(422, "Invalid", message, {}) from None
             if patch_type == "strategic":
                 return strategic_merge_patch(current, patch)
         except PatchError as error:

@@ -5,7 +5,8 @@ encoding/json, internal/golang/encoding/json/decode.go): a value of the wrong JS
 `UnmarshalTypeError` naming the innermost struct, the JSON field path (no list indexes) and the Go
 type; only the first such error is reported, the decoding going on past it. Unknown fields of a
 struct are strict errors (`unknown field "spec.template.spec.containers[0].bogus"`, paths with list
-indexes), collected all, and the field is dropped. `[]byte` fields take base64 text.
+indexes), collected all, and the field is dropped. `[]byte` fields take base64 text. Every map
+field of these kinds is `omitempty`, so an empty map is gone once the object is encoded again.
 
 `decode` walks a dict as that decoding walks the JSON: it drops the unknown fields in place and
 answers the first type error's text and the unknown fields' paths. The Go types are gostructs' facts.
@@ -22,6 +23,7 @@ from functools import cache
 from typing import Any
 
 from app.sim.storage.gostructs import ROOTS, STRUCTS
+from app.sim.storage.patching import json_kind
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\r\n]")
 _INT_BITS = {"int32": 32, "int64": 64, "int": 64, "uint32": 32}
@@ -98,19 +100,6 @@ def _parse(text: str) -> GoType:
     return GoType("string", text)
 
 
-def _json_kind(value: Any) -> str:
-    """The JSON kind of a value as Go's decoder names it in type errors."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def base64_error(text: str) -> str:
     """Go's base64.StdEncoding refusal of `text` ("" when it decodes)."""
     for index, char in enumerate(text):
@@ -136,7 +125,7 @@ class _Walk:
     def value(self, value: Any, go: GoType, struct: str, stack: list[str], path: str) -> None:
         if value is None or go.kind == "opaque":
             return
-        kind = _json_kind(value)
+        kind = json_kind(value)
         if go.kind == "struct":
             if kind != "object":
                 self.type_error(kind, go, struct, stack)
@@ -183,6 +172,8 @@ class _Walk:
                 del obj[key]
                 continue
             self.value(obj[key], known[key], own, [*stack, key], child)
+            if known[key].kind == "map" and obj[key] == {}:
+                del obj[key]  # every map field is omitempty: an empty one is not kept
 
 
 # --- the patched object as the server quotes it ------------------------------------------------------

@@ -158,3 +158,66 @@ def test_the_patched_text_keeps_go_field_order_where_the_patch_did_not_open_an_o
         "configmaps", current, [{"op": "add", "path": "/data/size", "value": 3}], "json"
     )
     assert by_json_patch == text
+
+
+def test_a_json_patch_that_removes_the_last_key_leaves_no_empty_map(store: Store) -> None:
+    rt = kind(store, "configmaps")
+    store.create(
+        rt, "labs-1", {"metadata": {"name": "demo"}, "data": {"color": "blue"}}, checks=FieldChecks()
+    )
+    ops = [{"op": "remove", "path": "/data/color"}]
+    patched = store.patch(rt, "labs-1", "demo", ops, "json", checks=FieldChecks.of("", "PatchOptions"))
+    assert "data" not in patched
+
+
+@pytest.mark.parametrize(
+    ("ops", "directive", "message"),
+    [
+        (
+            {"op": "add"},
+            "",
+            "error decoding patch: json: cannot unmarshal object into Go value of type "
+            "[]handlers.jsonPatchOp",
+        ),
+        ({"op": "add"}, "Ignore", "json: cannot unmarshal object into Go value of type jsonpatch.Patch"),
+        (
+            [{"op": 1}],
+            "Strict",
+            "error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op "
+            "of type string",
+        ),
+    ],
+)
+def test_a_json_patch_that_does_not_decode_is_a_bad_request(
+    store: Store, ops: Any, directive: str, message: str
+) -> None:
+    rt = kind(store, "configmaps")
+    store.create(rt, "labs-1", {"metadata": {"name": "demo"}})
+    with pytest.raises(ApiError) as caught:
+        store.patch(rt, "labs-1", "demo", ops, "json", checks=FieldChecks.of(directive, "PatchOptions"))
+    assert (caught.value.code, caught.value.message) == (400, message)
+
+
+@pytest.mark.parametrize(
+    "ops",
+    [
+        [{"op": "remove", "path": "/data/nothing"}],
+        [{"op": "test", "path": "/data/color", "value": "green"}],
+        [{"op": "frobnicate", "path": "/data/color"}],
+    ],
+)
+def test_a_json_patch_that_fails_to_apply_is_a_generic_422(store: Store, ops: Any) -> None:
+    rt = kind(store, "configmaps")
+    store.create(rt, "labs-1", {"metadata": {"name": "demo"}, "data": {"color": "blue"}})
+    with pytest.raises(ApiError) as caught:
+        store.patch(rt, "labs-1", "demo", ops, "json", checks=FieldChecks.of("", "PatchOptions"))
+    assert caught.value.status() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "the server rejected our request due to an error in our request",
+        "reason": "Invalid",
+        "details": {},
+        "code": 422,
+    }
