@@ -291,7 +291,8 @@ def test_garbage_collection_of_dependents(custom: Any, core: Any) -> None:
         "uid": route["metadata"]["uid"],
     }
     core.create_namespaced_service(
-        NS, {"metadata": {"name": "customer", "ownerReferences": [route_ref]}, "spec": {}}
+        NS,
+        {"metadata": {"name": "customer", "ownerReferences": [route_ref]}, "spec": {"ports": [{"port": 80}]}},
     )
     core.create_namespaced_config_map(NS, {"metadata": {"name": "kept"}})
     custom.delete_namespaced_custom_object(

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.sim.apiserver import definitions, discovery, openapi, options, watch_window
 from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
-from app.sim.apiserver.decoding import check_kind, decode, parse
+from app.sim.apiserver.decoding import apply_body, check_kind, decode, parse, patch_body
 from app.sim.apiserver.deleting import delete_answer
 from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
 from app.sim.apiserver.paths import ResourcePath, parse_resource_path
@@ -23,7 +23,7 @@ from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError, Expired
 from app.sim.storage.ownership import Writer, updated
 from app.sim.storage.store import Store
-from app.sim.storage.validation import FieldChecks
+from app.sim.storage.validation import STRICT, WARN, FieldChecks
 from app.sim.storage.watching import Watcher
 
 OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
@@ -183,7 +183,7 @@ class Api:
         dry_run = _dry_run(query, verb)
         if verb == "create":
             checks = FieldChecks.of(query.get("fieldValidation"), "CreateOptions")
-            body = check_kind(found, decode(request.content_type, request.body))
+            body = check_kind(found, decode(request.content_type, request.body, rt.kind))
             created = self.store.create(
                 rt,
                 found.namespace,
@@ -197,7 +197,7 @@ class Api:
         name = found.name or ""
         if verb == "update":
             checks = FieldChecks.of(query.get("fieldValidation"), "UpdateOptions")
-            body = check_kind(found, decode(request.content_type, request.body))
+            body = check_kind(found, decode(request.content_type, request.body, rt.kind))
             options.check_update_resource_version(body)
             updated = self.store.update(
                 rt,
@@ -310,14 +310,19 @@ class Api:
             # The patch handler's own refusal: a generic 415 with empty details (handlers/patch.go).
             raise ApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
         if patch_type == "apply" and not request.query.get("fieldManager"):
-            raise errors.bad_request(
-                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
-                "is required for apply patch"
+            message = "Required value: is required for apply patch"
+            cause = {"reason": "FieldValueRequired", "message": message, "field": "fieldManager"}
+            raise errors.Invalid(
+                422,
+                "Invalid",
+                f'PatchOptions.meta.k8s.io "" is invalid: fieldManager: {message}',
+                {"group": "meta.k8s.io", "kind": "PatchOptions", "causes": [cause]},
             )
         checks = FieldChecks.of(request.query.get("fieldValidation"), "PatchOptions")
-        patch = parse(request.body, yaml_ok=patch_type == "apply")
         if patch_type == "apply":
-            patch = check_kind(found, patch)
+            patch = apply_body(found, request.body)
+        else:
+            patch = patch_body(request.body, patch_type, strict=checks.directive in (STRICT, WARN))
         existed = self._exists(found)
         patched = self.store.patch(
             found.rt,

@@ -40,7 +40,7 @@ from app.sim.storage.patching import (
 from app.sim.storage.resources import NAMESPACES, SERVICES, ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
 from app.sim.storage.strategies import SYSTEM_METADATA, default, generation_body, tracks_generation
-from app.sim.storage.typedecoding import patched_text
+from app.sim.storage.typedecoding import patched_text, refuse_undeclared
 from app.sim.storage.validating import name_errors
 from app.sim.storage.validation import (
     STRICT,
@@ -263,11 +263,14 @@ class Store:
         """
         if patch_type == "strategic" and rt.is_custom:
             raise errors.unsupported_media_type(PATCH_MEDIA_TYPES)
+        if patch_type == "apply" and subresource is None and writer is not None and writer.apply:
+            refuse_undeclared(rt, patch)
         with self._lock:
             key = self._scope(rt, namespace, name)
             current = self._table(rt).get(key)
             if current is None:
                 if patch_type == "apply" and subresource is None and isinstance(patch, dict):
+                    self._check_url_name(name, dict(patch.get("metadata") or {}))
                     applied = dict(patch, metadata=dict(patch.get("metadata") or {}, name=name))
                     return self.create(
                         rt,

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from app.sim.storage.errors import ApiError
 from app.sim.storage.gostructs import ROOTS, STRUCTS
 from app.sim.storage.patching import json_kind
+from app.sim.storage.resources import ResourceType
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\r\n]")
 _INT_BITS = {"int32": 32, "int64": 64, "int": 64, "uint32": 32}
@@ -253,3 +256,23 @@ def _sorted_at(value: Any, path: Path, opened: set[Path]) -> Any:
     if isinstance(value, list):
         return [_sorted_at(item, (*path, index), opened) for index, item in enumerate(value)]
     return value
+
+
+def refuse_undeclared(rt: ResourceType, patch: Any) -> None:
+    """A server-side apply of a built-in kind whose body has fields its schema does not declare: the
+    field manager cannot type the patch and the server answers a plain error, a 500 with no reason
+    (k8s.io/apimachinery util/managedfields/internal/structuredmerge.go, Apply; structured-merge-diff
+    ValidationErrors: `.path: field not declared in schema`, one a line after "errors:")."""
+    if not describes(rt.key) or not isinstance(patch, dict):
+        return
+    undeclared = decode(rt.key, copy.deepcopy(patch)).unknown
+    if not undeclared:
+        return
+    texts = [f".{path}: field not declared in schema" for path in undeclared]
+    problem = texts[0] if len(texts) == 1 else "\n".join(["errors:", *(f"  {t}" for t in texts)])
+    meta: dict[str, Any] = patch["metadata"] if isinstance(patch.get("metadata"), dict) else {}
+    api_version = str(patch.get("apiVersion") or "")
+    group_version = api_version if "/" in api_version else f"/{api_version}"
+    gvk = f"{group_version}, Kind={patch.get('kind') or ''}"
+    where = f"{meta.get('namespace') or ''}/{meta.get('name') or ''}; {gvk}"
+    raise ApiError(500, "", f"failed to create typed patch object ({where}): {problem}")
