@@ -27,7 +27,7 @@ from app.sim.storage import errors, ownership
 from app.sim.storage.admission import AdmissionPlugin, Requester
 from app.sim.storage.copying import clone
 from app.sim.storage.creating import refuse_resource_version, with_given_resource_version
-from app.sim.storage.defaulting import Defaulter
+from app.sim.storage.defaulting import Defaulter, fold_string_data
 from app.sim.storage.errors import ApiError
 from app.sim.storage.ownership import Writer
 from app.sim.storage.patching import (
@@ -585,6 +585,8 @@ class Store:
         else:
             new = body
             meta, old_meta = new["metadata"], current["metadata"]
+            if rt.key == "secrets":
+                fold_string_data(new)  # the v1 conversion does it before validation sees the Secret
             check_update(rt, new, current)
             for field in SYSTEM_METADATA:
                 if field in old_meta:
