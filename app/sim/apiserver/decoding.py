@@ -66,9 +66,41 @@ def summarize(data: bytes, limit: int = 30) -> str:
     return text + " ..." if len(data) > limit else text
 
 
-def decode(content_type: str, data: bytes, kind: str = "") -> dict[str, Any]:
+class _Merged(dict[str, Any]):
+    """A JSON object as Go decodes it: a repeated key's objects merged, other values replaced."""
+
+    repeated: list[str]
+
+
+def _merging(pairs: list[tuple[str, Any]]) -> _Merged:
+    merged = _Merged()
+    merged.repeated = []
+    for key, value in pairs:
+        if key in merged:
+            merged.repeated.append(key)
+            if isinstance(merged[key], dict) and isinstance(value, dict):
+                value = {**merged[key], **value}
+        merged[key] = value
+    return merged
+
+
+def _plain(value: Any, path: str, repeated: list[str]) -> Any:
+    """`value` with plain dicts, the paths of its repeated keys appended to `repeated`."""
+    if isinstance(value, list):
+        return [_plain(item, f"{path}[{index}]", repeated) for index, item in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    if isinstance(value, _Merged):
+        repeated.extend(f"{path}.{key}" if path else key for key in value.repeated)
+    return {key: _plain(item, f"{path}.{key}" if path else key, repeated) for key, item in value.items()}
+
+
+def decode(
+    content_type: str, data: bytes, kind: str = "", duplicates: list[str] | None = None
+) -> dict[str, Any]:
     """A create/update body (JSON, YAML or kubectl's protobuf) as a dict; `kind` is the URL's kind,
-    named when a JSON body cannot be read."""
+    named when a JSON body cannot be read; the paths of keys a JSON body repeats go to `duplicates`
+    (the server's strict decoding reports them: sigs.k8s.io/json, `duplicate field "data"`)."""
     media = content_type.split(";")[0].strip().lower()
     if media == protobuf.MEDIA_TYPE:
         return protobuf.decode_object(data)
@@ -78,7 +110,10 @@ def decode(content_type: str, data: bytes, kind: str = "") -> dict[str, Any]:
         body = parse(data, yaml_ok=True)
     else:
         try:
-            body = json.loads(data)
+            repeated: list[str] = []
+            body = _plain(json.loads(data, object_pairs_hook=_merging), "", repeated)
+            if duplicates is not None:
+                duplicates.extend(repeated)
         except json.JSONDecodeError as error:
             raise _unrecognized(kind, data, go_json_error(data, error)) from None
         except ValueError as error:

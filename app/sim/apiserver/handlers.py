@@ -183,7 +183,7 @@ class Api:
         dry_run = _dry_run(query, verb)
         if verb == "create":
             checks = FieldChecks.of(query.get("fieldValidation"), "CreateOptions")
-            body = check_kind(found, decode(request.content_type, request.body, rt.kind))
+            body = check_kind(found, decode(request.content_type, request.body, rt.kind, checks.duplicates))
             created = self.store.create(
                 rt,
                 found.namespace,
@@ -197,7 +197,7 @@ class Api:
         name = found.name or ""
         if verb == "update":
             checks = FieldChecks.of(query.get("fieldValidation"), "UpdateOptions")
-            body = check_kind(found, decode(request.content_type, request.body, rt.kind))
+            body = check_kind(found, decode(request.content_type, request.body, rt.kind, checks.duplicates))
             options.check_update_resource_version(body)
             updated = self.store.update(
                 rt,

@@ -45,6 +45,8 @@ class FieldChecks:
 
     directive: str = IGNORE
     warnings: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    """The paths of keys the body's JSON repeats (its decoding merged them, as Go's does)."""
 
     @classmethod
     def of(cls, value: str | None, options_kind: str) -> FieldChecks:
@@ -80,6 +82,7 @@ def decode_fields(
     if checks is None:
         return
     schema = schema_for(rt.key)
+    unknown: list[str] = []
     if schema is not None:
         unknown = prune(new, schema)
     elif typedecoding.describes(rt.key):
@@ -87,11 +90,11 @@ def decode_fields(
         if decoded.error:
             raise _undecodable(rt, new, sent, decoded.error)
         unknown = decoded.unknown
-    else:
+    duplicates = [] if sent else checks.duplicates
+    if not (unknown or duplicates) or checks.directive == IGNORE:
         return
-    if not unknown or checks.directive == IGNORE:
-        return
-    texts = [f'unknown field "{path}"' for path in unknown]
+    texts = [f'duplicate field "{path}"' for path in duplicates]
+    texts += [f'unknown field "{path}"' for path in unknown]
     if checks.directive == WARN:
         checks.warnings.extend(texts)
         return

@@ -133,3 +133,33 @@ def test_an_apply_body_refused(sim_cluster: SimCluster, body: str, code: int, me
     assert (status, answer["message"]) == (code, message)
     status, _ = send(sim_cluster, "GET", f"{CONFIGMAPS}/demo", b"", "application/json")
     assert status == 404
+
+
+DUPLICATED = (
+    b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"demo"},"data":{"a":"1"},"data":{"b":"2"}}'
+)
+
+
+def test_a_repeated_key_is_a_strict_error(sim_cluster: SimCluster) -> None:
+    status, answer = send(
+        sim_cluster, "POST", CONFIGMAPS + "?fieldValidation=Strict", DUPLICATED, "application/json"
+    )
+    assert (status, answer["message"]) == (
+        400,
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: '
+        'strict decoding error: duplicate field "data"',
+    )
+
+
+def test_a_repeated_object_is_merged_with_a_warning(sim_cluster: SimCluster) -> None:
+    address = urlsplit(sim_cluster.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    try:
+        connection.request("POST", CONFIGMAPS, DUPLICATED, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        created = json.loads(response.read())
+        warning = response.getheader("Warning")
+    finally:
+        connection.close()
+    assert created["data"] == {"a": "1", "b": "2"}
+    assert warning == '299 - "duplicate field \\"data\\""'
