@@ -242,7 +242,32 @@ def _merge_list(field: str, current: list[Any], patch: list[Any]) -> list[Any]:
             result.append(_strip_directives(item))
         else:
             result[index] = _merge_map(result[index], item)
-    return result
+    return _normalized_order(result, current, patch, key)
+
+
+def _normalized_order(merged: list[Any], current: list[Any], patch: list[Any], key: str) -> list[Any]:
+    """The merged entries in the order strategicpatch gives them (k8s.io/apimachinery
+    pkg/util/strategicpatch/patch.go, normalizeElementOrder and mergeSortedSlice): the patch's
+    entries in the patch's order and the others in the live order, merged by their places in the
+    live list; an entry the live list lacks goes before the live entry it is compared with."""
+
+    def ident(item: Any) -> Any:
+        return item.get(key) if isinstance(item, dict) else item
+
+    in_patch = [ident(item) for item in patch]
+    live = [ident(item) for item in current]
+    ours = sorted((i for i in merged if ident(i) in in_patch), key=lambda i: in_patch.index(ident(i)))
+    theirs = sorted((i for i in merged if ident(i) not in in_patch), key=lambda i: live.index(ident(i)))
+    out: list[Any] = []
+    while ours or theirs:
+        if not theirs or (
+            ours
+            and not (ident(ours[0]) in live and live.index(ident(theirs[0])) < live.index(ident(ours[0])))
+        ):
+            out.append(ours.pop(0))
+        else:
+            out.append(theirs.pop(0))
+    return out
 
 
 def _reorder(items: list[Any], order: Any, key: str | None) -> list[Any]:
