@@ -14,6 +14,7 @@ from app.sim.apiserver import definitions, discovery, openapi, options, watch_wi
 from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
 from app.sim.apiserver.decoding import apply_body, check_kind, decode, parse, patch_body
 from app.sim.apiserver.deleting import delete_answer
+from app.sim.apiserver.escalating import confirm_no_escalation
 from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
 from app.sim.apiserver.paths import ResourcePath, parse_resource_path
 from app.sim.apiserver.representations import JSON, list_body, render, view, wanted, wire
@@ -184,6 +185,7 @@ class Api:
         if verb == "create":
             checks = FieldChecks.of(query.get("fieldValidation"), "CreateOptions")
             body = check_kind(found, decode(request.content_type, request.body, rt.kind, checks.duplicates))
+            confirm_no_escalation(self.store, request.user, rt, found.namespace, body)
             created = self.store.create(
                 rt,
                 found.namespace,
@@ -199,6 +201,7 @@ class Api:
             checks = FieldChecks.of(query.get("fieldValidation"), "UpdateOptions")
             body = check_kind(found, decode(request.content_type, request.body, rt.kind, checks.duplicates))
             options.check_update_resource_version(body)
+            confirm_no_escalation(self.store, request.user, rt, found.namespace, body)
             updated = self.store.update(
                 rt,
                 found.namespace,
