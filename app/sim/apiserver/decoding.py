@@ -148,6 +148,15 @@ def check_kind(found: ResourcePath, body: Any) -> dict[str, Any]:
             f'{kind} in version "{version}" cannot be handled as a {found.rt.kind}: '
             f"converting ({version}.{kind}) to ({internal}.{found.rt.kind}): unknown conversion"
         )
+    same_group = str(given or "").rpartition("/")[0] == found.rt.group
+    if given and given != expected and same_group and not found.rt.is_custom:
+        # No Go type is registered for that version: the scheme cannot make the object to decode into.
+        version = str(given).rpartition("/")[2]
+        named = kind or found.rt.kind
+        raise errors.bad_request(
+            f'{named} in version "{version}" cannot be handled as a {found.rt.kind}: no kind "{named}" '
+            f'is registered for version "{given}" in scheme "pkg/runtime/scheme.go:111"'
+        )
     if given and given != expected:
         raise errors.bad_request(
             f"the API version in the data ({given}) does not match the expected API version ({expected})"
@@ -167,8 +176,7 @@ def apply_body(found: ResourcePath, data: bytes) -> Any:
     try:
         body = yaml.safe_load(data.decode()) if data.strip() else None
     except yaml.YAMLError as error:
-        problem = f"error converting YAML to JSON: yaml: {go_yaml_error(error)}"
-        raise errors.bad_request(f"error decoding patch: {problem}") from None
+        raise errors.bad_request(f"error encoding patch: yaml: {go_yaml_error(error)}") from None
     if not isinstance(body, dict):
         return check_kind(found, body)
     expected = found.rt.api_version(found.version)
@@ -180,25 +188,21 @@ def apply_body(found: ResourcePath, data: bytes) -> Any:
 
 
 def go_yaml_error(error: yaml.YAMLError) -> str:
-    """go-yaml v2's words for a parse error PyYAML found (parser.fail: the line only when it is
-    not the first, the problem with "did not find" for what was expected)."""
+    """go-yaml's words for a parse error PyYAML found: the line (counted from 1), the problem with
+    "did not find" for what was expected."""
     if not isinstance(error, yaml.MarkedYAMLError):
         return str(error)
     problem = error.problem or "unknown problem parsing YAML content"
     if problem.startswith("expected "):
         problem = "did not find " + problem.split(", but ", 1)[0]
-    line = 0
-    if error.problem_mark is not None and error.problem_mark.line:
-        line = error.problem_mark.line + (1 if isinstance(error, yaml.scanner.ScannerError) else 0)
-    elif error.context_mark is not None and error.context_mark.line:
-        line = error.context_mark.line
-    return f"line {line}: {problem}" if line else problem
+    mark = error.problem_mark or error.context_mark
+    return f"line {mark.line + 1}: {problem}" if mark is not None else problem
 
 
 def patch_body(data: bytes, patch_type: str, *, strict: bool) -> Any:
     """A JSON, merge or strategic merge patch as data. One that is not JSON is refused as the patch
-    handler decodes it (patch.go, applyJSPatch): strictly first when fieldValidation is Warn or
-    Strict ("error decoding patch: ..."), else by json-patch.v4 (a merge patch: "Invalid JSON Patch")."""
+    handler decodes it (patch.go, applyJSPatch): a merge patch as "invalid JSON patch", a JSON patch
+    strictly first when fieldValidation is Warn or Strict ("error decoding patch: ...")."""
     try:
         return json.loads(data) if data.strip() else None
     except json.JSONDecodeError as error:
@@ -207,6 +211,8 @@ def patch_body(data: bytes, patch_type: str, *, strict: bool) -> Any:
         problem = str(error)
     if patch_type == "strategic":
         raise errors.bad_request(f"error decoding body: {problem}")
+    if patch_type == "merge":
+        raise errors.bad_request("invalid JSON patch")
     if strict:
         raise errors.bad_request(f"error decoding patch: {problem}")
-    raise errors.bad_request("Invalid JSON Patch" if patch_type == "merge" else problem)
+    raise errors.bad_request(problem)

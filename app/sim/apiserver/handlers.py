@@ -247,6 +247,7 @@ class Api:
             content_type=request.content_type,
             patch_type=PATCH_TYPES.get(media),
             dry_run=_dry_run(request.query, verb),
+            writer=_writer(request, found),
         )
         return Response.json(200, scale)
 

@@ -128,7 +128,8 @@ def _rules(obj: dict[str, Any], meta: dict[str, Any], *, namespaced: bool) -> li
     for index, rule in enumerate(_dict(r) for r in _list(obj.get("rules"))):
         path = f"rules[{index}]"
         if not _list(rule.get("verbs")):
-            causes.append(_required(f"{path}.verbs", "verbs must contain at least one value"))
+            # Declarative validation owns this check in 1.37 and words it without ValidatePolicyRule's detail.
+            causes.append(_required(f"{path}.verbs"))
         urls = _list(rule.get("nonResourceURLs"))
         if urls:
             if namespaced:

@@ -67,14 +67,20 @@ def test_a_create_body_that_does_not_decode(sim_cluster: SimCluster, body: bytes
     assert create(sim_cluster, body) == (400, message)
 
 
-def test_a_malformed_merge_patch_is_refused_while_decoding_it(sim_cluster: SimCluster) -> None:
+def test_a_malformed_merge_patch_is_an_invalid_json_patch(sim_cluster: SimCluster) -> None:
     create(sim_cluster, json.dumps({"metadata": {"name": "demo"}}).encode())
     status, answer = send(
         sim_cluster, "PATCH", f"{CONFIGMAPS}/demo", b"{not json", "application/merge-patch+json"
     )
-    assert (status, answer["message"]) == (
+    assert (status, answer["message"]) == (400, "invalid JSON patch")
+
+
+def test_a_version_of_a_built_in_group_that_is_not_served_has_no_go_type(sim_cluster: SimCluster) -> None:
+    body = json.dumps({"apiVersion": "v2", "kind": "ConfigMap", "metadata": {"name": "demo"}}).encode()
+    assert create(sim_cluster, body) == (
         400,
-        "error decoding patch: invalid character 'n' looking for beginning of object key string",
+        'ConfigMap in version "v2" cannot be handled as a ConfigMap: no kind "ConfigMap" is registered for '
+        'version "v2" in scheme "pkg/runtime/scheme.go:111"',
     )
 
 
@@ -108,7 +114,7 @@ def test_an_apply_needs_a_field_manager(sim_cluster: SimCluster) -> None:
         (
             "kind: [unclosed",
             400,
-            "error decoding patch: error converting YAML to JSON: yaml: did not find expected ',' or ']'",
+            "error encoding patch: yaml: line 1: did not find expected ',' or ']'",
         ),
         (
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\n",

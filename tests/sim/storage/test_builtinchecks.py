@@ -98,10 +98,7 @@ def test_a_service_needs_ports_in_range_and_named_when_several(store: Store) -> 
 def test_a_rule_needs_verbs(store: Store) -> None:
     body = {"metadata": {"name": "demo"}, "rules": [{"apiGroups": [""], "resources": ["pods"]}]}
     error = refused(store, f"roles.{RBAC}", body)
-    assert error.message == (
-        f'Role.{RBAC} "demo" is invalid: rules[0].verbs: '
-        "Required value: verbs must contain at least one value"
-    )
+    assert error.message == (f'Role.{RBAC} "demo" is invalid: rules[0].verbs: Required value')
 
 
 def test_an_event_lives_in_its_objects_namespace(store: Store) -> None:
