@@ -494,9 +494,17 @@ class Store:
         if not name:
             cause = ("metadata.name", "Required value: name or generateName is required")
             raise errors.invalid(rt, "", [cause])
-        problems = name_errors(rt, name)
-        if problems:
-            raise errors.invalid(rt, name, [("metadata.name", text) for text in problems])
+        causes = (
+            [
+                ("metadata.generateName", text)
+                for text in name_errors(rt, meta.get("generateName") or "", prefix=True)
+            ]
+            if meta.get("generateName")
+            else []
+        )
+        causes += [("metadata.name", text) for text in name_errors(rt, name)]
+        if causes:
+            raise errors.invalid(rt, name, causes)
 
     def _generated_name(self, rt: ResourceType, meta: dict[str, Any]) -> str:
         table = self._table(rt)

@@ -114,3 +114,27 @@ def test_the_clusters_own_writes_are_not_checked(store: Store) -> None:
     assert store.create(store.registry.get("configmaps"), "labs-1", body)["metadata"]["labels"] == {
         "app": "-x-"
     }
+
+
+def test_names_follow_the_1_37_rules(store: Store) -> None:
+    """k8s.io/apimachinery pkg/api/validate/content/dns.go (IsDNS1123Label: a subdomain-shaped label
+    "must not contain dots"), pkg/api/validation/generic.go (maskTrailingDash for generateName) and
+    k8s.io/kubernetes pkg/apis/core/validation/validation.go (a Service name is a DNS-1123 label)."""
+    service = {"metadata": {"name": "1web"}, "spec": {"ports": [{"port": 80}]}}
+    created = store.create(store.registry.get("services"), "labs-1", service, checks=FieldChecks())
+    assert created["metadata"]["name"] == "1web"
+    with pytest.raises(ApiError) as caught:
+        store.create(
+            store.registry.get("namespaces"), None, {"metadata": {"name": "a.b"}}, checks=FieldChecks()
+        )
+    assert (
+        caught.value.message
+        == 'Namespace "a.b" is invalid: metadata.name: Invalid value: "a.b": must not contain dots'
+    )
+    with pytest.raises(ApiError) as caught:
+        store.create(store.registry.get("configmaps"), "labs-1", {"metadata": {"generateName": "Gen_"}})
+    assert caught.value.details is not None
+    fields = [cause["field"] for cause in caught.value.details["causes"]]
+    assert fields == ["metadata.generateName", "metadata.name"]
+    made = store.create(store.registry.get("configmaps"), "labs-1", {"metadata": {"generateName": "gen-"}})
+    assert made["metadata"]["name"].startswith("gen-")
