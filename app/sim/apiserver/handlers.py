@@ -278,7 +278,18 @@ class Api:
             items = [obj for obj in items if sort_key(obj) > after]
         meta: dict[str, Any] = {"resourceVersion": str(rv)}
         limit = _int(query, "limit")
-        if limit > 0 and len(items) > limit:
+        selected = any(_selectors(query).values())
+        if selected and limit > 0 and len(items) >= limit:
+            # A filtered page is read from storage a key range at a time: the server cannot count
+            # what else would match, so it gives no remainingItemCount, and it hands out a continue
+            # token whenever the page is full and any key follows, matching or not
+            # (k8s.io/apiserver storage/etcd3/store.go, GetList).
+            items = items[:limit]
+            last = sort_key(items[-1])
+            every, _ = self.store.list(found.rt, found.namespace, copy=False)
+            if any(sort_key(obj) > last for obj in every):
+                meta["continue"] = encode_continue(rv, last)
+        elif limit > 0 and len(items) > limit:
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
             meta["continue"] = encode_continue(rv, sort_key(items[-1]))
