@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.model.validation import dns1123_label_errors, dns1123_subdomain_errors
-from app.sim.storage.resources import RBAC_GROUP, ResourceType
+from app.sim.storage.resources import EVENTS, RBAC_GROUP, ResourceType
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -36,6 +36,10 @@ def name_errors(rt: ResourceType, name: str, *, prefix: bool = False) -> list[st
     Services take DNS labels: Kubernetes 1.37 validates a new Service's name as a DNS-1123 label
     (RelaxedServiceNameValidation), no longer as a DNS-1035 one."""
     shown = name
+    if rt.key == EVENTS:
+        # A core/v1 Event passes only the legacy checks: its metadata is not validated at all
+        # (k8s.io/kubernetes pkg/apis/core/validation/events.go, ValidateEventCreate).
+        return []
     if rt.group == RBAC_GROUP:
         texts = [t for t in path_segment_errors(name) if not prefix or not t.startswith("may not be '")]
     else:

@@ -138,3 +138,14 @@ def test_names_follow_the_1_37_rules(store: Store) -> None:
     assert fields == ["metadata.generateName", "metadata.name"]
     made = store.create(store.registry.get("configmaps"), "labs-1", {"metadata": {"generateName": "gen-"}})
     assert made["metadata"]["name"].startswith("gen-")
+
+
+def test_a_core_events_metadata_is_not_validated(store: Store) -> None:
+    """k8s.io/kubernetes pkg/apis/core/validation/events.go: ValidateEventCreate runs only the legacy
+    checks for v1 Events, not ValidateObjectMeta (a client's generateName "customer." is fine)."""
+    body = {
+        "metadata": {"generateName": "customer.", "labels": {"app": "-x-"}},
+        "involvedObject": {"kind": "ConfigMap", "namespace": "labs-1"},
+    }
+    created = store.create(store.registry.get("events"), "labs-1", body, checks=FieldChecks())
+    assert created["metadata"]["name"].startswith("customer.")
