@@ -106,3 +106,20 @@ def qualified_name_errors(value: str) -> list[str]:
             + _regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
         )
     return errors
+
+
+_LABEL_VALUE_FMT = "(" + _QUALIFIED_NAME_FMT + ")?"
+_LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+    "and must start and end with an alphanumeric character"
+)
+
+
+def label_value_errors(value: str) -> list[str]:
+    """validation.IsValidLabelValue (k8s.io/apimachinery pkg/api/validate/content/kube.go)."""
+    errors: list[str] = []
+    if _byte_len(value) > 63:
+        errors.append(_max_len_error(63))
+    if not re.fullmatch(_LABEL_VALUE_FMT, value):
+        errors.append(_regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
+    return errors

@@ -258,7 +258,8 @@ def test_strategic_merge_patch_on_core_kinds(core: Any) -> None:
     patched = core.patch_namespaced_pod(
         "p", NS, patch, _content_type="application/strategic-merge-patch+json"
     )
-    assert [(e.name, e.value) for e in patched.spec.containers[0].env] == [("A", "1"), ("B", "2")]
+    # A new entry leads the merged list (strategicpatch normalizeElementOrder), as on a real server.
+    assert [(e.name, e.value) for e in patched.spec.containers[0].env] == [("B", "2"), ("A", "1")]
     assert patched.spec.containers[0].image == "a"
 
 
@@ -291,7 +292,8 @@ def test_garbage_collection_of_dependents(custom: Any, core: Any) -> None:
         "uid": route["metadata"]["uid"],
     }
     core.create_namespaced_service(
-        NS, {"metadata": {"name": "customer", "ownerReferences": [route_ref]}, "spec": {}}
+        NS,
+        {"metadata": {"name": "customer", "ownerReferences": [route_ref]}, "spec": {"ports": [{"port": 80}]}},
     )
     core.create_namespaced_config_map(NS, {"metadata": {"name": "kept"}})
     custom.delete_namespaced_custom_object(

@@ -85,7 +85,8 @@ def test_apply_patch_needs_a_field_manager(sim_cluster: SimCluster) -> None:
     body = b"apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: applied\nspec: {}\n"
     patch_type = "application/apply-patch+yaml"
     code, status = call(sim_cluster, "PATCH", SERVICES + "/applied", body, Content_Type=patch_type)
-    assert (code, status["reason"]) == (400, "BadRequest")
+    # An invalid PatchOptions (k8s.io/apimachinery pkg/apis/meta/v1/validation, ValidatePatchOptions).
+    assert (code, status["reason"]) == (422, "Invalid")
     code, created = call(
         sim_cluster, "PATCH", SERVICES + "/applied?fieldManager=test", body, Content_Type=patch_type
     )

@@ -12,8 +12,9 @@ from typing import Any
 
 from app.sim.apiserver import definitions, discovery, openapi, options, watch_window
 from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
-from app.sim.apiserver.decoding import check_kind, decode, parse
+from app.sim.apiserver.decoding import apply_body, check_kind, decode, parse, patch_body
 from app.sim.apiserver.deleting import delete_answer
+from app.sim.apiserver.escalating import confirm_no_escalation
 from app.sim.apiserver.paging import decode_continue, encode_continue, sort_key
 from app.sim.apiserver.paths import ResourcePath, parse_resource_path
 from app.sim.apiserver.representations import JSON, list_body, render, view, wanted, wire
@@ -23,7 +24,7 @@ from app.sim.storage.admission import Requester
 from app.sim.storage.errors import ApiError, Expired
 from app.sim.storage.ownership import Writer, updated
 from app.sim.storage.store import Store
-from app.sim.storage.validation import FieldChecks
+from app.sim.storage.validation import STRICT, WARN, FieldChecks
 from app.sim.storage.watching import Watcher
 
 OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
@@ -183,7 +184,8 @@ class Api:
         dry_run = _dry_run(query, verb)
         if verb == "create":
             checks = FieldChecks.of(query.get("fieldValidation"), "CreateOptions")
-            body = check_kind(found, decode(request.content_type, request.body))
+            body = check_kind(found, decode(request.content_type, request.body, rt.kind, checks.duplicates))
+            confirm_no_escalation(self.store, request.user, rt, found.namespace, body)
             created = self.store.create(
                 rt,
                 found.namespace,
@@ -197,8 +199,9 @@ class Api:
         name = found.name or ""
         if verb == "update":
             checks = FieldChecks.of(query.get("fieldValidation"), "UpdateOptions")
-            body = check_kind(found, decode(request.content_type, request.body))
+            body = check_kind(found, decode(request.content_type, request.body, rt.kind, checks.duplicates))
             options.check_update_resource_version(body)
+            confirm_no_escalation(self.store, request.user, rt, found.namespace, body)
             updated = self.store.update(
                 rt,
                 found.namespace,
@@ -244,6 +247,7 @@ class Api:
             content_type=request.content_type,
             patch_type=PATCH_TYPES.get(media),
             dry_run=_dry_run(request.query, verb),
+            writer=_writer(request, found),
         )
         return Response.json(200, scale)
 
@@ -274,7 +278,18 @@ class Api:
             items = [obj for obj in items if sort_key(obj) > after]
         meta: dict[str, Any] = {"resourceVersion": str(rv)}
         limit = _int(query, "limit")
-        if limit > 0 and len(items) > limit:
+        selected = any(_selectors(query).values())
+        if selected and limit > 0 and len(items) >= limit:
+            # A filtered page is read from storage a key range at a time: the server cannot count
+            # what else would match, so it gives no remainingItemCount, and it hands out a continue
+            # token whenever the page is full and any key follows, matching or not
+            # (k8s.io/apiserver storage/etcd3/store.go, GetList).
+            items = items[:limit]
+            last = sort_key(items[-1])
+            every, _ = self.store.list(found.rt, found.namespace, copy=False)
+            if any(sort_key(obj) > last for obj in every):
+                meta["continue"] = encode_continue(rv, last)
+        elif limit > 0 and len(items) > limit:
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
             meta["continue"] = encode_continue(rv, sort_key(items[-1]))
@@ -310,14 +325,19 @@ class Api:
             # The patch handler's own refusal: a generic 415 with empty details (handlers/patch.go).
             raise ApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
         if patch_type == "apply" and not request.query.get("fieldManager"):
-            raise errors.bad_request(
-                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
-                "is required for apply patch"
+            message = "Required value: is required for apply patch"
+            cause = {"reason": "FieldValueRequired", "message": message, "field": "fieldManager"}
+            raise errors.Invalid(
+                422,
+                "Invalid",
+                f'PatchOptions.meta.k8s.io "" is invalid: fieldManager: {message}',
+                {"group": "meta.k8s.io", "kind": "PatchOptions", "causes": [cause]},
             )
         checks = FieldChecks.of(request.query.get("fieldValidation"), "PatchOptions")
-        patch = parse(request.body, yaml_ok=patch_type == "apply")
         if patch_type == "apply":
-            patch = check_kind(found, patch)
+            patch = apply_body(found, request.body)
+        else:
+            patch = patch_body(request.body, patch_type, strict=checks.directive in (STRICT, WARN))
         existed = self._exists(found)
         patched = self.store.patch(
             found.rt,

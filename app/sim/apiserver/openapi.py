@@ -259,6 +259,26 @@ _POD_SPEC = _loose(
 )
 _POD_TEMPLATE = _loose(metadata=_ref(f"{META}.ObjectMeta"), spec=_POD_SPEC)
 
+# What `kubectl explain configmap.<field>` prints: the Go doc comments of k8s.io/api core/v1 types.go
+# (ConfigMap), as the published OpenAPI carries them.
+_CONFIGMAP_DATA = (
+    "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' "
+    "or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data "
+    "must not overlap with the keys in the BinaryData field, this is enforced during validation process."
+)
+_CONFIGMAP_BINARY_DATA = (
+    "BinaryData contains the binary data. Each key must consist of alphanumeric characters, '-', '_' or "
+    "'.'. BinaryData can contain byte sequences that are not in the UTF-8 range. The keys stored in "
+    "BinaryData must not overlap with the ones in the Data field, this is enforced during validation "
+    "process. Using this field will require 1.10+ apiserver and kubelet. Note: BinaryData keys are not "
+    "currently propagated to container env vars via ConfigMapKeyRef or ConfigMapRef env sources; only "
+    "Data keys are used."
+)
+_CONFIGMAP_IMMUTABLE = (
+    "Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object "
+    "metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil."
+)
+
 _CORE_FIELDS: dict[str, dict[str, Any]] = {
     "Service": {
         "spec": _loose(
@@ -274,7 +294,12 @@ _CORE_FIELDS: dict[str, dict[str, Any]] = {
         "status": _loose(),
     },
     "Namespace": {"spec": _loose(), "status": _loose()},
-    "ConfigMap": {"data": _STRING_MAP, "binaryData": _STRING_MAP, "immutable": {"type": "boolean"}},
+    "ConfigMap": {
+        "data": _STRING_MAP | {"description": _CONFIGMAP_DATA},
+        "binaryData": {"type": "object", "additionalProperties": {"type": "string", "format": "byte"}}
+        | {"description": _CONFIGMAP_BINARY_DATA},
+        "immutable": {"type": "boolean", "description": _CONFIGMAP_IMMUTABLE},
+    },
     "Secret": {
         "data": _STRING_MAP,
         "stringData": _STRING_MAP,

@@ -59,8 +59,12 @@ def view(found: ResourcePath, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_body(found: ResourcePath, items: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
-    """A <Kind>List of objects already viewed at the request's version."""
+    """A <Kind>List of objects already viewed at the request's version. A built-in kind's items carry
+    no apiVersion or kind: the server encodes the typed list, whose items' TypeMeta stays empty
+    (custom resources are unstructured and keep theirs); clients fill them in from the list."""
     api_version = found.rt.api_version(found.version)
+    if not found.rt.is_custom:
+        items = [{k: v for k, v in item.items() if k not in ("apiVersion", "kind")} for item in items]
     return {"kind": f"{found.rt.kind}List", "apiVersion": api_version, "metadata": meta, "items": items}
 
 

@@ -14,6 +14,7 @@ from app.sim.apiserver.decoding import decode, parse
 from app.sim.apiserver.paths import ResourcePath
 from app.sim.storage import errors
 from app.sim.storage.errors import ApiError
+from app.sim.storage.ownership import Writer
 from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
 from app.sim.storage.resources import ResourceType
 from app.sim.storage.store import Store
@@ -56,8 +57,10 @@ def serve_scale(
     content_type: str,
     patch_type: str | None,
     dry_run: bool,
+    writer: Writer | None = None,
 ) -> dict[str, Any]:
-    """Answer a get, update or patch of the scale subresource: the Scale after it."""
+    """Answer a get, update or patch of the scale subresource: the Scale after it. `writer`: the
+    field manager the replicas are recorded under, with the subresource ("scale") it wrote through."""
     rt, name = found.rt, found.name or ""
     current = store.get(rt, found.namespace, name, copy=False)
     if verb == "get":
@@ -87,5 +90,5 @@ def serve_scale(
     given = (wanted.get("metadata") or {}).get("resourceVersion")
     if given:
         patch["metadata"] = {"resourceVersion": given}
-    updated = store.patch(rt, found.namespace, name, patch, "merge", dry_run=dry_run)
+    updated = store.patch(rt, found.namespace, name, patch, "merge", dry_run=dry_run, writer=writer)
     return scale_of(updated)

@@ -446,7 +446,10 @@ def updated(
         identity = _identity(writer)
         previous = managed.get(identity)
         fields = union(previous.fields, owned) if previous else owned
-        managed[identity] = Entry(fields, writer.api_version, now)
+        # The scale subresource maps its entries back to the parent's and gives each the time the
+        # parent had for it: a first write through it has none (managedfields/scalehandler.go).
+        when = (previous.time if previous else None) if writer.subresource == "scale" else now
+        managed[identity] = Entry(fields, writer.api_version, when)
     return encode(managed) or None
 
 

@@ -242,7 +242,32 @@ def _merge_list(field: str, current: list[Any], patch: list[Any]) -> list[Any]:
             result.append(_strip_directives(item))
         else:
             result[index] = _merge_map(result[index], item)
-    return result
+    return _normalized_order(result, current, patch, key)
+
+
+def _normalized_order(merged: list[Any], current: list[Any], patch: list[Any], key: str) -> list[Any]:
+    """The merged entries in the order strategicpatch gives them (k8s.io/apimachinery
+    pkg/util/strategicpatch/patch.go, normalizeElementOrder and mergeSortedSlice): the patch's
+    entries in the patch's order and the others in the live order, merged by their places in the
+    live list; an entry the live list lacks goes before the live entry it is compared with."""
+
+    def ident(item: Any) -> Any:
+        return item.get(key) if isinstance(item, dict) else item
+
+    in_patch = [ident(item) for item in patch]
+    live = [ident(item) for item in current]
+    ours = sorted((i for i in merged if ident(i) in in_patch), key=lambda i: in_patch.index(ident(i)))
+    theirs = sorted((i for i in merged if ident(i) not in in_patch), key=lambda i: live.index(ident(i)))
+    out: list[Any] = []
+    while ours or theirs:
+        if not theirs or (
+            ours
+            and not (ident(ours[0]) in live and live.index(ident(theirs[0])) < live.index(ident(ours[0])))
+        ):
+            out.append(ours.pop(0))
+        else:
+            out.append(theirs.pop(0))
+    return out
 
 
 def _reorder(items: list[Any], order: Any, key: str | None) -> list[Any]:
@@ -267,3 +292,44 @@ def _strip_directives(value: Any) -> Any:
     if isinstance(value, list):
         return [_strip_directives(item) for item in value]
     return value
+
+
+def json_patch_decode_error(operations: Any, *, strict: bool) -> str:
+    """Why a JSON patch does not even decode ("" when it does), in the API server's words.
+
+    With fieldValidation Warn or Strict (`strict`) the server first decodes the patch strictly into
+    its own operation type, `[]handlers.jsonPatchOp` (k8s.io/apiserver endpoints/handlers/patch.go,
+    applyJSPatch: "error decoding patch: ..."); json-patch.v4's DecodePatch then wants a list of
+    objects (`jsonpatch.Patch`). Either refusal is a 400; an operation that fails to apply is not."""
+    if strict:
+        problem = _undecodable(operations, "[]handlers.jsonPatchOp", "handlers.jsonPatchOp", fields=True)
+        if problem:
+            return f"error decoding patch: {problem}"
+    return _undecodable(operations, "jsonpatch.Patch", "jsonpatch.Operation", fields=False)
+
+
+def _undecodable(operations: Any, list_type: str, item_type: str, *, fields: bool) -> str:
+    if operations is not None and not isinstance(operations, list):
+        return f"json: cannot unmarshal {json_kind(operations)} into Go value of type {list_type}"
+    for operation in operations or []:
+        if operation is not None and not isinstance(operation, dict):
+            return f"json: cannot unmarshal {json_kind(operation)} into Go value of type {item_type}"
+        for name in ("op", "path", "from") if fields else ():
+            value = (operation or {}).get(name)
+            if value is not None and not isinstance(value, str):
+                where = f"Go struct field jsonPatchOp.{name}"
+                return f"json: cannot unmarshal {json_kind(value)} into {where} of type string"
+    return ""
+
+
+def json_kind(value: Any) -> str:
+    """The JSON kind of a value as Go's decoder names it in type errors."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

@@ -27,15 +27,30 @@ from app.sim.storage import errors, ownership
 from app.sim.storage.admission import AdmissionPlugin, Requester
 from app.sim.storage.copying import clone
 from app.sim.storage.creating import refuse_resource_version, with_given_resource_version
-from app.sim.storage.defaulting import Defaulter
+from app.sim.storage.defaulting import Defaulter, fold_string_data
 from app.sim.storage.errors import ApiError
 from app.sim.storage.ownership import Writer
-from app.sim.storage.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
+from app.sim.storage.patching import (
+    PatchError,
+    json_patch,
+    json_patch_decode_error,
+    merge_patch,
+    strategic_merge_patch,
+)
 from app.sim.storage.resources import NAMESPACES, SERVICES, ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
 from app.sim.storage.strategies import SYSTEM_METADATA, default, generation_body, tracks_generation
+from app.sim.storage.typedecoding import patched_text, refuse_undeclared
 from app.sim.storage.validating import name_errors
-from app.sim.storage.validation import FieldChecks, check_delete, check_fields, check_update, decode_fields
+from app.sim.storage.validation import (
+    STRICT,
+    WARN,
+    FieldChecks,
+    check_delete,
+    check_fields,
+    check_update,
+    decode_fields,
+)
 from app.sim.storage.watching import Watcher, WatchEvent
 
 __all__ = ["ApiError", "Store", "WatchEvent", "Watcher"]
@@ -248,11 +263,14 @@ class Store:
         """
         if patch_type == "strategic" and rt.is_custom:
             raise errors.unsupported_media_type(PATCH_MEDIA_TYPES)
+        if patch_type == "apply" and subresource is None and writer is not None and writer.apply:
+            refuse_undeclared(rt, patch)
         with self._lock:
             key = self._scope(rt, namespace, name)
             current = self._table(rt).get(key)
             if current is None:
                 if patch_type == "apply" and subresource is None and isinstance(patch, dict):
+                    self._check_url_name(name, dict(patch.get("metadata") or {}))
                     applied = dict(patch, metadata=dict(patch.get("metadata") or {}, name=name))
                     return self.create(
                         rt,
@@ -268,7 +286,7 @@ class Store:
                 has_status = "status" in rt.subresources
                 patched = ownership.applied(rt.key, current, patch, writer, self.now(), has_status=has_status)
             else:
-                patched = self._patched(current, patch, patch_type)
+                patched = self._patched(current, patch, patch_type, checks)
             if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
                 raise errors.bad_request("the patched object is not a Kubernetes object")
             given = patched["metadata"].get("resourceVersion")
@@ -276,7 +294,8 @@ class Store:
                 raise errors.conflict(rt, name)
             body = self._normalized(rt, patched)
             if subresource is None:
-                decode_fields(rt, body, checks, patched=True)
+                sent = patched_text(rt.key, body, patch, patch_type)
+                decode_fields(rt, body, checks, sent=sent)
             self._check_url_name(name, body["metadata"])
             self._place(rt, namespace, body["metadata"])
             return self._replace(rt, current, body, subresource, dry_run, requester, checks, writer)
@@ -475,9 +494,17 @@ class Store:
         if not name:
             cause = ("metadata.name", "Required value: name or generateName is required")
             raise errors.invalid(rt, "", [cause])
-        problems = name_errors(rt, name)
-        if problems:
-            raise errors.invalid(rt, name, [("metadata.name", text) for text in problems])
+        causes = (
+            [
+                ("metadata.generateName", text)
+                for text in name_errors(rt, meta.get("generateName") or "", prefix=True)
+            ]
+            if meta.get("generateName")
+            else []
+        )
+        causes += [("metadata.name", text) for text in name_errors(rt, name)]
+        if causes:
+            raise errors.invalid(rt, name, causes)
 
     def _generated_name(self, rt: ResourceType, meta: dict[str, Any]) -> str:
         table = self._table(rt)
@@ -513,12 +540,24 @@ class Store:
             if problems:
                 raise errors.admission_denied(rt, new["metadata"].get("name", ""), plugin.name, problems)
 
-    def _patched(self, current: dict[str, Any], patch: Any, patch_type: str) -> Any:
+    def _patched(
+        self, current: dict[str, Any], patch: Any, patch_type: str, checks: FieldChecks | None
+    ) -> Any:
         try:
             if patch_type in ("merge", "apply"):
                 return merge_patch(current, patch)
             if patch_type == "json":
-                return json_patch(current, patch)
+                strict = checks is not None and checks.directive in (STRICT, WARN)
+                problem = json_patch_decode_error(patch, strict=strict)
+                if problem:
+                    raise errors.bad_request(problem)
+                try:
+                    return json_patch(current, patch)
+                except PatchError:
+                    # The server hides why the patch failed behind the generic words of a 422
+                    # (patch.go: errors.NewGenericServerResponse), with empty details.
+                    message = "the server rejected our request due to an error in our request"
+                    raise errors.Invalid(422, "Invalid", message, {}) from None
             if patch_type == "strategic":
                 return strategic_merge_patch(current, patch)
         except PatchError as error:
@@ -554,6 +593,8 @@ class Store:
         else:
             new = body
             meta, old_meta = new["metadata"], current["metadata"]
+            if rt.key == "secrets":
+                fold_string_data(new)  # the v1 conversion does it before validation sees the Secret
             check_update(rt, new, current)
             for field in SYSTEM_METADATA:
                 if field in old_meta:

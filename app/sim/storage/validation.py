@@ -18,11 +18,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.sim.storage import errors
+from app.sim.storage import errors, typedecoding
+from app.sim.storage.builtinchecks import builtin_causes
 from app.sim.storage.errors import ApiError, Invalid
 from app.sim.storage.resources import NAMESPACES, ResourceType
-from app.sim.storage.schemafacts import RULED_KINDS, obj, schema_for, string_map, text
-from app.sim.storage.structural import BOOLEAN, Cause, Schema, check, drop_nulls, prune
+from app.sim.storage.schemafacts import RULED_KINDS, schema_for
+from app.sim.storage.structural import Cause, check, drop_nulls, prune
 
 STRICT, WARN, IGNORE = "Strict", "Warn", "Ignore"
 DIRECTIVES = ("", IGNORE, STRICT, WARN)
@@ -37,13 +38,6 @@ RULES_NOT_CHECKED = (
     "correct the existing errors to complete validation"
 )
 
-# Built-in kinds whose unknown top-level fields the simulator prunes as the typed decoding does (their
-# field types are not checked: a real server refuses a wrong type while decoding, with Go's words).
-_BUILT_IN: dict[str, Schema] = {
-    "configmaps": obj(data=string_map(), binaryData=string_map(), immutable=Schema(BOOLEAN)),
-    "secrets": obj(data=string_map(), stringData=string_map(), type=text(), immutable=Schema(BOOLEAN)),
-}
-
 
 @dataclass
 class FieldChecks:
@@ -51,6 +45,8 @@ class FieldChecks:
 
     directive: str = IGNORE
     warnings: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    """The paths of keys the body's JSON repeats (its decoding merged them, as Go's does)."""
 
     @classmethod
     def of(cls, value: str | None, options_kind: str) -> FieldChecks:
@@ -75,43 +71,58 @@ class FieldChecks:
         return cls(given or WARN)
 
 
-def _schema(rt: ResourceType) -> Schema | None:
-    return schema_for(rt.key) or _BUILT_IN.get(rt.key)
-
-
 def decode_fields(
-    rt: ResourceType, new: dict[str, Any], checks: FieldChecks | None, *, patched: bool = False
+    rt: ResourceType, new: dict[str, Any], checks: FieldChecks | None, *, sent: str = ""
 ) -> None:
     """Prune the unknown fields of a whole object a client writes, in place; refuse them or record a
     warning each, as `checks` asks. None: the cluster's own write (a controller's or a scenario's),
     left as it is, since the simulated release's controllers write what that release's schema holds
-    (the seed profile's Istio still had fields today's schema lacks)."""
-    schema = _schema(rt)
-    if schema is None or checks is None:
+    (the seed profile's Istio still had fields today's schema lacks). `sent`: for a patch's result,
+    the patched object's JSON text as the server quotes it in a refusal (empty for a whole body)."""
+    if checks is None:
         return
-    sent = json.dumps(new, sort_keys=True, separators=(",", ":")) if patched else ""
-    unknown = prune(new, schema)
-    if not unknown or checks.directive == IGNORE:
+    schema = schema_for(rt.key)
+    unknown: list[str] = []
+    if schema is not None:
+        unknown = prune(new, schema)
+    elif typedecoding.describes(rt.key):
+        decoded = typedecoding.decode(rt.key, new)
+        if decoded.error:
+            raise _undecodable(rt, new, sent, decoded.error)
+        unknown = decoded.unknown
+    duplicates = [] if sent else checks.duplicates
+    if not (unknown or duplicates) or checks.directive == IGNORE:
         return
-    texts = [f'unknown field "{path}"' for path in unknown]
+    texts = [f'duplicate field "{path}"' for path in duplicates]
+    texts += [f'unknown field "{path}"' for path in unknown]
     if checks.directive == WARN:
         checks.warnings.extend(texts)
         return
-    strict = "strict decoding error: " + ", ".join(texts)
-    if patched:
-        value = _go_quoted(sent)
-        message = f"Invalid value: {value}: {strict}"
+    raise _undecodable(rt, new, sent, "strict decoding error: " + ", ".join(texts))
+
+
+def _undecodable(rt: ResourceType, new: dict[str, Any], sent: str, problem: str) -> ApiError:
+    """A body the typed decoding refuses: 400 for a create or update body, 422 on the `patch` field
+    (quoting the patched object) for a patch's result."""
+    if sent:
+        message = f"Invalid value: {_go_quoted(sent)}: {problem}"
         cause = {"reason": "FieldValueInvalid", "message": message, "field": "patch"}
-        raise Invalid(422, "Invalid", f' "" is invalid: patch: {message}', {"causes": [cause]})
+        return Invalid(422, "Invalid", f' "" is invalid: patch: {message}', {"causes": [cause]})
     version = str(new.get("apiVersion", "")).rsplit("/", 1)[-1]
-    raise errors.bad_request(f'{rt.kind} in version "{version}" cannot be handled as a {rt.kind}: {strict}')
+    return errors.bad_request(f'{rt.kind} in version "{version}" cannot be handled as a {rt.kind}: {problem}')
 
 
 def check_fields(rt: ResourceType, new: dict[str, Any], checks: FieldChecks | None) -> None:
     """422 for a custom resource a client writes whose fields break its schema (types, required
-    fields, enums); the cluster's own writes (checks None) are trusted, as in `decode_fields`."""
+    fields, enums), or a built-in object that fails its kind's validation (builtinchecks); the
+    cluster's own writes (checks None) are trusted, as in `decode_fields`."""
+    if checks is None:
+        return
     schema = schema_for(rt.key)
-    if schema is None or checks is None:
+    if schema is None:
+        builtin = builtin_causes(rt.key, new)
+        if builtin:
+            raise invalid(rt, new["metadata"].get("name", ""), builtin)
         return
     drop_nulls(new, schema)
     causes = check(new, schema)

@@ -159,3 +159,12 @@ def test_v2_protobuf_is_a_gnostic_document_header() -> None:
     assert fields[1] == b"2.0"
     info = _read_fields(fields[2])
     assert info == {1: b"Kubernetes", 2: b"v1.32.4"}
+
+
+def test_configmap_fields_carry_their_go_doc_comments() -> None:
+    """`kubectl explain configmap.data` prints the field's description, the Go doc comment of
+    k8s.io/api core/v1 types.go (ConfigMap.Data) as the real server publishes it."""
+    schemas = document("api/v1")["components"]["schemas"]
+    configmap = schemas["io.k8s.api.core.v1.ConfigMap"]["properties"]
+    assert configmap["data"]["description"].startswith("Data contains the configuration data. Each key must")
+    assert configmap["binaryData"]["additionalProperties"] == {"type": "string", "format": "byte"}

@@ -93,7 +93,8 @@ def test_strategic_merge_merges_containers_env_and_ports_by_key() -> None:
                 {
                     "name": "app",
                     "image": "v1",
-                    "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+                    # A new entry goes first (strategicpatch normalizeElementOrder).
+                    "env": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}],
                     "ports": [{"containerPort": 80, "name": "http"}],
                 }
             ],
@@ -122,3 +123,13 @@ def test_strategic_merge_directives_from_kubectl_apply() -> None:
         },
         "metadata": {"finalizers": ["kept"]},
     }
+
+
+def test_strategic_merge_puts_a_new_keyed_entry_before_the_live_ones() -> None:
+    """strategicpatch normalizeElementOrder/mergeSortedSlice (k8s.io/apimachinery
+    pkg/util/strategicpatch/patch.go): an entry the live list lacks wins every comparison."""
+    live = {"spec": {"containers": [{"name": "app", "image": "a"}, {"name": "db", "image": "d"}]}}
+    patched = strategic_merge_patch(live, {"spec": {"containers": [{"name": "side", "image": "s"}]}})
+    assert [c["name"] for c in patched["spec"]["containers"]] == ["side", "app", "db"]
+    both = strategic_merge_patch(live, {"spec": {"containers": [{"name": "db", "image": "e"}]}})
+    assert [c["name"] for c in both["spec"]["containers"]] == ["app", "db"]

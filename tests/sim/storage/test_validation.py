@@ -160,6 +160,19 @@ def test_an_immutable_configmap_keeps_its_data(store: Store) -> None:
     assert labelled["metadata"]["labels"] == {"x": "y"}
 
 
+def test_an_immutable_secrets_data_cannot_change_through_string_data(store: Store) -> None:
+    """stringData is folded into data by the v1 conversion, before ValidateSecretUpdate compares
+    the data (k8s.io/kubernetes pkg/apis/core/v1/conversion.go, core/validation/validation.go)."""
+    secrets = store.registry.get("secrets")
+    body = {"metadata": {"name": "s"}, "stringData": {"password": "s3cret"}, "immutable": True}
+    store.create(secrets, "labs-1", body)
+    with refused(422, "Invalid") as caught:
+        store.patch(secrets, "labs-1", "s", {"stringData": {"password": "new"}}, "merge")
+    assert caught.value.message == (
+        'Secret "s" is invalid: data: Forbidden: field is immutable when `immutable` is set'
+    )
+
+
 def test_a_deployments_selector_and_a_secrets_type_do_not_change(store: Store) -> None:
     deployments = store.registry.get("deployments.apps")
     selector = {"matchLabels": {"app": "d"}}
