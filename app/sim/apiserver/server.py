@@ -152,6 +152,24 @@ class _HttpServer(ThreadingHTTPServer):
             raise
         return wrapped
 
+    def server_close(self) -> None:
+        """Close the listening socket, having first accepted and closed what waits in its backlog.
+
+        Closing a listening socket resets the connections the kernel completed but nobody accepted.
+        A TLS client reset between its connect and its handshake leaks its socket: Python's
+        SSLSocket creation raises ECONNRESET from its not-connected check without closing the socket
+        it has taken over (CPython 3.11, ssl.SSLSocket._create), so the client, e.g. the dashboard's
+        urllib3 pool reconnecting while the cluster stops, cannot close it either. Accepted and closed
+        here, such a connection ends with a FIN: the client's handshake then fails where the socket is
+        closed. A backlog of 0 first keeps new connections from queueing while the backlog drains."""
+        with contextlib.suppress(OSError):
+            self.socket.listen(0)
+            self.socket.setblocking(False)
+            while True:
+                connection, _ = self.socket.accept()
+                connection.close()
+        super().server_close()
+
     def shutdown_request(self, request: Any) -> None:
         if isinstance(request, ssl.SSLSocket):
             _close_notify(request)
