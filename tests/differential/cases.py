@@ -1125,9 +1125,12 @@ def authentication() -> Iterator[Case]:
         may("viewer", verb="get", resource="configmaps", namespace="{ns}"),
     )
     yield authn("bogus-token", Call("GET", "/api/v1/namespaces", token="bogus", view="raw"))
-    yield authn("bogus-token-kubectl", Kubectl(("get", "configmaps", "-n", "{ns}"), token="bogus"))
+    yield authn("bogus-token-kubectl", Kubectl(whoami, token="bogus"))
     yield authn("anonymous-list", Call("GET", CM.collection, token="", view="raw"))
     yield authn("anonymous-discovery", Call("GET", "/apis", token="", view="raw"))
+    yield authn("anonymous-core-discovery", Call("GET", "/api", token="", view="code"))
+    yield authn("anonymous-group-discovery", Call("GET", "/apis/apps/v1", token="", view="code"))
+    yield authn("anonymous-openapi", Call("GET", "/openapi/v3", token="", view="code"))
     yield authn("anonymous-version", Call("GET", "/version", token="", view="code"))
     yield authn("anonymous-healthz", Call("GET", "/healthz", token="", view="raw"))
     yield authn(

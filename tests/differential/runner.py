@@ -107,7 +107,7 @@ def send(
         auth_settings=["BearerToken"],
     )
     if token is not None:  # another token than the client's, or none at all
-        headers.pop("Authorization", None)
+        headers = {key: value for key, value in headers.items() if key.lower() != "authorization"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
     response = api.rest_client.pool_manager.request(
