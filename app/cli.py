@@ -127,7 +127,7 @@ def run_sim(args: argparse.Namespace) -> None:
     cluster.start()
     try:
         cluster.wait_ready()
-        cluster.write_kubeconfig(args.kubeconfig)
+        cluster.write_kubeconfig(args.kubeconfig, others=True)
         print(f"simulated cluster at {cluster.url}; kubeconfig: {args.kubeconfig}", flush=True)
         print(
             f"ingress gateway at {cluster.ingress_url} (send a route's host as the Host header)", flush=True
@@ -154,7 +154,7 @@ def run_demo(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory(prefix="splitboard-") as tmp:
             internal = cluster.write_kubeconfig(Path(tmp) / "kubeconfig")
             if args.kubeconfig is not None:
-                cluster.write_kubeconfig(args.kubeconfig)
+                cluster.write_kubeconfig(args.kubeconfig, others=True)
                 print(f"kubectl --kubeconfig {args.kubeconfig} get ksvc -n labs-1", flush=True)
             print(
                 f"ingress gateway at {cluster.ingress_url} (send a route's host as the Host header)",

@@ -103,6 +103,19 @@ def test_demo_serves_the_dashboard_on_the_lab(tmp_path: Path) -> None:
             timeout=30,
         ).stdout.split()
         assert "revision.serving.knative.dev/customer-v3" in listed
+        # The README's lab commands: kubectl sends the kubeconfig's token over HTTPS, as the admin.
+        whoami = [
+            KUBECTL,
+            "--kubeconfig",
+            str(kubeconfig),
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username}",
+        ]
+        assert (
+            subprocess.run(whoami, capture_output=True, text=True, check=True, timeout=30).stdout == "admin"
+        )
     assert proc.returncode in (0, 130)  # uvicorn re-raises the Ctrl-C it shut down on
 
 

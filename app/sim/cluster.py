@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
+import ssl
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -10,6 +13,7 @@ from typing import Any, Protocol, Self
 import yaml
 
 from app.sim.apiserver.authorizing import Authenticator
+from app.sim.apiserver.certificates import Certificates, issue
 from app.sim.apiserver.faults import Faults
 from app.sim.apiserver.handlers import Api
 from app.sim.apiserver.server import ApiServer
@@ -32,7 +36,13 @@ class Controller(Protocol):
 
 
 class SimCluster:
-    """A store served over HTTP on 127.0.0.1; stop()/start()/restart() keep the store and the port."""
+    """A store served over HTTPS on 127.0.0.1; stop()/start()/restart() keep the store, the port, the
+    certificates and the tokens.
+
+    As on a real cluster, a request's bearer token says who sends it: `admin_token` is the admin's
+    (in system:masters), add_token() adds others, and a request without one is `system:anonymous`.
+    The server's certificate is signed by a CA made for this cluster; kubeconfig() carries that CA.
+    """
 
     def __init__(
         self,
@@ -46,7 +56,11 @@ class SimCluster:
     ) -> None:
         self.registry = registry or default_registry()
         self.store = Store(self.registry, history_limit=history_limit)
-        self.authenticator = Authenticator()
+        self.admin_token = secrets.token_hex(16)
+        self.authenticator = Authenticator(self.admin_token)
+        self.certificates: Certificates = issue((host,))
+        self._tls = self.certificates.server_context()
+        self._tokens: dict[str, str] = {}  # user name -> a token of theirs, for kubeconfig()
         self.faults = Faults(end_watches=self._end_watches, compact=self.store.compact)
         self.host, self.port = host, port
         self.bookmark_interval = bookmark_interval
@@ -61,7 +75,7 @@ class SimCluster:
     @property
     def url(self) -> str:
         """The API server's base URL (the port is known once started)."""
-        return f"http://{self.host}:{self.port}"
+        return f"https://{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -81,9 +95,20 @@ class SimCluster:
             server = self._server
         return [] if server is None else server.open_watches()
 
-    def add_token(self, token: str, user: str, groups: tuple[str, ...] = ()) -> None:
+    def add_token(self, token: str, user: str, groups: tuple[str, ...] = (), uid: str = "") -> None:
         """Accept bearer `token` as `user`; RBAC objects in the store decide what the user may do."""
-        self.authenticator.add_token(token, user, groups)
+        self.authenticator.add_token(token, user, groups, uid)
+        with self._lock:
+            self._tokens[user] = token
+
+    def client_context(self) -> ssl.SSLContext:
+        """An SSL context that trusts this cluster's CA, for clients that speak HTTPS by hand."""
+        return self.certificates.client_context()
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """The admin's Authorization header."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
 
     def start(self) -> None:
         """Serve (on the port of the previous start, if any) and start the controllers."""
@@ -101,6 +126,7 @@ class SimCluster:
                 host=self.host,
                 port=self.port,
                 bookmark_interval=self.bookmark_interval,
+                tls=self._tls,
             )
             self.port = server.port
             server.start()
@@ -133,28 +159,47 @@ class SimCluster:
         if server is not None:
             server.end_watches()
 
-    def kubeconfig(self, *, token: str | None = None, user: str = "admin") -> dict[str, Any]:
-        """A kubeconfig for this cluster (a bearer token when given; none means the admin)."""
-        credentials = {"token": token} if token is not None else {}
+    def kubeconfig(
+        self, *, token: str | None = None, user: str = "admin", others: bool = False
+    ) -> dict[str, Any]:
+        """A kubeconfig for this cluster: its CA, and `user` with `token` (by default the admin's token,
+        or the token add_token() gave `user`). With `others`, every user add_token() knows has a context
+        of its own too (`splitboard-sim-<user>`), for `kubectl --context`."""
+        with self._lock:
+            known = dict(self._tokens)
+        known["admin"] = self.admin_token
+        if token is None:
+            if user not in known:
+                raise ValueError(f"no token for user {user!r}: add_token() first")
+            token = known[user]
+        ca = base64.b64encode(self.certificates.ca).decode("ascii")
+        users = [(CONTEXT, user, token)]
+        if others:
+            users += [(f"{CONTEXT}-{name}", name, t) for name, t in known.items() if name != user]
         return {
             "apiVersion": "v1",
             "kind": "Config",
             "preferences": {},
-            "clusters": [{"name": CONTEXT, "cluster": {"server": self.url}}],
-            "users": [{"name": user, "user": credentials}],
+            "clusters": [
+                {"name": CONTEXT, "cluster": {"server": self.url, "certificate-authority-data": ca}}
+            ],
+            "users": [{"name": name, "user": {"token": t}} for _, name, t in users],
             "contexts": [
-                {"name": CONTEXT, "context": {"cluster": CONTEXT, "user": user, "namespace": "default"}}
+                {"name": context, "context": {"cluster": CONTEXT, "user": name, "namespace": "default"}}
+                for context, name, _ in users
             ],
             "current-context": CONTEXT,
         }
 
-    def write_kubeconfig(self, path: Path, *, token: str | None = None, user: str = "admin") -> Path:
-        """Write kubeconfig() as YAML to `path` (mode 0600) and return the path."""
+    def write_kubeconfig(
+        self, path: Path, *, token: str | None = None, user: str = "admin", others: bool = False
+    ) -> Path:
+        """Write kubeconfig() as YAML to `path` (mode 0600: it holds tokens) and return the path."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            yaml.safe_dump(self.kubeconfig(token=token, user=user), sort_keys=False), encoding="utf-8"
-        )
+        path.touch(mode=0o600)
         path.chmod(0o600)
+        text = yaml.safe_dump(self.kubeconfig(token=token, user=user, others=others), sort_keys=False)
+        path.write_text(text, encoding="utf-8")
         return path
 
     def __enter__(self) -> Self:

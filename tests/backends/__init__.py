@@ -103,12 +103,12 @@ def grant(
 
 def backend_on_sim(sim: Any, folder: Path) -> Backend:
     """A Backend on a simulated cluster that knows every test user by a token, as the real one does."""
-    for user in USERS[1:]:
-        sim.add_token(f"{user}-token", user, USER_GROUPS.get(user, ()))
+    for user in USERS:
+        # The real control plane's token file gives each user the uid `uid-<name>`.
+        sim.add_token(f"{user}-token", user, USER_GROUPS.get(user, ()), uid=f"uid-{user}")
 
     def write(path: Path, user: str) -> Path:
-        token = None if user == "admin" else f"{user}-token"
-        written: Path = sim.write_kubeconfig(path, token=token, user=user)
+        written: Path = sim.write_kubeconfig(path, token=f"{user}-token", user=user)
         return written
 
     return Backend("sim", folder, write, sim=sim)

@@ -1089,6 +1089,56 @@ def rbac() -> Iterator[Case]:
     )
 
 
+def authentication() -> Iterator[Case]:
+    """Who a request is: bearer tokens over HTTPS, anonymous requests, and the reviews a caller asks
+    about itself. What anyone may do without a grant is the bootstrap policy (k8s.io/kubernetes
+    plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go: system:discovery and system:basic-user
+    for system:authenticated, system:public-info-viewer for everyone)."""
+
+    def authn(id: str, *steps: Step) -> Case:
+        return case(f"authn-{id}", "authn", *steps)
+
+    whoami, can_i = ("auth", "whoami"), ("auth", "can-i", "--list", "-n", "{ns}")
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    access = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+
+    def may(user: str, **attributes: str) -> Call:
+        kind = "nonResourceAttributes" if "path" in attributes else "resourceAttributes"
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview"}
+        return Call("POST", access, dict(body, spec={kind: attributes}), user=user)
+
+    yield authn("whoami-admin", Kubectl(whoami))
+    yield authn("whoami-viewer", Kubectl(whoami, user="viewer"))
+    yield authn("whoami-group-member", Kubectl((*whoami, "-o", "json"), user="alice", output="json"))
+    yield authn(
+        "self-subject-review",
+        Call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, user="viewer"),
+    )
+    yield authn("can-i-list-admin", Kubectl(can_i))
+    yield authn("can-i-list-ungranted", Kubectl(can_i, user="viewer"))
+    yield authn("can-i-list-granted", Grant("viewer", (READ_CONFIGMAPS,)), Kubectl(can_i, user="viewer"))
+    yield authn("can-i-path", Kubectl(("auth", "can-i", "get", "/apis"), user="editor"))
+    yield authn("access-review-discovery", may("editor", verb="get", path="/apis"))
+    yield authn(
+        "access-review-granted",
+        Grant("viewer", (READ_CONFIGMAPS,)),
+        may("viewer", verb="get", resource="configmaps", namespace="{ns}"),
+    )
+    yield authn("bogus-token", Call("GET", "/api/v1/namespaces", token="bogus", view="raw"))
+    yield authn("bogus-token-kubectl", Kubectl(whoami, token="bogus"))
+    yield authn("anonymous-list", Call("GET", CM.collection, token="", view="raw"))
+    yield authn("anonymous-discovery", Call("GET", "/apis", token="", view="raw"))
+    yield authn("anonymous-core-discovery", Call("GET", "/api", token="", view="code"))
+    yield authn("anonymous-group-discovery", Call("GET", "/apis/apps/v1", token="", view="code"))
+    yield authn("anonymous-openapi", Call("GET", "/openapi/v3", token="", view="code"))
+    yield authn("anonymous-version", Call("GET", "/version", token="", view="code"))
+    yield authn("anonymous-healthz", Call("GET", "/healthz", token="", view="raw"))
+    yield authn(
+        "anonymous-self-subject-review",
+        Call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, token="", view="raw"),
+    )
+
+
 def invalid() -> Iterator[Case]:
     def post(id: str, kind: Kind, body: Any, **options: Any) -> Case:
         return case(f"invalid-{id}", "invalid", Call("POST", kind.collection, body, **options))
@@ -1300,6 +1350,7 @@ def all_cases() -> tuple[Case, ...]:
         deletes,
         workloads,
         rbac,
+        authentication,
         invalid,
         unknown_fields,
         immutables,

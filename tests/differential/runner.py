@@ -33,17 +33,17 @@ class Side:
         self._backend = backend
         self._cache_dir = cache_dir
         self._clients: dict[str, ApiClient] = {}
-        self._kubectl: KubectlRunner | None = None
+        self._kubectl: dict[str, KubectlRunner] = {}
 
     def client(self, user: str = "admin") -> ApiClient:
         if user not in self._clients:
             self._clients[user] = self._backend.client(user)
         return self._clients[user]
 
-    def kubectl(self) -> KubectlRunner:
-        if self._kubectl is None:
-            self._kubectl = make_kubectl(self._backend.kubeconfig("admin"), self._cache_dir)
-        return self._kubectl
+    def kubectl(self, user: str = "admin") -> KubectlRunner:
+        if user not in self._kubectl:
+            self._kubectl[user] = make_kubectl(self._backend.kubeconfig(user), self._cache_dir)
+        return self._kubectl[user]
 
     def close(self) -> None:
         self._clients.clear()
@@ -89,6 +89,7 @@ def send(
     body: Any = None,
     content_type: str = "application/json",
     accept: str = "application/json",
+    token: str | None = None,
 ) -> Answer:
     """One request with the client's server, credentials and TLS settings. The client's own request
     path is bypassed because it re-serializes every JSON body (no malformed bodies) and hides response
@@ -105,6 +106,10 @@ def send(
         header_params=headers,
         auth_settings=["BearerToken"],
     )
+    if token is not None:  # another token than the client's, or none at all
+        headers = {key: value for key, value in headers.items() if key.lower() != "authorization"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
     response = api.rest_client.pool_manager.request(
         method, url, body=data, headers=headers, timeout=TIMEOUT, preload_content=True
     )
@@ -177,6 +182,7 @@ def _call(step: Call, side: Side, saved: dict[str, str]) -> dict[str, Any]:
         body=fill(step.body, saved),
         content_type=step.content_type,
         accept=step.accept,
+        token=step.token,
     )
     for name, where in step.save.items():
         found = dig(answer.body, where)
@@ -203,6 +209,8 @@ def _call(step: Call, side: Side, saved: dict[str, str]) -> dict[str, Any]:
 def _title(step: Call) -> str:
     query = "&".join(f"{key}={value}" for key, value in step.query.items())
     who = "" if step.user == "admin" else f" as {step.user}"
+    if step.token is not None:
+        who = f" with token {step.token!r}" if step.token else " anonymously"
     return f"{step.method} {step.path}{'?' + query if query else ''}{who}"
 
 
@@ -282,7 +290,9 @@ def _kubectl(step: Kubectl, side: Side, saved: dict[str, str]) -> dict[str, Any]
     args = [str(arg) for arg in fill(list(step.args), saved)]
     if step.as_user is not None:
         args.append(f"--as={step.as_user}")
-    result = side.kubectl()(*args, input=fill(step.input, saved), check=False)
+    if step.token is not None:
+        args.append(f"--token={step.token}")
+    result = side.kubectl(step.user)(*args, input=fill(step.input, saved), check=False)
     record: dict[str, Any] = {"kubectl": " ".join(step.args), "exit": result.returncode}
     if step.output == "json" and result.returncode == 0:
         record["stdout"] = json.loads(result.stdout)

@@ -41,6 +41,8 @@ class Call:
     user: str = "admin"
     view: str = "object"
     save: Mapping[str, str] = field(default_factory=dict)
+    token: str | None = None
+    """Sent as the bearer token instead of the user's; "" sends no Authorization header (anonymous)."""
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,16 @@ class Watch:
 
 @dataclass(frozen=True)
 class Kubectl:
-    """/usr/bin/kubectl with the admin's kubeconfig; `as_user` impersonates (`--as`) on both sides,
-    since kubectl sends no bearer token to the simulator's plain-http address.
+    """/usr/bin/kubectl with `user`'s kubeconfig (its bearer token, over HTTPS on both sides);
+    `as_user` impersonates (`--as`), `token` replaces the kubeconfig's (`--token`).
     `output` "json" parses stdout as JSON and normalizes it as an object; "text" compares lines."""
 
     args: tuple[str, ...]
     input: str | None = None
     as_user: str | None = None
     output: str = "text"
+    user: str = "admin"
+    token: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Fixtures for the bare simulated API server: a started SimCluster and the two clients that judge it.
 
 - sim_cluster: a started SimCluster (fresh store, random port), stopped after the test.
-- sim_kubeconfig: the Path of a kubeconfig (admin, no token) for sim_cluster.
+- sim_kubeconfig: the Path of a kubeconfig (its CA, the admin's token) for sim_cluster.
 - kube_api: a kubernetes.client.ApiClient built from that kubeconfig (closed after the test).
 - kubectl: run /usr/bin/kubectl against sim_cluster:
   kubectl(*args, input=None, check=True, timeout=30.0) -> subprocess.CompletedProcess[str].

@@ -319,7 +319,10 @@ def test_table_output(kube_api: Any, custom: Any) -> None:
     accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
     response = kube_api.call_api(
         *kube_api.param_serialize(
-            "GET", f"/apis/{GROUP}/{VERSION}/namespaces/{NS}/{PLURAL}", header_params={"Accept": accept}
+            "GET",
+            f"/apis/{GROUP}/{VERSION}/namespaces/{NS}/{PLURAL}",
+            header_params={"Accept": accept},
+            auth_settings=["BearerToken"],
         )
     )
     response.read()
@@ -336,7 +339,9 @@ def test_unknown_path_and_method(kube_api: Any) -> None:
         ("POST", f"/apis/{GROUP}/{VERSION}/namespaces/{NS}/{PLURAL}/customer", 405, "MethodNotAllowed"),
     ):
         response = kube_api.call_api(
-            *kube_api.param_serialize(method, path, body={} if method == "POST" else None)
+            *kube_api.param_serialize(
+                method, path, body={} if method == "POST" else None, auth_settings=["BearerToken"]
+            )
         )
         response.read()
         body = response.response.json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
 import time
@@ -13,7 +14,7 @@ import pytest
 
 from app.sim.apiserver.faults import Faults
 from app.sim.client import Client
-from app.sim.cluster import SimCluster
+from app.sim.cluster import CONTEXT, SimCluster
 from tests.sim.helpers import ksvc_body
 
 
@@ -41,18 +42,30 @@ def test_controllers_follow_the_cluster() -> None:
     assert late.calls == ["start:True", "stop", "start:True", "stop"]
 
 
-def test_kubeconfig_names_the_server_and_token(sim_cluster: SimCluster) -> None:
+def test_kubeconfig_names_the_server_its_ca_and_a_token(sim_cluster: SimCluster) -> None:
     config = sim_cluster.kubeconfig(token="secret", user="viv")
-    assert config["clusters"][0]["cluster"]["server"] == sim_cluster.url
+    cluster = config["clusters"][0]["cluster"]
+    assert cluster["server"] == sim_cluster.url == f"https://127.0.0.1:{sim_cluster.port}"
+    assert base64.b64decode(cluster["certificate-authority-data"]) == sim_cluster.certificates.ca
     assert config["users"] == [{"name": "viv", "user": {"token": "secret"}}]
     assert config["contexts"][0]["context"]["user"] == "viv"
-    assert sim_cluster.url == f"http://127.0.0.1:{sim_cluster.port}"
+    admin = sim_cluster.kubeconfig()
+    assert admin["users"] == [{"name": "admin", "user": {"token": sim_cluster.admin_token}}]
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
+def test_kubeconfig_can_name_every_known_user_in_a_context_of_its_own(sim_cluster: SimCluster) -> None:
+    sim_cluster.add_token("viv-token", "viv")
+    config = sim_cluster.kubeconfig(others=True)
+    contexts = {c["name"]: c["context"]["user"] for c in config["contexts"]}
+    assert contexts == {CONTEXT: "admin", f"{CONTEXT}-viv": "viv"}
+    assert {"name": "viv", "user": {"token": "viv-token"}} in config["users"]
+    assert sim_cluster.kubeconfig(user="viv")["users"] == [{"name": "viv", "user": {"token": "viv-token"}}]
+
+
+def fetch(cluster: SimCluster, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(cluster.url + path, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5, context=cluster.client_context()) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         with error:
@@ -60,22 +73,24 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
 
 
 def test_unknown_token_is_unauthorized_and_only_admins_impersonate(sim_cluster: SimCluster) -> None:
-    url = f"{sim_cluster.url}/api/v1/namespaces"
-    code, body = fetch(url, {"Authorization": "Bearer nope"})
+    path = "/api/v1/namespaces"
+    code, body = fetch(sim_cluster, path, {"Authorization": "Bearer nope"})
     assert code == 401 and b'"reason":"Unauthorized"' in body
     sim_cluster.add_token("viv-token", "viv")
-    code, body = fetch(url, {"Authorization": "Bearer viv-token", "Impersonate-User": "root"})
+    code, body = fetch(sim_cluster, path, {"Authorization": "Bearer viv-token", "Impersonate-User": "root"})
     assert code == 403 and b'User \\"viv\\" cannot impersonate resource \\"users\\"' in body
-    assert fetch(url, {"Impersonate-User": "viv"})[0] == 403
-    assert fetch(url)[0] == 200
+    assert fetch(sim_cluster, path, {"Impersonate-User": "viv"})[0] == 403
+    assert fetch(sim_cluster, path, {**sim_cluster.admin_headers, "Impersonate-User": "viv"})[0] == 403
+    assert fetch(sim_cluster, path, sim_cluster.admin_headers)[0] == 200
 
 
 def test_health_and_discovery_routes(sim_cluster: SimCluster) -> None:
+    admin = sim_cluster.admin_headers
     for path in ("/healthz", "/livez", "/readyz"):
-        assert fetch(sim_cluster.url + path) == (200, b"ok")
+        assert fetch(sim_cluster, path, admin) == (200, b"ok")
     for path in ("/version", "/api", "/api/v1", "/apis", "/apis/serving.knative.dev", "/openapi/v3"):
-        assert fetch(sim_cluster.url + path)[0] == 200, path
-    assert fetch(sim_cluster.url + "/apis/serving.knative.dev/v9")[0] == 404
+        assert fetch(sim_cluster, path, admin)[0] == 200, path
+    assert fetch(sim_cluster, "/apis/serving.knative.dev/v9", admin)[0] == 404
 
 
 def test_concurrent_writers_get_distinct_versions_and_watchers_see_all(sim_cluster: SimCluster) -> None:
@@ -132,9 +147,12 @@ def test_server_side_apply_creates_then_merges(sim_cluster: SimCluster) -> None:
 
 def test_a_hung_up_watch_frees_its_watcher(sim_cluster: SimCluster) -> None:
     path = "/apis/serving.knative.dev/v1/services?watch=1&timeoutSeconds=60"
-    connection = socket.create_connection(("127.0.0.1", sim_cluster.port), timeout=5)
-    with connection:
-        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: sim\r\n\r\n".encode())
+    raw = socket.create_connection(("127.0.0.1", sim_cluster.port), timeout=5)
+    with sim_cluster.client_context().wrap_socket(raw, server_hostname="127.0.0.1") as connection:
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: sim\r\nAuthorization: Bearer {sim_cluster.admin_token}\r\n\r\n"
+        )
+        connection.sendall(request.encode())
         assert connection.recv(100).startswith(b"HTTP/1.1 200")
     deadline = time.monotonic() + 5
     while sim_cluster.store.watcher_count() and time.monotonic() < deadline:

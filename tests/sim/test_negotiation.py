@@ -19,10 +19,10 @@ def call(
     cluster: SimCluster, method: str, path: str, body: bytes = b"", **headers: str
 ) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(cluster.url + path, data=body or None, method=method)
-    for name, value in headers.items():
+    for name, value in {**cluster.admin_headers, **headers}.items():
         request.add_header(name.replace("_", "-"), value)
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5, context=cluster.client_context()) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         with error:

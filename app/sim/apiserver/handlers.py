@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.sim.apiserver import definitions, discovery, openapi, options, watch_window
+from app.sim.apiserver import definitions, discovery, openapi, options, reviews, watch_window
 from app.sim.apiserver.authorizing import Attributes, User, allowed, attributes_of
 from app.sim.apiserver.decoding import apply_body, check_kind, decode, parse, patch_body
 from app.sim.apiserver.deleting import delete_answer
@@ -28,7 +28,6 @@ from app.sim.storage.validation import STRICT, WARN, FieldChecks
 from app.sim.storage.watching import Watcher
 
 OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
-SSAR = "selfsubjectaccessreviews.authorization.k8s.io"
 PATCH_TYPES = {
     "application/merge-patch+json": "merge",
     "application/json-patch+json": "json",
@@ -121,6 +120,11 @@ class Api:
     # --- discovery, OpenAPI, health --------------------------------------------------------------
 
     def _non_resource(self, request: Request) -> Response:
+        user = request.user
+        if user is not None and not allowed(
+            self.store, user, Attributes(request.method.lower(), path=request.path)
+        ):
+            raise errors.forbidden_path(user.name, request.method.lower(), request.path)
         path = "/" + request.path.strip("/")
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
             return Response(200, b"ok", "text/plain; charset=utf-8")
@@ -163,9 +167,9 @@ class Api:
         verb = _verb(request, found)
         if verb not in found.rt.verbs:
             raise errors.method_not_allowed()
-        if found.rt.key == SSAR:
-            return self._review(request, found)
         self._authorize(request, verb, found)
+        if found.rt.key in reviews.KINDS:
+            return self._review(request, found)
         if found.rt.key == definitions.CRDS and verb in ("get", "list"):
             return self._definitions(request, found)
         query, rt = request.query, found.rt
@@ -370,33 +374,19 @@ class Api:
         return Response.json(200, render(found, items, _wanted(request), meta, single=False))
 
     def _review(self, request: Request, found: ResourcePath) -> Response:
-        review = decode(request.content_type, request.body)
-        writer = _writer(request, found)
-        managed = updated(SSAR, None, review, writer, self.store.now(), has_status=True)
-        spec = review.get("spec") or {}
-        attrs = spec.get("resourceAttributes") or {}
-        user = request.user
-        rt_like = Attributes(
-            attrs.get("verb", ""),
-            attrs.get("group", ""),
-            attrs.get("resource", ""),
-            attrs.get("namespace", ""),
-            attrs.get("name", ""),
-            attrs.get("subresource", ""),
-        )
-        verdict = user is None or allowed(self.store, user, rt_like)
-        status: dict[str, Any] = {"allowed": verdict}
-        if verdict and user is not None:
-            status["reason"] = "RBAC: allowed"
+        """A question about the caller (app.sim.apiserver.reviews); created, never stored."""
+        review = check_kind(found, decode(request.content_type, request.body))
+        user, key = request.user, found.rt.key
+        if key == reviews.SELF:
+            return Response.json(201, reviews.self_review(user or User("system:apiserver"), self.store.now()))
+        if key == reviews.RULES:
+            return Response.json(201, reviews.rules_review(self.store, user, review))
+        # The access review goes back as it came, with managedFields as any create writes them.
+        managed = updated(key, None, review, _writer(request, found), self.store.now(), has_status=True)
         review.setdefault("metadata", {})
         if managed:
             review["metadata"]["managedFields"] = managed
-        review |= {
-            "apiVersion": "authorization.k8s.io/v1",
-            "kind": "SelfSubjectAccessReview",
-            "status": status,
-        }
-        return Response.json(201, review)
+        return Response.json(201, reviews.access_review(self.store, user, review))
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 kubectl's typed clients (`kubectl create namespace|configmap|secret|serviceaccount|role|rolebinding|
 clusterrole|clusterrolebinding|deployment|service`, `kubectl run`, `kubectl expose`, `kubectl auth
-can-i`) write `application/vnd.kubernetes.protobuf`: the magic "k8s\\0" then a runtime.Unknown
+can-i|whoami`) write `application/vnd.kubernetes.protobuf`: the magic "k8s\\0" then a runtime.Unknown
 (typeMeta = 1 {apiVersion = 1, kind = 2}, raw = 2) whose raw bytes are the object's message.
 Field numbers are those of k8s.io/api's generated.proto files. Other kinds answer 415.
 """
@@ -85,6 +85,12 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         7: ("name", "string", False),
     },
     "NonResourceAttributes": {1: ("path", "string", False), 2: ("verb", "string", False)},
+    "SelfSubjectRulesReview": {
+        1: ("metadata", "ObjectMeta", False),
+        2: ("spec", "SelfSubjectRulesReviewSpec", False),
+    },
+    "SelfSubjectRulesReviewSpec": {1: ("namespace", "string", False)},
+    "SelfSubjectReview": {1: ("metadata", "ObjectMeta", False)},
     "Role": {1: ("metadata", "ObjectMeta", False), 2: ("rules", "PolicyRule", True)},
     "ClusterRole": {1: ("metadata", "ObjectMeta", False), 2: ("rules", "PolicyRule", True)},
     "PolicyRule": {
@@ -175,6 +181,8 @@ KINDS = (
     "Secret",
     "ServiceAccount",
     "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SelfSubjectReview",
     "Role",
     "ClusterRole",
     "RoleBinding",

@@ -1,10 +1,11 @@
-"""The HTTP/1.1 side of the simulated API server: threads, connections and chunked watch streams."""
+"""The HTTPS (HTTP/1.1) side of the simulated API server: threads, connections and chunked watch streams."""
 
 from __future__ import annotations
 
 import contextlib
 import select
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,8 @@ from app.sim.storage.errors import ApiError
 from app.sim.storage.watching import Watcher
 
 _HANGUP_CHECK = 1.0  # seconds between checks that a quiet watch's client is still there
+_HANGUP_POLL = 0.1  # seconds between a watch's hang-up listener's checks that the stream still runs
+HANDSHAKE_TIMEOUT = 10.0  # seconds a client has to finish its TLS handshake
 _REASONS = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "Timeout", 500: "InternalError"}
 
 
@@ -35,13 +38,15 @@ class ApiServer:
         host: str = "127.0.0.1",
         port: int = 0,
         bookmark_interval: float = 1.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """`tls`: the server context connections are wrapped in (None: plain HTTP)."""
         self.api, self.faults, self.authenticator = api, faults, authenticator
         self.bookmark_interval = bookmark_interval
         self._lock = threading.Lock()
         self._watchers: set[Watcher] = set()
         self._stopping = False
-        self._httpd = _HttpServer((host, port), _Handler, self)
+        self._httpd = _HttpServer((host, port), _Handler, self, tls)
         self.port: int = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -93,13 +98,20 @@ class ApiServer:
 
 
 class _HttpServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that remembers its connections so stop() can close idle keep-alives."""
+    """ThreadingHTTPServer that remembers its connections so stop() can close idle keep-alives.
+
+    With TLS, each connection's handshake runs in that connection's own thread, under a timeout: done
+    in the accept loop, one client that connects and says nothing would stall every other.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], owner: ApiServer) -> None:
+    def __init__(
+        self, address: tuple[str, int], handler: type[_Handler], owner: ApiServer, tls: ssl.SSLContext | None
+    ) -> None:
         self.owner = owner
+        self.tls = tls
         self._open: dict[socket.socket, threading.Thread] = {}
         self._open_lock = threading.Lock()
         super().__init__(address, handler)
@@ -110,15 +122,64 @@ class _HttpServer(ThreadingHTTPServer):
             self._open[request] = thread
         thread.start()
 
-    def _serve_connection(self, request: Any, client_address: Any) -> None:
+    def _serve_connection(self, request: socket.socket, client_address: Any) -> None:
+        connection = request
         try:
-            self.finish_request(request, client_address)
+            connection = self._secure(request)
+            self.finish_request(connection, client_address)
         except OSError:
-            pass  # the client went away
+            pass  # the client went away, or its handshake failed
         finally:
-            self.shutdown_request(request)
             with self._open_lock:
+                self._open.pop(connection, None)
                 self._open.pop(request, None)
+            self.shutdown_request(connection)
+            if connection is not request:
+                request.close()  # detached by the wrapping, unless the wrapping itself failed
+
+    def _secure(self, request: socket.socket) -> socket.socket:
+        """The connection as the handler reads it: wrapped in TLS and handshaken, when serving TLS."""
+        if self.tls is None:
+            return request
+        with self._open_lock:
+            # The wrapped socket takes over the file descriptor: close_connections() must see it.
+            thread = self._open.pop(request, None)
+            wrapped = self.tls.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+            if thread is not None:
+                self._open[wrapped] = thread
+        try:
+            wrapped.settimeout(HANDSHAKE_TIMEOUT)
+            wrapped.do_handshake()
+            wrapped.settimeout(None)
+        except BaseException:
+            with self._open_lock:
+                self._open.pop(wrapped, None)
+            wrapped.close()
+            raise
+        return wrapped
+
+    def server_close(self) -> None:
+        """Close the listening socket, having first accepted and closed what waits in its backlog.
+
+        Closing a listening socket resets the connections the kernel completed but nobody accepted.
+        A TLS client reset between its connect and its handshake leaks its socket: Python's
+        SSLSocket creation raises ECONNRESET from its not-connected check without closing the socket
+        it has taken over (CPython 3.11, ssl.SSLSocket._create), so the client, e.g. the dashboard's
+        urllib3 pool reconnecting while the cluster stops, cannot close it either. Accepted and closed
+        here, such a connection ends with a FIN: the client's handshake then fails where the socket is
+        closed. A backlog of 0 first keeps new connections from queueing while the backlog drains."""
+        with contextlib.suppress(OSError):
+            self.socket.listen(0)
+            self.socket.setblocking(False)
+            while True:
+                connection, _ = self.socket.accept()
+                connection.close()
+        super().server_close()
+
+    def shutdown_request(self, request: Any) -> None:
+        if isinstance(request, ssl.SSLSocket):
+            _close_notify(request)
+        super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Connection errors are the client's business; nothing to log."""
@@ -127,8 +188,7 @@ class _HttpServer(ThreadingHTTPServer):
         with self._open_lock:
             sockets = list(self._open)
         for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+            _hang_up(sock)
 
     def join_handlers(self, timeout: float) -> None:
         with self._open_lock:
@@ -136,6 +196,38 @@ class _HttpServer(ThreadingHTTPServer):
         deadline = time.monotonic() + timeout
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _end_on_hangup(connection: socket.socket, watcher: Watcher) -> None:
+    """Close `watcher` as soon as its client sends anything (a watch's client sends nothing but its
+    close: a FIN, or TLS's close_notify), so the stream ends at once, as a real API server notices a
+    closed connection at once. A TLS client that closes first waits for the server's close_notify;
+    one that waited for the next hang-up check could see its event loop end before the answer came."""
+    while not watcher.closed:
+        try:
+            readable, _, _ = select.select([connection], [], [], _HANGUP_POLL)
+        except (OSError, ValueError):
+            break  # closed under us
+        if readable:
+            break
+    watcher.close()
+
+
+def _close_notify(connection: ssl.SSLSocket) -> None:
+    """End TLS before closing, as Go's tls.Conn.Close does on a real API server: send close_notify
+    without waiting for the client's. A client that closes its side first (asyncio's SSL transport,
+    which aiohttp-based clients use) waits for this alert; without it, it is still waiting when its
+    event loop ends, and its socket is left unclosed."""
+    with contextlib.suppress(OSError, ValueError):
+        connection.settimeout(0)
+        connection.unwrap()
+
+
+def _hang_up(sock: socket.socket) -> None:
+    """Shut a connection down at the TCP level, from any thread: the TLS layer's own shutdown would
+    drop its state under a handler thread that is reading from it, which then fails with no OSError."""
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -210,8 +302,7 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(seconds)
         if drop:
             self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+            _hang_up(self.connection)
         return not drop
 
     def _send(self, response: Response) -> None:
@@ -240,12 +331,20 @@ class _Handler(BaseHTTPRequestHandler):
                 assert plan.error is not None
                 self._chunk({"type": "ERROR", "object": plan.error.status()})
             elif owner.track(watcher):
+                threading.Thread(
+                    target=_end_on_hangup,
+                    args=(self.connection, watcher),
+                    name="sim-watch-hangup",
+                    daemon=True,
+                ).start()
                 self._pump(plan, watcher)
             self.wfile.write(b"0\r\n\r\n")
         except OSError:
             pass  # the client hung up
         finally:
             if watcher is not None:
+                # The listener ends by itself within _HANGUP_POLL; joining it here would hold the
+                # connection open that long, and a client could send its next request on it.
                 watcher.close()
                 owner.untrack(watcher)
                 owner.api.store.forget(watcher)
@@ -281,9 +380,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _client_gone(self) -> bool:
         """True once the client closed its end (a watch has nothing else to read from it)."""
+        connection = self.connection
         try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+            readable, _, _ = select.select([connection], [], [], 0)
+            if not readable:
+                return False
+            if not isinstance(connection, ssl.SSLSocket):
+                return bool(connection.recv(1, socket.MSG_PEEK) == b"")
+            # TLS cannot peek: read what came. The connection ends with this watch, so a byte the
+            # client sent is not needed; a close_notify or an EOF reads as nothing.
+            connection.settimeout(0)
+            try:
+                return connection.recv(1) == b""
+            except ssl.SSLWantReadError:
+                return False  # part of a record only
+            finally:
+                connection.settimeout(None)
         except OSError:
             return True
 

@@ -203,6 +203,11 @@ def forbidden(
     return Forbidden(403, "Forbidden", message, _details(rt, name))
 
 
+def forbidden_path(user: str, verb: str, path: str) -> ApiError:
+    """403 for a path that names no resource (discovery, /version), in the same filter's words."""
+    return Forbidden(403, "Forbidden", f'forbidden: User "{user}" cannot {verb} path "{path}"', {})
+
+
 def namespace_terminating(namespace: str) -> ApiError:
     """403 for a create in a namespace being deleted."""
     message = f"unable to create new content in namespace {namespace} because it is being terminated"

@@ -437,7 +437,23 @@ def _rbac_types() -> list[ResourceType]:
     ]
 
 
+def _authentication_types() -> list[ResourceType]:
+    """Who am I (`kubectl auth whoami`): nothing stored, the answer is the caller."""
+    return [
+        ResourceType(
+            "authentication.k8s.io",
+            ("v1",),
+            "SelfSubjectReview",
+            "selfsubjectreviews",
+            "selfsubjectreview",
+            namespaced=False,
+            verbs=("create",),
+        ),
+    ]
+
+
 def _authorization_types() -> list[ResourceType]:
+    """What may I do (`kubectl auth can-i`, `--list`): nothing stored, answered from RBAC."""
     return [
         ResourceType(
             "authorization.k8s.io",
@@ -445,6 +461,15 @@ def _authorization_types() -> list[ResourceType]:
             "SelfSubjectAccessReview",
             "selfsubjectaccessreviews",
             "selfsubjectaccessreview",
+            namespaced=False,
+            verbs=("create",),
+        ),
+        ResourceType(
+            "authorization.k8s.io",
+            ("v1",),
+            "SelfSubjectRulesReview",
+            "selfsubjectrulesreviews",
+            "selfsubjectrulesreview",
             namespaced=False,
             verbs=("create",),
         ),
@@ -626,6 +651,7 @@ def default_registry(
             *_core_types(),
             *_apps_types(),
             *_rbac_types(),
+            *_authentication_types(),
             *_authorization_types(),
             *_apiextensions_types(),
             *_knative_types(serving_versions),

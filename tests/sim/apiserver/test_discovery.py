@@ -91,18 +91,22 @@ def test_knative_resource_list(version: str) -> None:
     assert by_name["routes"].kind == "Route"
 
 
-def test_access_review_is_create_only() -> None:
-    document = api_resource_list(default_registry(), "authorization.k8s.io", "v1")
-    assert document is not None
-    assert document["resources"] == [
-        {
-            "name": "selfsubjectaccessreviews",
-            "singularName": "selfsubjectaccessreview",
+def test_the_reviews_a_caller_asks_about_itself_are_create_only() -> None:
+    def review(kind: str) -> dict[str, object]:
+        plural = kind.lower() + "s"
+        return {
+            "name": plural,
+            "singularName": plural[:-1],
             "namespaced": False,
-            "kind": "SelfSubjectAccessReview",
+            "kind": kind,
             "verbs": ["create"],
-        },
-    ]
+        }
+
+    authorization = api_resource_list(default_registry(), "authorization.k8s.io", "v1")
+    authentication = api_resource_list(default_registry(), "authentication.k8s.io", "v1")
+    assert authorization is not None and authentication is not None
+    assert authorization["resources"] == [review("SelfSubjectAccessReview"), review("SelfSubjectRulesReview")]
+    assert authentication["resources"] == [review("SelfSubjectReview")]
 
 
 @pytest.mark.parametrize(

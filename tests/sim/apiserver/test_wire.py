@@ -18,18 +18,22 @@ CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 
 
 class Wire:
-    """Plain HTTP to the simulated cluster: status, headers and the body's bytes as sent."""
+    """HTTPS to the simulated cluster: status, headers and the body's bytes as sent; as the admin
+    unless another token is given."""
 
     def __init__(self, cluster: SimCluster) -> None:
         self._address = urlsplit(cluster.url)
+        self._context = cluster.client_context()
+        self._admin = cluster.admin_token
 
     def __call__(
         self, method: str, path: str, body: Any = None, token: str | None = None
     ) -> tuple[int, str, bytes]:
-        connection = http.client.HTTPConnection(self._address.hostname or "", self._address.port, timeout=10)
+        connection = http.client.HTTPSConnection(
+            self._address.hostname or "", self._address.port, timeout=10, context=self._context
+        )
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
+        headers["Authorization"] = f"Bearer {token or self._admin}"
         try:
             connection.request(method, path, None if body is None else json.dumps(body), headers)
             response = connection.getresponse()

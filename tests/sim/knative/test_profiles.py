@@ -60,7 +60,7 @@ def seed_walkthrough(tmp_path: Path) -> Iterator[Kubectl]:
         kubectl = make_kubectl(cluster.write_kubeconfig(tmp_path / "seed.kubeconfig"), tmp_path / "seed")
         split = (DATA / "customer-traffic-split.yml").read_text(encoding="utf-8")
         assert "serving.knative.dev/v1alpha1" in split
-        # kubectl sends no token over plain HTTP: the admin acts as the lab's user instead.
+        # The lab's user1 has no token here: the admin acts as that user (impersonation).
         as_user1 = ("--as", "user1", "--as-group", "system:masters")
         kubectl("apply", *as_user1, "-n", "labs-1", "-f", "-", input=split)
         assert cluster.settle()

@@ -100,14 +100,16 @@ def test_a_scenario_files_users_get_their_tokens_and_rules(tmp_path: Path) -> No
     path.write_text(USERS_SCENARIO, encoding="utf-8")
     assert [u.name for u in load_scenario(str(path)).users] == ["alice"]
     with build_cluster(scenario=str(path), settings=TEST_SETTINGS) as cluster:
-        kubectl = make_kubectl(cluster.write_kubeconfig(tmp_path / "admin"), tmp_path / "cache")
-        listed = kubectl("get", "configmaps", "-n", "team-a", "-o", "name", "--as", "alice").stdout
+        kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig", others=True)
+        kubectl = make_kubectl(kubeconfig, tmp_path / "cache")
+        as_alice = ("--context", "splitboard-sim-alice")  # alice's own token, over HTTPS
+        listed = kubectl("get", "configmaps", "-n", "team-a", "-o", "name", *as_alice).stdout
         assert listed.split() == ["configmap/settings"]
-        refused = kubectl("delete", "configmap", "settings", "-n", "team-a", "--as", "alice", check=False)
+        refused = kubectl("delete", "configmap", "settings", "-n", "team-a", *as_alice, check=False)
         assert 'User "alice" cannot delete resource "configmaps"' in refused.stderr
-        # kubectl sends no token over plain HTTP; any other client does
+        assert "Username    alice" in kubectl("auth", "whoami", *as_alice).stdout
         url = f"{cluster.url}/api/v1/namespaces/team-a/configmaps"
-        with httpx.Client() as http:
+        with httpx.Client(verify=cluster.client_context()) as http:
             assert http.get(url, headers={"Authorization": "Bearer alice-token"}).status_code == 200
             assert http.get(url, headers={"Authorization": "Bearer bob-token"}).status_code == 401
             other = http.get(

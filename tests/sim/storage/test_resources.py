@@ -41,11 +41,13 @@ CONTRACT_KINDS = {
         "ClusterRoleBinding",
         False,
     ),
+    "selfsubjectreviews.authentication.k8s.io": ("authentication.k8s.io", "SelfSubjectReview", False),
     "selfsubjectaccessreviews.authorization.k8s.io": (
         "authorization.k8s.io",
         "SelfSubjectAccessReview",
         False,
     ),
+    "selfsubjectrulesreviews.authorization.k8s.io": ("authorization.k8s.io", "SelfSubjectRulesReview", False),
     "customresourcedefinitions.apiextensions.k8s.io": (
         "apiextensions.k8s.io",
         "CustomResourceDefinition",

@@ -244,11 +244,10 @@ def test_the_clusters_own_namespaces_cannot_be_deleted(store: Store, name: str) 
 
 
 def _post(cluster: SimCluster, path: str, body: dict[str, Any]) -> tuple[int, list[str], dict[str, Any]]:
-    request = urllib.request.Request(
-        cluster.url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
-    )
+    headers = {"Content-Type": "application/json", **cluster.admin_headers}
+    request = urllib.request.Request(cluster.url + path, json.dumps(body).encode(), headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
+        with urllib.request.urlopen(request, timeout=10, context=cluster.client_context()) as answer:
             return answer.status, answer.headers.get_all("Warning") or [], json.loads(answer.read())
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get_all("Warning") or [], json.loads(error.read())
