@@ -1070,6 +1070,24 @@ def rbac() -> Iterator[Case]:
             user="editor",
         ),
     )
+    # A non-resource URL counts as held when a request for that path would be allowed: every
+    # authenticated user may get /healthz (system:public-info-viewer), nobody but the admin /metrics.
+    for held, url in ((True, "/healthz"), (False, "/metrics")):
+        yield case(
+            f"rbac-escalation-nonresource-{'held' if held else 'missing'}",
+            "rbac",
+            Grant(
+                "editor",
+                ({"apiGroups": [RBAC], "resources": ["clusterroles"], "verbs": ["create"]},),
+                cluster=True,
+            ),
+            Call(
+                "POST",
+                CLUSTERROLE.collection,
+                CLUSTERROLE.obj("urls", rules=[{"nonResourceURLs": [url], "verbs": ["get"]}]),
+                user="editor",
+            ),
+        )
     review = {
         "apiVersion": "authorization.k8s.io/v1",
         "kind": "SelfSubjectAccessReview",

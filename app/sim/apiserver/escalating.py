@@ -6,8 +6,8 @@ pkg/registry/rbac/validation/rule.go (ConfirmNoEscalation, BreakdownRule, Covers
 policy_compact.go (CompactRules) check and word it, with pkg/apis/rbac/v1/helpers.go (CompactString).
 Each rule is broken down to one verb on one resource of one group (and one name); a piece no rule
 of the user's covers is missing, and the refusal lists the missing pieces, a resource's verbs
-together, sorted. Non-resource URLs are not resolved by the simulator's RBAC: asked for, they are
-always missing.
+together, sorted. A non-resource URL is covered as a request for that path is authorized (a rule's
+own "*" suffix matching it as a prefix).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.sim.apiserver.authorizing import MASTERS, Attributes, User, allowed
+from app.sim.apiserver.authorizing import Attributes, User, allowed
+from app.sim.apiserver.bootstrap import MASTERS
 from app.sim.storage import errors
 from app.sim.storage.resources import RBAC_GROUP, ResourceType
 from app.sim.storage.store import Store
@@ -67,7 +68,7 @@ def _breakdown(rule: dict[str, Any]) -> list[dict[str, list[str]]]:
 
 def _covered(store: Store, user: User, namespace: str, piece: dict[str, list[str]]) -> bool:
     if "nonResourceURLs" in piece:
-        return False
+        return allowed(store, user, Attributes(piece["verbs"][0], path=piece["nonResourceURLs"][0]))
     resource, _, sub = piece["resources"][0].partition("/")
     name = (piece.get("resourceNames") or [""])[0]
     wanted = Attributes(piece["verbs"][0], piece["apiGroups"][0], resource, namespace, name, sub)

@@ -21,10 +21,11 @@ BINDINGS = f"/apis/{RBAC}/v1/namespaces/default/rolebindings"
 
 def send(cluster: SimCluster, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
     address = urlsplit(cluster.url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    connection = http.client.HTTPSConnection(
+        address.hostname or "", address.port, timeout=10, context=cluster.client_context()
+    )
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    headers["Authorization"] = f"Bearer {token or cluster.admin_token}"
     try:
         connection.request("POST", path, json.dumps(body), headers)
         response = connection.getresponse()
