@@ -9,24 +9,23 @@ parser errors (decode.go, parser.fail) and Go's encoding/json syntax errors.
 
 from __future__ import annotations
 
-import http.client
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from app.sim.cluster import SimCluster
+from tests.support.simhttp import as_admin, connect
 
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 APPLY = "application/apply-patch+yaml"
 
 
 def send(cluster: SimCluster, method: str, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
-    address = urlsplit(cluster.url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    connection = connect(cluster)
     try:
-        connection.request(method, path, body, {"Accept": "application/json", "Content-Type": content_type})
+        headers = as_admin(cluster, {"Accept": "application/json", "Content-Type": content_type})
+        connection.request(method, path, body, headers)
         response = connection.getresponse()
         return response.status, json.loads(response.read())
     finally:
@@ -158,10 +157,11 @@ def test_a_repeated_key_is_a_strict_error(sim_cluster: SimCluster) -> None:
 
 
 def test_a_repeated_object_is_merged_with_a_warning(sim_cluster: SimCluster) -> None:
-    address = urlsplit(sim_cluster.url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    connection = connect(sim_cluster)
     try:
-        connection.request("POST", CONFIGMAPS, DUPLICATED, {"Content-Type": "application/json"})
+        connection.request(
+            "POST", CONFIGMAPS, DUPLICATED, as_admin(sim_cluster, {"Content-Type": "application/json"})
+        )
         response = connection.getresponse()
         created = json.loads(response.read())
         warning = response.getheader("Warning")

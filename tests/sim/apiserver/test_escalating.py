@@ -7,12 +7,11 @@ pkg/registry/rbac/validation/rule.go (ConfirmNoEscalation, BreakdownRule, Covers
 
 from __future__ import annotations
 
-import http.client
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from app.sim.cluster import SimCluster
+from tests.support.simhttp import connect
 
 RBAC = "rbac.authorization.k8s.io"
 ROLES = f"/apis/{RBAC}/v1/namespaces/default/roles"
@@ -20,10 +19,7 @@ BINDINGS = f"/apis/{RBAC}/v1/namespaces/default/rolebindings"
 
 
 def send(cluster: SimCluster, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
-    address = urlsplit(cluster.url)
-    connection = http.client.HTTPSConnection(
-        address.hostname or "", address.port, timeout=10, context=cluster.client_context()
-    )
+    connection = connect(cluster)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     headers["Authorization"] = f"Bearer {token or cluster.admin_token}"
     try:

@@ -4,21 +4,19 @@ page has any key after it, whether or not it would match."""
 
 from __future__ import annotations
 
-import http.client
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from app.sim.cluster import SimCluster
+from tests.support.simhttp import as_admin, connect
 
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 
 
 def send(cluster: SimCluster, method: str, path: str, body: Any = None) -> Any:
-    address = urlsplit(cluster.url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    connection = connect(cluster)
     try:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        headers = as_admin(cluster, {"Content-Type": "application/json", "Accept": "application/json"})
         connection.request(method, path, None if body is None else json.dumps(body), headers)
         return json.loads(connection.getresponse().read())
     finally:

@@ -4,20 +4,20 @@ subresource, takes the replicas from the main entry and, written first, has no t
 
 from __future__ import annotations
 
-import http.client
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from app.sim.cluster import SimCluster
+from tests.support.simhttp import as_admin, connect
 
 DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"
 
 
 def send(cluster: SimCluster, method: str, path: str, body: Any, content_type: str) -> Any:
-    address = urlsplit(cluster.url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
-    headers = {"Content-Type": content_type, "Accept": "application/json", "User-Agent": "tester/1"}
+    connection = connect(cluster)
+    headers = as_admin(
+        cluster, {"Content-Type": content_type, "Accept": "application/json", "User-Agent": "tester/1"}
+    )
     try:
         connection.request(method, path, None if body is None else json.dumps(body), headers)
         return json.loads(connection.getresponse().read())
