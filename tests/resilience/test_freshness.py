@@ -127,19 +127,26 @@ def test_missed_watch_events_show_stale_then_the_fresh_split(
     assert error_log.lines() == []
 
 
+@pytest.mark.parametrize("cluster_watches", [False, True], ids=["namespace-watches", "cluster-watches"])
 def test_an_outage_answers_the_last_seen_service_not_a_404(
-    resilient_api: ApiClient, knative_cluster: KnativeCluster, error_log: ErrorLog
+    resilient_api: ApiClient, knative_cluster: KnativeCluster, error_log: ErrorLog, cluster_watches: bool
 ) -> None:
     with (
-        serve(resilient_api, options=FAST, idle_seconds=0.3) as dashboard,
+        serve(resilient_api, options=FAST, idle_seconds=0.3, cluster_watches=cluster_watches) as dashboard,
         httpx.Client(base_url=dashboard.url, timeout=30) as http,
     ):
         api = f"/api/namespaces/{NS}/services/customer"
         seen = http.get(api).json()
         assert seen["connected"] is True and seen["observedAt"]
-        eventually(dashboard.cache.active_namespaces, lambda active: NS not in active, timeout=10)
+        if not cluster_watches:
+            eventually(dashboard.cache.active_namespaces, lambda active: NS not in active, timeout=10)
         stopped_at = datetime.now(UTC)
-        knative_cluster.stop()  # the namespace's watches are idle (stopped) when the outage begins
+        # With watches of its own the namespace's are idle (stopped) when the outage begins, so the next
+        # read finds the server gone at once; a cluster-wide watch runs on and learns of the outage when
+        # its stream breaks, a moment later.
+        knative_cluster.stop()
+        if cluster_watches:
+            eventually(lambda: http.get(api).json()["connected"], lambda connected: connected is False, 30)
         answer = http.get(api)
         assert answer.status_code == 200, answer.text
         away = answer.json()
