@@ -14,19 +14,11 @@ from typing import Any
 import pytest
 
 from app.sim.storage.errors import ApiError
-from app.sim.storage.resources import default_registry
 from app.sim.storage.store import Store
 from app.sim.storage.validation import FieldChecks
 
 IMAGE = "registry.example/hello:1"
 RBAC = "rbac.authorization.k8s.io"
-
-
-@pytest.fixture
-def store() -> Store:
-    s = Store(default_registry())
-    s.create(s.registry.get("namespaces"), None, {"metadata": {"name": "labs-1"}})
-    return s
 
 
 def deployment(**spec: Any) -> dict[str, Any]:

@@ -18,20 +18,13 @@ import pytest
 
 from app.sim.cluster import SimCluster
 from app.sim.storage.errors import ApiError
-from app.sim.storage.resources import ResourceType, default_registry
+from app.sim.storage.resources import ResourceType
 from app.sim.storage.store import Store
 from app.sim.storage.validation import FieldChecks
 from tests.plugins.sim import Kubectl
 
 KSVC_KEY = "services.serving.knative.dev"
 IMAGE = "registry.example/hello:1"
-
-
-@pytest.fixture
-def store() -> Store:
-    s = Store(default_registry())
-    s.create(s.registry.get("namespaces"), None, {"metadata": {"name": "labs-1"}})
-    return s
 
 
 @pytest.fixture
