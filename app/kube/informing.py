@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from app.kube.reflecting import (
 )
 from app.kube.resources import Resource
 from app.kube.store import Change, Store
+from app.kube.trimming import trim
 from app.kube.watching import ListWatch
 from app.model.objects import KubeObject
 
@@ -87,6 +89,7 @@ class Informer:
             on_relist=on_relist,
             options=options,
             counters=counters,
+            transform=functools.partial(trim, resource),
         )
 
     def add_handler(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from app.kube.errors import ApiError, Expired
 from app.kube.store import Change, Store, resource_version
 from app.kube.watching import ListWatch, WatchStream
+from app.model.objects import KubeObject
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ ChangesCallback = Callable[[list[Change]], None]
 ErrorCallback = Callable[["Reflector", ApiError], None]
 RecoverCallback = Callable[["Reflector"], None]
 RelistCallback = Callable[["Reflector"], None]
+Transform = Callable[[KubeObject], KubeObject]
 
 
 class Reflector:
@@ -131,8 +133,12 @@ class Reflector:
         counters: Counters | None = None,
         name: str | None = None,
         rng: random.Random | None = None,
+        transform: Transform | None = None,
     ) -> None:
+        """`transform`: what the store keeps of each listed or watched object (client-go's
+        `TransformFunc`), given the decoded object, which nothing else holds."""
         self.list_watch = list_watch
+        self._transform = transform
         self.store = store
         self.options = options or ReflectorOptions()
         self.counters = counters or Counters()
@@ -280,7 +286,8 @@ class Reflector:
             self._relist_requested = False
         started = time.time()
         listed = self.list_watch.list()
-        changes = self.store.replace(listed.items)
+        items = listed.items if self._transform is None else map(self._transform, listed.items)
+        changes = self.store.replace(items)
         with self._lock:
             self._resource_version = listed.resource_version
             self._relists += 1
@@ -310,7 +317,8 @@ class Reflector:
                 self._heard()
                 rv = resource_version(event.object)
                 if event.type != "BOOKMARK":
-                    change = self.store.apply(event.type, event.object)
+                    obj = event.object if self._transform is None else self._transform(event.object)
+                    change = self.store.apply(event.type, obj)
                     if change is not None:
                         self._on_changes([change])
                 if rv:
