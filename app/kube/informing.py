@@ -81,7 +81,7 @@ class Informer:
         self._handlers: list[_Handlers] = []
         self._started = False
         self.reflector = Reflector(
-            ListWatch(api_client, resource, namespace),
+            ListWatch(api_client, resource, namespace, transform=functools.partial(trim, resource)),
             self.store,
             on_changes=self._dispatch,
             on_error=on_error,
@@ -89,7 +89,6 @@ class Informer:
             on_relist=on_relist,
             options=options,
             counters=counters,
-            transform=functools.partial(trim, resource),
         )
 
     def add_handler(

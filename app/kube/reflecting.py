@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from app.kube.errors import ApiError, Expired
 from app.kube.store import Change, Store, resource_version
 from app.kube.watching import ListWatch, WatchStream
-from app.model.objects import KubeObject
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +108,6 @@ ChangesCallback = Callable[[list[Change]], None]
 ErrorCallback = Callable[["Reflector", ApiError], None]
 RecoverCallback = Callable[["Reflector"], None]
 RelistCallback = Callable[["Reflector"], None]
-Transform = Callable[[KubeObject], KubeObject]
 
 
 class Reflector:
@@ -133,12 +131,8 @@ class Reflector:
         counters: Counters | None = None,
         name: str | None = None,
         rng: random.Random | None = None,
-        transform: Transform | None = None,
     ) -> None:
-        """`transform`: what the store keeps of each listed or watched object (client-go's
-        `TransformFunc`), given the decoded object, which nothing else holds."""
         self.list_watch = list_watch
-        self._transform = transform
         self.store = store
         self.options = options or ReflectorOptions()
         self.counters = counters or Counters()
@@ -286,8 +280,7 @@ class Reflector:
             self._relist_requested = False
         started = time.time()
         listed = self.list_watch.list()
-        items = listed.items if self._transform is None else map(self._transform, listed.items)
-        changes = self.store.replace(items)
+        changes = self.store.replace(listed.items)
         with self._lock:
             self._resource_version = listed.resource_version
             self._relists += 1
@@ -317,8 +310,7 @@ class Reflector:
                 self._heard()
                 rv = resource_version(event.object)
                 if event.type != "BOOKMARK":
-                    obj = event.object if self._transform is None else self._transform(event.object)
-                    change = self.store.apply(event.type, obj)
+                    change = self.store.apply(event.type, event.object)
                     if change is not None:
                         self._on_changes([change])
                 if rv:
