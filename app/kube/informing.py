@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from app.kube.reflecting import (
 )
 from app.kube.resources import Resource
 from app.kube.store import Change, Store
+from app.kube.trimming import trim
 from app.kube.watching import ListWatch
 from app.model.objects import KubeObject
 
@@ -79,7 +81,7 @@ class Informer:
         self._handlers: list[_Handlers] = []
         self._started = False
         self.reflector = Reflector(
-            ListWatch(api_client, resource, namespace),
+            ListWatch(api_client, resource, namespace, transform=functools.partial(trim, resource)),
             self.store,
             on_changes=self._dispatch,
             on_error=on_error,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, open_response, request
 from app.kube.resources import Resource
 from app.model.objects import KubeObject
 
+Transform = Callable[[KubeObject], KubeObject]
 PAGE_SIZE = 500
 WATCH_READ_MARGIN = 10.0
 """Seconds the client waits beyond the watch's `timeoutSeconds` before giving up on a silent server."""
@@ -51,8 +52,13 @@ class ListWatch:
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
         page_size: int = PAGE_SIZE,
+        transform: Transform | None = None,
     ) -> None:
+        """`transform`: what is kept of each listed or watched object (client-go's informer
+        `TransformFunc`), given the decoded object, which nothing else holds yet. Applied page by page
+        and event by event, so no more than one page is ever held whole."""
         self.api_client = api_client
+        self.transform = transform
         self.resource = resource
         self.namespace = namespace
         self.timeout = timeout
@@ -69,7 +75,7 @@ class ListWatch:
             for item in page.get("items") or []:
                 item.setdefault("apiVersion", self.resource.api_version)
                 item.setdefault("kind", self.resource.kind)
-                items.append(item)
+                items.append(item if self.transform is None else self.transform(item))
             metadata = page.get("metadata") or {}
             token = metadata.get("continue")
             if not token:
@@ -92,14 +98,15 @@ class ListWatch:
             query=query,
             timeout=(connect, timeout_seconds + WATCH_READ_MARGIN),
         )
-        return WatchStream(response)
+        return WatchStream(response, self.transform)
 
 
 class WatchStream:
     """The events of one open watch; `close()` from any thread ends the iteration promptly."""
 
-    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
+    def __init__(self, response: urllib3.BaseHTTPResponse, transform: Transform | None = None) -> None:
         self._response = response
+        self._transform = transform
         self._lock = threading.Lock()
         self._closed = False
 
@@ -112,7 +119,7 @@ class WatchStream:
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
                     if line.strip():
-                        yield _parse_event(line)
+                        yield _parse_event(line, self._transform)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             if not self.closed:
                 raise Unreachable(exc) from exc
@@ -120,7 +127,7 @@ class WatchStream:
             self._response.close()
             self._response.release_conn()
         if buffer.strip() and not self.closed:
-            yield _parse_event(buffer)
+            yield _parse_event(buffer, self._transform)
 
     @property
     def closed(self) -> bool:
@@ -137,7 +144,7 @@ class WatchStream:
             self._response.shutdown()
 
 
-def _parse_event(line: bytes) -> WatchEvent:
+def _parse_event(line: bytes, transform: Transform | None = None) -> WatchEvent:
     try:
         event: Any = json.loads(line)
         event_type, obj = event["type"], event["object"]
@@ -147,4 +154,6 @@ def _parse_event(line: bytes) -> WatchEvent:
         raise ApiError(0, "InvalidWatchEvent", "watch event object is not a JSON object")
     if event_type == "ERROR":
         raise ApiError.from_status(obj)
+    if transform is not None and event_type != "BOOKMARK":
+        obj = transform(obj)
     return WatchEvent(str(event_type), obj)
