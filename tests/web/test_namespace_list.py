@@ -19,6 +19,7 @@ from app.web import loading
 from tests.support.serving import Dashboard
 from tests.web.cluster import NS
 from tests.web.markup import row_names, section
+from tests.web.test_events import EventReader
 
 
 def within(seconds: float, done: Callable[[], bool]) -> bool:
@@ -112,3 +113,29 @@ def test_the_list_keeps_its_order_and_folding_through_changes(
     assert within(10, lambda: "zzz-empty" not in names()[0])
     assert within(10, lambda: core_services_shown(page(served_dashboard), "aaa-empty") == 1)
     assert within(10, agrees)
+
+
+def test_the_index_stream_sends_the_list_as_the_page_shows_it(
+    served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    core = CoreV1Api(knative_api)
+    count = core_services_shown(page(served_dashboard), NS)
+    with (
+        httpx.Client(base_url=served_dashboard.url, timeout=httpx.Timeout(10.0)) as client,
+        client.stream("GET", "/events") as response,
+    ):
+        events = EventReader(response)
+        events.until(lambda event, _: event == "system_namespaces")
+        core.create_namespaced_service(NS, service("made-by-hand"))
+        seen = events.until(
+            lambda event, data: event == "namespaces" and core_services_shown(data, NS) == count + 1,
+            timeout=10,
+        )
+        namespace: Any = {"metadata": {"name": "kube-late"}}
+        core.create_namespace(namespace)
+        events.until(
+            lambda event, data: event == "system_namespaces" and "kube-late" in row_names(data), timeout=10
+        )
+    html = page(served_dashboard)
+    assert seen[-1][1].strip() == section(html, "namespaces").strip()
+    assert "kube-late" in row_names(html.split('id="system_namespaces"')[1])
