@@ -170,7 +170,7 @@ class SummaryCache:
     With a thousand namespaces, counting every one of them again for each view of the list cost more
     than kubectl reading them all from the API server; between two views only the namespaces whose
     objects changed (or whose watches failed, recovered or went idle: the cache's version says so)
-    are counted again. `computed` counts the summaries actually computed, by namespace."""
+    are counted again. `computed` counts the summaries actually computed, by namespace still shown."""
 
     def __init__(self, cache: Callable[[], ClusterCache]) -> None:
         """`cache` gives the current cluster cache (switching contexts replaces it)."""
@@ -196,10 +196,11 @@ class SummaryCache:
                     self.computed[namespace] += 1
                     self._latest[namespace] = found
             shown.append(found[1])
-        if len(latest) > len(names):  # deleted namespaces (or another context's) are forgotten
-            kept = set(names)
+        if gone := latest.keys() - set(names):  # deleted namespaces (or another context's) are forgotten
             with self._lock:
-                self._latest = {ns: v for ns, v in self._latest.items() if ns in kept}
+                for namespace in gone:
+                    self._latest.pop(namespace, None)
+                    self.computed.pop(namespace, None)
         return shown
 
 
