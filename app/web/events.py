@@ -83,7 +83,7 @@ async def namespaces_events(dashboard: DashboardDep) -> StreamingResponse:
     feed = await subscribe(dashboard, None)
 
     def render(names: frozenset[str]) -> list[tuple[str, str]]:
-        shown, folded = split_namespaces(loading.summaries(dashboard))
+        shown, folded = split_namespaces(loading.listed_summaries(dashboard))
         return [
             ("namespaces", dashboard.renderer.macro(PARTIALS, "namespaces", shown)),
             ("system_namespaces", dashboard.renderer.macro(PARTIALS, "namespace_rows", folded)),

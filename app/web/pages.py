@@ -50,7 +50,7 @@ def current_connection(dashboard: Dashboard) -> ConnectionView:
 
 @router.get("/", name="namespaces_page")
 def namespaces_page(request: Request, dashboard: DashboardDep) -> HTMLResponse:
-    shown, folded = split_namespaces(loading.summaries(dashboard))
+    shown, folded = split_namespaces(loading.listed_summaries(dashboard))
     context = {"summaries": shown, "system": folded, "events": path_for(request, "namespaces_events")}
     return render_page(request, dashboard, "index.html", context)
 
