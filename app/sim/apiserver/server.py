@@ -323,6 +323,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
+        # The connection ends with the watch, so say so: a client that pooled it would send its next
+        # request into a connection that is closing (and read "disconnected without a response").
+        self.send_header("Connection", "close")
         self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
         watcher = plan.watcher

@@ -90,7 +90,10 @@ def test_zoom_in_then_pan_with_a_mouse_drag_and_fit_again(
         assert left >= 250 and top >= 50, (left, top)
         assert page.url.endswith(EXPLAIN)  # the drag was no click on the box it started on
         page.click(".explain-tools [data-zoom='fit']")
-        assert abs(drawn_font_px(page) - fitted) < 0.01
+        # Fitted again: no zoom of its own, and the type back at the card's fit. A live update of the
+        # page around the card (pods coming and going) may move the card's width a little meanwhile.
+        expect(page.locator(".explain-scroll.zoomed")).to_have_count(0)
+        assert abs(drawn_font_px(page) - fitted) < fitted * 0.05
         assert scroller.evaluate("b => b.scrollWidth <= b.clientWidth")
 
 
