@@ -36,8 +36,10 @@ def test_the_namespace_list_leads_with_knative_and_folds_the_system(
         page.goto(served_dashboard.url + "/")
         rows = page.locator("#namespaces tr[data-name]")
         expect(rows.first).to_have_attribute("data-name", NS)
-        assert rows.first.bounding_box() is not None
-        assert (rows.first.bounding_box() or {"y": height})["y"] < height, "above the fold"
+        # A live update may swap the list between two reads: wait for the row to be laid out.
+        expect(rows.first).to_be_visible()
+        top = rows.first.evaluate("r => r.getBoundingClientRect().top")
+        assert top < height, "above the fold"
         assert "kube-system" not in rows.evaluate_all("rows => rows.map(r => r.dataset.name)")
         folded = page.locator("details.system-namespaces")
         expect(folded.locator("tr[data-name=kube-system]")).to_be_hidden()

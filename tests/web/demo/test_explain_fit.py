@@ -27,6 +27,10 @@ def explain_page(browser: Browser, dashboard: Dashboard, width: int, height: int
         page = context.new_page()
         page.goto(dashboard.url + EXPLAIN)
         expect(page.locator("main[data-live='open']")).to_have_count(1)
+        # Measure a laid-out page: fonts loaded and two frames drawn since.
+        page.evaluate(
+            "() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
+        )
         yield page
     finally:
         context.close()
@@ -76,9 +80,13 @@ def test_zoom_in_then_pan_with_a_mouse_drag_and_fit_again(
         fitted = drawn_font_px(page)
         page.click(".explain-tools [data-zoom='in']")
         page.click(".explain-tools [data-zoom='in']")
+        # Zoomed past the card, so it pans (a live update redraws it with the zoom kept: wait for layout).
+        page.wait_for_function(
+            "() => { const b = document.querySelector('.explain-wide');"
+            " return b && b.scrollWidth > b.clientWidth }"
+        )
         assert drawn_font_px(page) >= fitted * 1.2
         scroller = page.locator(".explain-wide")
-        assert scroller.evaluate("b => b.scrollWidth > b.clientWidth")  # zoomed past the card: it pans
         box = scroller.bounding_box()
         assert box is not None
         x, y = box["x"] + box["width"] * 0.7, box["y"] + min(box["height"], 400) * 0.5
