@@ -29,7 +29,8 @@ def explain_page(browser: Browser, dashboard: Dashboard, width: int, height: int
         expect(page.locator("main[data-live='open']")).to_have_count(1)
         # Measure a laid-out page: fonts loaded and two frames drawn since.
         page.evaluate(
-            "() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
+            "() => document.fonts.ready.then("
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
         )
         yield page
     finally:
