@@ -140,7 +140,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(
 ) -> None:
     _, http = planner
     version = knative_service(lab.client(), "customer")["metadata"]["resourceVersion"]
-    cases = [
+    cases: list[tuple[dict[str, Any], int, str]] = [
         ({"candidate": "customer-v9"}, 422, "the candidate 'customer-v9' is not a revision of this Service"),
         ({"steps": [{"percent": 50, "pause": 1}, {"percent": 20, "pause": 1}]}, 422, "must increase"),
         ({"steps": [{"percent": 101, "pause": 1}]}, 422, "expected 0 <= 101 <= 100"),
