@@ -39,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--kubeconfig", type=Path, default=Path("splitboard-sim.kubeconfig"))
     sim.add_argument("--state-file", type=Path)
     sim.add_argument("--ingress-port", type=int, default=0, help="port of the simulated ingress gateway")
+    sim.add_argument(
+        "--prometheus-port", type=int, default=0, help="port of the simulated Prometheus API (rollout gates)"
+    )
     _add_knative_flags(sim)
     return parser
 
@@ -120,7 +123,7 @@ def run_sim(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         state_file=args.state_file,
-        workloads=WorkloadSettings(ingress_port=args.ingress_port),
+        workloads=WorkloadSettings(ingress_port=args.ingress_port, prometheus_port=args.prometheus_port),
         knative=args.knative,
         ingress=args.ingress,
     )
@@ -133,6 +136,11 @@ def run_sim(args: argparse.Namespace) -> None:
             f"ingress gateway at {cluster.ingress_url} (send a route's host as the Host header)", flush=True
         )
         print(f"Knative: {cluster.profile.name}, {cluster.profile.release}", flush=True)
+        print(
+            f"Prometheus API at {cluster.prometheus_url} (Knative's request metrics of what the gateway"
+            " served: set SPLITBOARD_PROMETHEUS_URL to it for Prometheus rollout gates)",
+            flush=True,
+        )
         _wait_for_signal()
     finally:
         cluster.stop()
@@ -168,6 +176,7 @@ def run_demo(args: argparse.Namespace) -> None:
                     host=args.host,
                     port=args.port,
                     ingress_url=cluster.ingress_url,
+                    fault_injection=True,
                 )
             )
     finally:

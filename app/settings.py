@@ -126,6 +126,20 @@ class Settings:
             "the Host header; unset: probes request the route URLs themselves"
         },
     )
+    prometheus_url: str | None = field(
+        default=None,
+        metadata={
+            "help": "Prometheus scraping Knative's queue-proxies (http://host:port): rollout gates read a"
+            " revision's error rate and p95 latency from it; unset: from a traffic probe of the route"
+        },
+    )
+    fault_injection: bool = field(
+        default=False,
+        metadata={
+            "help": "show the demo page's `inject faults` control, which annotates a Revision with"
+            " `sim.splitboard.dev/faults` for the simulated gateway; `splitboard demo` turns it on"
+        },
+    )
     # Traffic probes: how often one client may start one, and how much of each answer is searched
     probe_starts_per_minute: int = field(
         default=10,

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,8 +155,15 @@ def test_sim_under_current_serves_net_istios_virtual_services(tmp_path: Path) ->
     kubeconfig = tmp_path / "sim.kubeconfig"
     with _running(["sim", "--knative", "current", "--kubeconfig", str(kubeconfig)], tmp_path) as proc:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(3)]
+        lines = [proc.stdout.readline() for _ in range(4)]
         assert "Knative: current, Knative Serving 1.23.0" in lines[2]
+        # the simulated Prometheus answers at the URL printed, in Prometheus's own error shape
+        prometheus = lines[3].split()[3]
+        assert lines[3].startswith("Prometheus API at http://127.0.0.1:"), lines[3]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{prometheus}/api/v1/query?query=up", timeout=10)
+        assert refused.value.code == 400
+        assert json.loads(refused.value.read())["errorType"] == "bad_data"
         out = subprocess.run(
             [
                 KUBECTL,

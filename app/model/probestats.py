@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import re2
 
+from app.model.gates import Readings, p95
 from app.model.routing import REVISION_HEADER
 
 Z95 = 1.959963984540054
@@ -228,6 +229,9 @@ class Answer:
     version: str | None = None
     text: str = ""
     """The answer's first line, cut to TICKER_TEXT characters."""
+    elapsed: float | None = None
+    """The request's round trip in seconds, sent to the answer's last byte read (None: no answer came,
+    as on a timeout or a refused connection)."""
 
 
 def first_line(body: str, limit: int = TICKER_TEXT) -> str:
@@ -249,6 +253,25 @@ def window_tally(answers: Iterable[Answer]) -> Tally:
         else:
             counts[answer.revision] = counts.get(answer.revision, 0) + 1
     return Tally(counts, unattributed, errors, last_error)
+
+
+def revision_readings(answers: Iterable[Answer], revision: str, since: float) -> Readings:
+    """What a probe saw of one revision in the answers to requests sent at or after `since` (the probe's
+    clock): its answers, the failed ones (an HTTP error status that still names the revision, as the
+    gateway's headers do for a revision's own 5xx) and the 95th percentile of their round trips.
+
+    An answer that names no revision (a timeout, a refused connection, an ingress 503 before any
+    revision was chosen) counts for none: it cannot be held against the candidate."""
+    requests = errors = 0
+    latencies: list[float] = []
+    for answer in answers:
+        if answer.sent < since or answer.revision != revision:
+            continue
+        requests += 1
+        errors += not answer.ok
+        if answer.elapsed is not None:
+            latencies.append(answer.elapsed * 1000)
+    return Readings(requests, errors, p95(latencies), "probe")
 
 
 # -------------------------------------------------------------------------------------------- tallies

@@ -41,6 +41,12 @@ class KnativeCluster(SimCluster):
         """The request simulator's `http://host:port` once started (None without workloads)."""
         return self.workloads.ingress_url if self.workloads is not None else None
 
+    @property
+    def prometheus_url(self) -> str | None:
+        """The simulated Prometheus API's `http://host:port` once started (None without workloads): it
+        answers the rollout gates' queries over the requests the ingress served."""
+        return self.workloads.prometheus_url if self.workloads is not None else None
+
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait until the control plane has reconciled every change so far (timers aside)."""
         return self.knative.settle(timeout)

@@ -5,6 +5,12 @@
 request (so pods follow load, and a revision at zero cold-starts while the request waits), then a
 ready pod answers as the lab's app does (see `replies`), with envoy's headers. Unknown hosts get
 Istio's empty 404; a revision that finds no ready pod within `timeout` seconds gets 503.
+
+A revision annotated with `sim.splitboard.dev/faults` (app.model.faults) misbehaves on demand: each
+answer it gives first waits the delay, and the given fraction of them are errors. Such an error comes
+from the revision (its app or queue-proxy), not from the gateway, so it carries the revision headers
+every answer of that revision carries here. Every answer a revision gives is counted in `metrics`, as
+its queue-proxy would count it for Prometheus.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from app.model.faults import NO_FAULTS, Faults, faults_of
 from app.model.labels import CONFIGURATION_LABEL, SERVICE_LABEL
 from app.model.naming import local_host
 from app.model.routing import NAMESPACE_HEADER, REVISION_HEADER
@@ -30,6 +37,7 @@ from app.sim.ingress.matching import (
     revision_host,
     route_backends,
 )
+from app.sim.ingress.metrics import RequestMetrics
 from app.sim.ingress.replies import CONTENT_TYPE, body, callee, version_of
 from app.sim.storage.resources import KINGRESSES, REVISIONS, VIRTUAL_SERVICES
 from app.sim.workloads.autoscaling import Autoscaler
@@ -56,6 +64,8 @@ class _Served:
     dispatch: Dispatch
     version: str
     services: list[str]
+    faults: Faults = NO_FAULTS
+    """What the entry revision's annotation asks of its answers."""
 
 
 class IngressServer:
@@ -81,6 +91,7 @@ class IngressServer:
         self._timeout = timeout
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
+        self.metrics = RequestMetrics()
         self._client: Client | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -128,16 +139,23 @@ class IngressServer:
         served = self._serve(client, backend)
         if served is None:
             return Reply(503, (("content-type", "text/plain"),), NO_UPSTREAM)
+        faults = served.faults
+        if faults.delay_ms > 0:
+            time.sleep(faults.delay_ms / 1000)  # this connection's own thread: other answers go on
+        with self._rng_lock:
+            failing = faults.error_rate > 0 and self._rng.random() < faults.error_rate
         sent = dict(backend.headers)
-        elapsed = round((time.monotonic() - started) * 1000)
+        seconds = time.monotonic() - started
+        revision = (REVISION_HEADER, sent.get(REVISION_HEADER, backend.revision))
+        namespace = (NAMESPACE_HEADER, sent.get(NAMESPACE_HEADER, backend.namespace))
+        upstream = ("x-envoy-upstream-service-time", str(round(seconds * 1000)))
+        self.metrics.record(backend.namespace, backend.revision, faults.status if failing else 200, seconds)
+        if failing:
+            text = f"simulated fault: {backend.revision} answered {faults.status}\n"
+            return Reply(faults.status, (("content-type", "text/plain"), revision, namespace, upstream), text)
         return Reply(
             200,
-            (
-                ("content-type", CONTENT_TYPE),
-                (REVISION_HEADER, sent.get(REVISION_HEADER, backend.revision)),
-                (NAMESPACE_HEADER, sent.get(NAMESPACE_HEADER, backend.namespace)),
-                ("x-envoy-upstream-service-time", str(elapsed)),
-            ),
+            (("content-type", CONTENT_TYPE), revision, namespace, upstream),
             body(served.services, served.version, served.dispatch.pod, served.dispatch.count),
         )
 
@@ -165,7 +183,7 @@ class IngressServer:
                 if called is None:
                     return None
                 services += called.services
-            return _Served(dispatch, version_of(revision), services)
+            return _Served(dispatch, version_of(revision), services, faults_of(revision))
         finally:
             self._autoscaler.request_finished(backend.namespace, backend.revision)
 

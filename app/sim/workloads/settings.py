@@ -28,6 +28,8 @@ class WorkloadSettings:
     """Seeds the traffic split's random picks and the pod name suffixes (None: unpredictable)."""
     ingress_port: int = 0
     """The request simulator's port (0: any free port, kept across restarts)."""
+    prometheus_port: int = 0
+    """The simulated Prometheus API's port (0: any free port, kept across restarts)."""
 
     def __post_init__(self) -> None:
         positive = ("scale_to_zero_grace", "autoscale_window", "autoscale_tick", "request_timeout")
@@ -37,5 +39,6 @@ class WorkloadSettings:
         for name in ("cold_start_delay", "pod_stop_delay", "request_seconds"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)!r}")
-        if not 0 <= self.ingress_port <= 65535:
-            raise ValueError(f"ingress_port must be 0..65535, got {self.ingress_port!r}")
+        for name in ("ingress_port", "prometheus_port"):
+            if not 0 <= getattr(self, name) <= 65535:
+                raise ValueError(f"{name} must be 0..65535, got {getattr(self, name)!r}")

@@ -228,6 +228,9 @@ class Probe:
     split_changes: int = 0
     recent: deque[Answer] = field(default_factory=lambda: deque(maxlen=8))
     """The latest answers, newest last (the ticker)."""
+    answers: deque[Answer] = field(default_factory=lambda: deque(maxlen=ProbeLimits.max_count))
+    """Every answer, newest last (at most a probe's largest count): a rollout gate reads a revision's
+    errors and latency from those sent since its step began, across split changes."""
     state: State = "running"
     ended: float | None = None
     version: int = 0
@@ -250,6 +253,7 @@ class Probe:
         else:
             self.tally = record_error(self.tally, answer.status)
         self.recent.append(answer)
+        self.answers.append(answer)
         if self.window_since is None or answer.sent >= self.window_since:
             self.window.append(answer)
             if self.spec.window:
@@ -305,14 +309,15 @@ async def _one(
                 body.extend(chunk[: limits.max_body_bytes - len(body)])
                 if len(body) >= limits.max_body_bytes:
                     break
+        elapsed = time.monotonic() - sent  # before the search: a busy match thread is not the app's latency
         header = response.headers.get(probe.attribution.header)
         revision, token, text = await asyncio.get_running_loop().run_in_executor(
             matcher, _read_answer, header, bytes(body), probe.attribution
         )
         if response.status_code >= 400:
-            answer = Answer(sent, f"HTTP {response.status_code}", False, revision, token, text)
+            answer = Answer(sent, f"HTTP {response.status_code}", False, revision, token, text, elapsed)
         else:
-            answer = Answer(sent, str(response.status_code), True, revision, token, text)
+            answer = Answer(sent, str(response.status_code), True, revision, token, text, elapsed)
     except httpx.TimeoutException:
         answer = Answer(sent, f"timed out after {timeout:g}s", False)
     except httpx.HTTPError as exc:

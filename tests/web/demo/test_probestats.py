@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import pytest
 
+from app.model.gates import Readings
 from app.model.probestats import (
     DEFAULT_PATTERN,
     Answer,
@@ -25,6 +26,7 @@ from app.model.probestats import (
     percent_text,
     record,
     record_error,
+    revision_readings,
     version_map,
     wilson_interval,
     window_tally,
@@ -228,3 +230,17 @@ def test_a_window_tallies_its_answers_errors_apart() -> None:
     tally = window_tally(answers)
     assert dict(tally.counts) == {"customer-v3": 1, "customer-v4": 2}
     assert (tally.unattributed, tally.errors, tally.last_error, tally.sent) == (1, 1, "HTTP 503", 5)
+
+
+def test_revision_readings_count_one_revision_s_answers_since_a_time() -> None:
+    answers = [
+        Answer(0.0, "200", True, "v4", elapsed=0.5),  # before `since`: left out
+        Answer(1.0, "200", True, "v4", elapsed=0.010),
+        Answer(1.1, "HTTP 503", False, "v4", elapsed=0.020),  # the revision's own error
+        Answer(1.2, "200", True, "v3", elapsed=0.9),  # another revision
+        Answer(1.3, "timed out after 5s", False),  # names no revision: counts for none
+        Answer(1.4, "200", True, "v4", elapsed=0.030),
+    ]
+    readings = revision_readings(answers, "v4", since=1.0)
+    assert readings == Readings(requests=3, errors=1, p95_ms=30.0, source="probe")
+    assert revision_readings(answers, "v2", since=0.0) == Readings(0, 0, None, "probe")
