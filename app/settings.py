@@ -168,6 +168,17 @@ class Settings:
             "back to tell whether it landed"
         },
     )
+    plan_tick_seconds: float = field(
+        default=1.0,
+        metadata={"help": "how often the rollout-plan runner looks at the plans on the watched Services"},
+    )
+    plan_lease_seconds: float = field(
+        default=15.0,
+        metadata={
+            "help": "a rollout plan's Lease lasts this long unrenewed: another dashboard takes over a plan "
+            "whose runner stopped after it"
+        },
+    )
 
     # Server limits: what one client, a slow network or a heavy namespace may cost the server.
     header_timeout_seconds: float = field(

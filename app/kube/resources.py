@@ -66,6 +66,8 @@ CONFIG_MAPS = Resource("", "v1", "configmaps", "ConfigMap")
 SECRETS = Resource("", "v1", "secrets", "Secret")
 """Not watched: read one object at a time for its YAML page."""
 NAMESPACES = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
+LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
+"""Not watched: the rollout-plan runner takes one per plan (app.kube.leasing)."""
 SERVING_KINDS = (KNATIVE_SERVICES, CONFIGURATIONS, REVISIONS, ROUTES)
 
 

@@ -55,6 +55,38 @@ def patch_traffic(
     )
 
 
+def patch_service(
+    api_client: ApiClient,
+    namespace: str,
+    name: str,
+    resource_version: str,
+    *,
+    traffic: Sequence[TrafficTarget] | None = None,
+    annotations: Mapping[str, str | None] | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+) -> KubeObject:
+    """One merge patch of a Knative Service's annotations (None removes one) and, when `traffic` is
+    given, its whole `spec.traffic`, only if the Service is still at `resource_version`: a rollout
+    plan's step and its progress land together or not at all. Errors as `patch_traffic`'s."""
+    if not resource_version:
+        raise ValueError("a patch needs the resourceVersion it was computed from")
+    metadata: dict[str, Any] = {"resourceVersion": resource_version}
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    body: dict[str, Any] = {"metadata": metadata}
+    if traffic is not None:
+        body["spec"] = traffic_patch(traffic, resource_version)["spec"]
+    return request_json(
+        api_client,
+        "PATCH",
+        KNATIVE_SERVICES.path(namespace, name),
+        query={"fieldManager": COMPONENT},
+        body=body,
+        content_type=MERGE_PATCH,
+        timeout=timeout,
+    )
+
+
 def _targets(
     traffic: Sequence[TrafficTarget] | list[dict[str, Any]],
 ) -> tuple[list[TrafficTarget], list[FieldError]]:

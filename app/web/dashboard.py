@@ -41,6 +41,9 @@ class Dashboard:
     """Signs the TrafficChanged Events this dashboard writes; only history it verifies is trusted."""
     probes: ProbeRegistry = field(default_factory=lambda: ProbeRegistry())
     """The traffic probes started from the demo page and API (closed at app shutdown)."""
+    plan_namespaces: set[str] = field(default_factory=set)
+    """Namespaces known to hold rollout plans: the plan runner looks at them every tick (a plan started
+    here adds its namespace at once; the runner finds the others by listing Services now and then)."""
     sections: SectionCache = field(init=False)
     """The namespace pages' rendered sections, shared by page views and SSE streams."""
     summaries: SummaryCache = field(init=False)

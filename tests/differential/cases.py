@@ -13,6 +13,7 @@ from tests.differential.kinds import (
     IMAGE,
     KINDS,
     KSERVICE,
+    LEASE,
     NAMESPACE,
     RBAC,
     ROLE,
@@ -1353,6 +1354,39 @@ def validations() -> Iterator[Case]:
     yield case("kubectl-explain-ksvc-traffic", "kubectl", Kubectl(("explain", "ksvc.spec.traffic")))
 
 
+def leases() -> Iterator[Case]:
+    """Leases, which the dashboard takes to run a rollout plan on one replica only: a stale
+    resourceVersion loses (two holders can never both win), and the spec's own checks."""
+    renewed = LEASE.obj("demo")
+    renewed["spec"]["holderIdentity"] = "dashboard-b"
+    renewed["metadata"]["resourceVersion"] = "1"
+    yield case(
+        "lease-stale-update",
+        "lease",
+        make(LEASE),
+        Call("PUT", LEASE.item("demo"), renewed),
+    )
+    yield case(
+        "lease-conditional-merge",
+        "lease",
+        make(LEASE, save={"rv": "metadata.resourceVersion"}),
+        patch(LEASE, "demo", {"metadata": {"resourceVersion": "{rv}"}, "spec": {"holderIdentity": "b"}}),
+        patch(LEASE, "demo", {"metadata": {"resourceVersion": "{rv}"}, "spec": {"holderIdentity": "c"}}),
+    )
+    for field, value in (("leaseDurationSeconds", 0), ("leaseTransitions", -1), ("preferredHolder", "x")):
+        yield case(
+            f"invalid-lease-{field}",
+            "invalid",
+            Call("POST", LEASE.collection, LEASE.obj("demo", spec={field: value})),
+        )
+    yield case(
+        "invalid-lease-renew-time",
+        "invalid",
+        Call("POST", LEASE.collection, LEASE.obj("demo", spec={"renewTime": "soon"})),
+    )
+    yield case("table-lease", "table", make(LEASE), get(LEASE, accept=TABLE, view="table"))
+
+
 def all_cases() -> tuple[Case, ...]:
     groups = (
         per_kind,
@@ -1375,6 +1409,7 @@ def all_cases() -> tuple[Case, ...]:
         tables,
         definitions,
         validations,
+        leases,
     )
     return tuple(found for group in groups for found in group())
 

@@ -180,6 +180,22 @@ VIRTUALSERVICE = Kind(
     "virtualservices.networking.istio.io",
     {"spec": {"hosts": ["hello.example.com"], "http": [{"route": [{"destination": {"host": "hello"}}]}]}},
 )
+LEASE = Kind(
+    "lease",
+    "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases",
+    "coordination.k8s.io/v1",
+    "Lease",
+    "leases",
+    {
+        "spec": {
+            "holderIdentity": "dashboard-a",
+            "leaseDurationSeconds": 15,
+            "acquireTime": "2026-12-07T20:00:00.000000Z",
+            "renewTime": "2026-12-07T20:00:00.000000Z",
+            "leaseTransitions": 0,
+        }
+    },
+)
 
 KINDS = (
     CONFIGMAP,
@@ -197,4 +213,5 @@ KINDS = (
     REVISION,
     ROUTE,
     VIRTUALSERVICE,
+    LEASE,
 )

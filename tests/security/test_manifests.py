@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
+from app.kube.leasing import acquire, lease_name, release
 from app.sim.building import KnativeCluster
 from app.web.observability import PROBE_PATHS
-from tests.plugins.sim import Kubectl
+from tests.plugins.sim import Kubectl, dashboard_client
 from tests.support.guarded import MakeDashboard
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,8 @@ WRITES = {
     ("serving.knative.dev", "services", "patch"),
     ("", "events", "create"),
     ("authorization.k8s.io", "selfsubjectaccessreviews", "create"),
+    ("coordination.k8s.io", "leases", "create"),
+    ("coordination.k8s.io", "leases", "update"),
 }
 
 
@@ -71,7 +74,7 @@ def rules_of(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("directory", [BASE, NAMESPACED])
-def test_rights_are_reads_plus_the_three_writes_the_dashboard_makes(
+def test_rights_are_reads_plus_the_writes_the_dashboard_makes(
     knative_kubectl: Kubectl, directory: Path
 ) -> None:
     granted = set()
@@ -128,6 +131,11 @@ def test_exactly_these_rights_are_enough_to_show_and_edit(
     kubeconfig = knative_cluster.write_kubeconfig(tmp_path / "sa", token="sa-token", user="splitboard")
     served = make_dashboard(kubeconfig=kubeconfig, namespaces=namespaces)
     assert served.client.get("/readyz").status_code == 200
+    # A rollout plan's Lease can be taken, renewed and released.
+    with dashboard_client(kubeconfig) as api:
+        assert acquire(api, "labs-1", lease_name("customer"), "sa", duration_seconds=15)
+        assert acquire(api, "labs-1", lease_name("customer"), "sa", duration_seconds=15)
+        assert release(api, "labs-1", lease_name("customer"), "sa")
     overview = served.client.get("/api/namespaces/labs-1")
     assert overview.status_code == 200, overview.text
     assert "customer" in overview.text

@@ -240,6 +240,11 @@ def serviceaccount_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     return [name_of(obj), len(maps(obj.get("secrets"))), _age(obj, now)]
 
 
+def lease_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
+    """NAME HOLDER AGE."""
+    return [name_of(obj), str(part(obj, "spec").get("holderIdentity") or ""), _age(obj, now)]
+
+
 def deployment_cells(obj: Mapping[str, Any], now: datetime) -> Cells:
     """NAME READY UP-TO-DATE AVAILABLE AGE CONTAINERS IMAGES SELECTOR."""
     spec, status = part(obj, "spec"), part(obj, "status")
@@ -341,5 +346,6 @@ CELLS: dict[str, CellFunction] = {
     "rolebindings.rbac.authorization.k8s.io": binding_cells,
     "clusterrolebindings.rbac.authorization.k8s.io": binding_cells,
     "customresourcedefinitions.apiextensions.k8s.io": definition_cells,
+    "leases.coordination.k8s.io": lease_cells,
 }
 """Cell functions of the built-in kinds, by ResourceType.key."""

@@ -5,7 +5,8 @@ Service's ports, a Deployment's selector and containers, RBAC rules, an Event's 
 Rules and words from k8s.io/kubernetes pkg/apis/core/validation (validation.go: validateService,
 validateServicePort, validateContainers; events.go: legacyValidateEvent), pkg/apis/apps/validation
 (ValidateDeploymentSpec, ValidatePodTemplateSpecForReplicaSet), pkg/apis/rbac/validation
-(ValidatePolicyRule) and k8s.io/apimachinery pkg/apis/meta/v1/validation (ValidateLabels) with
+(ValidatePolicyRule), pkg/apis/coordination/validation (ValidateLeaseSpec) and k8s.io/apimachinery
+pkg/apis/meta/v1/validation (ValidateLabels) with
 pkg/api/validate/content (IsLabelValue, IsValidPortNum). Each check gives (field path, message) in
 the order the real validation appends them.
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.model.validation import label_value_errors
-from app.sim.storage.resources import DEPLOYMENTS, EVENTS, RBAC_GROUP, SERVICES
+from app.sim.storage.resources import DEPLOYMENTS, EVENTS, LEASES, RBAC_GROUP, SERVICES
 from app.sim.storage.structural import Cause
 
 PORT_RANGE = "must be between 1 and 65535, inclusive"
@@ -165,10 +166,30 @@ def _event(obj: dict[str, Any], meta: dict[str, Any]) -> list[Cause]:
     return []
 
 
+def _lease(obj: dict[str, Any], meta: dict[str, Any]) -> list[Cause]:
+    spec = _dict(obj.get("spec"))
+    causes: list[Cause] = []
+    duration, transitions = spec.get("leaseDurationSeconds"), spec.get("leaseTransitions")
+    if isinstance(duration, int) and duration <= 0:
+        causes.append(_invalid("spec.leaseDurationSeconds", duration, "must be greater than 0"))
+    if isinstance(transitions, int) and transitions < 0:
+        causes.append(_invalid("spec.leaseTransitions", transitions, "must be greater than or equal to 0"))
+    if spec.get("preferredHolder") and not spec.get("strategy"):
+        causes.append(
+            Cause(
+                "spec.preferredHolder",
+                "Forbidden: may only be specified if `strategy` is defined",
+                "FieldValueForbidden",
+            )
+        )
+    return causes
+
+
 _KINDS: dict[str, Callable[[dict[str, Any], dict[str, Any]], list[Cause]]] = {
     SERVICES: _service,
     DEPLOYMENTS: _deployment,
     EVENTS: _event,
+    LEASES: _lease,
     f"roles.{RBAC_GROUP}": lambda obj, meta: _rules(obj, meta, namespaced=True),
     f"clusterroles.{RBAC_GROUP}": lambda obj, meta: _rules(obj, meta, namespaced=False),
 }

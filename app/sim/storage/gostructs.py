@@ -1,9 +1,10 @@
 """The Go types a real API server decodes built-in kinds into, as facts: each struct's JSON fields in
 declaration order with their Go types.
 
-Transcribed from k8s.io/api v0.37.2 (core/v1, apps/v1 and rbac/v1 types.go) and k8s.io/apimachinery
-(pkg/apis/meta/v1/types.go), for the kinds the dashboard, the lab and their clients write, and every
-struct reachable from them, so that an unknown field anywhere below is known to be unknown.
+Transcribed from k8s.io/api v0.37.2 (core/v1, apps/v1, rbac/v1 and coordination/v1 types.go) and
+k8s.io/apimachinery (pkg/apis/meta/v1/types.go), for the kinds the dashboard, the lab and their
+clients write, and every struct reachable from them, so that an unknown field anywhere below is known
+to be unknown.
 
 Notation: `name:type`, types written as Go writes them with the package path (`[]core/v1.Container`,
 `map[string]string`, `[]byte`); `...T` is an embedded struct whose fields are promoted; `~T` a type
@@ -13,7 +14,7 @@ named scalar (`v1.SecretType`) is a string. Pointers are left out: Go decodes in
 
 from __future__ import annotations
 
-from app.sim.storage.resources import DEPLOYMENTS, EVENTS, NAMESPACES, RBAC_GROUP, SERVICES
+from app.sim.storage.resources import DEPLOYMENTS, EVENTS, LEASES, NAMESPACES, RBAC_GROUP, SERVICES
 
 STRUCTS: dict[str, str] = {
     "core/v1.ConfigMap": (
@@ -431,6 +432,14 @@ STRUCTS: dict[str, str] = {
     "rbac/v1.ClusterRoleBinding": (
         "...meta/v1.TypeMeta metadata:meta/v1.ObjectMeta subjects:[]rbac/v1.Subject roleRef:rbac/v1.RoleRef"
     ),
+    "coordination/v1.Lease": (
+        "...meta/v1.TypeMeta metadata:meta/v1.ObjectMeta spec:coordination/v1.LeaseSpec"
+    ),
+    "coordination/v1.LeaseSpec": (
+        "holderIdentity:string leaseDurationSeconds:int32 acquireTime:~v1.MicroTime "
+        "renewTime:~v1.MicroTime leaseTransitions:int32 strategy:v1.CoordinatedLeaseStrategy "
+        "preferredHolder:string"
+    ),
 }
 
 ROOTS: dict[str, str] = {
@@ -444,5 +453,6 @@ ROOTS: dict[str, str] = {
     f"clusterroles.{RBAC_GROUP}": "rbac/v1.ClusterRole",
     f"rolebindings.{RBAC_GROUP}": "rbac/v1.RoleBinding",
     f"clusterrolebindings.{RBAC_GROUP}": "rbac/v1.ClusterRoleBinding",
+    LEASES: "coordination/v1.Lease",
 }
 """The root struct of each built-in kind (by resource key) described here."""

@@ -45,6 +45,7 @@ SERVERLESS_SERVICES = "serverlessservices.networking.internal.knative.dev"
 POD_AUTOSCALERS = "podautoscalers.autoscaling.internal.knative.dev"
 VIRTUAL_SERVICES = "virtualservices.networking.istio.io"
 ENDPOINTS = "endpoints"
+LEASES = "leases.coordination.k8s.io"
 
 
 @dataclass(frozen=True)
@@ -437,6 +438,26 @@ def _rbac_types() -> list[ResourceType]:
     ]
 
 
+def _coordination_types() -> list[ResourceType]:
+    """Leases (coordination.k8s.io/v1), which clients take to coordinate (leader election, and a
+    dashboard running a rollout plan); columns from k8s.io/kubernetes pkg/printers/internalversion."""
+    holder = (
+        "holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader "
+        "Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name "
+        "field."
+    )
+    return [
+        ResourceType(
+            "coordination.k8s.io",
+            ("v1",),
+            "Lease",
+            "leases",
+            "lease",
+            printer_columns=(_name_column(), _col("Holder", description=holder), _age_column()),
+        ),
+    ]
+
+
 def _authentication_types() -> list[ResourceType]:
     """Who am I (`kubectl auth whoami`): nothing stored, the answer is the caller."""
     return [
@@ -651,6 +672,7 @@ def default_registry(
             *_core_types(),
             *_apps_types(),
             *_rbac_types(),
+            *_coordination_types(),
             *_authentication_types(),
             *_authorization_types(),
             *_apiextensions_types(),

@@ -230,7 +230,7 @@ def change_traffic(
         new = tuple(service_traffic(answer))
         if dry_run:
             return Applied(answer, old, new, dry_run=True)
-        return _record(dashboard, loaded.namespace, answer, old, new, user)
+        return record_change(dashboard, loaded.namespace, answer, old, new, user)
     raise AssertionError("unreachable: the server attempt always returns")
 
 
@@ -311,11 +311,11 @@ def _read_back(
     if not landed or str(meta(now).get("resourceVersion") or "") == sent_version:
         return Unanswered(error, now, sent_version)
     old = tuple(service_traffic(before))
-    applied = _record(dashboard, namespace, now, old, tuple(service_traffic(now)), user)
+    applied = record_change(dashboard, namespace, now, old, tuple(service_traffic(now)), user)
     return replace(applied, read_back=True)
 
 
-def _record(
+def record_change(
     dashboard: Dashboard,
     namespace: str,
     service: KubeObject,
@@ -323,7 +323,8 @@ def _record(
     new: tuple[TrafficTarget, ...],
     user: str | None,
 ) -> Applied:
-    """Record the applied change as a TrafficChanged Event, signed with the dashboard's history key."""
+    """Record the applied change as a TrafficChanged Event, signed with the dashboard's history key (the
+    editor's changes and a rollout plan's steps alike)."""
     now = dashboard.clock()
     change = SignedChange(namespace, name_of(service), uid_of(service), old, new, user, rfc3339(now))
     try:

@@ -42,6 +42,7 @@ CONTRACT_KINDS = {
         False,
     ),
     "selfsubjectreviews.authentication.k8s.io": ("authentication.k8s.io", "SelfSubjectReview", False),
+    "leases.coordination.k8s.io": ("coordination.k8s.io", "Lease", True),
     "selfsubjectaccessreviews.authorization.k8s.io": (
         "authorization.k8s.io",
         "SelfSubjectAccessReview",
