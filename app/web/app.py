@@ -23,6 +23,7 @@ from app.web.limits import ServerLimits
 from app.web.loading import LoadError
 from app.web.observability import install_observability
 from app.web.plans import api as plans_api
+from app.web.plans import views as plan_views
 from app.web.security import install_security
 from app.web.templating import Renderer, make_environment
 from app.web.urls import RoutePaths
@@ -66,6 +67,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     app.include_router(editor_api.router)
     app.include_router(demo_routes.router)  # probes, explain, presenter mode
     app.include_router(plans_api.router)  # rollout plans; its lifespan runs them
+    app.include_router(plan_views.router)  # rollout plans in the browser: timeline, start form, buttons
     # Write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.
     install_security(app, settings, lambda: connection.access)
     # Outside the guard, which reads form bodies itself.

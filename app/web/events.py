@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import anyio.to_thread
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from app.kube.feeding import ChangeFeed
@@ -18,12 +18,15 @@ from app.model.views.namespacelist import split_namespaces
 from app.web import loading
 from app.web.dashboard import Dashboard, DashboardDep
 from app.web.loading import LoadError
+from app.web.plans.panel import SECTION as PLAN_SECTION
+from app.web.plans.panel import live_html as plan_html
 from app.web.sections import (
     AGED_SECTIONS,
     LIVE_SERVICE_SECTIONS,
     NAMESPACE_SECTIONS,
     affected_sections,
 )
+from app.web.security import edit_refusal
 from app.web.streams import RenderSections, event_stream
 from app.web.templating import PARTIALS
 
@@ -107,12 +110,25 @@ async def namespace_events(dashboard: DashboardDep, namespace: str) -> Streaming
 
 
 @router.get("/namespaces/{namespace}/services/{name}/events", name="service_events")
-async def service_events(dashboard: DashboardDep, namespace: str, name: str) -> StreamingResponse:
+async def service_events(
+    request: Request, dashboard: DashboardDep, namespace: str, name: str
+) -> StreamingResponse:
     await anyio.to_thread.run_sync(loading.service, dashboard, namespace, name)  # 404 before streaming
+    # The plan's buttons are offered to whoever may write: asked once, for this stream's viewer.
+    refusal = await anyio.to_thread.run_sync(edit_refusal, request, namespace, name)
     feed = await subscribe(dashboard, namespace)
 
     def render(names: frozenset[str]) -> list[tuple[str, str]]:
         wanted = [n for n in LIVE_SERVICE_SECTIONS if n in names]
-        return list(loading.service_sections(dashboard, namespace, name, wanted).items())
+        shown = list(loading.service_sections(dashboard, namespace, name, wanted).items())
+        if PLAN_SECTION in names:
+            shown.append((PLAN_SECTION, plan_html(dashboard, namespace, name, refusal)))
+        return shown
 
-    return respond(dashboard, feed, rendered_or_nothing(render), LIVE_SERVICE_SECTIONS)
+    def affected(kind: str) -> frozenset[str]:
+        """The plan lives in the Service's annotation; its colours come from the revisions."""
+        plan = {PLAN_SECTION} if kind in ("services", "revisions") else set()
+        return affected_sections(kind) | plan
+
+    sections = (*LIVE_SERVICE_SECTIONS, PLAN_SECTION)
+    return respond(dashboard, feed, rendered_or_nothing(render), sections, affected)

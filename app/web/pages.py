@@ -16,6 +16,7 @@ from app.web.disclosure import first_window, narrowed
 from app.web.editor.embedding import PAGE as EDITOR_PAGE
 from app.web.editor.embedding import embedded_editor
 from app.web.htmx import page_or_fragment
+from app.web.plans.panel import page_plan
 from app.web.sections import NAMESPACE_SECTIONS, namespace_section
 from app.web.templating import fresh_ages
 from app.web.urls import path_for
@@ -92,7 +93,12 @@ async def service_page(request: Request, dashboard: DashboardDep, namespace: str
 def _service_page(request: Request, dashboard: Dashboard, namespace: str, name: str) -> HTMLResponse:
     view = loading.service(dashboard, namespace, name)
     editor = embedded_editor(request, dashboard, namespace, name)
-    context = {"view": view, "editor": editor, "events": events_url(request, namespace, name)}
+    context = {
+        "view": view,
+        "editor": editor,
+        "events": events_url(request, namespace, name),
+        **page_plan(request, dashboard, namespace, name),
+    }
     return render_page(request, dashboard, EDITOR_PAGE, context)
 
 

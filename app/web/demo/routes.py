@@ -29,18 +29,23 @@ from app.web.editor.embedding import embedded_editor
 from app.web.events import SSE_HEADERS, rendered_or_nothing, respond, subscribe
 from app.web.htmx import is_fragment_request, page_or_fragment
 from app.web.loading import LoadError
-from app.web.security import probe_refusal
+from app.web.plans.panel import PROGRESS
+from app.web.plans.panel import SECTION as PLAN_SECTION
+from app.web.plans.panel import current_panel as current_plan
+from app.web.plans.panel import live_html as plan_html
+from app.web.security import edit_refusal, probe_refusal
 from app.web.streams import sse_event
 from app.web.urls import path_for
 
 PROBE_PUSH_SECONDS = 0.1
 """At most this often a running probe's tally is pushed (a burst of answers is sent once)."""
-DEMO_SECTIONS = ("split", "pods", "explain", "urls", "services")
-"""SSE events of the demo page; `services` carries nothing: it only tells the traffic editor to sync."""
+DEMO_SECTIONS = ("split", "pods", "explain", "urls", "services", PLAN_SECTION)
+"""SSE events of the demo page; `services` carries nothing: it only tells the traffic editor to sync;
+`plan` is the rollout plan's progress (app.web.plans), which lives in the Service's annotation."""
 _AFFECTED = {
-    "services": frozenset({"split", "explain", "urls", "services"}),
+    "services": frozenset({"split", "explain", "urls", "services", PLAN_SECTION}),
     "routes": frozenset({"split", "explain", "urls"}),
-    "revisions": frozenset({"explain", "pods"}),
+    "revisions": frozenset({"explain", "pods", PLAN_SECTION}),
     "ingresses": frozenset({"explain"}),
     "virtualservices": frozenset({"explain"}),
     "core_services": frozenset({"explain"}),
@@ -246,6 +251,9 @@ def demo_page(
         "probe": current_probe_view(dashboard, probe) if probe else None,
         "probe_refusal": probe_refusal(request),
         "editor": embedded_editor(request, dashboard, namespace, name),
+        "plan": current_plan(
+            dashboard, namespace, name, edit_refusal(request, namespace, name), mode=PROGRESS
+        ),
     }
     renderer = dashboard.renderer
     return page_or_fragment(
@@ -257,23 +265,28 @@ def demo_page(
 
 @router.get("/namespaces/{namespace}/services/{name}/demo/events", include_in_schema=False)
 async def demo_events(
+    request: Request,
     dashboard: DashboardDep,
     namespace: str,
     name: str,
     tag: Annotated[str, Query(max_length=64)] = "",
     present: bool = False,
 ) -> StreamingResponse:
+    refusal = await anyio.to_thread.run_sync(edit_refusal, request, namespace, name)
     feed = await subscribe(dashboard, namespace)
 
     shown = frozenset(DEMO_SECTIONS) - ({"explain"} if present else set())  # presenter: no diagram
 
     def render_sections(names: frozenset[str]) -> list[tuple[str, str]]:
         view = demo_view(dashboard, namespace, name, tag, present)
-        return [
+        sent = [
             (section, "" if section == "services" else render(dashboard, f"section_{section}", view))
             for section in DEMO_SECTIONS
-            if section in names and section in shown
+            if section in names and section in shown and section != PLAN_SECTION
         ]
+        if PLAN_SECTION in names:
+            sent.append((PLAN_SECTION, plan_html(dashboard, namespace, name, refusal, PROGRESS)))
+        return sent
 
     def affected(kind: str) -> frozenset[str]:
         return _AFFECTED.get(kind, frozenset())
