@@ -13,8 +13,9 @@ from kubernetes.client import ApiClient
 
 from app.model.plans import ANNOTATION, PRESETS, encode, first_progress, new_plan, pause, stamp
 from app.model.traffic import parse_traffic
+from app.settings import Settings
 from tests.support.forms import csrf_client, unescape
-from tests.support.serving import Dashboard
+from tests.support.serving import Dashboard, serve
 from tests.web.cluster import NS, knative_service, patch_service
 from tests.web.test_events import event_stream_of
 
@@ -150,3 +151,84 @@ def test_a_preset_fills_the_form_with_and_without_a_script(served_dashboard: Das
         assert re.findall(r'name="s\d+\.percent" value="(\d*)"', html) == ["25", "50", "75", "100", "", ""]
         assert (selected(html, "candidate"), selected(html, "baseline")) == ("customer-v3", "customer-v4")
     assert "No preset &#39;yolo&#39;" in unknown.text
+
+
+def start_fields(**extra: str) -> dict[str, str]:
+    """The quick demo preset as the form sends it, with long pauses (nothing runs the plan here)."""
+    fields = {"candidate": "customer-v4", "baseline": "customer-v3", **extra}
+    for i, percent in enumerate((10, 25, 50, 100)):
+        fields |= {f"s{i}.percent": str(percent), f"s{i}.pause": "600"}
+    return fields
+
+
+def plan_phase(api: ApiClient) -> str | None:
+    text = (knative_service(api, "customer")["metadata"].get("annotations") or {}).get(ANNOTATION)
+    return None if text is None else str(json.loads(text)["progress"]["phase"])
+
+
+def candidate_percent(api: ApiClient) -> int:
+    traffic = knative_service(api, "customer")["spec"]["traffic"]
+    return sum(t.get("percent") or 0 for t in traffic if t.get("revisionName") == "customer-v4")
+
+
+def test_plain_forms_start_and_pause_a_plan_and_come_back_to_the_page(
+    served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    with csrf_client(served_dashboard.url) as http:
+        started = http.post(PLAN, data=start_fields())
+        assert started.status_code == 303 and started.headers["location"].endswith(f"{PAGE}#plan")
+        assert (plan_phase(knative_api), candidate_percent(knative_api)) == ("running", 10)
+        paused = http.post(f"{PLAN}/pause", data={"view": "timeline"})
+        assert paused.status_code == 303 and plan_phase(knative_api) == "paused"
+        again = http.post(f"{PLAN}/pause")
+        assert again.status_code == 409
+        assert "cannot pause a plan that is paused" in unescape(timeline_of(again.text))
+        twice = http.post(PLAN, data=start_fields())
+        assert twice.status_code == 409
+        assert "a rollout plan is already paused on customer" in unescape(twice.text)
+        aborted = http.post(f"{PLAN}/abort")
+        assert aborted.status_code == 303 and plan_phase(knative_api) == "aborted"
+        assert candidate_percent(knative_api) == 50
+        assert http.post(f"{PLAN}/nonsense").status_code == 404
+
+
+def test_htmx_buttons_answer_with_the_view_they_were_pressed_in(
+    served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    htmx = {"HX-Request": "true"}
+    with csrf_client(served_dashboard.url) as http:
+        nothing = http.post(f"{PLAN}/pause", headers=htmx)
+        assert nothing.status_code == 200 and "has no rollout plan" in nothing.text
+        started = http.post(PLAN, data=start_fields(), headers=htmx)
+        # the start form comes back folded, the timeline beside it out of band
+        assert '<details class="plan-start" id="plan-start">' in started.text
+        assert re.search(
+            r'<div id="plan-timeline" hx-swap-oob="innerHTML">.*data-phase="running"', started.text, re.S
+        )
+        skipped = http.post(f"{PLAN}/skip", data={"view": "timeline"}, headers=htmx)
+        assert 'data-phase="running"' in skipped.text and 'data-step="1"' in skipped.text
+        assert candidate_percent(knative_api) == 25
+        progress = http.post(f"{PLAN}/pause", data={"view": "progress"}, headers=htmx)
+        assert 'class="plan-progress phase-paused' in progress.text and "step 2 of 4" in progress.text
+        assert 'hx-target="#plan"' in progress.text  # its buttons answer into the presenter's row
+        promoted = http.post(f"{PLAN}/promote", headers=htmx)
+        assert 'data-phase="done"' in promoted.text and candidate_percent(knative_api) == 100
+        cleared = http.post(f"{PLAN}/clear", headers=htmx)
+        assert 'data-phase="none"' in cleared.text and plan_phase(knative_api) is None
+
+
+def test_a_read_only_dashboard_shows_the_plan_without_buttons_or_form(
+    dashboard_api: ApiClient, knative_api: ApiClient
+) -> None:
+    write_plan(knative_api)
+    with (
+        serve(dashboard_api, Settings(read_only=True)) as dashboard,
+        httpx.Client(base_url=dashboard.url) as http,
+    ):
+        for _ in range(50):
+            html = http.get(PAGE).text
+            if 'data-phase="running"' in html:
+                break
+        assert 'data-phase="running"' in html
+        assert "data-action=" not in html and 'id="plan-start"' not in html
+        assert "Splitboard runs read-only" in unescape(timeline_of(html))
