@@ -137,6 +137,8 @@ def test_presenter_mode_shows_the_running_plan_large_within_one_screen(
 
         page.goto(demo_dashboard.url + PRESENT)
         expect(page.locator("main[data-live='open']")).to_have_count(1)
+        page.keyboard.press("p")  # the probe runs beside the plan, as the lab's story tells it
+        expect(page.locator("#probe-live .tally")).to_have_attribute("data-state", "running")
         progress = page.locator("#plan .plan-progress")
         expect(progress).to_be_visible()
         expect(progress.locator("[data-big-percent]")).to_have_text("10%")
@@ -145,6 +147,7 @@ def test_presenter_mode_shows_the_running_plan_large_within_one_screen(
         expect(progress.locator(".progress-gate")).to_have_attribute("data-gate", "none")
         expect(progress).to_have_attribute("data-step", "1", timeout=15_000)  # follows live
         expect(progress.locator("[data-big-percent]")).to_have_text("25%")
+        page.wait_for_function("() => document.querySelectorAll('#probe-live .ticker li').length >= 6")
         keep(page, "plan-presenter", width)
         scroll = page.evaluate(
             "[document.documentElement.scrollHeight, document.documentElement.scrollWidth]"
@@ -160,6 +163,7 @@ def test_presenter_mode_shows_the_running_plan_large_within_one_screen(
             "probe form": ".probe-form",
             "qr codes": "#urls .tag-links",
             "pods": "#pods .pod-lines",
+            "ticker": "#probe-live .ticker li:first-child",
         }
         assert outside(page, parts) == []
         big = page.evaluate(
