@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from kubernetes.client import ApiClient
 
-from app.model.plans import ANNOTATION, PRESETS, encode, first_progress, new_plan, pause, stamp
+from app.model.plans import (
+    ANNOTATION,
+    PRESETS,
+    StepReading,
+    encode,
+    first_progress,
+    new_plan,
+    pause,
+    stamp,
+)
 from app.model.traffic import parse_traffic
 from app.settings import Settings
 from tests.support.forms import csrf_client, unescape
@@ -23,8 +33,9 @@ PAGE = f"/namespaces/{NS}/services/customer"
 PLAN = f"{PAGE}/plan"
 
 
-def write_plan(api: ApiClient, phase: str = "running") -> None:
-    """A quick demo plan on the lab's customer, as the plan's actions would store it."""
+def write_plan(api: ApiClient, phase: str = "running", readings: tuple[StepReading, ...] = ()) -> None:
+    """A quick demo plan on the lab's customer, as the plan's actions (and the runner, for `readings`)
+    would store it."""
     current, _ = parse_traffic(knative_service(api, "customer")["spec"]["traffic"])
     now = datetime.now(UTC)
     plan = new_plan(
@@ -39,6 +50,7 @@ def write_plan(api: ApiClient, phase: str = "running") -> None:
     progress, _ = first_progress(plan, now)
     if phase == "paused":
         progress = pause(plan, progress, "bob")
+    progress = replace(progress, readings=readings)
     patch_service(api, "customer", {"metadata": {"annotations": {ANNOTATION: encode(plan, progress)}}})
 
 
@@ -232,3 +244,26 @@ def test_a_read_only_dashboard_shows_the_plan_without_buttons_or_form(
         assert 'data-phase="running"' in html
         assert "data-action=" not in html and 'id="plan-start"' not in html
         assert "Splitboard runs read-only" in unescape(timeline_of(html))
+
+
+def test_gate_readings_show_on_their_step_and_colour_the_presenters_gate(
+    served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    failing = StepReading(
+        0, 30, 9, 820.0, "failed: error rate 30.0% over 5.0% bound; p95 820 ms over 500 ms bound"
+    )
+    write_plan(knative_api, readings=(failing,))
+    with httpx.Client(base_url=served_dashboard.url, timeout=10) as http:
+        for _ in range(50):
+            timeline = http.get(PLAN, headers={"HX-Request": "true"}).text
+            if "data-gate" in timeline and "answers" in timeline:
+                break
+        progress = http.get(PLAN, params={"view": "progress"}, headers={"HX-Request": "true"}).text
+    reading = re.search(
+        r'<span class="reading gate-fail" data-gate="fail"\s+title="([^"]*)">(.*?)</span>', timeline, re.S
+    )
+    assert reading is not None, timeline
+    assert unescape(reading.group(1)).startswith("failed: error rate 30.0% over 5.0% bound")
+    text = re.sub(r"<[^>]+>", "", reading.group(2))
+    assert " ".join(unescape(text).split()) == "30 answers · errors 30.0% · p95 820 ms failed"
+    assert 'data-gate="fail"' in progress and "gate <strong>failed</strong>" in progress
