@@ -23,14 +23,13 @@ from tests.support.forms import spec_traffic, traffic_events
 from tests.support.serving import Dashboard
 from tests.support.waiting import eventually
 from tests.web.cluster import knative_service, patch_service
-from tests.web.plans.conftest import PLAN, plan_dashboard
+from tests.web.plans.conftest import PLAN, phase_of, plan_dashboard
 
 QUICK = [{"percent": 10, "pause": 0.3}, {"percent": 50, "pause": 0.3}, {"percent": 100, "pause": 0}]
 
 
 def phase(http: httpx.Client) -> str | None:
-    body = http.get(PLAN).json()
-    return body["progress"]["phase"] if body["progress"] else None
+    return phase_of(http.get(PLAN).json())
 
 
 def shares(lab: Backend) -> list[int]:
@@ -174,7 +173,11 @@ def test_an_outside_change_pauses_the_plan_and_says_who(
     assert start(http, steps=[{"percent": 10, "pause": 60}, {"percent": 100, "pause": 0}]).status_code == 200
     theirs = [{**t, "percent": p} for t, p in zip(LAB_TRAFFIC, (100, 0, 0), strict=True)]
     patch_service(lab.client(), "customer", {"spec": {"traffic": theirs}})
-    body = eventually(lambda: http.get(PLAN).json(), lambda b: b["progress"]["phase"] == "paused", timeout=10)
+    body = eventually(
+        lambda: http.get(PLAN).json(),
+        lambda b: phase_of(b) == "paused",
+        timeout=10,
+    )
     reason = body["progress"]["reason"]
     assert reason.startswith("paused: the split was changed outside Splitboard by field manager ")
     assert "(now current customer-v3 100%, candidate customer-v4 0%, latest @latest 0%)" in reason
