@@ -228,3 +228,30 @@ def test_a_malformed_annotation_is_shown_and_the_runner_goes_on(
     # The broken annotation can be cleared.
     assert http.delete(path).status_code == 200
     assert http.get(path).json()["error"] is None
+
+
+def test_the_api_is_documented_under_plans(planner: tuple[Dashboard, httpx.Client]) -> None:
+    _, http = planner
+    paths = http.get("/openapi.json").json()["paths"]
+    documented = {
+        (method, path)
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if "plans" in operation.get("tags", [])
+    }
+    base = "/api/namespaces/{namespace}/services/{name}/plan"
+    assert documented == {
+        ("get", base),
+        ("post", base),
+        ("delete", base),
+        *{("post", f"{base}/{verb}") for verb in ("pause", "resume", "skip", "promote", "abort")},
+    }
+
+
+def test_a_read_only_dashboard_runs_no_plan_and_refuses_every_action(lab: Backend) -> None:
+    with plan_dashboard(lab, read_only=True) as (dashboard, http):
+        assert dashboard.app.state.plan_runner is None
+        refused = start(http)
+        assert refused.status_code == 403 and "read-only" in refused.json()["message"]
+        assert http.post(f"{PLAN}/abort").status_code == 403
+    assert stored_plan(lab) is None
