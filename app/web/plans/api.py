@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.model.gates import Gate, GateError
 from app.model.plans import PRESETS, Plan, PlanStep, Progress, to_json
 from app.web.dashboard import Dashboard, DashboardDep
+from app.web.gating import gate_source
 from app.web.plans import actions
 from app.web.plans.actions import PlanActionError, PlanRequest, PlanState
 from app.web.plans.running import PlanRunner
@@ -36,7 +37,7 @@ def runner_of(app: FastAPI) -> PlanRunner | None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run the plans while the app runs (not in read-only mode: the runner writes)."""
     dashboard: Dashboard = app.state.dashboard
-    runner = None if dashboard.settings.read_only else PlanRunner(dashboard)
+    runner = None if dashboard.settings.read_only else PlanRunner(dashboard, gate_source(dashboard))
     app.state.plan_runner = runner
     if runner is not None:
         runner.start()

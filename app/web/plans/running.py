@@ -25,7 +25,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
 import anyio
 
@@ -42,6 +41,7 @@ from app.model.plans import ANNOTATION, Decision, Plan, Progress, decide, readin
 from app.model.plans.plan import step_label
 from app.model.timestamps import parse_time
 from app.web.dashboard import Dashboard
+from app.web.gating import GateSource
 from app.web.plans.actions import state_of
 from app.web.plans.storing import store, traffic_writer
 
@@ -50,16 +50,6 @@ log = logging.getLogger(__name__)
 READINGS_SECONDS = 5.0
 """How often a gated step's readings are written to the annotation between decisions (each write is
 an update of the Service): often enough for the page, rarely enough for the cluster."""
-
-
-class ReadingsSource(Protocol):
-    """Where a gated step's readings come from (app.web.gating's GateSource has this shape)."""
-
-    async def readings(
-        self, namespace: str, service: str, revision: str, since: float
-    ) -> Readings | None: ...
-
-    async def close(self) -> None: ...
 
 
 @dataclass
@@ -80,7 +70,7 @@ class PlanRunner:
     def __init__(
         self,
         dashboard: Dashboard,
-        gates: ReadingsSource | None = None,
+        gates: GateSource | None = None,
         *,
         holder: str | None = None,
         scan_seconds: float | None = None,
@@ -260,6 +250,8 @@ class PlanRunner:
         if gate is None or self.gates is None or began is None:
             return None, None
         readings = await self.gates.readings(namespace, name, plan.candidate, began.timestamp())
+        if readings is None and (problem := self.gates.problem(namespace, name)):
+            self.problems[(namespace, name)] = f"no gate readings: {problem}"
         return readings, evaluate(gate, readings)
 
     def _hold(self, namespace: str, name: str) -> bool:

@@ -23,14 +23,13 @@ from tests.support.forms import spec_traffic, traffic_events
 from tests.support.serving import Dashboard
 from tests.support.waiting import eventually
 from tests.web.cluster import knative_service, patch_service
-from tests.web.plans.conftest import PLAN, plan_dashboard
+from tests.web.plans.conftest import PLAN, phase_of, plan_dashboard
 
 QUICK = [{"percent": 10, "pause": 0.3}, {"percent": 50, "pause": 0.3}, {"percent": 100, "pause": 0}]
 
 
 def phase(http: httpx.Client) -> str | None:
-    body = http.get(PLAN).json()
-    return body["progress"]["phase"] if body["progress"] else None
+    return phase_of(http.get(PLAN).json())
 
 
 def shares(lab: Backend) -> list[int]:
@@ -174,7 +173,11 @@ def test_an_outside_change_pauses_the_plan_and_says_who(
     assert start(http, steps=[{"percent": 10, "pause": 60}, {"percent": 100, "pause": 0}]).status_code == 200
     theirs = [{**t, "percent": p} for t, p in zip(LAB_TRAFFIC, (100, 0, 0), strict=True)]
     patch_service(lab.client(), "customer", {"spec": {"traffic": theirs}})
-    body = eventually(lambda: http.get(PLAN).json(), lambda b: b["progress"]["phase"] == "paused", timeout=10)
+    body = eventually(
+        lambda: http.get(PLAN).json(),
+        lambda b: phase_of(b) == "paused",
+        timeout=10,
+    )
     reason = body["progress"]["reason"]
     assert reason.startswith("paused: the split was changed outside Splitboard by field manager ")
     assert "(now current customer-v3 100%, candidate customer-v4 0%, latest @latest 0%)" in reason
@@ -225,3 +228,30 @@ def test_a_malformed_annotation_is_shown_and_the_runner_goes_on(
     # The broken annotation can be cleared.
     assert http.delete(path).status_code == 200
     assert http.get(path).json()["error"] is None
+
+
+def test_the_api_is_documented_under_plans(planner: tuple[Dashboard, httpx.Client]) -> None:
+    _, http = planner
+    paths = http.get("/openapi.json").json()["paths"]
+    documented = {
+        (method, path)
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if "plans" in operation.get("tags", [])
+    }
+    base = "/api/namespaces/{namespace}/services/{name}/plan"
+    assert documented == {
+        ("get", base),
+        ("post", base),
+        ("delete", base),
+        *{("post", f"{base}/{verb}") for verb in ("pause", "resume", "skip", "promote", "abort")},
+    }
+
+
+def test_a_read_only_dashboard_runs_no_plan_and_refuses_every_action(lab: Backend) -> None:
+    with plan_dashboard(lab, read_only=True) as (dashboard, http):
+        assert dashboard.app.state.plan_runner is None
+        refused = start(http)
+        assert refused.status_code == 403 and "read-only" in refused.json()["message"]
+        assert http.post(f"{PLAN}/abort").status_code == 403
+    assert stored_plan(lab) is None
