@@ -35,12 +35,12 @@ from app.web.urls import path_for
 
 PROBE_PUSH_SECONDS = 0.1
 """At most this often a running probe's tally is pushed (a burst of answers is sent once)."""
-DEMO_SECTIONS = ("split", "pods", "explain", "urls", "services")
+DEMO_SECTIONS = ("split", "pods", "explain", "urls", "faults", "services")
 """SSE events of the demo page; `services` carries nothing: it only tells the traffic editor to sync."""
 _AFFECTED = {
     "services": frozenset({"split", "explain", "urls", "services"}),
     "routes": frozenset({"split", "explain", "urls"}),
-    "revisions": frozenset({"explain", "pods"}),
+    "revisions": frozenset({"explain", "pods", "faults"}),
     "ingresses": frozenset({"explain"}),
     "virtualservices": frozenset({"explain"}),
     "core_services": frozenset({"explain"}),
