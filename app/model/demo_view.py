@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from app.model.bodies import Obj, name_of
 from app.model.explain import DEFAULT_PATH, ExplainGraph
+from app.model.faults import Faults, faults_of
 from app.model.probestats import Answer, Comparison
 from app.model.views import PALETTE_SIZE, ServiceView
+from app.model.views.knative import revision_order
 
 
 @dataclass(frozen=True)
@@ -144,3 +147,19 @@ class DemoView:
     links: tuple[TagLink, ...]
     present: bool
     """Presenter mode: large type, high contrast, QR codes."""
+    faults: tuple[RevisionFaults, ...] | None = None
+    """Each revision's simulated faults, newest revision first; None: fault injection is off."""
+
+
+@dataclass(frozen=True)
+class RevisionFaults:
+    """A revision and what its `sim.splitboard.dev/faults` annotation asks of the simulated gateway."""
+
+    revision: str
+    faults: Faults
+
+
+def revision_faults(revisions: Iterable[Obj]) -> tuple[RevisionFaults, ...]:
+    """Each revision with the faults its annotation asks for, newest first (the candidate on top)."""
+    ordered = sorted(revisions, key=revision_order)
+    return tuple(RevisionFaults(name_of(r), faults_of(r)) for r in ordered)

@@ -13,6 +13,7 @@ from app.settings import Settings
 from app.web import api, docs, events, fragments, kubecontexts, objects, pages
 from app.web.connection import Cluster, ClusterConnection
 from app.web.dashboard import Dashboard
+from app.web.demo import faults as demo_faults
 from app.web.demo import routes as demo_routes
 from app.web.demo.probing import ProbeRegistry, probe_limits
 from app.web.editor import api as editor_api
@@ -66,6 +67,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     app.include_router(editor_routes.router)
     app.include_router(editor_api.router)
     app.include_router(demo_routes.router)  # probes, explain, presenter mode
+    app.include_router(demo_faults.router)  # the simulator's fault switch (with fault_injection on)
     app.include_router(plans_api.router)  # rollout plans; its lifespan runs them
     app.include_router(plan_views.router)  # rollout plans in the browser: timeline, start form, buttons
     # Write auth, CSRF, trusted hosts, security headers; /healthz, /readyz, /metrics.

@@ -15,6 +15,11 @@ app.model.gates. Two sources:
   which Prometheus names `kn_serving_invocation_duration_seconds_{count,bucket}` with labels
   `kn_revision_name`, `k8s_namespace_name` and `http_response_status_code`. The error rate is the 5xx
   answers over all answers in the window, the p95 `histogram_quantile(0.95, ...)` of its buckets.
+  The revision and namespace are the pod's OpenTelemetry resource attributes: Knative's Prometheus
+  exporter (`knative.dev/pkg/observability/metrics/prometheus_enabled.go`) leaves them on `target_info`
+  alone, so they label the histogram's series only where the collection promotes resource attributes
+  (an OpenTelemetry Collector's `resource_to_telemetry_conversion`, Prometheus's OTLP
+  `promote_resource_attributes`, or scrape relabelling that copies them); set that up with the URL.
 
 Neither raises for an unreachable or confused backend: readings are None and `problem` says why, in
 words the page can show.

@@ -39,13 +39,13 @@ from app.web.urls import path_for
 
 PROBE_PUSH_SECONDS = 0.1
 """At most this often a running probe's tally is pushed (a burst of answers is sent once)."""
-DEMO_SECTIONS = ("split", "pods", "explain", "urls", "services", PLAN_SECTION)
+DEMO_SECTIONS = ("split", "pods", "explain", "urls", "faults", "services", PLAN_SECTION)
 """SSE events of the demo page; `services` carries nothing: it only tells the traffic editor to sync;
 `plan` is the rollout plan's progress (app.web.plans), which lives in the Service's annotation."""
 _AFFECTED = {
     "services": frozenset({"split", "explain", "urls", "services", PLAN_SECTION}),
     "routes": frozenset({"split", "explain", "urls"}),
-    "revisions": frozenset({"explain", "pods", PLAN_SECTION}),
+    "revisions": frozenset({"explain", "pods", "faults", PLAN_SECTION}),
     "ingresses": frozenset({"explain"}),
     "virtualservices": frozenset({"explain"}),
     "core_services": frozenset({"explain"}),

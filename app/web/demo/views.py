@@ -13,11 +13,11 @@ from fastapi import Request
 from markupsafe import Markup
 
 from app.model.bodies import name_of
-from app.model.demo_view import DemoView, ProbeView, share_bars, tag_links, ticker_lines
+from app.model.demo_view import DemoView, ProbeView, revision_faults, share_bars, tag_links, ticker_lines
 from app.model.explain import ExplainGraph, explain_graph
 from app.model.objects import NamespaceObjects
 from app.model.probestats import configured_split
-from app.model.views import ConnectionView, revision_colours, service_view
+from app.model.views import ConnectionView, revision_colours, service_scope, service_view
 from app.web import loading
 from app.web.dashboard import Dashboard
 from app.web.demo.probing import Probe, ProbeSpec, SplitReader
@@ -60,7 +60,11 @@ def demo_view(dashboard: Dashboard, namespace: str, name: str, selected: str, pr
     view = service_view(objects, name, dashboard.clock())
     assert view is not None  # explain_graph found the Service
     chosen = selected if selected in {p.key for p in graph.paths} else ""
-    return DemoView(view, graph, chosen, tag_links(graph, qr_svg), present)
+    faults = None
+    if dashboard.settings.fault_injection:
+        scope = service_scope(objects, name)
+        faults = revision_faults(scope.revisions if scope is not None else ())
+    return DemoView(view, graph, chosen, tag_links(graph, qr_svg), present, faults)
 
 
 def events_url(request: Request, namespace: str, name: str, view: DemoView) -> str:

@@ -7,8 +7,10 @@ import re
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.model.gates import Readings
+from app.model.gates import Readings, p95
 from app.model.probestats import (
     DEFAULT_PATTERN,
     Answer,
@@ -244,3 +246,27 @@ def test_revision_readings_count_one_revision_s_answers_since_a_time() -> None:
     readings = revision_readings(answers, "v4", since=1.0)
     assert readings == Readings(requests=3, errors=1, p95_ms=30.0, source="probe")
     assert revision_readings(answers, "v2", since=0.0) == Readings(0, 0, None, "probe")
+
+
+answers_strategy = st.lists(
+    st.builds(
+        Answer,
+        sent=st.floats(min_value=0, max_value=100),
+        status=st.sampled_from(["200", "HTTP 503", "timed out after 5s"]),
+        ok=st.booleans(),
+        revision=st.sampled_from([None, "v3", "v4"]),
+        elapsed=st.none() | st.floats(min_value=0, max_value=10),
+    ),
+    max_size=60,
+)
+
+
+@given(answers_strategy, st.floats(min_value=0, max_value=100))
+def test_revision_readings_count_exactly_the_revision_s_answers_since(
+    answers: list[Answer], since: float
+) -> None:
+    mine = [a for a in answers if a.revision == "v4" and a.sent >= since]
+    readings = revision_readings(answers, "v4", since)
+    assert (readings.requests, readings.errors) == (len(mine), sum(not a.ok for a in mine))
+    latencies = [a.elapsed * 1000 for a in mine if a.elapsed is not None]
+    assert readings.p95_ms == (p95(latencies) if latencies else None)
