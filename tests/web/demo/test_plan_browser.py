@@ -4,6 +4,7 @@ large, within one screen, following it live."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -11,8 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from kubernetes.client import ApiClient, CustomObjectsApi
 from playwright.sync_api import Browser, Page, expect
 
+from app.model.faults import FAULTS_ANNOTATION
 from tests.plugins.browser import ARTIFACTS
 from tests.support.serving import Dashboard
 from tests.web.demo.conftest import NAMESPACE
@@ -172,3 +175,48 @@ def test_presenter_mode_shows_the_running_plan_large_within_one_screen(
         assert big >= 36, f"the plan's percent is {big}px: not large"
         page.locator("#plan [data-action='abort']").click()
         expect(progress).to_have_attribute("data-phase", "aborted")
+
+
+def test_a_failing_gate_aborts_the_plan_back_to_the_split_it_started_from_on_screen(
+    browser: Browser, demo_dashboard: Dashboard, demo_api: ApiClient
+) -> None:
+    """The demo's ending: the candidate fails (the simulator's fault switch), its gate fails, and the
+    audience sees the plan aborted and the split back at 50/50, the failed reading on its step."""
+    CustomObjectsApi(demo_api).patch_namespaced_custom_object(
+        "serving.knative.dev",
+        "v1",
+        NAMESPACE,
+        "revisions",
+        "customer-v4",
+        {"metadata": {"annotations": {FAULTS_ANNOTATION: json.dumps({"errorRate": 1})}}},
+    )
+    with sized_page(browser, 1366, 768) as page:
+        page.goto(demo_dashboard.url + PRESENT)
+        expect(page.locator("main[data-live='open']")).to_have_count(1)
+        start = page.context.new_page()  # the presenter's second window: the Service page
+        start.goto(demo_dashboard.url + SERVICE)
+        start.locator("#plan-start summary").click()
+        start.locator("#plan-start [data-preset='quick demo']").click()
+        expect(start.locator("#plan-start [data-preset='quick demo']")).to_have_class("on")
+        start.fill("#plan-start [name='s0.pause']", "20")  # the gate, not the clock, ends this step
+        start.locator("#plan-start [data-start]").click()
+        expect(start.locator("#plan-timeline .plan")).to_have_attribute("data-phase", "running")
+        start.close()
+
+        progress = page.locator("#plan .plan-progress")
+        expect(progress.locator(".progress-of")).to_contain_text("step 1 of 4")
+        expect(progress).to_have_attribute("data-phase", "aborted", timeout=60_000)
+        expect(progress).to_have_attribute("data-gate", "fail")
+        expect(progress.locator(".progress-gate")).to_contain_text("failed")
+        expect(progress.locator(".phase")).to_contain_text("failed its gate")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\"#split [data-split='served'] rect\")]"
+            ".map(r => r.dataset.percent).join() === '50,50'"
+        )
+        keep(page, "plan-presenter-aborted", 1366)
+
+        page.goto(demo_dashboard.url + SERVICE)
+        failed = page.locator("#plan-timeline .step[data-step='0'] .reading")
+        expect(failed).to_have_attribute("data-gate", "fail")
+        expect(failed).to_contain_text("failed")
+        assert sorted(split_of(page)) == ["customer-v3 50", "customer-v4 50"]

@@ -71,7 +71,7 @@ def selected(html: str, name: str) -> str:
 def test_without_a_plan_the_page_offers_the_canary_for_the_newest_revision(
     served_dashboard: Dashboard,
 ) -> None:
-    html = httpx.get(served_dashboard.url + PAGE).text
+    html = httpx.get(served_dashboard.url + PAGE, timeout=30).text
     assert 'data-phase="none"' in timeline_of(html)
     assert (selected(html, "candidate"), selected(html, "baseline")) == ("customer-v4", "customer-v3")
     percents = re.findall(r'name="s\d+\.percent" value="(\d*)"', html)
@@ -83,7 +83,7 @@ def test_the_timeline_shows_the_plan_the_service_carries(
     served_dashboard: Dashboard, knative_api: ApiClient
 ) -> None:
     write_plan(knative_api)
-    with httpx.Client(base_url=served_dashboard.url, timeout=10) as http:
+    with httpx.Client(base_url=served_dashboard.url, timeout=30) as http:
         for _ in range(50):
             html = http.get(PAGE).text
             if 'data-phase="running"' in html:
@@ -103,14 +103,16 @@ def test_the_fragment_and_the_stream_follow_the_annotation(
     served_dashboard: Dashboard, knative_api: ApiClient
 ) -> None:
     with event_stream_of(served_dashboard, f"{PAGE}/events") as events:
-        events.until(lambda event, data: event == "plan" and 'data-phase="none"' in data)
+        events.until(lambda event, data: event == "plan" and 'data-phase="none"' in data, timeout=20)
         write_plan(knative_api, "paused")
-        _, data = events.until(lambda event, data: event == "plan" and 'data-phase="paused"' in data)[-1]
+        _, data = events.until(
+            lambda event, data: event == "plan" and 'data-phase="paused"' in data, timeout=20
+        )[-1]
     assert "paused by bob" in data
     assert re.findall(r'data-action="(\w+)"', data) == ["resume", "skip", "promote", "abort"]
-    fragment = httpx.get(served_dashboard.url + PLAN, headers={"HX-Request": "true"})
+    fragment = httpx.get(served_dashboard.url + PLAN, headers={"HX-Request": "true"}, timeout=30)
     assert fragment.headers["vary"] == "HX-Request" and 'data-phase="paused"' in fragment.text
-    redirect = httpx.get(served_dashboard.url + PLAN)
+    redirect = httpx.get(served_dashboard.url + PLAN, timeout=30)
     assert redirect.status_code == 303 and redirect.headers["location"].endswith(f"{PAGE}#plan")
 
 
@@ -118,7 +120,7 @@ def test_an_unreadable_plan_says_why(served_dashboard: Dashboard, knative_api: A
     bad = json.dumps({"v": 1, "plan": {"candidate": 7}})
     patch_service(knative_api, "customer", {"metadata": {"annotations": {ANNOTATION: bad}}})
     with event_stream_of(served_dashboard, f"{PAGE}/events") as events:
-        _, data = events.until(lambda event, data: event == "plan" and "data-error" in data)[-1]
+        _, data = events.until(lambda event, data: event == "plan" and "data-error" in data, timeout=20)[-1]
     assert "This Service&#39;s rollout plan cannot be read:" in data
 
 
@@ -154,7 +156,7 @@ def test_a_bad_start_form_is_answered_beside_its_fields_and_changes_nothing(
 
 def test_a_preset_fills_the_form_with_and_without_a_script(served_dashboard: Dashboard) -> None:
     query = {"preset": "linear", "candidate": "customer-v3", "baseline": "customer-v4"}
-    with httpx.Client(base_url=served_dashboard.url, timeout=10) as http:
+    with httpx.Client(base_url=served_dashboard.url, timeout=30) as http:
         fragment = http.get(f"{PLAN}/form", params=query, headers={"HX-Request": "true"}).text
         page = http.get(f"{PLAN}/form", params=query)
         unknown = http.get(f"{PLAN}/form", params={"preset": "yolo"})
@@ -235,7 +237,7 @@ def test_a_read_only_dashboard_shows_the_plan_without_buttons_or_form(
     write_plan(knative_api)
     with (
         serve(dashboard_api, Settings(read_only=True)) as dashboard,
-        httpx.Client(base_url=dashboard.url) as http,
+        httpx.Client(base_url=dashboard.url, timeout=30) as http,
     ):
         for _ in range(50):
             html = http.get(PAGE).text
@@ -253,7 +255,7 @@ def test_gate_readings_show_on_their_step_and_colour_the_presenters_gate(
         0, 30, 9, 820.0, "failed: error rate 30.0% over 5.0% bound; p95 820 ms over 500 ms bound"
     )
     write_plan(knative_api, readings=(failing,))
-    with httpx.Client(base_url=served_dashboard.url, timeout=10) as http:
+    with httpx.Client(base_url=served_dashboard.url, timeout=30) as http:
         for _ in range(50):
             timeline = http.get(PLAN, headers={"HX-Request": "true"}).text
             if "data-gate" in timeline and "answers" in timeline:
