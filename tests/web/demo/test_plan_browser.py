@@ -25,6 +25,10 @@ pytestmark = pytest.mark.browser
 SERVICE = f"/namespaces/{NAMESPACE}/services/customer"
 PRESENT = f"{SERVICE}/demo?present=1"
 SIZES = pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)], ids=["1366", "1920"])
+PRESENTER_SIZES = pytest.mark.parametrize(
+    ("width", "height"), [(1366, 768), (1920, 1080), (1280, 800)], ids=["1366", "1920", "1280"]
+)
+"""Presenter mode's screens (tests/web/demo/test_presenter.py): the plan's row must fit each."""
 SPLIT = "#services tr[data-name='customer'] [data-split] rect"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 """The README's screenshots: refreshed (from the 1366x768 runs) with SPLITBOARD_SCREENSHOTS=1 set."""
@@ -129,7 +133,7 @@ def test_a_canary_plan_steps_live_on_the_timeline_and_abort_puts_the_split_back(
         assert page.evaluate("window.notReloaded") is True
 
 
-@SIZES
+@PRESENTER_SIZES
 def test_presenter_mode_shows_the_running_plan_large_within_one_screen(
     browser: Browser, demo_dashboard: Dashboard, width: int, height: int
 ) -> None:
