@@ -1379,12 +1379,6 @@ def leases() -> Iterator[Case]:
             "invalid",
             Call("POST", LEASE.collection, LEASE.obj("demo", spec={field: value})),
         )
-    yield case(
-        "invalid-lease-renew-time",
-        "invalid",
-        Call("POST", LEASE.collection, LEASE.obj("demo", spec={"renewTime": "soon"})),
-    )
-    yield case("table-lease", "table", make(LEASE), get(LEASE, accept=TABLE, view="table"))
 
 
 def all_cases() -> tuple[Case, ...]:

@@ -118,6 +118,7 @@ def _built_in() -> dict[str, FieldType]:
         "rolebindings.rbac.authorization.k8s.io": struct(roleRef=FieldType(atomic=True, zero=True)),
         "clusterrolebindings.rbac.authorization.k8s.io": struct(roleRef=FieldType(atomic=True, zero=True)),
         "serviceaccounts": struct(secrets=keyed("name")),
+        "leases.coordination.k8s.io": struct(spec=struct(zero=True)),
     }
 
 
