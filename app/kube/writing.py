@@ -26,10 +26,12 @@ def patch_traffic(
     traffic: Sequence[TrafficTarget] | list[dict[str, Any]],
     resource_version: str,
     *,
+    annotations: Mapping[str, str | None] | None = None,
     dry_run: bool = False,
     timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> KubeObject:
-    """Replace a Knative Service's `spec.traffic`, only if it is still at `resource_version`.
+    """Replace a Knative Service's `spec.traffic`, only if it is still at `resource_version`, and merge
+    `annotations` into its metadata in the same patch (None removes one: the rollout duration).
 
     `traffic` is targets or their JSON; JSON of the wrong shape raises ValueError and sends nothing.
     Returns the object the server answered (with `dry_run`, what it would become: nothing is stored).
@@ -40,7 +42,7 @@ def patch_traffic(
     targets, errors = _targets(traffic)
     if errors:
         raise ValueError("\n".join(str(e) for e in errors))
-    body = traffic_patch(targets, resource_version)
+    body = traffic_patch(targets, resource_version, annotations)
     query = {"fieldManager": COMPONENT}
     if dry_run:
         query["dryRun"] = "All"

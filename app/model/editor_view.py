@@ -27,6 +27,7 @@ from app.model.editing import (
     validate_rows,
 )
 from app.model.expressions import kn_update_command
+from app.model.gradual import rollout_duration_of
 from app.model.history import (
     HistoryEntry,
     OutsideChange,
@@ -87,7 +88,17 @@ class Loaded:
     def own_choices(self) -> list[RevisionChoice]:
         return [c for c in self.choices if c.service == self.name]
 
-    def predict(self, after: Sequence[TrafficTarget], resource_version: str) -> Preview:
+    @property
+    def rollout_duration(self) -> str:
+        """The Service's `serving.knative.dev/rollout-duration` as Knative reads it ("" for none)."""
+        return rollout_duration_of(meta(self.service).get("annotations") or {})[1]
+
+    def predict(
+        self,
+        after: Sequence[TrafficTarget],
+        resource_version: str,
+        annotations: Mapping[str, str | None] | None = None,
+    ) -> Preview:
         """What the split `after` would make of this Service's Route and VirtualServices (sends nothing)."""
         return preview(
             namespace=self.namespace,
@@ -99,6 +110,7 @@ class Loaded:
             route=self.route,
             virtualservices=self.virtualservices,
             placeholders=self.placeholders,
+            annotations=annotations,
         )
 
 
