@@ -177,6 +177,10 @@ class Precondition:
     generation: int = field(default=0)
     uid: str = ""
     """Empty when the caller did not say (then only the exact resourceVersion is accepted)."""
+    rollout_duration: str | None = None
+    """The rollout duration the editor loaded ("" for none; None: not known, so a change of it is
+    sent only on the exact resourceVersion). An annotation is metadata, whose change leaves the
+    generation as it was: this is what tells the editor's duration is still the Service's."""
 
 
 def same_spec(service: KubeObject, wanted: Precondition) -> bool:
@@ -188,6 +192,8 @@ def same_spec(service: KubeObject, wanted: Precondition) -> bool:
         return False
     if str(meta(service).get("resourceVersion") or "") == wanted.resource_version:
         return True
+    if wanted.rollout_duration is not None and duration_of(service) != wanted.rollout_duration:
+        return False
     same_object = bool(wanted.uid)
     return same_object and wanted.generation > 0 and generation_of(service) == wanted.generation
 
@@ -213,6 +219,8 @@ def change_traffic(
         validation = replace(validation, errors=(*validation.errors, *rollout.errors))
     if not validation.ok:
         return Invalid(validation)
+    if rollout is not None and wanted.rollout_duration is None:
+        wanted = replace(wanted, generation=0)  # whether the duration moved meanwhile is unknown
     service = loaded.service
     for attempt in ("cache", "server"):
         try:

@@ -10,6 +10,7 @@ a new latest revision step by step (`pkg/reconciler/route/reconcile_resources.go
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any, cast
 
@@ -19,7 +20,7 @@ from kubernetes.client import ApiClient, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
 from app.model.rollouts import ROLLOUT_DURATION_ANNOTATION
-from tests.support.forms import API, traffic_events
+from tests.support.forms import API, EDITOR, form_fields, notices, post, traffic_events, unescape
 from tests.web.cluster import knative_service, patch_service
 
 NS = "labs-1"
@@ -181,3 +182,74 @@ def test_preview_and_dry_run_carry_the_annotation(client: httpx.Client, knative_
     assert dry.status_code == 200, dry.text
     assert dry.json()["rolloutDuration"] == "2m" and dry.json()["dryRun"] is True
     assert ROLLOUT_DURATION_ANNOTATION not in _annotations(knative_api)
+
+
+# --- The HTML editor ---------------------------------------------------------------------------------
+
+
+def _editor_fields(client: httpx.Client) -> dict[str, str]:
+    response = client.get(EDITOR)
+    assert response.status_code == 200
+    return form_fields(response.text)
+
+
+def _rollout_errors(html: str) -> list[str]:
+    return [unescape(m) for m in re.findall(r"<li [^>]*data-rollout-error>(.*?)</li>", html, re.S)]
+
+
+def test_the_form_shows_sets_and_clears_the_duration(client: httpx.Client, knative_api: ApiClient) -> None:
+    fields = _editor_fields(client)
+    assert (fields["rollout"], fields["rollout_base"]) == ("", "")
+    # Only the duration changes: a change all the same, with its kn flag and its patch previewed.
+    previewed = post(client, {**fields, "rollout": "4s"}, "preview")
+    assert f"--annotation {ROLLOUT_DURATION_ANNOTATION}=4s" in unescape(previewed.text)
+    patch = re.search(r"<pre class=\"mono\" data-patch>(.*?)</pre>", previewed.text, re.S)
+    assert patch is not None
+    assert (
+        json.loads(unescape(patch.group(1)))["metadata"]["annotations"][ROLLOUT_DURATION_ANNOTATION] == "4s"
+    )
+    applied = post(client, {**fields, "rollout": "4s"}, "apply")
+    assert applied.status_code == 200, notices(applied.text)
+    assert ("ok", "Applied") in notices(applied.text)
+    assert "rollout duration none -> 4s" in unescape(applied.text)
+    assert _annotations(knative_api)[ROLLOUT_DURATION_ANNOTATION] == "4s"
+    after = form_fields(applied.text)
+    assert (after["rollout"], after["rollout_base"]) == ("4s", "4s")
+    cleared = post(client, {**after, "rollout": ""}, "apply")
+    assert cleared.status_code == 200, notices(cleared.text)
+    assert ROLLOUT_DURATION_ANNOTATION not in _annotations(knative_api)
+    assert form_fields(cleared.text)["rollout"] == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("ten seconds", "invalid value: ten seconds"),
+        ("-5s", "rollout-duration=-5s must be positive"),
+    ],
+)
+def test_the_form_shows_knatives_message_inline_and_sends_nothing(
+    client: httpx.Client, knative_api: ApiClient, value: str, message: str
+) -> None:
+    before = knative_service(knative_api, "customer")["metadata"]["resourceVersion"]
+    fields = {**_editor_fields(client), "rollout": value}
+    previewed = post(client, fields, "preview")
+    assert _rollout_errors(previewed.text) == [message]
+    assert 'id="ed-apply" class="primary" disabled' in previewed.text
+    refused = post(client, fields, "apply")
+    assert refused.status_code == 422
+    assert _rollout_errors(refused.text) == [message]
+    assert knative_service(knative_api, "customer")["metadata"]["resourceVersion"] == before
+
+
+def test_a_duration_changed_by_someone_else_meanwhile_is_a_conflict(
+    client: httpx.Client, knative_api: ApiClient
+) -> None:
+    fields = _editor_fields(client)
+    # Metadata only: the generation stays, which alone would let the editor's write through.
+    patch_service(
+        knative_api, "customer", {"metadata": {"annotations": {ROLLOUT_DURATION_ANNOTATION: "30s"}}}
+    )
+    refused = post(client, {**fields, "rollout": "4s"}, "apply")
+    assert refused.status_code == 409
+    assert _annotations(knative_api)[ROLLOUT_DURATION_ANNOTATION] == "30s"
