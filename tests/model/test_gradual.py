@@ -172,3 +172,23 @@ def test_before_the_first_step_is_ready_the_timing_is_unknown() -> None:
     )
     (progress,) = rollout_progress(None, _kingress(Rollout((started,))), NOW)
     assert (progress.percent, progress.next_step_in, progress.ends_at) == (1, None, None)
+
+
+def test_a_tag_moving_as_the_routes_split_does_is_shown_once() -> None:
+    shares = (RevisionShare("customer-v1", 60), RevisionShare("customer-v2", 40))
+    params = StepParams(start_time=NOW_NS, next_step_time=NOW_NS + SECOND, step_duration=SECOND, step_size=20)
+    both = Rollout(
+        (
+            ConfigurationRollout("customer", "", 100, shares, params),
+            ConfigurationRollout("customer", "latest", 100, shares, params),
+        )
+    )
+    assert [r.tag for r in rollout_progress(None, _kingress(both), NOW)] == [""]
+    other = Rollout(
+        (
+            ConfigurationRollout("customer", "", 100, shares, params),
+            ConfigurationRollout("customer", "candidate", 100, (RevisionShare("customer-v2", 100),)),
+            ConfigurationRollout("customer", "next", 100, shares[::-1], params),
+        )
+    )
+    assert [r.tag for r in rollout_progress(None, _kingress(other), NOW)] == ["", "next"]

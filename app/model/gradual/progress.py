@@ -97,7 +97,8 @@ def _from_status(route: Obj) -> list[RolloutProgress]:
 
 
 def rollout_progress(route: Obj | None, kingress: Obj | None, now: datetime) -> tuple[RolloutProgress, ...]:
-    """The rollouts moving traffic on a Route now, the Route's own split first, then by tag.
+    """The rollouts moving traffic on a Route now, the Route's own split first, then by tag (a tag's
+    left out when it moves just as the Route's split does).
 
     The KIngress's annotation is used when it shows a rollout in progress; else the Route's status
     (when the KIngress is not cached, or its annotation was lost or edited by hand)."""
@@ -110,4 +111,7 @@ def rollout_progress(route: Obj | None, kingress: Obj | None, now: datetime) -> 
             rollouts = [_from_annotation(c, now) for c in state.configurations if not c.done]
     if not rollouts and route is not None:
         rollouts = _from_status(route)
+    # A tag on the only target rolls out exactly as the Route's split does: one line says it.
+    own = {(r.candidate, r.percent, r.goal, r.previous) for r in rollouts if not r.tag}
+    rollouts = [r for r in rollouts if not r.tag or (r.candidate, r.percent, r.goal, r.previous) not in own]
     return tuple(sorted(rollouts, key=lambda r: r.tag))
