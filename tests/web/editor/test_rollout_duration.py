@@ -106,6 +106,12 @@ def test_clearing_the_duration_removes_both_spellings(client: httpx.Client, knat
     patch_service(
         knative_api, "customer", {"metadata": {"annotations": {"serving.knative.dev/rolloutDuration": "9s"}}}
     )
+    deadline = time.monotonic() + 5
+    while "serving.knative.dev/rolloutDuration" not in (
+        _route(knative_api)["metadata"].get("annotations") or {}
+    ):
+        assert time.monotonic() < deadline, "the Route never got the older spelling"
+        time.sleep(0.05)
     assert _state(client)["rolloutDuration"] == "9s"
     applied = _apply(client, rolloutDuration="")
     assert applied.status_code == 200, applied.text
@@ -113,6 +119,11 @@ def test_clearing_the_duration_removes_both_spellings(client: httpx.Client, knat
     annotations = _annotations(knative_api)
     assert ROLLOUT_DURATION_ANNOTATION not in annotations
     assert "serving.knative.dev/rolloutDuration" not in annotations
+    # Knative gives the Route the Service's annotations (service.go, reconcileRoute): gone there too.
+    deadline = time.monotonic() + 5
+    while "serving.knative.dev/rolloutDuration" in (_route(knative_api)["metadata"].get("annotations") or {}):
+        assert time.monotonic() < deadline, "the Route kept the older spelling the Service dropped"
+        time.sleep(0.05)
 
 
 def test_the_same_split_and_duration_is_unchanged(client: httpx.Client, knative_api: ApiClient) -> None:
