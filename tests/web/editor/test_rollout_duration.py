@@ -226,6 +226,10 @@ def test_the_form_shows_sets_and_clears_the_duration(client: httpx.Client, knati
     assert _annotations(knative_api)[ROLLOUT_DURATION_ANNOTATION] == "4s"
     after = form_fields(applied.text)
     assert (after["rollout"], after["rollout_base"]) == ("4s", "4s")
+    entry = re.search(r"<span [^>]*data-rollout-change>(.*?)</span>\s*$", applied.text, re.M)
+    assert (
+        entry is not None and unescape(re.sub(r"<[^>]+>", "", entry.group(1))) == "rollout duration none → 4s"
+    )
     cleared = post(client, {**after, "rollout": ""}, "apply")
     assert cleared.status_code == 200, notices(cleared.text)
     assert ROLLOUT_DURATION_ANNOTATION not in _annotations(knative_api)
