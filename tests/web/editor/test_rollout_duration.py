@@ -20,6 +20,7 @@ from kubernetes.client import ApiClient, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
 from app.model.rollouts import ROLLOUT_DURATION_ANNOTATION
+from tests.backends import Backend
 from tests.support.forms import API, EDITOR, form_fields, notices, post, traffic_events, unescape
 from tests.web.cluster import knative_service, patch_service
 
@@ -268,3 +269,23 @@ def test_a_duration_changed_by_someone_else_meanwhile_is_a_conflict(
     refused = post(client, {**fields, "rollout": "4s"}, "apply")
     assert refused.status_code == 409
     assert _annotations(knative_api)[ROLLOUT_DURATION_ANNOTATION] == "30s"
+
+
+def test_the_patch_sets_and_clears_the_annotation_on_both_backends(
+    lab: Backend, lab_client: httpx.Client
+) -> None:
+    """The same merge patch on the simulator and on a real API server (no Knative there: the spec and
+    the annotations as stored, and the signed history)."""
+    api = lab.client()
+    state = _state(lab_client)
+    traffic = state["traffic"]
+    body = {"resourceVersion": state["resourceVersion"], "traffic": traffic, "rolloutDuration": "4s"}
+    applied = lab_client.post(f"{API}/apply", json=body)
+    assert applied.status_code == 200, applied.text
+    assert _annotations(api)[ROLLOUT_DURATION_ANNOTATION] == "4s"
+    assert _state(lab_client)["history"][0]["rolloutDuration"] == {"before": "", "after": "4s"}
+    body = {"resourceVersion": applied.json()["resourceVersion"], "traffic": traffic, "rolloutDuration": ""}
+    cleared = lab_client.post(f"{API}/apply", json=body)
+    assert cleared.status_code == 200, cleared.text
+    assert ROLLOUT_DURATION_ANNOTATION not in _annotations(api)
+    assert [e["trusted"] for e in _state(lab_client)["history"]] == [True, True]
