@@ -12,7 +12,7 @@ from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, request_json
 from app.kube.resources import EVENTS, KNATIVE_SERVICES
 from app.model.history import COMPONENT, USER_ANNOTATION
 from app.model.objects import KubeObject
-from app.model.patches import traffic_patch
+from app.model.patches import service_patch, traffic_patch
 from app.model.timestamps import rfc3339
 from app.model.traffic import FieldError, TrafficTarget, parse_traffic
 
@@ -26,10 +26,12 @@ def patch_traffic(
     traffic: Sequence[TrafficTarget] | list[dict[str, Any]],
     resource_version: str,
     *,
+    annotations: Mapping[str, str | None] | None = None,
     dry_run: bool = False,
     timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> KubeObject:
-    """Replace a Knative Service's `spec.traffic`, only if it is still at `resource_version`.
+    """Replace a Knative Service's `spec.traffic`, only if it is still at `resource_version`, and merge
+    `annotations` into its metadata in the same patch (None removes one: the rollout duration).
 
     `traffic` is targets or their JSON; JSON of the wrong shape raises ValueError and sends nothing.
     Returns the object the server answered (with `dry_run`, what it would become: nothing is stored).
@@ -40,18 +42,8 @@ def patch_traffic(
     targets, errors = _targets(traffic)
     if errors:
         raise ValueError("\n".join(str(e) for e in errors))
-    body = traffic_patch(targets, resource_version)
-    query = {"fieldManager": COMPONENT}
-    if dry_run:
-        query["dryRun"] = "All"
-    return request_json(
-        api_client,
-        "PATCH",
-        KNATIVE_SERVICES.path(namespace, name),
-        query=query,
-        body=body,
-        content_type=MERGE_PATCH,
-        timeout=timeout,
+    return _send(
+        api_client, namespace, name, traffic_patch(targets, resource_version, annotations), dry_run, timeout
     )
 
 
@@ -68,19 +60,22 @@ def patch_service(
     """One merge patch of a Knative Service's annotations (None removes one) and, when `traffic` is
     given, its whole `spec.traffic`, only if the Service is still at `resource_version`: a rollout
     plan's step and its progress land together or not at all. Errors as `patch_traffic`'s."""
-    if not resource_version:
-        raise ValueError("a patch needs the resourceVersion it was computed from")
-    metadata: dict[str, Any] = {"resourceVersion": resource_version}
-    if annotations:
-        metadata["annotations"] = dict(annotations)
-    body: dict[str, Any] = {"metadata": metadata}
-    if traffic is not None:
-        body["spec"] = traffic_patch(traffic, resource_version)["spec"]
+    return _send(
+        api_client, namespace, name, service_patch(resource_version, traffic, annotations), False, timeout
+    )
+
+
+def _send(
+    api_client: ApiClient, namespace: str, name: str, body: dict[str, object], dry_run: bool, timeout: Timeout
+) -> KubeObject:
+    query = {"fieldManager": COMPONENT}
+    if dry_run:
+        query["dryRun"] = "All"
     return request_json(
         api_client,
         "PATCH",
         KNATIVE_SERVICES.path(namespace, name),
-        query={"fieldManager": COMPONENT},
+        query=query,
         body=body,
         content_type=MERGE_PATCH,
         timeout=timeout,

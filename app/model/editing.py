@@ -21,6 +21,7 @@ from app.model.expressions import (
     parse_kn_flags,
     unknown_tag_revisions,
 )
+from app.model.gradual import DurationChange
 from app.model.labels import SERVICE_LABEL
 from app.model.patches import splits_equal
 from app.model.rebalancing import distribute_evenly, limits, partners, rebalance
@@ -147,6 +148,17 @@ class EditorForm:
     """The split when the current drag began (empty: no drag in progress)."""
     drag: int | None = None
     """The row being dragged since `anchor` was taken."""
+    rollout: str | None = None
+    """The rollout duration field as typed (None: the post has no such field, so it is left alone)."""
+    rollout_base: str = ""
+    """The Service's rollout duration when the editor loaded it ("" for none)."""
+
+    @property
+    def rollout_change(self) -> DurationChange | None:
+        """The rollout duration to send: None unless the field differs from what was loaded."""
+        if self.rollout is None or self.rollout.strip() == self.rollout_base:
+            return None
+        return DurationChange(self.rollout.strip())
 
 
 class FormError(ValueError):
@@ -190,13 +202,14 @@ def _base(text: str) -> tuple[TrafficTarget, ...]:
 def has_pending_edits(form: EditorForm) -> bool:
     """Whether the rows differ from the split the editor loaded."""
     targets, errors = rows_to_targets(form.rows)
-    return bool(errors) or not splits_equal(targets, form.base)
+    return bool(errors) or not splits_equal(targets, form.base) or form.rollout_change is not None
 
 
 def parse_form(fields: Mapping[str, str], trigger: str | None = None) -> EditorForm:
     """An `EditorForm` from posted fields (`rv`, `t<i>.target|tag|percent|slider|prev|anchor|locked`,
-    `gen`, `uid`, `base`, `drag`, `expression`, `live`); `trigger` is the name of the input that caused the
-    post (htmx sends it). Malformed hidden fields are ignored (no anchor, no drag), never trusted."""
+    `gen`, `uid`, `base`, `drag`, `expression`, `live`, `rollout`, `rollout_base`); `trigger` is the
+    name of the input that caused the post (htmx sends it). Malformed hidden fields are ignored (no
+    anchor, no drag), never trusted."""
     resource_version = fields.get("rv", "").strip()
     if not resource_version:
         raise FormError("the form does not say which version of the Service it edits (rv is missing)")
@@ -229,6 +242,8 @@ def parse_form(fields: Mapping[str, str], trigger: str | None = None) -> EditorF
         previous=tuple(_whole(fields.get(f"t{i}.prev")) for i in indexes),
         anchor=tuple(a for a in anchor if a is not None) if None not in anchor else (),
         drag=drag if drag is not None and 0 <= drag < len(rows) else None,
+        rollout=fields.get("rollout"),
+        rollout_base=fields.get("rollout_base", "").strip(),
     )
 
 

@@ -27,6 +27,7 @@ from app.model.editing import (
     validate_rows,
 )
 from app.model.expressions import kn_update_command
+from app.model.gradual import annotation_changes, kn_annotation_flag, rollout_duration_of
 from app.model.history import (
     HistoryEntry,
     OutsideChange,
@@ -87,7 +88,17 @@ class Loaded:
     def own_choices(self) -> list[RevisionChoice]:
         return [c for c in self.choices if c.service == self.name]
 
-    def predict(self, after: Sequence[TrafficTarget], resource_version: str) -> Preview:
+    @property
+    def rollout_duration(self) -> str:
+        """The Service's `serving.knative.dev/rollout-duration` as Knative reads it ("" for none)."""
+        return rollout_duration_of(meta(self.service).get("annotations") or {})[1]
+
+    def predict(
+        self,
+        after: Sequence[TrafficTarget],
+        resource_version: str,
+        annotations: Mapping[str, str | None] | None = None,
+    ) -> Preview:
         """What the split `after` would make of this Service's Route and VirtualServices (sends nothing)."""
         return preview(
             namespace=self.namespace,
@@ -99,6 +110,7 @@ class Loaded:
             route=self.route,
             virtualservices=self.virtualservices,
             placeholders=self.placeholders,
+            annotations=annotations,
         )
 
 
@@ -199,6 +211,12 @@ class EditorView:
     kn_command: str | None = None
     """The `kn service update` that would make the same change (None while the draft is invalid)."""
     now: datetime | None = None
+    rollout: str = ""
+    """The rollout duration field's value (as typed, or the Service's)."""
+    rollout_base: str = ""
+    """The Service's rollout duration when the editor loaded it ("" for none)."""
+    rollout_errors: tuple[str, ...] = ()
+    """Knative's webhook messages about the typed duration."""
 
     @property
     def read_only(self) -> bool:
@@ -233,6 +251,8 @@ def fresh_form(loaded: Loaded, *, live: bool = False) -> EditorForm:
         generation=loaded.generation,
         uid=loaded.uid,
         base=tuple(traffic),
+        rollout=loaded.rollout_duration,
+        rollout_base=loaded.rollout_duration,
     )
 
 
@@ -259,8 +279,16 @@ def build_view(
     if problems:
         extra = tuple(FieldError(text, (f"{TRAFFIC_PATH}[{i}].percent",)) for i, text in problems.items())
         validation = Validation(extra + validation.errors, validation.warnings)
+    rollout = form.rollout_change
+    rollout_errors = tuple(rollout.errors) if rollout is not None else ()
+    if rollout_errors:
+        validation = Validation(validation.errors + rollout_errors, validation.warnings)
     targets, parse_errors = rows_to_targets(form.rows)
-    predicted = loaded.predict(targets, form.resource_version)
+    annotations = annotation_changes(rollout) if rollout is not None else None
+    predicted = loaded.predict(targets, form.resource_version, annotations)
+    kn = kn_update_command(loaded.name, loaded.namespace, form.base, targets)
+    if rollout is not None:
+        kn += f" {kn_annotation_flag(rollout)}"
     return EditorView(
         namespace=loaded.namespace,
         name=loaded.name,
@@ -287,12 +315,11 @@ def build_view(
         notice=notice,
         conflict=conflict,
         stale=stale,
-        kn_command=(
-            kn_update_command(loaded.name, loaded.namespace, form.base, targets)
-            if validation.ok and not parse_errors
-            else None
-        ),
+        kn_command=kn if validation.ok and not parse_errors else None,
         now=loaded.now,
+        rollout=form.rollout if form.rollout is not None else form.rollout_base,
+        rollout_base=form.rollout_base,
+        rollout_errors=tuple(e.message for e in rollout_errors),
     )
 
 

@@ -38,10 +38,33 @@ SIGNATURE_ANNOTATION = "splitboard.dev/signature"
 FLAGGER_ANNOTATION = "flagger.app/primary-revision"
 
 
-def change_message(old: Sequence[TrafficTarget], new: Sequence[TrafficTarget], user: str | None) -> str:
-    """The Event's message: `Traffic changed by alice: <old split> -> <new split>`."""
+ROLLOUT_LINE = "Rollout duration: "
+"""The second line of a change that also set or cleared `serving.knative.dev/rollout-duration`."""
+
+
+def change_message(
+    old: Sequence[TrafficTarget],
+    new: Sequence[TrafficTarget],
+    user: str | None,
+    rollout: tuple[str, str] | None = None,
+) -> str:
+    """The Event's message: `Traffic changed by alice: <old split> -> <new split>`, and when the change
+    also moved the rollout duration (`rollout`: before and after, "" for none) a second line
+    `Rollout duration: none -> 4s`."""
     who = f" by {user}" if user else ""
-    return f"Traffic changed{who}: {describe_split(old)} -> {describe_split(new)}"
+    text = f"Traffic changed{who}: {describe_split(old)} -> {describe_split(new)}"
+    if rollout is not None:
+        text += f"\n{ROLLOUT_LINE}{rollout[0] or 'none'} -> {rollout[1] or 'none'}"
+    return text
+
+
+def parse_rollout(message: str) -> tuple[str, str] | None:
+    """The rollout duration change of a `change_message` (before, after; "" for none), if it has one."""
+    lines = message.split("\n")
+    if len(lines) != 2 or not lines[1].startswith(ROLLOUT_LINE) or lines[1].count(" -> ") != 1:
+        return None
+    before, after = lines[1][len(ROLLOUT_LINE) :].split(" -> ")
+    return ("" if before == "none" else before), ("" if after == "none" else after)
 
 
 def _parse_target(text: str) -> TrafficTarget | None:
@@ -69,6 +92,9 @@ def parse_change(
 ) -> tuple[tuple[TrafficTarget, ...], tuple[TrafficTarget, ...]] | None:
     """The (old, new) splits of a `change_message`, None when the message is not one."""
     prefix = f"Traffic changed by {user}: " if user else "Traffic changed: "
+    message, _, rest = message.partition("\n")
+    if rest and parse_rollout(f"{message}\n{rest}") is None:
+        return None
     if not message.startswith(prefix) or message.count(" -> ") != 1:
         return None
     old_text, new_text = message[len(prefix) :].split(" -> ")
@@ -87,11 +113,14 @@ class SignedChange:
     new: tuple[TrafficTarget, ...]
     user: str | None
     time: str
+    rollout: tuple[str, str] | None = None
+    """The rollout duration before and after, when the change moved it (signed too)."""
 
     def signature(self, key: bytes) -> str:
         """The HMAC-SHA256 (hex) of the change with `key`."""
         fields = [self.namespace, self.name, self.uid, describe_split(self.old), describe_split(self.new)]
-        text = json.dumps([*fields, self.user or "", self.time], separators=(",", ":"))
+        extra = [*self.rollout] if self.rollout is not None else []
+        text = json.dumps([*fields, self.user or "", self.time, *extra], separators=(",", ":"))
         return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
     def verifies(self, key: bytes, signature: str) -> bool:
@@ -112,6 +141,8 @@ class HistoryEntry:
     """None for Splitboard's own signed entry, else why it counts as an outside change."""
     writer: str | None = None
     """Who wrote the Event, as far as it tells (its reporting component, source or field manager)."""
+    rollout: tuple[str, str] | None = None
+    """The rollout duration before and after ("" for none), when the change moved it."""
 
     @property
     def trusted(self) -> bool:
@@ -189,8 +220,9 @@ def _entry(event: Obj, namespace: str, service: str, uid: str | None, key: bytes
     if change is None:
         return None
     involved = event.get("involvedObject") or {}
+    rollout = parse_rollout(message)
     signed = SignedChange(
-        namespace, service, str(involved.get("uid") or ""), change[0], change[1], user, _time(event)
+        namespace, service, str(involved.get("uid") or ""), change[0], change[1], user, _time(event), rollout
     )
     return HistoryEntry(
         event=name_of(event),
@@ -201,6 +233,7 @@ def _entry(event: Obj, namespace: str, service: str, uid: str | None, key: bytes
         message=message,
         distrust=why_untrusted(event, signed, uid, key),
         writer=event_writer(event),
+        rollout=rollout,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -10,18 +10,38 @@ from app.model.expressions import LATEST_REF
 from app.model.traffic import TrafficTarget, default_traffic
 
 
-def traffic_patch(targets: Sequence[TrafficTarget], resource_version: str) -> dict[str, object]:
-    """A JSON merge patch replacing the whole `spec.traffic`, conditional on `resource_version`.
+def traffic_patch(
+    targets: Sequence[TrafficTarget],
+    resource_version: str,
+    annotations: Mapping[str, str | None] | None = None,
+) -> dict[str, object]:
+    """A JSON merge patch replacing the whole `spec.traffic`, conditional on `resource_version`, with
+    `annotations` (None removes one) in the same write: a split and a rollout duration land together or
+    not at all.
 
     Floating targets (latestRevision true, or unset without a revisionName) are written as
     `latestRevision: true` without a revisionName: the patch never pins them to a revision."""
+    return service_patch(resource_version, targets, annotations)
+
+
+def service_patch(
+    resource_version: str,
+    targets: Sequence[TrafficTarget] | None = None,
+    annotations: Mapping[str, str | None] | None = None,
+) -> dict[str, object]:
+    """A JSON merge patch of a Knative Service's annotations (None removes one) and, unless `targets` is
+    None, its whole `spec.traffic` (as `traffic_patch`), conditional on `resource_version`: a rollout
+    plan's step and its progress land together or not at all."""
     if not resource_version:
         raise ValueError("a traffic patch needs the resourceVersion it was computed from")
-    entries = [replace(t, latest_revision=True, revision_name=None) if t.floating else t for t in targets]
-    return {
-        "metadata": {"resourceVersion": resource_version},
-        "spec": {"traffic": [t.to_dict() for t in entries]},
-    }
+    metadata: dict[str, object] = {"resourceVersion": resource_version}
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    patch: dict[str, object] = {"metadata": metadata}
+    if targets is not None:
+        entries = [replace(t, latest_revision=True, revision_name=None) if t.floating else t for t in targets]
+        patch["spec"] = {"traffic": [t.to_dict() for t in entries]}
+    return patch
 
 
 def target_label(target: TrafficTarget) -> str:

@@ -185,8 +185,10 @@ def preview(
     route: Obj | None,
     virtualservices: Sequence[Obj],
     placeholders: Sequence[Obj] = (),
+    annotations: Mapping[str, str | None] | None = None,
 ) -> Preview:
-    """Predict the change from `before` (the Service's block now) to `after`. `placeholders`: the
+    """Predict the change from `before` (the Service's block now) to `after` (with `annotations`, the
+    rollout duration, in the same patch). `placeholders`: the
     namespace's Kubernetes Services (those labelled with the Route count), whose visibility label keeps
     a tag cluster-local; a tag new in `after` has none yet and is external."""
     config, cluster_local = domain_config(route, namespace)
@@ -222,7 +224,7 @@ def preview(
             for host in list(then) + [h for h in now if h not in then]:
                 hosts.append(HostChange(name, host, now.get(host), then.get(host)))
     return Preview(
-        patch=traffic_patch(after, resource_version),
+        patch=traffic_patch(after, resource_version, annotations),
         targets=tuple(diff_traffic(before, after)),
         route_before=route_before,
         route_after=tuple(route_after) if problem is None else route_before,

@@ -40,8 +40,9 @@ _AFFECTED: dict[str, frozenset[str]] = {
     "services": frozenset({"summary", "services", "conditions"}),
     "configurations": frozenset({"conditions"}),
     "revisions": frozenset({"summary", "services", "revisions", "pods", "conditions"}),
-    "routes": frozenset({"summary", "revisions", "routes", "conditions"}),
-    "ingresses": frozenset({"summary", "ingresses"}),
+    # A Service's row shows a gradual rollout from its Route's status and its KIngress's annotation.
+    "routes": frozenset({"summary", "services", "revisions", "routes", "conditions"}),
+    "ingresses": frozenset({"summary", "services", "ingresses"}),
     "virtualservices": frozenset({"summary", "virtualservices"}),
     "core_services": frozenset({"summary", "core_services"}),
     # These three only fill in the Kubernetes Services' owner chains and backends.

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from app.model.bodies import Obj, as_text, containers, labels_of, maps, meta, name_of, part
+from app.model.gradual.progress import RolloutProgress, rollout_progress
 from app.model.labels import CONFIGURATION_GENERATION_LABEL, ROUTING_STATE_LABEL, SERVICE_LABEL
 from app.model.views.ages import age
 from app.model.views.colours import colour_of, revision_generation
@@ -34,9 +35,19 @@ class ServiceRow:
     """Deleted but still there (deletionTimestamp set): finalizers or its dependents hold it."""
     created: str = ""
     """The creationTimestamp the age counts from: the page keeps ages current from it."""
+    rollouts: tuple[RolloutProgress, ...] = ()
+    """Knative's gradual rollouts moving the served split now (its Route's and KIngress's)."""
 
 
-def service_row(service: Obj, colours: Mapping[str, int], now: datetime) -> ServiceRow:
+def service_row(
+    service: Obj,
+    colours: Mapping[str, int],
+    now: datetime,
+    route: Obj | None = None,
+    kingress: Obj | None = None,
+) -> ServiceRow:
+    """The Service's row; `route` and `kingress` (its Route's, by the Service's name) show a gradual
+    rollout in progress."""
     status = part(service, "status")
     state = readiness(service)
     return ServiceRow(
@@ -51,6 +62,7 @@ def service_row(service: Obj, colours: Mapping[str, int], now: datetime) -> Serv
         segments=traffic_targets(status.get("traffic"), colours),
         deleting=bool(meta(service).get("deletionTimestamp")),
         created=as_text(meta(service).get("creationTimestamp")),
+        rollouts=rollout_progress(route, kingress, now) if route is not None or kingress is not None else (),
     )
 
 

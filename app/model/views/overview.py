@@ -130,10 +130,15 @@ def _overview(objects: NamespaceObjects, scope: NamespaceObjects, now: datetime)
     colours = revision_colours(objects.revisions)
     traffic = traffic_by_revision(objects.routes)
     by_uid = index_by_uid(objects)
+    routes = {name_of(r): r for r in objects.routes}
+    kingresses = {name_of(k): k for k in objects.ingresses}
     return NamespaceOverview(
         namespace=objects.namespace,
         summary=namespace_summary(scope),
-        services=tuple(service_row(s, colours, now) for s in sorted(scope.services, key=name_of)),
+        services=tuple(
+            service_row(s, colours, now, routes.get(name_of(s)), kingresses.get(name_of(s)))
+            for s in sorted(scope.services, key=name_of)
+        ),
         revisions=tuple(
             revision_row(r, traffic, colours, now) for r in sorted(scope.revisions, key=revision_order)
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.model.gradual import validate_rollout_duration
 from app.model.labels import CREATOR_ANNOTATION, LAST_MODIFIER_ANNOTATION
 from app.model.traffic import (
     WEBHOOK_NAME,
@@ -95,11 +96,13 @@ class ServiceAdmission:
                 annotations[LAST_MODIFIER_ANNOTATION] = user
 
     def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
-        """The traffic block's and the BYO revision name's errors, merged and sorted as Knative's."""
+        """The rollout duration's, the traffic block's and the BYO revision name's errors, merged and
+        sorted as Knative's."""
         spec = new.get("spec")
         if not isinstance(spec, dict):
             return ["missing field(s): spec"]
         _, errors = admit_traffic(spec.get("traffic"), in_service=True)
+        errors += validate_rollout_duration(new["metadata"].get("annotations") or {})
         template = spec.get("template")
         if isinstance(template, dict):
             old_spec = (old or {}).get("spec")
@@ -122,11 +125,13 @@ class RouteAdmission:
             _default_traffic(spec, in_service=False)
 
     def validate(self, operation: str, new: dict[str, Any], old: dict[str, Any] | None) -> list[str]:
-        """The traffic block's errors (a Route must name a revision or a configuration)."""
+        """The rollout duration's and the traffic block's errors (a Route must name a revision or a
+        configuration)."""
         spec = new.get("spec")
         if not isinstance(spec, dict):
             return ["missing field(s): spec"]
         _, errors = admit_traffic(spec.get("traffic"), in_service=False)
+        errors += validate_rollout_duration(new["metadata"].get("annotations") or {})
         return _texts(errors)
 
 

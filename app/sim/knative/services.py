@@ -15,7 +15,7 @@ from app.model.labels import (
     SERVICE_UID_LABEL,
 )
 from app.model.ownership import controlled_by, owner_reference
-from app.model.rollouts import ROLLOUT_DURATION_ANNOTATION, ROLLOUT_DURATION_KEYS
+from app.model.rollouts import ROLLOUT_DURATION_KEYS
 from app.model.routing import route_traffic
 from app.model.traffic import default_traffic, go_quote, parse_traffic
 from app.sim.knative.conditions import Condition, find, happy, render
@@ -78,7 +78,10 @@ def desired_route(ksvc: dict[str, Any]) -> dict[str, Any]:
     targets, _ = parse_traffic((ksvc.get("spec") or {}).get("traffic"))
     traffic = route_traffic(ksvc["metadata"]["name"], default_traffic(targets))
     meta = _child_meta(ksvc)
-    meta["annotations"].setdefault(ROLLOUT_DURATION_ANNOTATION, None)  # removed with the Service's
+    # Knative replaces the Route's annotations with the Service's (service.go, reconcileRoute): a
+    # rollout duration the Service dropped, in either spelling, goes from the Route too.
+    for key in ROLLOUT_DURATION_KEYS:
+        meta["annotations"].setdefault(key, None)
     # Knative labels a Route with its Service's name only (the Configuration also gets the uid).
     meta["labels"][SERVICE_UID_LABEL] = None
     return {

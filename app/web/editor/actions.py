@@ -86,7 +86,8 @@ class Press:
 
 def precondition(form: EditorForm) -> Precondition:
     """The version of the Service the form's split was computed from."""
-    return Precondition(form.resource_version, form.generation, form.uid)
+    rollout = form.rollout_base if form.rollout is not None else None
+    return Precondition(form.resource_version, form.generation, form.uid, rollout)
 
 
 def run_action(press: Press, action: str) -> Answer:
@@ -132,7 +133,15 @@ def _change(press: Press, *, dry_run: bool) -> Outcome:
     if errors:
         return Invalid(validate_rows(form.rows, loaded.name, loaded.choices))
     wanted = precondition(form)
-    return change_traffic(press.dashboard, loaded, wanted, targets, user=press.user, dry_run=dry_run)
+    return change_traffic(
+        press.dashboard,
+        loaded,
+        wanted,
+        targets,
+        user=press.user,
+        dry_run=dry_run,
+        rollout=form.rollout_change,
+    )
 
 
 def _reload(press: Press, _verb: str, _argument: str) -> Answer:
@@ -148,6 +157,7 @@ def _rebase(press: Press, _verb: str, _argument: str) -> Answer:
         generation=loaded.generation,
         uid=loaded.uid,
         base=tuple(loaded.traffic),
+        rollout_base=loaded.rollout_duration,
     )
     text = "Your edits now apply on top of the Service as it is now: review, then apply"
     return press.answer(form, Notice("info", text))
@@ -233,6 +243,9 @@ def outcome_view(loaded: Loaded, form: EditorForm, outcome: Outcome, *, refusal:
 def applied_notice(outcome: Applied) -> Notice:
     """The banner after a change the cluster took."""
     text = f"{describe_split(outcome.old)} -> {describe_split(outcome.new)}"
+    if outcome.rollout is not None:
+        before, after = outcome.rollout
+        text += f"; rollout duration {before or 'none'} -> {after or 'none'}"
     if outcome.read_back:
         text += ". The cluster's answer was lost; reading the Service back shows the change in place"
     kind = "warning" if outcome.warning else "ok"
@@ -243,9 +256,14 @@ def outcome_notice(outcome: Applied | Invalid | Refused | Unanswered | Unchanged
     """The banner for an outcome that leaves the form as it was, and the HTTP status that says why."""
     if isinstance(outcome, Applied):
         title = "The cluster accepts this change (dry run; nothing was changed)"
-        return Notice("ok", title, describe_split(outcome.new)), 200
+        text = describe_split(outcome.new)
+        if outcome.rollout is not None:
+            text += f"; rollout duration {outcome.rollout[1] or 'none'}"
+        return Notice("ok", title, text), 200
     if isinstance(outcome, Unchanged):
-        return Notice("info", "Nothing to apply: the Service already has this split"), 200
+        return Notice(
+            "info", "Nothing to apply: the Service already has this split and rollout duration"
+        ), 200
     if isinstance(outcome, Invalid):
         return Notice("error", "Not sent: Knative would refuse this split", outcome.validation.text), 422
     if isinstance(outcome, Unanswered):

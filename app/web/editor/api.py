@@ -15,6 +15,7 @@ POSTs a read-only user must still make.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -35,6 +36,7 @@ from app.model.editing import (
     validate_targets,
 )
 from app.model.editor_view import Loaded
+from app.model.gradual import DurationChange, annotation_changes
 from app.model.history import HistoryEntry, find_entry, outside_change
 from app.model.objects import KubeObject
 from app.model.previewing import Preview
@@ -49,6 +51,7 @@ from app.web.editor.applying import (
     Unanswered,
     Unchanged,
     change_traffic,
+    duration_of,
     load,
     patch_outcome,
     refusal_status,
@@ -68,6 +71,14 @@ GENERATION_HELP = (
 UID_HELP = (
     "The Service's metadata.uid read with resourceVersion. A Service deleted and created again under "
     "the same name has another uid (and may have the same generation): the change is then refused (409)."
+)
+
+
+ROLLOUT_HELP = (
+    "The Service's serving.knative.dev/rollout-duration, set in the same conditional patch as the split: "
+    'a Go duration at second precision ("90s", "4m"); "" removes it (the Route then follows '
+    "config-network's rollout-duration); absent leaves it as it is. Knative's webhook refuses other "
+    "values, and so does Splitboard before sending anything (422)."
 )
 
 
@@ -91,6 +102,13 @@ class TrafficChange(BaseModel):
         ],
     )
     expression: str | None = Field(default=None, examples=["current=90,candidate=10,@latest=0"])
+    rollout_duration: str | None = Field(
+        default=None,
+        alias="rolloutDuration",
+        description=ROLLOUT_HELP,
+        examples=["4m"],
+        max_length=64,
+    )
 
 
 class Revert(BaseModel):
@@ -205,6 +223,8 @@ def applied_body(outcome: Applied) -> dict[str, Any]:
         "previous": _traffic(outcome.old),
         "event": outcome.event_name,
         "warning": outcome.warning,
+        "rolloutDuration": duration_of(outcome.service),
+        "previousRolloutDuration": outcome.rollout[0] if outcome.rollout is not None else None,
     }
 
 
@@ -215,6 +235,7 @@ def _current(service: KubeObject | None) -> dict[str, Any] | None:
     return {
         "resourceVersion": meta(service).get("resourceVersion"),
         "traffic": _traffic(service_traffic(service)),
+        "rolloutDuration": duration_of(service),
     }
 
 
@@ -228,6 +249,7 @@ def history_body(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
             "after": _traffic(e.new),
             "message": e.message,
             "trusted": e.trusted,
+            "rolloutDuration": {"before": e.rollout[0], "after": e.rollout[1]} if e.rollout else None,
             "outsideChange": None if e.trusted else {"why": e.distrust, "writer": e.writer},
         }
         for e in entries
@@ -268,6 +290,13 @@ def requested_targets(loaded: Loaded, change: TrafficChange) -> list[TrafficTarg
     return default_traffic(targets)
 
 
+def requested_rollout(change: TrafficChange) -> DurationChange | None:
+    """The rollout duration a request sets or clears (None: it leaves it)."""
+    if change.rollout_duration is None:
+        return None
+    return DurationChange(change.rollout_duration.strip())
+
+
 def _too_many(count: int) -> FieldError:
     """The editor's limit holds here too: more targets than any Service needs is refused, not cut."""
     return FieldError(f"at most {MAX_ROWS} traffic targets, this change has {count}", ("traffic",))
@@ -291,6 +320,7 @@ def get_traffic(dashboard: DashboardDep, namespace: str, name: str) -> dict[str,
         "generation": loaded.generation,
         "uid": loaded.uid,
         "traffic": _traffic(loaded.traffic),
+        "rolloutDuration": loaded.rollout_duration,
         "revisions": [
             {"name": c.name, "ready": c.ready, "reason": c.reason, "generation": c.generation}
             for c in loaded.own_choices
@@ -312,7 +342,12 @@ def preview_traffic(
     except BadChange as exc:
         return _bad(exc)
     validation = validate_targets(targets, loaded.name, loaded.choices)
-    result = loaded.predict(targets, change.resource_version)
+    rollout = requested_rollout(change)
+    annotations = None
+    if rollout is not None:
+        validation = replace(validation, errors=(*validation.errors, *rollout.errors))
+        annotations = annotation_changes(rollout)
+    result = loaded.predict(targets, change.resource_version, annotations)
     return JSONResponse(preview_body(result, validation))
 
 
@@ -344,6 +379,7 @@ async def _change(
             targets,
             user=user,
             dry_run=dry_run,
+            rollout=requested_rollout(change),
         )
         count(patch_outcome(outcome))
         return outcome_response(outcome, targets)

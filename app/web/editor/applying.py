@@ -21,6 +21,7 @@ from app.kube.writing import patch_traffic, record_event
 from app.model.bodies import labels_of, meta, name_of
 from app.model.editing import Validation, revision_choices, service_traffic, validate_targets
 from app.model.editor_view import Loaded, generation_of, uid_of
+from app.model.gradual import DurationChange, annotation_changes, rollout_duration_of
 from app.model.history import (
     REASON,
     SIGNATURE_ANNOTATION,
@@ -32,6 +33,7 @@ from app.model.history import (
 from app.model.labels import ROUTE_LABEL
 from app.model.objects import KubeObject
 from app.model.patches import describe_split, splits_equal
+from app.model.rollouts import ROLLOUT_DURATION_ANNOTATION
 from app.model.timestamps import rfc3339
 from app.model.traffic import TrafficTarget
 from app.web.dashboard import Dashboard
@@ -84,6 +86,8 @@ class Applied:
     """Why the change was applied but not recorded in the history."""
     read_back: bool = False
     """The cluster's answer was lost; reading the Service back showed the change in place."""
+    rollout: tuple[str, str] | None = None
+    """The rollout duration before and after ("" for none) when the change moved it."""
 
     @property
     def event_name(self) -> str | None:
@@ -173,6 +177,10 @@ class Precondition:
     generation: int = field(default=0)
     uid: str = ""
     """Empty when the caller did not say (then only the exact resourceVersion is accepted)."""
+    rollout_duration: str | None = None
+    """The rollout duration the editor loaded ("" for none; None: not known, so a change of it is
+    sent only on the exact resourceVersion). An annotation is metadata, whose change leaves the
+    generation as it was: this is what tells the editor's duration is still the Service's."""
 
 
 def same_spec(service: KubeObject, wanted: Precondition) -> bool:
@@ -184,6 +192,8 @@ def same_spec(service: KubeObject, wanted: Precondition) -> bool:
         return False
     if str(meta(service).get("resourceVersion") or "") == wanted.resource_version:
         return True
+    if wanted.rollout_duration is not None and duration_of(service) != wanted.rollout_duration:
+        return False
     same_object = bool(wanted.uid)
     return same_object and wanted.generation > 0 and generation_of(service) == wanted.generation
 
@@ -196,15 +206,21 @@ def change_traffic(
     *,
     user: str | None,
     dry_run: bool = False,
+    rollout: DurationChange | None = None,
 ) -> Outcome:
     """Validate, then send the merge patch conditional on the version whose spec the editor loaded;
-    record a TrafficChanged Event on success.
+    record a TrafficChanged Event on success. `rollout` (None: leave it) sets or clears the Service's
+    rollout duration in the same patch, validated as Knative's webhook would first.
 
     The cache is tried first; when it lags (or only the status moved meanwhile) the server's current
     object is read once and used if its spec is still the one loaded. Anything else is a Conflict."""
     validation = validate_targets(targets, loaded.name, loaded.choices)
+    if rollout is not None and rollout.errors:
+        validation = replace(validation, errors=(*validation.errors, *rollout.errors))
     if not validation.ok:
         return Invalid(validation)
+    if rollout is not None and wanted.rollout_duration is None:
+        wanted = replace(wanted, generation=0)  # whether the duration moved meanwhile is unknown
     service = loaded.service
     for attempt in ("cache", "server"):
         try:
@@ -216,11 +232,12 @@ def change_traffic(
                 stale = _stale_message(loaded.name, service, wanted)
                 return Conflict(errors.Conflict(409, "Conflict", stale), service)
             old = tuple(service_traffic(service))
-            if splits_equal(old, targets) and not dry_run:
+            moved = _moved(service, rollout)
+            if splits_equal(old, targets) and moved is None and not dry_run:
                 return Unchanged()
-            answer = _patch(dashboard, loaded, service, targets, dry_run=dry_run)
+            answer = _patch(dashboard, loaded, service, targets, dry_run=dry_run, rollout=moved)
         except _LostAnswer as lost:
-            return _read_back(dashboard, loaded.namespace, service, targets, user, lost.error)
+            return _read_back(dashboard, loaded.namespace, service, targets, user, lost.error, moved)
         except errors.Conflict as error:
             if attempt == "cache":
                 continue
@@ -228,10 +245,31 @@ def change_traffic(
         except ApiError as error:
             return Refused(error)
         new = tuple(service_traffic(answer))
+        change = _rollout_change(service, answer) if moved is not None else None
         if dry_run:
-            return Applied(answer, old, new, dry_run=True)
-        return record_change(dashboard, loaded.namespace, answer, old, new, user)
+            return Applied(answer, old, new, dry_run=True, rollout=change)
+        return record_change(dashboard, loaded.namespace, answer, old, new, user, change)
     raise AssertionError("unreachable: the server attempt always returns")
+
+
+def duration_of(service: KubeObject) -> str:
+    """The Service's rollout duration annotation as Knative reads it ("" for none)."""
+    return rollout_duration_of(meta(service).get("annotations") or {})[1]
+
+
+def _moved(service: KubeObject, rollout: DurationChange | None) -> DurationChange | None:
+    """The rollout duration change to send: None when none was asked for or it is already in place
+    (under the canonical key: an older spelling is replaced)."""
+    if rollout is None:
+        return None
+    annotations = meta(service).get("annotations") or {}
+    key, value = rollout_duration_of(annotations)
+    in_place = value == rollout.value and (not value or key == ROLLOUT_DURATION_ANNOTATION)
+    return None if in_place else rollout
+
+
+def _rollout_change(before: KubeObject, after: KubeObject) -> tuple[str, str]:
+    return duration_of(before), duration_of(after)
 
 
 class _LostAnswer(Exception):
@@ -249,6 +287,7 @@ def _patch(
     targets: Sequence[TrafficTarget],
     *,
     dry_run: bool,
+    rollout: DurationChange | None = None,
 ) -> KubeObject:
     """The patch conditional on `service`'s resourceVersion; _LostAnswer when a real write's answer is
     lost (no answer in time, connection dropped, or the API server's own 504 Timeout)."""
@@ -260,6 +299,7 @@ def _patch(
             loaded.name,
             list(targets),
             version,
+            annotations=annotation_changes(rollout) if rollout is not None else None,
             dry_run=dry_run,
             timeout=dashboard.settings.write_timeout_seconds,
         )
@@ -299,6 +339,7 @@ def _read_back(
     targets: Sequence[TrafficTarget],
     user: str | None,
     error: ApiError,
+    rollout: DurationChange | None = None,
 ) -> Outcome:
     """The outcome of a patch whose answer was lost, from the Service as the cluster has it now: the
     split sent is in place (same object) means applied, and it is recorded like any other change."""
@@ -308,10 +349,12 @@ def _read_back(
     except ApiError:
         return Unanswered(error, None, sent_version)
     landed = uid_of(now) == uid_of(before) and splits_equal(service_traffic(now), targets)
+    landed = landed and (rollout is None or duration_of(now) == rollout.value)
     if not landed or str(meta(now).get("resourceVersion") or "") == sent_version:
         return Unanswered(error, now, sent_version)
     old = tuple(service_traffic(before))
-    applied = record_change(dashboard, namespace, now, old, tuple(service_traffic(now)), user)
+    change = _rollout_change(before, now) if rollout is not None else None
+    applied = record_change(dashboard, namespace, now, old, tuple(service_traffic(now)), user, change)
     return replace(applied, read_back=True)
 
 
@@ -322,28 +365,32 @@ def record_change(
     old: tuple[TrafficTarget, ...],
     new: tuple[TrafficTarget, ...],
     user: str | None,
+    rollout: tuple[str, str] | None = None,
 ) -> Applied:
     """Record the applied change as a TrafficChanged Event, signed with the dashboard's history key (the
-    editor's changes and a rollout plan's steps alike)."""
+    editor's changes and a rollout plan's steps alike; a rollout duration it moved too, `rollout`, goes into
+    the message and the signature)."""
     now = dashboard.clock()
-    change = SignedChange(namespace, name_of(service), uid_of(service), old, new, user, rfc3339(now))
+    change = SignedChange(namespace, name_of(service), uid_of(service), old, new, user, rfc3339(now), rollout)
     try:
         event = record_event(
             dashboard.api_client,
             namespace,
             service,
             REASON,
-            change_message(old, new, user),
+            change_message(old, new, user, rollout),
             action=ACTION,
             user=user,
             now=now,
             annotations={SIGNATURE_ANNOTATION: change.signature(dashboard.history_key)},
         )
     except ApiError as error:
-        return Applied(service, old, new, False, warning=f"The change is not in the history: {error}")
+        warning = f"The change is not in the history: {error}"
+        return Applied(service, old, new, False, warning=warning, rollout=rollout)
     key, uid = dashboard.history_key, uid_of(service)
     entries = history([event], name_of(service), key=key, namespace=namespace, uid=uid)
-    return Applied(service, old, new, False, event=event, entry=entries[0] if entries else None)
+    entry = entries[0] if entries else None
+    return Applied(service, old, new, False, event=event, entry=entry, rollout=rollout)
 
 
 def refusal_status(error: ApiError) -> int:

@@ -446,33 +446,28 @@ def test_a_rollout_during_a_rollout_drains_the_newest_older_revision_first(
 
 
 @pytest.mark.parametrize("rollout_cluster", [10], indirect=True)
-def test_a_sub_second_duration_does_no_rollout(rollout_cluster: KnativeCluster) -> None:
-    """reconcile_resources.go (reconcileRollout: `int(r.RolloutDuration().Seconds())`, so 500ms is 0,
-    and with config-network's rollout-duration at its default 0 there is no rollout: the KIngress
-    keeps the baseline annotation). Upstream's webhook would refuse 500ms on a Service
-    (metadata_validation.go: "not at second precision"); the simulator lets the reconciler show why."""
-    _start(rollout_cluster, "500ms")
-    routes: list[dict[str, Any]] = []
-    kingresses = _watch(
-        rollout_cluster,
-        KINGRESSES,
-        lambda: routes.extend(
-            _watch(
-                rollout_cluster,
-                ROUTES,
-                _new_image(rollout_cluster, 2, "500ms"),
-                lambda r: [t["revisionName"] for t in r.get("status", {}).get("traffic", [])] == [NEW],
-            )
-        ),
-        lambda k: _split(_state(k)) == {NEW: 100},
+@pytest.mark.parametrize(
+    ("duration", "message"),
+    [
+        ("500ms", "rollout-duration=500ms is not at second precision"),
+        ("-5s", "rollout-duration=-5s must be positive"),
+        ("three hours", "invalid value: three hours"),
+    ],
+)
+def test_a_duration_knative_cannot_take_is_refused_by_the_webhook(
+    rollout_cluster: KnativeCluster, duration: str, message: str
+) -> None:
+    """metadata_validation.go (ValidateRolloutDurationAnnotation, under `metadata.annotations` from
+    service_validation.go): a sub-second, negative or unparsable duration never reaches the Route
+    reconciler, whose truncation (`int(r.RolloutDuration().Seconds())`) test_the_duration_in_whole_seconds
+    covers."""
+    with pytest.raises(ApiError) as refused:
+        _start(rollout_cluster, duration)
+    assert refused.value.code == 400
+    assert refused.value.message == (
+        'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: '
+        f"{message}: metadata.annotations.serving.knative.dev/rollout-duration"
     )
-    assert rollout_cluster.settle()
-    for kingress in kingresses:
-        assert len(_state(kingress)["revisions"]) == 1
-        assert _state(kingress)["stepParams"] == {}
-    for route in routes:
-        assert len(route.get("status", {}).get("traffic", [])) == 1
-        assert condition(route, "IngressReady")[1] != "RolloutInProgress"
 
 
 @pytest.mark.parametrize("rollout_cluster", [5], indirect=True)
