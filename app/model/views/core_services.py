@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from app.model.bodies import Obj, as_text, maps, meta, name_of, part
 from app.model.objects import NamespaceObjects
 from app.model.views.ages import age
-from app.model.views.backends import BackendView, service_backends
-from app.model.views.owners import OwnerLink, owner_chain
+from app.model.views.backends import BackendView, pods_by_ip, service_backends
+from app.model.views.memo import RowMemo, aged
+from app.model.views.owners import OwnerLink, owner_chain, owner_steps
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,45 @@ def core_service_row(
 
 
 def core_services_view(
-    services: Iterable[Obj], objects: NamespaceObjects, by_uid: Mapping[str, Obj], now: datetime
+    services: Iterable[Obj],
+    objects: NamespaceObjects,
+    by_uid: Mapping[str, Obj],
+    now: datetime,
+    memo: RowMemo | None = None,
 ) -> CoreServicesView:
-    """Rows for `services`; owners, Endpoints, ServerlessServices and pods are looked up in `objects`."""
+    """Rows for `services`; owners, Endpoints, ServerlessServices and pods are looked up in `objects`.
+    With a `memo`, a row is built again only when its Service, an owner on its chain or what backs it
+    changed."""
     endpoints = {name_of(e): e for e in objects.endpoints}
     sks = {name_of(s): s for s in objects.serverlessservices}
-    rows = tuple(
-        core_service_row(s, by_uid, now, service_backends(s, endpoints, sks, objects.pods))
-        for s in sorted(services, key=name_of)
-    )
+    pod_ips = pods_by_ip(objects.pods)
+    memo = memo if memo is not None else RowMemo(0)
+
+    def row(service: Obj) -> CoreServiceRow:
+        backends = service_backends(service, endpoints, sks, objects.pods, pod_ips)
+        chain = memo.checked(
+            "owner_path",
+            service,
+            lambda path: all(_version(by_uid.get(uid)) == version for uid, version in path),
+            lambda: tuple(
+                (as_text(ref.get("uid")), _version(owner)) for ref, owner in owner_steps(service, by_uid)
+            ),
+        )
+        built = memo.row(
+            "core_service",
+            service,
+            (chain, backends),
+            partial(core_service_row, service, by_uid, now, backends),
+        )
+        return aged(built, service, now)
+
+    rows = tuple(row(s) for s in sorted(services, key=name_of))
     return CoreServicesView(rows, sum(1 for r in rows if r.generated), tuple(objects.unreadable))
+
+
+def _version(obj: Obj | None) -> str | None:
+    """An owner's resourceVersion: its chain's links are read from it (None: not cached)."""
+    return None if obj is None else as_text(meta(obj).get("resourceVersion"))
 
 
 @dataclass(frozen=True)
