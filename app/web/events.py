@@ -6,7 +6,7 @@ namespaces page, `namespaces`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import anyio.to_thread
 from fastapi import APIRouter
@@ -24,7 +24,7 @@ from app.web.sections import (
     NAMESPACE_SECTIONS,
     affected_sections,
 )
-from app.web.streams import RenderSections, event_stream
+from app.web.streams import RenderSections, Sharing, event_stream
 from app.web.templating import PARTIALS
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +43,7 @@ def respond(
     render: RenderSections,
     everything: tuple[str, ...],
     affected: Callable[[str], frozenset[str]] = affected_sections,
+    sharing: Sharing | None = None,
 ) -> StreamingResponse:
     shown = dashboard.connection.cluster
     state = shown.cache.connection()
@@ -62,8 +63,19 @@ def respond(
         everything=frozenset(everything),
         aged=AGED_SECTIONS,
         ended=ended,
+        sharing=sharing,
     )
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+def namespace_sharing(dashboard: Dashboard, page: Hashable, namespace: str) -> Sharing:
+    """Streams of `page` share renders while the cache holds the same version of `namespace`."""
+
+    def version() -> Hashable:
+        cache = dashboard.cache
+        return cache, cache.version(namespace)
+
+    return Sharing(page, version)
 
 
 def rendered_or_nothing(render: Callable[[frozenset[str]], list[tuple[str, str]]]) -> RenderSections:
@@ -103,7 +115,8 @@ async def namespace_events(dashboard: DashboardDep, namespace: str) -> Streaming
         wanted = [n for n in NAMESPACE_SECTIONS if n in names]
         return list(loading.namespace_sections(dashboard, namespace, wanted).items())
 
-    return respond(dashboard, feed, rendered_or_nothing(render), NAMESPACE_SECTIONS)
+    sharing = namespace_sharing(dashboard, ("namespace", namespace), namespace)
+    return respond(dashboard, feed, rendered_or_nothing(render), NAMESPACE_SECTIONS, sharing=sharing)
 
 
 @router.get("/namespaces/{namespace}/services/{name}/events", name="service_events")
@@ -115,4 +128,5 @@ async def service_events(dashboard: DashboardDep, namespace: str, name: str) -> 
         wanted = [n for n in LIVE_SERVICE_SECTIONS if n in names]
         return list(loading.service_sections(dashboard, namespace, name, wanted).items())
 
-    return respond(dashboard, feed, rendered_or_nothing(render), LIVE_SERVICE_SECTIONS)
+    sharing = namespace_sharing(dashboard, ("service", namespace, name), namespace)
+    return respond(dashboard, feed, rendered_or_nothing(render), LIVE_SERVICE_SECTIONS, sharing=sharing)
