@@ -252,10 +252,14 @@ def _belongs(obj: Obj, service: str, uid: str, by_uid: Mapping[str, Obj], routes
 
 
 def service_view(
-    objects: NamespaceObjects, name: str, now: datetime, reveal: bool = False
+    objects: NamespaceObjects,
+    name: str,
+    now: datetime,
+    reveal: bool = False,
+    memo: RowMemo | None = None,
 ) -> ServiceView | None:
     """The Service page's data, or None when the namespace has no Knative Service `name`; secret-like
-    env values masked unless `reveal`."""
+    env values masked unless `reveal`. Its rows are kept in `memo` as the namespace page's are."""
     scope = service_scope(objects, name)
     if scope is None:
         return None
@@ -294,7 +298,7 @@ def service_view(
     return ServiceView(
         objects.namespace,
         name,
-        _overview(objects, scope, now),
+        _overview(objects, scope, now, memo),
         conditions,
         related,
         hidden,
