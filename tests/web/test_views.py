@@ -448,7 +448,7 @@ def test_kept_rows_equal_rows_built_again_and_a_change_builds_only_its_rows() ->
     objects = versioned(lab_objects())
     assert namespace_overview(objects, NOW, memo) == namespace_overview(objects, NOW)
     # Every row of the lab (1 Service, 3 revisions, 1 Route, 1 VirtualService, 3 Kubernetes Services)
-    # and the owner chains of the Kubernetes Services.
+    # and the owner chains and backends of the Kubernetes Services.
     assert memo.built == {
         "service": 1,
         "revision": 3,
@@ -456,6 +456,7 @@ def test_kept_rows_equal_rows_built_again_and_a_change_builds_only_its_rows() ->
         "virtualservice": 1,
         "core_service": 3,
         "owner_path": 3,
+        "backends": 3,
     }, memo.built
 
     memo.built.clear()
@@ -475,3 +476,42 @@ def test_kept_rows_equal_rows_built_again_and_a_change_builds_only_its_rows() ->
     # The Route's own row, the two revisions whose share moved and the tag's Kubernetes Service, whose
     # owner chain goes through the Route; nothing else.
     assert memo.built == {"route": 1, "revision": 2, "core_service": 1, "owner_path": 1}, memo.built
+
+
+def test_a_kept_kubernetes_service_row_follows_its_endpoints_and_the_pods() -> None:
+    memo = RowMemo()
+    objects = versioned(lab_objects())
+    public = objects.core_services[0]  # customer-v3, selecting the revision's pod
+    pod = {**objects.pods[0], "status": {**objects.pods[0]["status"], "podIP": "10.1.0.7"}}
+    endpoints = obj(
+        "Endpoints",
+        "customer-v3",
+        "u-ep",
+        subsets=[{"addresses": [{"ip": "10.1.0.7", "targetRef": {"kind": "Pod", "name": pod_name(pod)}}]}],
+    )
+    endpoints["metadata"]["resourceVersion"] = "1"
+    served = dataclasses.replace(objects, pods=(pod,), endpoints=(endpoints,))
+    first = {r.name: r.backends for r in namespace_overview(served, NOW, memo).core_services.rows}
+    backends = first[name_of(public)]
+    assert backends is not None and backends.kind == "pods"
+    # Scaled to zero: the Endpoints now list the activator, the pod is gone.
+    activator = copy.deepcopy(endpoints)
+    activator["metadata"]["resourceVersion"] = "2"
+    activator["subsets"] = [
+        {"addresses": [{"ip": "10.9.9.9", "targetRef": {"kind": "Pod", "name": "activator-x"}}]}
+    ]
+    scaled = dataclasses.replace(objects, pods=(), endpoints=(activator,))
+    memo.built.clear()
+    overview = namespace_overview(scaled, NOW, memo)
+    assert overview == namespace_overview(scaled, NOW)
+    row = next(r for r in overview.core_services.rows if r.name == name_of(public))
+    assert row.backends is not None and row.backends.kind == "activator"
+    assert memo.built["backends"] >= 1 and memo.built["core_service"] >= 1, memo.built
+
+
+def pod_name(pod: dict[str, Any]) -> str:
+    return str(pod["metadata"]["name"])
+
+
+def name_of(o: dict[str, Any]) -> str:
+    return str(o["metadata"]["name"])

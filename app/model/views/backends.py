@@ -65,6 +65,14 @@ def pods_by_ip(pods: Iterable[Obj]) -> dict[str, str]:
     return {as_text(part(p, "status").get("podIP")): name_of(p) for p in pods}
 
 
+def serverless_service_name(service: Obj) -> str:
+    """The ServerlessService that owns (or labels) a Kubernetes Service, "" when none does."""
+    owner = controller_ref(service)
+    if owner is not None and as_text(owner.get("kind")) == "ServerlessService":
+        return as_text(owner.get("name"))
+    return labels_of(service).get(SKS_LABEL) or ""
+
+
 def service_backends(
     service: Obj,
     endpoints: Mapping[str, Obj],
@@ -80,11 +88,7 @@ def service_backends(
     found = endpoints.get(name_of(service))
     if found is None:
         return None
-    sks_name = labels_of(service).get(SKS_LABEL) or ""
-    owner = controller_ref(service)
-    if owner is not None and as_text(owner.get("kind")) == "ServerlessService":
-        sks_name = as_text(owner.get("name"))
-    sks = serverless_services.get(sks_name)
+    sks = serverless_services.get(serverless_service_name(service))
     mode = as_text(part(sks, "spec").get("mode")) if sks is not None else ""
     if namespace_pods is None:
         namespace_pods = pods_by_ip(pods)

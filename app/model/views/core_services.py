@@ -11,7 +11,12 @@ from typing import Any
 from app.model.bodies import Obj, as_text, maps, meta, name_of, part
 from app.model.objects import NamespaceObjects
 from app.model.views.ages import age
-from app.model.views.backends import BackendView, pods_by_ip, service_backends
+from app.model.views.backends import (
+    BackendView,
+    pods_by_ip,
+    serverless_service_name,
+    service_backends,
+)
 from app.model.views.memo import RowMemo, aged
 from app.model.views.owners import OwnerLink, owner_chain, owner_steps
 
@@ -93,21 +98,39 @@ def core_services_view(
     sks = {name_of(s): s for s in objects.serverlessservices}
     pod_ips = pods_by_ip(objects.pods)
     memo = memo if memo is not None else RowMemo(0)
+    pods_seen = memo.intern(tuple(sorted(pod_ips.items())))
+
+    def backends_of(service: Obj) -> BackendView | None:
+        """The Service's backends, kept while its Endpoints, its ServerlessService and the pods' IPs
+        are the very objects they were made from (the cache hands out an unchanged object as is)."""
+        name = name_of(service)
+
+        def build() -> _Backends:
+            sks_name = serverless_service_name(service)
+            found = service_backends(service, endpoints, sks, objects.pods, pod_ips)
+            return _Backends(endpoints.get(name), sks_name, sks.get(sks_name), pods_seen, found)
+
+        def valid(kept: _Backends) -> bool:
+            return (
+                kept.endpoints is endpoints.get(name)
+                and kept.sks is sks.get(kept.sks_name)
+                and kept.pods is pods_seen
+            )
+
+        return memo.checked("backends", service, valid, build).view
 
     def row(service: Obj) -> CoreServiceRow:
-        backends = service_backends(service, endpoints, sks, objects.pods, pod_ips)
-        chain = memo.checked(
+        backends = backends_of(service)
+        path = memo.checked(
             "owner_path",
             service,
-            lambda path: all(_version(by_uid.get(uid)) == version for uid, version in path),
-            lambda: tuple(
-                (as_text(ref.get("uid")), _version(owner)) for ref, owner in owner_steps(service, by_uid)
-            ),
+            lambda kept: all(by_uid.get(uid) is owner for uid, owner in kept.owners),
+            lambda: _owner_path(service, by_uid),
         )
         built = memo.row(
             "core_service",
             service,
-            (chain, backends),
+            (path.versions, backends),
             partial(core_service_row, service, by_uid, now, backends),
         )
         return aged(built, service, now)
@@ -116,9 +139,33 @@ def core_services_view(
     return CoreServicesView(rows, sum(1 for r in rows if r.generated), tuple(objects.unreadable))
 
 
-def _version(obj: Obj | None) -> str | None:
-    """An owner's resourceVersion: its chain's links are read from it (None: not cached)."""
-    return None if obj is None else as_text(meta(obj).get("resourceVersion"))
+@dataclass(frozen=True)
+class _Backends:
+    """A Service's backends and the objects they were read from."""
+
+    endpoints: Obj | None
+    sks_name: str
+    sks: Obj | None
+    pods: object
+    view: BackendView | None
+
+
+@dataclass(frozen=True)
+class _OwnerPath:
+    """The owners above a Service as found (uid, object or None: not cached), and their versions."""
+
+    owners: tuple[tuple[str, Obj | None], ...]
+    versions: tuple[tuple[str, str | None], ...]
+
+
+def _owner_path(service: Obj, by_uid: Mapping[str, Obj]) -> _OwnerPath:
+    """Kept while every owner is the very object it was (the cache hands out an unchanged one as is):
+    the chain's links are read from them."""
+    owners = tuple((as_text(ref.get("uid")), owner) for ref, owner in owner_steps(service, by_uid))
+    versions = tuple(
+        (uid, None if owner is None else as_text(meta(owner).get("resourceVersion"))) for uid, owner in owners
+    )
+    return _OwnerPath(owners, versions)
 
 
 @dataclass(frozen=True)
