@@ -18,8 +18,10 @@ from app.kube.watching import ListWatch
 from app.model.objects import NamespaceObjects
 from app.model.views import namespace_overview
 from app.web.dashboard import Dashboard
+from app.web.disclosure import first_window
 from app.web.pages import events_url, render_page
 from app.web.sections import NAMESPACE_SECTIONS, namespace_section
+from app.web.urls import path_for
 
 UNCACHED_PREFIX = "/bench/uncached"
 
@@ -46,8 +48,17 @@ def add_uncached_page(app: FastAPI) -> None:
     def uncached_namespace_page(request: Request, namespace: str) -> HTMLResponse:
         dashboard: Dashboard = request.app.state.dashboard
         overview = namespace_overview(list_namespace(dashboard, namespace), dashboard.clock())
-        sections = {n: Markup(namespace_section(dashboard.renderer, n, overview)) for n in NAMESPACE_SECTIONS}
-        context = {"namespace": namespace, "sections": sections, "events": events_url(request, namespace)}
+        sections = {
+            n: Markup(namespace_section(dashboard.renderer, n, overview, first_window(n, overview)))
+            for n in NAMESPACE_SECTIONS
+        }
+        context = {
+            "namespace": namespace,
+            "sections": sections,
+            "query": "",
+            "section_url": path_for(request, "namespace_section", namespace=namespace, section="_"),
+            "events": events_url(request, namespace),
+        }
         return render_page(request, dashboard, "namespace.html", context)
 
     app.add_api_route(

@@ -47,7 +47,7 @@ class Lister:
 
     def list(self) -> list[KubeObject]:
         """Every object (of the namespace), sorted by key (namespace/name)."""
-        return sorted(self._store.list(self._namespace), key=_sort_key)
+        return list(self._store.sorted_list(self._namespace))
 
     def get(self, name: str, namespace: str | None = None) -> KubeObject | None:
         ns = namespace or self._namespace
@@ -134,8 +134,3 @@ class Informer:
                         handler.on_delete(change.object)
                 except Exception:  # one faulty handler must not stop the others or the watch
                     log.exception("%s handler failed on %s", self.reflector.name, change.type)
-
-
-def _sort_key(obj: KubeObject) -> tuple[str, str]:
-    metadata = obj.get("metadata") or {}
-    return str(metadata.get("namespace", "")), str(metadata.get("name", ""))

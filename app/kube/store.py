@@ -51,6 +51,8 @@ class Store:
         self._lock = threading.Lock()
         self._items: dict[str, KubeObject] = {}
         self._by_namespace: dict[str, dict[str, KubeObject]] = {}
+        self._sorted: dict[str | None, tuple[KubeObject, ...]] = {}
+        """`sorted_list` answers, until an object of their namespace changes."""
 
     def list(self, namespace: str | None = None) -> list[KubeObject]:
         """All objects, or those of one namespace (read-only by contract: must not be modified)."""
@@ -58,6 +60,16 @@ class Store:
             if namespace is None:
                 return list(self._items.values())
             return list(self._by_namespace.get(namespace, {}).values())
+
+    def sorted_list(self, namespace: str | None = None) -> tuple[KubeObject, ...]:
+        """Like `list`, sorted by namespace and name. Kept until an object of the namespace changes:
+        a page reads every kind of its namespace after each change, and most kinds did not change."""
+        with self._lock:
+            found = self._sorted.get(namespace)
+            if found is None:
+                objects = self._items if namespace is None else self._by_namespace.get(namespace, {})
+                found = self._sorted[namespace] = tuple(sorted(objects.values(), key=sort_key))
+            return found
 
     def get(self, key: str) -> KubeObject | None:
         """The object with this key (read-only by contract), or None."""
@@ -91,6 +103,7 @@ class Store:
                     return None
                 del self._items[key]
                 self._unindex(key, old)
+                self._changed(old)
                 return Change("DELETED", obj, old)
             if event_type not in ("ADDED", "MODIFIED"):
                 raise ValueError(f"unknown watch event type {event_type!r}")
@@ -98,6 +111,7 @@ class Store:
                 return None
             self._items[key] = obj
             self._by_namespace.setdefault(_namespace(obj), {})[key] = obj
+            self._changed(obj)
         return Change("ADDED", obj) if old is None else Change("MODIFIED", obj, old)
 
     def replace(self, objects: Iterable[KubeObject]) -> builtins.list[Change]:
@@ -113,6 +127,7 @@ class Store:
         with self._lock:
             previous = self._items
             self._items, self._by_namespace = fresh, index
+            self._sorted = {}
         for key, obj in fresh.items():
             old = previous.get(key)
             if old is None:
@@ -122,6 +137,11 @@ class Store:
         changes.extend(Change("DELETED", old, old) for key, old in previous.items() if key not in fresh)
         return changes
 
+    def _changed(self, obj: KubeObject) -> None:
+        """Forget the sorted lists holding `obj`'s namespace (called with the lock held)."""
+        self._sorted.pop(_namespace(obj), None)
+        self._sorted.pop(None, None)
+
     def _unindex(self, key: str, obj: KubeObject) -> None:
         """Drop `key` from the namespace index (called with the lock held)."""
         namespace = _namespace(obj)
@@ -130,6 +150,12 @@ class Store:
             keys.pop(key, None)
             if not keys:
                 del self._by_namespace[namespace]
+
+
+def sort_key(obj: KubeObject) -> tuple[str, str]:
+    """Namespace, then name."""
+    metadata = obj.get("metadata") or {}
+    return str(metadata.get("namespace", "")), str(metadata.get("name", ""))
 
 
 def _namespace(obj: KubeObject) -> str:

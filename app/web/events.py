@@ -6,7 +6,7 @@ namespaces page, `namespaces`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
@@ -27,7 +27,7 @@ from app.web.sections import (
     affected_sections,
 )
 from app.web.security import edit_refusal
-from app.web.streams import RenderSections, event_stream
+from app.web.streams import RenderSections, Sharing, event_stream
 from app.web.templating import PARTIALS
 
 router = APIRouter(include_in_schema=False)
@@ -46,6 +46,7 @@ def respond(
     render: RenderSections,
     everything: tuple[str, ...],
     affected: Callable[[str], frozenset[str]] = affected_sections,
+    sharing: Sharing | None = None,
 ) -> StreamingResponse:
     shown = dashboard.connection.cluster
     state = shown.cache.connection()
@@ -65,8 +66,19 @@ def respond(
         everything=frozenset(everything),
         aged=AGED_SECTIONS,
         ended=ended,
+        sharing=sharing,
     )
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+def namespace_sharing(dashboard: Dashboard, page: Hashable, namespace: str) -> Sharing:
+    """Streams of `page` share renders while the cache holds the same version of `namespace`."""
+
+    def version() -> Hashable:
+        cache = dashboard.cache
+        return cache, cache.version(namespace)
+
+    return Sharing(page, version)
 
 
 def rendered_or_nothing(render: Callable[[frozenset[str]], list[tuple[str, str]]]) -> RenderSections:
@@ -106,7 +118,8 @@ async def namespace_events(dashboard: DashboardDep, namespace: str) -> Streaming
         wanted = [n for n in NAMESPACE_SECTIONS if n in names]
         return list(loading.namespace_sections(dashboard, namespace, wanted).items())
 
-    return respond(dashboard, feed, rendered_or_nothing(render), NAMESPACE_SECTIONS)
+    sharing = namespace_sharing(dashboard, ("namespace", namespace), namespace)
+    return respond(dashboard, feed, rendered_or_nothing(render), NAMESPACE_SECTIONS, sharing=sharing)
 
 
 @router.get("/namespaces/{namespace}/services/{name}/events", name="service_events")
@@ -131,4 +144,6 @@ async def service_events(
         return affected_sections(kind) | plan
 
     sections = (*LIVE_SERVICE_SECTIONS, PLAN_SECTION)
-    return respond(dashboard, feed, rendered_or_nothing(render), sections, affected)
+    # The plan's buttons depend on the viewer's rights: only streams of viewers refused alike share.
+    sharing = namespace_sharing(dashboard, ("service", namespace, name, refusal), namespace)
+    return respond(dashboard, feed, rendered_or_nothing(render), sections, affected, sharing=sharing)

@@ -16,6 +16,7 @@ from app.model.objects import NamespaceObjects
 from app.model.views import (
     NamespaceOverview,
     NamespaceSummary,
+    RowMemo,
     ServiceView,
     namespace_overview,
     namespace_summary,
@@ -124,7 +125,10 @@ def service_sections(dashboard: Dashboard, namespace: str, name: str, names: Ite
     check_shown(dashboard, namespace)
     with reading_the_cluster():
         return dashboard.sections.service(
-            namespace, name, names, lambda objects, now: _service_view(objects, name, now)
+            namespace,
+            name,
+            names,
+            lambda objects, now: _service_view(objects, name, now, memo=dashboard.sections.rows),
         )
 
 
@@ -142,7 +146,9 @@ def current_overview(dashboard: Dashboard, namespace: str) -> NamespaceOverview:
         return dashboard.sections.overview(namespace)
 
 
-def _service_view(objects: NamespaceObjects, name: str, now: datetime, reveal: bool = False) -> ServiceView:
+def _service_view(
+    objects: NamespaceObjects, name: str, now: datetime, reveal: bool = False, memo: RowMemo | None = None
+) -> ServiceView:
     namespace = objects.namespace
     if not objects.knative:
         raise LoadError(
@@ -150,7 +156,7 @@ def _service_view(objects: NamespaceObjects, name: str, now: datetime, reveal: b
             "Knative is not served",
             "This cluster does not serve Knative Serving (serving.knative.dev/v1).",
         )
-    view = service_view(objects, name, now, reveal)
+    view = service_view(objects, name, now, reveal, memo)
     if view is None and not (objects.complete and objects.connected):
         # Not having seen a Service is no proof that there is none: never a 404 for it then.
         raise LoadError(

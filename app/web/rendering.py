@@ -25,6 +25,7 @@ from app.model.objects import NamespaceObjects
 from app.model.views import (
     NamespaceOverview,
     NamespaceSummary,
+    RowMemo,
     ServiceView,
     namespace_overview,
     namespace_summary,
@@ -78,6 +79,8 @@ class SectionCache:
     ) -> None:
         """`cache` gives the current cluster cache (switching contexts replaces it)."""
         self._current_cache, self._renderer, self._clock = cache, renderer, clock
+        self.rows = RowMemo()
+        """Row view data by object version: a change builds again only the rows it changed."""
         self._lock = threading.Lock()
         self._rendering: dict[Hashable, threading.Lock] = {}
         self._latest: dict[Hashable, _Rendered[Any]] = {}
@@ -88,7 +91,7 @@ class SectionCache:
         def section(name: str, overview: NamespaceOverview) -> str:
             return namespace_section(self._renderer, name, overview, first_window(name, overview))
 
-        return self._sections(namespace, namespace, names, namespace_overview, section)
+        return self._sections(namespace, namespace, names, self._overview_of, section)
 
     def service(
         self,
@@ -112,7 +115,10 @@ class SectionCache:
 
     def overview(self, namespace: str) -> NamespaceOverview:
         """The namespace's overview at the cache's current version (shared with the sections)."""
-        return self._current(namespace, namespace, namespace_overview).view
+        return self._current(namespace, namespace, self._overview_of).view
+
+    def _overview_of(self, objects: NamespaceObjects, now: datetime) -> NamespaceOverview:
+        return namespace_overview(objects, now, self.rows)
 
     def _current(
         self, key: Hashable, namespace: str, build: Callable[[NamespaceObjects, datetime], V]

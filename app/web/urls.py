@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote
 
 from fastapi import Request
@@ -13,13 +14,20 @@ class RoutePaths:
     """`paths("service_page", namespace="a", name="b")` gives "/namespaces/a/services/b".
 
     Each value is percent-encoded as a whole: names come from the cluster, and a path must carry them
-    as they are. Paths, not URLs: links stay relative to the host the browser used."""
+    as they are. Paths, not URLs: links stay relative to the host the browser used.
+
+    Paths are kept once made: the router finds one by trying every route, and a namespace's section
+    links to dozens of groups, each time it is rendered."""
 
     def __init__(self, router: Router) -> None:
         self._router = router
+        self._path = functools.lru_cache(maxsize=8192)(self._made)
 
     def __call__(self, name: str, /, **params: object) -> str:
-        quoted = {key: quote(str(value), safe="") for key, value in params.items()}
+        return self._path(name, tuple(sorted((key, str(value)) for key, value in params.items())))
+
+    def _made(self, name: str, params: tuple[tuple[str, str], ...]) -> str:
+        quoted = {key: quote(value, safe="") for key, value in params}
         return str(self._router.url_path_for(name, **quoted))
 
 

@@ -62,3 +62,22 @@ def test_one_namespace_is_read_through_the_index() -> None:
     store.replace([obj("e", "6", "three")])
     assert store.list("two") == [] and [o["metadata"]["name"] for o in store.list("three")] == ["e"]
     assert len(store.list()) == 1
+
+
+def test_sorted_lists_are_kept_until_their_namespace_changes() -> None:
+    store = Store()
+    for name, namespace in (("b", "one"), ("a", "one"), ("c", "two")):
+        store.apply("ADDED", obj(name, "1", namespace))
+    one, two, every = store.sorted_list("one"), store.sorted_list("two"), store.sorted_list()
+    assert [o["metadata"]["name"] for o in one] == ["a", "b"]
+    assert [o["metadata"]["name"] for o in every] == ["a", "b", "c"]
+    store.apply("MODIFIED", obj("a", "2", "one"))
+    assert store.sorted_list("two") is two  # kept: nothing changed there
+    assert [o["metadata"]["resourceVersion"] for o in store.sorted_list("one")] == ["2", "1"]
+    assert [o["metadata"]["resourceVersion"] for o in store.sorted_list()] == ["2", "1", "1"]
+    store.apply("DELETED", obj("c", "3", "two"))
+    assert store.sorted_list("two") == () and len(store.sorted_list()) == 2
+    store.replace([obj("d", "4", "two")])
+    assert store.sorted_list("one") == () and [o["metadata"]["name"] for o in store.sorted_list("two")] == [
+        "d"
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -16,7 +16,7 @@ from kubernetes.client import ApiClient
 from app.kube.feeding import Broadcaster, ConnectionChange, ObjectChange
 from app.model.views import ConnectionView
 from app.web.sections import LIVE_SERVICE_SECTIONS, NAMESPACE_SECTIONS, affected_sections
-from app.web.streams import EventStreams, event_stream, sse_event
+from app.web.streams import EventStreams, Sharing, event_stream, sse_event
 from tests.support.serving import Dashboard, serve
 from tests.web.cluster import NS, knative_service, patch_service
 from tests.web.markup import sse_events
@@ -71,6 +71,57 @@ def test_a_burst_of_changes_renders_each_section_once() -> None:
     assert events[0] == "connection" and sorted(events[1 : 1 + len(ALL)]) == sorted(ALL)
     burst_events = events[1 + len(ALL) :]
     assert burst_events[0] == "connection" and len(burst_events) == len(set(burst_events))
+
+
+def test_the_streams_of_a_page_woken_by_one_change_share_one_render() -> None:
+    async def scenario() -> tuple[list[frozenset[str]], list[list[str]]]:
+        broadcaster = Broadcaster()
+        streams = EventStreams()
+        renders: list[frozenset[str]] = []
+        version = [1]
+
+        def render(names: frozenset[str]) -> list[tuple[str, str]]:
+            renders.append(names)
+            time.sleep(0.05)  # a render takes a while: every stream asks before it ends
+            return [(n, f"<p>{n} {version[0]}</p>") for n in sorted(names)]
+
+        def stream() -> AsyncGenerator[str, None]:
+            return event_stream(
+                broadcaster.subscribe(NS),
+                streams,
+                render=render,
+                render_connection=lambda view: "",
+                initial=ConnectionView(True),
+                affected=affected_sections,
+                everything=ALL,
+                sharing=Sharing(("namespace", NS), lambda: version[0]),
+            )
+
+        async def messages(s: AsyncIterator[str], n: int) -> list[str]:
+            return [await anext(s) for _ in range(n)]
+
+        clients = [stream() for _ in range(20)]
+        await asyncio.gather(*(messages(c, 1 + len(ALL)) for c in clients))
+        version[0] = 2
+        broadcaster.publish(ObjectChange(NS, "routes", "customer", "MODIFIED"))
+        routed = affected_sections("routes") & ALL
+        after = await asyncio.gather(*(messages(c, len(routed)) for c in clients))
+        # A stream whose cache holds another version renders for itself.
+        version[0] = 3
+        broadcaster.publish(ObjectChange(NS, "routes", "customer", "MODIFIED"))
+        after += [await messages(clients[0], len(routed))]
+        streams.close_all()
+        for c in clients:
+            await c.aclose()
+        return renders, after
+
+    with ThreadPoolExecutor(1) as pool:
+        renders, after = pool.submit(asyncio.run, scenario()).result(timeout=20)
+    routed = affected_sections("routes") & ALL
+    assert renders == [ALL, routed, routed]
+    assert all(sse_events("".join(m)) == sse_events("".join(after[0])) for m in after[:20])
+    assert sse_events("".join(after[0])) == [(n, f"<p>{n} 2</p>") for n in sorted(routed)]
+    assert sse_events("".join(after[20])) == [(n, f"<p>{n} 3</p>") for n in sorted(routed)]
 
 
 def test_idle_streams_refresh_the_sections_that_show_ages() -> None:

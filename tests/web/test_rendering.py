@@ -110,6 +110,8 @@ def test_a_change_renders_again_only_the_rows_it_changed(
     first["percent"], second["percent"] = 80, 20
     patch_service(knative_api, "customer", {"spec": {"traffic": traffic}})
     renderer.row_renders.clear()
+    built_before = sum(sections.rows.built.values())
+    sections.rows.built.clear()
     # Wait, without rendering, for the cache to hold the Route serving the new split and for the
     # simulated controllers to finish reacting; then every section is rendered once more.
     assert within(5, lambda: served(served_dashboard, "customer") == [80, 20])
@@ -125,6 +127,15 @@ def test_a_change_renders_again_only_the_rows_it_changed(
     assert changed["revision_row"] <= 2, changed
     assert changed["core_service_row"] == 0, changed
     assert sum(changed.values()) < everything / 3, (changed, everything)
+    # Their view data too: only the rows of objects with a new version were built again (and the
+    # Kubernetes Services whose owner chain goes through one: the Route's tag Services).
+    built = sections.rows.built
+    assert built["service"] == 1 and built["route"] == 1 and built["revision"] <= 2, built
+    owned_by_route = [
+        s for s in served_dashboard.cache.objects(NS).core_services if "customer" in s["metadata"]["name"]
+    ]
+    assert built["core_service"] <= len(owned_by_route), built
+    assert sum(built.values()) < built_before / 2, (built, built_before)
 
 
 def test_the_page_shows_a_change_at_once(served_dashboard: Dashboard, knative_api: ApiClient) -> None:

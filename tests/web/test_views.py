@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +13,7 @@ from app.model.objects import NamespaceObjects
 from app.model.views import (
     HIDDEN,
     OwnerLink,
+    RowMemo,
     colour_index,
     env_text,
     human_duration,
@@ -426,3 +429,89 @@ def test_redacted_hides_secret_values_and_managed_fields() -> None:
     shown = redacted(secret)
     assert shown["data"] == {"password": HIDDEN} and "managedFields" not in shown["metadata"]
     assert secret["data"] == {"password": "c2VjcmV0"}
+
+
+def versioned(objects: NamespaceObjects, version: str = "1") -> NamespaceObjects:
+    """The objects as a cache holds them: each with a resourceVersion."""
+    fields: dict[str, Any] = {}
+    for field in dataclasses.fields(objects):
+        group = getattr(objects, field.name)
+        if isinstance(group, tuple) and all(isinstance(o, dict) for o in group):
+            fields[field.name] = tuple(
+                {**o, "metadata": {**o["metadata"], "resourceVersion": version}} for o in group
+            )
+    return dataclasses.replace(objects, **fields)
+
+
+def test_kept_rows_equal_rows_built_again_and_a_change_builds_only_its_rows() -> None:
+    memo = RowMemo()
+    objects = versioned(lab_objects())
+    assert namespace_overview(objects, NOW, memo) == namespace_overview(objects, NOW)
+    # Every row of the lab (1 Service, 3 revisions, 1 Route, 1 VirtualService, 3 Kubernetes Services)
+    # and the owner chains and backends of the Kubernetes Services.
+    assert memo.built == {
+        "service": 1,
+        "revision": 3,
+        "route": 1,
+        "virtualservice": 1,
+        "core_service": 3,
+        "owner_path": 3,
+        "backends": 3,
+    }, memo.built
+
+    memo.built.clear()
+    later = NOW + timedelta(minutes=10)
+    again = namespace_overview(objects, later, memo)
+    assert again == namespace_overview(objects, later)  # the ages are as of `later`
+    assert again.revisions[0].age == "15m"
+    assert not memo.built, memo.built
+    # The Route now serves 80/20: a new version of it, every other object as it was.
+    route = copy.deepcopy(objects.routes[0])
+    route["metadata"]["resourceVersion"] = "2"
+    route["status"]["traffic"][0]["percent"], route["status"]["traffic"][1]["percent"] = 80, 20
+    changed = dataclasses.replace(objects, routes=(route,))
+    overview = namespace_overview(changed, NOW, memo)
+    assert overview == namespace_overview(changed, NOW)
+    assert [r.traffic for r in overview.revisions if r.traffic] == ["20%", "80%"]  # newest first
+    # The Route's own row, the two revisions whose share moved and the tag's Kubernetes Service, whose
+    # owner chain goes through the Route; nothing else.
+    assert memo.built == {"route": 1, "revision": 2, "core_service": 1, "owner_path": 1}, memo.built
+
+
+def test_a_kept_kubernetes_service_row_follows_its_endpoints_and_the_pods() -> None:
+    memo = RowMemo()
+    objects = versioned(lab_objects())
+    public = objects.core_services[0]  # customer-v3, selecting the revision's pod
+    pod = {**objects.pods[0], "status": {**objects.pods[0]["status"], "podIP": "10.1.0.7"}}
+    endpoints = obj(
+        "Endpoints",
+        "customer-v3",
+        "u-ep",
+        subsets=[{"addresses": [{"ip": "10.1.0.7", "targetRef": {"kind": "Pod", "name": pod_name(pod)}}]}],
+    )
+    endpoints["metadata"]["resourceVersion"] = "1"
+    served = dataclasses.replace(objects, pods=(pod,), endpoints=(endpoints,))
+    first = {r.name: r.backends for r in namespace_overview(served, NOW, memo).core_services.rows}
+    backends = first[name_of(public)]
+    assert backends is not None and backends.kind == "pods"
+    # Scaled to zero: the Endpoints now list the activator, the pod is gone.
+    activator = copy.deepcopy(endpoints)
+    activator["metadata"]["resourceVersion"] = "2"
+    activator["subsets"] = [
+        {"addresses": [{"ip": "10.9.9.9", "targetRef": {"kind": "Pod", "name": "activator-x"}}]}
+    ]
+    scaled = dataclasses.replace(objects, pods=(), endpoints=(activator,))
+    memo.built.clear()
+    overview = namespace_overview(scaled, NOW, memo)
+    assert overview == namespace_overview(scaled, NOW)
+    row = next(r for r in overview.core_services.rows if r.name == name_of(public))
+    assert row.backends is not None and row.backends.kind == "activator"
+    assert memo.built["backends"] >= 1 and memo.built["core_service"] >= 1, memo.built
+
+
+def pod_name(pod: dict[str, Any]) -> str:
+    return str(pod["metadata"]["name"])
+
+
+def name_of(o: dict[str, Any]) -> str:
+    return str(o["metadata"]["name"])

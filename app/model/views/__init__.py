@@ -55,6 +55,7 @@ from app.model.views.knative import (
     service_row,
 )
 from app.model.views.masking import masked, masked_value, secret_like
+from app.model.views.memo import RowMemo
 from app.model.views.overview import (
     HIDDEN,
     ConnectionView,
@@ -106,6 +107,7 @@ __all__ = [
     "RevisionTraffic",
     "RolloutEntry",
     "RouteView",
+    "RowMemo",
     "ServiceRow",
     "ServiceView",
     "SplitView",

@@ -10,7 +10,7 @@ or too little capacity), so that a request wakes the revision up. Upstream: knat
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from app.model.bodies import Obj, as_text, labels_of, maps, name_of, part
@@ -60,26 +60,38 @@ def _is_activator(address: EndpointAddress, namespace_pods: Mapping[str, str]) -
     return address.ip not in namespace_pods and (not address.pod or address.pod.startswith("activator"))
 
 
+def pods_by_ip(pods: Iterable[Obj]) -> dict[str, str]:
+    """The namespace's pods by IP, name as the value (to tell its pods from the activator's)."""
+    return {as_text(part(p, "status").get("podIP")): name_of(p) for p in pods}
+
+
+def serverless_service_name(service: Obj) -> str:
+    """The ServerlessService that owns (or labels) a Kubernetes Service, "" when none does."""
+    owner = controller_ref(service)
+    if owner is not None and as_text(owner.get("kind")) == "ServerlessService":
+        return as_text(owner.get("name"))
+    return labels_of(service).get(SKS_LABEL) or ""
+
+
 def service_backends(
     service: Obj,
     endpoints: Mapping[str, Obj],
     serverless_services: Mapping[str, Obj],
     pods: Sequence[Obj],
+    namespace_pods: Mapping[str, str] | None = None,
 ) -> BackendView | None:
     """What backs `service`, from the Endpoints of the same name; None for a Service that has none
-    by design (ExternalName: a DNS alias) or whose Endpoints are not in the cache."""
+    by design (ExternalName: a DNS alias) or whose Endpoints are not in the cache. `namespace_pods`:
+    `pods_by_ip(pods)`, when the caller asks for many Services."""
     if as_text(part(service, "spec").get("type")) == "ExternalName":
         return None
     found = endpoints.get(name_of(service))
     if found is None:
         return None
-    sks_name = labels_of(service).get(SKS_LABEL) or ""
-    owner = controller_ref(service)
-    if owner is not None and as_text(owner.get("kind")) == "ServerlessService":
-        sks_name = as_text(owner.get("name"))
-    sks = serverless_services.get(sks_name)
+    sks = serverless_services.get(serverless_service_name(service))
     mode = as_text(part(sks, "spec").get("mode")) if sks is not None else ""
-    namespace_pods = {as_text(part(p, "status").get("podIP")): name_of(p) for p in pods}
+    if namespace_pods is None:
+        namespace_pods = pods_by_ip(pods)
     addresses = tuple(_addresses(found))
     ready = [a for a in addresses if a.ready]
     if ready and all(_is_activator(a, namespace_pods) for a in ready):

@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from app.model.bodies import Obj, as_text, maps, meta, name_of, part
 from app.model.objects import NamespaceObjects
 from app.model.views.ages import age
-from app.model.views.backends import BackendView, service_backends
-from app.model.views.owners import OwnerLink, owner_chain
+from app.model.views.backends import (
+    BackendView,
+    pods_by_ip,
+    serverless_service_name,
+    service_backends,
+)
+from app.model.views.memo import RowMemo, aged
+from app.model.views.owners import OwnerLink, owner_chain, owner_steps
 
 
 @dataclass(frozen=True)
@@ -78,16 +85,87 @@ def core_service_row(
 
 
 def core_services_view(
-    services: Iterable[Obj], objects: NamespaceObjects, by_uid: Mapping[str, Obj], now: datetime
+    services: Iterable[Obj],
+    objects: NamespaceObjects,
+    by_uid: Mapping[str, Obj],
+    now: datetime,
+    memo: RowMemo | None = None,
 ) -> CoreServicesView:
-    """Rows for `services`; owners, Endpoints, ServerlessServices and pods are looked up in `objects`."""
+    """Rows for `services`; owners, Endpoints, ServerlessServices and pods are looked up in `objects`.
+    With a `memo`, a row is built again only when its Service, an owner on its chain or what backs it
+    changed."""
     endpoints = {name_of(e): e for e in objects.endpoints}
     sks = {name_of(s): s for s in objects.serverlessservices}
-    rows = tuple(
-        core_service_row(s, by_uid, now, service_backends(s, endpoints, sks, objects.pods))
-        for s in sorted(services, key=name_of)
-    )
+    pod_ips = pods_by_ip(objects.pods)
+    memo = memo if memo is not None else RowMemo(0)
+    pods_seen = memo.intern(tuple(sorted(pod_ips.items())))
+
+    def backends_of(service: Obj) -> BackendView | None:
+        """The Service's backends, kept while its Endpoints, its ServerlessService and the pods' IPs
+        are the very objects they were made from (the cache hands out an unchanged object as is)."""
+        name = name_of(service)
+
+        def build() -> _Backends:
+            sks_name = serverless_service_name(service)
+            found = service_backends(service, endpoints, sks, objects.pods, pod_ips)
+            return _Backends(endpoints.get(name), sks_name, sks.get(sks_name), pods_seen, found)
+
+        def valid(kept: _Backends) -> bool:
+            return (
+                kept.endpoints is endpoints.get(name)
+                and kept.sks is sks.get(kept.sks_name)
+                and kept.pods is pods_seen
+            )
+
+        return memo.checked("backends", service, valid, build).view
+
+    def row(service: Obj) -> CoreServiceRow:
+        backends = backends_of(service)
+        path = memo.checked(
+            "owner_path",
+            service,
+            lambda kept: all(by_uid.get(uid) is owner for uid, owner in kept.owners),
+            lambda: _owner_path(service, by_uid),
+        )
+        built = memo.row(
+            "core_service",
+            service,
+            (path.versions, backends),
+            partial(core_service_row, service, by_uid, now, backends),
+        )
+        return aged(built, service, now)
+
+    rows = tuple(row(s) for s in sorted(services, key=name_of))
     return CoreServicesView(rows, sum(1 for r in rows if r.generated), tuple(objects.unreadable))
+
+
+@dataclass(frozen=True)
+class _Backends:
+    """A Service's backends and the objects they were read from."""
+
+    endpoints: Obj | None
+    sks_name: str
+    sks: Obj | None
+    pods: object
+    view: BackendView | None
+
+
+@dataclass(frozen=True)
+class _OwnerPath:
+    """The owners above a Service as found (uid, object or None: not cached), and their versions."""
+
+    owners: tuple[tuple[str, Obj | None], ...]
+    versions: tuple[tuple[str, str | None], ...]
+
+
+def _owner_path(service: Obj, by_uid: Mapping[str, Obj]) -> _OwnerPath:
+    """Kept while every owner is the very object it was (the cache hands out an unchanged one as is):
+    the chain's links are read from them."""
+    owners = tuple((as_text(ref.get("uid")), owner) for ref, owner in owner_steps(service, by_uid))
+    versions = tuple(
+        (uid, None if owner is None else as_text(meta(owner).get("resourceVersion"))) for uid, owner in owners
+    )
+    return _OwnerPath(owners, versions)
 
 
 @dataclass(frozen=True)

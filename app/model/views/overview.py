@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from app.model.bodies import Obj, as_text, labels_of, meta, name_of
 from app.model.labels import ROUTE_LABEL, SERVICE_LABEL
 from app.model.objects import NamespaceObjects
-from app.model.views.colours import revision_colours
+from app.model.views.colours import colour_of, revision_colours
 from app.model.views.conditions import ObjectConditions, conditions_of, readiness
 from app.model.views.core_services import CoreServicesView, core_services_view
 from app.model.views.istio import VirtualServiceView, virtual_service_view
@@ -25,9 +26,12 @@ from app.model.views.knative import (
     service_row,
 )
 from app.model.views.masking import masked
+from app.model.views.memo import RowMemo, aged
 from app.model.views.owners import controller_ref, index_by_uid, owner_steps
 from app.model.views.pods import PodGroup, pod_groups, pod_status
 from app.model.views.splits import traffic_by_revision
+
+T = TypeVar("T")
 
 HIDDEN = "(hidden)"
 """What the YAML view shows instead of a Secret's values."""
@@ -121,33 +125,61 @@ class NamespaceOverview:
     """When the sections were last known to be the cluster's (now while the watches are live)."""
 
 
-def namespace_overview(objects: NamespaceObjects, now: datetime) -> NamespaceOverview:
-    return _overview(objects, objects, now)
+def namespace_overview(
+    objects: NamespaceObjects, now: datetime, memo: RowMemo | None = None
+) -> NamespaceOverview:
+    """The namespace page's data; with a `memo`, rows of objects unchanged since it last saw them (and
+    whose surroundings are unchanged) are taken from it instead of built again."""
+    return _overview(objects, objects, now, memo)
 
 
-def _overview(objects: NamespaceObjects, scope: NamespaceObjects, now: datetime) -> NamespaceOverview:
+def _overview(
+    objects: NamespaceObjects, scope: NamespaceObjects, now: datetime, memo: RowMemo | None = None
+) -> NamespaceOverview:
     """Rows for the objects in `scope`; colours, traffic and owners resolved against all of `objects`."""
     colours = revision_colours(objects.revisions)
     traffic = traffic_by_revision(objects.routes)
     by_uid = index_by_uid(objects)
     routes = {name_of(r): r for r in objects.routes}
     kingresses = {name_of(k): k for k in objects.ingresses}
+    memo = memo if memo is not None else RowMemo(0)
+    palette = memo.intern(frozenset(colours.items()))
+
+    def kept(kind: str, obj: Obj, depends: Hashable, build: Callable[[], T]) -> T:
+        return aged(memo.row(kind, obj, depends, build), obj, now)
+
+    def service(s: Obj) -> ServiceRow:
+        # The row shows a gradual rollout from its Route and KIngress: their versions are its surroundings.
+        route, kingress = routes.get(name_of(s)), kingresses.get(name_of(s))
+        depends = (palette, _version(route), _version(kingress))
+        return kept("service", s, depends, partial(service_row, s, colours, now, route, kingress))
+
     return NamespaceOverview(
         namespace=objects.namespace,
         summary=namespace_summary(scope),
-        services=tuple(
-            service_row(s, colours, now, routes.get(name_of(s)), kingresses.get(name_of(s)))
-            for s in sorted(scope.services, key=name_of)
-        ),
+        services=tuple(service(s) for s in sorted(scope.services, key=name_of)),
         revisions=tuple(
-            revision_row(r, traffic, colours, now) for r in sorted(scope.revisions, key=revision_order)
+            kept(
+                "revision",
+                r,
+                (traffic.get(name_of(r)), colour_of(colours, name_of(r))),
+                partial(revision_row, r, traffic, colours, now),
+            )
+            for r in sorted(scope.revisions, key=revision_order)
         ),
-        routes=tuple(route_view(r, colours) for r in sorted(scope.routes, key=name_of)),
-        kingresses=tuple(kingress_view(k, colours) for k in sorted(scope.ingresses, key=name_of)),
+        routes=tuple(
+            kept("route", r, palette, partial(route_view, r, colours))
+            for r in sorted(scope.routes, key=name_of)
+        ),
+        kingresses=tuple(
+            kept("kingress", k, palette, partial(kingress_view, k, colours))
+            for k in sorted(scope.ingresses, key=name_of)
+        ),
         virtualservices=tuple(
-            virtual_service_view(v, colours) for v in sorted(scope.virtualservices, key=name_of)
+            kept("virtualservice", v, palette, partial(virtual_service_view, v, colours))
+            for v in sorted(scope.virtualservices, key=name_of)
         ),
-        core_services=core_services_view(scope.core_services, objects, by_uid, now),
+        core_services=core_services_view(scope.core_services, objects, by_uid, now, memo),
         pods=pod_groups(scope.pods, scope.revisions, colours, now),
         knative=objects.knative,
         istio=objects.istio,
@@ -157,6 +189,10 @@ def _overview(objects: NamespaceObjects, scope: NamespaceObjects, now: datetime)
         stale=objects.stale,
         observedAt=objects.observed_at,
     )
+
+
+def _version(obj: Obj | None) -> str | None:
+    return None if obj is None else str(meta(obj).get("resourceVersion") or "")
 
 
 @dataclass(frozen=True)
@@ -225,10 +261,14 @@ def _belongs(obj: Obj, service: str, uid: str, by_uid: Mapping[str, Obj], routes
 
 
 def service_view(
-    objects: NamespaceObjects, name: str, now: datetime, reveal: bool = False
+    objects: NamespaceObjects,
+    name: str,
+    now: datetime,
+    reveal: bool = False,
+    memo: RowMemo | None = None,
 ) -> ServiceView | None:
     """The Service page's data, or None when the namespace has no Knative Service `name`; secret-like
-    env values masked unless `reveal`."""
+    env values masked unless `reveal`. Its rows are kept in `memo` as the namespace page's are."""
     scope = service_scope(objects, name)
     if scope is None:
         return None
@@ -267,7 +307,7 @@ def service_view(
     return ServiceView(
         objects.namespace,
         name,
-        _overview(objects, scope, now),
+        _overview(objects, scope, now, memo),
         conditions,
         related,
         hidden,
