@@ -174,14 +174,8 @@ def _lease(obj: dict[str, Any], meta: dict[str, Any]) -> list[Cause]:
         causes.append(_invalid("spec.leaseDurationSeconds", duration, "must be greater than 0"))
     if isinstance(transitions, int) and transitions < 0:
         causes.append(_invalid("spec.leaseTransitions", transitions, "must be greater than or equal to 0"))
-    if spec.get("preferredHolder") and not spec.get("strategy"):
-        causes.append(
-            Cause(
-                "spec.preferredHolder",
-                "Forbidden: may only be specified if `strategy` is defined",
-                "FieldValueForbidden",
-            )
-        )
+    # preferredHolder without a strategy is Forbidden only with the CoordinatedLeaderElection gate on;
+    # off (the default), both fields are dropped before validation (defaulting.drop_disabled_lease_fields).
     return causes
 
 

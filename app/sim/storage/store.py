@@ -39,7 +39,13 @@ from app.sim.storage.patching import (
 )
 from app.sim.storage.resources import NAMESPACES, SERVICES, ResourceRegistry, ResourceType
 from app.sim.storage.selectors import FieldSelector, LabelSelector
-from app.sim.storage.strategies import SYSTEM_METADATA, default, generation_body, tracks_generation
+from app.sim.storage.strategies import (
+    SYSTEM_METADATA,
+    default,
+    drop_disabled_fields,
+    generation_body,
+    tracks_generation,
+)
 from app.sim.storage.typedecoding import patched_text, refuse_undeclared
 from app.sim.storage.validating import name_errors
 from app.sim.storage.validation import (
@@ -208,6 +214,7 @@ class Store:
             default(rt, new)
             self._defaulter.on_write(rt, new, None, dry_run=dry_run)
             self._own(rt, None, new, writer, sent)
+            drop_disabled_fields(rt, new, None)
             if dry_run:
                 return with_given_resource_version(new, given_rv)
             refuse_resource_version(given_rv)
@@ -628,6 +635,7 @@ class Store:
                 meta["generation"] = int(old_meta.get("generation") or 0) + 1
             if writer is None or not writer.apply:
                 self._own(rt, current, new, writer, sent)
+            drop_disabled_fields(rt, new, current)
         new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if new == current or dry_run:
             return clone(new)

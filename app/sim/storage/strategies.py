@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.sim.storage.resources import NAMESPACES, PODS, ResourceType
+from app.sim.storage.resources import LEASES, NAMESPACES, PODS, ResourceType
 
 # Metadata only the server sets: kept from the stored object on every update.
 SYSTEM_METADATA = (
@@ -39,3 +39,18 @@ def tracks_generation(rt: ResourceType) -> bool:
 def generation_body(obj: dict[str, Any]) -> dict[str, Any]:
     """The part of an object whose change bumps metadata.generation."""
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+
+
+def drop_disabled_fields(rt: ResourceType, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+    """Fields of a feature gate that is off, dropped by the kind's strategy (PrepareForCreate and
+    PrepareForUpdate): after the field manager recorded them, so managedFields still name them.
+
+    A Lease's coordinated-leader-election fields (`strategy`, `preferredHolder`; CoordinatedLeaderElection
+    is beta and off by default in 1.37): on create always, on update unless the stored Lease already had
+    them (k8s.io/kubernetes pkg/registry/coordination/lease/strategy.go)."""
+    if rt.key != LEASES or not isinstance(new.get("spec"), dict):
+        return
+    before = ((old or {}).get("spec") or {}) if isinstance((old or {}).get("spec"), dict) else {}
+    for field in ("strategy", "preferredHolder"):
+        if before.get(field) is None:
+            new["spec"].pop(field, None)

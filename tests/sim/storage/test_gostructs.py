@@ -24,11 +24,13 @@ DOCUMENTS = (
     "/openapi/v3/api/v1",
     "/openapi/v3/apis/apps/v1",
     "/openapi/v3/apis/rbac.authorization.k8s.io/v1",
+    "/openapi/v3/apis/coordination.k8s.io/v1",
 )
 PACKAGES = {
     "core/v1.": "io.k8s.api.core.v1.",
     "apps/v1.": "io.k8s.api.apps.v1.",
     "rbac/v1.": "io.k8s.api.rbac.v1.",
+    "coordination/v1.": "io.k8s.api.coordination.v1.",
     "meta/v1.": "io.k8s.apimachinery.pkg.apis.meta.v1.",
 }
 SCALARS = {"bool": "boolean", "string": "string", "int32": "integer", "int64": "integer", "[]byte": "string"}
