@@ -7,6 +7,7 @@ unchanged cluster only reads the versions and joins markup it already has.
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections import Counter
 from collections.abc import Callable, Hashable
@@ -66,18 +67,20 @@ class NamespaceRows:
         self._current_cache, self._renderer = cache, renderer
         self._lock = threading.Lock()
         self._latest: dict[str, tuple[Hashable, ListedRow]] = {}
+        self._listing: tuple[list[ListedRow], Listing] | None = None
         self.computed: Counter[str] = Counter()
 
     def rows(self) -> list[ListedRow]:
         """Every shown namespace's row, by name."""
         cache = self._current_cache()
         names = cache.namespaces()
+        versions = cache.versions(names)
         with self._lock:
             latest = dict(self._latest)
         rows = []
-        for namespace in names:
+        for namespace, current in zip(names, versions, strict=True):
             found = latest.get(namespace)
-            if found is None or found[0] != (cache, cache.version(namespace)):
+            if found is None or found[0] != (cache, current):
                 version, objects = snapshot(cache, namespace)
                 summary = namespace_summary(objects)
                 # The row shows no date: keyed without it, an unchanged count keeps its markup.
@@ -95,14 +98,22 @@ class NamespaceRows:
         return rows
 
     def listing(self) -> Listing:
-        """The list in the page's order."""
-        rows = {row.name: row for row in self.rows()}
-        shown, folded = split_namespaces(row.summary for row in rows.values())
-        return Listing(
-            shown=tuple(rows[s.namespace] for s in shown),
-            folded=tuple(rows[s.namespace] for s in folded),
+        """The list in the page's order (ordered again only when a row changed)."""
+        rows = self.rows()
+        with self._lock:
+            last = self._listing
+        if last is not None and len(last[0]) == len(rows) and all(map(operator.is_, last[0], rows)):
+            return last[1]
+        by_name = {row.name: row for row in rows}
+        shown, folded = split_namespaces(row.summary for row in rows)
+        listing = Listing(
+            shown=tuple(by_name[s.namespace] for s in shown),
+            folded=tuple(by_name[s.namespace] for s in folded),
             counts=list_counts(shown, folded),
         )
+        with self._lock:
+            self._listing = (rows, listing)
+        return listing
 
     def summaries(self, now: datetime) -> list[NamespaceSummary]:
         """Every shown namespace's counts, by name, dated as the cache would date a fresh snapshot:

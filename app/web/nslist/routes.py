@@ -130,7 +130,12 @@ async def namespaces_events(request: Request, dashboard: DashboardDep) -> Stream
         first=lambda listing: dashboard.renderer.macro(
             PARTIALS, "namespaces", list_view(request, listing, "", first_rows())
         ),
-        system=lambda listing: dashboard.renderer.macro(PARTIALS, "system_namespaces", system_view(listing)),
+        system=lambda listing: dashboard.renderer.macro(
+            PARTIALS,
+            "system_namespaces",
+            system_view(listing),
+            path_for(request, "namespaces_section", section=SYSTEM),
+        ),
         counts=lambda listing: dashboard.renderer.macro(PARTIALS, "namespace_counts", listing.counts),
     )
 

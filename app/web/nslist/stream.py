@@ -4,7 +4,8 @@ A change in one of a thousand namespaces used to resend the whole list to every 
 each). Each stream now remembers the rows it sent: a changed row goes alone, as the event
 `row:<namespace>` its `<tr>` swaps itself with; the header's counts go when they change; the first
 screenful goes again only when the list's order or membership changed (a namespace came, went, or
-gained its first Knative Service), and the system namespaces' disclosure when its members did.
+gained its first Knative Service), and the system namespaces' disclosure when its members did (with a
+loader of its rows, as the page has it: static/app.js loads them at once when the group is open).
 """
 
 from __future__ import annotations
