@@ -125,8 +125,10 @@ def test_the_json_api_counts_from_the_same_cache_dated_now(served_dashboard: Das
     assert not served.namespace_list.computed, "nothing changed: nothing counted again"
     assert [dict(s, observedAt=None) for s in again] == [dict(s, observedAt=None) for s in first]
     assert all(datetime.fromisoformat(s["observedAt"]) >= asked for s in again), "live watches: dated now"
-    fresh = undated(loading.summaries(served))
-    assert [s["namespace"] for s in again] == [s.namespace for s in fresh] == served.cache.namespaces()
+    fresh = [namespace_summary(served.cache.objects(n)) for n in served.cache.namespaces()]
+    assert [(s["namespace"], s["services"], s["core_services"], s["pods"]) for s in again] == [
+        (s.namespace, s.services, s.core_services, s.pods) for s in fresh
+    ]
 
 
 def test_the_first_screenful_then_every_namespace_by_scrolling_and_opening(
