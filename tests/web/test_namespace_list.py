@@ -253,3 +253,21 @@ def test_the_stream_sends_only_the_row_that_changed(
         assert "namespaces" not in [e for e, _ in seen], "the first screenful did not change"
     html = page(served_dashboard)
     assert "kube-late" in html.split('id="system_namespaces"')[1]
+
+
+def test_a_stream_opened_by_the_page_sends_nothing_the_page_has(
+    served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    html = page(served_dashboard)
+    found = re.search(r'sse-connect="(/events\?shown=\d+)"', html)
+    assert found is not None, "the page tells its stream which list it showed"
+    with (
+        httpx.Client(base_url=served_dashboard.url, timeout=httpx.Timeout(10.0)) as client,
+        client.stream("GET", found.group(1)) as response,
+    ):
+        events = EventReader(response)
+        assert [e for e, _ in events.until(lambda event, _: event == "connection")] == ["connection"]
+        CoreV1Api(knative_api).create_namespaced_service(NS, service("made-by-hand"))
+        seen = events.until(lambda event, _: event.startswith("row:"), timeout=10)
+        assert [e for e, _ in seen] == [f"row:{NS}"], "the list itself was not sent again"
+    assert get(served_dashboard, "/events?shown=x").status_code == 422

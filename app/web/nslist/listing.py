@@ -46,6 +46,9 @@ class Listing:
     shown: tuple[ListedRow, ...]
     folded: tuple[ListedRow, ...]
     counts: ListCounts
+    generation: int = 0
+    """Which listing this is, of those its NamespaceRows made: the page tells its stream, which then
+    sends nothing until something changed."""
 
     def matching(self, query: str) -> tuple[ListedRow, ...]:
         """The rows whose name contains `query`: the whole list, system namespaces included (after
@@ -68,6 +71,7 @@ class NamespaceRows:
         self._lock = threading.Lock()
         self._latest: dict[str, tuple[Hashable, ListedRow]] = {}
         self._listing: tuple[list[ListedRow], Listing] | None = None
+        self._generation = 0
         self.computed: Counter[str] = Counter()
 
     def rows(self) -> list[ListedRow]:
@@ -106,12 +110,14 @@ class NamespaceRows:
             return last[1]
         by_name = {row.name: row for row in rows}
         shown, folded = split_namespaces(row.summary for row in rows)
-        listing = Listing(
-            shown=tuple(by_name[s.namespace] for s in shown),
-            folded=tuple(by_name[s.namespace] for s in folded),
-            counts=list_counts(shown, folded),
-        )
         with self._lock:
+            self._generation += 1
+            listing = Listing(
+                shown=tuple(by_name[s.namespace] for s in shown),
+                folded=tuple(by_name[s.namespace] for s in folded),
+                counts=list_counts(shown, folded),
+                generation=self._generation,
+            )
             self._listing = (rows, listing)
         return listing
 

@@ -86,7 +86,7 @@ def _namespaces_page(request: Request, dashboard: Dashboard, q: str) -> HTMLResp
         "system_url": path_for(request, "namespaces_section", section=SYSTEM),
         "section_url": path_for(request, "namespaces_section", section="_"),
         "query": q,
-        "events": path_for(request, "namespaces_events"),
+        "events": path_for(request, "namespaces_events") + f"?shown={listing.generation}",
     }
     return render_page(request, dashboard, "index.html", context)
 
@@ -121,10 +121,13 @@ def _fragment(
 
 
 @router.get("/events", name="namespaces_events")
-async def namespaces_events(request: Request, dashboard: DashboardDep) -> StreamingResponse:
-    """The list's stream: on connect the first screenful, then one event per changed row (swapped by
-    its id), the header's counts when they change, and the first screenful again only when the list's
-    order or membership changed."""
+async def namespaces_events(
+    request: Request, dashboard: DashboardDep, shown: Annotated[int | None, Query(ge=0)] = None
+) -> StreamingResponse:
+    """The list's stream: on connect the first screenful (unless the list is still the one the page
+    showed, its generation `shown`), then one event per changed row (swapped by its id), the header's
+    counts when they change, and the first screenful again only when the list's order or membership
+    changed."""
     feed = await subscribe(dashboard, None)
     stream = ListStream(
         first=lambda listing: dashboard.renderer.macro(
@@ -137,6 +140,7 @@ async def namespaces_events(request: Request, dashboard: DashboardDep) -> Stream
             path_for(request, "namespaces_section", section=SYSTEM),
         ),
         counts=lambda listing: dashboard.renderer.macro(PARTIALS, "namespace_counts", listing.counts),
+        shown=shown,
     )
 
     def render(names: frozenset[str]) -> list[tuple[str, str]]:

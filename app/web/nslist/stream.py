@@ -32,20 +32,27 @@ class ListStream:
         first: Callable[[Listing], str],
         system: Callable[[Listing], str],
         counts: Callable[[Listing], str],
+        shown: int | None = None,
     ) -> None:
         """`first`, `system` and `counts` render the list's first screenful, the system namespaces'
-        disclosure and the header's counts."""
+        disclosure and the header's counts; `shown` is the generation of the listing the page showed
+        (if the page said)."""
         self._first, self._system, self._counts = first, system, counts
+        self._shown = shown
         self._rows: dict[str, str] | None = None
         self._order: tuple[str, ...] = ()
         self._folded: tuple[str, ...] = ()
         self._counted: object = None
 
     def events(self, listing: Listing) -> list[tuple[str, str]]:
-        """(event, HTML) pairs; on the first call the first screenful and the system disclosure."""
+        """(event, HTML) pairs. The first call sends the first screenful and the system disclosure,
+        unless the listing is still the one the page showed: then nothing."""
         rows = {row.name: str(row.html) for row in (*listing.shown, *listing.folded)}
         order = tuple(row.name for row in listing.shown)
         folded = tuple(row.name for row in listing.folded)
+        if self._rows is None and listing.generation == self._shown:
+            self._rows, self._order, self._folded, self._counted = rows, order, folded, listing.counts
+            return []
         sent, self._rows = self._rows, rows
         events: list[tuple[str, str]] = []
         if sent is None or order != self._order:
