@@ -121,7 +121,20 @@
       }
     });
   }
-  document.addEventListener("htmx:sseMessage", function (event) { reopen(event.target); refreshAges(); });
+  // A folded group whose rows load when first opened (the namespace list's system namespaces): when the
+  // stream replaces its inside while it is open, its rows load at once.
+  function loadOpened(root) {
+    if (root.tagName !== "DETAILS" || !root.open) { return; }
+    root.querySelectorAll(":scope > .deferred").forEach(function (loader) {
+      window.htmx.process(loader);
+      root.dispatchEvent(new Event("toggle"));
+    });
+  }
+  document.addEventListener("htmx:sseMessage", function (event) {
+    reopen(event.target);
+    loadOpened(event.target);
+    refreshAges();
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.target.matches && event.target.matches("section.slot")) { reopen(event.target); }
     refreshAges();

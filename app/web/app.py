@@ -22,6 +22,7 @@ from app.web.history_signing import history_key
 from app.web.limiting import BodyLimit
 from app.web.limits import ServerLimits
 from app.web.loading import LoadError
+from app.web.nslist import routes as nslist_routes
 from app.web.observability import install_observability
 from app.web.plans import api as plans_api
 from app.web.plans import views as plan_views
@@ -59,6 +60,7 @@ def build_connected_app(settings: Settings, connection: ClusterConnection) -> Fa
     app.include_router(api.router)
     app.include_router(docs.router)
     app.include_router(kubecontexts.router)
+    app.include_router(nslist_routes.router)  # the namespace list, its fragments and stream
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.include_router(objects.router)  # every listed object's YAML

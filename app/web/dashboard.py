@@ -15,7 +15,8 @@ from app.kube.caching import ClusterCache
 from app.settings import Settings
 from app.web.connection import ClusterConnection
 from app.web.demo.probing import ProbeRegistry
-from app.web.rendering import RenderQueue, SectionCache, SummaryCache
+from app.web.nslist.listing import NamespaceRows
+from app.web.rendering import RenderQueue, SectionCache
 from app.web.streams import EventStreams
 from app.web.templating import Renderer
 
@@ -46,14 +47,14 @@ class Dashboard:
     here adds its namespace at once; the runner finds the others by listing Services now and then)."""
     sections: SectionCache = field(init=False)
     """The namespace pages' rendered sections, shared by page views and SSE streams."""
-    summaries: SummaryCache = field(init=False)
-    """The namespace list's counts, computed once per change of each namespace."""
+    namespace_list: NamespaceRows = field(init=False)
+    """The namespace list's counts and rows, made once per change of each namespace."""
     renders: RenderQueue = field(init=False)
     """Namespace and Service page renders, a few at a time (settings.render_concurrency)."""
 
     def __post_init__(self) -> None:
         self.sections = SectionCache(lambda: self.cache, self.renderer, lambda: self.clock())
-        self.summaries = SummaryCache(lambda: self.cache)
+        self.namespace_list = NamespaceRows(lambda: self.cache, self.renderer)
         self.renders = RenderQueue(self.settings.render_concurrency)
 
     @property

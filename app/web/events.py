@@ -1,7 +1,7 @@
 """SSE endpoints: each page's live stream of re-rendered sections and connection banners.
 
-Event names are the section names (app.web.sections) plus `connection` (the banner) and, on the
-namespaces page, `namespaces`.
+Event names are the section names (app.web.sections) plus `connection` (the banner); the namespace
+list's stream is app.web.nslist's.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from fastapi.responses import StreamingResponse
 
 from app.kube.feeding import ChangeFeed
 from app.model.views import ConnectionView
-from app.model.views.namespacelist import split_namespaces
 from app.web import loading
 from app.web.dashboard import Dashboard, DashboardDep
 from app.web.loading import LoadError
@@ -91,23 +90,6 @@ def rendered_or_nothing(render: Callable[[frozenset[str]], list[tuple[str, str]]
             return []
 
     return safe
-
-
-@router.get("/events", name="namespaces_events")
-async def namespaces_events(dashboard: DashboardDep) -> StreamingResponse:
-    feed = await subscribe(dashboard, None)
-
-    def render(names: frozenset[str]) -> list[tuple[str, str]]:
-        shown, folded = split_namespaces(loading.listed_summaries(dashboard))
-        return [
-            ("namespaces", dashboard.renderer.macro(PARTIALS, "namespaces", shown)),
-            ("system_namespaces", dashboard.renderer.macro(PARTIALS, "namespace_rows", folded)),
-        ]
-
-    def affected(kind: str) -> frozenset[str]:
-        return frozenset({"namespaces"}) if kind == "namespaces" or affected_sections(kind) else frozenset()
-
-    return respond(dashboard, feed, rendered_or_nothing(render), ("namespaces",), affected)
 
 
 @router.get("/namespaces/{namespace}/events", name="namespace_events")

@@ -19,10 +19,10 @@ from app.model.views import (
     RowMemo,
     ServiceView,
     namespace_overview,
-    namespace_summary,
     service_view,
 )
 from app.web.dashboard import Dashboard
+from app.web.nslist.listing import Listing
 from app.web.sections import NAMESPACE_SECTIONS
 
 
@@ -171,16 +171,13 @@ def _service_view(
 
 
 def summaries(dashboard: Dashboard) -> list[NamespaceSummary]:
-    """Counts for every namespace the dashboard shows. The namespace list is read once, not once per
-    namespace: with a thousand namespaces, asking it again for each made the page quadratic."""
+    """Counts for every namespace the dashboard shows, each counted once per change of its namespace
+    (the namespace list's own counts), dated now while its watches are live."""
     with reading_the_cluster():
-        shown = dashboard.cache.namespaces()
-        return [namespace_summary(dashboard.cache.objects(ns)) for ns in shown]
+        return dashboard.namespace_list.summaries(dashboard.clock())
 
 
-def listed_summaries(dashboard: Dashboard) -> list[NamespaceSummary]:
-    """The namespace list's counts, each namespace counted again only when it changed (their
-    `observedAt` is when they were counted: for the page, which shows no date; the JSON API dates
-    each summary now, with `summaries`)."""
+def namespace_listing(dashboard: Dashboard) -> Listing:
+    """The namespace list's rows in the page's order, each rendered once per change of its namespace."""
     with reading_the_cluster():
-        return dashboard.summaries.summaries()
+        return dashboard.namespace_list.listing()

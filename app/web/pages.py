@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from app.model.views import ConnectionView
-from app.model.views.namespacelist import split_namespaces
 from app.web import loading
 from app.web.dashboard import Dashboard, DashboardDep
 from app.web.disclosure import first_window, narrowed
@@ -47,13 +46,6 @@ def current_connection(dashboard: Dashboard) -> ConnectionView:
     """The banner's state now."""
     state = dashboard.cache.connection()
     return ConnectionView(state.connected, state.error, stale=state.stale)
-
-
-@router.get("/", name="namespaces_page")
-def namespaces_page(request: Request, dashboard: DashboardDep) -> HTMLResponse:
-    shown, folded = split_namespaces(loading.listed_summaries(dashboard))
-    context = {"summaries": shown, "system": folded, "events": path_for(request, "namespaces_events")}
-    return render_page(request, dashboard, "index.html", context)
 
 
 @router.get("/namespaces/{namespace}", name="namespace_page")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,11 +23,9 @@ from app.kube.caching import ClusterCache
 from app.model.objects import NamespaceObjects
 from app.model.views import (
     NamespaceOverview,
-    NamespaceSummary,
     RowMemo,
     ServiceView,
     namespace_overview,
-    namespace_summary,
 )
 from app.web.disclosure import first_window
 from app.web.sections import namespace_section, service_section
@@ -139,7 +136,7 @@ class SectionCache:
         """The latest view of `key` (held: its flight lock)."""
         rendered: _Rendered[V] | None = self._latest.get(key)
         if rendered is None or rendered.key != (cache, cache.version(namespace)):
-            version, objects = _snapshot(cache, namespace)
+            version, objects = snapshot(cache, namespace)
             rendered = _Rendered((cache, version), build(objects, self._clock()))
             self._latest[key] = rendered
         return rendered
@@ -170,47 +167,7 @@ class SectionCache:
             return shown
 
 
-class SummaryCache:
-    """The namespace list's counts, each computed once per version of its namespace in the cache.
-
-    With a thousand namespaces, counting every one of them again for each view of the list cost more
-    than kubectl reading them all from the API server; between two views only the namespaces whose
-    objects changed (or whose watches failed, recovered or went idle: the cache's version says so)
-    are counted again. `computed` counts the summaries actually computed, by namespace still shown."""
-
-    def __init__(self, cache: Callable[[], ClusterCache]) -> None:
-        """`cache` gives the current cluster cache (switching contexts replaces it)."""
-        self._current_cache = cache
-        self._lock = threading.Lock()
-        self._latest: dict[str, tuple[Hashable, NamespaceSummary]] = {}
-        self.computed: Counter[str] = Counter()
-
-    def summaries(self) -> list[NamespaceSummary]:
-        """Every shown namespace's summary, by name (blocking: call from a worker thread; the cache's
-        errors propagate). Its `observedAt` is when it was counted, not now: the list shows no date."""
-        cache = self._current_cache()
-        names = cache.namespaces()
-        with self._lock:
-            latest = dict(self._latest)
-        shown = []
-        for namespace in names:
-            found = latest.get(namespace)
-            if found is None or found[0] != (cache, cache.version(namespace)):
-                version, objects = _snapshot(cache, namespace)
-                found = ((cache, version), namespace_summary(objects))
-                with self._lock:
-                    self.computed[namespace] += 1
-                    self._latest[namespace] = found
-            shown.append(found[1])
-        if gone := latest.keys() - set(names):  # deleted namespaces (or another context's) are forgotten
-            with self._lock:
-                for namespace in gone:
-                    self._latest.pop(namespace, None)
-                    self.computed.pop(namespace, None)
-        return shown
-
-
-def _snapshot(cache: ClusterCache, namespace: str) -> tuple[Hashable, NamespaceObjects]:
+def snapshot(cache: ClusterCache, namespace: str) -> tuple[Hashable, NamespaceObjects]:
     """The namespace's objects with the cache's version read before them and still current after
     (retried a few times): the markup then belongs to exactly that version, never to an older one."""
     version = cache.version(namespace)

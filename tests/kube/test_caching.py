@@ -318,14 +318,25 @@ def test_version_moves_with_every_change_a_snapshot_would_show(
     sim_cluster: SimCluster, api: ApiClient, make_cache: CacheFactory
 ) -> None:
     create_namespace(api, "labs-1")
+    create_namespace(api, "labs-2")
     cache = make_cache(api)
+
+    def agree() -> None:
+        """`versions` answers what `version` does, for a namespace read, one never read and one unknown."""
+        asked = ["labs-1", "labs-2", "no-such-namespace"]
+        assert cache.versions(asked) == [cache.version(n) for n in asked]
+
+    agree()
     cache.objects("labs-1")
     synced = cache.version("labs-1")
     assert cache.version("labs-1") == synced  # nothing changed: the same value
+    agree()
     put_service(api, "labs-1", "web")
     assert wait_until(lambda: "web" in names(cache.objects("labs-1").core_services))
     changed = cache.version("labs-1")
     assert changed != synced
+    agree()
     sim_cluster.stop()  # the watches fail: snapshots now carry problems
     assert wait_until(lambda: cache.version("labs-1") != changed)
+    agree()
     sim_cluster.start()

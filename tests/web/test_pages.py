@@ -60,7 +60,7 @@ def test_namespaces_page_counts_each_kind(lab: Backend, lab_dashboard: Dashboard
         assert_no_banners(response.text)
         listing = section(response.text, "namespaces")
         assert NS in row_names(listing)
-        row = re.search(rf'<tr data-name="{NS}">(.*?)</tr>', listing, re.S)
+        row = re.search(rf'<tr data-name="{NS}"[^>]*>(.*?)</tr>', listing, re.S)
         assert row is not None
         counts = [int(n) for n in re.findall(r'<td class="num">(\d+)', row.group(1))]
         assert counts == [
