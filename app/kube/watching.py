@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from kubernetes.client import ApiClient
 from app.kube.errors import ApiError, Unreachable
 from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, open_response, request_json
 from app.kube.resources import Resource
+from app.kube.store import object_key, resource_version
 from app.model.objects import KubeObject
 
 Transform = Callable[[KubeObject], KubeObject]
@@ -30,6 +31,13 @@ WATCH_READ_MARGIN = 10.0
 @dataclass(frozen=True)
 class ObjectList:
     items: list[KubeObject]
+    resource_version: str
+
+
+@dataclass(frozen=True)
+class ObjectVersions:
+    versions: dict[str, str]
+    """Store key -> resourceVersion."""
     resource_version: str
 
 
@@ -67,19 +75,33 @@ class ListWatch:
     def list(self) -> ObjectList:
         """Every object, page by page; items get `apiVersion`/`kind` (core lists omit them)."""
         items: list[KubeObject] = []
+        for page in self._pages():
+            for item in page.get("items") or []:
+                item.setdefault("apiVersion", self.resource.api_version)
+                item.setdefault("kind", self.resource.kind)
+                items.append(item if self.transform is None else self.transform(item))
+        return ObjectList(items, _list_version(page))
+
+    def list_versions(self) -> ObjectVersions:
+        """Each object's store key and resourceVersion, page by page, and the list's resourceVersion:
+        what a watch check compares. No object is kept, so checking a kind holds one page at a time,
+        not a second copy of what the cache holds."""
+        versions: dict[str, str] = {}
+        for page in self._pages():
+            versions.update((object_key(item), resource_version(item)) for item in page.get("items") or [])
+        return ObjectVersions(versions, _list_version(page))
+
+    def _pages(self) -> Iterator[dict[str, Any]]:
+        """The list's pages as decoded; the last one carries the list's resourceVersion."""
         query = {"limit": str(self.page_size)}
         while True:
             page = request_json(
                 self.api_client, "GET", self.resource.path(self.namespace), query=query, timeout=self.timeout
             )
-            for item in page.get("items") or []:
-                item.setdefault("apiVersion", self.resource.api_version)
-                item.setdefault("kind", self.resource.kind)
-                items.append(item if self.transform is None else self.transform(item))
-            metadata = page.get("metadata") or {}
-            token = metadata.get("continue")
+            yield page
+            token = (page.get("metadata") or {}).get("continue")
             if not token:
-                return ObjectList(items, str(metadata.get("resourceVersion", "")))
+                return
             query = {"limit": str(self.page_size), "continue": str(token)}
 
     def watch(self, resource_version: str, timeout_seconds: int) -> WatchStream:
@@ -142,6 +164,10 @@ class WatchStream:
             self._closed = True
         with contextlib.suppress(ValueError, RuntimeError, OSError):  # already finished or released
             self._response.shutdown()
+
+
+def _list_version(page: dict[str, Any]) -> str:
+    return str((page.get("metadata") or {}).get("resourceVersion", ""))
 
 
 def _parse_event(line: bytes, transform: Transform | None = None) -> WatchEvent:
