@@ -42,6 +42,7 @@ from app.kube.informing import AddHandler, DeleteHandler, Informer, Lister, Upda
 from app.kube.reconnecting import ReconnectProbe
 from app.kube.reflecting import Counters, Reflector, ReflectorOptions
 from app.kube.resources import NAMESPACES, Discovery, Resource, discover
+from app.kube.sharing import SharedValues
 from app.model.objects import KubeObject, NamespaceObjects
 from app.model.validation import dns1123_label_errors
 
@@ -142,6 +143,8 @@ class ClusterCache:
         self.options = options or ReflectorOptions()
         self.cluster_watches = cluster_watches and not self.allowed
         self.counters = Counters()
+        self.shared = SharedValues()
+        """Parts shared by every cached object, whichever informer cached it (app.kube.sharing)."""
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._discovery: Discovery | None = None
@@ -450,6 +453,7 @@ class ClusterCache:
             on_error=self._reflector_failed,
             on_recover=self._reflector_recovered,
             on_relist=self._reflector_relisted,
+            shared=self.shared,
         )
 
     def _handlers(self, namespace: str | None, kind: str) -> tuple[AddHandler, UpdateHandler, DeleteHandler]:
