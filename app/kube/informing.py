@@ -20,7 +20,7 @@ from app.kube.reflecting import (
 from app.kube.resources import Resource
 from app.kube.sharing import SharedValues
 from app.kube.store import Change, Store
-from app.kube.trimming import trim
+from app.kube.trimming import field_selector, trim
 from app.kube.watching import ListWatch
 from app.model.objects import KubeObject
 
@@ -85,7 +85,9 @@ class Informer:
         self._started = False
         keep = functools.partial(trim, resource, SharedValues() if shared is None else shared)
         self.reflector = Reflector(
-            ListWatch(api_client, resource, namespace, transform=keep),
+            ListWatch(
+                api_client, resource, namespace, transform=keep, field_selector=field_selector(resource)
+            ),
             self.store,
             on_changes=self._dispatch,
             on_error=on_error,

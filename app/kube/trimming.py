@@ -1,5 +1,10 @@
-"""What the cache keeps of an object: client-go's informer transform (`SetTransform`), which strips
-what no reader needs before the object is stored.
+"""What the cache keeps: which objects (a field selector the server filters by) and, of each, what
+client-go's informer transform (`SetTransform`) would keep, stripped of what no reader needs before
+the object is stored.
+
+Of the Events, only the history's (reason `TrafficChanged`, app.model.history) are read by anything:
+every other Event (a controller's "Created ..." and the like, a third of a wide cluster's objects and
+most of its churn) is neither listed nor watched. No page shows Events otherwise.
 
 A cached object costs about as much again in `metadata.managedFields` as in everything else, and
 nothing shows managedFields (the YAML pages drop them). Only the history reads them:
@@ -22,13 +27,22 @@ from typing import Any
 
 from app.kube.resources import Resource
 from app.kube.sharing import SharedValues
+from app.model.history import REASON
 from app.model.objects import KubeObject
+
+SELECTED = {("", "events"): f"reason={REASON}"}
+"""Kinds (group, plural) of which only what a field selector selects is cached."""
 
 KEEP_MANAGED_FIELDS = frozenset({("serving.knative.dev", "services")})
 """Kinds (group, plural) cached with their managedFields whole: the history reads who wrote what."""
 MANAGERS_ONLY = frozenset({("", "events"), ("events.k8s.io", "events")})
 """Kinds cached with each managedFields entry reduced to `MANAGER_KEYS`."""
 MANAGER_KEYS = ("manager", "operation", "time")
+
+
+def field_selector(resource: Resource) -> str:
+    """The field selector the cache lists and watches `resource` with ("": everything)."""
+    return SELECTED.get((resource.group, resource.plural), "")
 
 
 def trim(resource: Resource, shared: SharedValues, obj: KubeObject) -> KubeObject:

@@ -61,12 +61,15 @@ class ListWatch:
         timeout: Timeout = DEFAULT_TIMEOUT,
         page_size: int = PAGE_SIZE,
         transform: Transform | None = None,
+        field_selector: str = "",
     ) -> None:
         """`transform`: what is kept of each listed or watched object (client-go's informer
         `TransformFunc`), given the decoded object, which nothing else holds yet. Applied page by page
-        and event by event, so no more than one page is ever held whole."""
+        and event by event, so no more than one page is ever held whole. `field_selector`: only the
+        objects it selects are listed and watched (the server filters them)."""
         self.api_client = api_client
         self.transform = transform
+        self.field_selector = field_selector
         self.resource = resource
         self.namespace = namespace
         self.timeout = timeout
@@ -93,7 +96,7 @@ class ListWatch:
 
     def _pages(self) -> Iterator[dict[str, Any]]:
         """The list's pages as decoded; the last one carries the list's resourceVersion."""
-        query = {"limit": str(self.page_size)}
+        query = {"limit": str(self.page_size), **self._selecting()}
         while True:
             page = request_json(
                 self.api_client, "GET", self.resource.path(self.namespace), query=query, timeout=self.timeout
@@ -102,7 +105,10 @@ class ListWatch:
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return
-            query = {"limit": str(self.page_size), "continue": str(token)}
+            query = {"limit": str(self.page_size), "continue": str(token), **self._selecting()}
+
+    def _selecting(self) -> dict[str, str]:
+        return {"fieldSelector": self.field_selector} if self.field_selector else {}
 
     def watch(self, resource_version: str, timeout_seconds: int) -> WatchStream:
         """Open a watch from `resource_version` that the server ends after `timeout_seconds`."""
@@ -111,6 +117,7 @@ class ListWatch:
             "resourceVersion": resource_version,
             "allowWatchBookmarks": "true",
             "timeoutSeconds": str(timeout_seconds),
+            **self._selecting(),
         }
         connect = self.timeout[0] if isinstance(self.timeout, tuple) else self.timeout
         response = open_response(

@@ -28,6 +28,26 @@ def test_a_paginated_list_returns_every_item_at_one_resource_version(
     assert {(o["apiVersion"], o["kind"]) for o in listed.items} == {("v1", "ConfigMap")}
 
 
+def test_listing_versions_pages_through_keys_and_versions_alone(
+    admin_api: ApiClient, fresh_namespace: str
+) -> None:
+    """What a watch check compares, without keeping the objects; with a field selector too."""
+    for i in range(5):
+        put_configmap(admin_api, fresh_namespace, f"cm-{i}", k="1")
+    list_watch = ListWatch(admin_api, CONFIGMAPS, fresh_namespace, page_size=2)
+    listed, versions = list_watch.list(), list_watch.list_versions()
+    assert versions.versions == {
+        f"{fresh_namespace}/{o['metadata']['name']}": o["metadata"]["resourceVersion"] for o in listed.items
+    }
+    assert len(versions.versions) == 5
+    assert int(versions.resource_version) >= max(int(v) for v in versions.versions.values())
+    selected = ListWatch(
+        admin_api, CONFIGMAPS, fresh_namespace, page_size=2, field_selector="metadata.name=cm-3"
+    )
+    assert names(selected.list().items) == ["cm-3"]
+    assert list(selected.list_versions().versions) == [f"{fresh_namespace}/cm-3"]
+
+
 def test_a_watch_streams_events_until_the_server_ends_it(admin_api: ApiClient, fresh_namespace: str) -> None:
     list_watch = ListWatch(admin_api, CONFIGMAPS, fresh_namespace)
     stream = list_watch.watch(list_watch.list().resource_version, timeout_seconds=1)
