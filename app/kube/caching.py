@@ -145,6 +145,8 @@ class ClusterCache:
         self.counters = Counters()
         self.shared = SharedValues()
         """Parts shared by every cached object, whichever informer cached it (app.kube.sharing)."""
+        self._decoding = threading.Lock()
+        """One listed page decoded at a time, whichever informer listed it (app.kube.watching)."""
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._discovery: Discovery | None = None
@@ -454,6 +456,7 @@ class ClusterCache:
             on_recover=self._reflector_recovered,
             on_relist=self._reflector_relisted,
             shared=self.shared,
+            decoding=self._decoding,
         )
 
     def _handlers(self, namespace: str | None, kind: str) -> tuple[AddHandler, UpdateHandler, DeleteHandler]:

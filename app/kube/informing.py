@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -75,8 +76,10 @@ class Informer:
         on_recover: RecoverCallback | None = None,
         on_relist: RelistCallback | None = None,
         shared: SharedValues | None = None,
+        decoding: threading.Lock | None = None,
     ) -> None:
-        """`shared`: the table of parts shared with other informers' objects (default: its own)."""
+        """`shared`: the table of parts shared with other informers' objects (default: its own);
+        `decoding`: the lock held while a listed page is decoded and kept (default: its own)."""
         self.resource = resource
         self.namespace = namespace
         self.store = Store()
@@ -86,7 +89,12 @@ class Informer:
         keep = functools.partial(trim, resource, SharedValues() if shared is None else shared)
         self.reflector = Reflector(
             ListWatch(
-                api_client, resource, namespace, transform=keep, field_selector=field_selector(resource)
+                api_client,
+                resource,
+                namespace,
+                transform=keep,
+                field_selector=field_selector(resource),
+                decoding=decoding,
             ),
             self.store,
             on_changes=self._dispatch,

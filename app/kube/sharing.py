@@ -47,9 +47,18 @@ class SharedValues:
             return len(self._table)
 
     def share(self, value: Any) -> Any:
-        """A copy of decoded JSON (`value` is not changed) whose equal parts are those already kept."""
+        """A copy of decoded JSON (`value` is not changed) whose equal parts are those already kept.
+
+        An object's own dict and its metadata (name, uid, resourceVersion) are never another
+        object's: their items are shared, they themselves take no room in the table."""
         with self._lock:
-            shared = self._share(value)
+            if isinstance(value, dict):
+                shared: Any = {
+                    _key(key): self._own(item) if key == "metadata" else self._share(item)
+                    for key, item in value.items()
+                }
+            else:
+                shared = self._share(value)
             if len(self._table) >= self._prune_at:
                 self._prune()
         return shared
@@ -59,26 +68,41 @@ class SharedValues:
         with self._lock:
             return self._prune()
 
+    def _own(self, value: Any) -> Any:
+        """A copy whose items are shared, not itself."""
+        if isinstance(value, dict):
+            return {_key(key): self._share(item) for key, item in value.items()}
+        return self._share(value)
+
     def _share(self, value: Any) -> Any:
         if isinstance(value, dict):
-            part: Any = {_key(key): self._share(item) for key, item in value.items()}
-            identity: Any = hash(tuple((key, _identity(item)) for key, item in part.items()))
+            pairs = [(_key(key), self._share(item)) for key, item in value.items()]
+            identity = hash(tuple([(key, _identity(item)) for key, item in pairs]))
+            kept = self._table.get(identity)
+            if type(kept) is dict and _same_pairs(kept, pairs):
+                return kept
+            part: Any = dict(pairs)
         elif isinstance(value, list):
-            part = [self._share(item) for item in value]
-            identity = hash(tuple(map(_identity, part))) ^ _LIST_SALT
+            items = [self._share(item) for item in value]
+            identity = hash(tuple([_identity(item) for item in items])) ^ _LIST_SALT
+            kept = self._table.get(identity)
+            if type(kept) is list and _same_items(kept, items):
+                return kept
+            part = items[:]  # a list built item by item has spare room; this one is kept for long
         elif type(value) is str:
             if len(value) <= INTERN_MAX:
                 return sys.intern(value)
-            part, identity = value, hash(value) ^ _STR_SALT
+            identity = hash(value) ^ _STR_SALT
+            kept = self._table.get(identity)
+            if type(kept) is str and kept == value:
+                return kept
+            part = value
         else:
             return value
-        kept = self._table.get(identity)
         if kept is None:
-            self._table[identity] = _exact(part)
-            return self._table[identity]
-        if _same(kept, part):
-            return kept
-        return _exact(part)  # another part with the same hash keeps the slot: this one stays unshared
+            self._table[identity] = part
+        # else another part with the same hash keeps the slot: this one stays unshared
+        return part
 
     def _prune(self) -> int:
         """Go through the table newest first: a dropped part releases its items (older entries)
@@ -120,21 +144,12 @@ def _same_item(a: Any, b: Any) -> bool:
     return bool(a == b) and (type(a) is not float or repr(a) == repr(b))
 
 
-def _same(kept: Any, part: Any) -> bool:
-    """Whether two parts whose items are shared are equal: same type, same keys in the same order,
-    the very same items."""
-    if type(kept) is not type(part) or len(kept) != len(part):
-        return False
-    if type(part) is str:
-        return bool(kept == part)
-    if isinstance(part, dict):
-        return all(
-            k1 == k2 and _same_item(v1, v2)
-            for (k1, v1), (k2, v2) in zip(kept.items(), part.items(), strict=True)
-        )
-    return all(_same_item(a, b) for a, b in zip(kept, part, strict=True))
+def _same_pairs(kept: dict[str, Any], pairs: list[tuple[str, Any]]) -> bool:
+    """Whether a kept dict has these keys in this order, with the very same (shared) items."""
+    return len(kept) == len(pairs) and all(
+        k1 == k2 and _same_item(v1, v2) for (k1, v1), (k2, v2) in zip(kept.items(), pairs, strict=True)
+    )
 
 
-def _exact(part: Any) -> Any:
-    """The part without spare room: a list built item by item is over-allocated, and kept for long."""
-    return list(part) if isinstance(part, list) else part
+def _same_items(kept: list[Any], items: list[Any]) -> bool:
+    return len(kept) == len(items) and all(_same_item(a, b) for a, b in zip(kept, items, strict=True))

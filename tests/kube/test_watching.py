@@ -6,7 +6,9 @@ the simulator (bookmarks every 0.2 s at the store's resourceVersion) does not im
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any
 
 import pytest
 from kubernetes.client import ApiClient
@@ -46,6 +48,27 @@ def test_listing_versions_pages_through_keys_and_versions_alone(
     )
     assert names(selected.list().items) == ["cm-3"]
     assert list(selected.list_versions().versions) == [f"{fresh_namespace}/cm-3"]
+
+
+def test_a_listed_page_is_decoded_and_kept_under_the_shared_decoding_lock(
+    admin_api: ApiClient, fresh_namespace: str
+) -> None:
+    """Informers of one cache share the lock, so one decoded page at a time is in memory."""
+    for i in range(3):
+        put_configmap(admin_api, fresh_namespace, f"cm-{i}", k="1")
+    decoding = threading.Lock()
+    held: list[bool] = []
+
+    def keep(obj: dict[str, Any]) -> dict[str, Any]:
+        held.append(decoding.locked())
+        return obj
+
+    list_watch = ListWatch(
+        admin_api, CONFIGMAPS, fresh_namespace, page_size=2, transform=keep, decoding=decoding
+    )
+    assert len(list_watch.list().items) == 3
+    assert held == [True, True, True]
+    assert not decoding.locked()  # not held between pages nor after
 
 
 def test_a_watch_streams_events_until_the_server_ends_it(admin_api: ApiClient, fresh_namespace: str) -> None:
