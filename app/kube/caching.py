@@ -125,12 +125,14 @@ class ClusterCache:
         check_grace: float | None = None,
         reconnect_seconds: float = 2.0,
         cluster_watches: bool = True,
+        shared: SharedValues | None = None,
     ) -> None:
         """`check_seconds`: how often watches are compared with a list (None: never); `check_grace`:
         how long a difference may be an event still on its way (default: a sixth of the period,
         at most 5 s, so a missed change is found within 1.2 periods plus the lists' time);
         `cluster_watches`: watch the kinds the identity may read everywhere once for the whole
-        cluster (never with an allow-list: it names the few namespaces to read)."""
+        cluster (never with an allow-list: it names the few namespaces to read); `shared`: the table
+        of parts the cached objects share (default: a new one)."""
         for ns in namespaces:
             _check_name(ns)
         if idle_seconds <= 0 or sync_timeout < 0 or feed_size < 1:
@@ -143,7 +145,7 @@ class ClusterCache:
         self.options = options or ReflectorOptions()
         self.cluster_watches = cluster_watches and not self.allowed
         self.counters = Counters()
-        self.shared = SharedValues()
+        self.shared = SharedValues() if shared is None else shared
         """Parts shared by every cached object, whichever informer cached it (app.kube.sharing)."""
         self._decoding = threading.Lock()
         """One listed page decoded at a time, whichever informer listed it (app.kube.watching)."""
