@@ -28,7 +28,9 @@ from typing import Any
 INTERN_MAX = 256
 """Strings up to this length are interned; longer ones are shared through the table."""
 PRUNE_MIN = 4096
-"""Entries added before the first prune; afterwards a prune runs once the table has doubled."""
+"""Entries added before the first prune. Afterwards a prune runs once the table has grown by a
+quarter (or `PRUNE_MIN`): parts of replaced objects are held at most that much longer, and each entry
+costs a few reference-count checks over its life."""
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -115,7 +117,7 @@ class SharedValues:
                 del self._table[identity]
                 dropped += 1
             del kept
-        self._prune_at = max(PRUNE_MIN, 2 * len(self._table))
+        self._prune_at = len(self._table) + max(PRUNE_MIN, len(self._table) // 4)
         return dropped
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from app.kube.caching import ClusterCache
 from app.kube.requesting import request_json
 from app.kube.resources import Resource
-from app.kube.sharing import SharedValues
+from app.kube.sharing import PRUNE_MIN, SharedValues
 from app.model.objects import NamespaceObjects
 from tests.plugins.sim import dashboard_client
 from tests.support.serving import FAST
@@ -125,3 +125,13 @@ def _assert_as_served(api: Any, resource: Resource, obj: dict[str, Any]) -> None
         metadata = {k: v for k, v in metadata.items() if k != "managedFields"}
     # Sorted keys: a list's core items get apiVersion and kind last, a GET has them first.
     assert json.dumps({**obj, "metadata": metadata}, sort_keys=True) == json.dumps(server, sort_keys=True)
+
+
+def test_the_table_forgets_replaced_parts_as_it_grows() -> None:
+    """A long-running cache: each object replaced many times over, the table stays near its live size."""
+    shared = SharedValues()
+    live = {}
+    for round_ in range(40):
+        for name in range(200):
+            live[name] = shared.share({"metadata": {"name": str(name)}, "status": {"seen": [round_, name]}})
+    assert len(shared) < 2 * PRUNE_MIN + 2 * len(live)
