@@ -3,7 +3,7 @@
 glibc gives each thread that contends for malloc an arena of its own, up to eight per core, and an
 arena keeps the memory freed into it. The dashboard runs a watch thread per kind, a checker, a probe
 and uvicorn's workers, all decoding JSON: with one cluster's objects cached (`make bench`'s wide
-cluster, 47,006 objects) the process took 234 MB with glibc's default and 210 MB with two arenas.
+cluster, 47,006 objects) the process took 234 MB with glibc's default and 210-220 MB with two arenas.
 Two, as the `MALLOC_ARENA_MAX=2` usual for Python servers; an explicit `MALLOC_ARENA_MAX` wins.
 """
 
