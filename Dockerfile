@@ -31,7 +31,8 @@ ENV PATH=/opt/splitboard/bin:$PATH \
     SPLITBOARD_STATIC_DIR=/srv/splitboard/static \
     SPLITBOARD_HOST=0.0.0.0 \
     SPLITBOARD_PORT=8000 \
-    SPLITBOARD_IN_CLUSTER=true
+    SPLITBOARD_IN_CLUSTER=true \
+    MALLOC_ARENA_MAX=2
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \

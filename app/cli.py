@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from app.memory import limit_malloc_arenas
 from app.settings import Settings, environ, parse_value
 
 
@@ -194,6 +195,7 @@ def run_serve(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    limit_malloc_arenas(environ())
     try:
         {"demo": run_demo, "serve": run_serve, "sim": run_sim}[args.command](args)
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown

@@ -9,6 +9,7 @@ stops on SIGTERM or SIGINT. Its own process, so its RSS is the dashboard's alone
 from __future__ import annotations
 
 import dataclasses
+import os
 import socket
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from kubernetes.client import ApiClient
 
 from app.kube.caching import ClusterCache
 from app.kube.config import close_api_client, load_api_client
+from app.memory import limit_malloc_arenas
 from app.settings import Settings
 from app.web.app import build_app
 from app.web.dashboard import Dashboard
@@ -53,6 +55,7 @@ def bench_app(settings: Settings, cache: ClusterCache, api_client: ApiClient) ->
 
 
 def main(argv: list[str]) -> None:
+    limit_malloc_arenas(os.environ)  # as `splitboard serve` does
     kubeconfig, token = Path(argv[0]), argv[1]
     api_client = load_api_client(kubeconfig)
     cache = ClusterCache(api_client)

@@ -42,6 +42,7 @@ from app.kube.informing import AddHandler, DeleteHandler, Informer, Lister, Upda
 from app.kube.reconnecting import ReconnectProbe
 from app.kube.reflecting import Counters, Reflector, ReflectorOptions
 from app.kube.resources import NAMESPACES, Discovery, Resource, discover
+from app.kube.sharing import SharedValues
 from app.model.objects import KubeObject, NamespaceObjects
 from app.model.validation import dns1123_label_errors
 
@@ -124,12 +125,14 @@ class ClusterCache:
         check_grace: float | None = None,
         reconnect_seconds: float = 2.0,
         cluster_watches: bool = True,
+        shared: SharedValues | None = None,
     ) -> None:
         """`check_seconds`: how often watches are compared with a list (None: never); `check_grace`:
         how long a difference may be an event still on its way (default: a sixth of the period,
         at most 5 s, so a missed change is found within 1.2 periods plus the lists' time);
         `cluster_watches`: watch the kinds the identity may read everywhere once for the whole
-        cluster (never with an allow-list: it names the few namespaces to read)."""
+        cluster (never with an allow-list: it names the few namespaces to read); `shared`: the table
+        of parts the cached objects share (default: a new one)."""
         for ns in namespaces:
             _check_name(ns)
         if idle_seconds <= 0 or sync_timeout < 0 or feed_size < 1:
@@ -142,6 +145,10 @@ class ClusterCache:
         self.options = options or ReflectorOptions()
         self.cluster_watches = cluster_watches and not self.allowed
         self.counters = Counters()
+        self.shared = SharedValues() if shared is None else shared
+        """Parts shared by every cached object, whichever informer cached it (app.kube.sharing)."""
+        self._decoding = threading.Lock()
+        """One listed page decoded at a time, whichever informer listed it (app.kube.watching)."""
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._discovery: Discovery | None = None
@@ -473,6 +480,8 @@ class ClusterCache:
             on_error=self._reflector_failed,
             on_recover=self._reflector_recovered,
             on_relist=self._reflector_relisted,
+            shared=self.shared,
+            decoding=self._decoding,
         )
 
     def _handlers(self, namespace: str | None, kind: str) -> tuple[AddHandler, UpdateHandler, DeleteHandler]:

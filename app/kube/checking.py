@@ -21,8 +21,6 @@ from dataclasses import dataclass
 
 from app.kube.errors import ApiError
 from app.kube.reflecting import Reflector
-from app.kube.store import object_key, resource_version
-from app.model.objects import KubeObject
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +111,11 @@ class WatchChecker:
         relists, before = reflector.relists, reflector.store.versions()
         listed_at = time.time()
         try:
-            listed = reflector.list_watch.list()
+            listed = reflector.list_watch.list_versions()
         except ApiError as error:  # the reflector's own requests will notice an outage
             log.debug("watch check of %s could not list: %s", reflector.name, error)
             return None
-        found = suspects(before, _versions(listed.items), reflector.store.versions())
+        found = suspects(before, listed.versions, reflector.store.versions())
         if reflector.relists != relists:
             return None  # the store was replaced meanwhile: it is as fresh as a list
         if not found:
@@ -135,7 +133,3 @@ class WatchChecker:
             self._on_missed(reflector, lost)
         else:
             reflector.confirm(item.listed_at)  # every difference was an event on its way
-
-
-def _versions(items: Iterable[KubeObject]) -> dict[str, str]:
-    return {object_key(obj): resource_version(obj) for obj in items}

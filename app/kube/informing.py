@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,8 +19,9 @@ from app.kube.reflecting import (
     RelistCallback,
 )
 from app.kube.resources import Resource
+from app.kube.sharing import SharedValues
 from app.kube.store import Change, Store
-from app.kube.trimming import trim
+from app.kube.trimming import field_selector, trim
 from app.kube.watching import ListWatch
 from app.model.objects import KubeObject
 
@@ -73,15 +75,27 @@ class Informer:
         on_error: ErrorCallback | None = None,
         on_recover: RecoverCallback | None = None,
         on_relist: RelistCallback | None = None,
+        shared: SharedValues | None = None,
+        decoding: threading.Lock | None = None,
     ) -> None:
+        """`shared`: the table of parts shared with other informers' objects (default: its own);
+        `decoding`: the lock held while a listed page is decoded and kept (default: its own)."""
         self.resource = resource
         self.namespace = namespace
         self.store = Store()
         self.lister = Lister(self.store, namespace)
         self._handlers: list[_Handlers] = []
         self._started = False
+        keep = functools.partial(trim, resource, SharedValues() if shared is None else shared)
         self.reflector = Reflector(
-            ListWatch(api_client, resource, namespace, transform=functools.partial(trim, resource)),
+            ListWatch(
+                api_client,
+                resource,
+                namespace,
+                transform=keep,
+                field_selector=field_selector(resource),
+                decoding=decoding,
+            ),
             self.store,
             on_changes=self._dispatch,
             on_error=on_error,

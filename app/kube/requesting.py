@@ -33,21 +33,43 @@ def request_json(
     timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> dict[str, Any]:
     """Send one request and return the decoded JSON answer; raise ApiError on any failure."""
+    status, data = request_bytes(
+        api_client, method, path, query=query, body=body, content_type=content_type, timeout=timeout
+    )
+    return decode_json(status, data)
+
+
+def request_bytes(
+    api_client: ApiClient,
+    method: str,
+    path: str,
+    *,
+    query: Mapping[str, str] | None = None,
+    body: Any = None,
+    content_type: str | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+) -> tuple[int, bytes]:
+    """Send one request and return its status and undecoded answer; raise ApiError on any failure."""
     response = open_response(
         api_client, method, path, query=query, body=body, content_type=content_type, timeout=timeout
     )
     try:
-        data = response.data
+        data: bytes = response.data
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise Unreachable(exc) from exc
     finally:
         response.release_conn()
+    return response.status, data
+
+
+def decode_json(status: int, data: bytes) -> dict[str, Any]:
+    """An answer's JSON object; ApiError when it is not one."""
     try:
         decoded = json.loads(data)
     except ValueError as exc:
-        raise ApiError(response.status, "InvalidResponse", f"answer is not JSON: {exc}") from exc
+        raise ApiError(status, "InvalidResponse", f"answer is not JSON: {exc}") from exc
     if not isinstance(decoded, dict):
-        raise ApiError(response.status, "InvalidResponse", "answer is not a JSON object")
+        raise ApiError(status, "InvalidResponse", "answer is not a JSON object")
     return decoded
 
 

@@ -17,8 +17,9 @@ import urllib3
 from kubernetes.client import ApiClient
 
 from app.kube.errors import ApiError, Unreachable
-from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, open_response, request_json
+from app.kube.requesting import DEFAULT_TIMEOUT, Timeout, decode_json, open_response, request_bytes
 from app.kube.resources import Resource
+from app.kube.store import object_key, resource_version
 from app.model.objects import KubeObject
 
 Transform = Callable[[KubeObject], KubeObject]
@@ -30,6 +31,13 @@ WATCH_READ_MARGIN = 10.0
 @dataclass(frozen=True)
 class ObjectList:
     items: list[KubeObject]
+    resource_version: str
+
+
+@dataclass(frozen=True)
+class ObjectVersions:
+    versions: dict[str, str]
+    """Store key -> resourceVersion."""
     resource_version: str
 
 
@@ -53,12 +61,20 @@ class ListWatch:
         timeout: Timeout = DEFAULT_TIMEOUT,
         page_size: int = PAGE_SIZE,
         transform: Transform | None = None,
+        field_selector: str = "",
+        decoding: threading.Lock | None = None,
     ) -> None:
         """`transform`: what is kept of each listed or watched object (client-go's informer
         `TransformFunc`), given the decoded object, which nothing else holds yet. Applied page by page
-        and event by event, so no more than one page is ever held whole."""
+        and event by event, so no more than one page is ever held whole. `field_selector`: only the
+        objects it selects are listed and watched (the server filters them). `decoding`: held while
+        a page is decoded and its objects kept, shared by the informers of one cache, so that one
+        decoded page at a time is in memory, not one per kind being listed (what memory a burst of
+        lists takes, the process keeps)."""
         self.api_client = api_client
+        self.decoding = decoding or threading.Lock()
         self.transform = transform
+        self.field_selector = field_selector
         self.resource = resource
         self.namespace = namespace
         self.timeout = timeout
@@ -67,20 +83,46 @@ class ListWatch:
     def list(self) -> ObjectList:
         """Every object, page by page; items get `apiVersion`/`kind` (core lists omit them)."""
         items: list[KubeObject] = []
-        query = {"limit": str(self.page_size)}
-        while True:
-            page = request_json(
-                self.api_client, "GET", self.resource.path(self.namespace), query=query, timeout=self.timeout
-            )
+
+        def keep(page: dict[str, Any]) -> None:
             for item in page.get("items") or []:
                 item.setdefault("apiVersion", self.resource.api_version)
                 item.setdefault("kind", self.resource.kind)
                 items.append(item if self.transform is None else self.transform(item))
-            metadata = page.get("metadata") or {}
-            token = metadata.get("continue")
+
+        return ObjectList(items, self._pages(keep))
+
+    def list_versions(self) -> ObjectVersions:
+        """Each object's store key and resourceVersion, page by page, and the list's resourceVersion:
+        what a watch check compares. No object is kept, so checking a kind holds one page at a time,
+        not a second copy of what the cache holds."""
+        versions: dict[str, str] = {}
+
+        def keep(page: dict[str, Any]) -> None:
+            versions.update((object_key(item), resource_version(item)) for item in page.get("items") or [])
+
+        return ObjectVersions(versions, self._pages(keep))
+
+    def _pages(self, keep: Callable[[dict[str, Any]], None]) -> str:
+        """Fetch the list page by page, decode each and `keep` what it needs of it (holding
+        `decoding`); return the list's resourceVersion."""
+        path = self.resource.path(self.namespace)
+        query = {"limit": str(self.page_size), **self._selecting()}
+        while True:
+            status, data = request_bytes(self.api_client, "GET", path, query=query, timeout=self.timeout)
+            with self.decoding:
+                page = decode_json(status, data)
+                del data
+                keep(page)
+                metadata = page.get("metadata") or {}
+                token, version = metadata.get("continue"), str(metadata.get("resourceVersion", ""))
+                del page, metadata  # not held while the next page is fetched
             if not token:
-                return ObjectList(items, str(metadata.get("resourceVersion", "")))
-            query = {"limit": str(self.page_size), "continue": str(token)}
+                return version
+            query = {"limit": str(self.page_size), "continue": str(token), **self._selecting()}
+
+    def _selecting(self) -> dict[str, str]:
+        return {"fieldSelector": self.field_selector} if self.field_selector else {}
 
     def watch(self, resource_version: str, timeout_seconds: int) -> WatchStream:
         """Open a watch from `resource_version` that the server ends after `timeout_seconds`."""
@@ -89,6 +131,7 @@ class ListWatch:
             "resourceVersion": resource_version,
             "allowWatchBookmarks": "true",
             "timeoutSeconds": str(timeout_seconds),
+            **self._selecting(),
         }
         connect = self.timeout[0] if isinstance(self.timeout, tuple) else self.timeout
         response = open_response(

@@ -38,7 +38,21 @@ ROW_CACHE_SIZE = 20_000
 """Rendered rows kept for reuse (a 200-revision namespace has about 1,500)."""
 _BREAK_AFTER = re.compile(r"(?<=[./:])")
 _AGE = re.compile(r'<time class="age" datetime="([^"]*)">[^<]*</time>')
-_FAST_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes a part that repeats in full each time: cached objects share their equal parts
+    (app.kube.sharing), and YAML's `&id001`/`*id001` aliases would show that, not the object."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+class _FastDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """libyaml's emitter, when PyYAML has it, with the same rule."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def breakable(text: object) -> Markup:
@@ -49,7 +63,7 @@ def breakable(text: object) -> Markup:
 
 def yaml_html(obj: Mapping[str, Any]) -> Markup:
     """An object as YAML, highlighted by pygments (which escapes every character of the text)."""
-    text = yaml.safe_dump(dict(obj), sort_keys=False, default_flow_style=False, allow_unicode=True)
+    text = yaml.dump(dict(obj), Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
     return Markup(highlight(text, YamlLexer(), HtmlFormatter(cssclass="highlight")))
 
 
@@ -63,7 +77,7 @@ def full_yaml_html(obj: Mapping[str, Any]) -> Markup:
     if encoded_size(obj) <= YAML_HIGHLIGHT_BYTES:
         return yaml_html(obj)
     text = yaml.dump(
-        dict(obj), Dumper=_FAST_DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=True
+        dict(obj), Dumper=_FastDumper, sort_keys=False, default_flow_style=False, allow_unicode=True
     )
     return Markup('<div class="highlight"><pre>{}</pre></div>').format(text)
 

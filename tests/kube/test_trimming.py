@@ -1,5 +1,7 @@
 """What the cache keeps of an object (app.kube.trimming), against what the API server holds.
 
+Listed and watched: of the Events, only the history's (TrafficChanged), which is all the history reads.
+
 Trimmed: managedFields of every kind nothing reads them of; an Event's entries down to who wrote and
 when. Kept: a Knative Service's whole. Unchanged: everything else, and what users see of it (the YAML
 page's body, the history's writers). The server's objects are read with a GET, the cache's through an
@@ -20,7 +22,7 @@ from app.kube.informing import Informer
 from app.kube.requesting import request_json
 from app.kube.resources import CORE_SERVICES, KNATIVE_SERVICES, Resource
 from app.kube.writing import record_event
-from app.model.history import event_writer, traffic_write
+from app.model.history import REASON, event_writer, history, traffic_write
 from app.model.views.objectpage import object_page, shown_kind
 from tests.kube.helpers import CONFIGMAPS, FAST, put_configmap
 from tests.plugins.sim import dashboard_client
@@ -145,3 +147,29 @@ def test_the_yaml_page_shows_the_same_body_from_the_cache_as_from_the_server(
     assert kept is not None
     server = on_server(admin_api, CORE_SERVICES, fresh_namespace, "web")
     assert object_page(fresh_namespace, kind, kept) == object_page(fresh_namespace, kind, server)
+
+
+def test_only_the_historys_events_are_listed_and_watched_and_the_history_is_unchanged(
+    admin_api: ApiClient, fresh_namespace: str, informers: list[Informer]
+) -> None:
+    target = put_configmap(admin_api, fresh_namespace, "target", a="1")
+    target = {**target, "apiVersion": "serving.knative.dev/v1", "kind": "Service"}  # as the history asks
+
+    def record(reason: str, message: str) -> str:
+        event = record_event(
+            admin_api, fresh_namespace, target, reason, message, action="Patch", user="alice"
+        )
+        return str(event["metadata"]["name"])
+
+    listed = {record(REASON, "Traffic changed by alice: a 100% -> a 50%, b 50%"), record("Created", "made")}
+    informer = cached(informers, admin_api, EVENTS, fresh_namespace)
+    # The other reason first: when the history's arrives by the watch, so would it have.
+    watched = {record("Pulled", "pulled"), record(REASON, "Traffic changed by alice: a 50%, b 50% -> b 100%")}
+    every = request_json(admin_api, "GET", EVENTS.path(fresh_namespace))["items"]
+    assert {e["metadata"]["name"] for e in every} >= listed | watched
+    history_events = {e["metadata"]["name"] for e in every if e["reason"] == REASON}
+    wait_until(lambda: {o["metadata"]["name"] for o in informer.lister.list()} == history_events)
+    assert len(history_events) == 2
+    key = b"history key"
+    assert history(informer.lister.list(), "target", key=key) == history(every, "target", key=key)
+    assert len(history(every, "target", key=key)) == 2

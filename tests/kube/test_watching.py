@@ -6,7 +6,9 @@ the simulator (bookmarks every 0.2 s at the store's resourceVersion) does not im
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any
 
 import pytest
 from kubernetes.client import ApiClient
@@ -26,6 +28,47 @@ def test_a_paginated_list_returns_every_item_at_one_resource_version(
     # One list is one consistent read: its resourceVersion covers the last write it shows.
     assert int(listed.resource_version) >= int(written[-1]["metadata"]["resourceVersion"])
     assert {(o["apiVersion"], o["kind"]) for o in listed.items} == {("v1", "ConfigMap")}
+
+
+def test_listing_versions_pages_through_keys_and_versions_alone(
+    admin_api: ApiClient, fresh_namespace: str
+) -> None:
+    """What a watch check compares, without keeping the objects; with a field selector too."""
+    for i in range(5):
+        put_configmap(admin_api, fresh_namespace, f"cm-{i}", k="1")
+    list_watch = ListWatch(admin_api, CONFIGMAPS, fresh_namespace, page_size=2)
+    listed, versions = list_watch.list(), list_watch.list_versions()
+    assert versions.versions == {
+        f"{fresh_namespace}/{o['metadata']['name']}": o["metadata"]["resourceVersion"] for o in listed.items
+    }
+    assert len(versions.versions) == 5
+    assert int(versions.resource_version) >= max(int(v) for v in versions.versions.values())
+    selected = ListWatch(
+        admin_api, CONFIGMAPS, fresh_namespace, page_size=2, field_selector="metadata.name=cm-3"
+    )
+    assert names(selected.list().items) == ["cm-3"]
+    assert list(selected.list_versions().versions) == [f"{fresh_namespace}/cm-3"]
+
+
+def test_a_listed_page_is_decoded_and_kept_under_the_shared_decoding_lock(
+    admin_api: ApiClient, fresh_namespace: str
+) -> None:
+    """Informers of one cache share the lock, so one decoded page at a time is in memory."""
+    for i in range(3):
+        put_configmap(admin_api, fresh_namespace, f"cm-{i}", k="1")
+    decoding = threading.Lock()
+    held: list[bool] = []
+
+    def keep(obj: dict[str, Any]) -> dict[str, Any]:
+        held.append(decoding.locked())
+        return obj
+
+    list_watch = ListWatch(
+        admin_api, CONFIGMAPS, fresh_namespace, page_size=2, transform=keep, decoding=decoding
+    )
+    assert len(list_watch.list().items) == 3
+    assert held == [True, True, True]
+    assert not decoding.locked()  # not held between pages nor after
 
 
 def test_a_watch_streams_events_until_the_server_ends_it(admin_api: ApiClient, fresh_namespace: str) -> None:

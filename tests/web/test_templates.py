@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import replace
 
 from kubernetes.client import ApiClient
@@ -13,7 +14,16 @@ from app.model.views import ConnectionView, namespace_overview, service_view
 from app.settings import Settings
 from app.web.app import build_app
 from app.web.sections import NAMESPACE_SECTIONS, SERVICE_SECTIONS, namespace_section, service_section
-from app.web.templating import PARTIALS, Renderer, breakable, make_environment, yaml_html
+from app.web.templating import (
+    PARTIALS,
+    YAML_HIGHLIGHT_BYTES,
+    Renderer,
+    breakable,
+    encoded_size,
+    full_yaml_html,
+    make_environment,
+    yaml_html,
+)
 from tests.web.test_views import NOW, lab_objects
 
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -113,3 +123,17 @@ def test_a_knative_service_being_deleted_is_marked_deleting() -> None:
     plain = namespace_section(shared, "services", namespace_overview(objects, NOW))
     assert '<span class="tag deleting"' in marked and ">deleting</span>" in marked
     assert "deleting" not in plain
+
+
+def test_yaml_writes_shared_parts_in_full_each_time() -> None:
+    """Cached objects hold their equal parts once (app.kube.sharing): YAML must not show that."""
+    destination = {"destination": {"host": "a.svc", "port": {"number": 80}}, "weight": 50}
+    obj = {"spec": {"http": [{"route": [destination]}, {"route": [destination]}]}}
+    unshared = json.loads(json.dumps(obj))
+    large = {"items": [destination] * 8000}  # past the highlighting limit: the fast dumper
+    assert encoded_size(large) > YAML_HIGHLIGHT_BYTES
+    for shown in (obj, large):
+        text = full_yaml_html(shown)
+        assert text == full_yaml_html(json.loads(json.dumps(shown)))
+        assert "&amp;id" not in text and "*id" not in text
+    assert yaml_html(obj) == yaml_html(unshared)
