@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR := static/vendor/htmx.min.js static/vendor/sse.min.js static/vendor/swagger-ui-bundle.js static/vendor/swagger-ui.css
 
-.PHONY: demo test lint typecheck contracts unit setup realcluster bench load clean
+.PHONY: demo demo-reset test lint typecheck contracts unit setup realcluster bench load clean
 
 setup: $(STAMP) $(VENDOR)
 
@@ -24,8 +24,13 @@ $(VENDOR): node_modules/.package-lock.json
 	cp node_modules/htmx-ext-sse/dist/sse.min.js static/vendor/sse.min.js
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css static/vendor/
 
+# The demo keeps its simulated cluster (and the history key) in .demo/, so a restarted `make demo` carries
+# on where it stopped, a running rollout plan included; `make demo-reset` starts from the lab again.
 demo: setup
-	$(BIN)/splitboard demo --host 127.0.0.1 --port 8000
+	$(BIN)/splitboard demo --host 127.0.0.1 --port 8000 --state-file .demo/state.json
+
+demo-reset:
+	rm -rf .demo
 
 lint: setup
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import secrets
 import signal
 import sys
 import tempfile
@@ -178,10 +179,24 @@ def run_demo(args: argparse.Namespace) -> None:
                     port=args.port,
                     ingress_url=cluster.ingress_url,
                     fault_injection=True,
+                    **_kept_history_key(args.state_file, environ()),
                 )
             )
     finally:
         cluster.stop()
+
+
+def _kept_history_key(state_file: Path | None, env: Mapping[str, str]) -> dict[str, Path]:
+    """A demo that keeps its cluster in a file keeps its history key beside it (made once, unless one is
+    configured): after a restart the history it wrote, a plan's steps included, still reads as its own."""
+    if state_file is None or env.get("SPLITBOARD_HISTORY_KEY") or env.get("SPLITBOARD_HISTORY_KEY_FILE"):
+        return {}
+    key_file = state_file.with_name(state_file.name + ".history-key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+    return {"history_key_file": key_file}
 
 
 def serve_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:

@@ -10,10 +10,11 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.waiting import eventually
@@ -183,3 +184,48 @@ def test_sim_under_current_serves_net_istios_virtual_services(tmp_path: Path) ->
             timeout=30,
         ).stdout
         assert len(json.loads(out)["spec"]["http"]) == 16
+
+
+def test_a_restarted_demo_carries_on_with_its_cluster_its_plan_and_its_history(tmp_path: Path) -> None:
+    from tests.support.forms import csrf_client
+
+    state = tmp_path / "demo" / "state.json"
+    plan_url = "/api/namespaces/labs-1/services/customer/plan"
+
+    def run_once(act: Callable[[httpx.Client], None]) -> None:
+        port = _free_port()
+        with _running(["demo", "--port", str(port), "--state-file", str(state)], tmp_path) as proc:
+
+            def up() -> bool:
+                assert proc.poll() is None, "the demo exited"
+                try:
+                    return _get(f"http://127.0.0.1:{port}/readyz")[0] == 200
+                except OSError:
+                    return False
+
+            eventually(up, timeout=40.0, message="the demo did not get ready")
+            with csrf_client(f"http://127.0.0.1:{port}") as http:
+                act(http)
+
+    def start(http: httpx.Client) -> None:
+        # One step to 60% that then waits for the presenter: the plan is mid-way when the demo stops.
+        body = {"steps": [{"percent": 60, "pause": None}, {"percent": 100, "pause": 0}]}
+        answer = http.post(plan_url, json=body)
+        assert answer.status_code in (200, 201), answer.text
+
+        def waiting() -> bool:
+            return bool(http.get(plan_url).json()["progress"]["phase"] == "waiting")
+
+        eventually(waiting, timeout=30.0, message="the plan's first step did not land")
+
+    def resumed(http: httpx.Client) -> None:
+        plan = http.get(plan_url).json()
+        assert plan["progress"]["phase"] == "waiting"
+        history = http.get("/api/namespaces/labs-1/services/customer/traffic/history").json()
+        step = next(e for e in history if "plan step 1/2" in (e["user"] or ""))
+        assert step["trusted"], step  # signed before the restart, verified after it
+
+    run_once(start)
+    assert state.exists()
+    assert state.with_name("state.json.history-key").exists()
+    run_once(resumed)
