@@ -19,7 +19,10 @@ from tests.web.demo.test_plan_browser import PRESENT, keep, outside, sized_page
 
 pytestmark = pytest.mark.browser
 
-SIZES = pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)], ids=["1366", "1920"])
+SIZES = pytest.mark.parametrize(
+    ("width", "height"), [(1366, 768), (1920, 1080), (1280, 800)], ids=["1366", "1920", "1280"]
+)
+"""The browser test's screens, and presenter mode's smallest (tests/web/demo/test_presenter.py)."""
 SERVED = "#split [data-split='served'] rect"
 ROW = {
     "preset picker": "#plan [data-quick-preset]",
@@ -32,6 +35,18 @@ ROW = {
     "pods": "#pods .pod-lines",
 }
 """What presenter mode shows at once before a plan starts, the one-click start among it."""
+ENDED = {
+    "big percent": "#plan [data-big-percent]",
+    "where it stopped": "#plan .progress-of",
+    "gate": "#plan .progress-gate",
+    "preset picker": "#plan [data-quick-preset]",
+    "start button": "#plan [data-quick-start]",
+    "sliders": "#traffic-editor .ed-rows",
+    "apply": "#ed-apply",
+    "probe form": ".probe-form",
+    "pods": "#pods .pod-lines",
+}
+"""What presenter mode shows at once after a plan ended, the start of the next one beside it."""
 
 
 @contextmanager
@@ -40,6 +55,16 @@ def demo_dashboard_on(cluster: DemoCluster, api: ApiClient) -> Iterator[Dashboar
     settings = Settings(ingress_url=cluster.ingress_url, fault_injection=True)
     with serve(api, settings, lifespan=True) as dashboard:
         yield dashboard
+
+
+def no_overlap(page: Page, selectors: list[str]) -> bool:
+    """Whether the boxes of `selectors` (one line, left to right) sit side by side, none over the next."""
+    found: bool = page.evaluate(
+        """selectors => selectors.map(s => document.querySelector(s).getBoundingClientRect())
+               .every((r, i, all) => i === 0 || all[i - 1].right <= r.left + 0.5)""",
+        selectors,
+    )
+    return found
 
 
 def open_presenter(page: Page, dashboard: Dashboard) -> None:
@@ -103,6 +128,11 @@ def test_a_presenter_starts_a_plan_from_the_row_and_a_failing_gate_aborts_it_thr
             page.evaluate("document.activeElement && document.activeElement.blur()")
             page.keyboard.press("p")  # the page's own probe control, beside the plan's row
             expect(page.locator("#probe-live .tally")).to_have_attribute("data-state", "running")
+            # Both revisions answer before the plan starts: a cold start's first slow answers would
+            # be the candidate's p95 (the gate then fails for a reason the story does not tell).
+            expect(page.locator("#probe-live tr[data-revision='customer-v4']")).not_to_have_attribute(
+                "data-count", "0"
+            )
             picker.select_option("quick demo")  # the canary's steps and gates, 10 seconds a step
             redrawn_under(page, demo_api)
             expect(picker).to_have_value("quick demo")  # the choice outlives the row's SSE redraw
@@ -137,6 +167,11 @@ def test_a_presenter_starts_a_plan_from_the_row_and_a_failing_gate_aborts_it_thr
             assert page.evaluate("window.notReloaded") is True
             stopped = progress.locator(".progress-of").inner_text()
             assert stopped.startswith("stopped at step ")
+            assert outside(page, ENDED) == []
+            assert no_overlap(
+                page,
+                ["#plan .big-percent", "#plan .progress-of", "#plan .progress-gate", "#plan .plan-quick"],
+            )
             keep(page, "plan-presenter-aborted-row", width)
 
         # The first dashboard is gone; another on the same cluster reads it all from the Service.

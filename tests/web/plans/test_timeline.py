@@ -296,7 +296,7 @@ def test_presenter_mode_offers_a_one_click_start_while_no_plan_is_active(
         assert candidate_percent(knative_api) == 10
         aborted = http.post(f"{PLAN}/abort", data={"view": "progress"}, headers=htmx)
         assert 'data-phase="aborted"' in aborted.text and 'class="plan-quick"' in aborted.text
-        assert ">Next plan <select" in aborted.text
+        assert ">Next plan</span> <select" in aborted.text
 
 
 def test_the_one_click_start_as_a_plain_form_and_its_errors_inline(
