@@ -496,3 +496,16 @@ def preset_form(form: StartForm, fields: Mapping[str, str], preset: str) -> Star
         rows=_with_spare(tuple(step_row(s) for s in PRESETS[preset])),
         open=True,
     )
+
+
+def preset_request(form: StartForm, preset: str) -> tuple[StartForm, StartRequest | None]:
+    """Presenter mode's one-click start: `preset`'s steps as they stand, gates and all, between the
+    form's default revisions. The form comes back with `errors` (and no request) when there is no such
+    preset or the Service has no two revisions to move traffic between."""
+    if preset not in PRESETS:
+        return replace(form, errors={"preset": f"No preset {preset!r}: {', '.join(PRESETS)}."}), None
+    chosen = replace(form, preset=preset)
+    if not form.candidate or not form.baseline:
+        said = f"{form.service} needs two revisions for a plan to move traffic between them."
+        return replace(chosen, errors={"form": said}), None
+    return chosen, StartRequest(form.candidate, form.baseline, PRESETS[preset])

@@ -45,7 +45,8 @@ TARGETS: Mapping[Mode, str] = {TIMELINE: "#plan-timeline", PROGRESS: "#plan"}
 @dataclass(frozen=True)
 class TimelinePanel:
     """What the plan partials render: the plan (None: no plan), why this visitor may not act (None:
-    they may), the last action's error, and which view answers the buttons."""
+    they may), the last action's error, which view answers the buttons, and presenter mode's one-click
+    start (its preset picker and default revisions) while no plan is active and the visitor may write."""
 
     namespace: str
     service: str
@@ -53,6 +54,7 @@ class TimelinePanel:
     refusal: str | None
     error: str = ""
     mode: Mode = TIMELINE
+    start: StartForm | None = None
 
     @property
     def titles(self) -> Mapping[str, str]:
@@ -80,6 +82,23 @@ def traffic_of(service: Mapping[str, Any]) -> list[TrafficTarget]:
     return targets
 
 
+def form_of(objects: NamespaceObjects, name: str, preset: str = "canary") -> StartForm:
+    """The start form for Service `name` as `objects` hold it: its revisions, newest first, and the
+    defaults (the Service page's form and presenter mode's one-click start both start from it)."""
+    traffic = traffic_of(_service(objects, name))
+    return start_form(objects.namespace, name, revision_choices(objects.revisions, name, traffic), preset)
+
+
+def start_of(
+    objects: NamespaceObjects, name: str, refusal: str | None, mode: Mode, view: PlanView | None
+) -> StartForm | None:
+    """Presenter mode's one-click start, offered in the progress view while no plan holds the Service
+    (none, or one done or aborted) to a visitor who may write."""
+    if mode != PROGRESS or refusal is not None or (view is not None and view.active):
+        return None
+    return form_of(objects, name)
+
+
 def panel_of(
     dashboard: Dashboard,
     objects: NamespaceObjects,
@@ -101,7 +120,8 @@ def panel_of(
         plan, progress = found
         colours = revision_colours(objects.revisions)
         view = plan_view(objects.namespace, name, plan, progress, dashboard.clock(), colours)
-    return TimelinePanel(objects.namespace, name, view, refusal, error, mode)
+    start = start_of(objects, name, refusal, mode, view)
+    return TimelinePanel(objects.namespace, name, view, refusal, error, mode, start)
 
 
 def current_panel(
@@ -119,9 +139,7 @@ def current_panel(
 
 def current_form(dashboard: Dashboard, namespace: str, name: str, preset: str = "canary") -> StartForm:
     """The start form for the Service as it is now: its revisions, newest first, and the defaults."""
-    objects = loading.namespace_objects(dashboard, namespace)
-    traffic = traffic_of(_service(objects, name))
-    return start_form(namespace, name, revision_choices(objects.revisions, name, traffic), preset)
+    return form_of(loading.namespace_objects(dashboard, namespace), name, preset)
 
 
 def timeline_html(dashboard: Dashboard, panel: TimelinePanel) -> str:

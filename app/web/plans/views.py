@@ -18,7 +18,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.model.plan_view import ACTIONS, StartForm, StartRequest, parse_start, plan_view, preset_form
+from app.model.plan_view import (
+    ACTIONS,
+    StartForm,
+    StartRequest,
+    parse_start,
+    plan_view,
+    preset_form,
+    preset_request,
+)
 from app.model.plans import Plan, Progress
 from app.model.views import revision_colours
 from app.web import loading
@@ -39,6 +47,7 @@ from app.web.plans.panel import (
     current_panel,
     progress_html,
     render,
+    start_of,
     timeline_html,
 )
 from app.web.security import acting_user, edit_refusal
@@ -138,9 +147,12 @@ async def start_form_page(
 @router.post("/namespaces/{namespace}/services/{name}/plan", name="plan_start")
 async def start_plan(request: Request, dashboard: DashboardDep, namespace: str, name: str) -> Response:
     """Start a plan from the form: htmx gets the form back (folded, or with what is wrong) and the new
-    timeline beside it; a plain form is sent back to the page."""
+    timeline beside it; a plain form is sent back to the page. Presenter mode's one-click start posts
+    only a preset (`view=progress`): it is answered as the plan's buttons there are."""
     fields = await _fields(request)
     user = acting_user(request)
+    if fields.get("view") == PROGRESS:
+        return await _start_preset(request, dashboard, namespace, name, fields.get("preset", ""), user)
 
     def work() -> Response:
         refusal = edit_refusal(request, namespace, name)
@@ -159,6 +171,42 @@ async def start_plan(request: Request, dashboard: DashboardDep, namespace: str, 
             return HTMLResponse(render(dashboard, "start_form", form), headers=VARY)
         panel = current_panel(dashboard, namespace, name, refusal)
         return service_page(request, dashboard, namespace, name, panel, form, status)
+
+    return await run_in_threadpool(work)
+
+
+async def _start_preset(
+    request: Request, dashboard: Dashboard, namespace: str, name: str, preset: str, user: str | None
+) -> Response:
+    """Start `preset` between the start form's default revisions, its gates on: htmx gets the
+    presenter's progress view (the new plan, or the start control with what went wrong); a plain form
+    goes back to presenter mode, or gets the error page with its status."""
+
+    def work() -> Response:
+        refusal = edit_refusal(request, namespace, name)
+        error, status = "", 200
+        if refusal is not None:
+            error, status = refusal, 403
+        else:
+            form, wanted = preset_request(current_form(dashboard, namespace, name), preset)
+            if wanted is None:
+                error, status = " ".join(form.errors.values()), 422
+            else:
+                try:
+                    plan, progress = _start(dashboard, namespace, name, wanted, user)
+                except PlanActionError as exc:
+                    error, status = exc.message, exc.status
+                else:
+                    if not is_fragment_request(request):
+                        return RedirectResponse(
+                            _page_url(request, namespace, name, PROGRESS), status_code=303
+                        )
+                    panel = _panel_of(dashboard, namespace, name, plan, progress, None, "", PROGRESS)
+                    return HTMLResponse(progress_html(dashboard, panel), headers=VARY)
+        if not is_fragment_request(request):
+            raise LoadError(status, "The plan did not start", error)
+        panel = current_panel(dashboard, namespace, name, refusal, error, PROGRESS)
+        return HTMLResponse(progress_html(dashboard, panel), headers=VARY)
 
     return await run_in_threadpool(work)
 
@@ -206,9 +254,10 @@ def _panel_of(
     mode: Mode,
 ) -> TimelinePanel:
     """The panel of a plan an action just wrote (the cache may not have seen the write yet)."""
-    colours = revision_colours(loading.namespace_objects(dashboard, namespace).revisions)
-    view = plan_view(namespace, name, plan, progress, dashboard.clock(), colours)
-    return TimelinePanel(namespace, name, view, refusal, error, mode)
+    objects = loading.namespace_objects(dashboard, namespace)
+    view = plan_view(namespace, name, plan, progress, dashboard.clock(), revision_colours(objects.revisions))
+    start = start_of(objects, name, refusal, mode, view)
+    return TimelinePanel(namespace, name, view, refusal, error, mode, start)
 
 
 @router.post("/namespaces/{namespace}/services/{name}/plan/{action}", name="plan_action")
@@ -239,7 +288,8 @@ async def plan_action(
         if done is not None:
             panel = _panel_of(dashboard, namespace, name, *done, refusal, error, mode)
         elif not error:  # cleared: no plan any more
-            panel = TimelinePanel(namespace, name, None, refusal, "", mode)
+            start = start_of(loading.namespace_objects(dashboard, namespace), name, refusal, mode, None)
+            panel = TimelinePanel(namespace, name, None, refusal, "", mode, start)
         else:
             panel = current_panel(dashboard, namespace, name, refusal, error, mode)
         if is_fragment_request(request):

@@ -269,3 +269,50 @@ def test_gate_readings_show_on_their_step_and_colour_the_presenters_gate(
     text = re.sub(r"<[^>]+>", "", reading.group(2))
     assert " ".join(unescape(text).split()) == "30 answers · errors 30.0% · p95 820 ms failed"
     assert 'data-gate="fail"' in progress and "gate <strong>failed</strong>" in progress
+
+
+DEMO = f"{PAGE}/demo?present=1"
+
+
+def test_presenter_mode_offers_a_one_click_start_while_no_plan_is_active(
+    served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    """The presenter's row offers the presets and starts one between the start form's defaults (the
+    newest revision against the busiest other), gates on; it goes while the plan runs, and comes back
+    beside the plan once it has ended."""
+    htmx = {"HX-Request": "true"}
+    with csrf_client(served_dashboard.url) as http:
+        page = http.get(DEMO).text
+        assert 'class="plan-quick"' in page
+        assert all(f'<option value="{name}"' in page for name in PRESETS)
+        assert 'customer-v4 <span class="muted">against</span> customer-v3' in page
+        started = http.post(PLAN, data={"view": "progress", "preset": "canary"}, headers=htmx)
+        assert started.status_code == 200
+        assert 'class="plan-progress phase-running' in started.text and "step 1 of 4" in started.text
+        assert 'class="plan-quick"' not in started.text  # no second plan while this one runs
+        body = json.loads(knative_service(knative_api, "customer")["metadata"]["annotations"][ANNOTATION])
+        assert (body["plan"]["candidate"], body["plan"]["baseline"]) == ("customer-v4", "customer-v3")
+        assert [s.get("gate") is not None for s in body["plan"]["steps"]] == [True, True, True, False]
+        assert candidate_percent(knative_api) == 10
+        aborted = http.post(f"{PLAN}/abort", data={"view": "progress"}, headers=htmx)
+        assert 'data-phase="aborted"' in aborted.text and 'class="plan-quick"' in aborted.text
+        assert ">Next plan</span> <select" in aborted.text
+
+
+def test_the_one_click_start_as_a_plain_form_and_its_errors_inline(
+    served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    htmx = {"HX-Request": "true"}
+    with csrf_client(served_dashboard.url) as http:
+        bad = http.post(PLAN, data={"view": "progress", "preset": "nonsense"}, headers=htmx)
+        assert bad.status_code == 200 and "No preset &#39;nonsense&#39;" in bad.text
+        assert 'class="plan-quick"' in bad.text and plan_phase(knative_api) is None
+        plain_bad = http.post(PLAN, data={"view": "progress", "preset": "nonsense"})
+        assert plain_bad.status_code == 422 and "No preset" in unescape(plain_bad.text)
+        started = http.post(PLAN, data={"view": "progress", "preset": "quick demo"})
+        assert started.status_code == 303 and started.headers["location"].endswith(DEMO)
+        assert plan_phase(knative_api) == "running" and candidate_percent(knative_api) == 10
+        twice = http.post(PLAN, data={"view": "progress", "preset": "canary"}, headers=htmx)
+        assert twice.status_code == 200
+        assert "a rollout plan is already running on customer" in unescape(twice.text)
+        assert plan_phase(knative_api) == "running" and candidate_percent(knative_api) == 10
