@@ -127,6 +127,8 @@ def test_abort_restores_the_split_the_plan_started_from_exactly(
     slow = [{"percent": 10, "pause": 0.2}, {"percent": 25, "pause": 60}, {"percent": 100, "pause": 0}]
     assert start(http, steps=slow).status_code == 200
     eventually(lambda: shares(lab), lambda s: s == [75, 25, 0], timeout=10)
+    # The runner records step 2 just after its patch lands: abort after that, so the abort is last.
+    eventually(lambda: plan_events(lab), lambda e: any("plan step 2/3" in m for m in e), timeout=10)
     aborted = http.post(f"{PLAN}/abort")
     assert aborted.status_code == 200, aborted.text
     assert aborted.json()["progress"]["phase"] == "aborted"
