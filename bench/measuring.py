@@ -23,6 +23,28 @@ from bench.stats import Timing, percentile
 KUBECTL = "/usr/bin/kubectl"
 INITIAL_SECTION = b"event: pods\n"
 """The namespace stream's last section: once it arrived, the stream shows the whole page."""
+SERVICE_INITIAL_SECTION = b"event: plan\n"
+"""The Service stream's last section (the plan comes after the live sections)."""
+
+
+@dataclass(frozen=True)
+class StreamedPage:
+    """A page whose SSE stream is timed: its stream's path and the event that ends its first state."""
+
+    label: str
+    path: str
+    initial: bytes
+
+
+def namespace_page(namespace: str) -> StreamedPage:
+    return StreamedPage("namespace page", f"/namespaces/{namespace}/events", INITIAL_SECTION)
+
+
+def service_page(namespace: str, service: str) -> StreamedPage:
+    """The Service page of the Service whose split is changed: its split bar shows the change."""
+    return StreamedPage(
+        "Service page", f"/namespaces/{namespace}/services/{service}/events", SERVICE_INITIAL_SECTION
+    )
 
 
 def time_calls(call: Callable[[], None], n: int, warmup: int = 3) -> Timing:
@@ -226,21 +248,24 @@ class FanOut:
 
 
 async def fan_out(
-    dashboard: ServedDashboard, namespace: str, service: str, clients: int, rounds: int, first_sample: int = 0
+    dashboard: ServedDashboard,
+    page: StreamedPage,
+    namespace: str,
+    service: str,
+    clients: int,
+    rounds: int,
+    first_sample: int = 0,
 ) -> FanOut:
-    """`clients` SSE clients on the namespace page; per round, one change and the time until all have it."""
+    """`clients` SSE clients on `page`; per round, one change and the time until all have it."""
     async with httpx.AsyncClient(
         base_url=dashboard.url, headers=dashboard.auth, timeout=30, limits=LIMITS
     ) as http:
         target = await load_target(http, namespace, service)
-        streams = [
-            SseStream(dashboard.host, dashboard.port, f"/namespaces/{namespace}/events")
-            for _ in range(clients)
-        ]
+        streams = [SseStream(dashboard.host, dashboard.port, page.path) for _ in range(clients)]
         try:
             for stream in streams:  # on a loaded machine the dashboard may take long to answer each
                 await stream.open(timeout=180)
-            await asyncio.gather(*(s.wait_for(INITIAL_SECTION, since=0, timeout=300) for s in streams))
+            await asyncio.gather(*(s.wait_for(page.initial, since=0, timeout=300) for s in streams))
             first, last = [], []
             for round_ in range(rounds):
                 for stream in streams:

@@ -70,7 +70,8 @@ EVERYTHING = Window()
 def first_window(section: str, overview: NamespaceOverview, query: str = "") -> Window:
     """What the namespace page shows of `section` when loaded, or filtered by `query`: the first items,
     and the Kubernetes Services' groups folded unless there are few, or the filter picked their rows."""
-    few = len(overview.core_services.rows) <= INLINE_ROWS
+    # The summary's count, not the rows: a section's window is chosen before the other lists are built.
+    few = overview.summary.core_services <= INLINE_ROWS
     open_groups: frozenset[str] | None = None if query or few else frozenset()
     limit = FIRST_ITEMS.get(section)
     if limit is not None and len(_items(section, overview)) <= limit * SMALL_REST:

@@ -22,13 +22,14 @@ import anyio.to_thread
 from app.kube.caching import ClusterCache
 from app.model.objects import NamespaceObjects
 from app.model.views import (
+    OVERVIEW_PARTS,
     NamespaceOverview,
     RowMemo,
     ServiceView,
-    namespace_overview,
+    partial_overview,
 )
 from app.web.disclosure import first_window
-from app.web.sections import namespace_section, service_section
+from app.web.sections import SECTION_PARTS, namespace_section, service_section
 from app.web.templating import Renderer, fresh_ages
 
 P = ParamSpec("P")
@@ -66,6 +67,17 @@ class _Rendered(Generic[T_View]):
     """Each section with its ages as of a second (the second, the HTML)."""
 
 
+@dataclass
+class _Overview:
+    """A namespace's overview at one version of the cache, built a list at a time: only the lists of
+    the sections asked for so far (`parts`), all as of `now`, from `objects`."""
+
+    objects: NamespaceObjects
+    now: datetime
+    view: NamespaceOverview
+    parts: frozenset[str]
+
+
 class SectionCache:
     """The latest rendered sections of each namespace page and each Service page's stream (blocking:
     call from a worker thread). A section is rendered once per version of the namespace in the cache,
@@ -83,12 +95,20 @@ class SectionCache:
         self._latest: dict[Hashable, _Rendered[Any]] = {}
 
     def namespace(self, namespace: str, names: Iterable[str]) -> dict[str, str]:
-        """The namespace page's sections `names` as first shown, from the cache (its errors propagate)."""
+        """The namespace page's sections `names` as first shown, from the cache (its errors propagate).
+        Only the lists those sections show are built: after a change that touched two sections, the
+        other sections' rows are neither checked nor aged."""
+        names = tuple(names)
+        parts = frozenset().union(*(SECTION_PARTS.get(n, OVERVIEW_PARTS) for n in names))
 
-        def section(name: str, overview: NamespaceOverview) -> str:
-            return namespace_section(self._renderer, name, overview, first_window(name, overview))
+        def build(objects: NamespaceObjects, now: datetime) -> _Overview:
+            return _Overview(objects, now, partial_overview(objects, now, self.rows, parts), parts)
 
-        return self._sections(namespace, namespace, names, self._overview_of, section)
+        def section(name: str, overview: _Overview) -> str:
+            view = self._completed(overview, SECTION_PARTS.get(name, OVERVIEW_PARTS))
+            return namespace_section(self._renderer, name, view, first_window(name, view))
+
+        return self._sections(namespace, namespace, names, build, section)
 
     def service(
         self,
@@ -111,20 +131,28 @@ class SectionCache:
         return fresh_ages(render(self.overview(namespace)), self._clock())
 
     def overview(self, namespace: str) -> NamespaceOverview:
-        """The namespace's overview at the cache's current version (shared with the sections)."""
-        return self._current(namespace, namespace, self._overview_of).view
+        """The namespace's whole overview at the cache's current version (shared with the sections)."""
 
-    def _overview_of(self, objects: NamespaceObjects, now: datetime) -> NamespaceOverview:
-        return namespace_overview(objects, now, self.rows)
+        def build(objects: NamespaceObjects, now: datetime) -> _Overview:
+            view = partial_overview(objects, now, self.rows, OVERVIEW_PARTS)
+            return _Overview(objects, now, view, OVERVIEW_PARTS)
 
-    def _current(
-        self, key: Hashable, namespace: str, build: Callable[[NamespaceObjects, datetime], V]
-    ) -> _Rendered[V]:
         cache = self._current_cache()
         with self._lock:
-            flight = self._rendering.setdefault(key, threading.Lock())
+            flight = self._rendering.setdefault(namespace, threading.Lock())
         with flight:
-            return self._latest_of(key, cache, namespace, build)
+            rendered: _Rendered[_Overview] = self._latest_of(namespace, cache, namespace, build)
+            return self._completed(rendered.view, OVERVIEW_PARTS)
+
+    def _completed(self, overview: _Overview, parts: frozenset[str]) -> NamespaceOverview:
+        """The overview with at least the lists `parts` built (held: the namespace's flight lock)."""
+        missing = parts - overview.parts
+        if missing:
+            overview.view = partial_overview(
+                overview.objects, overview.now, self.rows, missing, overview.view
+            )
+            overview.parts |= missing
+        return overview.view
 
     def _latest_of(
         self,

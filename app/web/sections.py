@@ -53,6 +53,20 @@ _AFFECTED: dict[str, frozenset[str]] = {
 }
 
 
+SECTION_PARTS: dict[str, frozenset[str]] = {
+    "summary": frozenset(),
+    "services": frozenset({"services"}),
+    "revisions": frozenset({"revisions"}),
+    "routes": frozenset({"routes"}),
+    "ingresses": frozenset({"kingresses"}),
+    "virtualservices": frozenset({"virtualservices"}),
+    "core_services": frozenset({"core_services"}),
+    "pods": frozenset({"pods"}),
+}
+"""The overview's lists (app.model.views.OVERVIEW_PARTS) each namespace section shows: a change
+builds only the lists of the sections it affects (the summary and flags are always built)."""
+
+
 def affected_sections(kind: str) -> frozenset[str]:
     """The sections that show objects of `kind` (a NamespaceObjects field name)."""
     return _AFFECTED.get(kind, frozenset())

@@ -13,9 +13,9 @@ import httpx
 from kubernetes.client import ApiClient, CoreV1Api
 
 from app.model.objects import NamespaceObjects
-from app.model.views import ServiceView, service_view
+from app.model.views import OVERVIEW_PARTS, ServiceView, service_view
 from app.web.rendering import SectionCache
-from app.web.sections import LIVE_SERVICE_SECTIONS, NAMESPACE_SECTIONS
+from app.web.sections import LIVE_SERVICE_SECTIONS, NAMESPACE_SECTIONS, affected_sections
 from app.web.templating import Renderer
 from tests.support.serving import Dashboard
 from tests.web.cluster import NS, knative_service, patch_service
@@ -147,3 +147,37 @@ def test_the_page_shows_a_change_at_once(served_dashboard: Dashboard, knative_ap
     body: Any = {"metadata": {"name": "made-by-hand"}, "spec": {"ports": [{"port": 80}]}}
     CoreV1Api(knative_api).create_namespaced_service(NS, body)
     assert within(5, lambda: "made-by-hand" in shown())
+
+
+def test_a_change_builds_only_the_lists_of_the_sections_it_affects(
+    served_dashboard: Dashboard, knative_api: ApiClient
+) -> None:
+    renderer = Renderer(served_dashboard.app.state.dashboard.renderer.env)
+    sections = SectionCache(lambda: served_dashboard.cache, renderer, lambda: NOON)
+    sections.namespace(NS, NAMESPACE_SECTIONS)
+    traffic = knative_service(knative_api, "customer")["spec"]["traffic"]
+    first, second = [t for t in traffic if t.get("percent")][:2]
+    first["percent"], second["percent"] = 70, 30
+    patch_service(knative_api, "customer", {"spec": {"traffic": traffic}})
+    assert within(5, lambda: served(served_dashboard, "customer") == [70, 30])
+    time.sleep(1)
+    sections.rows.asked.clear()
+    # The Route's served split is the burst's last change: its stream asks for these sections only.
+    affected = [n for n in NAMESPACE_SECTIONS if n in affected_sections("routes")]
+    assert "core_services" not in affected and "virtualservices" not in affected
+    shown = sections.namespace(NS, affected)
+    objects = served_dashboard.cache.objects(NS)
+    asked = sections.rows.asked
+    assert asked["service"] == len(objects.services) and asked["route"] == len(objects.routes), asked
+    assert asked["revision"] == len(objects.revisions), asked
+    # The Kubernetes Services, VirtualServices and KIngresses were not looked at.
+    assert asked["core_service"] == asked["virtualservice"] == asked["kingress"] == 0, asked
+    assert 'data-percent="70"' in shown["services"]
+    # The other sections, asked for later at the same version, are built then: exactly what a
+    # render from nothing gives.
+    later = sections.namespace(NS, NAMESPACE_SECTIONS)
+    fresh = SectionCache(lambda: served_dashboard.cache, renderer, lambda: NOON)
+    assert later == fresh.namespace(NS, NAMESPACE_SECTIONS)
+    assert asked["core_service"] == len(objects.core_services), asked
+    whole, built = sections.overview(NS), fresh.overview(NS)
+    assert all(getattr(whole, part) == getattr(built, part) for part in OVERVIEW_PARTS)

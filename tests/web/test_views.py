@@ -473,11 +473,16 @@ def test_kept_rows_equal_rows_built_again_and_a_change_builds_only_its_rows() ->
     overview = namespace_overview(changed, NOW, memo)
     assert overview == namespace_overview(changed, NOW)
     assert [r.traffic for r in overview.revisions if r.traffic] == ["20%", "80%"]  # newest first
-    # The Route's own row, the two revisions whose share moved and the tag's Kubernetes Service, whose
-    # owner chain goes through the Route; nothing else.
-    # The Service's row shows a rollout from its Route, so the Route's change builds it again too.
-    expected = {"route": 1, "service": 1, "revision": 2, "core_service": 1, "owner_path": 1}
-    assert memo.built == expected, memo.built
+    # The Route's own row, its Service's (which shows a gradual rollout from the Route), the two
+    # revisions whose share moved and the tag's Kubernetes Service, whose owner chain goes through the
+    # Route; nothing else.
+    assert memo.built == {
+        "route": 1,
+        "service": 1,
+        "revision": 2,
+        "core_service": 1,
+        "owner_path": 1,
+    }, memo.built
 
 
 def test_a_kept_kubernetes_service_row_follows_its_endpoints_and_the_pods() -> None:

@@ -58,6 +58,7 @@ from app.model.views.masking import masked, masked_value, secret_like
 from app.model.views.memo import RowMemo
 from app.model.views.overview import (
     HIDDEN,
+    OVERVIEW_PARTS,
     ConnectionView,
     NamespaceOverview,
     NamespaceSummary,
@@ -65,6 +66,7 @@ from app.model.views.overview import (
     ServiceView,
     namespace_overview,
     namespace_summary,
+    partial_overview,
     redacted,
     service_scope,
     service_view,
@@ -81,6 +83,7 @@ from app.model.views.splits import (
 
 __all__ = [
     "HIDDEN",
+    "OVERVIEW_PARTS",
     "PALETTE_SIZE",
     "BackendView",
     "Clipped",
@@ -134,6 +137,7 @@ __all__ = [
     "namespace_summary",
     "owner_chain",
     "owner_steps",
+    "partial_overview",
     "pod_groups",
     "pod_row",
     "pod_status",

@@ -41,9 +41,12 @@ class RowMemo:
         self._interned: dict[Hashable, Hashable] = {}
         self.built: Counter[str] = Counter()
         """Rows actually built, by kind of row."""
+        self.asked: Counter[str] = Counter()
+        """Rows asked for (kept or built), by kind of row: what a view cost in rows looked at."""
 
     def row(self, kind: str, obj: Obj, depends: Hashable, build: Callable[[], T]) -> T:
         """`build()`'s row for `obj` as of its version and `depends` (kept or built now)."""
+        self.asked[kind] += 1
         metadata = meta(obj)
         uid, version = metadata.get("uid"), metadata.get("resourceVersion")
         if not uid or not version or self.size <= 0:
@@ -63,6 +66,7 @@ class RowMemo:
         """Like `row`, for a value that also depends on other objects, found by walking from `obj`:
         the kept value is used while `valid(value)` says those objects are still as it saw them (a
         check cheaper than the walk)."""
+        self.asked[kind] += 1
         metadata = meta(obj)
         uid, version = metadata.get("uid"), metadata.get("resourceVersion")
         if not uid or not version or self.size <= 0:

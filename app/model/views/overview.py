@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -125,6 +125,12 @@ class NamespaceOverview:
     """When the sections were last known to be the cluster's (now while the watches are live)."""
 
 
+OVERVIEW_PARTS = frozenset(
+    {"services", "revisions", "routes", "kingresses", "virtualservices", "core_services", "pods"}
+)
+"""The overview's lists of rows, each shown by one section of the namespace page."""
+
+
 def namespace_overview(
     objects: NamespaceObjects, now: datetime, memo: RowMemo | None = None
 ) -> NamespaceOverview:
@@ -133,13 +139,34 @@ def namespace_overview(
     return _overview(objects, objects, now, memo)
 
 
+def partial_overview(
+    objects: NamespaceObjects,
+    now: datetime,
+    memo: RowMemo,
+    parts: Iterable[str],
+    base: NamespaceOverview | None = None,
+) -> NamespaceOverview:
+    """The overview with only the lists `parts` (of OVERVIEW_PARTS) built from `objects`; the other
+    lists are `base`'s, or empty. For a caller that shows only some sections and knows which lists
+    are current: a change that touches two sections then costs their rows, not the namespace's.
+    The summary, flags and problems are always built."""
+    return _overview(objects, objects, now, memo, frozenset(parts), base)
+
+
 def _overview(
-    objects: NamespaceObjects, scope: NamespaceObjects, now: datetime, memo: RowMemo | None = None
+    objects: NamespaceObjects,
+    scope: NamespaceObjects,
+    now: datetime,
+    memo: RowMemo | None = None,
+    parts: frozenset[str] = OVERVIEW_PARTS,
+    base: NamespaceOverview | None = None,
 ) -> NamespaceOverview:
     """Rows for the objects in `scope`; colours, traffic and owners resolved against all of `objects`."""
+    unknown = parts - OVERVIEW_PARTS
+    if unknown:
+        raise ValueError(f"no such part of the overview: {', '.join(sorted(unknown))}")
     colours = revision_colours(objects.revisions)
     traffic = traffic_by_revision(objects.routes)
-    by_uid = index_by_uid(objects)
     routes = {name_of(r): r for r in objects.routes}
     kingresses = {name_of(k): k for k in objects.ingresses}
     memo = memo if memo is not None else RowMemo(0)
@@ -154,11 +181,9 @@ def _overview(
         depends = (palette, _version(route), _version(kingress))
         return kept("service", s, depends, partial(service_row, s, colours, now, route, kingress))
 
-    return NamespaceOverview(
-        namespace=objects.namespace,
-        summary=namespace_summary(scope),
-        services=tuple(service(s) for s in sorted(scope.services, key=name_of)),
-        revisions=tuple(
+    builders: dict[str, Callable[[], Any]] = {
+        "services": lambda: tuple(service(s) for s in sorted(scope.services, key=name_of)),
+        "revisions": lambda: tuple(
             kept(
                 "revision",
                 r,
@@ -167,20 +192,30 @@ def _overview(
             )
             for r in sorted(scope.revisions, key=revision_order)
         ),
-        routes=tuple(
+        "routes": lambda: tuple(
             kept("route", r, palette, partial(route_view, r, colours))
             for r in sorted(scope.routes, key=name_of)
         ),
-        kingresses=tuple(
+        "kingresses": lambda: tuple(
             kept("kingress", k, palette, partial(kingress_view, k, colours))
             for k in sorted(scope.ingresses, key=name_of)
         ),
-        virtualservices=tuple(
+        "virtualservices": lambda: tuple(
             kept("virtualservice", v, palette, partial(virtual_service_view, v, colours))
             for v in sorted(scope.virtualservices, key=name_of)
         ),
-        core_services=core_services_view(scope.core_services, objects, by_uid, now, memo),
-        pods=pod_groups(scope.pods, scope.revisions, colours, now),
+        "core_services": lambda: core_services_view(
+            scope.core_services, objects, index_by_uid(objects), now, memo
+        ),
+        "pods": lambda: pod_groups(scope.pods, scope.revisions, colours, now),
+    }
+    lists = {
+        part: build() if part in parts else _kept_or_empty(base, part) for part, build in builders.items()
+    }
+    return NamespaceOverview(
+        namespace=objects.namespace,
+        summary=namespace_summary(scope),
+        **lists,
         knative=objects.knative,
         istio=objects.istio,
         problems=objects.problems,
@@ -189,6 +224,13 @@ def _overview(
         stale=objects.stale,
         observedAt=objects.observed_at,
     )
+
+
+def _kept_or_empty(base: NamespaceOverview | None, part: str) -> Any:
+    """`base`'s list `part`, or an empty one."""
+    if base is not None:
+        return getattr(base, part)
+    return CoreServicesView((), 0, ()) if part == "core_services" else ()
 
 
 def _version(obj: Obj | None) -> str | None:
