@@ -196,6 +196,9 @@ def test_the_demo_walk_canary_tag_promote_undo(
         "stable",
     ]
 
+    # The promote's history entry reaches the page after its Apply (its Event is watched): undo it once
+    # it is there, not the entry before it, nor a list the live update is about to replace.
+    expect(page.locator(".ed-entries li[data-event]:not([data-outside-entry])")).to_have_count(3)
     page.locator(".ed-entries li").first.get_by_role("button", name="Undo this").click()
     expect(page.locator("[data-notice='info']")).to_contain_text("Review the preview")  # nothing sent yet
     assert split(knative_api) == [0, 100, 0, 0]
