@@ -1,4 +1,4 @@
-"""The wide cluster: many small namespaces (`scale:1000x2x2`), where the cost of one watch per kind and
+"""The wide cluster: many small namespaces (`scale:1000x2x3`), where the cost of one watch per kind and
 namespace would show.
 
 Measured with everything cached (the namespace list read once): the namespace list page viewed alone
