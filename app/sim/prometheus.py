@@ -22,7 +22,6 @@ import json
 import logging
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from app.sim.client import Client
 from app.sim.ingress.metrics import Observation, RequestMetrics, cumulative_buckets
+from app.sim.loopback import LoopbackPort
 
 log = logging.getLogger(__name__)
 
@@ -151,36 +151,18 @@ class PrometheusServer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.metrics = metrics
-        self.host = host
-        self.port = port
         self.clock = clock
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._port = LoopbackPort(host, port, "sim-prometheus")
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._port.url
 
     def start(self, client: Client) -> None:
-        if self._server is not None:
-            return
-        server = _Server((self.host, self.port), self)
-        self.port = int(server.server_address[1])
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sim-prometheus", daemon=True
-        )
-        self._thread.start()
+        self._port.start(lambda address: _Server(address, self))
 
     def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._port.stop()
 
     def answer(self, path: str, params: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         """(status, JSON body) for a request to `path` with these query or form parameters."""

@@ -39,6 +39,7 @@ from app.sim.ingress.matching import (
 )
 from app.sim.ingress.metrics import RequestMetrics
 from app.sim.ingress.replies import CONTENT_TYPE, body, callee, version_of
+from app.sim.loopback import LoopbackPort
 from app.sim.storage.resources import KINGRESSES, REVISIONS, VIRTUAL_SERVICES
 from app.sim.workloads.autoscaling import Autoscaler
 from app.sim.workloads.replicating import Dispatch, PodsController
@@ -86,44 +87,36 @@ class IngressServer:
     ) -> None:
         self._autoscaler = autoscaler
         self._pods = pods
-        self.host = host
-        self.port = port
+        self._port = LoopbackPort(host, port, "sim-ingress")
         self._timeout = timeout
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
         self.metrics = RequestMetrics()
         self._client: Client | None = None
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return self._port.host
+
+    @property
+    def port(self) -> int:
+        return self._port.port
 
     @property
     def url(self) -> str:
         """`http://host:port` (the port is known once started)."""
-        return f"http://{self.host}:{self.port}"
+        return self._port.url
 
     def start(self, client: Client) -> None:
         """Bind the port and serve requests on a thread (one more thread per connection)."""
-        if self._server is not None:
+        if self._port.serving:
             return
         self._client = client
-        server = _Server((self.host, self.port), self)
-        self.port = int(server.server_address[1])
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sim-ingress", daemon=True
-        )
-        self._thread.start()
+        self._port.start(lambda address: _Server(address, self))
 
     def stop(self) -> None:
         """Stop serving and free the port."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._port.stop()
 
     # --- one request -----------------------------------------------------------------------------
 
