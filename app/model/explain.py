@@ -51,7 +51,7 @@ COLUMNS = (
     "Service spec.traffic",
     "Route status.traffic",
     "Route Services",
-    "VirtualService http routes",
+    "VirtualService routes",
     "Revision Services",
     "Revisions",
     "Pods",
@@ -63,9 +63,10 @@ FONT_SIZE = 12.0
 CHAR_WIDTH = 7.3
 """Advance of one monospace character at FONT_SIZE (0.6em, rounded up)."""
 LINE_HEIGHT = 16.0
-PADDING = 8.0
+PADDING = 6.0
 NODE_GAP = 12.0
-COLUMN_GAP = 30.0
+COLUMN_GAP = 26.0
+"""Room for a weight label ("100%" at 11px) between two columns."""
 HEADER_HEIGHT = 30.0
 BAND_GAP = 20.0
 """Space between one band and the next band's title in the narrow layout."""
@@ -75,7 +76,8 @@ MAX_CHARS = 300
 """Longer values are cut (with an ellipsis) so one odd value cannot stretch the drawing."""
 WRAP = 22
 """Drawn rows longer than this break after a dot or a slash (else a space or a dash); continuations are
-indented. Narrow enough that the seven columns, fitted to a 1366 pixel screen, keep a readable size."""
+indented. Every column is this wide (no title is wider), so the seven, fitted to a 1280 pixel screen,
+keep a readable size whatever the cluster holds; wide enough for the lab's host segments."""
 HOSTS_SHOWN = 1
 """A route's or rule's hosts drawn in full; the rest are counted ("+ 3 more hosts")."""
 
@@ -764,9 +766,11 @@ def layout(
 ) -> tuple[tuple[Node, ...], tuple[Edge, ...], tuple[Column, ...], float, float]:
     """Place nodes in their columns (top to bottom, input order) and route edges between them.
 
-    Column width fits its longest text; heights fit the lines; edges are cubic curves from the right
+    Columns are as wide as a wrapped row (or their title), not as their longest text: a page fitting
+    the drawing to its width would otherwise rescale it, type and all, each time a pod came or went
+    or a status changed its wording. Heights fit the lines; edges are cubic curves from the right
     middle of the source to the left middle of the target, labelled at their midpoint."""
-    widths = [len(title) * CHAR_WIDTH + 2 * PADDING for title in titles]
+    widths = [max(len(title), WRAP) * CHAR_WIDTH + 2 * PADDING for title in titles]
     for n in nodes:
         longest = max(len(text) for text in n.rows)
         widths[n.column] = max(widths[n.column], longest * CHAR_WIDTH + 2 * PADDING)

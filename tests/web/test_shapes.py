@@ -191,7 +191,7 @@ def test_the_explain_view_draws_each_shape(knative_shape: str, shaped_dashboard:
         assert len(rules) == 8 and all(r.startswith("rules[") for r in rules)
         assert not node_titles(svg, "virtualservice")
     elif knative_shape == "current":
-        assert columns[3] == "VirtualService http routes"
+        assert columns[3] == "VirtualService routes"
         assert node_titles(svg, "virtualservice") == [
             "VirtualService customer-ingress",
             "VirtualService customer-mesh",

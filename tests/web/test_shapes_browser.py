@@ -101,7 +101,7 @@ def test_explain_view(
         expect(svg.locator(".node.kind-rule")).to_have_count(8)
         expect(page.locator("[data-info='true']")).to_contain_text("Kourier")
     else:
-        assert titles[3] == "VirtualService http routes"
+        assert titles[3] == "VirtualService routes"
         expect(svg.locator(".node.kind-virtualservice")).to_have_count(2)
         expect(svg.locator(".node.kind-rule")).to_have_count(8 + 4)  # the probe routes are folded
     expect(page.locator("#explain p.note")).to_have_count(0)

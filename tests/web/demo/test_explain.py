@@ -15,6 +15,7 @@ from app.kube.config import load_api_client
 from app.model.bodies import name_of
 from app.model.explain import (
     CHAR_WIDTH,
+    COLUMNS,
     DEFAULT_PATH,
     HOSTS_SHOWN,
     PADDING,
@@ -25,6 +26,7 @@ from app.model.explain import (
     object_anchor,
     wrap,
 )
+from app.model.labels import REVISION_LABEL, SERVICE_LABEL
 from app.model.naming import revision_service_names
 from app.model.objects import NamespaceObjects
 from app.model.routing import REVISION_HEADER
@@ -226,3 +228,30 @@ def test_the_narrow_layout_stacks_the_columns_as_bands_without_overlaps(graph: E
     for a, b in itertools.combinations(narrow.nodes, 2):
         apart = a.x + a.width <= b.x or b.x + b.width <= a.x or a.y + a.height <= b.y or b.y + b.height <= a.y
         assert apart, (a.id, b.id)
+
+
+def test_the_drawing_keeps_its_size_as_pods_come_and_go(
+    lab_objects: NamespaceObjects, graph: ExplainGraph
+) -> None:
+    # The page fits the drawing to its width: a drawing that widened with a long pod name or status
+    # would shrink all its type on the live page whenever a revision scaled up.
+    revision = next(n.title.removeprefix("Revision ") for n in graph.nodes if n.kind == "revision")
+    pod = {
+        "metadata": {
+            "name": f"{revision}-deployment-6b8f9d7c5d-x7k2q",
+            "namespace": NS,
+            "labels": {REVISION_LABEL: revision, SERVICE_LABEL: "customer"},
+        },
+        "status": {
+            "phase": "Pending",
+            "containerStatuses": [
+                {"name": "user-container", "state": {"waiting": {"reason": "ContainerCreating"}}}
+            ],
+        },
+    }
+    scaled = explain_graph(dataclasses.replace(lab_objects, pods=(*lab_objects.pods, pod)), "customer")
+    assert scaled is not None
+    assert any(n.kind == "pod" for n in scaled.nodes) and not any(n.kind == "pod" for n in graph.nodes)
+    assert scaled.width == graph.width
+    assert {n.width for n in scaled.nodes if n.column == 6} == {n.width for n in graph.nodes if n.column == 6}
+    assert max(len(title) for title in COLUMNS) <= WRAP  # no title widens its column either
