@@ -106,10 +106,44 @@
   // Live updates (SSE) replace the drawing: keep its zoom and where it was scrolled to.
   var scrolled = null;
   function holdsDrawing(el) { return el && el.querySelector && el.querySelector(".explain-scroll"); }
-  function beforeSwap(event) {
-    if (!holdsDrawing(event.target)) { return; }
+  function keepScroll() {
     var shown = shownDrawing();
     scrolled = shown ? { left: shown.parentNode.scrollLeft, top: shown.parentNode.scrollTop } : null;
+  }
+
+  // An update landing between a button's press and its release replaces the chip or box pressed, and
+  // the browser then sends the click to what the old and new elements share (the card): the click is
+  // lost, and with pods coming and going the diagram updates every few seconds. While a button is held
+  // on the diagram's card its updates wait; the newest goes in once the click has been handled.
+  var pressedOn = null;
+  var waiting = null;
+  document.addEventListener("pointerdown", function (event) {
+    var card = event.target.closest && event.target.closest("[sse-swap]");
+    pressedOn = card && holdsDrawing(card) ? card : null;
+  }, true);
+  function released() {
+    var update = waiting;
+    pressedOn = null;
+    waiting = null;
+    if (!update) { return; }
+    window.setTimeout(function () {  // the click follows the release in the same task
+      if (!document.body.contains(update.target) || !window.htmx) { return; }
+      keepScroll();
+      window.htmx.swap(update.target, update.data, { swapStyle: "innerHTML", swapDelay: 0, settleDelay: 0 });
+      window.htmx.trigger(update.target, "htmx:sseMessage", { data: update.data });
+    }, 0);
+  }
+  document.addEventListener("pointerup", released, true);
+  document.addEventListener("pointercancel", released, true);
+
+  function beforeSwap(event) {
+    if (!holdsDrawing(event.target)) { return; }
+    if (pressedOn === event.target) {
+      event.preventDefault();
+      waiting = { target: event.target, data: event.detail.data };
+      return;
+    }
+    keepScroll();
   }
   function afterSwap(event) {
     if (!holdsDrawing(event.target)) { return; }

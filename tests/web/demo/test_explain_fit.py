@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from kubernetes.client import ApiClient
 from playwright.sync_api import Browser, Page, expect
 
 from tests.plugins.browser import screenshot
 from tests.support.serving import Dashboard
+from tests.web.cluster import patch_service
 from tests.web.demo.conftest import NAMESPACE
 
 pytestmark = pytest.mark.browser
@@ -118,3 +120,32 @@ def test_a_narrow_screen_gets_the_bands_top_to_bottom(browser: Browser, demo_das
         assert titles == sorted(titles) and len(set(titles)) == len(titles)  # one band below the other
         page.click(".paths a[data-path='current']")  # highlighting works on the bands too
         expect(page.locator(".explain-bands.selecting .node.on[data-id='rev-customer-v3']")).to_have_count(1)
+
+
+def test_a_click_held_while_the_diagram_updates_still_lands(
+    browser: Browser, demo_dashboard: Dashboard, demo_api: ApiClient
+) -> None:
+    """A live update between a press and its release would replace the chip pressed and lose the
+    click; the update waits for the release instead, and shows after it."""
+    with explain_page(browser, demo_dashboard, 1366, 768) as page:
+        page.evaluate(
+            "() => { window.updates = 0; document.addEventListener('htmx:sseBeforeMessage',"
+            " e => { if (e.target.id === 'explain') window.updates++; }); }"
+        )
+        chip = page.locator(".paths a[data-path='current']").bounding_box()
+        assert chip is not None
+        page.mouse.move(chip["x"] + chip["width"] / 2, chip["y"] + chip["height"] / 2)
+        page.mouse.down()
+        page.evaluate("() => { window.updates = 0; }")  # only updates that come while it is held
+        traffic = [
+            {"tag": "current", "revisionName": "customer-v3", "percent": 70},
+            {"tag": "candidate", "revisionName": "customer-v4", "percent": 30},
+            {"tag": "latest", "latestRevision": True, "percent": 0},
+        ]
+        patch_service(demo_api, "customer", {"spec": {"traffic": traffic}}, NAMESPACE)
+        page.wait_for_function("() => window.updates > 0")
+        page.mouse.up()
+        expect(page.locator("svg.explain-svg.selecting")).to_have_attribute("data-selected", "current")
+        assert page.url.endswith("?tag=current")
+        spec = page.locator(".explain-svg .node.kind-spec")
+        expect(spec.first).to_contain_text("70%")
