@@ -117,6 +117,7 @@
   // on the diagram's card its updates wait; the newest goes in once the click has been handled.
   var pressedOn = null;
   var waiting = null;
+  var replaying = null; // the waiting update, until it goes in or a newer one has
   document.addEventListener("pointerdown", function (event) {
     var card = event.target.closest && event.target.closest("[sse-swap]");
     pressedOn = card && holdsDrawing(card) ? card : null;
@@ -126,8 +127,10 @@
     pressedOn = null;
     waiting = null;
     if (!update) { return; }
+    replaying = update;
     window.setTimeout(function () {  // the click follows the release in the same task
-      if (!document.body.contains(update.target) || !window.htmx) { return; }
+      if (replaying !== update || !document.body.contains(update.target) || !window.htmx) { return; }
+      replaying = null;
       keepScroll();
       window.htmx.swap(update.target, update.data, { swapStyle: "innerHTML", swapDelay: 0, settleDelay: 0 });
       window.htmx.trigger(update.target, "htmx:sseMessage", { data: update.data });
@@ -143,6 +146,7 @@
       waiting = { target: event.target, data: event.detail.data };
       return;
     }
+    replaying = null;
     keepScroll();
   }
   function afterSwap(event) {
