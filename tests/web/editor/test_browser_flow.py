@@ -83,14 +83,18 @@ def test_live_mode_stays_on_and_a_key_burst_or_a_drag_applies_once(
     expect(page.locator("#ed-t0-slider")).to_be_focused()
 
     settle(page)
+    first = page.locator("[data-notice='ok']").inner_text()
     drag(page, "#ed-t0-slider", 0.8)  # one drag: many steps, one release
+    # The apply goes out once the drag has settled (no request is in flight meanwhile): wait for its
+    # notice, not the first apply's, and its history entry before reading the cluster.
+    expect(page.locator("[data-notice='ok']")).not_to_have_text(first)
     expect(page.locator("[data-notice='ok']")).to_contain_text("-> current customer-v3 ")
+    expect(page.locator(".ed-entries li[data-event]")).to_have_count(2)
     expect(live).to_be_checked()
     settle(page)
     dropped = split(knative_api)
     assert 70 <= dropped[0] <= 90 and dropped[2] == 0, dropped
     assert len(traffic_messages(knative_api)) == 2
-    expect(page.locator(".ed-entries li[data-event]")).to_have_count(2)
 
 
 # --- Rebalancing --------------------------------------------------------------------------------------
