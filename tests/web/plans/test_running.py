@@ -57,7 +57,8 @@ def test_a_plan_steps_through_to_the_candidate_and_each_step_is_in_the_history(
     started = start(http, candidate="customer-v4", baseline="customer-v3")
     assert started.status_code == 200, started.text
     assert started.json()["progress"]["step"] == 0
-    assert shares(lab) == [90, 10, 0]  # the first step lands with the start
+    # The first step lands with the start; its 0.3 s pause may be over before the Service is read
+    # again on a busy machine, so the history below shows its 90/10, not a read now.
     eventually(lambda: phase(http), lambda p: p == "done", timeout=10)
     assert shares(lab) == [0, 100, 0]
     assert [t.get("tag") for t in spec_traffic(knative_service(lab.client(), "customer"))] == [
